@@ -1,0 +1,255 @@
+"""The `isg-lsp` command: index, export, map, query, context and serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+
+log = logging.getLogger("isg_lsp")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
+                        stream=sys.stderr, format="isg-lsp: %(levelname)s: %(message)s")
+    if not hasattr(args, "run"):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.run(args)
+    except CliError as error:
+        print(f"isg-lsp: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+class CliError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="isg-lsp", description="The Interface Signature Graph of a workspace: "
+                                     "a language server, and the commands below.")
+    parser.add_argument("--version", action="version", version=f"isg-lsp {__version__}")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    def workspace_command(name: str, help_text: str):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("path", type=Path, help="the workspace folder")
+        p.add_argument("--db", type=Path, default=None, help="the database file (default: PATH/.isg/isg.db)")
+        p.add_argument("--no-db", action="store_true", help="keep the index in memory only")
+        p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                       help="a path pattern (gitignore syntax) not to index; may be repeated")
+        p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+        return p
+
+    p = workspace_command("index", "Index (or refresh the index of) a workspace and print a summary.")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_index)
+
+    p = workspace_command("export", "Write the ISG as JSONL (ISG-SPEC §3): byte-identical for the same code.")
+    p.add_argument("-o", "--output", type=Path, default=None, help="the output file (default: stdout)")
+    p.set_defaults(run=cmd_export)
+
+    p = workspace_command("map", "Print the compact map of the workspace for language models.")
+    p.add_argument("--module", action="append", default=None, help="only these modules (FQPs)")
+    p.set_defaults(run=cmd_map)
+
+    p = workspace_command("query", "Answer a query (see docs/query-language.md), e.g. 'who-implements Display'.")
+    p.add_argument("query", help="the query text")
+    p.add_argument("--json", action="store_true", help="print JSON rows")
+    p.add_argument("--triples", action="store_true", help="print relations as the spec's triples")
+    p.set_defaults(run=cmd_query)
+
+    p = workspace_command("context", "Print the context of a target (or a query) for a language model.")
+    p.add_argument("target", help="an FQP, a SigHash, or a query such as 'find trait where name = \"X\"'")
+    p.add_argument("--budget", type=int, default=2000, help="the budget in tokens (default 2000)")
+    p.add_argument("--json", action="store_true", help="print JSON with the text and its measures")
+    p.set_defaults(run=cmd_context)
+
+    p = sub.add_parser("serve", help="Run the language server (stdio by default).")
+    p.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
+    p.add_argument("--tcp", metavar="HOST:PORT", default=None, help="listen on a TCP address instead")
+    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    p.set_defaults(run=cmd_serve)
+    return parser
+
+
+def open_engine(args, persist_default: bool = True):
+    from .engine import Engine
+    from .workspace import DEFAULT_EXCLUDE, WorkspaceConfig
+
+    path: Path = args.path
+    if not path.exists():
+        raise CliError(f"no such folder: {path}")
+    if not path.is_dir():
+        raise CliError(f"not a folder: {path} (give the workspace's root folder)")
+    config = WorkspaceConfig(exclude=list(DEFAULT_EXCLUDE) + list(args.exclude))
+    engine = Engine(path, db_path=args.db, config=config, persist=persist_default and not args.no_db)
+    if engine.store_message:
+        print(f"isg-lsp: {engine.store_message}", file=sys.stderr)
+    return engine
+
+
+def indexed_engine(args):
+    engine = open_engine(args)
+    report = engine.index()
+    if report.files == 0:
+        engine.close()
+        raise CliError(f"no source files found under {args.path} (supported: {_supported()})")
+    return engine
+
+
+def _supported() -> str:
+    from . import languages
+
+    return ", ".join(sorted({ext for spec in languages.available_languages() for ext in spec.extensions}))
+
+
+def cmd_index(args) -> int:
+    engine = open_engine(args)
+    progress = None
+    if not args.quiet and sys.stderr.isatty():
+        progress = _progress_bar
+    try:
+        report = engine.index(progress)
+    finally:
+        engine.close()
+    if progress:
+        sys.stderr.write("\r" + " " * 60 + "\r")
+    if report.files == 0:
+        raise CliError(f"no source files found under {args.path} (supported: {_supported()})")
+    if args.json:
+        data = dict(report.__dict__)
+        data.update(nodes=report.nodes, edges=report.edges, map_share=report.map_share)
+        print(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        print(format_report(report, engine))
+    return 0
+
+
+def _progress_bar(done: int, total: int, message: str) -> None:
+    width = 30
+    filled = int(width * done / total) if total else width
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files {message}   ")
+    sys.stderr.flush()
+
+
+def format_report(report, engine) -> str:
+    from .model import EdgeKind, NodeKind
+
+    rows = [
+        ("files", f"{report.files} ({report.parsed} parsed, {report.reused} unchanged, {report.deleted} removed)"),
+        ("languages", ", ".join(f"{k} {v}" for k, v in sorted(report.by_language.items()))),
+        ("lines of code", f"{report.loc:,}"),
+        ("nodes", f"{report.nodes:,} (+{report.external_nodes:,} external)"),
+    ]
+    for kind in NodeKind:
+        if report.nodes_by_kind.get(kind.value):
+            rows.append((f"  {kind.value} {kind.long_name}", f"{report.nodes_by_kind[kind.value]:,}"))
+    rows.append(("edges", f"{report.edges:,} ({report.heuristic_edges:,} heuristic)"))
+    for kind in EdgeKind:
+        if report.edges_by_kind.get(kind.value):
+            rows.append((f"  {kind.value}", f"{report.edges_by_kind[kind.value]:,}"))
+    rows += [
+        ("unresolved references", f"{report.unresolved:,}"),
+        ("macro calls skipped", f"{report.macro_calls:,}"),
+        ("syntax errors recovered", f"{report.syntax_errors:,}"),
+        ("files skipped", f"{len(report.skipped)}"),
+        ("seconds", f"{report.seconds:.2f}"),
+        ("peak memory", f"{report.peak_rss_mb:.0f} MB"),
+        ("database", f"{report.db_bytes / 1e6:.1f} MB at {engine.db_path}" if engine.store is not None or
+         report.db_bytes else "none (memory only)"),
+        ("map size", f"{report.map_tokens:,} tokens = {100 * report.map_share:.1f}% of the source's "
+                     f"{report.source_tokens:,}"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
+
+
+def cmd_export(args) -> int:
+    from .export import jsonl_lines
+
+    engine = indexed_engine(args)
+    try:
+        out = open(args.output, "w", encoding="utf-8", newline="\n") if args.output else sys.stdout
+        try:
+            for line in jsonl_lines(engine.graph):
+                out.write(line)
+                out.write("\n")
+        finally:
+            if args.output:
+                out.close()
+    finally:
+        engine.close()
+    return 0
+
+
+def cmd_map(args) -> int:
+    from .export import map_text
+
+    engine = indexed_engine(args)
+    try:
+        sys.stdout.write(map_text(engine.graph, args.module))
+    finally:
+        engine.close()
+    return 0
+
+
+def cmd_query(args) -> int:
+    from .querylang import QueryLanguageError, run_query
+
+    engine = indexed_engine(args)
+    try:
+        try:
+            result = run_query(engine.graph, args.query, store_path=engine.db_path if engine.store else None)
+        except QueryLanguageError as error:
+            raise CliError(str(error)) from None
+        if args.json:
+            print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        elif args.triples:
+            print(result.triples_text(engine.graph))
+        else:
+            print(result.to_text())
+    finally:
+        engine.close()
+    return 0
+
+
+def cmd_context(args) -> int:
+    from .context import build_context
+    from .querylang import QueryLanguageError
+
+    engine = indexed_engine(args)
+    try:
+        try:
+            context = build_context(engine.graph, args.target, budget_tokens=args.budget, root=engine.root)
+        except (QueryLanguageError, ValueError) as error:
+            raise CliError(str(error)) from None
+        if args.json:
+            print(json.dumps(context.to_json(), indent=2, ensure_ascii=False))
+        else:
+            sys.stdout.write(context.text)
+    finally:
+        engine.close()
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .server import run_server
+
+    return run_server(tcp=args.tcp, verbose=args.verbose)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

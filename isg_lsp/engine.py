@@ -1,0 +1,427 @@
+"""The engine: a workspace's files → facts → the ISG, in memory (``Graph``) and on disk (``Store``).
+
+Entry points: ``Engine.index()`` (cold or warm: only files whose content changed are parsed), ``Engine.update_file()``
+(one file's new text, from an editor or from disk: extract, then graph surgery) and ``Engine.flush()`` (persist what
+changed). The engine knows nothing of LSP; the server and the CLI both drive it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tree_sitter
+
+from . import languages
+from .graph import Graph
+from .model import EdgeKind, FileFacts, NodeKind
+from .store import Store, StoreError
+from .workspace import WorkspaceConfig, content_hash, normalize_source, read_source, walk
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+PARALLEL_THRESHOLD = 64        # fewer files than this are parsed in-process
+BATCH_SIZE = 48
+
+
+@dataclass
+class IndexReport:
+    files: int = 0
+    parsed: int = 0
+    reused: int = 0
+    deleted: int = 0
+    skipped: dict[str, str] = field(default_factory=dict)
+    loc: int = 0
+    source_bytes: int = 0
+    nodes_by_kind: dict[str, int] = field(default_factory=dict)
+    edges_by_kind: dict[str, int] = field(default_factory=dict)
+    external_nodes: int = 0
+    unresolved: int = 0
+    heuristic_edges: int = 0
+    macro_calls: int = 0
+    syntax_errors: int = 0
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    db_bytes: int = 0
+    map_tokens: int = 0
+    source_tokens: int = 0
+    by_language: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def nodes(self) -> int:
+        return sum(self.nodes_by_kind.values())
+
+    @property
+    def edges(self) -> int:
+        return sum(self.edges_by_kind.values())
+
+    @property
+    def map_share(self) -> float:
+        return self.map_tokens / self.source_tokens if self.source_tokens else 0.0
+
+
+class Engine:
+    def __init__(self, root: Path, db_path: Path | None = None, config: WorkspaceConfig | None = None,
+                 persist: bool = True, workers: int | None = None) -> None:
+        self.root = Path(root).resolve()
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"not a folder: {root}")
+        self.config = config or WorkspaceConfig()
+        self.workers = workers if workers is not None else max(1, min(2, os.cpu_count() or 1))
+        self.graph = Graph(resolver_for=_resolver_for, family_of=_family_of)
+        self.layouts: dict[str, object] = {}
+        self.stats: dict[str, tuple[int, int]] = {}        # path → (size, mtime_ns) of what is indexed
+        self.skipped: dict[str, str] = {}
+        self.dirty: set[str] = set()                         # files changed in memory, not yet persisted
+        self.db_path = db_path if db_path is not None else self.root / ".isg" / "isg.db"
+        self.store: Store | None = None
+        self.store_message: str | None = None
+        if persist:
+            self.open_store()
+
+    # ---- storage -------------------------------------------------------------------------------------------
+
+    def open_store(self) -> None:
+        try:
+            self.store = Store(self.db_path)
+            if self.store.moved_aside is not None:
+                self.store_message = (f"The index database was unusable and has been rebuilt "
+                                      f"(the old one is at {self.store.moved_aside}).")
+        except (OSError, StoreError, Exception) as error:  # noqa: BLE001 - a read-only or full disk must not stop us
+            self.store = None
+            self.store_message = f"Index kept in memory only: cannot use {self.db_path}: {error}"
+            log.warning(self.store_message)
+
+    def close(self) -> None:
+        if self.store is not None:
+            try:
+                self.flush()
+            finally:
+                self.store.close()
+                self.store = None
+
+    # ---- indexing ------------------------------------------------------------------------------------------
+
+    def index(self, progress: Progress | None = None) -> IndexReport:
+        """Indexes the workspace, re-parsing only files whose size or time differs from the database's record."""
+        started = time.perf_counter()
+        files = walk(self.root, self.config)
+        self._build_layouts(files)
+        stored = self.store.stored_files() if self.store is not None else {}
+        fingerprint = repr(sorted((k, repr(v)) for k, v in self.layouts.items()))
+        if self.store is not None and self.store.get_meta("layout") != fingerprint:
+            stored_valid = {}                 # crates or source roots moved: every stored FQP may be stale
+        else:
+            stored_valid = stored
+        to_parse: list[str] = []
+        unchanged: list[str] = []
+        for rel in files:
+            old = stored_valid.get(rel)
+            try:
+                st = os.stat(self.root / rel)
+            except OSError:
+                continue
+            if old is not None and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
+                unchanged.append(rel)
+                self.stats[rel] = (old.size, old.mtime_ns)
+            else:
+                to_parse.append(rel)
+        final: dict[str, FileFacts] = {}
+        if self.store is not None and unchanged:
+            for facts in self.store.load_facts(unchanged):
+                final[facts.path] = facts
+                if facts.error:
+                    self.skipped[facts.path] = facts.error
+        changed: dict[str, FileFacts] = {}
+        for facts, size, mtime_ns in self._extract_many(to_parse, progress, len(files), len(unchanged)):
+            self.stats[facts.path] = (size, mtime_ns)
+            changed[facts.path] = facts
+        self._reapply_module_files(list(final.values()) + list(changed.values()), changed, final)
+        final.update(changed)
+        file_set = set(files)
+        deleted = [rel for rel in stored if rel not in file_set]
+        self.graph = Graph(resolver_for=_resolver_for, family_of=_family_of)
+        self.graph.load(final[path] for path in sorted(final))
+        if self.store is not None:
+            if stored_valid is not stored:
+                self._persist(sorted(final), deleted)
+                self.store.set_meta("layout", fingerprint)
+            elif changed or deleted:
+                # a changed file can change the edges of files that did not change: rewrite those too
+                touched = self._files_touched_by(set(changed) | set(deleted), stored)
+                self._persist(sorted(touched & set(final)), deleted)
+        self.dirty.clear()
+        report = self.report(time.perf_counter() - started)
+        report.parsed = len(to_parse)
+        report.reused = len(unchanged)
+        report.deleted = len(deleted)
+        if progress:
+            progress(len(files), len(files), "done")
+        return report
+
+    def _files_touched_by(self, changed: set[str], stored: dict) -> set[str]:
+        """The changed files and every file whose resolution looked up a symbol they declare or declared."""
+        from .graph import _symbol_keys
+
+        keys: set[str] = set()
+        for path in changed:
+            state = self.graph.files.get(path)
+            if state is not None:
+                keys |= _symbol_keys(state.facts)
+        if self.store is not None:
+            for facts in self.store.load_facts(p for p in changed if p in stored):
+                keys |= _symbol_keys(facts)
+        touched = set(changed)
+        for key in keys:
+            touched |= self.graph.dependents_of(key)
+        return touched
+
+    def _build_layouts(self, files: list[str]) -> None:
+        by_family: dict[str, list[str]] = {}
+        for rel in files:
+            spec = languages.language_for_path(rel)
+            if spec is not None:
+                by_family.setdefault(spec.family, []).append(rel)
+        self.layouts = {}
+        for family in {spec.family for spec in languages.available_languages()}:
+            support = languages.support(_first_language(family))
+            self.layouts[family] = support.build_layout(self.root, by_family.get(family, []))
+
+    def _reapply_module_files(self, all_facts: list[FileFacts], changed: dict[str, FileFacts],
+                              stored_facts: dict[str, FileFacts]) -> None:
+        """Files placed by `#[path]`-like declarations are extracted again once their place is known."""
+        for family, layout in self.layouts.items():
+            support = languages.support(_first_language(family))
+            apply = getattr(support, "apply_module_files", None)
+            if apply is None:
+                continue
+            moved = apply(layout, [f for f in all_facts if _family_of(f.lang) == family])
+            for rel in sorted(moved):
+                if not (self.root / rel).is_file():
+                    continue
+                facts, size, mtime_ns = _extract_path(self.root, rel, self.layouts, self.config.max_file_bytes)
+                stored_facts.pop(rel, None)
+                changed[rel] = facts
+                self.stats[rel] = (size, mtime_ns)
+
+    def _extract_many(self, rels: list[str], progress: Progress | None, total: int, done: int
+                      ) -> list[tuple[FileFacts, int, int]]:
+        results: list[tuple[FileFacts, int, int]] = []
+        if progress:
+            progress(done, total, "parsing")
+        if len(rels) < PARALLEL_THRESHOLD or self.workers <= 1:
+            for i, rel in enumerate(rels):
+                results.append(_extract_path(self.root, rel, self.layouts, self.config.max_file_bytes))
+                if progress and i % 50 == 49:
+                    progress(done + i + 1, total, "parsing")
+        else:
+            batches = [rels[i:i + BATCH_SIZE] for i in range(0, len(rels), BATCH_SIZE)]
+            with ProcessPoolExecutor(max_workers=self.workers) as pool:
+                futures = [pool.submit(_extract_batch, str(self.root), batch, self.layouts,
+                                       self.config.max_file_bytes) for batch in batches]
+                for future, batch in zip(futures, batches):
+                    try:
+                        results.extend(future.result())
+                    except Exception as error:  # noqa: BLE001 - a crashed worker costs its batch, not the index
+                        log.warning("a parser worker failed (%s); parsing its %d files in-process", error,
+                                    len(batch))
+                        for rel in batch:
+                            results.append(_extract_path(self.root, rel, self.layouts, self.config.max_file_bytes))
+                    done += len(batch)
+                    if progress:
+                        progress(done, total, "parsing")
+        for facts, _, _ in results:
+            if facts.error:
+                self.skipped[facts.path] = facts.error
+            else:
+                self.skipped.pop(facts.path, None)
+        return results
+
+    # ---- live updates --------------------------------------------------------------------------------------
+
+    def update_file(self, rel: str, data: bytes | None, tree: tree_sitter.Tree | None = None,
+                    stat: tuple[int, int] | None = None) -> set[str]:
+        """Replaces one file's contribution with its new text (``None``: the file is gone). Graph surgery only:
+        ``flush()`` persists. Returns the files whose edges changed."""
+        if data is None:
+            self.stats.pop(rel, None)
+            self.skipped.pop(rel, None)
+            touched = self.graph.replace_file(None, rel)
+        else:
+            facts = self.extract(rel, data, tree)
+            self.stats[rel] = stat if stat is not None else (len(data), 0)
+            touched = self.graph.replace_file(facts)
+        self.dirty |= touched
+        return touched
+
+    def update_from_disk(self, rel: str) -> set[str]:
+        """Re-reads one file from disk (created, changed or deleted there)."""
+        path = self.root / rel
+        if not path.is_file():
+            return self.update_file(rel, None) if rel in self.graph.files else set()
+        source = read_source(self.root, rel, self.config.max_file_bytes)
+        data = source.data if source.data is not None else b""
+        facts = self.extract(rel, data, None)
+        if source.skipped:
+            facts.error = source.skipped
+        self.stats[rel] = (source.size, source.mtime_ns)
+        touched = self.graph.replace_file(facts)
+        self.dirty |= touched
+        return touched
+
+    def extract(self, rel: str, data: bytes, tree: tree_sitter.Tree | None = None) -> FileFacts:
+        spec = languages.language_for_path(rel)
+        if spec is None:
+            raise ValueError(f"no language indexes {rel}")
+        layout = self.layouts.get(spec.family)
+        if layout is None:
+            support = languages.support(spec.name)
+            layout = self.layouts[spec.family] = support.build_layout(self.root, [rel])
+        facts, _ = extract_source(rel, data, spec, layout, tree)
+        return facts
+
+    def flush(self) -> int:
+        """Persists the files changed since the last flush, in one transaction. Returns how many."""
+        if self.store is None or not self.dirty:
+            self.dirty.clear()
+            return 0
+        dirty = sorted(self.dirty)
+        self.dirty.clear()
+        deleted = [p for p in dirty if p not in self.graph.files]
+        self._persist([p for p in dirty if p in self.graph.files], deleted)
+        return len(dirty)
+
+    def persist_rows(self, paths: list[str], deleted: list[str]):
+        """What ``Store.save`` takes for these files, read from the graph (so that a writer thread can save it)."""
+        rows = []
+        externals = {}
+        for path in paths:
+            state = self.graph.files.get(path)
+            if state is None:
+                continue
+            size, mtime_ns = self.stats.get(path, (0, 0))
+            rows.append((path, state.facts, list(state.edges), size, mtime_ns, state.unresolved))
+            for node_id in state.externals:
+                node = self.graph.nodes.get(node_id)
+                if node is not None:
+                    externals[node_id] = node
+        rows.extend((path, None, [], 0, 0, 0) for path in deleted)
+        return rows, list(externals.values())
+
+    def _persist(self, paths: list[str], deleted: list[str]) -> None:
+        if self.store is None:
+            return
+        rows, externals = self.persist_rows(paths, deleted)
+        try:
+            self.store.save(rows, externals)
+        except Exception as error:  # noqa: BLE001 - keep serving from memory, say so once
+            if self.store_message is None:
+                self.store_message = f"Index kept in memory only: writing {self.db_path} failed: {error}"
+                log.warning(self.store_message)
+
+    # ---- reporting -----------------------------------------------------------------------------------------
+
+    def report(self, seconds: float = 0.0) -> IndexReport:
+        from .export import map_text   # the map module reads the graph; imported here to keep start-up light
+
+        graph = self.graph
+        report = IndexReport(files=len(graph.files), seconds=seconds, skipped=dict(self.skipped))
+        for node in graph.nodes.values():
+            if node.external:
+                report.external_nodes += 1
+            else:
+                report.nodes_by_kind[node.kind.value] = report.nodes_by_kind.get(node.kind.value, 0) + 1
+        for edge in graph.edges():
+            report.edges_by_kind[edge.kind.value] = report.edges_by_kind.get(edge.kind.value, 0) + 1
+            if edge.resolution.value == "heuristic":
+                report.heuristic_edges += 1
+        for state in graph.files.values():
+            facts = state.facts
+            report.loc += facts.loc
+            report.unresolved += state.unresolved
+            report.macro_calls += facts.macro_calls
+            report.syntax_errors += len(facts.errors)
+            report.by_language[facts.lang] = report.by_language.get(facts.lang, 0) + 1
+            report.source_bytes += self.stats.get(facts.path, (0, 0))[0]
+        report.source_tokens = report.source_bytes // 4
+        report.map_tokens = len(map_text(graph)) // 4
+        report.peak_rss_mb = peak_rss_mb()
+        if self.store is not None:
+            report.db_bytes = self.store.size_bytes()
+        return report
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+# ---- extraction, shared by the engine and its worker processes ----------------------------------------------
+
+_PARSERS: dict[str, tree_sitter.Parser] = {}
+
+
+def parser_for(lang: str) -> tree_sitter.Parser:
+    parser = _PARSERS.get(lang)
+    if parser is None:
+        parser = _PARSERS[lang] = languages.new_parser(lang)
+    return parser
+
+
+def extract_source(rel: str, data: bytes, spec: languages.LanguageSpec, layout: object,
+                   old_tree: tree_sitter.Tree | None = None) -> tuple[FileFacts, tree_sitter.Tree | None]:
+    """Parses (incrementally when given the edited old tree) and extracts one file. Never raises: a file that
+    cannot be extracted gives facts with only its module and an ``error``."""
+    digest = content_hash(data)
+    try:
+        tree = parser_for(spec.name).parse(data, old_tree) if old_tree is not None else parser_for(spec.name).parse(
+            data)
+        facts = languages.support(spec.name).extract(rel, data, tree, layout, digest, spec.name)
+        return facts, tree
+    except RecursionError:
+        error = "too deeply nested to extract"
+    except Exception as exc:  # noqa: BLE001 - parsing never fails: report and keep going
+        log.exception("extraction of %s failed", rel)
+        error = f"extraction failed: {type(exc).__name__}: {exc}"
+    facts = FileFacts(path=rel, lang=spec.name, content_hash=digest, error=error)
+    return facts, None
+
+
+def _extract_path(root: Path, rel: str, layouts: dict[str, object], max_bytes: int) -> tuple[FileFacts, int, int]:
+    spec = languages.language_for_path(rel)
+    assert spec is not None
+    source = read_source(root, rel, max_bytes)
+    if source.data is None:
+        log.info("skipping the content of %s: %s", rel, source.skipped)
+        facts, _ = extract_source(rel, b"", spec, layouts.get(spec.family))
+        facts.error = source.skipped
+        facts.content_hash = source.content_hash
+        return facts, source.size, source.mtime_ns
+    facts, _ = extract_source(rel, source.data, spec, layouts.get(spec.family))
+    return facts, source.size, source.mtime_ns
+
+
+def _extract_batch(root: str, rels: list[str], layouts: dict[str, object], max_bytes: int
+                   ) -> list[tuple[FileFacts, int, int]]:
+    return [_extract_path(Path(root), rel, layouts, max_bytes) for rel in rels]
+
+
+def _resolver_for(lang: str):
+    return languages.support(lang).resolve
+
+
+def _family_of(lang: str) -> str:
+    return languages.get(lang).family
+
+
+def _first_language(family: str) -> str:
+    return next(spec.name for spec in languages.LANGUAGES if spec.family == family)
+
+
+__all__ = ["Engine", "IndexReport", "extract_source", "normalize_source", "EdgeKind", "NodeKind"]

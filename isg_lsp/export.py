@@ -1,0 +1,128 @@
+"""The ISG's three written forms (ISG-SPEC §3): the JSONL export, the compact map and triples for language models."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+
+from .graph import Graph
+from .model import Edge, EdgeKind, Node, NodeKind
+
+MEMBER_EDGES = (EdgeKind.CONTAINS.value, EdgeKind.DEFINES.value)
+
+
+def jsonl_lines(graph: Graph) -> Iterator[str]:
+    """The export: nodes sorted by FQP then id, then edges sorted by src, kind, dst. Byte-identical for equal graphs."""
+    for node in sorted(graph.nodes.values(), key=lambda n: (n.fqp, n.id)):
+        yield json.dumps(node_record(node), ensure_ascii=False, separators=(",", ":"))
+    for edge in sorted(graph.edges(), key=lambda e: (e.src, e.kind.value, e.dst)):
+        yield json.dumps(edge_record(edge), ensure_ascii=False, separators=(",", ":"))
+
+
+def node_record(node: Node) -> dict:
+    return {
+        "type": "node", "id": node.id.hex(), "kind": node.kind.value, "name": node.name, "fqp": node.fqp,
+        "lang": node.lang, "file": node.file, "span": list(node.span) if node.span is not None else None,
+        "signature": node.signature, "visibility": node.visibility, "external": node.external,
+    }
+
+
+def edge_record(edge: Edge) -> dict:
+    record = {"type": "edge", "src": edge.src.hex(), "kind": edge.kind.value, "dst": edge.dst.hex(),
+              "resolution": edge.resolution.value}
+    if edge.candidates is not None and edge.resolution.value == "heuristic":
+        record["candidates"] = edge.candidates
+    if edge.derived:
+        record["derived"] = True
+    return record
+
+
+# ---- triples ------------------------------------------------------------------------------------------------
+
+def triple(graph: Graph, edge: Edge) -> str:
+    src, dst = graph.nodes[edge.src], graph.nodes[edge.dst]
+    return f"[{src.kind.value}] {display_fqp(src)} x {edge.kind.value} x [{dst.kind.value}] {display_fqp(dst)}"
+
+
+def display_fqp(node: Node) -> str:
+    return node.fqp
+
+
+def triples(graph: Graph, edges: Iterable[Edge]) -> list[str]:
+    return [triple(graph, e) for e in sorted(edges, key=lambda e: (graph.nodes[e.src].fqp, e.kind.value,
+                                                                  graph.nodes[e.dst].fqp))]
+
+
+# ---- the map ------------------------------------------------------------------------------------------------
+
+RELATION_WORDS = (
+    (EdgeKind.IMPL.value, "impl"),
+    (EdgeKind.EXTENDS.value, "ext"),
+    (EdgeKind.BOUND_BY.value, "bound"),
+    (EdgeKind.CALLS.value, "calls"),
+)
+
+
+def map_text(graph: Graph, modules: Iterable[str] | None = None) -> str:
+    """The workspace's skeleton as compact text: each module, then its items' kind codes and signatures, members
+    indented below their type, relations after `|`, names shortened relative to the module."""
+    lines: list[str] = []
+    nodes = graph.nodes
+    wanted = set(modules) if modules is not None else None
+    module_nodes = sorted((n for n in nodes.values() if n.kind is NodeKind.MODULE and not n.external),
+                          key=lambda n: n.fqp)
+    for module in module_nodes:
+        if wanted is not None and module.fqp not in wanted:
+            continue
+        children = [nodes[e.dst] for e in graph.successors(module.id) if e.kind.value == "CONTAINS"
+                    and e.dst in nodes and nodes[e.dst].kind is not NodeKind.MODULE]
+        if not children:
+            continue
+        lines.append(module.fqp)
+        prefix = module.fqp
+        for child in sorted(children, key=_position):
+            _map_item(graph, child, prefix, 1, lines, set())
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _map_item(graph: Graph, node: Node, prefix: str, depth: int, lines: list[str], seen: set[bytes]) -> None:
+    if node.id in seen or depth > 4:
+        return
+    seen.add(node.id)
+    relations = []
+    for kind, word in RELATION_WORDS:
+        targets = set()
+        for edge in graph.successors(node.id):
+            if edge.kind.value != kind or edge.dst not in graph.nodes:
+                continue
+            target = graph.nodes[edge.dst]
+            if edge.resolution.value == "heuristic":
+                targets.add("~" + target.name)          # a guess by name: say so, and say it once
+            else:
+                targets.add(_short(target.fqp, prefix))
+        if targets:
+            relations.append(f"{word} {', '.join(sorted(targets))}")
+    line = f"{'  ' * depth}{node.kind.value} {node.signature or node.name}"
+    if relations:
+        line += " | " + "; ".join(relations)
+    lines.append(line)
+    members = [graph.nodes[e.dst] for e in graph.successors(node.id)
+               if e.kind.value in MEMBER_EDGES and e.dst in graph.nodes
+               and graph.nodes[e.dst].kind is not NodeKind.MODULE]
+    for member in sorted(members, key=_position):
+        _map_item(graph, member, prefix, depth + 1, lines, seen)
+
+
+def _position(node: Node) -> tuple:
+    return (node.file or "", node.span or (0, 0, 0, 0), node.fqp)
+
+
+def _short(fqp: str, module: str) -> str:
+    """An FQP as seen from a module: the module's own prefix dropped, and its root's (crate, package) too."""
+    for sep in ("::", "."):
+        if module and (module + sep) in fqp:
+            fqp = fqp.replace(module + sep, "")
+        root = module.split(sep, 1)[0]
+        if root and root != module and (root + sep) in fqp:
+            fqp = fqp.replace(root + sep, "")
+    return fqp

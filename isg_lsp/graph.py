@@ -1,0 +1,436 @@
+"""The hot layer: the whole ISG in memory, changed one file at a time by graph surgery.
+
+The graph is a pure function of the files' facts: ``Graph.replace_file`` removes what a file contributed, adds what
+it contributes now, and re-resolves exactly the references, in this file and in others, whose answer may have
+changed. Which others is known exactly: every lookup a resolver makes goes through a ``SymbolView`` that records
+the keys it asked about (the last segment of an FQP, a name, a module's imports), and a change announces the keys
+it touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .model import Edge, EdgeKind, FileFacts, Node, NodeKind, Resolution, sighash
+
+IMPORTS_KEY = "\x00imports:"
+GLOBS_KEY = "\x00globs:"
+
+
+def fqp_key(fqp: str) -> str:
+    """The last segment of an FQP in any language: what a change to that node announces."""
+    cut = max(fqp.rfind("::") + 2 if "::" in fqp else 0, fqp.rfind(".") + 1)
+    if fqp.endswith(">") and "::<" in fqp:                      # a generic parameter, owner::<T>
+        cut = fqp.rfind("::<") + 2
+    return fqp[cut:]
+
+
+@dataclass(slots=True)
+class Target:
+    """What a resolver found for one end of a reference."""
+
+    ids: list[bytes]                       # workspace nodes; empty when external
+    resolution: Resolution
+    candidates: int | None = None
+    external_fqp: str | None = None        # set when the target is outside the workspace
+    external_kind: NodeKind | None = None
+
+
+@dataclass(slots=True)
+class FileState:
+    facts: FileFacts
+    edges: list[Edge] = field(default_factory=list)        # edges this file contributes, resolved
+    externals: list[bytes] = field(default_factory=list)   # external nodes its edges point at (with repeats)
+    deps: set[str] = field(default_factory=set)            # keys its resolution looked up
+    unresolved: int = 0
+
+
+class SymbolView:
+    """What resolvers may read of the workspace; every read is recorded as a dependency of the file resolved."""
+
+    __slots__ = ("_graph", "deps")
+
+    def __init__(self, graph: "Graph") -> None:
+        self._graph = graph
+        self.deps: set[str] = set()
+
+    def lookup(self, fqp: str, kinds: frozenset[NodeKind] | None = None) -> list[bytes]:
+        """Ids of workspace nodes with this FQP (and one of these kinds), sorted."""
+        self.deps.add(fqp_key(fqp))
+        ids = self._graph.fqp_index.get(fqp)
+        if not ids:
+            return []
+        nodes = self._graph.nodes
+        return sorted(i for i in ids if kinds is None or nodes[i].kind in kinds)
+
+    def imports(self, scope: str) -> dict[str, str]:
+        """The names a module imports (``use``, ``import``), local name → target path."""
+        self.deps.add(IMPORTS_KEY + scope)
+        return self._graph.imports_of(scope)
+
+    def globs(self, scope: str) -> list[str]:
+        self.deps.add(GLOBS_KEY + scope)
+        return self._graph.globs_of(scope)
+
+    def by_name(self, name: str, kinds: frozenset[NodeKind], lang_family: str | None = None) -> list[Node]:
+        """Workspace nodes with this name and one of these kinds, sorted by FQP then id."""
+        self.deps.add(name)
+        ids = self._graph.name_index.get(name)
+        if not ids:
+            return []
+        nodes = self._graph.nodes
+        found = [nodes[i] for i in ids if nodes[i].kind in kinds]
+        if lang_family is not None:
+            found = [n for n in found if self._graph.family_of(n.lang) == lang_family]
+        found.sort(key=lambda n: (n.fqp, n.id))
+        return found
+
+    def node(self, node_id: bytes) -> Node:
+        return self._graph.nodes[node_id]
+
+
+_EMPTY: dict[str, str] = {}
+
+
+class Graph:
+    """Nodes, edges and symbol tables of the workspace, with per-file surgery."""
+
+    def __init__(self, resolver_for=None, family_of=None) -> None:
+        # resolver_for(lang) -> callable(ref, view, facts) -> (Target | None, Target | None) for (src, dst)
+        self._resolver_for = resolver_for
+        self._family_of = family_of or (lambda lang: lang)
+        self.files: dict[str, FileState] = {}
+        self.nodes: dict[bytes, Node] = {}
+        self.node_owners: dict[bytes, int] = {}           # how many definitions (files) hold a workspace node
+        self.external_refs: dict[bytes, int] = {}         # how many edges point at an external node
+        self.fqp_index: dict[str, set[bytes]] = {}
+        self.name_index: dict[str, set[bytes]] = {}
+        # scope -> file -> what that file imports into the scope (usually one file per scope)
+        self.scope_imports: dict[str, dict[str, dict[str, str]]] = {}
+        self.scope_globs: dict[str, dict[str, list[str]]] = {}
+        self.out_edges: dict[bytes, dict[tuple[str, bytes], Edge]] = {}
+        self.in_edges: dict[bytes, dict[tuple[str, bytes], Edge]] = {}
+        self._edge_refs: dict[tuple[bytes, str, bytes], int] = {}
+        self._dependents: dict[str, set[str]] = {}        # key -> files whose resolution looked it up
+        self.version = 0                                  # bumped by every change
+
+    def family_of(self, lang: str) -> str:
+        return self._family_of(lang)
+
+    def imports_of(self, scope: str) -> dict[str, str]:
+        by_file = self.scope_imports.get(scope)
+        if not by_file:
+            return _EMPTY
+        if len(by_file) == 1:
+            return next(iter(by_file.values()))
+        merged: dict[str, str] = {}
+        for path in sorted(by_file, reverse=True):       # the smallest path wins, whatever the order of surgery
+            merged.update(by_file[path])
+        return merged
+
+    def globs_of(self, scope: str) -> list[str]:
+        by_file = self.scope_globs.get(scope)
+        if not by_file:
+            return []
+        return [g for path in sorted(by_file) for g in by_file[path]]
+
+    # ---- reading -------------------------------------------------------------------------------------------
+
+    def node(self, node_id: bytes) -> Node | None:
+        return self.nodes.get(node_id)
+
+    def by_fqp(self, fqp: str) -> list[Node]:
+        return sorted((self.nodes[i] for i in self.fqp_index.get(fqp, ())), key=lambda n: n.id)
+
+    def successors(self, node_id: bytes, kinds: Iterable[EdgeKind] | None = None) -> Iterator[Edge]:
+        wanted = None if kinds is None else {k.value for k in kinds}
+        for (kind, _dst), edge in self.out_edges.get(node_id, {}).items():
+            if wanted is None or kind in wanted:
+                yield edge
+
+    def predecessors(self, node_id: bytes, kinds: Iterable[EdgeKind] | None = None) -> Iterator[Edge]:
+        wanted = None if kinds is None else {k.value for k in kinds}
+        for (kind, _src), edge in self.in_edges.get(node_id, {}).items():
+            if wanted is None or kind in wanted:
+                yield edge
+
+    def edges(self) -> Iterator[Edge]:
+        for adjacency in self.out_edges.values():
+            yield from adjacency.values()
+
+    def edge_count(self) -> int:
+        return len(self._edge_refs)
+
+    def unresolved_count(self) -> int:
+        return sum(state.unresolved for state in self.files.values())
+
+    def dependents_of(self, key: str) -> set[str]:
+        return set(self._dependents.get(key, ()))
+
+    def nodes_in_file(self, path: str) -> list[Node]:
+        state = self.files.get(path)
+        if state is None:
+            return []
+        return [self.nodes[n.id] for n in state.facts.nodes if n.id in self.nodes]
+
+    # ---- surgery -------------------------------------------------------------------------------------------
+
+    def load(self, all_facts: Iterable[FileFacts]) -> None:
+        """Builds the graph from scratch: every file's nodes first, then every file's references."""
+        states = []
+        for facts in all_facts:
+            state = FileState(facts)
+            self.files[facts.path] = state
+            self._add_symbols(facts)
+            states.append(state)
+        for state in states:
+            self._resolve_into(state)
+        self.version += 1
+
+    def replace_file(self, facts: FileFacts | None, path: str | None = None) -> set[str]:
+        """Replaces one file's contribution (``None``: the file is gone). Returns the files whose edges changed."""
+        path = facts.path if facts is not None else path
+        assert path is not None
+        old = self.files.pop(path, None)
+        changed_keys: set[str] = set()
+        if old is not None:
+            self._remove_resolved(old)
+            self._remove_symbols(old.facts)
+            changed_keys |= _symbol_keys(old.facts)
+        touched = {path}
+        if facts is not None:
+            state = FileState(facts)
+            self.files[path] = state
+            self._add_symbols(facts)
+            new_keys = _symbol_keys(facts)
+            if old is not None:
+                changed_keys = _changed_keys(old.facts, facts)
+            else:
+                changed_keys |= new_keys
+            self._resolve_into(state)
+        dependents: set[str] = set()
+        for key in changed_keys:
+            dependents |= self._dependents.get(key, set())
+        dependents.discard(path)
+        for other in sorted(dependents):
+            state = self.files.get(other)
+            if state is None:
+                continue
+            before = state.edges
+            self._remove_resolved(state)
+            self._resolve_into(state)
+            if state.edges != before:
+                touched.add(other)
+        self.version += 1
+        return touched
+
+    def _add_symbols(self, facts: FileFacts) -> None:
+        for node in facts.nodes:
+            count = self.node_owners.get(node.id, 0)
+            self.node_owners[node.id] = count + 1
+            if count == 0:
+                self.nodes[node.id] = node
+                self.fqp_index.setdefault(node.fqp, set()).add(node.id)
+                self.name_index.setdefault(node.name, set()).add(node.id)
+            elif _prefer(node, self.nodes[node.id]):
+                # the same id declared twice (cfg'd twins): the first definition in path order stands for both
+                self.nodes[node.id] = node
+        for scope, names in facts.imports.items():
+            self.scope_imports.setdefault(scope, {})[facts.path] = names
+        for scope, globs in facts.glob_imports.items():
+            self.scope_globs.setdefault(scope, {})[facts.path] = globs
+
+    def _remove_symbols(self, facts: FileFacts) -> None:
+        for node in facts.nodes:
+            count = self.node_owners.get(node.id, 0) - 1
+            if count > 0:
+                self.node_owners[node.id] = count
+                if self.nodes[node.id] is node:
+                    self._elect_definition(node.id, facts.path)
+                continue
+            self.node_owners.pop(node.id, None)
+            self.nodes.pop(node.id, None)
+            _discard(self.fqp_index, node.fqp, node.id)
+            _discard(self.name_index, node.name, node.id)
+        for scope in facts.imports:
+            by_file = self.scope_imports.get(scope)
+            if by_file is not None:
+                by_file.pop(facts.path, None)
+                if not by_file:
+                    del self.scope_imports[scope]
+        for scope in facts.glob_imports:
+            by_file = self.scope_globs.get(scope)
+            if by_file is not None:
+                by_file.pop(facts.path, None)
+                if not by_file:
+                    del self.scope_globs[scope]
+
+    def _elect_definition(self, node_id: bytes, leaving: str) -> None:
+        best = None
+        for path, state in self.files.items():
+            if path == leaving:
+                continue
+            for node in state.facts.nodes:
+                if node.id == node_id and (best is None or _prefer(node, best)):
+                    best = node
+        if best is not None:
+            self.nodes[node_id] = best
+
+    def _resolve_into(self, state: FileState) -> None:
+        facts = state.facts
+        for edge in facts.edges:
+            self._add_edge(edge)
+        state.edges = list(facts.edges)
+        view = SymbolView(self)
+        resolve = self._resolver_for(facts.lang) if self._resolver_for else None
+        unresolved = 0
+        seen = {edge.key for edge in facts.edges}
+        for ref in facts.references:
+            if resolve is None:
+                unresolved += 1
+                continue
+            src_target, dst_target = resolve(ref, view, facts)
+            src_ids = [ref.src] if ref.src is not None else self._target_ids(src_target, facts.lang, state)
+            dst_ids = [ref.dst] if ref.dst is not None else self._target_ids(dst_target, facts.lang, state)
+            if not src_ids or not dst_ids:
+                unresolved += 1
+                continue
+            target = dst_target if ref.dst is None else src_target
+            resolution = target.resolution if target is not None else Resolution.EXACT
+            candidates = target.candidates if target is not None else None
+            for s in src_ids:
+                for d in dst_ids:
+                    if s == d and ref.kind is not EdgeKind.CALLS:
+                        continue
+                    edge = Edge(s, ref.kind, d, resolution, candidates, ref.derived)
+                    if edge.key in seen:
+                        continue
+                    seen.add(edge.key)
+                    self._add_edge(edge)
+                    state.edges.append(edge)
+        state.unresolved = unresolved
+        state.deps = view.deps
+        for key in view.deps:
+            self._dependents.setdefault(key, set()).add(facts.path)
+
+    def _target_ids(self, target: Target | None, lang: str, state: FileState) -> list[bytes]:
+        if target is None:
+            return []
+        if target.ids:
+            return target.ids
+        if target.external_fqp is None:
+            return []
+        kind = target.external_kind or NodeKind.STRUCT
+        fqp = target.external_fqp
+        node_id = sighash(lang, kind.value, fqp, "")
+        if node_id not in self.nodes:
+            name = fqp_key(fqp)
+            self.nodes[node_id] = Node(node_id, kind, name, fqp, lang, None, None, "", None, True)
+            self.fqp_index.setdefault(fqp, set()).add(node_id)
+            self.name_index.setdefault(name, set()).add(node_id)
+        self.external_refs[node_id] = self.external_refs.get(node_id, 0) + 1
+        state.externals.append(node_id)
+        return [node_id]
+
+    def _remove_resolved(self, state: FileState) -> None:
+        for edge in state.edges:
+            self._remove_edge(edge)
+        state.edges = []
+        for node_id in state.externals:
+            count = self.external_refs.get(node_id, 0) - 1
+            if count > 0:
+                self.external_refs[node_id] = count
+                continue
+            self.external_refs.pop(node_id, None)
+            node = self.nodes.get(node_id)
+            if node is not None and node.external:
+                del self.nodes[node_id]
+                _discard(self.fqp_index, node.fqp, node_id)
+                _discard(self.name_index, node.name, node_id)
+        state.externals = []
+        for key in state.deps:
+            files = self._dependents.get(key)
+            if files is not None:
+                files.discard(state.facts.path)
+                if not files:
+                    del self._dependents[key]
+        state.deps = set()
+
+    def _add_edge(self, edge: Edge) -> None:
+        key = edge.key
+        count = self._edge_refs.get(key, 0)
+        self._edge_refs[key] = count + 1
+        if count == 0:
+            self.out_edges.setdefault(edge.src, {})[(key[1], edge.dst)] = edge
+            self.in_edges.setdefault(edge.dst, {})[(key[1], edge.src)] = edge
+
+    def _remove_edge(self, edge: Edge) -> None:
+        key = edge.key
+        count = self._edge_refs.get(key, 0) - 1
+        if count > 0:
+            self._edge_refs[key] = count
+            return
+        self._edge_refs.pop(key, None)
+        out = self.out_edges.get(edge.src)
+        if out is not None:
+            out.pop((key[1], edge.dst), None)
+            if not out:
+                del self.out_edges[edge.src]
+        inc = self.in_edges.get(edge.dst)
+        if inc is not None:
+            inc.pop((key[1], edge.src), None)
+            if not inc:
+                del self.in_edges[edge.dst]
+
+    # ---- comparison (tests and self-checks) ----------------------------------------------------------------
+
+    def snapshot(self) -> tuple[dict[bytes, tuple], set[tuple]]:
+        """Nodes and edges as plain values, for comparing two graphs."""
+        nodes = {i: (n.kind, n.name, n.fqp, n.lang, n.file, n.span, n.signature, n.visibility, n.external)
+                 for i, n in self.nodes.items()}
+        edges = {(e.src, e.kind, e.dst, e.resolution, e.candidates, e.derived) for e in self.edges()}
+        return nodes, edges
+
+
+def _prefer(candidate: Node, current: Node) -> bool:
+    return (candidate.file or "", candidate.span or ()) < (current.file or "", current.span or ())
+
+
+def _discard(index: dict[str, set[bytes]], key: str, node_id: bytes) -> None:
+    ids = index.get(key)
+    if ids is not None:
+        ids.discard(node_id)
+        if not ids:
+            del index[key]
+
+
+def _symbol_keys(facts: FileFacts) -> set[str]:
+    keys = set()
+    for node in facts.nodes:
+        keys.add(fqp_key(node.fqp))
+        keys.add(node.name)
+    for scope in facts.imports:
+        keys.add(IMPORTS_KEY + scope)
+    for scope in facts.glob_imports:
+        keys.add(GLOBS_KEY + scope)
+    return keys
+
+
+def _changed_keys(old: FileFacts, new: FileFacts) -> set[str]:
+    """The keys whose lookups may answer differently after ``old`` is replaced by ``new``."""
+    old_ids = {n.id: n for n in old.nodes}
+    new_ids = {n.id: n for n in new.nodes}
+    keys = set()
+    for node_id in old_ids.keys() ^ new_ids.keys():
+        node = old_ids.get(node_id) or new_ids[node_id]
+        keys.add(fqp_key(node.fqp))
+        keys.add(node.name)
+    for scope in old.imports.keys() | new.imports.keys():
+        if old.imports.get(scope) != new.imports.get(scope):
+            keys.add(IMPORTS_KEY + scope)
+    for scope in old.glob_imports.keys() | new.glob_imports.keys():
+        if old.glob_imports.get(scope) != new.glob_imports.get(scope):
+            keys.add(GLOBS_KEY + scope)
+    return keys
+

@@ -1,0 +1,909 @@
+"""Rust: crates and modules from Cargo.toml and files, extraction from `queries/rust.scm`, name resolution.
+
+FQPs follow ISG-SPEC §2: `{crate}::{modules}::{item}`, inherent impl items `{Type}::{item}`, trait impl items
+`<{Type} as {Trait}>::{item}`. Extraction sees one file; what it cannot settle alone (a name imported from another
+module, a method called on a value) it leaves as a ``Reference`` that ``resolve`` answers against the workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tree_sitter
+
+from ..graph import SymbolView, Target
+from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
+from . import query
+from .common import FileExtraction, dispatch, sorted_matches
+
+LANG = "rust"
+
+# Names every Rust module sees without a `use` (the std prelude and the built-in derives). Per the spec an external
+# node gets "the best path known (from imports, else the bare name)": these keep their bare name, resolved by import.
+PRELUDE: dict[str, NodeKind] = {
+    **{name: NodeKind.TRAIT for name in (
+        "Clone", "Copy", "Send", "Sync", "Sized", "Unpin", "Drop", "Fn", "FnMut", "FnOnce", "Default", "Iterator",
+        "IntoIterator", "DoubleEndedIterator", "ExactSizeIterator", "Extend", "ToString", "ToOwned", "PartialEq",
+        "Eq", "PartialOrd", "Ord", "AsRef", "AsMut", "Into", "From", "TryFrom", "TryInto", "FromIterator", "Debug",
+        "Hash")},
+    "Option": NodeKind.ENUM, "Result": NodeKind.ENUM,
+    "Vec": NodeKind.STRUCT, "String": NodeKind.STRUCT, "Box": NodeKind.STRUCT,
+}
+WELL_KNOWN_CRATES = frozenset({"std", "core", "alloc"})
+
+TARGET_KINDS = {
+    "type": frozenset({NodeKind.STRUCT, NodeKind.ENUM, NodeKind.TRAIT, NodeKind.ASSOC_TYPE}),
+    "trait": frozenset({NodeKind.TRAIT}),
+    "fn": frozenset({NodeKind.FUNCTION}),
+    "module": frozenset({NodeKind.MODULE}),
+}
+TYPE_KINDS = TARGET_KINDS["type"]
+MAX_HEURISTIC_CANDIDATES = 5
+
+
+# ---- layout: crates and modules -----------------------------------------------------------------------------
+
+@dataclass
+class Package:
+    root: str                 # workspace-relative folder of the Cargo.toml ("" for the workspace root)
+    name: str                 # the library crate's name: [lib] name, else [package] name, `-` read as `_`
+    lib_path: str = "src/lib.rs"
+    bin_paths: dict[str, str] = field(default_factory=dict)   # path → crate name, from [[bin]] entries
+
+
+@dataclass
+class RustLayout:
+    """Where each Rust file stands in the crate and module tree of the workspace."""
+
+    default_crate: str
+    packages: list[Package] = field(default_factory=list)
+    path_overrides: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # file → (crate, modules)
+
+    def package_of(self, path: str) -> Package | None:
+        best = None
+        for package in self.packages:
+            root = package.root
+            if root == "" or path.startswith(root + "/"):
+                if best is None or len(root) > len(best.root):
+                    best = package
+        return best
+
+    def module_of(self, path: str) -> tuple[str, tuple[str, ...], bool]:
+        """(crate name, module segments, is the crate root) of a workspace-relative `.rs` path."""
+        override = self.path_overrides.get(path)
+        if override is not None:
+            return override[0], override[1], not override[1]
+        package = self.package_of(path)
+        rel = path[len(package.root) + 1:] if package is not None and package.root else path
+        crate = package.name if package is not None else self.default_crate
+        parts = rel.split("/")
+        if package is not None:
+            if rel in package.bin_paths:
+                return package.bin_paths[rel], (), True
+            if rel == package.lib_path or rel == "src/main.rs":
+                return crate, (), True
+            if rel == "build.rs":
+                return "build_script_build", (), True
+            if parts[0] == "src" and len(parts) >= 3 and parts[1] == "bin":
+                bin_crate = _ident(Path(parts[2]).stem)
+                inner = parts[3:] if len(parts) > 3 else []
+                if not inner or inner == ["main.rs"]:
+                    return bin_crate, (), True
+                return bin_crate, _modules(inner), False
+            if parts[0] in ("tests", "examples", "benches") and len(parts) >= 2:
+                own = _ident(Path(parts[1]).stem)
+                inner = parts[2:]
+                if not inner or inner in (["main.rs"], ["mod.rs"]):
+                    return own, (), True
+                return own, _modules(inner), False
+            if parts[0] == "src":
+                parts = parts[1:]
+        elif parts[0] == "src":
+            parts = parts[1:]
+        if parts in (["lib.rs"], ["main.rs"]):
+            return crate, (), True
+        return crate, _modules(parts), False
+
+
+def _ident(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_]", "_", text)
+
+
+def _modules(parts: list[str]) -> tuple[str, ...]:
+    parts = list(parts)
+    last = parts[-1]
+    if last == "mod.rs":
+        parts = parts[:-1]
+    else:
+        parts[-1] = last[:-3] if last.endswith(".rs") else last
+    return tuple(_ident(p) for p in parts if p)
+
+
+def build_layout(root: Path, files: list[str]) -> RustLayout:
+    """Reads every Cargo.toml of the workspace (those beside the indexed files and their ancestors)."""
+    layout = RustLayout(default_crate=_ident(root.name) or "crate")
+    manifests: set[str] = set()
+    folders = {str(Path(f).parent) for f in files}
+    seen: set[str] = set()
+    for folder in folders:
+        while folder not in seen:
+            seen.add(folder)
+            candidate = root / folder / "Cargo.toml" if folder != "." else root / "Cargo.toml"
+            if candidate.is_file():
+                manifests.add("" if folder == "." else folder.replace(os.sep, "/"))
+            if folder in (".", ""):
+                break
+            folder = str(Path(folder).parent)
+    for folder in sorted(manifests):
+        manifest = root / folder / "Cargo.toml"
+        try:
+            data = tomllib.loads(manifest.read_text("utf-8", "replace"))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        package = data.get("package") or {}
+        lib = data.get("lib") or {}
+        name = lib.get("name") or package.get("name")
+        if not name:
+            continue                                           # a virtual workspace manifest
+        entry = Package(root=folder, name=_ident(str(name)))
+        if isinstance(lib.get("path"), str):
+            entry.lib_path = lib["path"].lstrip("./")
+        for bin_entry in data.get("bin") or []:
+            if isinstance(bin_entry, dict) and isinstance(bin_entry.get("path"), str) and bin_entry.get("name"):
+                entry.bin_paths[bin_entry["path"].lstrip("./")] = _ident(str(bin_entry["name"]))
+        layout.packages.append(entry)
+    return layout
+
+
+def apply_module_files(layout: RustLayout, all_facts: list[FileFacts]) -> set[str]:
+    """Places the files named by `#[path]` attributes in the module tree; returns the files whose place changed."""
+    changed = set()
+    for facts in all_facts:
+        for module_fqp, target in facts.module_files:
+            crate, *modules = module_fqp.split("::")
+            place = (crate, tuple(modules))
+            if layout.path_overrides.get(target) != place:
+                layout.path_overrides[target] = place
+                changed.add(target)
+    return changed
+
+
+# ---- extraction -----------------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Scope:
+    """What encloses a declaration: a module, a trait, an impl or a function."""
+
+    kind: str                         # "module", "trait", "impl", "fn", "local"
+    module: str                       # the FQP of the module the declaration stands in
+    node_id: bytes | None = None      # the module's, trait's or function's node
+    fqp: str = ""                     # trait FQP, or the impl's self type FQP
+    member_prefix: str = ""           # how members are named: "Type::" or "<Type as Trait>::"
+    self_path: tuple[str, ...] = ()   # impl: the self type as a path to resolve
+    receivers: tuple[str, ...] = ()   # FQPs a `self.m()` call may resolve against
+    generics: dict[str, bytes] = field(default_factory=dict)
+
+
+class RustExtraction(FileExtraction):
+    def __init__(self, path, lang, source, tree, content_hash, layout: RustLayout):
+        super().__init__(path, lang, source, tree, content_hash)
+        self.crate, modules, self.is_root = layout.module_of(path)
+        self.module = "::".join((self.crate, *modules))
+        self.scopes: dict[int, _Scope] = {}
+        self.path_mods: list[tuple[str, str]] = []
+        self.types_query = query(LANG, "rust-types")
+        self.types_cursor = tree_sitter.QueryCursor(self.types_query)
+        name = self.crate if self.is_root else modules[-1]
+        signature = f"crate {self.crate}" if self.is_root else f"mod {name}"
+        module_node = self.add_node(NodeKind.MODULE, name, self.module, None, signature)
+        module_node.span = self.whole_file_span()
+        self.file_scope = _Scope("module", self.module, module_node.id)
+
+    # ---- driving ----
+
+    def run(self) -> FileFacts:
+        matches = sorted_matches(query(LANG, "rust"), self.tree.root_node)
+        # modules and imports first, so that impl headers anywhere in the file can be named through them
+        first = {"definition.module": self.on_module, "import": self.on_use, "import.extern": self.on_extern_crate}
+        dispatch(matches, first)
+        dispatch(matches, {
+            "definition.struct": self.on_struct, "definition.enum": self.on_enum,
+            "definition.trait": self.on_trait, "definition.impl": self.on_impl,
+            "definition.function": self.on_function, "definition.type_alias": self.on_type_alias,
+            "definition.assoc_type": self.on_assoc_type, "definition.const": self.on_const,
+            "reference.call": self.on_call, "reference.macro": self.on_macro,
+        })
+        facts = self.finish()
+        facts.module_files = self.path_mods
+        return facts
+
+    def scope_of(self, node: tree_sitter.Node) -> _Scope:
+        """The nearest enclosing module, trait, impl or function of a node (every one of them is registered)."""
+        parent = node.parent
+        scopes = self.scopes
+        while parent is not None:
+            scope = scopes.get(parent.id)
+            if scope is not None:
+                return scope
+            parent = parent.parent
+        return self.file_scope
+
+    # ---- modules and imports ----
+
+    def on_module(self, node, caps):
+        scope = self.scope_of(node)
+        if scope.kind != "module":
+            self.scopes[node.id] = _Scope("local", scope.module)
+            return
+        name = self.text(caps["name"][0])
+        fqp = f"{scope.module}::{name}"
+        body = node.child_by_field_name("body")
+        if body is None:
+            target = _path_attribute(self, node)
+            if target is not None:
+                self.path_mods.append((fqp, target))
+            self.add_reference(Reference(EdgeKind.CONTAINS, scope.module, "module", ("", *fqp.split("::")),
+                                         src=scope.node_id))
+            return
+        module = self.add_node(NodeKind.MODULE, name, fqp, node, self.head(node, body), _visibility(self, node))
+        self.add_edge(scope.node_id, EdgeKind.CONTAINS, module.id)
+        self.scopes[node.id] = _Scope("module", fqp, module.id)
+
+    def on_use(self, node, caps):
+        scope = self.scope_of(node)
+        if scope.kind != "module":
+            return
+        imports = self.facts.imports.setdefault(scope.module, {})
+        globs = self.facts.glob_imports.setdefault(scope.module, [])
+        stack = [(caps["import.tree"][0], ())]
+        while stack:
+            tree, prefix = stack.pop()
+            kind = tree.type
+            if kind == "use_list":
+                stack.extend((child, prefix) for child in reversed(tree.named_children))
+            elif kind == "scoped_use_list":
+                path = tree.child_by_field_name("path")
+                inner = prefix + (_segments(self.text(path)) if path is not None else ())
+                lst = tree.child_by_field_name("list")
+                if lst is not None:
+                    stack.append((lst, inner))
+            elif kind == "use_wildcard":
+                target = tree.named_children[0] if tree.named_children else None
+                full = prefix + (_segments(self.text(target)) if target is not None else ())
+                globs.append(_join(self.absolutize(full, scope.module)))
+            elif kind == "use_as_clause":
+                full = prefix + _segments(self.text(tree.child_by_field_name("path")))
+                alias = self.text(tree.child_by_field_name("alias"))
+                if full and alias != "_":
+                    imports[alias] = _join(self.absolutize(full, scope.module))
+            else:
+                full = prefix + _segments(self.text(tree))
+                if full and full[-1] == "self":
+                    full = full[:-1]
+                if full:
+                    imports[full[-1]] = _join(self.absolutize(full, scope.module))
+        if not globs:
+            del self.facts.glob_imports[scope.module]
+        if not imports:
+            del self.facts.imports[scope.module]
+
+    def on_extern_crate(self, node, caps):
+        scope = self.scope_of(node)
+        if scope.kind != "module":
+            return
+        name = self.text(caps["import.crate"][0])
+        alias = node.child_by_field_name("alias")
+        if name != "self":
+            self.facts.imports.setdefault(scope.module, {})[self.text(alias) if alias else name] = "::" + name
+
+    def absolutize(self, path: tuple[str, ...], module: str) -> tuple[str, ...]:
+        """Makes `crate::`, `self::`, `super::` and `::` paths absolute (a leading "" marks an absolute path)."""
+        if not path:
+            return path
+        head = path[0]
+        if head == "crate" or head == "$crate":
+            return ("", self.crate, *path[1:])
+        if head == "":
+            return path
+        if head == "self" or head == "super":
+            segments = module.split("::")
+            i = 0
+            if head == "self":
+                i = 1
+            while i < len(path) and path[i] == "super":
+                if len(segments) > 1:
+                    segments.pop()
+                i += 1
+            return ("", *segments, *path[i:])
+        return path
+
+    # ---- items ----
+
+    def item_scope(self, node) -> tuple[_Scope, str] | None:
+        """The scope an item is declared in and the FQP prefix of its members, or None for local items."""
+        scope = self.scope_of(node)
+        if scope.kind == "module":
+            return scope, scope.module + "::"
+        if scope.kind == "trait":
+            return scope, scope.fqp + "::"
+        if scope.kind == "impl":
+            return scope, scope.member_prefix
+        return None
+
+    def attach(self, scope: _Scope, item_id: bytes) -> None:
+        """Links an item to what declares it: module CONTAINS, trait DEFINES, the impl's type CONTAINS."""
+        if scope.kind == "module":
+            self.add_edge(scope.node_id, EdgeKind.CONTAINS, item_id)
+        elif scope.kind == "trait":
+            self.add_edge(scope.node_id, EdgeKind.DEFINES, item_id)
+        elif scope.kind == "impl" and scope.self_path:
+            self.add_reference(Reference(EdgeKind.CONTAINS, scope.module, "type", dst=item_id,
+                                         src_path=scope.self_path))
+
+    def declare(self, node, caps, kind: NodeKind, body_field: str | None = "body"):
+        placed = self.item_scope(node)
+        if placed is None:
+            self.scopes[node.id] = _Scope("local", self.scope_of(node).module)
+            return None, None
+        scope, prefix = placed
+        name = self.text(caps["name"][0])
+        body = node.child_by_field_name(body_field) if body_field else None
+        item = self.add_node(kind, name, prefix + name, node, self.head(node, body), _visibility(self, node))
+        self.attach(scope, item.id)
+        return scope, item
+
+    def on_struct(self, node, caps):
+        scope, item = self.declare(node, caps, NodeKind.STRUCT)
+        if item is None:
+            return
+        generics = self.generics(node, item.fqp, scope.generics)
+        self.field_types(node.child_by_field_name("body"), item.id, scope.module, generics)
+        self.derives(node, item.id, scope.module)
+
+    def on_enum(self, node, caps):
+        scope, item = self.declare(node, caps, NodeKind.ENUM)
+        if item is None:
+            return
+        generics = self.generics(node, item.fqp, scope.generics)
+        body = node.child_by_field_name("body")
+        if body is not None:
+            for variant in body.named_children:
+                if variant.type == "enum_variant":
+                    self.field_types(variant.child_by_field_name("body"), item.id, scope.module, generics)
+        self.derives(node, item.id, scope.module)
+
+    def on_trait(self, node, caps):
+        scope, item = self.declare(node, caps, NodeKind.TRAIT)
+        if item is None:
+            return
+        generics = self.generics(node, item.fqp, {})
+        generics["Self"] = item.id
+        self.bounds(node.child_by_field_name("bounds"), item.id, scope.module, generics)
+        self.scopes[node.id] = _Scope("trait", scope.module, item.id, item.fqp, receivers=(item.fqp,),
+                                      generics=generics)
+
+    def on_impl(self, node, caps):
+        placed = self.item_scope(node)
+        if placed is None or placed[0].kind != "module":
+            self.scopes[node.id] = _Scope("local", self.scope_of(node).module)
+            return
+        scope = placed[0]
+        impl_generics = {name for name, _ in _type_parameters(self, node)}
+        self_path = _type_head_path(self, caps["impl.type"][0])
+        trait_node = node.child_by_field_name("trait")
+        trait_path = _type_head_path(self, trait_node) if trait_node is not None else None
+        blanket = len(self_path) == 1 and self_path[0] in impl_generics
+        self_fqp = self_path[0] if blanket else self.local_fqp(self_path, scope.module)
+        if trait_path:
+            trait_fqp = self.local_fqp(trait_path, scope.module)
+            prefix = f"<{self_fqp} as {trait_fqp}>::"
+            receivers = (self_fqp, trait_fqp)
+        else:
+            trait_fqp = None
+            prefix = f"{self_fqp}::"
+            receivers = (self_fqp,)
+        # an impl's own type parameters are not nodes (the spec gives G nodes to types, traits and fns);
+        # names bound to b"" are known generics that references inside the impl must not resolve
+        generics = {name: b"" for name in impl_generics}
+        self_path = () if blanket else self.absolutize(self_path, scope.module)
+        self.scopes[node.id] = _Scope("impl", scope.module, None, self_fqp, prefix, self_path, receivers, generics)
+        if trait_path and not blanket:
+            self.add_reference(Reference(EdgeKind.IMPL, scope.module, "trait",
+                                         self.absolutize(trait_path, scope.module), src_path=self_path))
+
+    def on_function(self, node, caps):
+        scope, item = self.declare(node, caps, NodeKind.FUNCTION)
+        if item is None:
+            return
+        generics = self.generics(node, item.fqp, scope.generics)
+        parameters = node.child_by_field_name("parameters")
+        if parameters is not None:
+            for parameter in parameters.named_children:
+                type_node = parameter.child_by_field_name("type") if parameter.type == "parameter" else None
+                if type_node is not None:
+                    self.type_refs(type_node, item.id, EdgeKind.ACCEPTS, scope, generics)
+        returns = node.child_by_field_name("return_type")
+        if returns is not None:
+            self.type_refs(returns, item.id, EdgeKind.RETURNS, scope, generics)
+        self.scopes[node.id] = _Scope("fn", scope.module, item.id, scope.fqp, receivers=scope.receivers,
+                                      generics=generics, self_path=scope.self_path)
+
+    def on_type_alias(self, node, caps):
+        scope, item = self.declare(node, caps, NodeKind.ASSOC_TYPE, body_field=None)
+        if item is None:
+            return
+        generics = self.generics(node, item.fqp, scope.generics)
+        aliased = node.child_by_field_name("type")
+        if aliased is not None:
+            self.type_refs(aliased, item.id, EdgeKind.USES, scope, generics)
+
+    def on_assoc_type(self, node, caps):
+        scope, item = self.declare(node, caps, NodeKind.ASSOC_TYPE, body_field=None)
+        if item is None:
+            return
+        self.bounds(node.child_by_field_name("bounds"), item.id, scope.module, scope.generics)
+
+    def on_const(self, node, caps):
+        scope = self.scope_of(node)
+        type_node = caps["const.type"][0]
+        if scope.kind == "trait":
+            self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope, scope.generics)
+        elif scope.kind == "impl" and scope.self_path:
+            for path, is_trait in self.named_types(type_node):
+                if path[0] == "Self" or self.generic_id(path, scope.generics) is not None:
+                    continue
+                self.add_reference(Reference(EdgeKind.USES, scope.module, "trait" if is_trait else "type", path,
+                                             src_path=scope.self_path))
+
+    # ---- bodies ----
+
+    def on_call(self, node, caps):
+        scope = self.scope_of(node)
+        if scope.kind != "fn":
+            return
+        callee = caps["reference.callee"][0]
+        if callee.type == "generic_function":
+            callee = callee.child_by_field_name("function") or callee
+        kind = callee.type
+        if kind == "identifier":
+            path = (self.text(callee),)
+            self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", path, src=scope.node_id))
+        elif kind == "scoped_identifier":
+            path = self.call_path(callee, scope)
+            if path:
+                self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", path, src=scope.node_id))
+        elif kind == "field_expression":
+            name = self.text(callee.child_by_field_name("field"))
+            value = callee.child_by_field_name("value")
+            receivers = scope.receivers if value is not None and value.type == "self" else ()
+            self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", (name,), src=scope.node_id,
+                                         receiver=receivers))
+
+    def call_path(self, callee, scope: _Scope) -> tuple[str, ...]:
+        path_node = callee.child_by_field_name("path")
+        name = self.text(callee.child_by_field_name("name"))
+        if path_node is not None and path_node.type == "bracketed_type":
+            qualified = path_node.named_children[0] if path_node.named_children else None
+            if qualified is not None and qualified.type == "qualified_type":
+                trait = qualified.child_by_field_name("alias")
+                trait_path = _type_head_path(self, trait) if trait is not None else ()
+                return (*self.absolutize(trait_path, scope.module), name) if trait_path else ()
+            inner = _type_head_path(self, qualified) if qualified is not None else ()
+            return (*inner, name) if inner else ()
+        path = _segments(self.text(path_node)) + (name,) if path_node is not None else (name,)
+        if path[0] == "Self":
+            if not scope.fqp:
+                return ()
+            return ("", *scope.fqp.split("::"), *path[1:])
+        return self.absolutize(path, scope.module)
+
+    def on_macro(self, node, caps):
+        self.facts.macro_calls += 1
+
+    # ---- types, generics, bounds ----
+
+    def named_types(self, node) -> list[tuple[tuple[str, ...], bool]]:
+        """The named types a type expression mentions, as (path, is it in trait position), in source order."""
+        captures = self.types_cursor.captures(node)
+        types = captures.get("type", [])
+        if not types:
+            return []
+        trait_heads: set[int] = set()
+        for trait in captures.get("trait", []):
+            head = trait
+            if head.type == "generic_type":
+                head = head.child_by_field_name("type") or head
+            elif head.type == "higher_ranked_trait_bound":
+                head = head.child_by_field_name("value") or head
+            trait_heads.add(head.id)
+        found = []
+        for t in sorted(types, key=lambda n: n.start_byte):
+            parent = t.parent
+            if parent is not None:
+                ptype = parent.type
+                if ptype == "scoped_type_identifier" and t.type == "type_identifier":
+                    continue                                # the last segment of a path, captured with it
+                if ptype == "type_binding" and parent.child_by_field_name("name") == t:
+                    continue                                # `Item` in `Iterator<Item = T>` names no type
+            if t.type == "scoped_type_identifier":
+                path = _segments(_strip_generics(self.text(t)))
+            else:
+                path = (self.text(t),)
+            found.append((path, t.id in trait_heads))
+        return found
+
+    def generic_id(self, path: tuple[str, ...], generics: dict[str, bytes]) -> bytes | None:
+        """The G node a one-segment path names; b"" for a generic with no node (an impl's); None otherwise."""
+        if len(path) == 1:
+            return generics.get(path[0])
+        return None
+
+    def type_refs(self, type_node, src: bytes, kind: EdgeKind, scope: _Scope, generics: dict[str, bytes]) -> None:
+        """Edges of `kind` from `src` to each named type of a type expression."""
+        for path, is_trait in self.named_types(type_node):
+            self.type_ref(path, is_trait, src, kind, scope, generics)
+
+    def type_ref(self, path, is_trait, src, kind, scope: _Scope, generics) -> None:
+        if path[0] == "Self":
+            if len(path) == 1:
+                owner = generics.get("Self")
+                if owner:
+                    self.add_edge(src, kind, owner)
+                elif scope.self_path:
+                    self.add_reference(Reference(kind, scope.module, "type", scope.self_path, src=src))
+                return
+            prefix = scope.member_prefix or (scope.fqp + "::" if scope.fqp else "")
+            if not prefix:
+                return
+            path = ("", *_split_member(prefix + path[1]))
+        elif len(path) > 1 and path[0] in generics:
+            return                                      # `T::Output`: a projection through a generic, unknowable
+        else:
+            local = self.generic_id(path, generics)
+            if local is not None:
+                if local:
+                    self.add_edge(src, kind, local)
+                return
+            path = self.absolutize(path, scope.module)
+        self.add_reference(Reference(kind, scope.module, "trait" if is_trait else "type", path, src=src))
+
+    def bounds(self, bounds_node, src: bytes, module: str, generics: dict[str, bytes]) -> None:
+        """BOUND_BY edges from `src` to each trait of a `trait_bounds` node."""
+        if bounds_node is None:
+            return
+        for bound in bounds_node.named_children:
+            head = bound
+            if head.type == "higher_ranked_trait_bound":
+                head = head.child_by_field_name("value") or head
+            if head.type in ("lifetime", "removed_trait_bound"):
+                continue
+            if head.type == "function_type":
+                head = head.child_by_field_name("trait") or head
+            path = _type_head_path(self, head)
+            if not path:
+                continue
+            local = self.generic_id(path, generics)
+            if local is not None:
+                if local:
+                    self.add_edge(src, EdgeKind.BOUND_BY, local)
+                continue
+            self.add_reference(Reference(EdgeKind.BOUND_BY, module, "trait", self.absolutize(path, module), src=src))
+
+    def generics(self, node, owner_fqp: str, outer: dict[str, bytes]) -> dict[str, bytes]:
+        """G nodes for an item's type parameters, with BOUND_BY edges from inline bounds and `where` clauses."""
+        params = _type_parameters(self, node)
+        where = next((c for c in node.named_children if c.type == "where_clause"), None)
+        if not params and where is None:
+            return outer
+        scope_module = self.scope_of(node).module
+        generics = dict(outer)
+        created: list[tuple[bytes, object]] = []
+        for name, param in params:
+            g = self.add_node(NodeKind.GENERIC, name, f"{owner_fqp}::<{name}>", param, self.text(param))
+            generics[name] = g.id
+            created.append((g.id, param))
+        for g_id, param in created:
+            self.bounds(param.child_by_field_name("bounds"), g_id, scope_module, generics)
+        if where is not None:
+            for predicate in where.named_children:
+                left = predicate.child_by_field_name("left")
+                if left is None:
+                    continue
+                g_id = generics.get(self.text(left))
+                if g_id:
+                    self.bounds(predicate.child_by_field_name("bounds"), g_id, scope_module, generics)
+        return generics
+
+    def field_types(self, body, src: bytes, module: str, generics: dict[str, bytes]) -> None:
+        if body is None:
+            return
+        scope = _Scope("module", module)
+        if body.type == "field_declaration_list":
+            for decl in body.named_children:
+                type_node = decl.child_by_field_name("type") if decl.type == "field_declaration" else None
+                if type_node is not None:
+                    self.type_refs(type_node, src, EdgeKind.USES, scope, generics)
+        else:                                               # ordered_field_declaration_list: (A, B)
+            for type_node in body.children_by_field_name("type"):
+                self.type_refs(type_node, src, EdgeKind.USES, scope, generics)
+
+    def derives(self, node, src: bytes, module: str) -> None:
+        """IMPL edges (derived) from `#[derive(...)]` attributes above an item."""
+        sibling = node.prev_named_sibling
+        while sibling is not None and sibling.type in ("attribute_item", "line_comment", "block_comment"):
+            if sibling.type == "attribute_item":
+                text = self.text(sibling)
+                match = _DERIVE.search(text)
+                if match:
+                    for name in match.group(1).split(","):
+                        path = _segments(name.strip())
+                        if path and path[0]:
+                            self.add_reference(Reference(EdgeKind.IMPL, module, "trait",
+                                                         self.absolutize(path, module), src=src, derived=True))
+            sibling = sibling.prev_named_sibling
+
+    def local_fqp(self, path: tuple[str, ...], module: str) -> str:
+        """An FQP for naming impl members from this file alone: imports, then this module, then as written."""
+        path = self.absolutize(path, module)
+        if path and path[0] == "":
+            return _join(path[1:])
+        imported = self.facts.imports.get(module, {}).get(path[0])
+        if imported is not None:
+            full = _segments(imported) + path[1:]
+            return _join(full[1:] if full and full[0] == "" else full)
+        if len(path) == 1:
+            if path[0] in PRELUDE:
+                return path[0]
+            return f"{module}::{path[0]}"
+        return _join(path)
+
+
+_DERIVE = re.compile(r"derive\s*\(([^)]*)\)")
+_PATH_ATTR = re.compile(r'^#\[\s*path\s*=\s*"([^"]+)"\s*\]$')
+
+
+def _path_attribute(extraction: RustExtraction, node) -> str | None:
+    sibling = node.prev_named_sibling
+    while sibling is not None and sibling.type == "attribute_item":
+        match = _PATH_ATTR.match(" ".join(extraction.text(sibling).split()))
+        if match:
+            base = Path(extraction.path).parent
+            return os.path.normpath(str(base / match.group(1))).replace(os.sep, "/")
+        sibling = sibling.prev_named_sibling
+    return None
+
+
+def _type_parameters(extraction: FileExtraction, node) -> list[tuple[str, object]]:
+    params = node.child_by_field_name("type_parameters")
+    if params is None:
+        return []
+    found = []
+    for param in params.named_children:
+        if param.type in ("lifetime_parameter", "const_parameter", "lifetime", "attribute_item"):
+            continue
+        name_node = param.child_by_field_name("name") or param.child_by_field_name("left")
+        if name_node is None and param.type == "type_identifier":
+            name_node = param
+        if name_node is not None:
+            found.append((extraction.text(name_node), param))
+    return found
+
+
+def _type_head_path(extraction: FileExtraction, node) -> tuple[str, ...]:
+    """The path of the named type at the head of a type expression (`&mut Wrapper<T>` gives `Wrapper`)."""
+    while node is not None:
+        kind = node.type
+        if kind == "type_identifier" or kind == "identifier":
+            return (extraction.text(node),)
+        if kind in ("scoped_type_identifier", "scoped_identifier"):
+            return _segments(_strip_generics(extraction.text(node)))
+        if kind == "generic_type":
+            node = node.child_by_field_name("type")
+        elif kind in ("reference_type", "pointer_type"):
+            node = node.child_by_field_name("type")
+        elif kind in ("array_type", "slice_type"):
+            node = node.child_by_field_name("element")
+        elif kind in ("dynamic_type", "abstract_type"):
+            node = node.child_by_field_name("trait")
+        else:
+            text = " ".join(extraction.text(node).split())
+            return (text,) if text else ()
+    return ()
+
+
+def _segments(text: str) -> tuple[str, ...]:
+    text = "".join(text.split())
+    if not text:
+        return ()
+    parts = text.split("::")
+    return tuple(parts)
+
+
+def _join(path: tuple[str, ...]) -> str:
+    return "::".join(path)
+
+
+def _strip_generics(text: str) -> str:
+    out = []
+    depth = 0
+    for ch in text:
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
+def _split_member(fqp: str) -> tuple[str, ...]:
+    """Splits `a::b::C` into segments, keeping `<X as Y>` in one piece."""
+    if fqp.startswith("<"):
+        close = fqp.find(">::")
+        if close != -1:
+            return (fqp[:close + 1], *fqp[close + 3:].split("::"))
+    return tuple(fqp.split("::"))
+
+
+def _visibility(extraction: FileExtraction, node) -> str | None:
+    first = node.named_children[0] if node.named_child_count else None
+    if first is not None and first.type == "visibility_modifier":
+        return " ".join(extraction.text(first).split())
+    return None
+
+
+def extract(path: str, source: bytes, tree: tree_sitter.Tree, layout: RustLayout, content_hash: bytes,
+            lang: str = LANG) -> FileFacts:
+    return RustExtraction(path, lang, source, tree, content_hash, layout).run()
+
+
+# ---- resolution ---------------------------------------------------------------------------------------------
+
+def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target | None, Target | None]:
+    src = None
+    if ref.src is None and ref.src_path is not None:
+        src = resolve_path(ref.src_path, "type", ref.scope, view)
+    if ref.dst is not None:
+        return src, None
+    if ref.receiver is not None:
+        return src, resolve_method(ref.path[-1], ref.receiver, view)
+    return src, resolve_path(ref.path, ref.target, ref.scope, view)
+
+
+def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolView) -> Target | None:
+    if not path:
+        return None
+    kinds = TARGET_KINDS[target]
+    if path[0] == "":
+        ids = lookup_absolute(path[1:], kinds, view)
+        if ids:
+            return Target(ids, Resolution.EXACT)
+        if target == "fn" and len(path) > 2:
+            return _trait_member(path[1:], view, Resolution.EXACT)
+        return _external(_join(path[1:]), target, Resolution.EXACT)
+    first = path[0]
+    imported = view.imports(scope).get(first)
+    if imported is not None:
+        expanded = _segments(imported) + path[1:]
+        if expanded[0] == "":
+            candidates = [expanded[1:]]
+        else:
+            candidates = [expanded, tuple(scope.split("::")) + expanded]
+        for candidate in candidates:
+            ids = lookup_absolute(candidate, kinds, view)
+            if ids:
+                return Target(ids, Resolution.IMPORT)
+        if target == "fn":
+            return _trait_member(candidates[0], view, Resolution.IMPORT)
+        return _external(_join(candidates[0]), target, Resolution.IMPORT)
+    local = tuple(scope.split("::")) + path
+    ids = lookup_absolute(local, kinds, view)
+    if ids:
+        return Target(ids, Resolution.EXACT)
+    for glob in view.globs(scope):
+        base = _segments(glob)
+        base = base[1:] if base and base[0] == "" else base
+        ids = lookup_absolute(base + path, kinds, view)
+        if ids:
+            return Target(ids, Resolution.IMPORT)
+    if len(path) > 1:
+        ids = lookup_absolute(path, kinds, view)
+        if ids:
+            return Target(ids, Resolution.EXACT)
+    if target == "fn":
+        if len(path) > 1:
+            return _trait_member(local, view, Resolution.EXACT) or _trait_member(path, view, Resolution.EXACT)
+        return None
+    if len(path) == 1 and first in PRELUDE:
+        return Target([], Resolution.IMPORT, external_fqp=first, external_kind=PRELUDE[first])
+    if len(path) > 1:
+        return _external(_join(path), target, Resolution.EXACT)
+    return _external(first, target, Resolution.HEURISTIC, candidates=0)
+
+
+def _external(fqp: str, target: str, resolution: Resolution, candidates: int | None = None) -> Target | None:
+    if target == "fn" or target == "module":
+        return None
+    kind = NodeKind.TRAIT if target == "trait" else PRELUDE.get(fqp.rsplit("::", 1)[-1], NodeKind.STRUCT)
+    if target == "type" and kind is NodeKind.TRAIT and "::" in fqp:
+        kind = NodeKind.STRUCT
+    return Target([], resolution, candidates, external_fqp=fqp, external_kind=kind)
+
+
+def _trait_member(path: tuple[str, ...], view: SymbolView, resolution: Resolution) -> Target | None:
+    """`Type::method()` where the method comes from a trait impl: `<Type as Trait>::method`."""
+    if len(path) < 2:
+        return None
+    type_fqp = _join(path[:-1])
+    if not view.lookup(type_fqp, TYPE_KINDS):
+        return None
+    prefix = f"<{type_fqp} as "
+    ids = [n.id for n in view.by_name(path[-1], TARGET_KINDS["fn"], "rust") if n.fqp.startswith(prefix)]
+    return Target(ids, resolution) if ids else None
+
+
+def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: SymbolView, depth: int = 0
+                    ) -> list[bytes]:
+    """Nodes at an absolute path, following re-exports (`pub use`) of the modules along it."""
+    if not path:
+        return []
+    ids = view.lookup(_join(path), kinds)
+    if ids or depth > 4 or len(path) < 2:
+        return ids
+    parent = path[:-1]
+    parent_fqp = _join(parent)
+    reexport = view.imports(parent_fqp).get(path[-1])
+    if reexport is not None:
+        target = _segments(reexport)
+        if target and target[0] == "":
+            ids = lookup_absolute(target[1:], kinds, view, depth + 1)
+        else:
+            ids = lookup_absolute(target, kinds, view, depth + 1) or lookup_absolute(parent + target, kinds, view,
+                                                                                     depth + 1)
+        if ids:
+            return ids
+    for glob in view.globs(parent_fqp):
+        base = _segments(glob)
+        base = base[1:] if base and base[0] == "" else base
+        ids = lookup_absolute(base + path[-1:], kinds, view, depth + 1)
+        if ids:
+            return ids
+    # the parent itself may be a re-exported module (`pub use inner as outer;`)
+    if len(parent) >= 2:
+        grand = _join(parent[:-1])
+        alias = view.imports(grand).get(parent[-1])
+        if alias is not None:
+            target = _segments(alias)
+            base = target[1:] if target and target[0] == "" else parent[:-1] + target
+            return lookup_absolute(base + path[-1:], kinds, view, depth + 1)
+    return []
+
+
+def resolve_method(name: str, receivers: tuple[str, ...], view: SymbolView) -> Target | None:
+    fn = TARGET_KINDS["fn"]
+    if receivers:
+        for receiver in receivers:
+            ids = view.lookup(f"{receiver}::{name}", fn)
+            if ids:
+                return Target(ids, Resolution.EXACT)
+        for receiver in receivers:
+            prefix = f"<{receiver} as "
+            ids = [n.id for n in view.by_name(name, fn, "rust") if n.fqp.startswith(prefix)]
+            if ids:
+                return Target(ids, Resolution.EXACT)
+        return None
+    candidates = [n for n in view.by_name(name, fn, "rust") if _is_method(n.fqp, view)]
+    if 1 <= len(candidates) <= MAX_HEURISTIC_CANDIDATES:
+        return Target([n.id for n in candidates], Resolution.HEURISTIC, len(candidates))
+    return None
+
+
+def _is_method(fqp: str, view: SymbolView) -> bool:
+    if fqp.startswith("<"):
+        return True
+    owner, _, _ = fqp.rpartition("::")
+    return bool(owner) and bool(view.lookup(owner, TYPE_KINDS))

@@ -1,0 +1,254 @@
+"""The durable layer: the ISG in SQLite (WAL), one transaction per batch of file changes.
+
+Tables: ``files`` (content hashes and each file's extracted facts, so that a restart re-parses only what changed),
+``nodes`` and ``edges`` (the resolved graph, indexed for SQL queries), ``meta``. The schema version lives in
+``PRAGMA user_version``; a database of another version, or one SQLite cannot read, is moved aside and rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Edge, EdgeKind, FileFacts, Node, NodeKind, Reference, Resolution
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 3
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    lang TEXT NOT NULL,
+    hash BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    loc INTEGER NOT NULL,
+    unresolved INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    facts BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS nodes (
+    id BLOB NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    fqp TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    file TEXT NOT NULL,            -- '' for external nodes
+    start_line INTEGER, start_char INTEGER, end_line INTEGER, end_char INTEGER,
+    signature TEXT NOT NULL,
+    visibility TEXT,
+    external INTEGER NOT NULL,
+    PRIMARY KEY (file, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nodes_id ON nodes(id);
+CREATE INDEX IF NOT EXISTS nodes_fqp ON nodes(fqp);
+CREATE INDEX IF NOT EXISTS nodes_name ON nodes(name);
+CREATE TABLE IF NOT EXISTS edges (
+    src BLOB NOT NULL,
+    kind TEXT NOT NULL,
+    dst BLOB NOT NULL,
+    resolution TEXT NOT NULL,
+    candidates INTEGER,
+    derived INTEGER NOT NULL DEFAULT 0,
+    file TEXT NOT NULL,            -- the file whose facts produced the edge
+    PRIMARY KEY (file, src, kind, dst)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edges_src ON edges(src, kind);
+CREATE INDEX IF NOT EXISTS edges_dst ON edges(dst, kind);
+"""
+
+
+class StoreError(Exception):
+    """The database cannot be used; the message says why, for the user."""
+
+
+@dataclass
+class StoredFile:
+    path: str
+    lang: str
+    hash: bytes
+    size: int
+    mtime_ns: int
+
+
+class Store:
+    """One SQLite database file. Not shared between threads: the server gives its writer thread its own Store."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.moved_aside: Path | None = None
+        self.conn = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = self._connect()
+        except sqlite3.DatabaseError as error:
+            self._move_aside(str(error))
+            conn = self._connect()
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+            if tables and version != SCHEMA_VERSION:
+                conn.close()
+                raise sqlite3.DatabaseError(f"schema version {version}, expected {SCHEMA_VERSION}")
+            conn.executescript(SCHEMA)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            conn.execute("SELECT count(*) FROM files").fetchone()
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
+        return conn
+
+    def _move_aside(self, why: str) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.unusable-{stamp}")
+        log.warning("database %s is unusable (%s); moved to %s and rebuilt", self.path, why, aside)
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(str(self.path) + suffix)
+            if source.exists():
+                os.replace(source, Path(str(aside) + suffix))
+        self.moved_aside = aside
+
+    def close(self) -> None:
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:
+            pass
+        self.conn.close()
+
+    # ---- reading -------------------------------------------------------------------------------------------
+
+    def stored_files(self) -> dict[str, StoredFile]:
+        rows = self.conn.execute("SELECT path, lang, hash, size, mtime_ns FROM files")
+        return {row[0]: StoredFile(*row) for row in rows}
+
+    def load_facts(self, paths: Iterable[str] | None = None) -> list[FileFacts]:
+        if paths is None:
+            rows = self.conn.execute("SELECT facts FROM files ORDER BY path").fetchall()
+        else:
+            rows = []
+            for path in sorted(paths):
+                row = self.conn.execute("SELECT facts FROM files WHERE path = ?", (path,)).fetchone()
+                if row is not None:
+                    rows.append(row)
+        return [facts_from_json(row[0]) for row in rows]
+
+    def counts(self) -> tuple[int, int]:
+        nodes = self.conn.execute("SELECT count(DISTINCT id) FROM nodes").fetchone()[0]
+        edges = self.conn.execute("SELECT count(*) FROM (SELECT DISTINCT src, kind, dst FROM edges)").fetchone()[0]
+        return nodes, edges
+
+    def size_bytes(self) -> int:
+        total = 0
+        for suffix in ("", "-wal"):
+            try:
+                total += os.path.getsize(str(self.path) + suffix)
+            except OSError:
+                pass
+        return total
+
+    # ---- writing -------------------------------------------------------------------------------------------
+
+    def save(self, files: list[tuple[str, FileFacts | None, list[Edge], int, int, int]],
+             externals: Iterable[Node] = ()) -> None:
+        """Writes a batch of files in one transaction: (path, facts or None when gone, edges, size, mtime_ns,
+        unresolved). External nodes no edge points at any more are dropped."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for path, facts, edges, size, mtime_ns, unresolved in files:
+                conn.execute("DELETE FROM edges WHERE file = ?", (path,))
+                conn.execute("DELETE FROM nodes WHERE file = ?", (path,))
+                if facts is None:
+                    conn.execute("DELETE FROM files WHERE path = ?", (path,))
+                    continue
+                conn.execute(
+                    "INSERT OR REPLACE INTO files (path, lang, hash, size, mtime_ns, loc, unresolved, error, facts)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (path, facts.lang, facts.content_hash, size, mtime_ns, facts.loc, unresolved, facts.error,
+                     facts_to_json(facts)))
+                conn.executemany(
+                    "INSERT OR IGNORE INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                    [(n.id, n.kind.value, n.name, n.fqp, n.lang, path, *(n.span or (None,) * 4), n.signature,
+                      n.visibility) for n in facts.nodes])
+                conn.executemany(
+                    "INSERT OR IGNORE INTO edges VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(e.src, e.kind.value, e.dst, e.resolution.value, e.candidates, int(e.derived), path)
+                     for e in edges])
+            conn.executemany(
+                "INSERT OR IGNORE INTO nodes VALUES (?, ?, ?, ?, ?, '', NULL, NULL, NULL, NULL, '', NULL, 1)",
+                [(n.id, n.kind.value, n.name, n.fqp, n.lang) for n in externals])
+            conn.execute("DELETE FROM nodes WHERE external = 1 AND NOT EXISTS "
+                         "(SELECT 1 FROM edges WHERE edges.dst = nodes.id OR edges.src = nodes.id)")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def touch(self, path: str, size: int, mtime_ns: int) -> None:
+        """Records a new size and time for a file whose content did not change."""
+        self.conn.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, path))
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+
+# ---- facts as JSON (not pickle: a database file from an untrusted checkout must never run code) ------------
+
+def facts_to_json(facts: FileFacts) -> bytes:
+    data = {
+        "path": facts.path, "lang": facts.lang, "hash": facts.content_hash.hex(), "loc": facts.loc,
+        "nodes": [[n.id.hex(), n.kind.value, n.name, n.fqp, n.file, n.span, n.signature, n.visibility]
+                  for n in facts.nodes],
+        "edges": [[e.src.hex(), e.kind.value, e.dst.hex(), e.resolution.value, e.candidates, e.derived]
+                  for e in facts.edges],
+        "refs": [[r.kind.value, r.scope, r.target, list(r.path), r.src.hex() if r.src else None,
+                  r.dst.hex() if r.dst else None, list(r.src_path) if r.src_path is not None else None,
+                  list(r.receiver) if r.receiver is not None else None, r.derived] for r in facts.references],
+        "imports": facts.imports, "globs": facts.glob_imports, "errors": facts.errors,
+        "macros": facts.macro_calls, "error": facts.error,
+        "module_files": facts.module_files,
+    }
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def facts_from_json(blob: bytes) -> FileFacts:
+    data = json.loads(blob)
+    lang = data["lang"]
+    facts = FileFacts(path=data["path"], lang=lang, content_hash=bytes.fromhex(data["hash"]), loc=data["loc"])
+    facts.nodes = [Node(bytes.fromhex(i), NodeKind(k), name, fqp, lang, file, tuple(span) if span else None, sig,
+                        vis) for i, k, name, fqp, file, span, sig, vis in data["nodes"]]
+    facts.edges = [Edge(bytes.fromhex(s), EdgeKind(k), bytes.fromhex(d), Resolution(r), c, bool(der))
+                   for s, k, d, r, c, der in data["edges"]]
+    facts.references = [
+        Reference(EdgeKind(k), scope, target, tuple(path), bytes.fromhex(src) if src else None,
+                  bytes.fromhex(dst) if dst else None, tuple(sp) if sp is not None else None,
+                  tuple(rc) if rc is not None else None, bool(der))
+        for k, scope, target, path, src, dst, sp, rc, der in data["refs"]]
+    facts.imports = data["imports"]
+    facts.glob_imports = data["globs"]
+    facts.errors = [tuple(e) for e in data["errors"]]
+    facts.macro_calls = data["macros"]
+    facts.error = data["error"]
+    facts.module_files = [tuple(x) for x in data.get("module_files") or ()]
+    return facts

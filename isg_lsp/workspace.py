@@ -1,0 +1,172 @@
+"""Which files of a workspace are indexed: the walk, exclusions, `.gitignore`, and reading files safely."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from . import languages
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EXCLUDE = ("target/", "node_modules/", ".git/", ".isg/", ".hg/", ".svn/", "__pycache__/", ".venv/",
+                   "venv/")
+BINARY_SNIFF_BYTES = 8192
+
+
+@dataclass
+class WorkspaceConfig:
+    """What to index. Built from the CLI's flags or the server's initialization options."""
+
+    exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    use_gitignore: bool = True
+    max_file_bytes: int = 2_000_000
+
+
+def walk(root: Path, config: WorkspaceConfig | None = None) -> list[str]:
+    """Workspace-relative, `/`-separated paths of the source files to index, sorted.
+
+    The walk never follows a directory link (so link loops end) and keeps a file link only when it points inside
+    the workspace.
+    """
+    config = config or WorkspaceConfig()
+    root = root.resolve()
+    exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude)
+    found: list[str] = []
+    ignores: list[tuple[str, pathspec.PathSpec]] = []   # (folder relative to root, its .gitignore)
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        abs_dir = root / rel_dir if rel_dir else root
+        if config.use_gitignore:
+            spec = _read_gitignore(abs_dir / ".gitignore")
+            if spec is not None:
+                ignores.append((rel_dir, spec))
+        try:
+            entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
+        except OSError as error:
+            log.warning("cannot list %s: %s", abs_dir, error)
+            continue
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            probe = rel + "/" if is_dir else rel
+            if exclude.match_file(probe) or _ignored(probe, ignores):
+                continue
+            if is_dir:
+                stack.append(rel)
+                continue
+            if languages.language_for_path(entry.name) is None:
+                continue
+            if is_link and not _inside(root, Path(entry.path)):
+                log.info("skipping %s: a link pointing outside the workspace", rel)
+                continue
+            found.append(rel)
+    found.sort()
+    return found
+
+
+def is_excluded(root: Path, rel: str, config: WorkspaceConfig) -> bool:
+    """Whether one path would be left out by `walk` (used for files changed on disk)."""
+    exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude)
+    if exclude.match_file(rel):
+        return True
+    parts = rel.split("/")
+    for i in range(1, len(parts)):
+        if exclude.match_file("/".join(parts[:i]) + "/"):
+            return True
+    if config.use_gitignore:
+        ignores = []
+        for i in range(len(parts)):
+            folder = "/".join(parts[:i])
+            spec = _read_gitignore((root / folder / ".gitignore") if folder else root / ".gitignore")
+            if spec is not None:
+                ignores.append((folder, spec))
+        for i in range(1, len(parts)):
+            if _ignored("/".join(parts[:i]) + "/", ignores):
+                return True
+        if _ignored(rel, ignores):
+            return True
+    return languages.language_for_path(rel) is None
+
+
+def _read_gitignore(path: Path) -> pathspec.PathSpec | None:
+    try:
+        lines = path.read_text("utf-8", "replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _ignored(rel: str, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
+    for folder, spec in ignores:
+        if folder and not rel.startswith(folder + "/"):
+            continue
+        inner = rel[len(folder) + 1:] if folder else rel
+        if spec.match_file(inner):
+            return True
+    return False
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+@dataclass
+class SourceFile:
+    data: bytes | None
+    content_hash: bytes
+    size: int
+    mtime_ns: int
+    skipped: str | None = None     # why the file's content is not indexed
+
+
+def read_source(root: Path, rel: str, max_bytes: int) -> SourceFile:
+    """Reads one file as UTF-8 bytes for tree-sitter; binary, huge or unreadable files come back skipped."""
+    path = root / rel
+    try:
+        stat = path.stat()
+    except OSError as error:
+        return SourceFile(None, b"", 0, 0, f"cannot stat: {error.strerror or error}")
+    if stat.st_size > max_bytes:
+        return SourceFile(None, _stat_hash(stat), stat.st_size, stat.st_mtime_ns,
+                          f"larger than {max_bytes} bytes")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return SourceFile(None, b"", stat.st_size, stat.st_mtime_ns, f"cannot read: {error.strerror or error}")
+    data, why = normalize_source(data)
+    return SourceFile(data, content_hash(data), stat.st_size, stat.st_mtime_ns, why)
+
+
+def normalize_source(data: bytes) -> tuple[bytes | None, str | None]:
+    """UTF-8 for tree-sitter: UTF-16 files are transcoded; binary data is refused."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16").encode("utf-8"), None
+        except UnicodeDecodeError:
+            return None, "undecodable UTF-16"
+    if b"\0" in data[:BINARY_SNIFF_BYTES]:
+        return None, "binary content"
+    return data, None
+
+
+def content_hash(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _stat_hash(stat: os.stat_result) -> bytes:
+    return hashlib.blake2b(f"{stat.st_size}:{stat.st_mtime_ns}".encode(), digest_size=16).digest()
