@@ -125,7 +125,7 @@ export async function startServer(workspace: string): Promise<RunningServer> {
     progress,
     notifications,
     request<R>(method: string, params: unknown): Promise<R> {
-      if (exited) return Promise.reject(new Error(`${exited as string}\n${log.slice(-30).join("\n")}`));
+      if (exited) return Promise.reject(new Error(`${exited}\n${log.slice(-30).join("\n")}`));
       return connection.sendRequest<R>(method, params);
     },
     async stop() {
