@@ -14,7 +14,7 @@ function findTests(dir) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) {
       if (name !== "fixture") out.push(...findTests(p));
-    } else if (/\.test\.ts$/.test(name) || (dir.endsWith("electron") && name.endsWith(".ts"))) {
+    } else if (/\.test\.ts$/.test(name) || (/[\\/]electron([\\/]|$)/.test(dir) && name.endsWith(".ts"))) {
       out.push(p);
     }
   }
@@ -47,6 +47,7 @@ if (withTests) {
     entryPoints: entries,
     outdir: join(root, "out/test"),
     outbase: join(root, "test"),
+    external: [...common.external, "@vscode/test-electron"],
     sourcemap: "inline",
   });
   summary += ` + ${entries.length} test bundles (${entries.map((e) => relative(root, e)).join(", ")})`;

@@ -19,6 +19,8 @@ export interface IsgExtensionApi {
   readonly state: ServerState;
   onDidChangeState: vscode.Event<ServerState>;
   restart(): Promise<void>;
+  /** Any LSP request through the extension's client (used by the @vscode/test-electron suite). */
+  sendRequest<R = unknown>(method: string, params: unknown): Promise<R>;
 }
 
 let server: IsgServer | undefined;
@@ -181,6 +183,7 @@ export function activate(context: vscode.ExtensionContext): IsgExtensionApi {
     },
     onDidChangeState: srv.onDidChangeState,
     restart: () => srv.restart(),
+    sendRequest: (method, params) => srv.sendRaw(method, params),
   };
 }
 

@@ -104,6 +104,12 @@ export class IsgServer implements IsgRequester, vscode.Disposable {
     return this.client.sendRequest<RequestTypes[M]["result"]>(method, params);
   }
 
+  /** Any LSP request (for tests and other extensions). */
+  async sendRaw<R>(method: string, params: unknown): Promise<R> {
+    if (!this.client || this._state !== "running") throw new ServerNotRunningError(this._state);
+    return this.client.sendRequest<R>(method, params);
+  }
+
   /** Tells the server about changed lens/depth/heuristic settings (docs/protocol.md: re-read under section "isg"). */
   async notifyConfiguration(): Promise<void> {
     if (!this.client || this._state !== "running") return;

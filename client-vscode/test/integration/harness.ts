@@ -133,6 +133,7 @@ export async function startServer(workspace: string): Promise<RunningServer> {
         try {
           await Promise.race([connection.sendRequest("shutdown"), new Promise((r) => setTimeout(r, 5000))]);
           await connection.sendNotification("exit");
+          proc.stdin.end();
         } catch {
           // the process may already be gone
         }
