@@ -20,7 +20,7 @@ from .model import Edge, EdgeKind, FileFacts, Node, NodeKind, Reference, Resolut
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,6 +63,19 @@ CREATE TABLE IF NOT EXISTS edges (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_src ON edges(src, kind);
 CREATE INDEX IF NOT EXISTS edges_dst ON edges(dst, kind);
+-- The documented, read-only views of `isg/sql` (docs/sql.md): the only things user SQL may read.
+CREATE VIEW IF NOT EXISTS isg_nodes AS
+    SELECT DISTINCT lower(hex(id)) AS id_hex, kind, name, fqp, lang, NULLIF(file, '') AS file,
+           start_line, start_char, end_line, end_char, signature, visibility, external
+    FROM nodes;
+CREATE VIEW IF NOT EXISTS isg_edges AS
+    SELECT DISTINCT lower(hex(e.src)) AS src_hex, e.kind AS kind, lower(hex(e.dst)) AS dst_hex,
+           e.resolution AS resolution, e.candidates AS candidates, e.derived AS derived,
+           (SELECT s.fqp FROM nodes s WHERE s.id = e.src LIMIT 1) AS src_fqp,
+           (SELECT d.fqp FROM nodes d WHERE d.id = e.dst LIMIT 1) AS dst_fqp
+    FROM edges e;
+CREATE VIEW IF NOT EXISTS isg_files AS
+    SELECT path, lang, loc, size, unresolved, error, lower(hex(hash)) AS hash_hex FROM files;
 """
 
 
