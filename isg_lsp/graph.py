@@ -104,8 +104,9 @@ class Graph:
         self.nodes: dict[bytes, Node] = {}
         self.node_owners: dict[bytes, int] = {}           # how many definitions (files) hold a workspace node
         self.external_refs: dict[bytes, int] = {}         # how many edges point at an external node
-        self.fqp_index: dict[str, set[bytes]] = {}
-        self.name_index: dict[str, set[bytes]] = {}
+        self.fqp_index: dict[str, set[bytes]] = {}          # workspace nodes only
+        self.name_index: dict[str, set[bytes]] = {}         # workspace nodes only
+        self.external_fqp_index: dict[str, set[bytes]] = {}
         # scope -> file -> what that file imports into the scope (usually one file per scope)
         self.scope_imports: dict[str, dict[str, dict[str, str]]] = {}
         self.scope_globs: dict[str, dict[str, list[str]]] = {}
@@ -140,8 +141,11 @@ class Graph:
     def node(self, node_id: bytes) -> Node | None:
         return self.nodes.get(node_id)
 
-    def by_fqp(self, fqp: str) -> list[Node]:
-        return sorted((self.nodes[i] for i in self.fqp_index.get(fqp, ())), key=lambda n: n.id)
+    def by_fqp(self, fqp: str, include_external: bool = True) -> list[Node]:
+        ids = set(self.fqp_index.get(fqp, ()))
+        if include_external:
+            ids |= self.external_fqp_index.get(fqp, set())
+        return sorted((self.nodes[i] for i in ids), key=lambda n: (n.external, n.id))
 
     def successors(self, node_id: bytes, kinds: Iterable[EdgeKind] | None = None) -> Iterator[Edge]:
         wanted = None if kinds is None else {k.value for k in kinds}
@@ -327,8 +331,8 @@ class Graph:
         if node_id not in self.nodes:
             name = fqp_key(fqp)
             self.nodes[node_id] = Node(node_id, kind, name, fqp, lang, None, None, "", None, True)
-            self.fqp_index.setdefault(fqp, set()).add(node_id)
-            self.name_index.setdefault(name, set()).add(node_id)
+            # external nodes stay out of the symbol tables resolvers read: resolution must not depend on them
+            self.external_fqp_index.setdefault(fqp, set()).add(node_id)
         self.external_refs[node_id] = self.external_refs.get(node_id, 0) + 1
         state.externals.append(node_id)
         return [node_id]
@@ -346,8 +350,7 @@ class Graph:
             node = self.nodes.get(node_id)
             if node is not None and node.external:
                 del self.nodes[node_id]
-                _discard(self.fqp_index, node.fqp, node_id)
-                _discard(self.name_index, node.name, node_id)
+                _discard(self.external_fqp_index, node.fqp, node_id)
         state.externals = []
         for key in state.deps:
             files = self._dependents.get(key)

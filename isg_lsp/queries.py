@@ -32,9 +32,7 @@ def find_targets(graph: Graph, name: str) -> list[Node]:
     if nodes:
         return nodes
     ids = graph.name_index.get(name, set())
-    found = sorted((graph.nodes[i] for i in ids), key=lambda n: (n.external, n.fqp, n.id))
-    workspace = [n for n in found if not n.external]
-    return workspace or found
+    return sorted((graph.nodes[i] for i in ids), key=lambda n: (n.fqp, n.id))
 
 
 def require_targets(graph: Graph, name: str) -> list[Node]:

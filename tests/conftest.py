@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import glob
 import shutil
 from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
-CARGO_REGISTRY = Path("/usr/share/cargo/registry")
-
-
-def debian_crate(name: str) -> Path:
-    """The source folder of a crate from Debian's librust-<name>-dev package (installed by .ci/test.sh)."""
-    found = sorted(glob.glob(str(CARGO_REGISTRY / f"{name}-[0-9]*")))
-    if not found:
-        pytest.fail(f"crate {name} is not installed: run the test command (bash .ci/test.sh), which installs "
-                    f"librust-{name.replace('_', '-')}-dev")
-    return Path(found[-1])
+from tests.helpers import CARGO_REGISTRY, FIXTURES, debian_crate  # noqa: F401 - re-exported for tests
 
 
 @pytest.fixture

@@ -52,6 +52,7 @@ class Package:
     root: str                 # workspace-relative folder of the Cargo.toml ("" for the workspace root)
     name: str                 # the library crate's name: [lib] name, else [package] name, `-` read as `_`
     lib_path: str = "src/lib.rs"
+    edition: str = "2015"     # Cargo's default when the manifest says nothing
     bin_paths: dict[str, str] = field(default_factory=dict)   # path → crate name, from [[bin]] entries
 
 
@@ -71,6 +72,10 @@ class RustLayout:
                 if best is None or len(root) > len(best.root):
                     best = package
         return best
+
+    def edition_of(self, path: str) -> str:
+        package = self.package_of(path)
+        return package.edition if package is not None else "2021"
 
     def module_of(self, path: str) -> tuple[str, tuple[str, ...], bool]:
         """(crate name, module segments, is the crate root) of a workspace-relative `.rs` path."""
@@ -149,7 +154,7 @@ def build_layout(root: Path, files: list[str]) -> RustLayout:
         name = lib.get("name") or package.get("name")
         if not name:
             continue                                           # a virtual workspace manifest
-        entry = Package(root=folder, name=_ident(str(name)))
+        entry = Package(root=folder, name=_ident(str(name)), edition=str(package.get("edition", "2015")))
         if isinstance(lib.get("path"), str):
             entry.lib_path = lib["path"].lstrip("./")
         for bin_entry in data.get("bin") or []:
@@ -192,6 +197,7 @@ class RustExtraction(FileExtraction):
     def __init__(self, path, lang, source, tree, content_hash, layout: RustLayout):
         super().__init__(path, lang, source, tree, content_hash)
         self.crate, modules, self.is_root = layout.module_of(path)
+        self.edition_2015 = layout.edition_of(path) == "2015"
         self.module = "::".join((self.crate, *modules))
         self.scopes: dict[int, _Scope] = {}
         self.path_mods: list[tuple[str, str]] = []
@@ -393,25 +399,30 @@ class RustExtraction(FileExtraction):
             return
         scope = placed[0]
         impl_generics = {name for name, _ in _type_parameters(self, node)}
-        self_path = _type_head_path(self, caps["impl.type"][0])
+        type_node = caps["impl.type"][0]
+        self_path = _type_head_path(self, type_node)
         trait_node = node.child_by_field_name("trait")
-        trait_path = _type_head_path(self, trait_node) if trait_node is not None else None
-        blanket = len(self_path) == 1 and self_path[0] in impl_generics
-        self_fqp = self_path[0] if blanket else self.local_fqp(self_path, scope.module)
+        trait_path = _type_head_path(self, trait_node) if trait_node is not None else ()
+        # no edges from the self type when it is a generic (a blanket impl) or names no node (a primitive, a tuple)
+        unnamed = not self_path or (len(self_path) == 1 and self_path[0] in impl_generics)
+        if unnamed:
+            self_fqp = " ".join(self.text(type_node).split())
+            self_path = ()
+        else:
+            self_fqp = self.local_fqp(self_path, scope.module)
+            self_path = self.absolutize(self_path, scope.module)
         if trait_path:
             trait_fqp = self.local_fqp(trait_path, scope.module)
             prefix = f"<{self_fqp} as {trait_fqp}>::"
             receivers = (self_fqp, trait_fqp)
         else:
-            trait_fqp = None
             prefix = f"{self_fqp}::"
             receivers = (self_fqp,)
         # an impl's own type parameters are not nodes (the spec gives G nodes to types, traits and fns);
         # names bound to b"" are known generics that references inside the impl must not resolve
         generics = {name: b"" for name in impl_generics}
-        self_path = () if blanket else self.absolutize(self_path, scope.module)
         self.scopes[node.id] = _Scope("impl", scope.module, None, self_fqp, prefix, self_path, receivers, generics)
-        if trait_path and not blanket:
+        if trait_path and self_path:
             self.add_reference(Reference(EdgeKind.IMPL, scope.module, "trait",
                                          self.absolutize(trait_path, scope.module), src_path=self_path))
 
@@ -654,7 +665,11 @@ class RustExtraction(FileExtraction):
         imported = self.facts.imports.get(module, {}).get(path[0])
         if imported is not None:
             full = _segments(imported) + path[1:]
-            return _join(full[1:] if full and full[0] == "" else full)
+            if full and full[0] == "":
+                return _join(full[1:])
+            if self.edition_2015 and full[0] not in WELL_KNOWN_CRATES:
+                return _join((self.crate, *full))       # 2015 edition: `use a::B` is crate-relative
+            return _join(full)
         if len(path) == 1:
             if path[0] in PRELUDE:
                 return path[0]
@@ -693,25 +708,35 @@ def _type_parameters(extraction: FileExtraction, node) -> list[tuple[str, object
     return found
 
 
+NOT_NAMED_TYPES = frozenset({"primitive_type", "tuple_type", "unit_type", "never_type", "function_type",
+                             "pointer_type", "empty_type"})
+
+
 def _type_head_path(extraction: FileExtraction, node) -> tuple[str, ...]:
-    """The path of the named type at the head of a type expression (`&mut Wrapper<T>` gives `Wrapper`)."""
+    """The path of the named type at the head of a type expression (`&mut Wrapper<T>` gives `Wrapper`); empty for
+    types that name nothing the ISG holds (primitives, tuples, function pointers)."""
     while node is not None:
         kind = node.type
         if kind == "type_identifier" or kind == "identifier":
             return (extraction.text(node),)
         if kind in ("scoped_type_identifier", "scoped_identifier"):
             return _segments(_strip_generics(extraction.text(node)))
+        if kind in NOT_NAMED_TYPES:
+            return ()
         if kind == "generic_type":
             node = node.child_by_field_name("type")
-        elif kind in ("reference_type", "pointer_type"):
+        elif kind == "reference_type":
             node = node.child_by_field_name("type")
         elif kind in ("array_type", "slice_type"):
             node = node.child_by_field_name("element")
         elif kind in ("dynamic_type", "abstract_type"):
             node = node.child_by_field_name("trait")
+        elif kind == "higher_ranked_trait_bound":
+            node = node.child_by_field_name("value")
+        elif kind == "bounded_type":
+            node = next((c for c in node.named_children if c.type != "lifetime"), None)
         else:
-            text = " ".join(extraction.text(node).split())
-            return (text,) if text else ()
+            return ()
     return ()
 
 
@@ -792,7 +817,10 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
         if expanded[0] == "":
             candidates = [expanded[1:]]
         else:
-            candidates = [expanded, tuple(scope.split("::")) + expanded]
+            # as written (another crate), then from this module (2018 uniform paths), then from the crate root
+            # (2015 edition paths)
+            crate = scope.split("::", 1)[0]
+            candidates = [expanded, tuple(scope.split("::")) + expanded, (crate, *expanded)]
         for candidate in candidates:
             ids = lookup_absolute(candidate, kinds, view)
             if ids:
@@ -862,8 +890,9 @@ def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: Sym
         if target and target[0] == "":
             ids = lookup_absolute(target[1:], kinds, view, depth + 1)
         else:
-            ids = lookup_absolute(target, kinds, view, depth + 1) or lookup_absolute(parent + target, kinds, view,
-                                                                                     depth + 1)
+            ids = (lookup_absolute(target, kinds, view, depth + 1)
+                   or lookup_absolute(parent + target, kinds, view, depth + 1)
+                   or lookup_absolute((path[0], *target), kinds, view, depth + 1))
         if ids:
             return ids
     for glob in view.globs(parent_fqp):
