@@ -47,7 +47,10 @@ local clients_by_root = {} -- 0.7: root_dir -> client id
 local warned = {}
 
 local function notify(msg, level)
-  vim.notify('[isg] ' .. msg, level or vim.log.levels.INFO)
+  -- scheduled: outside autocommands and callbacks, so it reads as a message, not as an error in an autocommand
+  vim.schedule(function()
+    vim.notify('[isg] ' .. msg, level or vim.log.levels.INFO)
+  end)
 end
 
 local function notify_once(key, msg, level)
@@ -505,10 +508,8 @@ function M.config(root_dir)
     on_attach = on_attach,
     on_exit = function(code, signal)
       if code ~= 0 and signal == 0 then
-        vim.schedule(function()
-          notify(('the server exited with code %d (see :lua vim.cmd("edit " .. vim.lsp.get_log_path())). %s'):format(code, INSTALL_HINT),
-            vim.log.levels.ERROR)
-        end)
+        notify(('the server exited with code %d (see :lua vim.cmd("edit " .. vim.lsp.get_log_path())). %s'):format(code, INSTALL_HINT),
+          vim.log.levels.ERROR)
       end
       if root_dir then
         clients_by_root[root_dir] = nil
@@ -582,14 +583,24 @@ end
 --- setup({ cmd = {...}, filetypes = {...}, root_markers = {...}, init_options = {...}, codelens = true, keymaps = {...},
 ---         capabilities = ..., on_attach = function(client, bufnr) end, handlers = {...}, open_quickfix = true })
 function M.setup(user_opts)
-  opts = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), user_opts or {})
-  if user_opts and user_opts.keymaps == false then
+  user_opts = user_opts or {}
+  opts = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), user_opts)
+  -- lists replace the defaults (tbl_deep_extend would merge an empty list with them)
+  for _, key in ipairs({ 'cmd', 'filetypes', 'root_markers' }) do
+    if user_opts[key] ~= nil then
+      opts[key] = user_opts[key]
+    end
+  end
+  if user_opts.keymaps == false then
     opts.keymaps = false
   end
   -- also reachable through vim.lsp.commands (for lenses of other clients or code that runs the command directly)
   vim.lsp.commands['isg.showLocations'] = show_locations
   define_commands()
   local group = api.nvim_create_augroup('isg_lsp', { clear = true })
+  if #opts.filetypes == 0 then
+    return M -- commands only (e.g. with a client started by nvim-lspconfig)
+  end
   api.nvim_create_autocmd('FileType', {
     group = group,
     pattern = opts.filetypes,
