@@ -147,8 +147,9 @@ class Engine:
         final.update(changed)
         file_set = set(files)
         deleted = [rel for rel in stored if rel not in file_set]
-        self.graph = Graph(resolver_for=_resolver_for, family_of=_family_of)
-        self.graph.load(final[path] for path in sorted(final))
+        graph = Graph(resolver_for=_resolver_for, family_of=_family_of)
+        graph.load(final[path] for path in sorted(final))
+        self.graph = graph              # swapped whole: readers on other threads never see a graph half loaded
         if self.store is not None:
             if stored_valid is not stored:
                 self._persist(sorted(final), deleted)
@@ -276,7 +277,21 @@ class Engine:
         self.dirty |= touched
         return touched
 
+    def update_document(self, rel: str, data: bytes, tree: tree_sitter.Tree | None = None
+                        ) -> tuple[set[str], tree_sitter.Tree | None]:
+        """An editor's buffer: like ``update_file``, parsing incrementally with the edited old ``tree``; also
+        returns the new tree, for the next edit."""
+        facts, new_tree = self.extract_with_tree(rel, data, tree)
+        self.stats[rel] = (len(data), 0)
+        touched = self.graph.replace_file(facts)
+        self.dirty |= touched
+        return touched, new_tree
+
     def extract(self, rel: str, data: bytes, tree: tree_sitter.Tree | None = None) -> FileFacts:
+        return self.extract_with_tree(rel, data, tree)[0]
+
+    def extract_with_tree(self, rel: str, data: bytes, tree: tree_sitter.Tree | None = None
+                          ) -> tuple[FileFacts, tree_sitter.Tree | None]:
         spec = languages.language_for_path(rel)
         if spec is None:
             raise ValueError(f"no language indexes {rel}")
@@ -284,8 +299,7 @@ class Engine:
         if layout is None:
             support = languages.support(spec.name)
             layout = self.layouts[spec.family] = support.build_layout(self.root, [rel])
-        facts, _ = extract_source(rel, data, spec, layout, tree)
-        return facts
+        return extract_source(rel, data, spec, layout, tree)
 
     def flush(self) -> int:
         """Persists the files changed since the last flush, in one transaction. Returns how many."""
