@@ -5,6 +5,7 @@ search. Shared by the CLI, the language server's handlers and the query language
 from __future__ import annotations
 
 import fnmatch
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,46 @@ class QueryError(ValueError):
     """A question that cannot be answered as asked; the message says why."""
 
 
+class BudgetExceeded(QueryError):
+    """A question that took longer than its time budget; stopped."""
+
+
+class Deadline:
+    """A time budget that loops check cheaply (the clock is read every 64th call)."""
+
+    __slots__ = ("end", "budget_ms", "_n")
+
+    def __init__(self, budget_ms: float, started: float | None = None) -> None:
+        self.budget_ms = budget_ms
+        self.end = (started if started is not None else time.perf_counter()) + budget_ms / 1000.0
+        self._n = 0
+
+    def check(self) -> None:
+        self._n += 1
+        if not self._n & 63 and time.perf_counter() > self.end:
+            self.expired()
+
+    def check_now(self) -> None:
+        if time.perf_counter() > self.end:
+            self.expired()
+
+    def expired(self) -> None:
+        raise BudgetExceeded(f"budget exceeded: the query ran longer than {self.budget_ms:g} ms and was stopped")
+
+
+class _NoDeadline:
+    __slots__ = ()
+
+    def check(self) -> None:
+        pass
+
+    def check_now(self) -> None:
+        pass
+
+
+NO_DEADLINE = _NoDeadline()
+
+
 def find_targets(graph: Graph, name: str) -> list[Node]:
     """Nodes named by an FQP, a SigHash in hex, or (when nothing else matches) a unique bare name."""
     name = name.strip()
@@ -32,7 +73,14 @@ def find_targets(graph: Graph, name: str) -> list[Node]:
     if nodes:
         return nodes
     ids = graph.name_index.get(name, set())
-    return sorted((graph.nodes[i] for i in ids), key=lambda n: (n.fqp, n.id))
+    found = sorted((graph.nodes[i] for i in ids), key=lambda n: (n.fqp, n.id))
+    if found or "::" in name or not name:
+        return found
+    # an external node named by its last segment (`Display` for `std::fmt::Display`)
+    externals = getattr(graph, "external_fqp_index", None) or {}
+    hits = [graph.nodes[i] for fqp, ids in externals.items() if fqp.rsplit("::", 1)[-1].rsplit(".", 1)[-1] == name
+            for i in ids if i in graph.nodes]
+    return sorted(hits, key=lambda n: (n.fqp, n.id))
 
 
 def require_targets(graph: Graph, name: str) -> list[Node]:
@@ -132,6 +180,8 @@ class Impact:
     via: EdgeKind
     heuristic: bool
     path: list[bytes]
+    edge: Edge | None = None          # the edge of the last hop (for triples)
+    fan_in: int = 0
 
 
 @dataclass
@@ -140,6 +190,7 @@ class BlastRadius:
     impacted: list[Impact] = field(default_factory=list)
     total: int = 0
     truncated: bool = False
+    heuristic_total: int = 0          # over every impacted node, before the limit
 
     @property
     def heuristic_count(self) -> int:
@@ -166,42 +217,55 @@ EDGE_RANK = {kind: i for i, kind in enumerate((EdgeKind.CALLS, EdgeKind.IMPL, Ed
 
 def blast_radius(graph: Graph, targets: list[Node], depth: int = 3, direction: str = "up",
                  kinds: Iterable[EdgeKind] = EDGE_KINDS_FOR_IMPACT, include_heuristic: bool = True,
-                 limit: int = 500) -> BlastRadius:
+                 limit: int = 500, deadline=NO_DEADLINE) -> BlastRadius:
     """Breadth-first impact: "up" follows edges backwards (who depends on the target), "down" forwards.
 
-    A trait method's implementations and a type's methods are part of what changes with it, so members (DEFINES,
-    CONTAINS) of an impacted type are walked too when the kinds include them.
+    Each impacted node comes with its distance, the edge kind of its last hop, whether any hop of its path is a
+    heuristic edge, its fan-in and its path from the target. Ranked by distance, edge kind, fan-in (descending), FQP.
+
+    Going up, a method a trait declares also reaches the methods implementing it (when IMPL is followed): changing
+    `Shape::area` changes what `<Circle as Shape>::area` must be, and so reaches its callers too.
     """
     if depth < 0 or depth > MAX_DEPTH:
         raise QueryError(f"depth must be between 0 and {MAX_DEPTH}")
     if direction not in ("up", "down"):
         raise QueryError("direction must be 'up' or 'down'")
     wanted = frozenset(k.value for k in kinds)
+    follow_impls = direction == "up" and "IMPL" in wanted
     result = BlastRadius(targets)
     start = [t.id for t in targets]
     parent: dict[bytes, tuple[bytes | None, EdgeKind | None, bool]] = {s: (None, None, False) for s in start}
     frontier = deque((s, 0) for s in start)
     found: list[Impact] = []
-    in_adj = graph.in_edges if direction == "up" else graph.out_edges
+    adjacency = graph.in_edges if direction == "up" else graph.out_edges
+    nodes = graph.nodes
+    heuristic = Resolution.HEURISTIC
     while frontier:
         node_id, dist = frontier.popleft()
+        deadline.check()
         if dist >= depth:
             continue
-        for (kind, other), edge in in_adj.get(node_id, {}).items():
-            if kind not in wanted or other in parent:
+        steps = [(edge, other) for (kind, other), edge in adjacency.get(node_id, {}).items() if kind in wanted]
+        if follow_impls and nodes[node_id].kind is NodeKind.FUNCTION and "DEFINES" in {
+                k for k, _ in graph.in_edges.get(node_id, {})}:
+            for related in implementing_methods(graph, nodes[node_id], include_heuristic):
+                steps.append((related.edge, related.node.id))
+        for edge, other in steps:
+            if other in parent:
                 continue
-            guess = edge.resolution is Resolution.HEURISTIC
+            guess = edge.resolution is heuristic
             if guess and not include_heuristic:
                 continue
-            node = graph.nodes.get(other)
+            node = nodes.get(other)
             if node is None:
                 continue
             parent[other] = (node_id, edge.kind, guess or parent[node_id][2])
             frontier.append((other, dist + 1))
-            found.append(Impact(node, dist + 1, edge.kind, parent[other][2], []))
-    fan_in = {i.node.id: len(graph.in_edges.get(i.node.id, ())) for i in found}
-    found.sort(key=lambda i: (i.distance, EDGE_RANK.get(i.via, 99), -fan_in[i.node.id], i.node.fqp))
+            found.append(Impact(node, dist + 1, edge.kind, parent[other][2], [], edge,
+                                len(graph.in_edges.get(other, ()))))
+    found.sort(key=lambda i: (i.distance, EDGE_RANK.get(i.via, 99), -i.fan_in, i.node.fqp, i.node.id))
     result.total = len(found)
+    result.heuristic_total = sum(1 for i in found if i.heuristic)
     result.truncated = len(found) > limit
     for impact in found[:limit]:
         path = [impact.node.id]
@@ -212,6 +276,63 @@ def blast_radius(graph: Graph, targets: list[Node], depth: int = 3, direction: s
         impact.path = list(reversed(path))
         result.impacted.append(impact)
     return result
+
+
+# ---- shortest dependency path -------------------------------------------------------------------------------
+
+PATH_KINDS = tuple(EDGE_KINDS_FOR_IMPACT) + (EdgeKind.DEFINES, EdgeKind.CONTAINS)
+
+
+def shortest_path(graph: Graph, sources: list[Node], dests: list[Node], kinds: Iterable[EdgeKind] = PATH_KINDS,
+                  include_heuristic: bool = True, max_depth: int = 12, deadline=NO_DEADLINE) -> list[Edge] | None:
+    """The shortest chain of dependency edges from one of the sources to one of the destinations (breadth first,
+    neighbours in a fixed order so that the answer is deterministic), or None. A module's CONTAINS edges are not
+    followed (a module does not depend on its items); a type's members count as part of the type."""
+    wanted = frozenset(k.value for k in kinds)
+    goals = {d.id for d in dests}
+    parent: dict[bytes, Edge | None] = {s.id: None for s in sources}
+    frontier = [s.id for s in sorted(sources, key=lambda n: (n.fqp, n.id))]
+    nodes = graph.nodes
+    hit = next((s for s in frontier if s in goals), None)
+    depth = 0
+    while frontier and hit is None and depth < max_depth:
+        depth += 1
+        following: list[bytes] = []
+        for node_id in frontier:
+            deadline.check()
+            from_module = nodes[node_id].kind is NodeKind.MODULE
+            steps = []
+            for (kind, other), edge in graph.out_edges.get(node_id, {}).items():
+                if kind not in wanted or other in parent:
+                    continue
+                if from_module and kind == "CONTAINS":
+                    continue
+                if not include_heuristic and edge.resolution is Resolution.HEURISTIC:
+                    continue
+                node = nodes.get(other)
+                if node is not None:
+                    steps.append((EDGE_RANK.get(edge.kind, 99), node.fqp, other, edge))
+            steps.sort(key=lambda t: (t[0], t[1], t[2]))
+            for _rank, _fqp, other, edge in steps:
+                if other in parent:
+                    continue
+                parent[other] = edge
+                following.append(other)
+                if other in goals:
+                    hit = other
+                    break
+            if hit is not None:
+                break
+        frontier = following
+    if hit is None:
+        return None
+    chain: list[Edge] = []
+    step = parent[hit]
+    while step is not None:
+        chain.append(step)
+        step = parent[step.src]
+    chain.reverse()
+    return chain
 
 
 def module_of(graph: Graph, node: Node) -> str:
@@ -246,7 +367,13 @@ class Cycle:
     example: list[Node]
 
 
-def dependency_graph(graph: Graph, level: str, within: str | None = None) -> nx.DiGraph:
+def under(fqp: str, prefix: str) -> bool:
+    """Whether an FQP lies under a module (or type) FQP: itself, its items, its submodules' items."""
+    return (fqp == prefix or fqp.startswith(prefix + "::") or fqp.startswith(prefix + ".")
+            or fqp.startswith("<" + prefix + "::") or fqp.startswith("<" + prefix + "."))
+
+
+def dependency_graph(graph: Graph, level: str, within: str | None = None, deadline=NO_DEADLINE) -> nx.DiGraph:
     """A networkx graph of modules, types or functions and the dependencies between them.
 
     At module level, an edge a → b means something in module a depends (calls, uses, implements, ...) on
@@ -258,15 +385,17 @@ def dependency_graph(graph: Graph, level: str, within: str | None = None) -> nx.
     if level == "module":
         owner: dict[bytes, bytes] = {}
         for node in graph.nodes.values():
+            deadline.check()
             if node.external:
                 continue
-            if within and not node.fqp.startswith(within):
+            if within and not under(node.fqp, within):
                 continue
             module = _module_id(graph, node)
             if module is not None:
                 owner[node.id] = module
         dependency = {k.value for k in EDGE_KINDS_FOR_IMPACT}
         for src, module in owner.items():
+            deadline.check()
             dg.add_node(module)
             for (kind, dst), _edge in graph.out_edges.get(src, {}).items():
                 target = owner.get(dst)
@@ -276,15 +405,18 @@ def dependency_graph(graph: Graph, level: str, within: str | None = None) -> nx.
     kinds = LEVEL_KINDS[level]
     edges = LEVEL_EDGES[level]
     for node in graph.nodes.values():
-        if node.kind in kinds and not node.external and (not within or node.fqp.startswith(within)):
+        deadline.check()
+        if node.kind in kinds and not node.external and (not within or under(node.fqp, within)):
             dg.add_node(node.id)
     for src in list(dg.nodes):
+        deadline.check()
         for (kind, dst), _edge in graph.out_edges.get(src, {}).items():
             if kind in edges and dst in dg and dst != src:
                 dg.add_edge(src, dst)
     if level == "type":
         # a type depends on what its methods mention: fold member edges onto the type
         for src in list(dg.nodes):
+            deadline.check()
             for (kind, member), _e in graph.out_edges.get(src, {}).items():
                 if kind not in ("CONTAINS", "DEFINES"):
                     continue
@@ -306,24 +438,44 @@ def _module_id(graph: Graph, node: Node) -> bytes | None:
     return None
 
 
-def cycles(graph: Graph, level: str = "module", within: str | None = None, limit: int = 50) -> list[Cycle]:
-    """Strongly connected components with more than one member (Tarjan, via networkx), largest first."""
-    dg = dependency_graph(graph, level, within)
+def cycles(graph: Graph, level: str = "module", within: str | None = None, limit: int = 50,
+           deadline=NO_DEADLINE) -> list[Cycle]:
+    """Strongly connected components with more than one member (Tarjan, via networkx), largest first, each with one
+    example cycle: the shortest cycle through its first member (by FQP), that member repeated at the end."""
+    dg = dependency_graph(graph, level, within, deadline)
+    deadline.check_now()
     found = []
     for component in nx.strongly_connected_components(dg):
+        deadline.check()
         if len(component) < 2:
             continue
-        members = sorted((graph.nodes[i] for i in component), key=lambda n: n.fqp)
-        sub = dg.subgraph(component)
-        start = members[0].id
-        try:
-            cycle_edges = nx.find_cycle(sub, source=start)
-            example_ids = [u for u, _ in cycle_edges] + [cycle_edges[0][0]]
-        except nx.NetworkXNoCycle:
-            example_ids = [start]
+        members = sorted((graph.nodes[i] for i in component), key=lambda n: (n.fqp, n.id))
+        example_ids = _shortest_cycle(graph, dg, members[0].id, component, deadline)
         found.append(Cycle(members, [graph.nodes[i] for i in example_ids]))
     found.sort(key=lambda c: (-len(c.members), c.members[0].fqp))
     return found[:limit]
+
+
+def _shortest_cycle(graph: Graph, dg: nx.DiGraph, start: bytes, component: set, deadline) -> list[bytes]:
+    parent: dict[bytes, bytes | None] = {start: None}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            deadline.check()
+            for succ in sorted((s for s in dg.successors(node) if s in component),
+                               key=lambda i: (graph.nodes[i].fqp, i)):
+                if succ == start:
+                    path = [node]
+                    while parent[path[-1]] is not None:
+                        path.append(parent[path[-1]])
+                    path.reverse()
+                    return path + [start]
+                if succ not in parent:
+                    parent[succ] = node
+                    following.append(succ)
+        frontier = following
+    return [start]
 
 
 # ---- search -------------------------------------------------------------------------------------------------
