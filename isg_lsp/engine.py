@@ -197,20 +197,27 @@ class Engine:
 
     def _reapply_module_files(self, all_facts: list[FileFacts], changed: dict[str, FileFacts],
                               stored_facts: dict[str, FileFacts]) -> None:
-        """Files placed by `#[path]`-like declarations are extracted again once their place is known."""
-        for family, layout in self.layouts.items():
-            support = languages.support(_first_language(family))
-            apply = getattr(support, "apply_module_files", None)
-            if apply is None:
-                continue
-            moved = apply(layout, [f for f in all_facts if _family_of(f.lang) == family])
-            for rel in sorted(moved):
-                if not (self.root / rel).is_file():
+        """Files placed by their parents' module declarations (Rust's `#[path]`) are extracted again once their
+        place is known; repeated until nothing moves (bounded: declarations may disagree)."""
+        current = {f.path: f for f in all_facts}
+        for _round in range(5):
+            moved_any = False
+            for family, layout in self.layouts.items():
+                support = languages.support(_first_language(family))
+                apply = getattr(support, "apply_module_files", None)
+                if apply is None:
                     continue
-                facts, size, mtime_ns = _extract_path(self.root, rel, self.layouts, self.config.max_file_bytes)
-                stored_facts.pop(rel, None)
-                changed[rel] = facts
-                self.stats[rel] = (size, mtime_ns)
+                moved = apply(layout, [f for f in current.values() if _family_of(f.lang) == family])
+                for rel in sorted(moved):
+                    if not (self.root / rel).is_file():
+                        continue
+                    facts, size, mtime_ns = _extract_path(self.root, rel, self.layouts, self.config.max_file_bytes)
+                    stored_facts.pop(rel, None)
+                    changed[rel] = current[rel] = facts
+                    self.stats[rel] = (size, mtime_ns)
+                    moved_any = True
+            if not moved_any:
+                return
 
     def _extract_many(self, rels: list[str], progress: Progress | None, total: int, done: int
                       ) -> list[tuple[FileFacts, int, int]]:
@@ -258,8 +265,20 @@ class Engine:
         else:
             facts = self.extract(rel, data, tree)
             self.stats[rel] = stat if stat is not None else (len(data), 0)
+            old = self.graph.files.get(rel)
             touched = self.graph.replace_file(facts)
+            if old is not None and old.facts.module_files != facts.module_files:
+                touched |= self._replace_moved_files()
         self.dirty |= touched
+        return touched
+
+    def _replace_moved_files(self) -> set[str]:
+        """After a file's module declarations changed: re-place and re-extract the files that moved."""
+        moved: dict[str, FileFacts] = {}
+        self._reapply_module_files([s.facts for s in self.graph.files.values()], moved, {})
+        touched: set[str] = set()
+        for facts in moved.values():
+            touched |= self.graph.replace_file(facts)
         return touched
 
     def update_from_disk(self, rel: str) -> set[str]:

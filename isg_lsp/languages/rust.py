@@ -165,13 +165,19 @@ def build_layout(root: Path, files: list[str]) -> RustLayout:
 
 
 def apply_module_files(layout: RustLayout, all_facts: list[FileFacts]) -> set[str]:
-    """Places the files named by `#[path]` attributes in the module tree; returns the files whose place changed."""
+    """Places files where their parents' `mod x;` declarations put them, when that differs from where their
+    path alone would put them (`#[path]`, or a folder below a `#[path]`-placed module). Returns the files whose
+    place changed (the engine extracts them again, and calls this again until nothing moves)."""
+    known = {facts.path for facts in all_facts}
     changed = set()
-    for facts in all_facts:
+    for facts in sorted(all_facts, key=lambda f: f.path):
         for module_fqp, target in facts.module_files:
+            if target not in known or target == facts.path:
+                continue
             crate, *modules = module_fqp.split("::")
             place = (crate, tuple(modules))
-            if layout.path_overrides.get(target) != place:
+            current = layout.module_of(target)
+            if (current[0], current[1]) != place and target not in changed:
                 layout.path_overrides[target] = place
                 changed.add(target)
     return changed
@@ -249,15 +255,31 @@ class RustExtraction(FileExtraction):
         fqp = f"{scope.module}::{name}"
         body = node.child_by_field_name("body")
         if body is None:
-            target = _path_attribute(self, node)
-            if target is not None:
-                self.path_mods.append((fqp, target))
+            for candidate in self.module_file_candidates(node, name, scope.module):
+                self.path_mods.append((fqp, candidate))
             self.add_reference(Reference(EdgeKind.CONTAINS, scope.module, "module", ("", *fqp.split("::")),
                                          src=scope.node_id))
             return
         module = self.add_node(NodeKind.MODULE, name, fqp, node, self.head(node, body), _visibility(self, node))
         self.add_edge(scope.node_id, EdgeKind.CONTAINS, module.id)
         self.scopes[node.id] = _Scope("module", fqp, module.id)
+
+    def module_file_candidates(self, node, name: str, module: str) -> list[str]:
+        """Where the file of `mod name;` may be, by the Reference's rules (mod-rs and non-mod-rs files, inline
+        module folders, `#[path]`)."""
+        folder = Path(self.path).parent
+        stem = Path(self.path).stem
+        mod_rs = self.is_root or stem == "mod"
+        inline = module.split("::")[len(self.module.split("::")):]
+        attribute = _path_attribute_value(self, node)
+        if attribute is not None:
+            if not inline:
+                base = folder
+            else:
+                base = (folder if mod_rs else folder / stem).joinpath(*inline)
+            return [_normalize(base / attribute)]
+        base = (folder if mod_rs else folder / stem).joinpath(*inline)
+        return [_normalize(base / f"{name}.rs"), _normalize(base / name / "mod.rs")]
 
     def on_use(self, node, caps):
         scope = self.scope_of(node)
@@ -529,7 +551,7 @@ class RustExtraction(FileExtraction):
             if head.type == "generic_type":
                 head = head.child_by_field_name("type") or head
             elif head.type == "higher_ranked_trait_bound":
-                head = head.child_by_field_name("value") or head
+                head = head.child_by_field_name("type") or head.child_by_field_name("value") or head
             trait_heads.add(head.id)
         found = []
         for t in sorted(types, key=lambda n: n.start_byte):
@@ -589,7 +611,7 @@ class RustExtraction(FileExtraction):
         for bound in bounds_node.named_children:
             head = bound
             if head.type == "higher_ranked_trait_bound":
-                head = head.child_by_field_name("value") or head
+                head = head.child_by_field_name("type") or head.child_by_field_name("value") or head
             if head.type in ("lifetime", "removed_trait_bound"):
                 continue
             if head.type == "function_type":
@@ -681,15 +703,18 @@ _DERIVE = re.compile(r"derive\s*\(([^)]*)\)")
 _PATH_ATTR = re.compile(r'^#\[\s*path\s*=\s*"([^"]+)"\s*\]$')
 
 
-def _path_attribute(extraction: RustExtraction, node) -> str | None:
+def _path_attribute_value(extraction: RustExtraction, node) -> str | None:
     sibling = node.prev_named_sibling
     while sibling is not None and sibling.type == "attribute_item":
         match = _PATH_ATTR.match(" ".join(extraction.text(sibling).split()))
         if match:
-            base = Path(extraction.path).parent
-            return os.path.normpath(str(base / match.group(1))).replace(os.sep, "/")
+            return match.group(1)
         sibling = sibling.prev_named_sibling
     return None
+
+
+def _normalize(path: Path) -> str:
+    return os.path.normpath(str(path)).replace(os.sep, "/")
 
 
 def _type_parameters(extraction: FileExtraction, node) -> list[tuple[str, object]]:
@@ -732,7 +757,7 @@ def _type_head_path(extraction: FileExtraction, node) -> tuple[str, ...]:
         elif kind in ("dynamic_type", "abstract_type"):
             node = node.child_by_field_name("trait")
         elif kind == "higher_ranked_trait_bound":
-            node = node.child_by_field_name("value")
+            node = node.child_by_field_name("type") or node.child_by_field_name("value")
         elif kind == "bounded_type":
             node = next((c for c in node.named_children if c.type != "lifetime"), None)
         else:
