@@ -64,8 +64,15 @@ export async function startServer(workspace: string): Promise<RunningServer> {
   proc.stderr.setEncoding("utf8");
   proc.stderr.on("data", (chunk: string) => log.push(...chunk.split(/\r?\n/).filter(Boolean).map((l) => `[stderr] ${l}`)));
   let exited: string | null = null;
+  let onExit: (why: string) => void = () => undefined;
+  const exitedEarly = new Promise<never>((_, reject) => {
+    onExit = (why) => reject(new Error(why));
+  });
+  exitedEarly.catch(() => undefined);
   proc.on("exit", (code, signal) => {
-    exited = `server exited (code ${String(code)}, signal ${String(signal)})`;
+    exited = `the server exited (code ${String(code)}, signal ${String(signal)})`;
+    // let the last stderr chunks arrive before reporting
+    setTimeout(() => onExit(exited ?? "the server exited"), 100);
   });
   const spawnError = new Promise<never>((_, reject) => proc.on("error", (e) => reject(new Error(`could not start ${python}: ${e.message}`))));
 
@@ -109,12 +116,18 @@ export async function startServer(workspace: string): Promise<RunningServer> {
       },
     },
   });
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("initialize: no answer within 30 s")), 30000).unref());
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("initialize: no answer within 30 s")), 30000);
+  });
   try {
-    await Promise.race([init, spawnError, timeout]);
+    await Promise.race([init, spawnError, exitedEarly, timeout]);
   } catch (e) {
     proc.kill("SIGKILL");
-    throw new Error(`${(e as Error).message}${exited ? `; ${exited as string}` : ""}\n${log.slice(-30).join("\n")}`);
+    connection.dispose();
+    throw new Error(`initialize failed: ${(e as Error).message}\n--- server stderr / log (last lines) ---\n${log.slice(-30).join("\n")}`);
+  } finally {
+    clearTimeout(timer);
   }
   await connection.sendNotification("initialized", {});
 
