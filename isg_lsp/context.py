@@ -1,0 +1,271 @@
+"""Context for language models (`isg/context`, `isg-lsp context`): the part of the ISG that matters for a target or
+a query, ranked, cut to a token budget, written as the spec's triples (§3) followed by the signatures.
+
+1. Seeds: the target's nodes (an FQP, a name, a SigHash), or the nodes a `find ...` query selects.
+2. Neighbourhood: up to ``RADIUS`` hops around the seeds, both directions; external nodes and modules (hubs) are
+   reached but not walked through.
+3. Ranking: personalized PageRank restarting at the seeds (power iteration over a fixed node order, edge kinds
+   weighted, heuristic edges discounted), ties broken by FQP, so that the same graph always gives the same text.
+4. Packing: nodes in rank order, each with its signature and its relations to the nodes already taken, while the
+   budget allows; then, budget permitting and only with a workspace root, the seeds' source text: signatures before
+   bodies.
+
+Tokens are counted as characters / 4 (as the spec's map). ``ratio`` compares the context's tokens with the source
+tokens of the files its nodes come from.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import queries
+from .export import triple
+from .graph import Graph
+from .model import Edge, Node, NodeKind, Resolution
+
+RADIUS = 3
+MAX_NEIGHBOURHOOD = 1500
+MAX_SEEDS = 50
+ITERATIONS = 25
+RESTART = 0.25
+EDGE_WEIGHTS = {"CALLS": 1.0, "IMPL": 1.0, "EXTENDS": 1.0, "DEFINES": 1.0, "BOUND_BY": 0.8, "ACCEPTS": 0.8,
+                "RETURNS": 0.8, "USES": 0.8, "CONTAINS": 0.5}
+HEURISTIC_WEIGHT = 0.3
+
+
+def count_tokens(text: str) -> int:
+    return math.ceil(len(text) / 4)
+
+
+@dataclass
+class Context:
+    text: str
+    tokens: int
+    nodes: int
+    source_tokens: int
+    ratio: float
+    selected: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    heuristic_count: int = 0
+    subject: str = ""
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "tokens": self.tokens, "nodes": self.nodes, "sourceTokens": self.source_tokens,
+                "ratio": self.ratio}
+
+
+def build_context(graph: Graph, target_or_query, budget_tokens: int = 2000, root: Path | str | None = None,
+                  deadline=None, include_heuristic: bool = True) -> Context:
+    """The context of a target (FQP, name, SigHash, a list of nodes) or of a `find ...` query, within a budget."""
+    from .querylang.execute import find_nodes, resolve
+    from .querylang.syntax import Find, QueryLanguageError, TargetRef, parse
+
+    deadline = deadline or queries.Deadline(1000.0)
+    budget_tokens = max(50, int(budget_tokens))
+    if isinstance(target_or_query, list):
+        seeds = list(target_or_query)
+        subject = ", ".join(n.fqp for n in seeds[:3])
+    else:
+        subject_obj = target_or_query
+        if isinstance(subject_obj, str):
+            text = subject_obj.strip()
+            if text.lower().startswith("find ") or text.lower().startswith("find\t"):
+                query = parse(text)
+                subject_obj = query.command
+                include_heuristic = include_heuristic and not query.exclude_heuristic
+            else:
+                subject_obj = TargetRef(text, 0)
+        if isinstance(subject_obj, Find):
+            hits, _h, _e, _r = find_nodes(graph, subject_obj, include_heuristic, deadline)
+            seeds = sorted(hits, key=lambda n: (n.fqp, n.id))
+            subject = "find query" if not isinstance(target_or_query, str) else target_or_query.strip()
+            if not seeds:
+                raise QueryLanguageError("the query selects no nodes: nothing to give context for",
+                                         subject_obj.pos, "loosen the where clause", "empty-result")
+        else:
+            seeds = resolve(graph, subject_obj, deadline)
+            subject = subject_obj.text
+    seeds = seeds[:MAX_SEEDS]
+    ranked = _rank(graph, seeds, include_heuristic, deadline)
+    return _pack(graph, subject, seeds, ranked, budget_tokens, root, include_heuristic, deadline)
+
+
+def _usable(edge: Edge, include_heuristic: bool) -> bool:
+    return include_heuristic or edge.resolution is not Resolution.HEURISTIC
+
+
+def _rank(graph: Graph, seeds: list[Node], include_heuristic: bool, deadline) -> list[Node]:
+    nodes = graph.nodes
+    seed_ids = list(dict.fromkeys(s.id for s in seeds))
+    seed_set = set(seed_ids)
+    seen = set(seed_ids)
+    order = list(seed_ids)
+    frontier = list(seed_ids)
+    for _ in range(RADIUS):
+        following = []
+        for node_id in frontier:
+            node = nodes[node_id]
+            if (node.external or node.kind is NodeKind.MODULE) and node_id not in seed_set:
+                continue
+            neighbours = []
+            for (kind, other), edge in graph.out_edges.get(node_id, {}).items():
+                if _usable(edge, include_heuristic):
+                    neighbours.append(other)
+            for (kind, other), edge in graph.in_edges.get(node_id, {}).items():
+                if _usable(edge, include_heuristic):
+                    neighbours.append(other)
+            neighbours = sorted(set(neighbours) - seen, key=lambda i: (nodes[i].fqp, i) if i in nodes else ("", i))
+            for other in neighbours:
+                deadline.check()
+                if other in nodes and len(order) < MAX_NEIGHBOURHOOD:
+                    seen.add(other)
+                    order.append(other)
+                    following.append(other)
+        frontier = following
+        if len(order) >= MAX_NEIGHBOURHOOD:
+            break
+    index = {node_id: i for i, node_id in enumerate(order)}
+    # weighted adjacency, both directions, inside the neighbourhood
+    links: list[list[tuple[int, float]]] = [[] for _ in order]
+    for i, node_id in enumerate(order):
+        deadline.check()
+        for (kind, other), edge in graph.out_edges.get(node_id, {}).items():
+            j = index.get(other)
+            if j is None or j == i or not _usable(edge, include_heuristic):
+                continue
+            weight = EDGE_WEIGHTS.get(kind, 0.5) * (HEURISTIC_WEIGHT if edge.resolution is Resolution.HEURISTIC
+                                                    else 1.0)
+            links[i].append((j, weight))
+            links[j].append((i, weight))
+    totals = [sum(w for _, w in out) for out in links]
+    n = len(order)
+    restart = [0.0] * n
+    for node_id in seed_ids:
+        restart[index[node_id]] = 1.0 / len(seed_ids)
+    score = list(restart)
+    for _ in range(ITERATIONS):
+        deadline.check_now()
+        following = [RESTART * r for r in restart]
+        dangling = 0.0
+        for i in range(n):
+            mass = score[i]
+            if not mass:
+                continue
+            if not totals[i]:
+                dangling += mass
+                continue
+            share = (1 - RESTART) * mass / totals[i]
+            for j, weight in links[i]:
+                following[j] += share * weight
+        if dangling:
+            for node_id in seed_ids:
+                following[index[node_id]] += (1 - RESTART) * dangling / len(seed_ids)
+        delta = sum(abs(a - b) for a, b in zip(score, following))
+        score = following
+        if delta < 1e-9:
+            break
+    ranked = sorted(range(n), key=lambda i: (i >= len(seed_ids), -round(score[i], 12), nodes[order[i]].fqp,
+                                             order[i]))
+    return [nodes[order[i]] for i in ranked]
+
+
+def _signature_line(node: Node) -> str:
+    if node.external:
+        return f"[{node.kind.value}] {node.fqp} (external)"
+    where = f"  ({node.file}:{node.span[0] + 1})" if node.file and node.span else ""
+    return f"[{node.kind.value}] {node.fqp}: {node.signature or node.name}{where}"
+
+
+def _pack(graph: Graph, subject: str, seeds: list[Node], ranked: list[Node], budget: int,
+          root: Path | str | None, include_heuristic: bool, deadline) -> Context:
+    header = f"# ISG context for {subject}: relations as [kind] FQP x EDGE x [kind] FQP, then signatures\n"
+    used = len(header)
+    limit_chars = budget * 4
+    taken: set[bytes] = set()
+    chosen: list[Node] = []
+    triple_lines: list[str] = []
+    signature_lines: list[str] = []
+    edges: list[Edge] = []
+    misses = 0
+    section_cost = len("## relations\n") + len("## signatures\n")
+    used += section_cost
+    for node in ranked:
+        deadline.check()
+        relations = []
+        for (kind, other), edge in graph.out_edges.get(node.id, {}).items():
+            if other in taken and _usable(edge, include_heuristic):
+                relations.append(edge)
+        for (kind, other), edge in graph.in_edges.get(node.id, {}).items():
+            if other in taken and other != node.id and _usable(edge, include_heuristic):
+                relations.append(edge)
+        relations.sort(key=lambda e: (graph.nodes[e.src].fqp, e.kind.value, graph.nodes[e.dst].fqp))
+        lines = [triple(graph, e) + (" ~heuristic" if e.resolution is Resolution.HEURISTIC else "")
+                 for e in relations]
+        signature = None if node.external else _signature_line(node)
+        cost = sum(len(line) + 1 for line in lines) + (len(signature) + 1 if signature else 0)
+        if not lines and signature is None:
+            continue
+        if used + cost > limit_chars:
+            misses += 1
+            if misses > 40:
+                break
+            continue
+        used += cost
+        taken.add(node.id)
+        chosen.append(node)
+        triple_lines.extend(lines)
+        edges.extend(relations)
+        if signature:
+            signature_lines.append(signature)
+    # each relation is written once, when its second end is taken
+    parts = [header, "## relations\n"]
+    parts.extend(line + "\n" for line in triple_lines)
+    parts.append("## signatures\n")
+    parts.extend(line + "\n" for line in signature_lines)
+    text = "".join(parts)
+    root_path = Path(root) if root is not None else None
+    if root_path is not None:
+        bodies = _bodies(root_path, seeds, limit_chars - len(text))
+        if bodies:
+            text += bodies
+    files = sorted({n.file for n in chosen if n.file and not n.external})
+    source_tokens = 0
+    if root_path is not None:
+        for rel in files:
+            try:
+                source_tokens += count_tokens((root_path / rel).read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                continue
+    tokens = count_tokens(text)
+    ratio = round(tokens / source_tokens, 4) if source_tokens else 0.0
+    heuristic = sum(1 for e in edges if e.resolution is Resolution.HEURISTIC)
+    return Context(text, tokens, len(chosen), source_tokens, ratio, chosen, edges, heuristic, subject)
+
+
+def _bodies(root: Path, seeds: list[Node], room_chars: int) -> str:
+    """The seeds' source text (functions and types only), in seed order, while it fits."""
+    out = []
+    used = len("## bodies\n")
+    for node in seeds:
+        if node.external or not node.file or not node.span or node.kind is NodeKind.MODULE:
+            continue
+        path = root / node.file
+        try:
+            resolved = path.resolve()
+            if root.resolve() not in resolved.parents:
+                continue
+            lines = resolved.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        start, end = node.span[0], node.span[2]
+        body = "\n".join(lines[start:end + 1])
+        block = f"### {node.fqp} ({node.file}:{start + 1})\n{body}\n"
+        if used + len(block) > room_chars:
+            continue
+        used += len(block)
+        out.append(block)
+    if not out:
+        return ""
+    return "## bodies\n" + "".join(out)
