@@ -89,28 +89,80 @@ def _map_item(graph: Graph, node: Node, prefix: str, depth: int, lines: list[str
     if node.id in seen or depth > 4:
         return
     seen.add(node.id)
-    relations = []
-    for kind, word in RELATION_WORDS:
-        targets = set()
-        for edge in graph.successors(node.id):
-            if edge.kind.value != kind or edge.dst not in graph.nodes:
-                continue
-            target = graph.nodes[edge.dst]
-            if edge.resolution.value == "heuristic":
-                targets.add("~" + target.name)          # a guess by name: say so, and say it once
-            else:
-                targets.add(_short(target.fqp, prefix))
-        if targets:
-            relations.append(f"{word} {', '.join(sorted(targets))}")
-    line = f"{'  ' * depth}{node.kind.value} {node.signature or node.name}"
-    if relations:
-        line += " | " + "; ".join(relations)
-    lines.append(line)
+    indent = "  " * depth
+    lines.append(f"{indent}{node.kind.value} {compact_signature(node)}{_relations(graph, [node.id], prefix)}")
     members = [graph.nodes[e.dst] for e in graph.successors(node.id)
                if e.kind.value in MEMBER_EDGES and e.dst in graph.nodes
                and graph.nodes[e.dst].kind is not NodeKind.MODULE]
+    groups: dict[str, list[Node]] = {}
     for member in sorted(members, key=_position):
-        _map_item(graph, member, prefix, depth + 1, lines, seen)
+        trait = _implemented_trait(member.fqp)
+        if trait is None:
+            _map_item(graph, member, prefix, depth + 1, lines, seen)
+        else:
+            groups.setdefault(trait, []).append(member)
+    # the members of a trait implementation repeat the trait's signatures (and the type's line says `impl`):
+    # only what they call is new, one line per implemented trait
+    for trait, group in groups.items():
+        seen.update(m.id for m in group)
+        relations = _relations(graph, [m.id for m in group], prefix)
+        if relations:
+            lines.append(f"{indent}  impl {_short(trait, prefix)}{relations}")
+
+
+def _relations(graph: Graph, sources: list[bytes], prefix: str) -> str:
+    """` | impl A; calls b, ~c` for the relations leaving these nodes; guesses (heuristic edges) marked `~`."""
+    parts = []
+    for kind, word in RELATION_WORDS:
+        facts: set[str] = set()
+        guesses: set[str] = set()
+        for source in sources:
+            for edge in graph.successors(source):
+                if edge.kind.value != kind or edge.dst not in graph.nodes:
+                    continue
+                target = graph.nodes[edge.dst]
+                if edge.resolution.value == "heuristic" and kind == "CALLS":
+                    guesses.add(target.name)
+                else:
+                    facts.add(_short(target.fqp, prefix))
+        shown = sorted(facts)
+        extra = sorted(guesses)
+        if len(extra) > MAX_GUESSES_SHOWN:
+            extra = extra[:MAX_GUESSES_SHOWN] + [f"+{len(guesses) - MAX_GUESSES_SHOWN}"]
+        shown += ["~" + g for g in extra]
+        if shown:
+            parts.append(f"{word} {', '.join(shown)}")
+    return " | " + "; ".join(parts) if parts else ""
+
+
+MAX_GUESSES_SHOWN = 3
+_DECLARATION_WORDS = frozenset({"fn", "struct", "enum", "trait", "type", "union", "mod", "class", "interface",
+                                "def", "function", "func", "record", "@interface"})
+
+
+def compact_signature(node: Node) -> str:
+    """A signature for the map: the declaration keyword (said by the kind code) and `where` clauses dropped."""
+    text = node.signature or node.name
+    cut = text.find(" where ")
+    if cut != -1:
+        text = text[:cut]
+    words = text.split(" ")
+    for i, word in enumerate(words[:4]):
+        if word in _DECLARATION_WORDS:
+            del words[i]
+            break
+    return " ".join(words).rstrip(",")
+
+
+def _implemented_trait(fqp: str) -> str | None:
+    """`<Type as Trait>::item` gives `Trait`."""
+    if not fqp.startswith("<"):
+        return None
+    end = fqp.find(">::")
+    middle = fqp.find(" as ")
+    if end == -1 or middle == -1 or middle > end:
+        return None
+    return fqp[middle + 4:end]
 
 
 def _position(node: Node) -> tuple:
