@@ -1,0 +1,32 @@
+; JavaScript (and JSX): what the ISG takes from a file; the same capture names as typescript.scm, written against
+; the tree-sitter-javascript grammar (its classes are named by `identifier`, its fields are `field_definition`, and it
+; has no interfaces, enums, type aliases or type annotations).
+
+; ---- imports and exports (first pass) ----
+(import_statement source: (string) @import.source) @import
+(export_statement source: (string) @import.source) @import.reexport
+(export_statement (export_clause) @export.clause !source) @export.local
+(export_statement "default" value: (identifier) @export.value) @export.default
+(program (lexical_declaration
+  (variable_declarator name: (_) @import.binding
+    value: (call_expression function: (identifier) @_require arguments: (arguments (string) @import.source)))
+  (#eq? @_require "require")) @import.require)
+(program (variable_declaration
+  (variable_declarator name: (_) @import.binding
+    value: (call_expression function: (identifier) @_require arguments: (arguments (string) @import.source)))
+  (#eq? @_require "require")) @import.require)
+
+; ---- declarations ----
+(class_declaration name: (identifier) @name) @definition.class
+(function_declaration name: (identifier) @name) @definition.function
+(generator_function_declaration name: (identifier) @name) @definition.function
+(variable_declarator name: (identifier) @name
+  value: [(arrow_function) (function_expression) (generator_function)] @function.value) @definition.variable
+(export_statement "default" value: [(function_expression) (arrow_function) (generator_function)] @function.value)
+  @definition.default_function
+(method_definition name: (_) @name) @definition.method
+(field_definition property: (_) @name) @definition.field
+
+; ---- references in bodies ----
+(call_expression function: (_) @reference.callee) @reference.call
+(new_expression constructor: (_) @reference.constructor) @reference.new

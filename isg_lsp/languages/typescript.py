@@ -1,0 +1,813 @@
+"""TypeScript and JavaScript: modules by path, extraction from `queries/typescript.scm` / `javascript.scm`, resolution.
+
+FQPs follow ISG-SPEC §2: a module is the file's workspace-relative path without its extension (`src/router/index`),
+items are `{module}::{Name}`, members `{module}::{Class}::{member}`, type parameters `{owner}::<T>`. The three
+registry entries (typescript, tsx, javascript) share this module; `.ts`/`.tsx` nodes have lang "typescript", `.js`
+nodes "javascript".
+
+Imports are recorded per module as local name → target path (`import {A as B} from './x'` gives `B` →
+`src/x::A`, a default import `src/x::default`, a namespace import the module path itself), `export * from` as a glob
+of the module, `export {a as b} from` as an import of the module, so that `resolve` follows re-export chains the way
+the Rust resolver follows `pub use`. A class's bases are recorded as the globs of its own member scope, so that
+`this.m()` and `Sub::m` find a method that a base class declares, through the same lookups (and the same dependency
+tracking) as re-exports.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tree_sitter
+
+from ..graph import SymbolView, Target
+from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
+from . import query
+from .common import FileExtraction, dispatch, sorted_matches
+
+FAMILY = "typescript"
+
+# Longest first: `x.d.ts` is module `x`, like `x.ts`.
+SOURCE_EXTENSIONS = (".d.mts", ".d.cts", ".d.ts", ".tsx", ".mts", ".cts", ".ts", ".jsx", ".mjs", ".cjs", ".js")
+
+TARGET_KINDS = {
+    "type": frozenset({NodeKind.TRAIT, NodeKind.STRUCT, NodeKind.ENUM, NodeKind.ASSOC_TYPE}),
+    "fn": frozenset({NodeKind.FUNCTION}),
+    "new": frozenset({NodeKind.FUNCTION}),
+    "module": frozenset({NodeKind.MODULE}),
+}
+TYPE_KINDS = TARGET_KINDS["type"]
+FN_KINDS = TARGET_KINDS["fn"]
+CLASS_KINDS = frozenset({NodeKind.STRUCT, NodeKind.TRAIT, NodeKind.ENUM})
+OWNER_KINDS = CLASS_KINDS | {NodeKind.MODULE}          # what a member's parent may be: a class or a module alias
+MAX_HEURISTIC_CANDIDATES = 5
+
+# Type names that are not nodes (most are `predefined_type` in the grammar and never reach here).
+PRIMITIVES = frozenset({"string", "number", "boolean", "any", "unknown", "void", "never", "undefined", "null",
+                        "object", "bigint", "symbol", "this"})
+# Global types of the standard library (lib.*.d.ts): external nodes with their bare name, like Rust's prelude.
+GLOBAL_TYPES = frozenset({
+    "Array", "ReadonlyArray", "Promise", "PromiseLike", "Map", "ReadonlyMap", "Set", "ReadonlySet", "WeakMap",
+    "WeakSet", "WeakRef", "Record", "Partial", "Required", "Readonly", "Pick", "Omit", "Exclude", "Extract",
+    "NonNullable", "Parameters", "ConstructorParameters", "ReturnType", "InstanceType", "ThisType", "Awaited",
+    "Uppercase", "Lowercase", "Capitalize", "Uncapitalize", "NoInfer", "ThisParameterType", "OmitThisParameter",
+    "Iterable", "Iterator", "IterableIterator", "AsyncIterable", "AsyncIterator", "AsyncIterableIterator",
+    "Generator", "AsyncGenerator", "IteratorResult", "ArrayLike", "Error", "TypeError", "RangeError", "Date",
+    "RegExp", "Function", "Object", "String", "Number", "Boolean", "Symbol", "BigInt", "JSON", "Math",
+    "PropertyKey", "PropertyDescriptor", "TemplateStringsArray", "ArrayBuffer", "SharedArrayBuffer", "DataView",
+    "Uint8Array", "Int8Array", "Uint16Array", "Int16Array", "Uint32Array", "Int32Array", "Float32Array",
+    "Float64Array", "BigInt64Array", "BigUint64Array", "Uint8ClampedArray", "Element", "HTMLElement", "Event",
+    "Node", "Document", "Window", "Response", "Request", "Headers", "URL", "AbortSignal", "AbortController",
+})
+# Calls of global functions and constructors: neither workspace functions nor worth counting as unresolved.
+GLOBAL_CALLS = frozenset({
+    "require", "parseInt", "parseFloat", "isNaN", "isFinite", "setTimeout", "clearTimeout", "setInterval",
+    "clearInterval", "setImmediate", "queueMicrotask", "structuredClone", "encodeURIComponent", "decodeURIComponent",
+    "encodeURI", "decodeURI", "String", "Number", "Boolean", "Symbol", "BigInt", "Array", "Object", "Promise", "Map",
+    "Set", "WeakMap", "WeakSet", "WeakRef", "Error", "TypeError", "RangeError", "SyntaxError", "Date", "RegExp",
+    "Proxy", "Function", "URL", "AbortController", "Uint8Array", "ArrayBuffer", "fetch", "import", "super",
+})
+
+
+def module_path(path: str) -> str:
+    """The module FQP of a workspace-relative file: the path without its extension."""
+    for ext in SOURCE_EXTENSIONS:
+        if path.endswith(ext):
+            return path[:-len(ext)]
+    return path
+
+
+# ---- layout: tsconfig.json baseUrl / paths ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TsConfig:
+    folder: str                                   # workspace-relative folder of the tsconfig.json ("" at the root)
+    base_url: str | None                          # workspace-relative, or None
+    paths: tuple[tuple[str, tuple[str, ...]], ...] = ()   # pattern → workspace-relative targets (with their `*`)
+
+
+@dataclass
+class TsLayout:
+    """What the TS/JS files need from outside themselves: the tsconfig.json files (for `baseUrl` and `paths`) and
+    the set of module paths (to tell `utils/x` under a baseUrl from a package named `utils`)."""
+
+    configs: tuple[TsConfig, ...] = ()
+    modules: frozenset[str] = field(default_factory=frozenset, repr=False, compare=False)
+
+    def config_of(self, path: str) -> TsConfig | None:
+        best = None
+        for config in self.configs:
+            if config.folder == "" or path.startswith(config.folder + "/"):
+                if best is None or len(config.folder) > len(best.folder):
+                    best = config
+        return best
+
+    def _pick(self, candidates: list[str]) -> str | None:
+        for candidate in candidates:
+            if candidate in self.modules or candidate + "/index" in self.modules:
+                return candidate
+        return None
+
+    def resolve_specifier(self, from_path: str, spec: str) -> tuple[str, bool]:
+        """(module path, True) for a specifier naming a workspace module, else (the package specifier, False).
+
+        The module path may still lack its `/index` (the resolver tries both)."""
+        if spec.startswith("./") or spec.startswith("../") or spec in (".", ".."):
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(from_path), spec))
+            return _strip_extension(joined), True
+        config = self.config_of(from_path)
+        if config is not None:
+            for pattern, targets in config.paths:
+                captured = _match_pattern(pattern, spec)
+                if captured is None:
+                    continue
+                candidates = [_strip_extension(posixpath.normpath(t.replace("*", captured, 1))) for t in targets]
+                picked = self._pick(candidates)
+                if picked is not None or candidates:
+                    return picked or candidates[0], True
+            if config.base_url is not None:
+                candidate = _strip_extension(posixpath.normpath(posixpath.join(config.base_url, spec)))
+                if self._pick([candidate]) is not None:
+                    return candidate, True
+        return spec, False
+
+
+def _strip_extension(path: str) -> str:
+    stripped = module_path(path)
+    return "" if stripped == "." else stripped
+
+
+def _match_pattern(pattern: str, spec: str) -> str | None:
+    if "*" not in pattern:
+        return "" if pattern == spec else None
+    prefix, _, suffix = pattern.partition("*")
+    if spec.startswith(prefix) and spec.endswith(suffix) and len(spec) >= len(prefix) + len(suffix):
+        return spec[len(prefix):len(spec) - len(suffix)]
+    return None
+
+
+_JSONC_TOKEN = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/', re.S)
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+def read_jsonc(text: str) -> dict:
+    """tsconfig.json is JSON with comments and trailing commas."""
+    text = _JSONC_TOKEN.sub(lambda m: m.group(0) if m.group(0).startswith('"') else "", text)
+    text = _TRAILING_COMMA.sub(r"\1", text)
+    data = json.loads(text)
+    return data if isinstance(data, dict) else {}
+
+
+def _read_config(root: Path, rel: str, depth: int = 0) -> tuple[str | None, dict[str, list[str]], str]:
+    """(baseUrl, paths, the folder paths are relative to), all workspace-relative, following relative `extends`."""
+    try:
+        data = read_jsonc((root / rel).read_text("utf-8", "replace"))
+    except (OSError, ValueError):
+        return None, {}, posixpath.dirname(rel)
+    folder = posixpath.dirname(rel)
+    base_url, paths, paths_base = None, {}, folder
+    extends = data.get("extends")
+    if isinstance(extends, str) and extends.startswith(".") and depth < 5:
+        parent = posixpath.normpath(posixpath.join(folder, extends))
+        if not parent.endswith(".json"):
+            parent += ".json"
+        if not parent.startswith("..") and (root / parent).is_file():
+            base_url, paths, paths_base = _read_config(root, parent, depth + 1)
+    options = data.get("compilerOptions") or {}
+    if isinstance(options.get("baseUrl"), str):
+        base_url = posixpath.normpath(posixpath.join(folder, options["baseUrl"]))
+        paths_base = base_url
+    if isinstance(options.get("paths"), dict):
+        paths = {k: [t for t in v if isinstance(t, str)] for k, v in options["paths"].items() if isinstance(v, list)}
+        paths_base = base_url if base_url is not None else folder
+    return base_url, paths, paths_base
+
+
+def build_layout(root: Path, files: list[str]) -> TsLayout:
+    """Reads the tsconfig.json / jsconfig.json beside the indexed files and in their ancestors."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    for folder in {posixpath.dirname(f) for f in files}:
+        while folder not in seen:
+            seen.add(folder)
+            for name in ("tsconfig.json", "jsconfig.json"):
+                rel = posixpath.join(folder, name) if folder else name
+                if (root / rel).is_file():
+                    found.add(rel)
+                    break
+            if not folder:
+                break
+            folder = posixpath.dirname(folder)
+    configs = []
+    for rel in sorted(found):
+        base_url, paths, paths_base = _read_config(root, rel)
+        norm = lambda p: "" if p == "." else p  # noqa: E731
+        entries = tuple(
+            (pattern, tuple(norm(posixpath.normpath(posixpath.join(paths_base, t))) for t in targets))
+            for pattern, targets in sorted(paths.items()))
+        configs.append(TsConfig(posixpath.dirname(rel), norm(base_url) if base_url is not None else None, entries))
+    return TsLayout(tuple(configs), frozenset(module_path(f) for f in files))
+
+
+# ---- extraction -----------------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Scope:
+    kind: str                          # "module", "namespace", "class", "interface", "fn", "local"
+    module: str                        # the module FQP: where names are resolved
+    node_id: bytes | None = None
+    fqp: str = ""                      # the FQP members are named under
+    receivers: tuple[str, ...] = ()    # `this.m()`: the enclosing class
+    bases: tuple[str, ...] = ()        # `super.m()`: its bases, as paths
+    generics: dict[str, bytes] = field(default_factory=dict)
+
+
+class TsExtraction(FileExtraction):
+    def __init__(self, path, lang, source, tree, content_hash, layout: TsLayout):
+        self.grammar = lang
+        self.is_js = lang == "javascript"
+        super().__init__(path, "javascript" if self.is_js else "typescript", source, tree, content_hash)
+        self.layout = layout if layout is not None else TsLayout()
+        self.module = module_path(path)
+        self.scopes: dict[int, _Scope] = {}
+        self.types_cursor = None if self.is_js else tree_sitter.QueryCursor(query(lang, "typescript-types"))
+        name = self.module.rsplit("/", 1)[-1]
+        module_node = self.add_node(NodeKind.MODULE, name, self.module, None, f"module {self.module}")
+        module_node.span = self.whole_file_span()
+        self.file_scope = _Scope("module", self.module, module_node.id, self.module)
+
+    def run(self) -> FileFacts:
+        matches = sorted_matches(query(self.grammar, "javascript" if self.is_js else "typescript"),
+                                 self.tree.root_node)
+        dispatch(matches, {
+            "import": self.on_import, "import.reexport": self.on_reexport, "export.local": self.on_export_local,
+            "export.default": self.on_export_default, "import.require": self.on_require,
+        })
+        dispatch(matches, {
+            "definition.class": self.on_class, "definition.interface": self.on_interface,
+            "definition.enum": self.on_enum, "definition.type": self.on_type_alias,
+            "definition.function": self.on_function, "definition.variable": self.on_variable_function,
+            "definition.default_function": self.on_default_function, "definition.method": self.on_method,
+            "definition.field": self.on_field, "definition.namespace": self.on_namespace,
+            "definition.ambient_module": self.on_ambient, "definition.ambient_global": self.on_ambient_global,
+            "reference.call": self.on_call, "reference.new": self.on_new,
+        })
+        imports = self.facts.imports.get(self.module)
+        if imports is not None and not imports:
+            del self.facts.imports[self.module]
+        return self.finish()
+
+    def scope_of(self, node) -> _Scope:
+        parent = node.parent
+        scopes = self.scopes
+        while parent is not None:
+            scope = scopes.get(parent.id)
+            if scope is not None:
+                return scope
+            parent = parent.parent
+        return self.file_scope
+
+    # ---- imports and exports ----
+
+    def imports(self) -> dict[str, str]:
+        return self.facts.imports.setdefault(self.module, {})
+
+    def specifier(self, string_node) -> tuple[str, bool]:
+        text = self.text(string_node).strip()
+        if len(text) >= 2 and text[0] in "'\"`":
+            text = text[1:-1]
+        return self.layout.resolve_specifier(self.path, text)
+
+    def on_import(self, node, caps):
+        target, _ = self.specifier(caps["import.source"][0])
+        imports = self.imports()
+        clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+        if clause is None:
+            return                                       # `import './side-effect'`
+        for child in clause.named_children:
+            if child.type == "identifier":
+                imports[self.text(child)] = f"{target}::default"
+            elif child.type == "namespace_import":
+                ident = next((c for c in child.named_children if c.type == "identifier"), None)
+                if ident is not None:
+                    imports[self.text(ident)] = target
+            elif child.type == "named_imports":
+                for spec in child.named_children:
+                    if spec.type != "import_specifier":
+                        continue
+                    name = self.text(spec.child_by_field_name("name"))
+                    alias = spec.child_by_field_name("alias")
+                    imports[self.text(alias) if alias is not None else name] = f"{target}::{name}"
+
+    def on_reexport(self, node, caps):
+        target, _ = self.specifier(caps["import.source"][0])
+        imports = self.imports()
+        for child in node.named_children:
+            if child.type == "export_clause":
+                for spec in child.named_children:
+                    if spec.type != "export_specifier":
+                        continue
+                    name = self.text(spec.child_by_field_name("name"))
+                    alias = spec.child_by_field_name("alias")
+                    imports[self.text(alias) if alias is not None else name] = f"{target}::{name}"
+                return
+            if child.type == "namespace_export":
+                ident = child.named_children[-1] if child.named_children else None
+                if ident is not None:
+                    imports[self.text(ident)] = target
+                return
+        self.facts.glob_imports.setdefault(self.module, []).append(target)      # export * from '...'
+
+    def on_export_local(self, node, caps):
+        imports = self.imports()
+        for spec in caps["export.clause"][0].named_children:
+            if spec.type != "export_specifier":
+                continue
+            name = self.text(spec.child_by_field_name("name"))
+            alias = spec.child_by_field_name("alias")
+            if alias is not None and self.text(alias) != name:
+                imports[self.text(alias)] = f"{self.module}::{name}"
+
+    def on_export_default(self, node, caps):
+        self.imports()["default"] = f"{self.module}::{self.text(caps['export.value'][0])}"
+
+    def on_require(self, node, caps):
+        target, _ = self.specifier(caps["import.source"][0])
+        binding = caps["import.binding"][0]
+        imports = self.imports()
+        if binding.type == "identifier":
+            imports[self.text(binding)] = target
+        elif binding.type == "object_pattern":
+            for prop in binding.named_children:
+                if prop.type == "shorthand_property_identifier_pattern":
+                    imports[self.text(prop)] = f"{target}::{self.text(prop)}"
+                elif prop.type == "pair_pattern":
+                    key, value = prop.child_by_field_name("key"), prop.child_by_field_name("value")
+                    if key is not None and value is not None and value.type == "identifier":
+                        imports[self.text(value)] = f"{target}::{self.text(key)}"
+
+    def local_target(self, path: tuple[str, ...]) -> str:
+        """A path as this file alone can name it: through its imports, else as an item of this module."""
+        imported = self.facts.imports.get(self.module, {}).get(path[0])
+        if imported is not None:
+            return "::".join((imported, *path[1:]))
+        return "::".join((self.module, *path))
+
+    # ---- declarations ----
+
+    def outer(self, node):
+        """The statement a declaration stands in (`export ...`, `export default ...`), for its head and visibility."""
+        parent = node.parent
+        if parent is not None and parent.type == "export_statement":
+            return parent
+        return node
+
+    def visibility(self, node) -> str | None:
+        outer = self.outer(node)
+        if outer is node:
+            return None
+        return "export default" if any(c.type == "default" for c in outer.children) else "export"
+
+    def item_scope(self, node) -> _Scope | None:
+        scope = self.scope_of(node)
+        return scope if scope.kind in ("module", "namespace") else None
+
+    def declare(self, node, caps, kind: NodeKind, body=None):
+        scope = self.item_scope(node)
+        if scope is None:
+            return None, None
+        name = self.text(caps["name"][0])
+        fqp = f"{scope.fqp}::{name}"
+        visibility = self.visibility(node)
+        item = self.add_node(kind, name, fqp, node, self.head(self.outer(node), body), visibility)
+        self.add_edge(scope.node_id, EdgeKind.CONTAINS, item.id)
+        if visibility == "export default":
+            self.imports()["default"] = fqp
+        return scope, item
+
+    def on_class(self, node, caps):
+        body = node.child_by_field_name("body")
+        scope, item = self.declare(node, caps, NodeKind.STRUCT, body)
+        if item is None:
+            return
+        generics = self.generics(node, item.fqp, {})
+        bases: list[str] = []
+        for heritage in (c for c in node.named_children if c.type == "class_heritage"):
+            for clause in heritage.named_children:
+                if clause.type == "extends_clause":               # TypeScript
+                    value = clause.child_by_field_name("value")
+                    self.base(value, item.id, EdgeKind.EXTENDS, scope, bases)
+                elif clause.type == "implements_clause":
+                    for type_node in clause.named_children:
+                        self.base(type_node, item.id, EdgeKind.IMPL, scope, bases, record=False)
+                else:                                             # JavaScript: `class A extends <expression>`
+                    self.base(clause, item.id, EdgeKind.EXTENDS, scope, bases)
+        if bases:
+            self.facts.glob_imports[item.fqp] = bases
+        self.scopes[node.id] = _Scope("class", scope.module, item.id, item.fqp, (item.fqp,), tuple(bases), generics)
+
+    def base(self, type_node, src: bytes, kind: EdgeKind, scope: _Scope, bases: list[str], record=True) -> None:
+        path = self.head_path(type_node)
+        if not path:
+            return
+        self.add_reference(Reference(kind, scope.module, "type", path, src=src))
+        if record:
+            bases.append(self.local_target(path))
+
+    def head_path(self, node) -> tuple[str, ...]:
+        """The name at the head of a heritage clause: `Base`, `ns.Base`, `Base<T>` give `Base` / `ns`, `Base`."""
+        while node is not None:
+            kind = node.type
+            if kind in ("identifier", "type_identifier"):
+                return (self.text(node),)
+            if kind in ("member_expression", "nested_type_identifier", "nested_identifier"):
+                text = "".join(self.text(node).split())
+                parts = tuple(text.split("."))
+                return parts if all(_IDENT.match(p) for p in parts) else ()
+            if kind == "generic_type":
+                node = node.child_by_field_name("name")
+            else:
+                return ()
+        return ()
+
+    def on_interface(self, node, caps):
+        scope, item = self.declare(node, caps, NodeKind.TRAIT, node.child_by_field_name("body"))
+        if item is None:
+            return
+        generics = self.generics(node, item.fqp, {})
+        bases: list[str] = []
+        for clause in (c for c in node.named_children if c.type == "extends_type_clause"):
+            for type_node in clause.named_children:
+                self.base(type_node, item.id, EdgeKind.EXTENDS, scope, bases)
+        if bases:
+            self.facts.glob_imports[item.fqp] = bases
+        self.scopes[node.id] = _Scope("interface", scope.module, item.id, item.fqp, (item.fqp,), tuple(bases),
+                                      generics)
+
+    def on_enum(self, node, caps):
+        self.declare(node, caps, NodeKind.ENUM, node.child_by_field_name("body"))
+
+    def on_type_alias(self, node, caps):
+        value = node.child_by_field_name("value")
+        scope, item = self.declare(node, caps, NodeKind.ASSOC_TYPE)
+        if item is None:
+            return
+        generics = self.generics(node, item.fqp, {})
+        if value is not None:
+            self.type_refs(value, item.id, EdgeKind.USES, scope, generics)
+
+    def on_function(self, node, caps):
+        scope, item = self.declare(node, caps, NodeKind.FUNCTION, node.child_by_field_name("body"))
+        if item is None:
+            return
+        self.function(node, node, item, scope, {})
+
+    def function(self, decl, fn_node, item, scope: _Scope, outer_generics: dict[str, bytes],
+                 receivers: tuple[str, ...] = (), bases: tuple[str, ...] = ()) -> None:
+        """Generics, ACCEPTS and RETURNS of a function-like node, and its scope for the calls in its body."""
+        generics = self.generics(fn_node, item.fqp, outer_generics)
+        params = fn_node.child_by_field_name("parameters")
+        if params is None:
+            param = fn_node.child_by_field_name("parameter")     # `x => ...`
+            params_list = [param] if param is not None else []
+        else:
+            params_list = params.named_children
+        for param in params_list:
+            type_node = param.child_by_field_name("type")
+            if type_node is not None:
+                self.type_refs(type_node, item.id, EdgeKind.ACCEPTS, scope, generics)
+        returns = fn_node.child_by_field_name("return_type")
+        if returns is not None:
+            self.type_refs(returns, item.id, EdgeKind.RETURNS, scope, generics)
+        self.scopes[fn_node.id] = _Scope("fn", scope.module, item.id, item.fqp, receivers, bases, generics)
+
+    def on_variable_function(self, node, caps):
+        """`const f = (x: T): R => ...` (or a function expression) at the top level of a module: a function."""
+        value = caps["function.value"][0]
+        declaration = node.parent
+        if declaration is None or declaration.type not in ("lexical_declaration", "variable_declaration"):
+            return
+        scope = self.item_scope(declaration)
+        if scope is None:
+            return
+        name = self.text(caps["name"][0])
+        fqp = f"{scope.fqp}::{name}"
+        outer = self.outer(declaration)
+        head = self.head(outer, value.child_by_field_name("body"))
+        visibility = self.visibility(declaration)
+        item = self.add_node(NodeKind.FUNCTION, name, fqp, declaration, head, visibility)
+        self.add_edge(scope.node_id, EdgeKind.CONTAINS, item.id)
+        self.function(value, value, item, scope, {})
+
+    def on_default_function(self, node, caps):
+        """`export default function () {}`: a function named `default`."""
+        value = caps["function.value"][0]
+        scope = self.item_scope(node)
+        if scope is None:
+            return
+        name = self.text(value.child_by_field_name("name")) or "default"
+        fqp = f"{scope.fqp}::{name}"
+        item = self.add_node(NodeKind.FUNCTION, name, fqp, node, self.head(node, value.child_by_field_name("body")),
+                             "export default")
+        self.add_edge(scope.node_id, EdgeKind.CONTAINS, item.id)
+        if name != "default":
+            self.imports()["default"] = fqp
+        self.function(value, value, item, scope, {})
+
+    def member(self, node, caps, fn_node, body):
+        """A method (or a field holding a function) of the enclosing class or interface."""
+        scope = self.scope_of(node)
+        if scope.kind not in ("class", "interface"):
+            return None                                  # object literal methods, members of local classes
+        name = self.text(caps["name"][0])
+        fqp = f"{scope.fqp}::{name}"
+        visibility = _member_visibility(self, node, name)
+        item = self.add_node(NodeKind.FUNCTION, name, fqp, node, self.head(node, body), visibility)
+        self.add_edge(scope.node_id, EdgeKind.DEFINES if scope.kind == "interface" else EdgeKind.CONTAINS, item.id)
+        self.function(node, fn_node, item, scope, scope.generics, scope.receivers, scope.bases)
+        return item
+
+    def on_method(self, node, caps):
+        self.member(node, caps, node, node.child_by_field_name("body"))
+
+    def on_field(self, node, caps):
+        scope = self.scope_of(node)
+        if scope.kind not in ("class", "interface"):
+            return
+        value = node.child_by_field_name("value")
+        if value is not None and value.type in ("arrow_function", "function_expression"):
+            self.member(node, caps, value, value.child_by_field_name("body"))
+            return
+        type_node = node.child_by_field_name("type")
+        if type_node is not None:
+            self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope, scope.generics)
+
+    def on_namespace(self, node, caps):
+        scope = self.item_scope(node)
+        if scope is None:
+            self.scopes[node.id] = _Scope("local", self.module)
+            return
+        name = self.text(caps["name"][0])
+        fqp = f"{scope.fqp}::{name}"
+        body = node.child_by_field_name("body")
+        item = self.add_node(NodeKind.MODULE, name, fqp, node, self.head(self.outer(node), body),
+                             self.visibility(node))
+        self.add_edge(scope.node_id, EdgeKind.CONTAINS, item.id)
+        self.scopes[node.id] = _Scope("namespace", scope.module, item.id, fqp)
+
+    def on_ambient(self, node, caps):
+        """`declare module 'x' { ... }` describes another package: nothing in it is a workspace declaration."""
+        self.scopes[node.id] = _Scope("local", self.module)
+
+    def on_ambient_global(self, node, caps):
+        self.scopes[caps["scope.local"][0].id] = _Scope("local", self.module)
+
+    # ---- generics and types ----
+
+    def generics(self, node, owner_fqp: str, outer: dict[str, bytes]) -> dict[str, bytes]:
+        params = node.child_by_field_name("type_parameters")
+        if params is None:
+            return outer
+        generics = dict(outer)
+        created = []
+        for param in params.named_children:
+            if param.type != "type_parameter":
+                continue
+            name = self.text(param.child_by_field_name("name"))
+            g = self.add_node(NodeKind.GENERIC, name, f"{owner_fqp}::<{name}>", param, self.text(param))
+            generics[name] = g.id
+            created.append((g.id, param))
+        module_scope = _Scope("module", self.module)
+        for g_id, param in created:
+            constraint = param.child_by_field_name("constraint")
+            if constraint is not None:
+                self.type_refs(constraint, g_id, EdgeKind.BOUND_BY, module_scope, generics)
+        return generics
+
+    def named_types(self, node) -> list[tuple[str, ...]]:
+        if self.types_cursor is None:
+            return []
+        captures = self.types_cursor.captures(node)
+        types = captures.get("type", [])
+        if not types:
+            return []
+        bound = {self.text(n) for n in captures.get("type.bound", [])}
+        found = []
+        for t in sorted(types, key=lambda n: n.start_byte):
+            parent = t.parent
+            if parent is not None and parent.type == "nested_type_identifier":
+                continue                                  # a segment of a qualified name, captured with it
+            if t.type == "nested_type_identifier":
+                path = tuple("".join(self.text(t).split()).split("."))
+            else:
+                path = (self.text(t),)
+                if path[0] in bound or path[0] in PRIMITIVES:
+                    continue
+            found.append(path)
+        return found
+
+    def type_refs(self, type_node, src: bytes, kind: EdgeKind, scope: _Scope, generics: dict[str, bytes]) -> None:
+        seen = set()
+        for path in self.named_types(type_node):
+            if path in seen:
+                continue
+            seen.add(path)
+            if path[0] in generics:
+                if len(path) == 1 and generics[path[0]]:
+                    self.add_edge(src, kind, generics[path[0]])
+                continue
+            self.add_reference(Reference(kind, scope.module, "type", path, src=src))
+
+    # ---- bodies ----
+
+    def on_call(self, node, caps):
+        scope = self.scope_of(node)
+        if scope.kind != "fn":
+            return
+        callee = caps["reference.callee"][0]
+        kind = callee.type
+        if kind == "identifier":
+            name = self.text(callee)
+            if name not in GLOBAL_CALLS:
+                self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", (name,), src=scope.node_id))
+        elif kind == "super":
+            if scope.bases:
+                self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", ("constructor",),
+                                             src=scope.node_id, receiver=scope.bases))
+        elif kind == "member_expression":
+            prop = callee.child_by_field_name("property")
+            obj = callee.child_by_field_name("object")
+            if prop is None or obj is None:
+                return
+            name = self.text(prop)
+            if obj.type == "this":
+                receivers = scope.receivers
+            elif obj.type == "super":
+                receivers = scope.bases
+                if not receivers:
+                    return
+            else:
+                path = _identifier_chain(self, obj)
+                if path is not None:
+                    self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", (*path, name),
+                                                 src=scope.node_id))
+                    return
+                receivers = ()
+            self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", (name,), src=scope.node_id,
+                                         receiver=receivers))
+
+    def on_new(self, node, caps):
+        scope = self.scope_of(node)
+        if scope.kind != "fn":
+            return
+        path = _identifier_chain(self, caps["reference.constructor"][0])
+        if path is None or (len(path) == 1 and path[0] in GLOBAL_CALLS):
+            return
+        self.add_reference(Reference(EdgeKind.CALLS, scope.module, "new", (*path, "constructor"), src=scope.node_id))
+
+
+_IDENT = re.compile(r"^[A-Za-z_$][\w$]*$")
+
+
+def _identifier_chain(extraction: FileExtraction, node) -> tuple[str, ...] | None:
+    """`a.b.c` as ("a", "b", "c") when the expression is a chain of plain names, else None."""
+    parts = []
+    while node.type == "member_expression":
+        prop = node.child_by_field_name("property")
+        if prop is None or prop.type != "property_identifier":
+            return None
+        parts.append(extraction.text(prop))
+        node = node.child_by_field_name("object")
+        if node is None:
+            return None
+    if node.type != "identifier":
+        return None
+    parts.append(extraction.text(node))
+    return tuple(reversed(parts))
+
+
+def _member_visibility(extraction: FileExtraction, node, name: str) -> str | None:
+    if name.startswith("#"):
+        return "private"
+    for child in node.children:
+        if child.type == "accessibility_modifier":
+            return extraction.text(child)
+    return None
+
+
+def extract(path: str, source: bytes, tree: tree_sitter.Tree, layout: TsLayout, content_hash: bytes,
+            lang: str = "typescript") -> FileFacts:
+    return TsExtraction(path, lang, source, tree, content_hash, layout).run()
+
+
+# ---- resolution ---------------------------------------------------------------------------------------------
+
+def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target | None, Target | None]:
+    if ref.dst is not None:
+        return None, None
+    if ref.receiver is not None:
+        return None, resolve_method(ref.path[-1], ref.receiver, ref.scope, view)
+    return None, resolve_path(ref.path, ref.target, ref.scope, view)
+
+
+def _split(fqp: str) -> tuple[str, ...]:
+    return tuple(fqp.split("::"))
+
+
+def _join(path: tuple[str, ...]) -> str:
+    return "::".join(path)
+
+
+def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolView) -> Target | None:
+    kinds = TARGET_KINDS[target]
+    first = path[0]
+    imported = view.imports(scope).get(first)
+    if imported is not None:
+        expanded = _split(imported) + path[1:]
+        ids = lookup_absolute(expanded, kinds, view)
+        if ids:
+            return Target(ids, Resolution.IMPORT)
+        if target == "type":
+            return Target([], Resolution.IMPORT, external_fqp=_join(expanded), external_kind=NodeKind.STRUCT)
+        return None
+    ids = lookup_absolute((scope, *path), kinds, view)
+    if ids:
+        return Target(ids, Resolution.EXACT)
+    if target == "fn":
+        if len(path) > 1:                    # `value.method()` on a local value: resolved by the method's name
+            return resolve_method(path[-1], (), scope, view)
+        return None
+    if target != "type":
+        return None
+    if len(path) == 1:
+        if first in GLOBAL_TYPES:
+            return Target([], Resolution.IMPORT, external_fqp=first, external_kind=NodeKind.STRUCT)
+        # a global declaration (a `.d.ts` script without imports or exports), when exactly one has the name
+        found = [n for n in view.by_name(first, TYPE_KINDS, FAMILY) if not n.external]
+        if len(found) == 1:
+            return Target([found[0].id], Resolution.HEURISTIC, 1)
+        return Target([], Resolution.HEURISTIC, 0, external_fqp=first, external_kind=NodeKind.STRUCT)
+    return Target([], Resolution.EXACT, external_fqp=".".join(path), external_kind=NodeKind.STRUCT)
+
+
+def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: SymbolView, depth: int = 0
+                    ) -> list[bytes]:
+    """Nodes at `module::Name::member`, trying `module/index`, following re-exports (`export ... from`), default
+    exports and, for members, the bases of classes and interfaces (recorded as the globs of their scope)."""
+    ids = view.lookup(_join(path), kinds)
+    if ids or depth > 8:
+        return ids
+    if len(path) == 1:
+        if not path[0].endswith("/index") and NodeKind.MODULE in kinds:
+            return view.lookup(path[0] + "/index", kinds)
+        return []
+    parent, name = path[:-1], path[-1]
+    parent_fqp = _join(parent)
+    reexport = view.imports(parent_fqp).get(name)
+    if reexport is not None and reexport != _join(path):
+        ids = lookup_absolute(_split(reexport), kinds, view, depth + 1)
+        if ids:
+            return ids
+    for glob in view.globs(parent_fqp):
+        if glob == parent_fqp:
+            continue
+        ids = lookup_absolute((*_split(glob), name), kinds, view, depth + 1)
+        if ids:
+            return ids
+    if len(parent) == 1:
+        if not parent[0].endswith("/index"):
+            return lookup_absolute((parent[0] + "/index", name), kinds, view, depth + 1)
+        return []
+    # the parent is itself imported or re-exported under this name (`import {Base} ...; Base::m`, `ns.f`)
+    owners = lookup_absolute(parent, OWNER_KINDS, view, depth + 1)
+    for owner in owners:
+        owner_fqp = view.node(owner).fqp
+        if owner_fqp != parent_fqp:
+            ids = lookup_absolute((*_split(owner_fqp), name), kinds, view, depth + 1)
+            if ids:
+                return ids
+    return []
+
+
+def resolve_method(name: str, receivers: tuple[str, ...], scope: str, view: SymbolView) -> Target | None:
+    if receivers:
+        for receiver in receivers:
+            ids = lookup_absolute((*_split(receiver), name), FN_KINDS, view)
+            if ids:
+                return Target(ids, Resolution.EXACT)
+        return None
+    candidates = [n for n in view.by_name(name, FN_KINDS, FAMILY) if _is_method(n.fqp, view)]
+    if 1 <= len(candidates) <= MAX_HEURISTIC_CANDIDATES:
+        return Target([n.id for n in candidates], Resolution.HEURISTIC, len(candidates))
+    return None
+
+
+def _is_method(fqp: str, view: SymbolView) -> bool:
+    owner, _, _ = fqp.rpartition("::")
+    return "::" in owner and bool(view.lookup(owner, CLASS_KINDS))
+
+
+__all__ = ["TsLayout", "build_layout", "extract", "resolve", "module_path"]
