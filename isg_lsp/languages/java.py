@@ -1,0 +1,981 @@
+"""Java: packages from `package` declarations, extraction from `queries/java.scm`, name resolution.
+
+FQPs follow ISG-SPEC §2: types `{package}.{Outer}.{Inner}`, members `{Class}.{member}`, a constructor is a method
+named after its class (`a.b.Foo.Foo`), overloads share an FQP and differ by signature (the declaration's head without
+its body and without annotations, e.g. `public static <T> List<T> asList(T... a)`), type parameters
+`{owner}.<T>`. A file in the default package (no `package` declaration) has no module node; its types are named by
+their bare names.
+
+Node kinds: a package is a module (M, signature `package a.b`, declared by every file of the package: one node);
+`class` and `record` are S, `interface` and `@interface` are T, `enum` is E, methods, constructors (compact ones
+included) and annotation elements are F, type parameters are G. Classes, records and enums CONTAINS their methods
+and nested types; interfaces and annotation types DEFINES their methods and CONTAINS their nested types; a package
+CONTAINS its top-level types and (best effort, when the parent package has files) its parent CONTAINS it.
+Members of anonymous classes, enum constant bodies and local classes are not nodes: calls made in them count as calls
+of the enclosing method.
+
+What one file cannot settle is left as ``Reference``s, resolved by ``resolve`` through the ``SymbolView``. Java needs
+a little more than Rust's imports table to resolve a name: a class's superclass chain (for `foo()` calls of inherited
+methods and for inherited member types) lives in other files. Every file therefore publishes, through
+``FileFacts.imports`` (whose reads the graph tracks as dependencies), two kinds of records under keys that are not
+FQPs:
+
+- ``java:{path}``: the file's single-type imports (simple name → FQN) and its package under the key ``package``
+  (a keyword, so never an imported name); its on-demand imports are ``glob_imports["java:{path}"]``;
+  ``java-static:{path}`` holds the single static imports (member name → `Type.member`) and, in ``glob_imports``,
+  the static on-demand imports;
+- ``java-type:{class FQP}``: the file key of the class (``file``), and its supertypes as written (``extends``,
+  ``implements``, one per line, generic arguments removed).
+
+Resolution of a simple type name: type parameters in scope (settled at extraction), then member types of the
+enclosing classes (each with its inherited member types, through the supertypes in the workspace), single-type
+imports, the same package, on-demand imports, `java.lang` (from the workspace when it defines it, else an external
+`java.lang.X`), and last an external node with the bare name (`heuristic`, 0 candidates). Well-known names of
+`java.util`, `java.io` and `java.util.function` imported on demand get their full path when the JDK is not in the
+workspace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tree_sitter
+
+from ..graph import SymbolView, Target
+from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution, fold_whitespace
+from . import query
+from .common import FileExtraction, dispatch
+
+LANG = "java"
+TYPE_KINDS = frozenset({NodeKind.STRUCT, NodeKind.ENUM, NodeKind.TRAIT})
+FN_KINDS = frozenset({NodeKind.FUNCTION})
+MODULE_KINDS = frozenset({NodeKind.MODULE})
+MAX_HEURISTIC_CANDIDATES = 5
+MAX_SUPER_DEPTH = 12
+
+FILE_KEY = "java:"
+STATIC_KEY = "java-static:"
+TYPE_KEY = "java-type:"
+
+# java.lang is imported implicitly: these names become external `java.lang.X` nodes when the workspace lacks them.
+_LANG_INTERFACES = ("Runnable", "Iterable", "Comparable", "CharSequence", "Cloneable", "AutoCloseable", "Appendable",
+                    "Readable", "Override", "Deprecated", "SuppressWarnings", "FunctionalInterface", "SafeVarargs")
+_LANG_CLASSES = (
+    "Object", "String", "Integer", "Long", "Short", "Byte", "Character", "Boolean", "Double", "Float", "Number",
+    "Math", "StrictMath", "System", "Thread", "ThreadLocal", "InheritableThreadLocal", "Class", "ClassLoader", "Enum",
+    "Record", "Void", "StringBuilder", "StringBuffer", "Process", "ProcessBuilder", "Runtime", "StackTraceElement",
+    "Module", "Package", "Throwable", "Exception", "RuntimeException", "Error", "IllegalArgumentException",
+    "IllegalStateException", "NullPointerException", "UnsupportedOperationException", "IndexOutOfBoundsException",
+    "ArrayIndexOutOfBoundsException", "StringIndexOutOfBoundsException", "ClassCastException", "ArithmeticException",
+    "InterruptedException", "CloneNotSupportedException", "SecurityException", "ReflectiveOperationException",
+    "ClassNotFoundException", "NoSuchFieldException", "NoSuchMethodException", "InstantiationException",
+    "IllegalAccessException", "NumberFormatException", "NegativeArraySizeException", "ArrayStoreException",
+    "IllegalMonitorStateException", "StackOverflowError", "OutOfMemoryError", "AssertionError", "LinkageError",
+    "ExceptionInInitializerError", "VirtualMachineError", "InternalError", "NoClassDefFoundError")
+JAVA_LANG: dict[str, NodeKind] = {**{n: NodeKind.TRAIT for n in _LANG_INTERFACES},
+                                  **{n: NodeKind.STRUCT for n in _LANG_CLASSES}}
+
+# Well-known names of packages often imported on demand, for naming external nodes when the JDK is not indexed.
+_WELL_KNOWN = {
+    "java.util": (
+        "T:Collection List Set Map Queue Deque Iterator ListIterator Comparator SortedMap NavigableMap SortedSet "
+        "NavigableSet Enumeration Spliterator RandomAccess EventListener",
+        "S:ArrayList LinkedList HashMap LinkedHashMap TreeMap HashSet LinkedHashSet TreeSet ArrayDeque PriorityQueue "
+        "Collections Arrays Objects Optional Locale Random Properties UUID Stack Vector Hashtable Date Calendar BitSet "
+        "EnumMap EnumSet StringJoiner Scanner NoSuchElementException ConcurrentModificationException AbstractList "
+        "AbstractMap AbstractSet AbstractCollection IdentityHashMap WeakHashMap Timer OptionalInt",
+    ),
+    "java.io": (
+        "T:Serializable Closeable Flushable Externalizable",
+        "S:File InputStream OutputStream Reader Writer IOException UncheckedIOException PrintStream PrintWriter "
+        "BufferedReader BufferedWriter InputStreamReader OutputStreamWriter FileNotFoundException ObjectInputStream "
+        "ObjectOutputStream ByteArrayInputStream ByteArrayOutputStream StringReader StringWriter EOFException",
+    ),
+    "java.util.function": (
+        "T:Function BiFunction Supplier Consumer BiConsumer Predicate BiPredicate UnaryOperator BinaryOperator "
+        "IntFunction ToIntFunction ToLongFunction IntPredicate IntConsumer IntSupplier BooleanSupplier LongFunction "
+        "ToDoubleFunction IntUnaryOperator IntBinaryOperator",
+    ),
+}
+WELL_KNOWN: dict[str, dict[str, NodeKind]] = {
+    package: {name: (NodeKind.TRAIT if group[0] == "T" else NodeKind.STRUCT)
+              for group in groups for name in group[2:].split()}
+    for package, groups in _WELL_KNOWN.items()
+}
+
+
+# ---- layout ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class JavaLayout:
+    """Java needs no layout: a file's package is its `package` declaration."""
+
+    root_name: str = ""
+
+
+def build_layout(root: Path, files: list[str]) -> JavaLayout:
+    return JavaLayout(root.name)
+
+
+# ---- extraction -----------------------------------------------------------------------------------------------
+
+@dataclass(slots=True, eq=False)
+class _Scope:
+    """What encloses a declaration: a type, a method, or a body whose members are not items (``local``)."""
+
+    kind: str                                   # "file", "type", "fn", "local"
+    fqp: str = ""                               # the type's FQP (for "fn": the owning type's)
+    node_id: bytes | None = None                # the type's or method's node (None for "local" outside methods)
+    is_interface: bool = False
+    generics: dict[str, bytes] = field(default_factory=dict)
+    fields: dict[str, tuple[str, ...] | None] = field(default_factory=dict)    # type scopes: field → type path
+    locals: dict[str, tuple[str, ...] | None] = field(default_factory=dict)    # fn scopes: variable → type path
+    outer: "_Scope | None" = None               # the enclosing scope (fn → its type, type → its outer type)
+    superclass: tuple[str, ...] = ()            # type scopes: the superclass as written
+
+
+class JavaExtraction(FileExtraction):
+    def __init__(self, path, lang, source, tree, content_hash, layout: JavaLayout):
+        super().__init__(path, lang, source, tree, content_hash)
+        self.package = ""
+        self.module_id: bytes | None = None
+        self.file_key = FILE_KEY + path
+        self.static_key = STATIC_KEY + path
+        self.file_scope = _Scope("file")
+        self.scopes: dict[int, _Scope] = {}
+        self.types_cursor = tree_sitter.QueryCursor(query(LANG, "java-types"))
+
+    # ---- driving ----
+
+    def run(self) -> FileFacts:
+        cursor = tree_sitter.QueryCursor(query(LANG, "java"))
+        matches = _document_order(cursor.matches(self.tree.root_node))
+        dispatch(matches, {"definition.package": self.on_package, "import": self.on_import})
+        self.facts.imports.setdefault(self.file_key, {})["package"] = self.package
+        dispatch(matches, {
+            "definition.class": self.on_class, "definition.record": self.on_class,
+            "definition.interface": self.on_interface, "definition.annotation": self.on_interface,
+            "definition.enum": self.on_enum,
+            "definition.method": self.on_method, "definition.constructor": self.on_method,
+            "local.scope": self.on_local_body, "local.definition": self.on_local, "local.lambda": self.on_lambda,
+            "reference.call": self.on_call, "reference.new": self.on_new,
+            "reference.this_or_super": self.on_constructor_call, "reference.method_ref": self.on_method_ref,
+        })
+        return self.finish()
+
+    def scope_of(self, node: tree_sitter.Node) -> _Scope:
+        parent = node.parent
+        scopes = self.scopes
+        while parent is not None:
+            scope = scopes.get(parent.id)
+            if scope is not None:
+                return scope
+            parent = parent.parent
+        return self.file_scope
+
+    # ---- package and imports ----
+
+    def on_package(self, node, caps):
+        if self.module_id is not None:
+            return
+        name_node = next((c for c in node.named_children if c.type in ("identifier", "scoped_identifier")), None)
+        if name_node is None:
+            return
+        self.package = "".join(self.text(name_node).split())
+        last = self.package.rsplit(".", 1)[-1]
+        module = self.add_node(NodeKind.MODULE, last, self.package, node, f"package {self.package}")
+        self.module_id = module.id
+        if "." in self.package:
+            parent = self.package.rsplit(".", 1)[0]
+            self.add_reference(Reference(EdgeKind.CONTAINS, self.package, "module", src_path=("", parent),
+                                         dst=module.id))
+
+    def on_import(self, node, caps):
+        is_static = any(c.type == "static" for c in node.children)
+        is_glob = any(c.type == "asterisk" for c in node.children)
+        name_node = next((c for c in node.named_children if c.type in ("identifier", "scoped_identifier")), None)
+        if name_node is None:
+            return
+        target = "".join(self.text(name_node).split())
+        key = self.static_key if is_static else self.file_key
+        if is_glob:
+            globs = self.facts.glob_imports.setdefault(key, [])
+            if target not in globs:
+                globs.append(target)
+        else:
+            self.facts.imports.setdefault(key, {})[target.rsplit(".", 1)[-1]] = target
+
+    # ---- types ----
+
+    def declare_type(self, node, caps, kind: NodeKind, is_interface: bool) -> _Scope | None:
+        outer = self.scope_of(node)
+        if outer.kind in ("fn", "local"):
+            self.scopes[node.id] = outer if outer.kind == "fn" else _Scope("local", outer=outer)
+            return None
+        name = self.text(caps["name"][0])
+        if outer.kind == "type":
+            fqp = f"{outer.fqp}.{name}"
+        else:
+            fqp = f"{self.package}.{name}" if self.package else name
+        body = node.child_by_field_name("body")
+        item = self.add_node(kind, name, fqp, node, self.head(node, body), _visibility(node))
+        container = outer.node_id if outer.kind == "type" else self.module_id
+        if container is not None:
+            self.add_edge(container, EdgeKind.CONTAINS, item.id)
+        scope = _Scope("type", fqp, item.id, is_interface, outer=outer if outer.kind == "type" else None)
+        scope.generics = self.generics(node, fqp, dict(outer.generics), scope)
+        self.scopes[node.id] = scope
+        return scope
+
+    def on_class(self, node, caps):
+        kind = NodeKind.STRUCT
+        scope = self.declare_type(node, caps, kind, False)
+        if scope is None:
+            return
+        superclass = node.child_by_field_name("superclass")
+        if superclass is not None and superclass.named_children:
+            path = _head_path(self, superclass.named_children[0])
+            if path:
+                scope.superclass = path
+                self.type_ref(path, scope.node_id, EdgeKind.EXTENDS, scope, "class")
+        self.supertypes(node.child_by_field_name("interfaces"), scope, EdgeKind.IMPL)
+        params = node.child_by_field_name("parameters")          # record components are its fields
+        if params is not None:
+            self.parameters(params, scope.node_id, EdgeKind.USES, scope, scope.fields)
+        self.fields(node.child_by_field_name("body"), scope)
+        self.publish(scope, node)
+
+    def on_enum(self, node, caps):
+        scope = self.declare_type(node, caps, NodeKind.ENUM, False)
+        if scope is None:
+            return
+        self.supertypes(node.child_by_field_name("interfaces"), scope, EdgeKind.IMPL)
+        body = node.child_by_field_name("body")
+        if body is not None:
+            for child in body.named_children:
+                if child.type == "enum_body_declarations":
+                    self.fields(child, scope)
+        self.publish(scope, node)
+
+    def on_interface(self, node, caps):
+        scope = self.declare_type(node, caps, NodeKind.TRAIT, True)
+        if scope is None:
+            return
+        extends = next((c for c in node.named_children if c.type == "extends_interfaces"), None)
+        self.supertypes(extends, scope, EdgeKind.EXTENDS)
+        self.fields(node.child_by_field_name("body"), scope)
+        self.publish(scope, node)
+
+    def supertypes(self, holder, scope: _Scope, kind: EdgeKind) -> None:
+        """EXTENDS / IMPL references to each type of a `super_interfaces` or `extends_interfaces` clause."""
+        if holder is None:
+            return
+        for type_list in holder.named_children:
+            for type_node in type_list.named_children if type_list.type == "type_list" else (type_list,):
+                path = _head_path(self, type_node)
+                if path:
+                    self.type_ref(path, scope.node_id, kind, scope, "interface")
+
+    def publish(self, scope: _Scope, node) -> None:
+        """The type's record for resolvers working in other files: its file and its supertypes as written."""
+        record = {"file": self.file_key}
+        if scope.superclass:
+            record["extends"] = ".".join(scope.superclass)
+        interfaces = []
+        holder = node.child_by_field_name("interfaces") or next(
+            (c for c in node.named_children if c.type == "extends_interfaces"), None)
+        if holder is not None:
+            for type_list in holder.named_children:
+                for type_node in type_list.named_children if type_list.type == "type_list" else (type_list,):
+                    path = _head_path(self, type_node)
+                    if path:
+                        interfaces.append(".".join(path))
+        if interfaces:
+            record["implements"] = "\n".join(interfaces)
+        self.facts.imports[TYPE_KEY + scope.fqp] = record
+
+    def fields(self, body, scope: _Scope) -> None:
+        """USES edges to the types of a class body's fields (interface constants included), and the field table."""
+        if body is None:
+            return
+        for member in body.named_children:
+            if member.type not in ("field_declaration", "constant_declaration"):
+                continue
+            type_node = member.child_by_field_name("type")
+            if type_node is None:
+                continue
+            self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope)
+            path = self.variable_type(type_node, scope)
+            for declarator in member.children_by_field_name("declarator"):
+                name = declarator.child_by_field_name("name")
+                if name is not None:
+                    scope.fields[self.text(name)] = path
+
+    # ---- members ----
+
+    def on_method(self, node, caps):
+        owner = self.scope_of(node)
+        if owner.kind != "type":
+            self.scopes[node.id] = owner if owner.kind == "fn" else _Scope("local", outer=owner)
+            return
+        name = self.text(caps["name"][0])
+        body = node.child_by_field_name("body")
+        fqp = f"{owner.fqp}.{name}"
+        item = self.add_node(NodeKind.FUNCTION, name, fqp, node, self.head(node, body), _visibility(node))
+        is_member_of_interface = owner.is_interface and node.type != "constructor_declaration"
+        self.add_edge(owner.node_id, EdgeKind.DEFINES if is_member_of_interface else EdgeKind.CONTAINS, item.id)
+        scope = _Scope("fn", owner.fqp, item.id, outer=owner)
+        scope.generics = self.generics(node, fqp, dict(owner.generics), scope)
+        params = node.child_by_field_name("parameters")
+        if params is not None:
+            self.parameters(params, item.id, EdgeKind.ACCEPTS, scope, scope.locals)
+        returns = node.child_by_field_name("type")
+        if returns is not None:
+            self.type_refs(returns, item.id, EdgeKind.RETURNS, scope)
+        self.scopes[node.id] = scope
+
+    def parameters(self, params, src: bytes, kind: EdgeKind, scope: _Scope, table: dict) -> None:
+        for param in params.named_children:
+            if param.type == "formal_parameter":
+                type_node = param.child_by_field_name("type")
+                name_node = param.child_by_field_name("name")
+            elif param.type == "spread_parameter":
+                type_node = next((c for c in param.named_children if c.type not in ("modifiers",
+                                                                                    "variable_declarator")), None)
+                declarator = next((c for c in param.named_children if c.type == "variable_declarator"), None)
+                name_node = declarator.child_by_field_name("name") if declarator is not None else None
+            else:
+                continue
+            if type_node is None:
+                continue
+            self.type_refs(type_node, src, kind, scope)
+            if name_node is not None:
+                table[self.text(name_node)] = (self.variable_type(type_node, scope)
+                                               if param.type == "formal_parameter" else None)
+
+    def on_local_body(self, node, caps):
+        outer = self.scope_of(node)
+        self.scopes[caps["local.body"][0].id] = outer if outer.kind == "fn" else _Scope("local", outer=outer)
+
+    def on_local(self, node, caps):
+        scope = self.scope_of(node)
+        if scope.kind != "fn":
+            return
+        path = self.variable_type(caps["local.type"][0], scope)
+        names = caps.get("local.name")
+        if names:
+            scope.locals[self.text(names[0])] = path
+            return
+        for declarator in node.children_by_field_name("declarator"):
+            name = declarator.child_by_field_name("name")
+            if name is not None:
+                scope.locals[self.text(name)] = path
+
+    def on_lambda(self, node, caps):
+        scope = self.scope_of(node)
+        if scope.kind != "fn":
+            return
+        params = caps["local.params"][0]
+        if params.type == "identifier":
+            scope.locals[self.text(params)] = None
+        elif params.type == "formal_parameters":
+            self.parameters_table(params, scope)
+        else:
+            for child in params.named_children:
+                if child.type == "identifier":
+                    scope.locals[self.text(child)] = None
+
+    def parameters_table(self, params, scope: _Scope) -> None:
+        for param in params.named_children:
+            type_node = param.child_by_field_name("type")
+            name_node = param.child_by_field_name("name")
+            if name_node is not None:
+                scope.locals[self.text(name_node)] = self.variable_type(type_node, scope) if type_node else None
+
+    # ---- bodies ----
+
+    def fn_scope(self, node) -> _Scope | None:
+        scope = self.scope_of(node)
+        return scope if scope.kind == "fn" else None
+
+    def call(self, scope: _Scope, name: str, receiver: tuple[str, ...] | None, call_node=None) -> None:
+        """A CALLS reference; its path is (method name, number of arguments or "" when unknown)."""
+        arity = ""
+        arguments = call_node.child_by_field_name("arguments") if call_node is not None else None
+        if arguments is not None:
+            arity = str(sum(1 for a in arguments.named_children if a.type not in ("line_comment", "block_comment")))
+        self.add_reference(Reference(EdgeKind.CALLS, scope.fqp, "fn", (name, arity), src=scope.node_id,
+                                     receiver=receiver))
+
+    def on_call(self, node, caps):
+        scope = self.fn_scope(node)
+        if scope is None:
+            return
+        name = self.text(caps["name"][0])
+        obj = node.child_by_field_name("object")
+        self.call(scope, name, None if obj is None else self.receiver(obj, scope), node)
+
+    def receiver(self, obj, scope: _Scope) -> tuple[str, ...]:
+        """How a call's receiver is known: ("this",), ("super",), ("type", path), ("var", path), or () unknown."""
+        kind = obj.type
+        if kind == "this":
+            return ("this",)
+        if kind == "super":
+            return ("super",)
+        if kind == "identifier":
+            name = self.text(obj)
+            found, path = self.variable(name, scope)
+            if found:
+                return ("var", ".".join(path)) if path else ()
+            return ("type", name) if name[:1].isupper() else ()
+        if kind == "field_access":
+            inner = obj.child_by_field_name("object")
+            field_node = obj.child_by_field_name("field")
+            if inner is not None and inner.type == "this" and field_node is not None:
+                path = _field_type(scope, self.text(field_node))
+                return ("var", ".".join(path)) if path else ()
+            text = "".join(self.text(obj).split())
+            parts = text.split(".")
+            if all(p.isidentifier() for p in parts) and parts[-1][:1].isupper() and not self.variable(parts[0],
+                                                                                                      scope)[0]:
+                return ("type", text)
+            return ()
+        if kind in ("generic_type", "type_identifier", "scoped_type_identifier"):
+            path = _head_path(self, obj)
+            return ("type", ".".join(path)) if path else ()
+        return ()
+
+    def variable(self, name: str, scope: _Scope) -> tuple[bool, tuple[str, ...] | None]:
+        """(is it a known variable, its declared type path or None)."""
+        if name in scope.locals:
+            return True, scope.locals[name]
+        type_scope = scope.outer if scope.kind == "fn" else scope
+        while type_scope is not None:
+            if name in type_scope.fields:
+                return True, type_scope.fields[name]
+            type_scope = type_scope.outer
+        return False, None
+
+    def on_new(self, node, caps):
+        body = next((c for c in node.named_children if c.type == "class_body"), None)
+        scope = self.scope_of(node)
+        if body is not None:
+            self.scopes[body.id] = scope if scope.kind == "fn" else _Scope("local", outer=scope)
+        if scope.kind != "fn":
+            return
+        path = _head_path(self, caps["reference.type"][0])
+        if path:
+            self.call(scope, path[-1], ("new", ".".join(path)), node)
+
+    def on_constructor_call(self, node, caps):
+        scope = self.fn_scope(node)
+        if scope is None or scope.outer is None:
+            return
+        which = caps["reference.constructor"][0].type
+        owner = scope.outer
+        if which == "this":
+            self.call(scope, owner.fqp.rsplit(".", 1)[-1], ("this",), node)
+        elif which == "super" and owner.superclass:
+            self.call(scope, owner.superclass[-1], ("new", ".".join(owner.superclass)), node)
+
+    def on_method_ref(self, node, caps):
+        scope = self.fn_scope(node)
+        if scope is None or not node.named_children:
+            return
+        target = node.named_children[0]
+        last = node.children[-1]
+        if last.type == "new":
+            if target.type == "array_type":
+                return
+            path = _head_path(self, target)
+            if path:
+                self.call(scope, path[-1], ("new", ".".join(path)))
+            return
+        if last.type != "identifier" or last == target:
+            return
+        self.call(scope, self.text(last), self.receiver(target, scope))
+
+    # ---- types, generics, bounds ----
+
+    def generics(self, node, owner_fqp: str, generics: dict[str, bytes], scope: _Scope) -> dict[str, bytes]:
+        params = node.child_by_field_name("type_parameters")
+        if params is None:
+            return generics
+        created = []
+        for param in params.named_children:
+            if param.type != "type_parameter":
+                continue
+            name_node = next((c for c in param.named_children if c.type in ("type_identifier", "identifier")), None)
+            if name_node is None:
+                continue
+            name = self.text(name_node)
+            g = self.add_node(NodeKind.GENERIC, name, f"{owner_fqp}.<{name}>", param, _strip_annotations(self, param))
+            generics[name] = g.id
+            created.append((g.id, param))
+        scope.generics = generics
+        for g_id, param in created:
+            bound = next((c for c in param.named_children if c.type == "type_bound"), None)
+            if bound is None:
+                continue
+            for type_node in bound.named_children:
+                path = _head_path(self, type_node)
+                if path:
+                    self.type_ref(path, g_id, EdgeKind.BOUND_BY, scope, "type")
+        return generics
+
+    def variable_type(self, type_node, scope: _Scope) -> tuple[str, ...] | None:
+        """The declared type of a variable as a path, when calls on it can be resolved through it."""
+        if type_node is None or type_node.type in ("array_type", "integral_type", "floating_point_type",
+                                                   "boolean_type"):
+            return None
+        path = _head_path(self, type_node)
+        if not path or path == ("var",) or (len(path) == 1 and path[0] in scope.generics):
+            return None
+        return path
+
+    def named_types(self, node) -> list[tuple[str, ...]]:
+        """The named types a type expression mentions, in source order."""
+        found = []
+        for t in sorted(self.types_cursor.captures(node).get("type", []), key=lambda n: n.start_byte):
+            parent = t.parent
+            if parent is not None:
+                if parent.type == "scoped_type_identifier":
+                    continue                                      # part of a path captured whole
+                if (parent.type == "generic_type" and parent.parent is not None
+                        and parent.parent.type == "scoped_type_identifier" and parent.named_children[0] == t):
+                    continue                                      # `Outer` of `Outer<T>.Inner`
+            path = _path_of(self.text(t))
+            if path and path != ("var",):
+                found.append(path)
+        return found
+
+    def type_refs(self, type_node, src: bytes, kind: EdgeKind, scope: _Scope) -> None:
+        for path in self.named_types(type_node):
+            self.type_ref(path, src, kind, scope, "type")
+
+    def type_ref(self, path: tuple[str, ...], src: bytes, kind: EdgeKind, scope: _Scope, target: str) -> None:
+        if len(path) == 1:
+            generic = scope.generics.get(path[0])
+            if generic is not None:
+                if generic != src:
+                    self.add_edge(src, kind, generic)
+                return
+        context = _type_context(scope)
+        self.add_reference(Reference(kind, context, target, path, src=src))
+
+    # ---- text ----
+
+    def head(self, node, body) -> str:
+        return _strip_annotations(self, node, body)
+
+
+def _type_context(scope: _Scope) -> str:
+    """The FQP of the innermost type around a scope ("" at file level): the `scope` of its references."""
+    while scope is not None and scope.kind != "type":
+        scope = scope.outer
+    return scope.fqp if scope is not None else ""
+
+
+def _field_type(scope: _Scope, name: str) -> tuple[str, ...] | None:
+    type_scope = scope.outer if scope.kind == "fn" else scope
+    while type_scope is not None:
+        if name in type_scope.fields:
+            return type_scope.fields[name]
+        type_scope = type_scope.outer
+    return None
+
+
+def _document_order(matches):
+    """Query matches sorted so that a declaration comes before what it encloses."""
+    def key(match):
+        nodes = [n for captured in match[1].values() for n in captured]
+        return (min(n.start_byte for n in nodes), -max(n.end_byte for n in nodes))
+    return sorted(matches, key=key)
+
+
+def _strip_annotations(extraction: FileExtraction, node, body=None) -> str:
+    """A declaration's head: its text up to the body, without annotations, whitespace folded, no trailing `;`."""
+    end = body.start_byte if body is not None else node.end_byte
+    cuts = []
+    modifiers = next((c for c in node.children if c.type == "modifiers"), None)
+    for holder in (modifiers, node):
+        if holder is None:
+            continue
+        for child in holder.children:
+            if child.type in ("marker_annotation", "annotation", "line_comment", "block_comment"):
+                cuts.append((child.start_byte, child.end_byte))
+    source = extraction.source
+    parts = []
+    position = node.start_byte
+    for start, stop in sorted(cuts):
+        if start >= end:
+            break
+        parts.append(source[position:start])
+        position = max(position, stop)
+    parts.append(source[position:end])
+    text = fold_whitespace(b"".join(parts).decode("utf-8", "replace"))
+    return text.rstrip(";").rstrip()
+
+
+def _visibility(node) -> str | None:
+    modifiers = next((c for c in node.children if c.type == "modifiers"), None)
+    if modifiers is None:
+        return None
+    for child in modifiers.children:
+        if child.type in ("public", "protected", "private"):
+            return child.type
+    return None
+
+
+def _path_of(text: str) -> tuple[str, ...]:
+    """`java.util.Map.Entry<K, V>` → ("java", "util", "Map", "Entry"); annotations and generic arguments dropped."""
+    out = []
+    depth = 0
+    for ch in text:
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            out.append(ch)
+    words = []
+    for part in "".join(out).split("."):
+        part = " ".join(w for w in part.split() if not w.startswith("@")).strip()
+        if part:
+            words.append(part.split()[-1])
+    return tuple(words)
+
+
+def _head_path(extraction: FileExtraction, node) -> tuple[str, ...]:
+    """The path of the named type at the head of a type expression (`List<Foo>` gives `List`)."""
+    while node is not None:
+        kind = node.type
+        if kind in ("type_identifier", "identifier", "scoped_type_identifier", "scoped_identifier",
+                    "field_access"):
+            return _path_of(extraction.text(node))
+        if kind == "generic_type" or kind == "annotated_type":
+            named = [c for c in node.named_children if c.type not in ("type_arguments", "marker_annotation",
+                                                                          "annotation")]
+            node = named[0] if named else None
+        else:
+            return ()
+    return ()
+
+
+def extract(path: str, source: bytes, tree: tree_sitter.Tree, layout: JavaLayout, content_hash: bytes,
+            lang: str = LANG) -> FileFacts:
+    return JavaExtraction(path, lang, source, tree, content_hash, layout).run()
+
+
+# ---- resolution ---------------------------------------------------------------------------------------------
+
+class _Resolver:
+    """Answers one file's references; memoizes within one resolution pass (one ``SymbolView``)."""
+
+    __slots__ = ("view", "memo")
+
+    def __init__(self, view: SymbolView) -> None:
+        self.view = view
+        self.memo: dict[tuple, object] = {}
+
+    # ---- lookups (Java nodes only: another language may use the same dotted FQPs) ----
+
+    def lookup(self, fqp: str, kinds: frozenset[NodeKind]) -> list[bytes]:
+        view = self.view
+        ids = view.lookup(fqp, kinds)
+        if not ids:
+            return ids
+        return [i for i in ids if view.node(i).lang == LANG and not view.node(i).external]
+
+    def file_record(self, file_key: str) -> dict[str, str]:
+        return self.view.imports(file_key)
+
+    # ---- types ----
+
+    def type_path(self, path: tuple[str, ...], context: str, file_key: str, target: str = "type"
+                  ) -> Target | None:
+        key = ("t", path, context, file_key, target)
+        memo = self.memo
+        if key in memo:
+            return memo[key]
+        memo[key] = None                                         # cycle guard
+        found = self._type_path(path, context, file_key, target)
+        memo[key] = found
+        return found
+
+    def _type_path(self, path, context, file_key, target) -> Target | None:
+        record = self.file_record(file_key)
+        package = record.get("package", "")
+        first = path[0]
+        head = self.simple_type(first, context, file_key, record, package)
+        rest = path[1:]
+        if not rest:
+            if head is not None:
+                return head
+            return _external(first, target, Resolution.HEURISTIC, 0)
+        if head is not None and head.ids:
+            fqp = self.view.node(head.ids[0]).fqp
+            member = self.member_type(fqp, rest)
+            if member is not None:
+                return Target(member, head.resolution)
+        full = ".".join(path)
+        ids = self.lookup(full, TYPE_KINDS)
+        if ids:
+            return Target(ids, Resolution.EXACT)
+        if head is not None and head.external_fqp is not None:
+            return _external(head.external_fqp + "." + ".".join(rest), target, head.resolution)
+        if head is not None and head.ids:
+            return _external(self.view.node(head.ids[0]).fqp + "." + ".".join(rest), target, Resolution.EXACT)
+        if first[:1].islower():
+            return _external(full, target, Resolution.EXACT)
+        return _external(full, target, Resolution.HEURISTIC, 0)
+
+    def member_type(self, fqp: str, rest: tuple[str, ...]) -> list[bytes]:
+        for name in rest:
+            ids = self.lookup(f"{fqp}.{name}", TYPE_KINDS) or self.inherited_type(fqp, name, 0)
+            if not ids:
+                return []
+            fqp = self.view.node(ids[0]).fqp
+        return ids
+
+    def simple_type(self, name: str, context: str, file_key: str, record: dict[str, str], package: str
+                    ) -> Target | None:
+        """A one-segment type name, or None when only a guess is left."""
+        for owner in _class_chain(context, package):
+            ids = self.lookup(f"{owner}.{name}", TYPE_KINDS) or self.inherited_type(owner, name, 0)
+            if ids:
+                return Target(ids, Resolution.EXACT)
+        imported = record.get(name) if name != "package" else None
+        if imported is not None:
+            ids = self.lookup(imported, TYPE_KINDS)
+            if ids:
+                return Target(ids, Resolution.IMPORT)
+            return Target([], Resolution.IMPORT, external_fqp=imported, external_kind=_known_kind(imported))
+        ids = self.lookup(f"{package}.{name}" if package else name, TYPE_KINDS)
+        if ids:
+            return Target(ids, Resolution.EXACT)
+        globs = self.view.globs(file_key)
+        for glob in globs:
+            ids = self.lookup(f"{glob}.{name}", TYPE_KINDS)
+            if ids:
+                return Target(ids, Resolution.IMPORT)
+        ids = self.lookup(f"java.lang.{name}", TYPE_KINDS)
+        if ids:
+            return Target(ids, Resolution.IMPORT)
+        if name in JAVA_LANG:
+            return Target([], Resolution.IMPORT, external_fqp=f"java.lang.{name}", external_kind=JAVA_LANG[name])
+        for glob in globs:
+            kind = WELL_KNOWN.get(glob, {}).get(name)
+            if kind is not None:
+                return Target([], Resolution.IMPORT, external_fqp=f"{glob}.{name}", external_kind=kind)
+        return None
+
+    def supertypes(self, fqp: str) -> list[str]:
+        """FQPs of a workspace type's supertypes that are in the workspace, superclass first."""
+        key = ("s", fqp)
+        memo = self.memo
+        if key in memo:
+            return memo[key]
+        memo[key] = []                                           # cycle guard
+        record = self.view.imports(TYPE_KEY + fqp)
+        found: list[str] = []
+        file_key = record.get("file")
+        if file_key:
+            outer = fqp.rsplit(".", 1)[0] if "." in fqp else ""
+            package = self.file_record(file_key).get("package", "")
+            context = outer if outer != package and len(outer) > len(package) else ""
+            names = [record["extends"]] if "extends" in record else []
+            names += record.get("implements", "").split("\n") if "implements" in record else []
+            for name in names:
+                target = self.type_path(tuple(name.split(".")), context, file_key)
+                if target is not None and target.ids:
+                    for node_id in target.ids:
+                        super_fqp = self.view.node(node_id).fqp
+                        if super_fqp != fqp and super_fqp not in found:
+                            found.append(super_fqp)
+        memo[key] = found
+        return found
+
+    def inherited_type(self, owner: str, name: str, depth: int) -> list[bytes]:
+        if depth > MAX_SUPER_DEPTH:
+            return []
+        for parent in self.supertypes(owner):
+            ids = self.lookup(f"{parent}.{name}", TYPE_KINDS) or self.inherited_type(parent, name, depth + 1)
+            if ids:
+                return ids
+        return []
+
+    # ---- methods ----
+
+    def method_in(self, owner: str, name: str, depth: int = 0) -> list[bytes]:
+        """Methods named `name` of a workspace type or, failing that, of its nearest supertype that has them."""
+        key = ("m", owner, name)
+        memo = self.memo
+        if key in memo:
+            return memo[key]
+        memo[key] = []
+        ids = self.lookup(f"{owner}.{name}", FN_KINDS)
+        if not ids and depth <= MAX_SUPER_DEPTH:
+            for parent in self.supertypes(owner):
+                ids = self.method_in(parent, name, depth + 1)
+                if ids:
+                    break
+        memo[key] = ids
+        return ids
+
+    def call(self, ref: Reference, facts: FileFacts) -> Target | None:
+        found = self._call(ref, facts)
+        if found is None or len(found.ids) < 2 or len(ref.path) < 2 or not ref.path[1]:
+            return found
+        arity = int(ref.path[1])
+        fitting = [i for i in found.ids if _accepts_arity(self.view.node(i).signature, arity)]
+        if fitting and len(fitting) < len(found.ids):
+            return Target(fitting, found.resolution, found.candidates and len(fitting))
+        return found
+
+    def _call(self, ref: Reference, facts: FileFacts) -> Target | None:
+        name = ref.path[0]
+        receiver = ref.receiver
+        context = ref.scope
+        file_key = FILE_KEY + facts.path
+        if receiver is None:                                  # foo(): the enclosing classes, then static imports
+            package = self.file_record(file_key).get("package", "")
+            for owner in _class_chain(context, package):
+                ids = self.method_in(owner, name)
+                if ids:
+                    return Target(ids, Resolution.EXACT)
+            static_key = STATIC_KEY + facts.path
+            imported = self.view.imports(static_key).get(name)
+            if imported is not None:
+                ids = self.lookup(imported, FN_KINDS)
+                if ids:
+                    return Target(ids, Resolution.IMPORT)
+            for glob in self.view.globs(static_key):
+                ids = self.lookup(f"{glob}.{name}", FN_KINDS)
+                if ids:
+                    return Target(ids, Resolution.IMPORT)
+            return None
+        how = receiver[0] if receiver else ""
+        if how == "this":
+            ids = self.method_in(context, name) if context else []
+            return Target(ids, Resolution.EXACT) if ids else None
+        if how == "super":
+            for parent in self.supertypes(context) if context else ():
+                ids = self.method_in(parent, name)
+                if ids:
+                    return Target(ids, Resolution.EXACT)
+            return None
+        if how in ("type", "var", "new"):
+            owner = self.type_path(tuple(receiver[1].split(".")), context, file_key)
+            if owner is None or not owner.ids:
+                if how == "var" and owner is not None and owner.external_fqp is None:
+                    return self.by_name(name, ref.path[1] if len(ref.path) > 1 else "")
+                return None                                   # a type outside the workspace: no guess
+            ids: list[bytes] = []
+            for type_id in owner.ids:
+                fqp = self.view.node(type_id).fqp
+                found = self.lookup(f"{fqp}.{name}", FN_KINDS) if how == "new" else self.method_in(fqp, name)
+                ids.extend(i for i in found if i not in ids)
+            if not ids:
+                return None
+            return Target(ids, Resolution.IMPORT if owner.resolution is Resolution.IMPORT else Resolution.EXACT)
+        return self.by_name(name, ref.path[1] if len(ref.path) > 1 else "")
+
+    def by_name(self, name: str, arity: str) -> Target | None:
+        """A call on a receiver of unknown type: every same-named method that takes as many arguments, when there are
+        at most 5."""
+        candidates = [n for n in self.view.by_name(name, FN_KINDS, "java") if not n.external]
+        if arity:
+            candidates = [n for n in candidates if _accepts_arity(n.signature, int(arity))]
+        if 1 <= len(candidates) <= MAX_HEURISTIC_CANDIDATES:
+            return Target([n.id for n in candidates], Resolution.HEURISTIC, len(candidates))
+        return None
+
+
+_RESOLVER: list = [None]
+
+
+def _resolver(view: SymbolView) -> _Resolver:
+    """One resolver per resolution pass: its memo is only valid while the graph does not change."""
+    current = _RESOLVER[0]
+    if current is None or current.view is not view:
+        current = _RESOLVER[0] = _Resolver(view)
+    return current
+
+
+def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target | None, Target | None]:
+    resolver = _resolver(view)
+    if ref.src_path is not None:                                   # package → sub-package
+        ids = resolver.lookup(".".join(ref.src_path[1:]), MODULE_KINDS)
+        return (Target(ids, Resolution.EXACT) if ids else None), None
+    if ref.dst is not None:
+        return None, None
+    if ref.target == "fn":
+        return None, resolver.call(ref, facts)
+    return None, resolver.type_path(ref.path, ref.scope, FILE_KEY + facts.path, ref.target)
+
+
+def _class_chain(context: str, package: str) -> list[str]:
+    """The FQPs of the classes around a context, innermost first: `p.A.B` → [`p.A.B`, `p.A`]."""
+    if not context:
+        return []
+    prefix = package + "." if package else ""
+    if package and not context.startswith(prefix):
+        return []
+    names = context[len(prefix):].split(".")
+    return [prefix + ".".join(names[:i]) for i in range(len(names), 0, -1)]
+
+
+def _accepts_arity(signature: str, arity: int) -> bool:
+    """Whether a method whose signature is this can take `arity` arguments (overloads are told apart by it)."""
+    close = signature.rfind(")")
+    if close == -1:
+        return True
+    depth = 0
+    start = -1
+    for i in range(close, -1, -1):
+        ch = signature[i]
+        if ch == ")":
+            depth += 1
+        elif ch == "(":
+            depth -= 1
+            if depth == 0:
+                start = i
+                break
+    if start == -1:
+        return True
+    inner = signature[start + 1:close].strip()
+    if not inner:
+        return arity == 0
+    depth = 0
+    count = 1
+    for ch in inner:
+        if ch in "<([":
+            depth += 1
+        elif ch in ">)]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            count += 1
+    if "..." in inner:
+        return arity >= count - 1
+    return arity == count
+
+
+def _known_kind(fqp: str) -> NodeKind | None:
+    package, _, name = fqp.rpartition(".")
+    if package == "java.lang":
+        return JAVA_LANG.get(name)
+    return WELL_KNOWN.get(package, {}).get(name)
+
+
+def _external(fqp: str, target: str, resolution: Resolution, candidates: int | None = None) -> Target | None:
+    if target in ("fn", "module"):
+        return None
+    if target == "interface":
+        kind = NodeKind.TRAIT
+    elif target == "class":
+        kind = NodeKind.STRUCT
+    else:
+        kind = _known_kind(fqp) or NodeKind.STRUCT
+    return Target([], resolution, candidates, external_fqp=fqp, external_kind=kind)
