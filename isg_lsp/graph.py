@@ -73,16 +73,23 @@ class SymbolView:
         self.deps.add(GLOBS_KEY + scope)
         return self._graph.globs_of(scope)
 
-    def by_name(self, name: str, kinds: frozenset[NodeKind], lang_family: str | None = None) -> list[Node]:
-        """Workspace nodes with this name and one of these kinds, sorted by FQP then id."""
+    def by_name(self, name: str, kinds: frozenset[NodeKind], lang_family: str | None = None,
+                limit: int | None = None) -> list[Node]:
+        """Workspace nodes with this name and one of these kinds, sorted by FQP then id. With a ``limit``, more
+        matches than that give ``limit + 1`` nodes in no particular order (the caller only needs "too many")."""
         self.deps.add(name)
         ids = self._graph.name_index.get(name)
         if not ids:
             return []
         nodes = self._graph.nodes
-        found = [nodes[i] for i in ids if nodes[i].kind in kinds]
-        if lang_family is not None:
-            found = [n for n in found if self._graph.family_of(n.lang) == lang_family]
+        family_of = self._graph.family_of
+        found = []
+        for i in ids:
+            node = nodes[i]
+            if node.kind in kinds and (lang_family is None or family_of(node.lang) == lang_family):
+                found.append(node)
+                if limit is not None and len(found) > limit:
+                    return found
         found.sort(key=lambda n: (n.fqp, n.id))
         return found
 
@@ -100,6 +107,7 @@ class Graph:
         # resolver_for(lang) -> callable(ref, view, facts) -> (Target | None, Target | None) for (src, dst)
         self._resolver_for = resolver_for
         self._family_of = family_of or (lambda lang: lang)
+        self._families: dict[str, str] = {}
         self.files: dict[str, FileState] = {}
         self.nodes: dict[bytes, Node] = {}
         self.node_owners: dict[bytes, int] = {}           # how many definitions (files) hold a workspace node
@@ -117,7 +125,10 @@ class Graph:
         self.version = 0                                  # bumped by every change
 
     def family_of(self, lang: str) -> str:
-        return self._family_of(lang)
+        family = self._families.get(lang)
+        if family is None:
+            family = self._families[lang] = self._family_of(lang)
+        return family
 
     def imports_of(self, scope: str) -> dict[str, str]:
         by_file = self.scope_imports.get(scope)

@@ -43,6 +43,7 @@ TARGET_KINDS = {
 }
 TYPE_KINDS = TARGET_KINDS["type"]
 MAX_HEURISTIC_CANDIDATES = 5
+MAX_SAME_NAMED = 40           # functions of one name beyond which a method call by name is not even guessed
 
 
 # ---- layout: crates and modules -----------------------------------------------------------------------------
@@ -950,7 +951,10 @@ def resolve_method(name: str, receivers: tuple[str, ...], view: SymbolView) -> T
             if ids:
                 return Target(ids, Resolution.EXACT)
         return None
-    candidates = [n for n in view.by_name(name, fn, "rust") if _is_method(n.fqp, view)]
+    named = view.by_name(name, fn, "rust", limit=MAX_SAME_NAMED)
+    if len(named) > MAX_SAME_NAMED:
+        return None                   # a name this common says nothing about which one is meant
+    candidates = [n for n in named if _is_method(n.fqp, view)]
     if 1 <= len(candidates) <= MAX_HEURISTIC_CANDIDATES:
         return Target([n.id for n in candidates], Resolution.HEURISTIC, len(candidates))
     return None
