@@ -155,7 +155,7 @@ export async function startServer(workspace: string): Promise<RunningServer> {
           const t = setTimeout(() => {
             proc.kill("SIGKILL");
             r();
-          }, 5000);
+          }, 3000);
           proc.on("exit", () => {
             clearTimeout(t);
             r();
