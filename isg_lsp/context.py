@@ -57,7 +57,7 @@ class Context:
 
 
 def build_context(graph: Graph, target_or_query, budget_tokens: int = 2000, root: Path | str | None = None,
-                  deadline=None, include_heuristic: bool = True) -> Context:
+                  deadline=None, include_heuristic: bool = True, label: str | None = None) -> Context:
     """The context of a target (FQP, name, SigHash, a list of nodes) or of a `find ...` query, within a budget."""
     from .querylang.execute import find_nodes, resolve
     from .querylang.syntax import Find, QueryLanguageError, TargetRef, parse
@@ -88,6 +88,7 @@ def build_context(graph: Graph, target_or_query, budget_tokens: int = 2000, root
             seeds = resolve(graph, subject_obj, deadline)
             subject = subject_obj.text
     seeds = seeds[:MAX_SEEDS]
+    subject = label or subject
     ranked = _rank(graph, seeds, include_heuristic, deadline)
     return _pack(graph, subject, seeds, ranked, budget_tokens, root, include_heuristic, deadline)
 

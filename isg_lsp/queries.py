@@ -38,7 +38,7 @@ class Deadline:
 
     def check(self) -> None:
         self._n += 1
-        if not self._n & 63 and time.perf_counter() > self.end:
+        if self._n & 63 == 1 and time.perf_counter() > self.end:
             self.expired()
 
     def check_now(self) -> None:

@@ -572,7 +572,7 @@ def _context(graph: Graph, command: ContextQuery, include_heuristic: bool, deadl
     from ..context import build_context
 
     context = build_context(graph, command.subject, budget_tokens=command.budget, deadline=deadline,
-                            include_heuristic=include_heuristic)
+                            include_heuristic=include_heuristic, label=command.subject_text)
     data = context.to_json()
     result = QueryResult(["tokens", "nodes", "sourceTokens", "ratio"], [data], list(context.edges),
                          context.heuristic_count, command="context")

@@ -200,6 +200,7 @@ class CyclesQuery:
 class ContextQuery:
     subject: object              # TargetRef or Find
     budget: int = 2000
+    subject_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,10 +392,12 @@ class _Parser:
             if self.at_word("find"):
                 token = self.next()
                 subject = self.find(token.pos)
+                subject_text = self.text[token.pos:self.peek().pos].strip()
             else:
                 subject = self.target()
+                subject_text = subject.text
             self.options(name, options)
-            command = ContextQuery(subject, options.pop("budget", 2000))
+            command = ContextQuery(subject, options.pop("budget", 2000), subject_text)
         limit, order, fmt, exclude = options.get("limit"), options.get("order", ()), options.get("format", "json"), \
             options.get("exclude", False)
         token = self.peek()
