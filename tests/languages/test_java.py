@@ -1,0 +1,285 @@
+"""Java: the fixture's whole graph (golden), the resolution rules one by one, surgery = fresh index, and the JDK's own
+sources (Debian's openjdk-17-source, installed by the test command) against known facts."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from isg_lsp.engine import Engine
+from isg_lsp.model import EdgeKind, NodeKind, Resolution
+from tests.helpers import FIXTURES, GOLDEN, check_golden, dump
+
+DEMO = FIXTURES / "java" / "demo"
+JDK_SOURCES = Path("/usr/lib/jvm/openjdk-17/lib/src.zip")
+JDK_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "jdk17-subset"
+JDK_PACKAGES = ("java/util/", "java/lang/", "java/io/")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    engine = Engine(DEMO, persist=False)
+    report = engine.index()
+    return engine.graph, report
+
+
+def one(graph, fqp, kind=None):
+    found = [n for n in graph.by_fqp(fqp) if not n.external and (kind is None or n.kind is kind)]
+    assert len(found) == 1, f"{fqp}: {found}"
+    return found[0]
+
+
+def targets(graph, node, kind):
+    return {graph.nodes[e.dst].fqp: e for e in graph.successors(node.id, (kind,))}
+
+
+def test_demo_matches_golden(demo):
+    check_golden(dump(demo[0]), GOLDEN / "java-demo.txt")
+
+
+def test_demo_covers_every_java_node_and_edge_kind(demo):
+    graph, report = demo
+    kinds = {n.kind for n in graph.nodes.values() if not n.external}
+    assert kinds == set(NodeKind) - {NodeKind.ASSOC_TYPE}          # Java has no associated types or aliases
+    assert {e.kind for e in graph.edges()} == set(EdgeKind)
+    assert report.syntax_errors == 0
+
+
+def test_packages_types_and_members(demo):
+    graph, _ = demo
+    package = one(graph, "com.acme.shapes", NodeKind.MODULE)
+    assert package.signature == "package com.acme.shapes"
+    assert set(targets(graph, one(graph, "com.acme", NodeKind.MODULE), EdgeKind.CONTAINS)) == {
+        "com.acme.App", "com.acme.shapes", "com.acme.util"}
+    assert one(graph, "com.acme.shapes.Shape").kind is NodeKind.TRAIT
+    assert one(graph, "com.acme.util.Tag").kind is NodeKind.TRAIT                   # @interface
+    assert one(graph, "com.acme.shapes.Circle.Kind").kind is NodeKind.ENUM
+    assert one(graph, "com.acme.shapes.Circle.Pair").kind is NodeKind.STRUCT         # record
+    circle = one(graph, "com.acme.shapes.Circle")
+    contains = targets(graph, circle, EdgeKind.CONTAINS)
+    assert {"com.acme.shapes.Circle.Holder", "com.acme.shapes.Circle.Kind", "com.acme.shapes.Circle.area"} <= set(
+        contains)
+    # interfaces DEFINES their methods (default methods included), annotation types their elements
+    assert set(targets(graph, one(graph, "com.acme.shapes.Shape"), EdgeKind.DEFINES)) == {
+        "com.acme.shapes.Shape.area", "com.acme.shapes.Shape.describe"}
+    assert set(targets(graph, one(graph, "com.acme.util.Tag"), EdgeKind.DEFINES)) == {"com.acme.util.Tag.value"}
+
+
+def test_constructors_and_overloads_have_distinct_sighashes(demo):
+    graph, _ = demo
+    constructors = [n for n in graph.by_fqp("com.acme.shapes.Circle.Circle")]
+    assert sorted(n.signature for n in constructors) == ["public Circle()", "public Circle(double radius)"]
+    assert len({n.id for n in constructors}) == 2
+    overloads = graph.by_fqp("com.acme.util.Registry.register")
+    assert sorted(n.signature for n in overloads) == ["public void register(T item)",
+                                                      "public void register(T item, int times)"]
+    # annotations are not part of a signature
+    (compare,) = graph.by_fqp("com.acme.shapes.Base.compareTo")
+    assert compare.signature == "public int compareTo(Shape other)"
+    assert compare.visibility == "public"
+
+
+def test_generics_with_bounds(demo):
+    graph, _ = demo
+    holder_t = one(graph, "com.acme.shapes.Circle.Holder.<T>", NodeKind.GENERIC)
+    assert holder_t.signature == "T extends Shape & Serializable"
+    bounds = targets(graph, holder_t, EdgeKind.BOUND_BY)
+    assert set(bounds) == {"com.acme.shapes.Shape", "java.io.Serializable"}
+    pick_u = one(graph, "com.acme.shapes.Circle.Holder.pick.<U>")
+    assert set(targets(graph, pick_u, EdgeKind.BOUND_BY)) == {"java.lang.Comparable"}
+    pick = one(graph, "com.acme.shapes.Circle.Holder.pick")
+    assert set(targets(graph, pick, EdgeKind.ACCEPTS)) == {"com.acme.shapes.Circle.Holder.pick.<U>"}
+
+
+def test_extends_impl_and_imports(demo):
+    graph, _ = demo
+    circle = one(graph, "com.acme.shapes.Circle")
+    assert set(targets(graph, circle, EdgeKind.EXTENDS)) == {"com.acme.shapes.Base"}
+    base = one(graph, "com.acme.shapes.Base")
+    impl = targets(graph, base, EdgeKind.IMPL)
+    assert set(impl) == {"com.acme.shapes.Shape", "java.io.Serializable"}
+    assert impl["com.acme.shapes.Shape"].resolution is Resolution.EXACT             # same package
+    assert impl["java.io.Serializable"].resolution is Resolution.IMPORT             # single-type import, external
+    assert graph.nodes[impl["java.io.Serializable"].dst].external
+    shape = one(graph, "com.acme.shapes.Shape")
+    assert set(targets(graph, shape, EdgeKind.EXTENDS)) == {"java.lang.Comparable"}  # java.lang, implicit
+
+
+def test_field_types_are_reduced_to_named_types(demo):
+    graph, _ = demo
+    uses = targets(graph, one(graph, "com.acme.shapes.Circle"), EdgeKind.USES)
+    # Map<String, List<Circle>> index; Registry<Shape> registry; double radius
+    assert {"java.util.Map", "java.util.List", "java.lang.String", "com.acme.util.Registry",
+            "com.acme.shapes.Shape"} <= set(uses)
+    assert uses["java.util.Map"].resolution is Resolution.IMPORT                   # java.util.* on demand
+    assert uses["com.acme.util.Registry"].resolution is Resolution.IMPORT
+    # a record's components are its fields
+    assert set(targets(graph, one(graph, "com.acme.shapes.Circle.Pair"), EdgeKind.USES)) == {
+        "com.acme.shapes.Circle"}
+
+
+def test_unknown_type_is_an_external_guess(demo):
+    graph, _ = demo
+    accepts = targets(graph, one(graph, "com.acme.shapes.Circle.split"), EdgeKind.ACCEPTS)
+    widget = accepts["Widget"]
+    assert (widget.resolution, widget.candidates) == (Resolution.HEURISTIC, 0)
+
+
+def calls(graph, fqp, signature=None):
+    nodes = [n for n in graph.by_fqp(fqp) if signature is None or n.signature == signature]
+    found = {}
+    for node in nodes:
+        for edge in graph.successors(node.id, (EdgeKind.CALLS,)):
+            found.setdefault(graph.nodes[edge.dst].fqp, []).append(edge)
+    return found
+
+
+def test_calls(demo):
+    graph, _ = demo
+    area = calls(graph, "com.acme.shapes.Circle.area")
+    assert area["com.acme.shapes.Base.log"][0].resolution is Resolution.EXACT       # inherited, through EXTENDS
+    assert area["com.acme.util.Maths.square"][0].resolution is Resolution.IMPORT   # `import static`
+    # super(...) and this(...) in constructors
+    assert set(calls(graph, "com.acme.shapes.Circle.Circle", "public Circle(double radius)")) == {
+        "com.acme.shapes.Base.Base"}
+    this_call = calls(graph, "com.acme.shapes.Circle.Circle", "public Circle()")["com.acme.shapes.Circle.Circle"]
+    (target,) = [graph.nodes[e.dst].signature for e in this_call]   # overloads told apart by argument count
+    assert target == "public Circle(double radius)"
+    unit = calls(graph, "com.acme.shapes.Circle.unit")
+    # `new Circle()` links the constructor; `c.describe()` on a local of type Circle finds the interface default
+    assert [graph.nodes[e.dst].signature for e in unit["com.acme.shapes.Circle.Circle"]] == ["public Circle()"]
+    assert unit["com.acme.shapes.Shape.describe"][0].resolution is Resolution.EXACT
+    # `r.register(c)` on a Registry: one argument, one overload
+    assert [graph.nodes[e.dst].signature for e in unit["com.acme.util.Registry.register"]] == [
+        "public void register(T item)"]
+    # a method reference `Circle::describeAll` is a call
+    assert "com.acme.shapes.Circle.describeAll" in calls(graph, "com.acme.shapes.Circle.split")
+    # a field's declared type: `left.compareTo(...)` with `Circle left` finds the inherited Base.compareTo
+    assert "com.acme.shapes.Base.compareTo" in calls(graph, "com.acme.shapes.Circle.Pair.compareTo")
+    # a receiver of unknown type (a type parameter): every same-named method, marked as a guess
+    guesses = calls(graph, "com.acme.shapes.Circle.Holder.pick")
+    assert set(guesses) == {"com.acme.shapes.Base.compareTo", "com.acme.shapes.Circle.Pair.compareTo"}
+    assert all(e.resolution is Resolution.HEURISTIC and e.candidates == 2 for es in guesses.values() for e in es)
+    # across packages, through an on-demand import; static call `Circle.unit()`
+    main = calls(graph, "com.acme.App.main")
+    assert {"com.acme.shapes.Circle.unit", "com.acme.shapes.Circle.area", "com.acme.shapes.Shape.describe",
+            "com.acme.App.run"} == set(main)
+
+
+def test_surgery_equals_fresh_index(copy_fixture):
+    root = copy_fixture("java/demo")
+    engine = Engine(root, persist=False)
+    engine.index()
+    edits = {
+        # Base no longer has `log`, and no longer implements Shape: Circle.area's inherited call must go
+        "src/com/acme/shapes/Base.java": lambda t: t.replace("protected void log(String message) {\n    }\n", "")
+        .replace("implements Shape, Serializable", "implements Serializable"),
+        # Circle extends nothing: its supertypes change for every file that resolves through them
+        "src/com/acme/shapes/Circle.java": lambda t: t.replace("extends Base ", ""),
+        # a static method renamed: the static import no longer resolves
+        "src/com/acme/util/Maths.java": lambda t: t.replace("square(", "sq("),
+        # the package of a file changes
+        "src/com/acme/util/Tag.java": lambda t: t.replace("package com.acme.util;", "package com.acme.tags;"),
+    }
+    for rel, edit in edits.items():
+        path = root / rel
+        text = edit(path.read_text())
+        path.write_text(text)
+        engine.update_file(rel, text.encode())
+        fresh = Engine(root, persist=False)
+        fresh.index()
+        assert engine.graph.snapshot() == fresh.graph.snapshot(), f"after editing {rel}"
+    (root / "src/com/acme/shapes/Shape.java").unlink()
+    engine.update_file("src/com/acme/shapes/Shape.java", None)
+    fresh = Engine(root, persist=False)
+    fresh.index()
+    assert engine.graph.snapshot() == fresh.graph.snapshot()
+
+
+def test_broken_syntax_still_gives_facts(tmp_path):
+    (tmp_path / "A.java").write_text("package p;\npublic class A { void f( { }\nclass B extends A {}\n")
+    engine = Engine(tmp_path, persist=False)
+    report = engine.index()
+    assert engine.graph.by_fqp("p.A")
+    assert report.syntax_errors >= 1
+
+
+# ---- real code: the JDK's own sources -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def jdk():
+    if not JDK_SOURCES.is_file():
+        pytest.fail(f"{JDK_SOURCES} is missing: run the test command (bash .ci/test.sh), which installs "
+                    f"openjdk-17-source")
+    marker = JDK_CACHE / ".complete"
+    if not marker.is_file():
+        with zipfile.ZipFile(JDK_SOURCES) as archive:
+            for name in archive.namelist():
+                rel = name.removeprefix("java.base/")
+                if rel == name or not rel.endswith(".java"):
+                    continue
+                folder, _, _ = rel.rpartition("/")
+                if folder + "/" in JDK_PACKAGES:
+                    target = JDK_CACHE / rel
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(archive.read(name))
+        marker.write_text("java.base: " + " ".join(JDK_PACKAGES))
+    engine = Engine(JDK_CACHE, persist=False)
+    report = engine.index()
+    return engine.graph, report
+
+
+@pytest.mark.realcode
+def test_jdk_array_list(jdk):
+    graph, report = jdk
+    assert report.by_language == {"java": report.files} and report.files > 300
+    array_list = one(graph, "java.util.ArrayList")
+    assert array_list.kind is NodeKind.STRUCT
+    assert array_list.file == "java/util/ArrayList.java"
+    assert array_list.signature == ("public class ArrayList<E> extends AbstractList<E> implements List<E>, "
+                                    "RandomAccess, Cloneable, java.io.Serializable")
+    extends = targets(graph, array_list, EdgeKind.EXTENDS)
+    assert set(extends) == {"java.util.AbstractList"}
+    impl = targets(graph, array_list, EdgeKind.IMPL)
+    assert set(impl) == {"java.util.List", "java.util.RandomAccess", "java.lang.Cloneable", "java.io.Serializable"}
+    # all four are the JDK's own declarations, not external stand-ins
+    assert not any(graph.nodes[e.dst].external for e in impl.values())
+    assert impl["java.lang.Cloneable"].resolution is Resolution.IMPORT            # java.lang, implicit
+    assert impl["java.io.Serializable"].resolution is Resolution.EXACT            # written in full
+    # its type parameter, its overloaded constructors, its nested iterator
+    assert one(graph, "java.util.ArrayList.<E>").kind is NodeKind.GENERIC
+    assert len(graph.by_fqp("java.util.ArrayList.ArrayList")) == 3
+    assert one(graph, "java.util.ArrayList.Itr").kind is NodeKind.STRUCT
+    assert "java.util.Iterator" in targets(graph, one(graph, "java.util.ArrayList.Itr"), EdgeKind.IMPL)
+
+
+@pytest.mark.realcode
+def test_jdk_interfaces_generics_and_calls(jdk):
+    graph, _ = jdk
+    lst = one(graph, "java.util.List")
+    assert lst.kind is NodeKind.TRAIT
+    assert set(targets(graph, lst, EdgeKind.EXTENDS)) == {"java.util.Collection"}
+    assert "java.util.List.add" in targets(graph, lst, EdgeKind.DEFINES)
+    # Map.Entry, a nested interface, is implemented by HashMap.Node through `Map.Entry<K,V>`
+    assert "java.util.Map.Entry" in targets(graph, one(graph, "java.util.HashMap.Node"), EdgeKind.IMPL)
+    # String is the workspace's own java.lang.String
+    string = one(graph, "java.lang.String")
+    assert set(targets(graph, string, EdgeKind.IMPL)) >= {"java.io.Serializable", "java.lang.Comparable",
+                                                          "java.lang.CharSequence"}
+    # <T extends Comparable<? super T>> void sort(List<T> list)
+    (sort_t,) = [n for n in graph.by_fqp("java.util.Collections.sort.<T>") if "extends" in n.signature]
+    assert set(targets(graph, sort_t, EdgeKind.BOUND_BY)) == {"java.lang.Comparable"}
+    # overloads: distinct ids; calls pick the overload by argument count
+    as_list = one(graph, "java.util.Arrays.asList")
+    assert as_list.signature == "public static <T> List<T> asList(T... a)"
+    add = calls(graph, "java.util.ArrayList.add", "public boolean add(E e)")
+    assert [graph.nodes[e.dst].signature for e in add["java.util.ArrayList.add"]] == [
+        "private void add(E e, Object[] elementData, int s)"]
+    # a static call to another workspace class, a call of an inherited method
+    grow = calls(graph, "java.util.ArrayList.grow", "private Object[] grow(int minCapacity)")
+    assert "java.util.Arrays.copyOf" in grow
+    assert "java.util.AbstractList.rangeCheckForAdd" not in calls(graph, "java.util.ArrayList.addAll")
+    assert calls(graph, "java.util.ArrayList.addAll")["java.util.ArrayList.rangeCheckForAdd"]
+
