@@ -1,0 +1,180 @@
+"""TypeScript / JavaScript: the golden graph of a small workspace (every node and edge kind), the resolution rules one
+by one, incremental updates equal to a fresh index, and known facts of real code (rxjs's TypeScript sources)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from isg_lsp.engine import Engine
+from isg_lsp.languages import typescript
+from isg_lsp.model import EdgeKind, NodeKind
+from tests.helpers import FIXTURES, GOLDEN, check_golden, dump
+
+SHOP = FIXTURES / "typescript" / "shop"
+
+
+@pytest.fixture(scope="module")
+def shop():
+    engine = Engine(SHOP, persist=False)
+    engine.index()
+    return engine.graph
+
+
+def node(graph, fqp, kind=None):
+    found = [n for n in graph.by_fqp(fqp) if not n.external and (kind is None or n.kind is kind)]
+    assert found, f"no workspace node {fqp}"
+    return found[0]
+
+
+def out(graph, fqp, kind: EdgeKind, resolution=False):
+    """The targets of `kind` edges from every workspace node with this FQP (overloads share one)."""
+    node(graph, fqp)
+    edges = [e for src in graph.by_fqp(fqp) if not src.external for e in graph.successors(src.id, (kind,))]
+    if resolution:
+        return {(graph.nodes[e.dst].fqp, e.resolution.value) for e in edges}
+    return {graph.nodes[e.dst].fqp for e in edges}
+
+
+def test_shop_matches_golden(shop):
+    check_golden(dump(shop), GOLDEN / "typescript-shop.txt")
+
+
+def test_shop_covers_every_node_and_edge_kind(shop):
+    assert {n.kind for n in shop.nodes.values() if not n.external} == set(NodeKind)
+    assert {e.kind for e in shop.edges()} == set(EdgeKind)
+
+
+def test_module_paths_and_member_names(shop):
+    assert node(shop, "src/core/model", NodeKind.MODULE).signature == "module src/core/model"
+    assert node(shop, "src/core/model::Book").kind is NodeKind.STRUCT
+    assert node(shop, "src/core/model::Priced").kind is NodeKind.TRAIT
+    assert node(shop, "src/core/model::Currency").kind is NodeKind.ENUM
+    assert node(shop, "src/core/model::Label").kind is NodeKind.ASSOC_TYPE
+    assert node(shop, "src/core/cart::Cart::<T>").signature == "T extends Priced = Product"
+    emptycart = node(shop, "src/core/cart::emptyCart")
+    assert emptycart.kind is NodeKind.FUNCTION
+    assert emptycart.signature == "export const emptyCart = (): Cart<Product> =>"
+    assert emptycart.visibility == "export"
+    assert node(shop, "src/core/model::Item::price").signature == "abstract price(currency: Currency): number"
+    # .tsx files are TypeScript, .js files JavaScript; .d.ts files are modules named without `.d.ts`
+    assert node(shop, "src/ui/view::render").lang == "typescript"
+    assert node(shop, "src/legacy/util::LegacyCart").lang == "javascript"
+    assert node(shop, "src/types/env::AppConfig").kind is NodeKind.TRAIT
+
+
+def test_class_interface_relations(shop):
+    assert out(shop, "src/core/model::Book", EdgeKind.EXTENDS) == {"src/core/model::Item"}
+    assert out(shop, "src/core/model::Item", EdgeKind.IMPL) == {"src/core/model::Priced"}
+    assert out(shop, "src/core/model::Priced", EdgeKind.EXTENDS) == {"src/core/model::Named"}
+    assert out(shop, "src/core/model::Priced", EdgeKind.DEFINES) == {"src/core/model::Priced::price"}
+    assert "src/core/model::Item::describe" in out(shop, "src/core/model::Item", EdgeKind.CONTAINS)
+    assert out(shop, "src/core/cart::Cart::<T>", EdgeKind.BOUND_BY) == {"src/core/model::Priced"}
+    assert out(shop, "src/core/model::Book", EdgeKind.USES) == {"src/core/model::Page"}
+    # `Promise<Money>` reduces to Promise (a global: bare name) and Money
+    assert out(shop, "src/core/cart::Cart::total", EdgeKind.RETURNS) == {"Promise", "src/core/cart::Money"}
+    assert out(shop, "src/core/cart::sum", EdgeKind.ACCEPTS) == {"src/core/cart::sum::<T>",
+                                                                 "src/core/model::Currency"}
+
+
+def test_imports_through_index_paths_baseurl_default_and_namespaces(shop):
+    calls = out(shop, "src/app::Shop::open", EdgeKind.CALLS, resolution=True)
+    # `import * as model from "@core/model"` (tsconfig paths), then `model.Book.of(...)`
+    assert ("src/core/model::Book::of", "import") in calls
+    # `import Default from "./core"`: core/index.ts says `export default Book`; `new Default(...)` is its constructor
+    assert ("src/core/model::Book::constructor", "import") in calls
+    # `import { Author } from "./core"` through `export * from "./model"` in core/index.ts
+    assert ("src/core/model::Author::constructor", "import") in calls
+    # `import { emptyCart } from "src/core/cart"` (baseUrl)
+    assert ("src/core/cart::emptyCart", "import") in calls
+    assert ("src/ui/view::render", "import") in calls
+    # `basket.add(book)`: a local value of unknown type, resolved by name
+    assert ("src/core/cart::Cart::add", "heuristic") in calls
+    # `export * as carts from "./cart"` re-exported, then `carts.sum(...)`
+    assert ("src/core/cart::sum", "import") in calls
+    # a package import becomes an external node named `{package}::{Name}`
+    assert out(shop, "src/app::Shop", EdgeKind.EXTENDS) == {"events::EventEmitter"}
+    # a global interface of a `.d.ts` script, found by its unique name
+    assert out(shop, "src/app::Shop", EdgeKind.USES, resolution=True) == {("src/types/env::AppConfig", "heuristic")}
+
+
+def test_this_super_and_inherited_methods(shop):
+    assert out(shop, "src/core/model::Item::describe", EdgeKind.CALLS, resolution=True) == {
+        ("src/core/model::Item::name", "exact"), ("src/core/model::Item::price", "exact")}
+    # `this.describe()` in Book finds the method Item declares; `super(title)` is Item's constructor
+    assert out(shop, "src/core/model::Book::price", EdgeKind.CALLS) == {"src/core/model::Item::describe"}
+    assert out(shop, "src/core/model::Book::constructor", EdgeKind.CALLS) == {"src/core/model::Item::constructor"}
+    # JavaScript: `const { Cart } = require(...)`, `class LegacyCart extends Cart`, `this.add(...)`
+    assert out(shop, "src/legacy/util::LegacyCart", EdgeKind.EXTENDS) == {"src/core/cart::Cart"}
+    assert out(shop, "src/legacy/util::LegacyCart::checkout", EdgeKind.CALLS, resolution=True) == {
+        ("src/core/cart::Cart::add", "exact")}
+
+
+def test_tsconfig_reading(tmp_path):
+    (tmp_path / "base.json").write_text('{"compilerOptions": {"baseUrl": "./src", /* c */ "paths": {"~/*": ["lib/*"]}}}')
+    (tmp_path / "tsconfig.json").write_text('{\n // comment\n "extends": "./base.json",\n}')
+    layout = typescript.build_layout(tmp_path, ["src/lib/a.ts", "src/util/b.ts", "main.ts"])
+    assert layout.resolve_specifier("main.ts", "~/a") == ("src/lib/a", True)
+    assert layout.resolve_specifier("main.ts", "util/b") == ("src/util/b", True)
+    assert layout.resolve_specifier("main.ts", "lodash") == ("lodash", False)
+    assert layout.resolve_specifier("src/util/b.ts", "../lib/a.js") == ("src/lib/a", True)
+
+
+def edit_and_compare(root: Path, rel: str, new_text: str | None) -> None:
+    engine = Engine(root, persist=False)
+    engine.index()
+    path = root / rel
+    if new_text is None:
+        path.unlink()
+        engine.update_file(rel, None)
+    else:
+        path.write_text(new_text, "utf-8")
+        engine.update_file(rel, new_text.encode())
+    fresh = Engine(root, persist=False)
+    fresh.index()
+    assert engine.graph.snapshot() == fresh.graph.snapshot()
+
+
+@pytest.mark.parametrize("rel, change", [
+    ("src/core/model.ts", lambda t: t.replace("describe", "summary")),
+    ("src/core/model.ts", lambda t: t.replace("class Book extends Item", "class Book")),
+    ("src/core/index.ts", lambda t: t.replace("export default Book;", "").replace("Cart as Basket", "Cart")),
+    ("src/core/cart.ts", lambda t: t.replace("export const emptyCart", "export const emptier")),
+    ("src/app.ts", lambda t: t.replace('"./core"', '"./core/model"')),
+    ("src/core/index.ts", None),
+])
+def test_incremental_update_equals_fresh_index(tmp_path, rel, change):
+    root = tmp_path / "shop"
+    shutil.copytree(SHOP, root)
+    new_text = change((root / rel).read_text("utf-8")) if change is not None else None
+    edit_and_compare(root, rel, new_text)
+
+
+# ---- real code ------------------------------------------------------------------------------------------------
+
+@pytest.mark.realcode
+def test_rxjs_sources(rxjs_src):
+    engine = Engine(rxjs_src, persist=False)
+    report = engine.index()
+    graph = engine.graph
+    assert report.by_language.get("typescript", 0) > 200
+    assert report.nodes_by_kind["T"] > 50 and report.nodes_by_kind["S"] > 20
+    subject = node(graph, "internal/Subject::Subject")
+    assert subject.kind is NodeKind.STRUCT
+    assert out(graph, "internal/Subject::Subject", EdgeKind.EXTENDS) == {"internal/Observable::Observable"}
+    assert "internal/types::SubscriptionLike" in out(graph, "internal/Subject::Subject", EdgeKind.IMPL)
+    assert out(graph, "internal/BehaviorSubject::BehaviorSubject", EdgeKind.EXTENDS) == {"internal/Subject::Subject"}
+    assert "internal/Observable::Observable::subscribe" in out(graph, "internal/Observable::Observable",
+                                                               EdgeKind.CONTAINS)
+    assert node(graph, "internal/types::Observer").kind is NodeKind.TRAIT
+    assert node(graph, "internal/types::ObservableInput").kind is NodeKind.ASSOC_TYPE
+    assert node(graph, "internal/Observable::Observable::<T>").kind is NodeKind.GENERIC
+    # `export { Observable } from './internal/Observable'` in index.ts: the public path resolves through it
+    from isg_lsp.languages.typescript import lookup_absolute
+    from isg_lsp.graph import SymbolView
+    ids = lookup_absolute(("index", "Observable"), frozenset({NodeKind.STRUCT}), SymbolView(graph))
+    assert [graph.nodes[i].fqp for i in ids] == ["internal/Observable::Observable"]
+    # an operator calls into the workspace through relative imports
+    assert "internal/util/lift::operate" in out(graph, "internal/operators/map::map", EdgeKind.CALLS)
