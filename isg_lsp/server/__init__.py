@@ -1,0 +1,37 @@
+"""The isg-lsp language server (pygls): the only package that knows LSP and JSON-RPC.
+
+``run_server`` is what `isg-lsp serve` runs: stdio by default, or TCP with ``--tcp HOST:PORT``. Logs go to stderr
+(and warnings to the client's log), never to stdout, which carries the protocol.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+log = logging.getLogger(__name__)
+
+
+def run_server(tcp: str | None = None, verbose: bool = False) -> int:
+    from .server import build_server
+
+    logging.getLogger("isg_lsp").setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.getLogger("pygls").setLevel(logging.WARNING)   # at INFO, pygls logs every message it sends
+    if not logging.getLogger().handlers:
+        logging.basicConfig(stream=sys.stderr, format="isg-lsp: %(levelname)s: %(message)s")
+    server = build_server()
+    try:
+        if tcp:
+            host, _, port = tcp.rpartition(":")
+            if not port.isdigit():
+                print(f"isg-lsp: --tcp wants HOST:PORT, got {tcp!r}", file=sys.stderr)
+                return 2
+            server.start_tcp(host or "127.0.0.1", int(port))
+        else:
+            server.start_io()
+    finally:
+        server.close_session()
+    return 0
+
+
+__all__ = ["run_server"]

@@ -1,0 +1,418 @@
+"""The isg/* requests as typed attrs classes (docs/protocol.md), and the JSON-RPC protocol that carries them.
+
+Params arrive as these classes (camelCase JSON ↔ snake_case fields, through lsprotocol's converter); results are
+attrs classes serialised with the same naming, keeping `null`s except in fields the protocol marks optional.
+``IsgProtocol`` also fixes three behaviours of pygls for this server: positions are always UTF-16 (our spans are),
+documents are kept by the server itself (pygls would apply every change a second time), and error responses never
+carry a Python traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Optional, Union
+
+import attrs
+import cattrs
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.protocol import LanguageServerProtocol, default_converter, lsp_method
+
+log = logging.getLogger(__name__)
+
+OPTIONAL = {"omit_if_none": True}
+
+
+def _opt(default=None):
+    """A result field omitted from the JSON when it is None (`field?: T` in docs/protocol.md)."""
+    return attrs.field(default=default, metadata=OPTIONAL)
+
+
+# ---- params --------------------------------------------------------------------------------------------------
+
+@attrs.define
+class TargetParams:
+    """`TargetRef`: the first of id, fqp, textDocument + position that is present names the target."""
+
+    id: Optional[str] = None
+    fqp: Optional[str] = None
+    text_document: Optional[types.TextDocumentIdentifier] = None
+    position: Optional[types.Position] = None
+    include_heuristic: Optional[bool] = None
+
+
+@attrs.define
+class WhoImplementsParams(TargetParams):
+    pass
+
+
+@attrs.define
+class CallsParams(TargetParams):
+    pass
+
+
+@attrs.define
+class BlastRadiusParams(TargetParams):
+    depth: Optional[int] = None
+    direction: Optional[str] = None
+    edge_kinds: Optional[list[str]] = None
+    limit: Optional[int] = None
+
+
+@attrs.define
+class CyclesParams:
+    level: Optional[str] = None
+    within: Optional[str] = None
+    limit: Optional[int] = None
+
+
+@attrs.define
+class SearchParams:
+    pattern: str = ""
+    kinds: Optional[list[str]] = None
+    field: Optional[str] = None
+    limit: Optional[int] = None
+
+
+@attrs.define
+class StatsParams:
+    pass
+
+
+@attrs.define
+class QueryParams:
+    query: str = ""
+    format: Optional[str] = None
+    limit: Optional[int] = None
+
+
+@attrs.define
+class SqlParams:
+    sql: str = ""
+    limit: Optional[int] = None
+
+
+@attrs.define
+class ContextParams(TargetParams):
+    query: Optional[str] = None
+    budget_tokens: Optional[int] = None
+
+
+# ---- results -------------------------------------------------------------------------------------------------
+
+@attrs.define
+class IsgLocation:
+    uri: str
+    range: types.Range
+
+
+@attrs.define
+class IsgNode:
+    id: str
+    kind: str
+    kind_name: str
+    name: str
+    fqp: str
+    lang: str
+    signature: str
+    visibility: Optional[str]
+    external: bool
+    location: Optional[IsgLocation]
+
+
+@attrs.define
+class IsgEdgeInfo:
+    kind: str
+    resolution: str
+    candidates: Optional[int] = _opt()
+    derived: Optional[bool] = _opt()
+
+
+@attrs.define
+class NodeWithEdge:
+    node: IsgNode
+    edge: IsgEdgeInfo
+
+
+@attrs.define
+class WhoImplementsResult:
+    target: list[IsgNode]
+    implementors: list[NodeWithEdge]
+    heuristic_count: int
+
+
+@attrs.define
+class CallsResult:
+    target: list[IsgNode]
+    calls: list[NodeWithEdge]
+    heuristic_count: int
+    unresolved: Optional[list[str]] = _opt()
+
+
+@attrs.define
+class ImpactedNode:
+    node: IsgNode
+    distance: int
+    via: str
+    heuristic: bool
+    path: list[str]
+
+
+@attrs.define
+class ModuleCount:
+    module: str
+    count: int
+
+
+@attrs.define
+class KindCount:
+    kind: str
+    count: int
+
+
+@attrs.define
+class BlastRadiusResult:
+    target: list[IsgNode]
+    impacted: list[ImpactedNode]
+    by_module: list[ModuleCount]
+    by_kind: list[KindCount]
+    total: int
+    heuristic_count: int
+    truncated: bool
+
+
+@attrs.define
+class CycleInfo:
+    size: int
+    members: list[str]
+    example: list[str]
+
+
+@attrs.define
+class CyclesResult:
+    cycles: list[CycleInfo]
+
+
+@attrs.define
+class SearchResult:
+    nodes: list[IsgNode]
+    total: int
+
+
+@attrs.define
+class Progress:
+    done: int
+    total: int
+
+
+@attrs.define
+class DatabaseInfo:
+    path: Optional[str]
+    persistent: bool
+    message: Optional[str] = _opt()
+
+
+@attrs.define
+class LatencySummary:
+    p50: float
+    p95: float
+    p99: float
+    count: int
+
+
+@attrs.define
+class Latencies:
+    update: LatencySummary
+    query: LatencySummary
+
+
+@attrs.define
+class FolderStats:
+    """One workspace folder (an addition to the protocol: multi-root workspaces)."""
+
+    uri: str
+    state: str
+    indexed: Progress
+    files: int
+    nodes: int
+    edges: int
+    database: DatabaseInfo
+
+
+@attrs.define
+class StatsResult:
+    state: str
+    indexed: Progress
+    files: int
+    nodes: int
+    edges: int
+    nodes_by_kind: dict[str, int]
+    edges_by_kind: dict[str, int]
+    by_language: dict[str, int]
+    unresolved_references: int
+    heuristic_edges: int
+    database: DatabaseInfo
+    latency_ms: Latencies
+    folders: list[FolderStats] = attrs.field(factory=list)
+    external_nodes: int = 0
+    graph_version: int = 0
+
+
+# isg/query, isg/sql and isg/context results are built by their modules (querylang, sqlquery, context) and sent
+# as the JSON those modules produce, completed by the server where the protocol asks for more.
+
+
+# ---- the protocol --------------------------------------------------------------------------------------------
+
+ISG_PARAMS: dict[str, type] = {
+    "isg/whoImplements": WhoImplementsParams,
+    "isg/callers": CallsParams,
+    "isg/callees": CallsParams,
+    "isg/blastRadius": BlastRadiusParams,
+    "isg/cycles": CyclesParams,
+    "isg/search": SearchParams,
+    "isg/stats": StatsParams,
+    "isg/query": QueryParams,
+    "isg/sql": SqlParams,
+    "isg/context": ContextParams,
+}
+
+
+def _request_class(method: str, params_cls: type) -> type:
+    cls = attrs.make_class(
+        f"{params_cls.__name__[:-6]}Request",
+        {
+            "id": attrs.field(type=Union[int, str]),
+            "params": attrs.field(type=Optional[params_cls], default=None),
+            "method": attrs.field(type=str, default=method),
+            "jsonrpc": attrs.field(type=str, default="2.0"),
+        },
+    )
+    return cls
+
+
+ISG_REQUESTS = {method: _request_class(method, cls) for method, cls in ISG_PARAMS.items()}
+
+
+def _to_camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+_RESULT_CLASSES = (
+    IsgLocation, IsgNode, IsgEdgeInfo, NodeWithEdge, WhoImplementsResult, CallsResult, ImpactedNode, ModuleCount,
+    KindCount, BlastRadiusResult, CycleInfo, CyclesResult, SearchResult, Progress, DatabaseInfo, LatencySummary,
+    Latencies, FolderStats, StatsResult,
+)
+
+
+def converter_factory() -> cattrs.Converter:
+    """pygls' converter, plus exact JSON for our results: camelCase keys, `null` kept unless the field is optional."""
+    converter = default_converter()
+
+    def make_unstructure(cls):
+        overrides = {
+            a.name: cattrs.gen.override(rename=_to_camel(a.name), omit_if_default=bool(a.metadata.get("omit_if_none")))
+            for a in attrs.fields(cls)
+        }
+        return cattrs.gen.make_dict_unstructure_fn(cls, converter, **overrides)
+
+    for cls in _RESULT_CLASSES:
+        converter.register_unstructure_hook(cls, make_unstructure(cls))
+    return converter
+
+
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s'\"\\/:]+){2,}[\\/]?")
+
+
+def clean_message(text: str) -> str:
+    """An error message fit for the client: one line, file system paths reduced to their last part."""
+    text = " ".join(str(text).split())
+    text = _PATH.sub(lambda m: "…/" + re.split(r"[\\/]", m.group(0).rstrip("\\/"))[-1], text)
+    return text[:500]
+
+
+_ANSWERED = object()          # a request already answered with an error while it was read
+
+
+def _validation_detail(error: BaseException | None) -> str:
+    if error is None:
+        return "malformed message"
+    try:
+        lines = cattrs.transform_error(error)
+    except Exception:  # noqa: BLE001 - not a cattrs error
+        lines = [f"{type(error).__name__}: {error}"]
+    return "; ".join(line.replace("$.params.", "").replace("$.params", "params") for line in lines[:3])
+
+
+class IsgProtocol(LanguageServerProtocol):
+    """pygls' LSP protocol with the isg/* requests typed, positions in UTF-16 and no tracebacks in responses."""
+
+    def structure_message(self, data: dict[str, Any]):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if "id" in data and "method" in data:
+                # pygls would drop the request unanswered: answer it with what was wrong
+                detail = _validation_detail(error.__cause__)
+                message = clean_message(f"invalid params for {data['method']}: {detail}")
+                log.warning("%s", message)
+                self._send_response(data["id"], error=types.ResponseError(code=-32602, message=message))
+                return _ANSWERED
+            raise
+
+    def handle_message(self, message):
+        if message is _ANSWERED:
+            return
+        super().handle_message(message)
+
+    def get_message_type(self, method: str) -> Any:
+        request = ISG_REQUESTS.get(method)
+        if request is not None:
+            return request
+        return super().get_message_type(method)
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams):
+        # Our spans are UTF-16 (ISG-SPEC §1); every client supports UTF-16, so never negotiate another encoding.
+        general = params.capabilities.general if params.capabilities is not None else None
+        if general is not None and general.position_encodings:
+            general.position_encodings = [types.PositionEncodingKind.Utf16]
+        return (yield from super().lsp_initialize(params))
+
+    # The server keeps its own documents (text, tree-sitter tree): pygls' copy would cost a second application of
+    # every change, so the built-in handlers only forward to ours.
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+    def _send_handler_result(self, future, *, msg_id):
+        if not future.cancelled():
+            error = future.exception()
+            if error is not None and not isinstance(error, JsonRpcException):
+                # A handler failed unexpectedly: log the traceback here, send the client one clean line.
+                self._request_futures.pop(msg_id, None)
+                log.error("request %s failed", msg_id, exc_info=(type(error), error, error.__traceback__))
+                message = clean_message(f"isg-lsp internal error: {type(error).__name__}: {error}")
+                self._send_response(msg_id, error=types.ResponseError(code=-32603, message=message))
+                return
+        super()._send_handler_result(future, msg_id=msg_id)
+
+    def _send_response(self, msg_id, result=None, error=None):
+        if error is not None:
+            # Whatever path produced it (pygls' own handlers included), no traceback and no path leaves the server.
+            error = types.ResponseError(code=error.code, message=clean_message(error.message), data=None)
+        super()._send_response(msg_id, result=result, error=error)

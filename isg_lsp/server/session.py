@@ -1,0 +1,710 @@
+"""The server's state: workspace folders (one Engine each), open documents, and how changes reach the graph.
+
+Everything here runs on the event loop thread, which is the only thread that reads or changes a graph; indexing and
+SQLite writes run in the background thread (writer.py) on data the loop no longer changes.
+
+- Edits: ``didChange`` applies the change to the document's bytes and tree (microseconds) and marks the document
+  dirty; the graph catches up (incremental parse, extraction, surgery) at the next request, or after a short pause
+  in typing, whichever comes first. A burst of keystrokes thus costs one extraction, and no request ever sees a
+  graph older than the edits that came before it.
+- Persistence: surgery marks files dirty in the engine; a timer takes a snapshot of them on the loop and the
+  background thread writes it, in batches.
+- Indexing: in the background thread, with work-done progress. While a folder is indexed, requests are answered
+  from the graph it had before (empty on a cold start, complete for the other folders) and edits wait; when the new
+  graph is swapped in, the waiting edits and file events are applied to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from collections import deque
+from functools import partial
+from pathlib import Path
+
+from lsprotocol import types
+
+from .. import languages
+from ..engine import Engine, parser_for
+from ..graph import Graph
+from ..model import Node, NodeKind
+from ..workspace import content_hash, is_excluded, walk
+from . import convert
+from .documents import Document
+from .options import InitOptions
+from .writer import Background, save_rows
+
+log = logging.getLogger(__name__)
+
+SYNC_DELAY_S = 0.05          # a pause in typing this long brings the graph up to date
+FLUSH_DELAY_S = 1.0          # changes are written to SQLite at most this long after they happen
+LENS_REFRESH_DELAY_S = 0.3
+REINDEX_EVENTS = 200         # more file events than this at once (a branch switch): index again (warm)
+LAYOUT_FILES = ("Cargo.toml", ".gitignore")
+IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class TargetError(ValueError):
+    """A target that names nothing (sent as -32602)."""
+
+
+class LatencyLog:
+    """The most recent durations of one kind of operation, in milliseconds."""
+
+    def __init__(self, size: int = 2000) -> None:
+        self.values: deque[float] = deque(maxlen=size)
+        self.count = 0
+
+    def add(self, ms: float) -> None:
+        self.values.append(ms)
+        self.count += 1
+
+    def summary(self) -> tuple[float, float, float, int]:
+        if not self.values:
+            return 0.0, 0.0, 0.0, 0
+        ordered = sorted(self.values)
+
+        def pick(q: float) -> float:
+            return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+        return pick(0.50), pick(0.95), pick(0.99), len(ordered)
+
+
+class Folder:
+    """One workspace folder and its engine."""
+
+    def __init__(self, uri: str, root: Path, engine: Engine) -> None:
+        self.uri = uri
+        self.root = root
+        self.name = root.name
+        self.engine = engine
+        self.locator = convert.Locator(root)
+        self.state = "queued"                    # queued → indexing → ready (or failed, still serving)
+        self.done = 0
+        self.total = 0
+        self.pending_disk: set[str] = set()      # files changed on disk while indexing
+        self.reindex_wanted = False
+        self.index_task: asyncio.Task | None = None
+        self.flush_handle: asyncio.TimerHandle | None = None
+        self.closed = False
+
+    @property
+    def graph(self) -> Graph:
+        return self.engine.graph
+
+    @property
+    def ready(self) -> bool:
+        return self.state in ("ready", "failed")
+
+
+class Session:
+    def __init__(self, server) -> None:
+        self.server = server
+        self.options = InitOptions()
+        self.folders: list[Folder] = []
+        self.documents: dict[str, Document] = {}
+        self.dirty_docs: set[str] = set()
+        self.background = Background()
+        self.update_latency = LatencyLog()
+        self.query_latency = LatencyLog()
+        self._sync_handle: asyncio.TimerHandle | None = None
+        self._lens_handle: asyncio.TimerHandle | None = None
+        self._lens_checks: list = []
+        self._disk_lines: dict[tuple[str, str], tuple[tuple[int, int], list[str]]] = {}
+        self.shutting_down = False
+        self.folder_order: dict[str, int] = {}     # workspace folder URI → its place in the workspace
+
+    # ---- capabilities --------------------------------------------------------------------------------------
+
+    def client_supports(self, path: str) -> bool:
+        node = self.server.client_capabilities
+        for part in path.split("."):
+            node = getattr(node, part, None)
+            if node is None:
+                return False
+        return bool(node)
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return asyncio.get_running_loop()
+
+    # ---- folders -------------------------------------------------------------------------------------------
+
+    def add_folder(self, uri: str) -> Folder | None:
+        root = convert.uri_to_path(uri)
+        if root is None or not root.is_dir():
+            log.warning("ignoring workspace folder %s: not a local folder", uri)
+            return None
+        root = root.resolve()
+        if any(f.root == root for f in self.folders):
+            return None
+        engine = Engine(root, db_path=self._db_path(root), config=self.options.workspace_config())
+        if engine.store_message:
+            self.show_message(engine.store_message, types.MessageType.Warning)
+        folder = Folder(uri, root, engine)
+        self.folder_order.setdefault(uri, len(self.folder_order))
+        self.folders.append(folder)
+        self.folders.sort(key=lambda f: len(str(f.root)), reverse=True)   # the innermost root wins
+        for doc in self.documents.values():
+            self._place(doc)
+        return folder
+
+    def remove_folder(self, uri: str) -> None:
+        root = convert.uri_to_path(uri)
+        for folder in list(self.folders):
+            if folder.uri == uri or (root is not None and folder.root == root.resolve()):
+                self.folders.remove(folder)
+                self._close_folder(folder)
+        for doc in self.documents.values():
+            self._place(doc)
+
+    def _db_path(self, root: Path) -> Path | None:
+        configured = self.options.database_path
+        if not configured:
+            return None
+        path = Path(configured).expanduser()
+        if not path.is_absolute():
+            return root / path
+        if self.folder_count_hint > 1:
+            return path.with_name(f"{path.stem}-{root.name}{path.suffix}")   # one database per folder
+        return path
+
+    folder_count_hint = 1           # how many folders the workspace started with (one database each)
+
+    def locate(self, uri: str) -> tuple[Folder | None, str | None]:
+        """The folder that indexes a URI, and the file's workspace-relative path."""
+        path = convert.uri_to_path(uri)
+        if path is None:
+            return None, None
+        try:
+            path = path.resolve()
+        except OSError:
+            pass
+        for folder in self.folders:
+            try:
+                rel = path.relative_to(folder.root).as_posix()
+            except ValueError:
+                continue
+            return folder, rel
+        return None, None
+
+    def _place(self, doc: Document) -> None:
+        folder, rel = self.locate(doc.uri)
+        indexed = (folder is not None and rel is not None and languages.language_for_path(rel) is not None
+                   and not is_excluded(folder.root, rel, folder.engine.config))
+        doc.folder, doc.rel = (folder, rel) if indexed else (None, None)
+
+    # ---- indexing ------------------------------------------------------------------------------------------
+
+    def start_indexing(self, folder: Folder) -> None:
+        if folder.index_task is not None and not folder.index_task.done():
+            folder.reindex_wanted = True
+            return
+        folder.index_task = asyncio.ensure_future(self._index(folder))
+
+    async def _index(self, folder: Folder) -> None:
+        while True:
+            folder.reindex_wanted = False
+            await self._index_once(folder)
+            if not folder.reindex_wanted or folder.closed or self.shutting_down:
+                return
+
+    async def _index_once(self, folder: Folder) -> None:
+        loop = asyncio.get_running_loop()
+        token = None
+        if self.client_supports("window.work_done_progress"):
+            token = f"isg-index-{uuid.uuid4().hex[:12]}"
+            try:
+                await self.server.work_done_progress.create_async(token)
+            except Exception as error:  # noqa: BLE001 - no progress bar is no reason not to index
+                log.info("work done progress refused: %s", error)
+                token = None
+        if token is not None:
+            self.server.work_done_progress.begin(token, types.WorkDoneProgressBegin(
+                title=f"isg: indexing {folder.name}", message="listing files", percentage=0, cancellable=False))
+        self.flush(folder)                                      # queued before the index: it sees them
+        folder.state = "indexing"
+        folder.done = folder.total = 0
+        last_report = [0.0]
+
+        def on_progress(done: int, total: int, message: str) -> None:        # in the background thread
+            loop.call_soon_threadsafe(report, done, total, message)
+
+        def report(done: int, total: int, message: str) -> None:
+            folder.done, folder.total = done, total
+            now = time.monotonic()
+            if token is not None and (now - last_report[0] > 0.2 or done == total):
+                last_report[0] = now
+                percentage = int(100 * done / total) if total else 100
+                self.server.work_done_progress.report(token, types.WorkDoneProgressReport(
+                    message=f"{done}/{total} files", percentage=percentage))
+
+        started = time.perf_counter()
+        engine = folder.engine
+        summary = "failed"
+        try:
+            report_ = await asyncio.wrap_future(self.background.submit(partial(_index_quietly, engine, on_progress)))
+            summary = (f"{report_.files} files ({report_.parsed} parsed), {engine.graph.edge_count()} edges, "
+                       f"{time.perf_counter() - started:.1f} s")
+            folder.state = "ready"
+        except Exception as error:  # noqa: BLE001 - keep serving what we have
+            log.error("indexing %s failed", folder.root, exc_info=True)
+            folder.state = "failed"
+            self.show_message(f"isg: indexing {folder.name} failed: {convert_message(error)}", types.MessageType.Error)
+        finally:
+            if token is not None:
+                self.server.work_done_progress.end(token, types.WorkDoneProgressEnd(message=summary))
+        log.info("indexed %s: %s", folder.root, summary)
+        if folder.closed:
+            return
+        self._after_index(folder)
+
+    def _after_index(self, folder: Folder) -> None:
+        engine = folder.engine
+        if engine.store_message:
+            log.warning("%s", engine.store_message)
+        pending, folder.pending_disk = folder.pending_disk, set()
+        open_rels = {doc.rel for doc in self.documents.values() if doc.folder is folder}
+        for rel in sorted(pending - open_rels):
+            self._apply_disk(folder, rel)
+        for doc in self.documents.values():
+            if doc.folder is not folder:
+                continue
+            state = engine.graph.files.get(doc.rel)
+            if state is None or state.facts.content_hash != content_hash(doc.data):
+                doc.dirty = True
+                self.dirty_docs.add(doc.uri)
+        self.sync()
+        self.schedule_flush(folder)
+        self.request_lens_refresh()
+
+    # ---- documents -----------------------------------------------------------------------------------------
+
+    def open_document(self, params: types.DidOpenTextDocumentParams) -> None:
+        item = params.text_document
+        spec = None
+        doc = Document(item.uri, item.version, item.text, None)
+        self._place(doc)
+        if doc.rel is not None:
+            spec = languages.language_for_path(doc.rel)
+            doc.lang = spec.name if spec else None
+        self.documents[item.uri] = doc
+        if doc.folder is None or spec is None:
+            return
+        doc.tree = parser_for(spec.name).parse(doc.data)
+        state = doc.folder.graph.files.get(doc.rel)
+        if state is None or state.facts.content_hash != content_hash(doc.data):
+            self._mark_dirty(doc, 0.0)
+
+    def change_document(self, params: types.DidChangeTextDocumentParams) -> None:
+        started = time.perf_counter()
+        doc = self.documents.get(params.text_document.uri)
+        if doc is None:
+            log.warning("change of a document that is not open: %s", params.text_document.uri)
+            return
+        doc.apply(params.content_changes)
+        doc.version = params.text_document.version
+        doc.changed = True
+        if doc.folder is not None:
+            self._mark_dirty(doc, time.perf_counter() - started)
+
+    def close_document(self, params: types.DidCloseTextDocumentParams) -> None:
+        doc = self.documents.pop(params.text_document.uri, None)
+        self.dirty_docs.discard(params.text_document.uri)
+        if doc is None or doc.folder is None:
+            return
+        folder = doc.folder
+        if not folder.ready:
+            folder.pending_disk.add(doc.rel)
+            return
+        # the buffer's text goes; the file on disk is what counts again
+        state = folder.graph.files.get(doc.rel)
+        path = folder.root / doc.rel
+        try:
+            on_disk = content_hash(path.read_bytes()) if path.is_file() else None
+        except OSError:
+            on_disk = None
+        if state is None or on_disk is None or state.facts.content_hash != on_disk:
+            self._apply_disk(folder, doc.rel)
+
+    def save_document(self, params: types.DidSaveTextDocumentParams) -> None:
+        doc = self.documents.get(params.text_document.uri)
+        if doc is None or doc.folder is None or not doc.folder.ready:
+            return
+        try:
+            stat = (doc.folder.root / doc.rel).stat()
+        except OSError:
+            return
+        if stat.st_size == len(doc.data) and doc.rel in doc.folder.graph.files:
+            doc.folder.engine.stats[doc.rel] = (stat.st_size, stat.st_mtime_ns)   # the database may trust the file
+            doc.folder.engine.dirty.add(doc.rel)
+            self.schedule_flush(doc.folder)
+
+    def _mark_dirty(self, doc: Document, spent_s: float) -> None:
+        doc.pending_s += spent_s
+        doc.dirty = True
+        self.dirty_docs.add(doc.uri)
+        if self._sync_handle is None:
+            self._sync_handle = self.loop.call_later(SYNC_DELAY_S, self._sync_later)
+
+    def _sync_later(self) -> None:
+        self._sync_handle = None
+        self.sync()
+
+    def sync(self) -> None:
+        """Brings the graphs up to date with the open documents (called before every request)."""
+        if not self.dirty_docs:
+            return
+        for uri in list(self.dirty_docs):
+            doc = self.documents.get(uri)
+            if doc is None or doc.folder is None:
+                self.dirty_docs.discard(uri)
+                continue
+            if not doc.folder.ready:
+                continue                               # applied when its folder's index is done
+            self.dirty_docs.discard(uri)
+            self._apply_document(doc)
+
+    def _apply_document(self, doc: Document) -> None:
+        started = time.perf_counter()
+        folder = doc.folder
+        if len(doc.data) > self.options.max_file_bytes:
+            log.info("not indexing the buffer of %s: larger than %d bytes", doc.rel, self.options.max_file_bytes)
+            doc.dirty = False
+            return
+        before = folder.graph.files.get(doc.rel)
+        snapshot = (before.facts.nodes, before.edges) if before is not None else None
+        touched, tree = folder.engine.update_document(doc.rel, doc.data, doc.tree)
+        doc.tree = tree
+        doc.dirty = False
+        self.update_latency.add((doc.pending_s + time.perf_counter() - started) * 1000)
+        doc.pending_s = 0.0
+        self._changed(folder, doc.rel, snapshot, touched)
+
+    def _changed(self, folder: Folder, rel: str, snapshot, touched: set[str]) -> None:
+        self._lens_checks.append((folder, rel, snapshot, touched))
+        if self._lens_handle is None:
+            self._lens_handle = self.loop.call_later(LENS_REFRESH_DELAY_S, self._check_lenses)
+        self.schedule_flush(folder)
+
+    # ---- files on disk -------------------------------------------------------------------------------------
+
+    def files_changed(self, params: types.DidChangeWatchedFilesParams) -> None:
+        by_folder: dict[Folder, list[tuple[str, types.FileChangeType]]] = {}
+        for change in params.changes:
+            folder, rel = self.locate(change.uri)
+            if folder is not None and rel:
+                by_folder.setdefault(folder, []).append((rel, change.type))
+        for folder, events in by_folder.items():
+            self._disk_events(folder, events)
+
+    def _disk_events(self, folder: Folder, events: list[tuple[str, types.FileChangeType]]) -> None:
+        self._disk_lines.clear()
+        names = {rel.rsplit("/", 1)[-1] for rel, _ in events}
+        layout = any(name in LAYOUT_FILES for name in names)
+        if not folder.ready:
+            folder.pending_disk.update(rel for rel, _ in events if languages.language_for_path(rel) is not None)
+            folder.reindex_wanted |= layout or len(events) > REINDEX_EVENTS
+            return
+        if layout or len(events) > REINDEX_EVENTS:
+            self.start_indexing(folder)
+            return
+        graph = folder.graph
+        rels: set[str] = set()
+        structural = False
+        for rel, kind in events:
+            if languages.language_for_path(rel) is not None:
+                rels.add(rel)
+                structural |= kind != types.FileChangeType.Changed
+                continue
+            # not a source file: a folder deleted or created (its files' own events may never come)
+            prefix = rel.rstrip("/") + "/"
+            inside = [f for f in graph.files if f.startswith(prefix)]
+            if kind == types.FileChangeType.Deleted and inside:
+                rels.update(inside)
+                structural = True
+            elif kind == types.FileChangeType.Created and (folder.root / rel).is_dir():
+                self.start_indexing(folder)
+                return
+        if structural and self._layout_changed(folder):
+            self.start_indexing(folder)
+            return
+        open_rels = {doc.rel for doc in self.documents.values() if doc.folder is folder}
+        for rel in sorted(rels - open_rels):             # an open document's buffer wins over the disk
+            self._apply_disk(folder, rel)
+
+    def _apply_disk(self, folder: Folder, rel: str) -> None:
+        started = time.perf_counter()
+        engine = folder.engine
+        before = engine.graph.files.get(rel)
+        snapshot = (before.facts.nodes, before.edges) if before is not None else None
+        if (folder.root / rel).is_file() and is_excluded(folder.root, rel, engine.config):
+            touched = engine.update_file(rel, None) if before is not None else set()
+        else:
+            touched = engine.update_from_disk(rel)
+        self.update_latency.add((time.perf_counter() - started) * 1000)
+        if touched:
+            self._changed(folder, rel, snapshot, touched)
+
+    def _layout_changed(self, folder: Folder) -> bool:
+        """Whether the module layout (crates, source roots) differs from the one the folder was indexed with."""
+        engine = folder.engine
+        files = walk(engine.root, engine.config)
+        by_family: dict[str, list[str]] = {}
+        for rel in files:
+            spec = languages.language_for_path(rel)
+            if spec is not None:
+                by_family.setdefault(spec.family, []).append(rel)
+        for family, old in engine.layouts.items():
+            first = next(s.name for s in languages.LANGUAGES if s.family == family)
+            new = languages.support(first).build_layout(engine.root, by_family.get(family, []))
+            if repr(new) != repr(old):
+                return True
+        return False
+
+    # ---- persistence ---------------------------------------------------------------------------------------
+
+    def schedule_flush(self, folder: Folder) -> None:
+        if folder.flush_handle is None and folder.engine.dirty and not folder.closed:
+            folder.flush_handle = self.loop.call_later(FLUSH_DELAY_S, self.flush, folder)
+
+    def flush(self, folder: Folder) -> None:
+        """Snapshots the folder's changed files on the loop; the background thread writes them."""
+        if folder.flush_handle is not None:
+            folder.flush_handle.cancel()
+            folder.flush_handle = None
+        engine = folder.engine
+        if not engine.dirty or folder.state == "indexing":
+            return
+        if engine.store is None:
+            engine.dirty.clear()
+            return
+        dirty = sorted(engine.dirty)
+        engine.dirty.clear()
+        files = engine.graph.files
+        rows, externals = engine.persist_rows([p for p in dirty if p in files], [p for p in dirty if p not in files])
+        self.background.submit(partial(save_rows, engine, rows, externals))
+
+    def _close_folder(self, folder: Folder) -> None:
+        folder.closed = True
+        if folder.flush_handle is not None:
+            folder.flush_handle.cancel()
+            folder.flush_handle = None
+        if folder.state != "indexing":
+            self.flush(folder)
+        self.background.submit(folder.engine.close)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Writes what is left and closes every database (shutdown)."""
+        self.shutting_down = True
+        for handle in (self._sync_handle, self._lens_handle):
+            if handle is not None:
+                handle.cancel()
+        self.sync()
+        for folder in self.folders:
+            self._close_folder(folder)
+        if not self.background.wait_idle(timeout):
+            log.warning("the background thread is still busy; exiting without waiting for it")
+        self.background.shutdown()
+
+    # ---- code lens refresh ---------------------------------------------------------------------------------
+
+    def _check_lenses(self) -> None:
+        self._lens_handle = None
+        checks, self._lens_checks = self._lens_checks, []
+        for folder, rel, snapshot, touched in checks:
+            state = folder.graph.files.get(rel)
+            if touched - {rel} or snapshot is None or state is None:
+                break
+            nodes, edges = snapshot
+            if [n.id for n in nodes] != [n.id for n in state.facts.nodes] or edges != state.edges:
+                break
+        else:
+            return
+        self.request_lens_refresh()
+
+    def request_lens_refresh(self) -> None:
+        if self.client_supports("workspace.code_lens.refresh_support") and not self.shutting_down:
+            self.server.workspace_code_lens_refresh(None)
+
+    # ---- messages ------------------------------------------------------------------------------------------
+
+    def show_message(self, text: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        try:
+            self.server.window_show_message(types.ShowMessageParams(type=kind, message=text))
+        except Exception:  # noqa: BLE001 - before the connection exists
+            log.warning("%s", text)
+
+    # ---- reading the graph ---------------------------------------------------------------------------------
+
+    def document_lines(self, folder: Folder, rel: str) -> list[str] | None:
+        """A file's lines: the open buffer's, else the file on disk (cached while unchanged)."""
+        for doc in self.documents.values():
+            if doc.folder is folder and doc.rel == rel:
+                return doc.lines()
+        path = folder.root / rel
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        key = (str(folder.root), rel)
+        cached = self._disk_lines.get(key)
+        if cached is not None and cached[0] == (st.st_size, st.st_mtime_ns):
+            return cached[1]
+        try:
+            lines = path.read_bytes().decode("utf-8", "replace").split("\n")
+        except OSError:
+            return None
+        if len(self._disk_lines) > 256:
+            self._disk_lines.clear()
+        self._disk_lines[key] = ((st.st_size, st.st_mtime_ns), lines)
+        return lines
+
+    def folder_of_node(self, node_id: bytes) -> tuple[Folder, Node] | None:
+        for folder in self.folders:
+            node = folder.graph.nodes.get(node_id)
+            if node is not None:
+                return folder, node
+        return None
+
+    def node_at(self, folder: Folder, rel: str, position: types.Position) -> Node | None:
+        """The innermost declaration of the file whose span holds the position."""
+        state = folder.graph.files.get(rel)
+        if state is None:
+            return None
+        best = None
+        for node in state.facts.nodes:
+            if node.span is None or not convert.contains(node.span, position.line, position.character):
+                continue
+            if best is None or _size(node.span) < _size(best.span):
+                best = node
+        return folder.graph.nodes.get(best.id, best) if best is not None else None
+
+    def word_at(self, folder: Folder, rel: str, position: types.Position) -> tuple[str, list[str], bool] | None:
+        """The identifier at a position, the path written before it (`a::b::`), and whether it follows a `.`."""
+        lines = self.document_lines(folder, rel)
+        if lines is None or position.line >= len(lines):
+            return None
+        line = lines[position.line]
+        from ..positions import utf16_prefix
+
+        index = len(utf16_prefix(line, position.character))
+        for match in IDENT.finditer(line):
+            if match.start() <= index <= match.end():
+                before = line[:match.start()]
+                path = re.search(r"((?:[A-Za-z_][A-Za-z0-9_]*\s*::\s*)+)$", before)
+                segments = [s.strip() for s in path.group(1).split("::") if s.strip()] if path else []
+                return match.group(0), segments, before.rstrip().endswith(".")
+        return None
+
+    def resolve_at(self, folder: Folder, rel: str, position: types.Position, best_only: bool = False
+                   ) -> list[Node]:
+        """What a position names: the declaration whose name it is on, else the nodes the identifier there refers to
+        (through the file's imports, the same module, then the whole workspace), best first. Best effort: the graph
+        holds declarations, not every use of a name."""
+        word = self.word_at(folder, rel, position)
+        inner = self.node_at(folder, rel, position)
+        if word is None:
+            return []
+        name, path, after_dot = word
+        if inner is not None and inner.name == name and inner.span is not None and position.line == inner.span[0]:
+            return [inner]
+        graph = folder.graph
+        state = graph.files.get(rel)
+        candidates = [graph.nodes[i] for i in graph.name_index.get(name, ())]
+        candidates = [n for n in candidates if not n.external] or candidates
+        if after_dot:
+            candidates = [n for n in candidates if n.kind is NodeKind.FUNCTION] or candidates
+        if path:
+            tail = "::".join(s for s in path if s not in ("crate", "self", "super", "Self")) + "::" + name
+            qualified = [n for n in candidates if n.fqp.endswith(tail) or f"::{tail}" in n.fqp]
+            candidates = qualified or candidates
+        if state is not None and not path:
+            imported = set()
+            for scope_names in state.facts.imports.values():
+                target = scope_names.get(name)
+                if target:
+                    imported.update(n.id for n in graph.by_fqp(target))
+            if imported:
+                chosen = [graph.nodes[i] for i in imported if i in graph.nodes]
+                chosen = [n for n in chosen if not n.external] or chosen
+                if chosen:
+                    return sorted(chosen, key=lambda n: n.fqp)
+        module = _module_prefix(inner)
+
+        def rank(node: Node):
+            return (node.external, node.file != rel, not (module and node.fqp.startswith(module)), node.fqp)
+
+        ranked = sorted(candidates, key=rank)
+        if best_only and ranked:
+            first = rank(ranked[0])[:3]
+            ranked = [n for n in ranked if rank(n)[:3] == first]
+        return ranked[:20]
+
+    def targets(self, params) -> tuple[Folder, list[Node]]:
+        """The nodes a TargetRef names (docs/protocol.md), with the folder whose graph holds them."""
+        if getattr(params, "id", None):
+            text = params.id.strip().lower()
+            try:
+                node_id = bytes.fromhex(text)
+            except ValueError:
+                raise TargetError(f"no node matches {params.id}") from None
+            found = self.folder_of_node(node_id)
+            if found is None:
+                raise TargetError(f"no node matches {params.id}")
+            return found[0], [found[1]]
+        if getattr(params, "fqp", None):
+            for folder in self.folders:
+                nodes = folder.graph.by_fqp(params.fqp.strip())
+                if nodes:
+                    return folder, nodes
+            raise TargetError(f"no node matches {params.fqp}" + self._suggestion(params.fqp))
+        document, position = getattr(params, "text_document", None), getattr(params, "position", None)
+        if document is not None and position is not None:
+            folder, rel = self.locate(document.uri)
+            if folder is None:
+                raise TargetError(f"no node matches {document.uri}: not in a workspace folder")
+            nodes = self.resolve_at(folder, rel, position, best_only=True)
+            if not nodes:
+                inner = self.node_at(folder, rel, position)
+                nodes = [inner] if inner is not None else []
+            if not nodes:
+                raise TargetError(f"no node matches {rel}:{position.line + 1}:{position.character + 1}")
+            return folder, nodes
+        raise TargetError("no target: give id, fqp, or textDocument and position")
+
+    def _suggestion(self, name: str) -> str:
+        from ..queries import suggest
+
+        for folder in self.folders:
+            hint = suggest(folder.graph, name)
+            if hint:
+                return f"; did you mean {hint}?"
+        return ""
+
+
+def _index_quietly(engine: Engine, progress):
+    return engine.index(progress)
+
+
+def _size(span) -> tuple[int, int]:
+    return (span[2] - span[0], span[3] - span[1] if span[2] == span[0] else span[3])
+
+
+def _module_prefix(node: Node | None) -> str:
+    if node is None:
+        return ""
+    fqp = node.fqp
+    if node.kind is NodeKind.MODULE:
+        return fqp + "::"
+    cut = fqp.rfind("::")
+    return fqp[:cut + 2] if cut > 0 and not fqp.startswith("<") else ""
+
+
+def convert_message(error: Exception) -> str:
+    from .protocol import clean_message
+
+    return clean_message(f"{type(error).__name__}: {error}")
