@@ -148,8 +148,10 @@ def read_source(root: Path, rel: str, max_bytes: int) -> SourceFile:
         data = path.read_bytes()
     except OSError as error:
         return SourceFile(None, b"", stat.st_size, stat.st_mtime_ns, f"cannot read: {error.strerror or error}")
+    raw_hash = content_hash(data)
     data, why = normalize_source(data)
-    return SourceFile(data, content_hash(data), stat.st_size, stat.st_mtime_ns, why)
+    return SourceFile(data, content_hash(data) if data is not None else raw_hash, stat.st_size, stat.st_mtime_ns,
+                      why)
 
 
 def normalize_source(data: bytes) -> tuple[bytes | None, str | None]:
