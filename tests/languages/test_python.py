@@ -1,0 +1,176 @@
+"""Python: the golden graph of a small `src/` layout workspace (every node and edge kind Python has), the resolution
+rules one by one, incremental updates equal to a fresh index, and known facts of real code (the requests sdist)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from isg_lsp.engine import Engine
+from isg_lsp.languages import python
+from isg_lsp.model import EdgeKind, NodeKind
+from tests.helpers import FIXTURES, GOLDEN, check_golden, dump
+
+SHOP = FIXTURES / "python" / "shop"
+
+
+@pytest.fixture(scope="module")
+def shop():
+    engine = Engine(SHOP, persist=False)
+    engine.index()
+    return engine.graph
+
+
+def node(graph, fqp, kind=None):
+    found = [n for n in graph.by_fqp(fqp) if not n.external and (kind is None or n.kind is kind)]
+    assert found, f"no workspace node {fqp}"
+    return found[0]
+
+
+def out(graph, fqp, kind: EdgeKind, resolution=False):
+    node(graph, fqp)
+    edges = [e for src in graph.by_fqp(fqp) if not src.external for e in graph.successors(src.id, (kind,))]
+    if resolution:
+        return {(graph.nodes[e.dst].fqp, e.resolution.value) for e in edges}
+    return {graph.nodes[e.dst].fqp for e in edges}
+
+
+def test_shop_matches_golden(shop):
+    check_golden(dump(shop), GOLDEN / "python-shop.txt")
+
+
+def test_shop_covers_every_node_and_edge_kind_python_has(shop):
+    # Python has no associated types; TypeVars are not nodes (the spec makes them optional)
+    assert {n.kind for n in shop.nodes.values() if not n.external} == set(NodeKind) - {NodeKind.ASSOC_TYPE,
+                                                                                      NodeKind.GENERIC}
+    # bases are EXTENDS (also bases that are Protocol/ABC classes); Python has no bounds
+    assert {e.kind for e in shop.edges()} == set(EdgeKind) - {EdgeKind.IMPL, EdgeKind.BOUND_BY}
+
+
+def test_layout_source_roots():
+    layout = python.build_layout(None, ["src/pkg/__init__.py", "src/pkg/a.py", "src/pkg/sub/__init__.py",
+                                        "src/pkg/sub/b.py", "setup.py", "tools/x.py", "__init__.py"])
+    assert layout.module_of("src/pkg/__init__.py") == ("pkg", True)
+    assert layout.module_of("src/pkg/a.py") == ("pkg.a", False)
+    assert layout.module_of("src/pkg/sub/b.py") == ("pkg.sub.b", False)
+    assert layout.module_of("src/pkg/sub/__init__.py") == ("pkg.sub", True)
+    assert layout.module_of("setup.py") == ("setup", False)
+    assert layout.module_of("tools/x.py") == ("x", False)
+
+
+def test_kinds_signatures_and_containment(shop):
+    assert node(shop, "shop", NodeKind.MODULE).signature == "package shop"
+    assert node(shop, "shop.models", NodeKind.MODULE).signature == "module shop.models"
+    assert node(shop, "run", NodeKind.MODULE).file == "scripts/run.py"
+    assert node(shop, "shop.models.Priced").kind is NodeKind.TRAIT          # Protocol
+    assert node(shop, "shop.models.Item").kind is NodeKind.TRAIT            # ABC
+    assert node(shop, "shop.models.Currency").kind is NodeKind.ENUM
+    assert node(shop, "shop.models.Book").kind is NodeKind.STRUCT
+    assert node(shop, "shop.models.Item.price").signature == \
+        "@abstractmethod def price(self, currency: Currency) -> float"
+    assert out(shop, "shop", EdgeKind.CONTAINS) == {"shop.cart", "shop.models", "shop.sub", "shop.util"}
+    assert out(shop, "shop.sub", EdgeKind.CONTAINS) == {"shop.sub.checkout"}
+    assert out(shop, "shop.models.Book", EdgeKind.CONTAINS) == {"shop.models.Book.Meta", "shop.models.Book.__init__",
+                                                                "shop.models.Book.price"}
+    assert out(shop, "shop.models.Priced", EdgeKind.DEFINES) == {"shop.models.Priced.price"}
+    assert out(shop, "shop.models.Book", EdgeKind.EXTENDS) == {"shop.models.Item"}
+    assert out(shop, "shop.models.Item", EdgeKind.EXTENDS) == {"abc.ABC"}
+    assert out(shop, "shop.models.Currency", EdgeKind.EXTENDS) == {"enum.Enum"}
+
+
+def test_annotations(shop):
+    # `tags: List["Tag"]` (a forward reference in a string), `self.author: Optional[Author]` in a method
+    assert out(shop, "shop.models.Item", EdgeKind.USES) == {"typing.List", "shop.models.Tag"}
+    assert out(shop, "shop.models.Book", EdgeKind.USES) == {"shop.models.Author"}
+    assert out(shop, "shop.models.Book.__init__", EdgeKind.ACCEPTS) == {"shop.models.Author"}   # str is primitive
+    assert out(shop, "shop.cart.Cart.add", EdgeKind.RETURNS) == {"shop.cart.Cart"}
+    # `item: T` with `T = TypeVar(...)`: no edge
+    assert out(shop, "shop.cart.Cart.add", EdgeKind.ACCEPTS) == set()
+    assert out(shop, "shop.cart.Cart.total", EdgeKind.ACCEPTS, resolution=True) == {("shop.models.Currency",
+                                                                                     "import")}
+
+
+def test_calls(shop):
+    assert out(shop, "shop.models.Item.describe", EdgeKind.CALLS, resolution=True) == {
+        ("shop.models.Item.price", "exact")}
+    # self.describe() found in the base class; super().__init__() is the base's __init__
+    assert out(shop, "shop.models.Book.price", EdgeKind.CALLS) == {"shop.models.Item.describe"}
+    assert out(shop, "shop.models.Book.__init__", EdgeKind.CALLS) == {"shop.models.Item.__init__"}
+    calls = out(shop, "shop.sub.checkout.checkout", EdgeKind.CALLS, resolution=True)
+    # `from shop import Basket, Book`: re-exports of shop/__init__.py; a class call is its __init__
+    assert ("shop.models.Book.__init__", "import") in calls
+    assert ("shop.cart.Cart.__init__", "import") in calls
+    # `import shop.util as u; u.round_price(...)`
+    assert ("shop.util.round_price", "import") in calls
+    # `basket.add(book)`: a local value of unknown type, resolved by name
+    assert ("shop.cart.Cart.add", "heuristic") in calls
+    # `from . import util; util.round_price(...)`, `from shop.sub import checkout` (re-exported by the package)
+    assert ("shop.util.round_price", "import") in out(shop, "shop.cart.Cart.total", EdgeKind.CALLS, True)
+    assert out(shop, "run.main", EdgeKind.CALLS, resolution=True) == {
+        ("shop.sub.checkout.checkout", "import"), ("shop.cart.Cart.__init__", "import"),
+        ("shop.models.Author.__init__", "import")}
+
+
+def test_protocol_implementers_through_queries(shop):
+    from isg_lsp import queries
+
+    found = {r.node.fqp for r in queries.who_implements(shop, [node(shop, "shop.models.Item")])}
+    assert found == {"shop.models.Book"}
+
+
+@pytest.mark.parametrize("rel, change", [
+    ("src/shop/models.py", lambda t: t.replace("describe", "summary")),
+    ("src/shop/models.py", lambda t: t.replace("class Book(Item):", "class Book:")),
+    ("src/shop/__init__.py", lambda t: t.replace("from .cart import Cart as Basket\n", "")),
+    ("src/shop/cart.py", lambda t: t.replace("def add(", "def put(")),
+    ("src/shop/util.py", None),
+])
+def test_incremental_update_equals_fresh_index(tmp_path, rel, change):
+    root = tmp_path / "shop"
+    shutil.copytree(SHOP, root)
+    engine = Engine(root, persist=False)
+    engine.index()
+    path = root / rel
+    if change is None:
+        path.unlink()
+        engine.update_file(rel, None)
+    else:
+        text = change(path.read_text("utf-8"))
+        path.write_text(text, "utf-8")
+        engine.update_file(rel, text.encode())
+    fresh = Engine(root, persist=False)
+    fresh.index()
+    assert engine.graph.snapshot() == fresh.graph.snapshot()
+
+
+# ---- real code ------------------------------------------------------------------------------------------------
+
+@pytest.mark.realcode
+def test_requests_sdist(requests_sdist):
+    engine = Engine(requests_sdist, persist=False)
+    report = engine.index()
+    graph = engine.graph
+    assert report.by_language == {"python": report.files}
+    # the src/ layout: modules are named from the folder above the package
+    assert node(graph, "requests", NodeKind.MODULE).file == "src/requests/__init__.py"
+    assert node(graph, "requests.sessions.Session").kind is NodeKind.STRUCT
+    assert "requests.sessions.Session.request" in out(graph, "requests.sessions.Session", EdgeKind.CONTAINS)
+    assert out(graph, "requests.adapters.HTTPAdapter", EdgeKind.EXTENDS) == {"requests.adapters.BaseAdapter"}
+    assert out(graph, "requests.sessions.Session", EdgeKind.EXTENDS) == {"requests.sessions.SessionRedirectMixin"}
+    assert "requests.sessions" in out(graph, "requests", EdgeKind.CONTAINS)
+    # Session.get calls self.request: exact, on the enclosing class
+    assert ("requests.sessions.Session.request", "exact") in out(graph, "requests.sessions.Session.get",
+                                                                  EdgeKind.CALLS, resolution=True)
+    # requests.api.request: `with sessions.Session() as session: return session.request(...)`
+    assert ("requests.sessions.Session.__init__", "import") in out(graph, "requests.api.request", EdgeKind.CALLS,
+                                                                    resolution=True)
+    # requests.get is requests.api.get, re-exported by requests/__init__.py
+    from isg_lsp.graph import SymbolView
+
+    ids = python.lookup_absolute(("requests", "get"), frozenset({NodeKind.FUNCTION}), SymbolView(graph))
+    assert [graph.nodes[i].fqp for i in ids] == ["requests.api.get"]
+    # exceptions: RequestException derives IOError (a builtin: external, bare name)
+    assert out(graph, "requests.exceptions.RequestException", EdgeKind.EXTENDS) == {"IOError"}
+    assert out(graph, "requests.exceptions.ConnectionError", EdgeKind.EXTENDS) == {
+        "requests.exceptions.RequestException"}
