@@ -519,14 +519,14 @@ def _path(graph: Graph, command: PathQuery, include_heuristic: bool, deadline) -
     chain = queries.shortest_path(graph, sources, dests, kinds, include_heuristic, deadline=deadline)
     columns = ["step", "kind", "fqp", "via", "resolution"]
     result = QueryResult(columns, [], [], 0, command="path")
+    same = {n.id for n in sources} & {n.id for n in dests}
+    if not chain and same:                                   # the start is already the end
+        node = min((graph.nodes[i] for i in same), key=lambda n: (n.fqp, n.id))
+        row = node_row(node)
+        row.update(step=0, via=None, resolution=None)
+        result.rows.append(row)
+        return result
     if chain is None:
-        same = {n.id for n in sources} & {n.id for n in dests}
-        if same:
-            node = graph.nodes[min(same)]
-            row = node_row(node)
-            row.update(step=0, via=None, resolution=None)
-            result.rows.append(row)
-            return result
         back = queries.shortest_path(graph, dests, sources, kinds, include_heuristic, deadline=deadline)
         note = f"no dependency path from {command.source.text} to {command.dest.text}"
         if back is not None:
