@@ -118,8 +118,9 @@ local function run()
   for i, line in ipairs(lines) do
     local s = line:find('dyn Shape', 1, true)
     if s then
+      -- `s` is the 1-based byte of 'd'; 'S' of Shape is 4 bytes further; the cursor column is 0-based
       R.definition_from = { line = i, col = s + 4 }
-      vim.api.nvim_win_set_cursor(0, { i, s + 4 - 1 + 1 })  -- on the 'S' of Shape (+1: inside the word)
+      vim.api.nvim_win_set_cursor(0, { i, s + 4 })  -- on the 'h' of Shape, inside the word
       break
     end
   end
