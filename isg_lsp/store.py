@@ -20,7 +20,7 @@ from .model import Edge, EdgeKind, FileFacts, Node, NodeKind, Reference, Resolut
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -35,13 +35,15 @@ CREATE TABLE IF NOT EXISTS files (
     error TEXT,
     facts BLOB NOT NULL
 );
+-- WITHOUT ROWID tables declare their primary key's columns first: SQLite 3.40's integrity_check misreports
+-- NOT NULL columns of such tables when the key's columns come later.
 CREATE TABLE IF NOT EXISTS nodes (
+    file TEXT NOT NULL,            -- '' for external nodes
     id BLOB NOT NULL,
     kind TEXT NOT NULL,
     name TEXT NOT NULL,
     fqp TEXT NOT NULL,
     lang TEXT NOT NULL,
-    file TEXT NOT NULL,            -- '' for external nodes
     start_line INTEGER, start_char INTEGER, end_line INTEGER, end_char INTEGER,
     signature TEXT NOT NULL,
     visibility TEXT,
@@ -52,13 +54,13 @@ CREATE INDEX IF NOT EXISTS nodes_id ON nodes(id);
 CREATE INDEX IF NOT EXISTS nodes_fqp ON nodes(fqp);
 CREATE INDEX IF NOT EXISTS nodes_name ON nodes(name);
 CREATE TABLE IF NOT EXISTS edges (
+    file TEXT NOT NULL,            -- the file whose facts produced the edge
     src BLOB NOT NULL,
     kind TEXT NOT NULL,
     dst BLOB NOT NULL,
     resolution TEXT NOT NULL,
     candidates INTEGER,
     derived INTEGER NOT NULL DEFAULT 0,
-    file TEXT NOT NULL,            -- the file whose facts produced the edge
     PRIMARY KEY (file, src, kind, dst)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_src ON edges(src, kind);
@@ -197,15 +199,18 @@ class Store:
                     (path, facts.lang, facts.content_hash, size, mtime_ns, facts.loc, unresolved, facts.error,
                      facts_to_json(facts)))
                 conn.executemany(
-                    "INSERT OR IGNORE INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                    [(n.id, n.kind.value, n.name, n.fqp, n.lang, path, *(n.span or (None,) * 4), n.signature,
+                    "INSERT OR IGNORE INTO nodes (file, id, kind, name, fqp, lang, start_line, start_char, end_line,"
+                    " end_char, signature, visibility, external) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                    [(path, n.id, n.kind.value, n.name, n.fqp, n.lang, *(n.span or (None,) * 4), n.signature,
                       n.visibility) for n in facts.nodes])
                 conn.executemany(
-                    "INSERT OR IGNORE INTO edges VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(e.src, e.kind.value, e.dst, e.resolution.value, e.candidates, int(e.derived), path)
+                    "INSERT OR IGNORE INTO edges (file, src, kind, dst, resolution, candidates, derived)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(path, e.src, e.kind.value, e.dst, e.resolution.value, e.candidates, int(e.derived))
                      for e in edges])
             conn.executemany(
-                "INSERT OR IGNORE INTO nodes VALUES (?, ?, ?, ?, ?, '', NULL, NULL, NULL, NULL, '', NULL, 1)",
+                "INSERT OR IGNORE INTO nodes (file, id, kind, name, fqp, lang, signature, external)"
+                " VALUES ('', ?, ?, ?, ?, ?, '', 1)",
                 [(n.id, n.kind.value, n.name, n.fqp, n.lang) for n in externals])
             conn.execute("DELETE FROM nodes WHERE external = 1 AND NOT EXISTS "
                          "(SELECT 1 FROM edges WHERE edges.dst = nodes.id OR edges.src = nodes.id)")
