@@ -355,6 +355,8 @@ class PyExtraction(FileExtraction):
                 return
             receivers = scope.bases
         else:
+            if obj.type == "call":                     # `Foo().m()`: a method of Foo when Foo is a class
+                obj = obj.child_by_field_name("function")
             path = _name_path(self, obj)
             if path:
                 self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", (*path, name), src=scope.node_id))

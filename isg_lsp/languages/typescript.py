@@ -650,6 +650,9 @@ class TsExtraction(FileExtraction):
                 if not receivers:
                     return
             else:
+                if obj.type == "new_expression":         # `new Foo().m()`: a method of Foo
+                    constructor = obj.child_by_field_name("constructor")
+                    obj = constructor if constructor is not None else obj
                 path = _identifier_chain(self, obj)
                 if path is not None:
                     self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", (*path, name),
