@@ -39,13 +39,58 @@ def edge_record(edge: Edge) -> dict:
 
 # ---- triples ------------------------------------------------------------------------------------------------
 
-def triple(graph: Graph, edge: Edge) -> str:
+def triple(graph: Graph, edge: Edge, generics: bool = False) -> str:
+    """`[code] FQP x KIND x [code] FQP`; with ``generics``, types and traits show their type parameters as in the
+    spec's context example (`[T] axum_core::extract::FromRequest<S> x BOUND_BY x [T] Sized`)."""
     src, dst = graph.nodes[edge.src], graph.nodes[edge.dst]
-    return f"[{src.kind.value}] {display_fqp(src)} x {edge.kind.value} x [{dst.kind.value}] {display_fqp(dst)}"
+    show = display_fqp if generics else _plain_fqp
+    return f"[{src.kind.value}] {show(src)} x {edge.kind.value} x [{dst.kind.value}] {show(dst)}"
+
+
+def _plain_fqp(node: Node) -> str:
+    return node.fqp
 
 
 def display_fqp(node: Node) -> str:
-    return node.fqp
+    """An FQP as triples show it: a generic type or trait with its parameters, those with defaults left out
+    (`pub trait FromRequest<S, M = ViaRequest>` shows as `...::FromRequest<S>`)."""
+    if node.kind not in _GENERIC_OWNERS or node.external:
+        return node.fqp
+    params = _type_parameter_names(node.signature, node.name)
+    return f"{node.fqp}<{', '.join(params)}>" if params else node.fqp
+
+
+_GENERIC_OWNERS = frozenset({NodeKind.TRAIT, NodeKind.STRUCT, NodeKind.ENUM, NodeKind.ASSOC_TYPE})
+
+
+def _type_parameter_names(signature: str, name: str) -> list[str]:
+    start = signature.find(name + "<")
+    if start == -1:
+        return []
+    i = start + len(name) + 1
+    depth, current, params = 1, [], []
+    while i < len(signature) and depth:
+        ch = signature[i]
+        if ch in "<([":
+            depth += 1
+        elif ch in ">)]":
+            depth -= 1
+        if depth == 1 and ch == ",":
+            params.append("".join(current))
+            current = []
+        elif depth:
+            current.append(ch)
+        i += 1
+    params.append("".join(current))
+    names = []
+    for param in params:
+        param = param.strip()
+        if not param or "=" in param or param.startswith("'"):
+            continue                       # defaulted parameters and lifetimes are left out
+        for prefix in ("const ", "in ", "out "):
+            param = param.removeprefix(prefix)
+        names.append(param.split(":")[0].split(" extends ")[0].strip())
+    return [n for n in names if n.isidentifier()]
 
 
 def triples(graph: Graph, edges: Iterable[Edge]) -> list[str]:
