@@ -122,7 +122,7 @@ def cmd_index(args) -> int:
     if not args.quiet and sys.stderr.isatty():
         progress = _progress_bar
     try:
-        report = engine.index(progress)
+        report = engine.index(progress, measure_map=True)
     finally:
         engine.close()
     if progress:

@@ -109,7 +109,7 @@ class Engine:
 
     # ---- indexing ------------------------------------------------------------------------------------------
 
-    def index(self, progress: Progress | None = None) -> IndexReport:
+    def index(self, progress: Progress | None = None, measure_map: bool = False) -> IndexReport:
         """Indexes the workspace, re-parsing only files whose size or time differs from the database's record."""
         started = time.perf_counter()
         files = walk(self.root, self.config)
@@ -159,7 +159,7 @@ class Engine:
                 touched = self._files_touched_by(set(changed) | set(deleted), stored)
                 self._persist(sorted(touched & set(final)), deleted)
         self.dirty.clear()
-        report = self.report(time.perf_counter() - started)
+        report = self.report(time.perf_counter() - started, measure_map=measure_map)
         report.parsed = len(to_parse)
         report.reused = len(unchanged)
         report.deleted = len(deleted)
@@ -361,7 +361,7 @@ class Engine:
 
     # ---- reporting -----------------------------------------------------------------------------------------
 
-    def report(self, seconds: float = 0.0) -> IndexReport:
+    def report(self, seconds: float = 0.0, measure_map: bool = True) -> IndexReport:
         from .export import map_text   # the map module reads the graph; imported here to keep start-up light
 
         graph = self.graph
@@ -384,7 +384,8 @@ class Engine:
             report.by_language[facts.lang] = report.by_language.get(facts.lang, 0) + 1
             report.source_bytes += self.stats.get(facts.path, (0, 0))[0]
         report.source_tokens = report.source_bytes // 4
-        report.map_tokens = len(map_text(graph)) // 4
+        if measure_map:
+            report.map_tokens = len(map_text(graph)) // 4
         report.peak_rss_mb = peak_rss_mb()
         if self.store is not None:
             report.db_bytes = self.store.size_bytes()
