@@ -444,6 +444,12 @@ class JavaExtraction(FileExtraction):
         if kind in ("generic_type", "type_identifier", "scoped_type_identifier"):
             path = _head_path(self, obj)
             return ("type", ".".join(path)) if path else ()
+        if kind == "object_creation_expression":                 # `new Foo().m()`: a method of Foo
+            type_node = obj.child_by_field_name("type")
+            path = _head_path(self, type_node) if type_node is not None else ()
+            return ("var", ".".join(path)) if path else ()
+        if kind == "parenthesized_expression" and obj.named_child_count == 1:
+            return self.receiver(obj.named_children[0], scope)
         return ()
 
     def variable(self, name: str, scope: _Scope) -> tuple[bool, tuple[str, ...] | None]:
@@ -536,6 +542,9 @@ class JavaExtraction(FileExtraction):
 
     def named_types(self, node) -> list[tuple[str, ...]]:
         """The named types a type expression mentions, in source order."""
+        if node.type == "type_identifier":                       # the common case, without running the query
+            text = self.text(node)
+            return [(text,)] if text != "var" else []
         found = []
         for t in sorted(self.types_cursor.captures(node).get("type", []), key=lambda n: n.start_byte):
             parent = t.parent

@@ -226,3 +226,80 @@ def test_go_cmp_embedding_and_structural_impl(go_cmp):
     # Options ([]Option, a defined type, A) has a filter method: it is an Option too
     assert f"{CMP}.Options" in sources(graph, one(graph, f"{CMP}.Option"), EdgeKind.IMPL)
     assert one(graph, f"{CMP}.Options").kind is NodeKind.ASSOC_TYPE
+
+
+# ---- Go beside Rust, TypeScript, Python and Java ---------------------------------------------------------------
+
+POLY_GO = """package poly
+
+type Shape interface {
+	Area() float64
+}
+
+type Circle struct {
+	R float64
+}
+
+func (c Circle) Area() float64 { return 3.14 * c.R * c.R }
+
+func Total(shapes []Shape) float64 {
+	sum := 0.0
+	for _, s := range shapes {
+		sum += s.Area()
+	}
+	return sum
+}
+
+func Unit() Shape { return Circle{R: 1} }
+"""
+
+
+@pytest.fixture(scope="module")
+def poly_with_go(tmp_path_factory):
+    import shutil
+
+    root = tmp_path_factory.mktemp("poly") / "poly"
+    shutil.copytree(FIXTURES / "mixed" / "poly", root)
+    (root / "go").mkdir()
+    (root / "go" / "go.mod").write_text("module example.com/poly\n\ngo 1.21\n")
+    (root / "go" / "shape.go").write_text(POLY_GO)
+    engine = Engine(root, persist=False)
+    report = engine.index()
+    return root, engine, report
+
+
+def test_mixed_workspace_with_go(poly_with_go):
+    from isg_lsp import queries
+
+    _, engine, report = poly_with_go
+    graph = engine.graph
+    assert report.by_language.get("go") == 1 and len(report.by_language) >= 4
+    shape, circle = one(graph, "example.com/poly.Shape"), one(graph, "example.com/poly.Circle")
+    # structural IMPL stays in Go: Java's, TypeScript's, Python's and Rust's `area` methods are not Go methods
+    assert [r.node.fqp for r in queries.who_implements(graph, [shape])] == ["example.com/poly.Circle"]
+    assert [r.node.fqp for r in queries.who_implements(graph, [one(graph, "example.com/poly.Shape.Area")])] == [
+        "example.com/poly.Circle.Area"]
+    callees = {r.node.fqp: r.edge.resolution.value
+               for r in queries.callees(graph, [one(graph, "example.com/poly.Total")])}
+    assert callees == {"example.com/poly.Shape.Area": "heuristic", "example.com/poly.Circle.Area": "heuristic"}
+    radius = queries.blast_radius(graph, [shape], depth=3)
+    assert circle.fqp in {i.node.fqp for i in radius.impacted}
+    assert {i.node.lang for i in radius.impacted} == {"go"}
+    # and the Java side still resolves its own names only
+    java_circle = one(graph, "com.acme.geometry.Circle")
+    assert {graph.nodes[e.dst].lang for e in graph.successors(java_circle.id)} == {"java"}
+
+
+def test_mixed_workspace_cli(poly_with_go, tmp_path, capsys):
+    import json
+
+    from isg_lsp.cli import main as cli_main
+
+    root, _, _ = poly_with_go
+    db = str(tmp_path / "isg.db")
+    assert cli_main(["index", str(root), "--db", db, "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["by_language"]["go"] == 1 and summary["by_language"]["java"] == 2
+    assert cli_main(["query", str(root), "--db", db, "--json", "who-implements Shape"]) == 0
+    text = capsys.readouterr().out
+    assert "example.com/poly.Circle" in text and "com.acme.geometry.Circle" in text
