@@ -92,9 +92,11 @@ def edge_info(edge: Edge) -> P.IsgEdgeInfo:
                          derived=True if edge.derived else None)
 
 
-def symbol_kind(node: Node, parent: Node | None = None) -> types.SymbolKind:
+def symbol_kind(node: Node, parent: Node | None = None, type_fqps: set[str] | frozenset = frozenset()
+                ) -> types.SymbolKind:
     if node.kind is NodeKind.FUNCTION and (
-            (parent is not None and parent.kind in TYPE_LIKE) or node.fqp.startswith("<")):
+            (parent is not None and parent.kind in TYPE_LIKE) or node.fqp.startswith("<")
+            or node.fqp.rpartition("::")[0] in type_fqps):
         return types.SymbolKind.Method
     return SYMBOL_KIND[node.kind]
 
@@ -159,6 +161,7 @@ def document_symbols(nodes: list[Node], lines: list[str] | None) -> list[types.D
         if widest.kind is NodeKind.MODULE and widest.span[:2] == (0, 0):
             shown = [n for n in shown if n is not widest]
     shown.sort(key=lambda n: (n.span[0], n.span[1], -n.span[2], -n.span[3]))
+    type_fqps = {n.fqp for n in nodes if n.kind in TYPE_LIKE}
     roots: list[types.DocumentSymbol] = []
     stack: list[tuple[Node, types.DocumentSymbol]] = []
     seen: set[bytes] = set()
@@ -169,7 +172,7 @@ def document_symbols(nodes: list[Node], lines: list[str] | None) -> list[types.D
         while stack and not _within(node.span, stack[-1][0].span):
             stack.pop()
         parent = stack[-1][0] if stack else None
-        symbol = types.DocumentSymbol(name=node.name, kind=symbol_kind(node, parent), range=span_range(node.span),
+        symbol = types.DocumentSymbol(name=node.name, kind=symbol_kind(node, parent, type_fqps), range=span_range(node.span),
                                       selection_range=name_range(node, lines), detail=node.signature, children=[])
         if stack:
             stack[-1][1].children.append(symbol)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import sqlite3
 import time
 
@@ -35,6 +36,11 @@ def _invalid(error: Exception) -> JsonRpcInvalidParams:
     return JsonRpcInvalidParams(message=P.clean_message(str(message)))
 
 
+# Test hooks (tests/lsp): make one handler fail, or make long requests and indexing slow enough to cancel or observe.
+_FAULT = os.environ.get("ISG_LSP_TEST_FAULT", "")
+_DELAY_S = float(os.environ.get("ISG_LSP_TEST_DELAY_MS", "0") or 0) / 1000
+
+
 def reads_graph(fn):
     """A handler that reads the graph: catch up with the edits first, time it, turn bad targets into -32602."""
 
@@ -43,6 +49,8 @@ def reads_graph(fn):
         self.session.sync()
         started = time.perf_counter()
         try:
+            if _FAULT == fn.__name__:
+                raise RuntimeError(f"injected fault in {fn.__name__} at /tmp/secret/place/file.rs")
             return fn(self, params)
         except INVALID as error:
             raise _invalid(error) from None
@@ -58,7 +66,7 @@ def reads_graph_long(fn):
 
     @functools.wraps(fn)
     async def wrapper(self: "Handlers", params):
-        await asyncio.sleep(0)                         # a cancellation that arrived with the request lands here
+        await asyncio.sleep(_DELAY_S)                  # a cancellation that arrived with the request lands here
         self.session.sync()
         started = time.perf_counter()
         try:

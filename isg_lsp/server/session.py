@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import time
 import uuid
@@ -687,6 +688,9 @@ class Session:
 
 
 def _index_quietly(engine: Engine, progress):
+    delay = float(os.environ.get("ISG_LSP_TEST_DELAY_MS", "0") or 0) / 1000     # a test hook (tests/lsp)
+    if delay:
+        time.sleep(delay)
     return engine.index(progress)
 
 

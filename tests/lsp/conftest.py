@@ -63,16 +63,36 @@ async def start(client: LanguageClient, workspace: Path, capabilities: str, opti
     await wait_ready(client)
 
 
-@pytest.fixture
-def workspace(tmp_path) -> Path:
-    target = tmp_path / "demo"
+def copy_demo(folder: Path) -> Path:
+    target = folder / "demo"
     shutil.copytree(FIXTURE, target, ignore=shutil.ignore_patterns(".isg", "target"))
     return target
 
 
+@pytest.fixture
+def workspace(tmp_path) -> Path:
+    return copy_demo(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared_workspace(tmp_path_factory) -> Path:
+    return copy_demo(tmp_path_factory.mktemp("shared"))
+
+
+@pytest_lsp.fixture(config=CONFIG, params=["visual_studio_code", "neovim"], scope="module")
+async def client(lsp_client: LanguageClient, request, shared_workspace):
+    """A client impersonating VS Code or Neovim, with the server indexed on a copy of the demo crate; shared by
+    the tests of a module, which must leave the workspace as they found it (the tests of `pytestmark` below)."""
+    lsp_client.workspace_root = shared_workspace
+    lsp_client.editor = request.param
+    await start(lsp_client, shared_workspace, request.param)
+    yield
+    await lsp_client.shutdown_session()
+
+
 @pytest_lsp.fixture(config=CONFIG, params=["visual_studio_code", "neovim"])
-async def client(lsp_client: LanguageClient, request, workspace):
-    """A client impersonating VS Code or Neovim, with the server indexed on a copy of the demo crate."""
+async def fresh(lsp_client: LanguageClient, request, workspace):
+    """Like ``client``, with a server and workspace of its own (for tests that change files)."""
     lsp_client.workspace_root = workspace
     lsp_client.editor = request.param
     await start(lsp_client, workspace, request.param)
@@ -82,9 +102,40 @@ async def client(lsp_client: LanguageClient, request, workspace):
 
 @pytest_lsp.fixture(config=CONFIG)
 async def vscode(lsp_client: LanguageClient, workspace):
-    """One client impersonating VS Code (for tests that need only one editor)."""
+    """One client impersonating VS Code, with a server and workspace of its own."""
     lsp_client.workspace_root = workspace
     lsp_client.editor = "visual_studio_code"
     await start(lsp_client, workspace, "visual_studio_code")
     yield
     await lsp_client.shutdown_session()
+
+async def request(client: LanguageClient, method: str, params) -> object:
+    """A custom (isg/*) request; the result comes back as nested named tuples."""
+    return await client.protocol.send_request_async(method, params)
+
+
+def open_document(client: LanguageClient, rel: str, text: str | None = None) -> str:
+    path = client.workspace_root / rel
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=uri, language_id="rust", version=1, text=path.read_text() if text is None else text)))
+    return uri
+
+
+def position_of(client: LanguageClient, rel: str, needle: str, offset: int = 0, occurrence: int = 0) -> types.Position:
+    """The LSP position of the n-th occurrence of ``needle`` in a file (plus ``offset`` characters)."""
+    lines = (client.workspace_root / rel).read_text().split("\n")
+    seen = 0
+    for number, line in enumerate(lines):
+        start = line.find(needle)
+        while start != -1:
+            if seen == occurrence:
+                prefix = line[:start + offset]
+                return types.Position(number, len(prefix.encode("utf-16-le")) // 2)
+            seen += 1
+            start = line.find(needle, start + 1)
+    raise AssertionError(f"{needle!r} not in {rel}")
+
+
+def doc(uri: str) -> types.TextDocumentIdentifier:
+    return types.TextDocumentIdentifier(uri=uri)
