@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 import time
+import weakref
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -60,6 +61,53 @@ class _NoDeadline:
 
 
 NO_DEADLINE = _NoDeadline()
+
+_MEMO: "weakref.WeakKeyDictionary[Graph, tuple[int, dict]]" = weakref.WeakKeyDictionary()
+
+
+def graph_memo(graph: Graph) -> dict:
+    """A dict of derived facts about a graph (module owners, cycles), emptied whenever the graph changes."""
+    entry = _MEMO.get(graph)
+    if entry is None or entry[0] != graph.version:
+        entry = (graph.version, {})
+        _MEMO[graph] = entry
+    return entry[1]
+
+
+def module_owners(graph: Graph, deadline=NO_DEADLINE) -> dict[bytes, bytes]:
+    """Each workspace node's module (its own id for a module), found top-down from every module over CONTAINS and
+    DEFINES; generic parameters belong to their owner's module. Memoized per graph version."""
+    memo = graph_memo(graph)
+    owners = memo.get("module_owners")
+    if owners is not None:
+        return owners
+    owners = {}
+    nodes = graph.nodes
+    modules = sorted((n for n in nodes.values() if n.kind is NodeKind.MODULE and not n.external),
+                     key=lambda n: (n.fqp, n.id))
+    for module in modules:
+        owners[module.id] = module.id
+    for module in modules:
+        stack = [module.id]
+        while stack:
+            deadline.check()
+            current = stack.pop()
+            for (kind, child), _edge in graph.out_edges.get(current, {}).items():
+                if kind not in ("CONTAINS", "DEFINES") or child in owners:
+                    continue
+                node = nodes.get(child)
+                if node is None or node.kind is NodeKind.MODULE:
+                    continue
+                owners[child] = module.id
+                stack.append(child)
+    for node in nodes.values():
+        if node.kind is NodeKind.GENERIC and node.id not in owners and "::<" in node.fqp:
+            for owner_id in graph.fqp_index.get(node.fqp[:node.fqp.rfind("::<")], ()):
+                if owner_id in owners:
+                    owners[node.id] = owners[owner_id]
+                    break
+    memo["module_owners"] = owners
+    return owners
 
 
 def find_targets(graph: Graph, name: str) -> list[Node]:
@@ -217,7 +265,7 @@ EDGE_RANK = {kind: i for i, kind in enumerate((EdgeKind.CALLS, EdgeKind.IMPL, Ed
 
 def blast_radius(graph: Graph, targets: list[Node], depth: int = 3, direction: str = "up",
                  kinds: Iterable[EdgeKind] = EDGE_KINDS_FOR_IMPACT, include_heuristic: bool = True,
-                 limit: int = 500, deadline=NO_DEADLINE) -> BlastRadius:
+                 limit: int = 500, deadline=NO_DEADLINE, paths_for: int | None = None) -> BlastRadius:
     """Breadth-first impact: "up" follows edges backwards (who depends on the target), "down" forwards.
 
     Each impacted node comes with its distance, the edge kind of its last hop, whether any hop of its path is a
@@ -240,16 +288,21 @@ def blast_radius(graph: Graph, targets: list[Node], depth: int = 3, direction: s
     adjacency = graph.in_edges if direction == "up" else graph.out_edges
     nodes = graph.nodes
     heuristic = Resolution.HEURISTIC
+    impl_members: dict[bytes, dict[str, list[tuple[Edge, bytes]]]] = {}
     while frontier:
         node_id, dist = frontier.popleft()
         deadline.check()
         if dist >= depth:
             continue
         steps = [(edge, other) for (kind, other), edge in adjacency.get(node_id, {}).items() if kind in wanted]
-        if follow_impls and nodes[node_id].kind is NodeKind.FUNCTION and "DEFINES" in {
-                k for k, _ in graph.in_edges.get(node_id, {})}:
-            for related in implementing_methods(graph, nodes[node_id], include_heuristic):
-                steps.append((related.edge, related.node.id))
+        if follow_impls and nodes[node_id].kind is NodeKind.FUNCTION:
+            for (kind, owner), _edge in graph.in_edges.get(node_id, {}).items():
+                if kind != "DEFINES":
+                    continue
+                members = impl_members.get(owner)
+                if members is None:
+                    members = impl_members[owner] = _implementations_by_name(graph, owner, include_heuristic)
+                steps.extend(members.get(nodes[node_id].name, ()))
         for edge, other in steps:
             if other in parent:
                 continue
@@ -267,15 +320,34 @@ def blast_radius(graph: Graph, targets: list[Node], depth: int = 3, direction: s
     result.total = len(found)
     result.heuristic_total = sum(1 for i in found if i.heuristic)
     result.truncated = len(found) > limit
-    for impact in found[:limit]:
+    for index, impact in enumerate(found[:limit]):
+        result.impacted.append(impact)
+        if paths_for is not None and index >= paths_for:      # only the rows to be shown need their paths
+            continue
         path = [impact.node.id]
         step = parent[impact.node.id][0]
         while step is not None:
             path.append(step)
             step = parent[step][0]
         impact.path = list(reversed(path))
-        result.impacted.append(impact)
     return result
+
+
+def _implementations_by_name(graph: Graph, trait_id: bytes, include_heuristic: bool) -> dict:
+    """The methods of the types implementing a trait, by name, each with the type's IMPL edge."""
+    found: dict[str, list[tuple[Edge, bytes]]] = {}
+    for (kind, type_id), impl_edge in graph.in_edges.get(trait_id, {}).items():
+        if kind not in ("IMPL", "EXTENDS"):
+            continue
+        if not include_heuristic and impl_edge.resolution is Resolution.HEURISTIC:
+            continue
+        for (mkind, member), _edge in graph.out_edges.get(type_id, {}).items():
+            if mkind not in ("CONTAINS", "DEFINES"):
+                continue
+            node = graph.nodes.get(member)
+            if node is not None and node.kind is NodeKind.FUNCTION:
+                found.setdefault(node.name, []).append((impl_edge, member))
+    return found
 
 
 # ---- shortest dependency path -------------------------------------------------------------------------------
@@ -383,16 +455,15 @@ def dependency_graph(graph: Graph, level: str, within: str | None = None, deadli
         raise QueryError(f"unknown level {level!r}: use module, type or function")
     dg = nx.DiGraph()
     if level == "module":
-        owner: dict[bytes, bytes] = {}
-        for node in graph.nodes.values():
-            deadline.check()
-            if node.external:
-                continue
-            if within and not under(node.fqp, within):
-                continue
-            module = _module_id(graph, node)
-            if module is not None:
-                owner[node.id] = module
+        owners = module_owners(graph, deadline)
+        if within:
+            owner = {}
+            for node_id, module in owners.items():
+                deadline.check()
+                if under(graph.nodes[node_id].fqp, within):
+                    owner[node_id] = module
+        else:
+            owner = owners
         dependency = {k.value for k in EDGE_KINDS_FOR_IMPACT}
         for src, module in owner.items():
             deadline.check()
@@ -442,6 +513,11 @@ def cycles(graph: Graph, level: str = "module", within: str | None = None, limit
            deadline=NO_DEADLINE) -> list[Cycle]:
     """Strongly connected components with more than one member (Tarjan, via networkx), largest first, each with one
     example cycle: the shortest cycle through its first member (by FQP), that member repeated at the end."""
+    memo = graph_memo(graph)
+    key = ("cycles", level, within)
+    cached = memo.get(key)
+    if cached is not None:
+        return cached[:limit]
     dg = dependency_graph(graph, level, within, deadline)
     deadline.check_now()
     found = []
@@ -453,6 +529,7 @@ def cycles(graph: Graph, level: str = "module", within: str | None = None, limit
         example_ids = _shortest_cycle(graph, dg, members[0].id, component, deadline)
         found.append(Cycle(members, [graph.nodes[i] for i in example_ids]))
     found.sort(key=lambda c: (-len(c.members), c.members[0].fqp))
+    memo[key] = found
     return found[:limit]
 
 

@@ -7,7 +7,6 @@ answers (who-implements, callers, callees, blast radius, shortest path, cycles).
 from __future__ import annotations
 
 import fnmatch
-import weakref
 from dataclasses import dataclass, field
 
 from .. import queries
@@ -102,26 +101,13 @@ def _triples(graph: Graph, edges: list[Edge]) -> str:
     return "\n".join(lines)
 
 
-# ---- per-graph memo (module of a node), dropped when the graph changes -------------------------------------------
-
-_memo: "weakref.WeakKeyDictionary[Graph, tuple[int, dict]]" = weakref.WeakKeyDictionary()
-
+# ---- the module of a node (memoized per graph version in queries.module_owners) ---------------------------------
 
 def module_fqp(graph: Graph, node: Node) -> str:
-    entry = _memo.get(graph)
-    if entry is None or entry[0] != graph.version:
-        entry = (graph.version, {})
-        _memo[graph] = entry
-    cache = entry[1]
-    value = cache.get(node.id)
-    if value is None:
-        value = queries.module_of(graph, node)
-        if not value and node.kind is NodeKind.GENERIC and "::<" in node.fqp:
-            owners = graph.by_fqp(node.fqp[:node.fqp.rfind("::<")])
-            if owners:
-                value = module_fqp(graph, owners[0])
-        cache[node.id] = value
-    return value
+    module = queries.module_owners(graph).get(node.id)
+    if module is not None:
+        return graph.nodes[module].fqp
+    return "(external)" if node.external else ""
 
 
 # ---- rows -----------------------------------------------------------------------------------------------------
@@ -390,7 +376,7 @@ def execute(graph: Graph, query: Query, cap: int, deadline) -> QueryResult:
     elif isinstance(command, CallsQuery):
         result = _calls(graph, command, include_heuristic, deadline)
     elif isinstance(command, BlastQuery):
-        result = _blast(graph, command, include_heuristic, deadline)
+        result = _blast(graph, command, include_heuristic, deadline, None if query.order else limit)
     elif isinstance(command, PathQuery):
         result = _path(graph, command, include_heuristic, deadline)
     elif isinstance(command, CyclesQuery):
@@ -479,28 +465,32 @@ def _calls(graph: Graph, command: CallsQuery, include_heuristic: bool, deadline)
     return QueryResult(columns, rows, edges, sum(1 for r in rows if r["_heuristic"]), command=command.direction)
 
 
-def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline) -> QueryResult:
+def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline,
+           row_limit: int | None) -> QueryResult:
     targets = resolve(graph, command.target, deadline)
     kinds = tuple(EdgeKind(k) for k in command.via) if command.via else queries.EDGE_KINDS_FOR_IMPACT
     radius = queries.blast_radius(graph, targets, depth=command.depth, direction=command.direction, kinds=kinds,
-                                  include_heuristic=include_heuristic, limit=10_000, deadline=deadline)
+                                  include_heuristic=include_heuristic, limit=10_000, deadline=deadline,
+                                  paths_for=row_limit)
     nodes = graph.nodes
+    owners = queries.module_owners(graph, deadline)
     rows = []
     edges = []
     by_module: dict[str, int] = {}
     by_kind: dict[str, int] = {}
-    for impact in radius.impacted:
+    for index, impact in enumerate(radius.impacted):
         deadline.check()
-        module = module_fqp(graph, impact.node)
+        owner = owners.get(impact.node.id)
+        module = nodes[owner].fqp if owner is not None else ("(external)" if impact.node.external else "")
+        by_module[module] = by_module.get(module, 0) + 1
+        kind = impact.node.kind.value
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+        if row_limit is not None and index >= row_limit:        # ranked already: rows only for what is shown
+            continue
         row = node_row(impact.node)
         row.update(distance=impact.distance, via=impact.via.value, heuristic=impact.heuristic,
                    fan_in=impact.fan_in, module=module, path=[nodes[i].fqp for i in impact.path])
         rows.append(row)
-        if impact.edge is not None:
-            edges.append(impact.edge)
-        by_module[module] = by_module.get(module, 0) + 1
-        kind = impact.node.kind.value
-        by_kind[kind] = by_kind.get(kind, 0) + 1
     summary = {
         "byModule": [{"module": m, "count": c} for m, c in sorted(by_module.items(), key=lambda kv: (-kv[1], kv[0]))],
         "byKind": [{"kind": k, "count": c} for k, c in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))],
@@ -509,7 +499,8 @@ def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline)
         "targets": [t.fqp for t in targets],
     }
     return QueryResult(["distance", "kind", "fqp", "via", "heuristic", "fan_in", "module"], rows, edges,
-                       radius.heuristic_total, total=radius.total, summary=summary, command="blast-radius")
+                       radius.heuristic_total, truncated=len(rows) < radius.total, total=radius.total,
+                       summary=summary, command="blast-radius")
 
 
 def _path(graph: Graph, command: PathQuery, include_heuristic: bool, deadline) -> QueryResult:

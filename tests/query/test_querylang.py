@@ -187,6 +187,12 @@ def test_path_absent_says_so_and_suggests_the_other_way(graph):
     assert "there is one the other way" in result.notes[0]
 
 
+def test_cycles_are_memoized_until_the_graph_changes(graph):
+    first = queries.cycles(graph, "module")
+    assert queries.cycles(graph, "module") is not first or first == []
+    assert queries.graph_memo(graph).get(("cycles", "module", None)) is not None
+
+
 def test_cycles_module_type_function(graph):
     modules = run_query(graph, "cycles")
     assert modules.rows == [{"size": 2, "members": ["demo_crate::shapes", "demo_crate::shapes::circle"],
@@ -365,7 +371,8 @@ def test_budget_exceeded_is_a_clear_error(graph, monkeypatch):
     "find * where name regex 'a'", f"blast-radius {SHAPE} depth 10", "cycles function", "cycles module",
     f"path demo_crate::helper to {SHAPE}", f"context {SHAPE}", "find * where implements 'demo*'"])
 def test_zero_budget_stops_every_plan(graph, text):
-    # a budget already spent: the first clock reading in a loop stops the query
+    # a budget already spent: the first clock reading in a loop stops the query (memoized answers cleared first)
+    queries._MEMO.clear()
     with pytest.raises(QueryLanguageError) as info:
         for _ in range(3):
             run_query(graph, text, budget_ms=-1000)
