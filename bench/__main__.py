@@ -1,0 +1,363 @@
+"""The benchmark: ``python -m bench run [--quick] [--corpus NAME ...] [--out FILE]``.
+
+Fetches the corpora into ``bench/.cache/`` (``corpora.py``, ``synthetic.py``), measures each figure of issue #7 and
+ISG-SPEC §4 on them, prints a table with every figure also given as a ratio to a bare tree-sitter parse and to
+``ctags -R`` measured in the same run, and writes everything as JSON (``bench/results/<stamp>.json`` and
+``bench/results/latest.json`` unless ``--out`` says otherwise).
+
+Measures owned by other modules are imported lazily and reported as "n/a (reason)" when missing or failing:
+``bench/lsp_latency.py`` (edit → query-ready through a real LSP client over stdio) and ``bench/query_latency.py``
+(query latency per class, in-process and through LSP). Each module offers ``run(root, *, quick, ...)`` returning a
+JSON-able dict; the keyword arguments it does not take are not passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import inspect
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from . import corpora, measure
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+FULL = {
+    "corpora": ["rust-10k", "rust-100k", "rust-500k", "java-100k", "ts-130k", "python-100k",
+                "synthetic-10k", "synthetic-100k", "synthetic-500k", "synthetic-2m"],
+    "deep": ["rust-100k", "synthetic-100k"],           # warm restarts, edits, mixed run, LSP and query latency
+    "repeat_cold": 3, "repeat_cold_large": 1, "repeat_parse": 3, "edits": 300, "mixed_seconds": 6.0,
+}
+QUICK = {
+    "corpora": ["rust-10k", "synthetic-10k"],
+    "deep": ["rust-10k"],
+    "repeat_cold": 1, "repeat_cold_large": 1, "repeat_parse": 2, "edits": 60, "mixed_seconds": 2.0,
+}
+LARGE_LOC = 400_000
+
+# The spec's §4 goals ("our goal"), as (figure, limit, unit) checked against the results.
+GOALS = {
+    "edit_p99_ms": 3.0,
+    "simple_query_p99_us": 100.0,
+    "multi_hop_p99_us": 500.0,
+    "cycles_p99_us": 1000.0,
+    "lsp_p99_ms": 2.0,
+    "cold_over_parse": 3.0,
+    "rss_mb": {10_000: 60, 100_000: 100, 500_000: 250},
+    "warm_restart_s": 0.5,
+    "map_share": 0.03,
+}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def machine() -> dict:
+    import tree_sitter  # noqa: F401
+
+    info = {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    try:
+        info["cpu"] = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                           if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        info["load_avg"] = os.getloadavg()
+    except OSError:
+        pass
+    from importlib.metadata import version
+
+    for dist in ("tree-sitter", "tree-sitter-rust", "networkx", "pygls"):
+        try:
+            info[dist] = version(dist)
+        except Exception:  # noqa: BLE001
+            info[dist] = None
+    try:
+        info["ctags"] = subprocess.run(["ctags", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    except OSError:
+        info["ctags"] = None
+    try:
+        info["git"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True,
+                                     text=True).stdout.strip()
+    except OSError:
+        pass
+    return info
+
+
+def guarded(what: str, fn, *args, **kwargs) -> dict:
+    """Runs one measure; a failure becomes {"error": ...} so that the run goes on."""
+    started = time.perf_counter()
+    try:
+        result = fn(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 - one broken measure must not cost the others
+        log(f"  {what} failed: {type(error).__name__}: {error}")
+        log("".join(traceback.format_exc(limit=3)))
+        return {"error": f"{type(error).__name__}: {str(error)[:300]}"}
+    log(f"  {what}: {time.perf_counter() - started:.1f} s")
+    return result
+
+
+def external(module_name: str, root: Path, quick: bool, context: dict) -> dict:
+    """Calls ``bench.<module_name>.run`` when it is there; says why not otherwise."""
+    try:
+        module = __import__(f"bench.{module_name}", fromlist=["run"])
+    except ImportError as error:
+        return {"error": f"n/a (bench/{module_name}.py not available: {error})"}
+    run = getattr(module, "run", None)
+    if run is None:
+        return {"error": f"n/a (bench/{module_name}.py has no run())"}
+    offered = {"quick": quick, **context}
+    params = inspect.signature(run).parameters
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    kwargs = {k: v for k, v in offered.items() if accepts_any or k in params}
+    result = guarded(f"{module_name}", run, root, **kwargs)
+    if not isinstance(result, dict):
+        return {"error": f"n/a (bench/{module_name}.py returned {type(result).__name__})"}
+    return result
+
+
+def bench_corpus(corpus: corpora.Corpus, plan: dict, quick: bool, work: Path) -> dict:
+    root = corpus.path
+    result: dict = {"corpus": corpus.as_dict()}
+    from isg_lsp import languages
+
+    indexed = languages.is_available(corpus.lang)
+    files = measure.source_files(root) if indexed else []
+    large = corpus.loc > LARGE_LOC
+    repeat_parse = 1 if large else plan["repeat_parse"]
+    if indexed and files:
+        result["parse"] = guarded("bare parse", measure.bare_parse, root, files, repeat_parse)
+        result["parse_query"] = guarded("parse + query", measure.bare_parse, root, files, 1 if large else 2,
+                                        with_query=True)
+    else:
+        result["parse"] = guarded("bare parse", measure.parse_loop_any, root, corpus.lang, repeat_parse)
+    result["ctags"] = guarded("ctags -R", measure.ctags, root, corpus.lang, repeat_parse)
+    if not indexed:
+        result["cold"] = {"error": f"n/a (no {corpus.lang} extractor in isg_lsp.languages)"}
+        return result
+    db = work / f"{corpus.name}.db"
+    repeat = plan["repeat_cold_large"] if large else plan["repeat_cold"]
+    result["cold"] = guarded("cold index", measure.cold_index, root, db, repeat)
+    if corpus.name in plan["deep"]:
+        result["warm"] = guarded("warm restart", measure.warm_restart, root, db, files, 0.0)
+        result["warm_1pct"] = guarded("warm restart, 1% changed", measure.warm_restart, root, db, files, 0.01)
+        result["edit"] = guarded("edit → graph ready (in-process)", measure.edit_latency, root, files,
+                                 plan["edits"])
+        result["mixed"] = guarded("mixed run", measure.mixed_run, root, files, 2, plan["mixed_seconds"])
+        context = {"corpus": corpus.name, "files": files, "work": work}
+        result["lsp"] = external("lsp_latency", root, quick, context)
+        result["queries"] = external("query_latency", root, quick, context)
+    measure._remove_db(db)
+    return result
+
+
+# ---- the table ------------------------------------------------------------------------------------------------
+
+def _get(d: dict, *path, default=None):
+    for key in path:
+        if not isinstance(d, dict) or key not in d:
+            return default
+        d = d[key]
+    return d
+
+
+def _num(value, fmt: str) -> str:
+    return format(value, fmt) if isinstance(value, (int, float)) else "n/a"
+
+
+def _ratio(value, base) -> str:
+    if isinstance(value, (int, float)) and isinstance(base, (int, float)) and base > 0:
+        return f"{value / base:.1f}×"
+    return "n/a"
+
+
+def _why(d: dict | None) -> str:
+    if isinstance(d, dict) and d.get("error"):
+        text = str(d["error"])
+        return text if text.startswith("n/a") else f"n/a ({text})"
+    return "n/a"
+
+
+def table(results: dict) -> str:
+    rows = []
+    add = rows.append
+    add("## Cold index (ratios: to a bare tree-sitter parse loop of the same files, 1 process; and to ctags -R)")
+    add("")
+    add("| corpus | files | LOC | bare parse | parse+query | ctags -R | cold index | ×parse | ×ctags | CPU | "
+        "peak RSS (server / worker) | DB | nodes | edges | map % src | DB % src |")
+    add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in results["corpora"]:
+        c = r["corpus"]
+        if c.get("error"):
+            add(f"| {c['name']} | n/a ({c['error'][:80]}) |" + " |" * 14)
+            continue
+        parse = _get(r, "parse", "wall_s")
+        ct = _get(r, "ctags", "wall_s")
+        cold = r.get("cold") or {}
+        idx = cold.get("index_s")
+        cold_cell = f"{idx:.2f} s" if isinstance(idx, float) else _why(cold)
+        add(f"| {c['name']} | {c['files']:,} | {c['loc']:,} | {_num(parse, '.2f')} s | "
+            f"{_num(_get(r, 'parse_query', 'wall_s'), '.2f')} s | {_num(ct, '.2f')} s | {cold_cell} | "
+            f"{_ratio(idx, parse)} | {_ratio(idx, ct)} | {_num(cold.get('cpu_s'), '.1f')} s | "
+            f"{_num(cold.get('peak_rss_mb'), '.0f')} / {_num(cold.get('peak_rss_workers_mb'), '.0f')} MB | "
+            f"{_num((cold.get('db_bytes') or 0) / 1e6 if 'db_bytes' in cold else None, '.1f')} MB | "
+            f"{_num(cold.get('nodes'), ',')} | {_num(cold.get('edges'), ',')} | "
+            f"{_num(100 * cold['map_share'] if 'map_share' in cold else None, '.1f')} | "
+            f"{_num(100 * cold['db_bytes'] / cold['source_bytes'] if cold.get('source_bytes') else None, '.0f')} |")
+    add("")
+    add("## Warm restart, edits, mixed load (deep corpora)")
+    add("")
+    add("| corpus | warm, nothing changed | ×parse | warm, 1% changed | ×parse | edit → graph ready p50 / p95 / p99 "
+        "(in-process) | p99 ×full parse of the file | mixed run p99 (simple / multi-hop / cycles) | writes |")
+    add("|---|---|---|---|---|---|---|---|---|")
+    for r in results["corpora"]:
+        if "warm" not in r:
+            continue
+        parse = _get(r, "parse", "wall_s")
+        warm = _get(r, "warm", "index_s")
+        warm1 = _get(r, "warm_1pct", "index_s")
+        e = _get(r, "edit", "all") or {}
+        fp = _get(r, "edit", "full_parse_ms", "p50")
+        mixed = r.get("mixed") or {}
+        add(f"| {r['corpus']['name']} | {_num(warm, '.2f')} s | {_ratio(warm, parse)} | {_num(warm1, '.2f')} s | "
+            f"{_ratio(warm1, parse)} | {_num(e.get('p50'), '.2f')} / {_num(e.get('p95'), '.2f')} / "
+            f"{_num(e.get('p99'), '.2f')} ms | {_ratio(e.get('p99'), fp)} | "
+            f"{_num(_get(mixed, 'simple_us', 'p99'), '.0f')} / {_num(_get(mixed, 'multi_us', 'p99'), '.0f')} / "
+            f"{_num(_get(mixed, 'cycles_us', 'p99'), '.0f')} µs | {_num(mixed.get('writes'), 'd')} |")
+    add("")
+    add("## Edit → query-ready through LSP, and query latency (bench/lsp_latency.py, bench/query_latency.py)")
+    add("")
+    for r in results["corpora"]:
+        if "lsp" not in r:
+            continue
+        for label, key in (("LSP edit → query-ready", "lsp"), ("query latency", "queries")):
+            data = r.get(key) or {}
+            if data.get("error"):
+                add(f"- {r['corpus']['name']}, {label}: {_why(data)}")
+                continue
+            add(f"- {r['corpus']['name']}, {label}:")
+            for line in _flatten(data):
+                add(f"  - {line}")
+    add("")
+    return "\n".join(rows)
+
+
+def _flatten(data: dict, prefix: str = "") -> list[str]:
+    out = []
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            if {"p50", "p99"} <= set(value):
+                unit = "ms" if name.endswith("ms") else "µs" if name.endswith("us") else ""
+                out.append(f"{name}: p50 {value['p50']:.3g} / p95 {value.get('p95', float('nan')):.3g} / "
+                           f"p99 {value['p99']:.3g} {unit}".rstrip())
+            else:
+                out.extend(_flatten(value, name + "."))
+        elif isinstance(value, (int, float, str, bool)) or value is None:
+            out.append(f"{name}: {value}")
+    return out
+
+
+def goals(results: dict) -> list[str]:
+    """The §4 goals, each met / not met / n/a, with the figure."""
+    lines = []
+    for r in results["corpora"]:
+        c = r["corpus"]
+        cold = r.get("cold") or {}
+        parse = _get(r, "parse", "wall_s")
+        if isinstance(cold.get("index_s"), float) and parse:
+            ratio = cold["index_s"] / parse
+            lines.append(f"{c['name']}: cold index {ratio:.1f}× bare parse (goal ≤ {GOALS['cold_over_parse']}×): "
+                         f"{'met' if ratio <= GOALS['cold_over_parse'] else 'NOT met'}")
+            limit = next((mb for loc, mb in sorted(GOALS["rss_mb"].items()) if c["loc"] <= loc * 1.5), None)
+            if limit:
+                rss = cold.get("peak_rss_mb", 0)
+                lines.append(f"{c['name']}: peak RSS {rss:.0f} MB (goal < {limit} MB): "
+                             f"{'met' if rss < limit else 'NOT met'}")
+            share = cold.get("map_share")
+            if isinstance(share, float):
+                lines.append(f"{c['name']}: map {100 * share:.1f}% of source tokens (goal < 3%): "
+                             f"{'met' if share < GOALS['map_share'] else 'NOT met'}")
+        warm = _get(r, "warm", "index_s")
+        if isinstance(warm, float):
+            lines.append(f"{c['name']}: warm restart {warm:.2f} s (goal < 0.5 s): {'met' if warm < 0.5 else 'NOT met'}")
+        p99 = _get(r, "edit", "all", "p99")
+        if isinstance(p99, float):
+            lines.append(f"{c['name']}: edit → graph ready p99 {p99:.2f} ms in-process (goal < 3 ms server-side): "
+                         f"{'met' if p99 < 3 else 'NOT met'}")
+        for cls, limit in (("simple", 100), ("multi", 500), ("cycles", 1000)):
+            v = _get(r, "mixed", f"{cls}_us", "p99")
+            if isinstance(v, float):
+                lines.append(f"{c['name']}: mixed-load {cls} query p99 {v:.0f} µs (goal < {limit} µs unloaded): "
+                             f"{'met' if v < limit else 'NOT met'}")
+    return lines
+
+
+def run(args) -> int:
+    plan = dict(QUICK if args.quick else FULL)
+    names = args.corpus or plan["corpora"]
+    started = time.perf_counter()
+    work = corpora.CACHE / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    results = {"quick": args.quick, "machine": machine(), "plan": {k: v for k, v in plan.items()}, "corpora": [],
+               "goals": GOALS}
+    for name in names:
+        log(f"== {name}")
+        corpus = corpora.get(name, log)
+        if corpus.error:
+            log(f"  not available: {corpus.error}")
+            results["corpora"].append({"corpus": corpus.as_dict()})
+            continue
+        log(f"  {corpus.files:,} files, {corpus.loc:,} lines")
+        results["corpora"].append(bench_corpus(corpus, plan, args.quick, work))
+    results["seconds"] = time.perf_counter() - started
+    results["verdicts"] = goals(results)
+    text = table(results)
+    print(text)
+    print("## Goals (ISG-SPEC §4)\n")
+    for line in results["verdicts"]:
+        print(f"- {line}")
+    print(f"\n(total {results['seconds']:.0f} s; machine: {results['machine'].get('cpu')}, "
+          f"{results['machine'].get('cpus')} cores, load {results['machine'].get('load_avg')})")
+    out = Path(args.out) if args.out else None
+    if out is None:
+        RESULTS.mkdir(exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        out = RESULTS / f"{'quick' if args.quick else 'full'}-{stamp}.json"
+        (RESULTS / "latest.json").write_text(json.dumps(results, indent=1, default=str))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1, default=str))
+    log(f"results written to {out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="isg-lsp's benchmark (issue #7)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="fetch the corpora, measure, print the table, write JSON")
+    r.add_argument("--quick", action="store_true", help="the CI-sized run (under 2 minutes)")
+    r.add_argument("--corpus", action="append", help="only this corpus (repeatable): " + ", ".join(
+        FULL["corpora"]))
+    r.add_argument("--out", help="write the JSON here (default bench/results/<mode>-<time>.json)")
+    sub.add_parser("corpora", help="fetch/generate the corpora only")
+    args = parser.parse_args(argv)
+    if args.command == "corpora":
+        for name in FULL["corpora"]:
+            c = corpora.get(name, log)
+            print(f"{name}: {c.error or f'{c.files:,} files, {c.loc:,} lines'}")
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
