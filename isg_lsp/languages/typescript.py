@@ -520,7 +520,7 @@ class TsExtraction(FileExtraction):
     def member(self, node, caps, fn_node, body):
         """A method (or a field holding a function) of the enclosing class or interface."""
         scope = self.scope_of(node)
-        if scope.kind not in ("class", "interface"):
+        if scope.kind not in ("class", "interface") or not self.direct_member(node, scope):
             return None                                  # object literal methods, members of local classes
         name = self.text(caps["name"][0])
         fqp = f"{scope.fqp}::{name}"
@@ -530,6 +530,12 @@ class TsExtraction(FileExtraction):
         self.function(node, fn_node, item, scope, scope.generics, scope.receivers, scope.bases)
         return item
 
+    def direct_member(self, node, scope: _Scope) -> bool:
+        """A member of the class or interface body itself (not of an object type nested in a member's type)."""
+        body = node.parent
+        owner = body.parent if body is not None else None
+        return owner is not None and self.scopes.get(owner.id) is scope
+
     def on_method(self, node, caps):
         self.member(node, caps, node, node.child_by_field_name("body"))
 
@@ -538,7 +544,8 @@ class TsExtraction(FileExtraction):
         if scope.kind not in ("class", "interface"):
             return
         value = node.child_by_field_name("value")
-        if value is not None and value.type in ("arrow_function", "function_expression"):
+        if value is not None and value.type in ("arrow_function", "function_expression") \
+                and self.direct_member(node, scope):
             self.member(node, caps, value, value.child_by_field_name("body"))
             return
         type_node = node.child_by_field_name("type")
