@@ -18,8 +18,21 @@ IMPORTS_KEY = "\x00imports:"
 GLOBS_KEY = "\x00globs:"
 
 
+_FQP_KEYS: dict[str, str] = {}
+
+
 def fqp_key(fqp: str) -> str:
-    """The last segment of an FQP in any language: what a change to that node announces."""
+    """The last segment of an FQP in any language: what a change to that node announces (memoized: resolution
+    asks for the same few FQPs hundreds of thousands of times)."""
+    key = _FQP_KEYS.get(fqp)
+    if key is None:
+        if len(_FQP_KEYS) > 500_000:
+            _FQP_KEYS.clear()
+        key = _FQP_KEYS[fqp] = _fqp_key(fqp)
+    return key
+
+
+def _fqp_key(fqp: str) -> str:
     cut = max(fqp.rfind("::") + 2 if "::" in fqp else 0, fqp.rfind(".") + 1)
     if fqp.endswith(">") and "::<" in fqp:                      # a generic parameter, owner::<T>
         cut = fqp.rfind("::<") + 2
@@ -49,11 +62,13 @@ class FileState:
 class SymbolView:
     """What resolvers may read of the workspace; every read is recorded as a dependency of the file resolved."""
 
-    __slots__ = ("_graph", "deps")
+    __slots__ = ("_graph", "deps", "memo")
 
     def __init__(self, graph: "Graph") -> None:
         self._graph = graph
         self.deps: set[str] = set()
+        # resolvers may cache answers here: a view lives for one file's resolution, while the graph stands still
+        self.memo: dict[object, object] = {}
 
     def lookup(self, fqp: str, kinds: frozenset[NodeKind] | None = None) -> list[bytes]:
         """Ids of workspace nodes with this FQP (and one of these kinds), sorted."""
@@ -62,6 +77,9 @@ class SymbolView:
         if not ids:
             return []
         nodes = self._graph.nodes
+        if len(ids) == 1:                                   # the usual case: no sort, no generator
+            for i in ids:
+                return [i] if kinds is None or nodes[i].kind in kinds else []
         return sorted(i for i in ids if kinds is None or nodes[i].kind in kinds)
 
     def imports(self, scope: str) -> dict[str, str]:
@@ -103,9 +121,12 @@ _EMPTY: dict[str, str] = {}
 class Graph:
     """Nodes, edges and symbol tables of the workspace, with per-file surgery."""
 
-    def __init__(self, resolver_for=None, family_of=None) -> None:
+    def __init__(self, resolver_for=None, family_of=None, memo_key_for=None) -> None:
         # resolver_for(lang) -> callable(ref, view, facts) -> (Target | None, Target | None) for (src, dst)
         self._resolver_for = resolver_for
+        # memo_key_for(lang) -> None, or callable(ref) -> a hashable key holding everything that language's
+        # resolver reads of a reference (two references with one key get one answer)
+        self._memo_key_for = memo_key_for
         self._family_of = family_of or (lambda lang: lang)
         self._families: dict[str, str] = {}
         self.files: dict[str, FileState] = {}
@@ -299,13 +320,24 @@ class Graph:
         state.edges = list(facts.edges)
         view = SymbolView(self)
         resolve = self._resolver_for(facts.lang) if self._resolver_for else None
+        # references that ask the same question get the same answer within one file (the graph does not change
+        # in between but for external nodes, which resolve to the same ids): answer each question once
+        key_of = self._memo_key_for(facts.lang) if self._memo_key_for is not None else None
+        memo: dict[tuple, tuple[Target | None, Target | None]] = {}
         unresolved = 0
         seen = {edge.key for edge in facts.edges}
         for ref in facts.references:
             if resolve is None:
                 unresolved += 1
                 continue
-            src_target, dst_target = resolve(ref, view, facts)
+            if key_of is not None:
+                question = key_of(ref)
+                answer = memo.get(question)
+                if answer is None:
+                    answer = memo[question] = resolve(ref, view, facts)
+                src_target, dst_target = answer
+            else:
+                src_target, dst_target = resolve(ref, view, facts)
             src_ids = [ref.src] if ref.src is not None else self._target_ids(src_target, facts.lang, state)
             dst_ids = [ref.dst] if ref.dst is not None else self._target_ids(dst_target, facts.lang, state)
             if not src_ids or not dst_ids:

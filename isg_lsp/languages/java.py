@@ -902,15 +902,12 @@ class _Resolver:
         return None
 
 
-_RESOLVER: list = [None]
-
-
 def _resolver(view: SymbolView) -> _Resolver:
-    """One resolver per resolution pass: its memo is only valid while the graph does not change."""
-    current = _RESOLVER[0]
-    if current is None or current.view is not view:
-        current = _RESOLVER[0] = _Resolver(view)
-    return current
+    """One resolver per resolution pass (per view): its memo is only valid while the graph does not change."""
+    current = view.memo.get(_Resolver)
+    if current is None:
+        current = view.memo[_Resolver] = _Resolver(view)
+    return current  # type: ignore[return-value]
 
 
 def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target | None, Target | None]:
