@@ -135,7 +135,7 @@ def _map_item(graph: Graph, node: Node, prefix: str, depth: int, lines: list[str
         return
     seen.add(node.id)
     indent = "  " * depth
-    lines.append(f"{indent}{node.kind.value} {compact_signature(node)}{_relations(graph, [node.id], prefix)}")
+    lines.append(f"{indent}{node.kind.value} {compact_signature(node)}{_relations(graph, [node.id], prefix, node)}")
     members = [graph.nodes[e.dst] for e in graph.successors(node.id)
                if e.kind.value in MEMBER_EDGES and e.dst in graph.nodes
                and graph.nodes[e.dst].kind is not NodeKind.MODULE]
@@ -150,14 +150,16 @@ def _map_item(graph: Graph, node: Node, prefix: str, depth: int, lines: list[str
     # only what they call is new, one line per implemented trait
     for trait, group in groups.items():
         seen.update(m.id for m in group)
-        relations = _relations(graph, [m.id for m in group], prefix)
+        relations = _relations(graph, [m.id for m in group], prefix, group[0])
         if relations:
             lines.append(f"{indent}  impl {_short(trait, prefix)}{relations}")
 
 
-def _relations(graph: Graph, sources: list[bytes], prefix: str) -> str:
-    """` | impl A; calls b, ~c` for the relations leaving these nodes; guesses (heuristic edges) marked `~`."""
+def _relations(graph: Graph, sources: list[bytes], prefix: str, owner: Node | None = None) -> str:
+    """` | impl A; calls b, ~c` for the relations leaving these nodes, names shortened relative to the module and
+    to the caller's own type; guesses (heuristic edges) marked `~`; long lists cut with `+N`."""
     parts = []
+    own_type = _owner_prefixes(owner.fqp) if owner is not None else ()
     for kind, word in RELATION_WORDS:
         facts: set[str] = set()
         guesses: set[str] = set()
@@ -169,8 +171,10 @@ def _relations(graph: Graph, sources: list[bytes], prefix: str) -> str:
                 if edge.resolution.value == "heuristic" and kind == "CALLS":
                     guesses.add(target.name)
                 else:
-                    facts.add(_short(target.fqp, prefix))
+                    facts.add(_short_member(target.fqp, prefix, own_type))
         shown = sorted(facts)
+        if len(shown) > MAX_RELATIONS_SHOWN:
+            shown = shown[:MAX_RELATIONS_SHOWN] + [f"+{len(facts) - MAX_RELATIONS_SHOWN}"]
         extra = sorted(guesses)
         if len(extra) > MAX_GUESSES_SHOWN:
             extra = extra[:MAX_GUESSES_SHOWN] + [f"+{len(guesses) - MAX_GUESSES_SHOWN}"]
@@ -180,6 +184,25 @@ def _relations(graph: Graph, sources: list[bytes], prefix: str) -> str:
     return " | " + "; ".join(parts) if parts else ""
 
 
+def _owner_prefixes(fqp: str) -> tuple[str, ...]:
+    """The prefixes naming a member's own type: `a::T::m` gives `a::T::`; `<a::T as b::Tr>::m` gives `a::T::`."""
+    if fqp.startswith("<") and " as " in fqp:
+        fqp = fqp[1:fqp.find(" as ")] + "::x"
+    for sep in ("::", "."):
+        cut = fqp.rfind(sep)
+        if cut > 0:
+            return (fqp[:cut + len(sep)],)
+    return ()
+
+
+def _short_member(fqp: str, module: str, own_type: tuple[str, ...]) -> str:
+    for prefix in own_type:
+        if fqp.startswith(prefix) and len(fqp) > len(prefix):
+            return fqp[len(prefix):]
+    return _short(fqp, module)
+
+
+MAX_RELATIONS_SHOWN = 6
 MAX_GUESSES_SHOWN = 3
 _DECLARATION_WORDS = frozenset({"fn", "struct", "enum", "trait", "type", "union", "mod", "class", "interface",
                                 "def", "function", "func", "record", "@interface"})
