@@ -74,15 +74,16 @@ def workspace(tmp_path) -> Path:
     return copy_demo(tmp_path)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shared_workspace(tmp_path_factory) -> Path:
     return copy_demo(tmp_path_factory.mktemp("shared"))
 
 
-@pytest_lsp.fixture(config=CONFIG, params=["visual_studio_code", "neovim"], scope="module")
+@pytest_lsp.fixture(config=CONFIG, params=["visual_studio_code", "neovim"], scope="session")
 async def client(lsp_client: LanguageClient, request, shared_workspace):
     """A client impersonating VS Code or Neovim, with the server indexed on a copy of the demo crate; shared by
-    the tests of a module, which must leave the workspace as they found it (the tests of `pytestmark` below)."""
+    the read-only tests (modules marked `pytest.mark.asyncio(loop_scope="session")`), which must leave the
+    workspace and the graph as they found them."""
     lsp_client.workspace_root = shared_workspace
     lsp_client.editor = request.param
     await start(lsp_client, shared_workspace, request.param)

@@ -8,7 +8,7 @@ from pytest_lsp import LanguageClient
 
 from .conftest import doc, open_document, position_of, request
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 SHAPE = "demo_crate::shapes::Shape"
 CIRCLE = "demo_crate::shapes::circle::Circle"

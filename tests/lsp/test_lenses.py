@@ -8,7 +8,7 @@ from pytest_lsp import LanguageClient
 
 from .conftest import doc, open_document
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 async def lenses_by_line(client: LanguageClient, rel: str) -> dict[int, list[types.CodeLens]]:

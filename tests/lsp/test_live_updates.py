@@ -26,8 +26,37 @@ async def implementors(client: LanguageClient) -> list[str]:
     return [i.node.fqp for i in result.implementors]
 
 
-async def test_an_edit_that_adds_an_impl_is_seen_at_once(fresh: LanguageClient):
+async def test_edits_in_the_editor(fresh: LanguageClient):
+    """One server session: progress at start-up, an edit adding an impl, UTF-16 edits, and didClose."""
     client = fresh
+    await check_startup(client)
+    await edit_adds_an_impl(client)
+    await utf16_positions_in_edits(client)
+    await close_falls_back_to_the_file_on_disk(client)
+
+
+async def test_changes_on_disk(fresh: LanguageClient):
+    """One server session: a rename on disk, then a branch switch."""
+    await rename_on_disk_is_seen_at_once(fresh)
+    await branch_switch_leaves_the_graph_equal_to_a_fresh_index(fresh)
+
+
+async def check_startup(client: LanguageClient):
+    # work-done progress while indexing: begin, reports with counts, end
+    reports = [r for values in client.progress_reports.values() for r in values]
+    assert reports and reports[0].kind == "begin" and reports[-1].kind == "end"
+    assert any("/4 files" in (r.message or "") for r in reports if r.kind == "report")
+    assert "4 files" in reports[-1].message
+    # file watchers are registered dynamically where the client allows it (VS Code; Neovim 0.10 does not)
+    if client.editor == "visual_studio_code":
+        assert [r.method for r in client.registrations] == ["workspace/didChangeWatchedFiles"]
+        globs = [w["globPattern"] for w in client.registrations[0].register_options["watchers"]]
+        assert "**/Cargo.toml" in globs and any(g.startswith("**/*.{") and "rs" in g for g in globs)
+    else:
+        assert client.registrations == []
+
+
+async def edit_adds_an_impl(client: LanguageClient):
     client.lens_refreshes = 0
     uri = open_document(client, "src/lib.rs")
     end = len((client.workspace_root / "src/lib.rs").read_text().split("\n")) - 1
@@ -51,8 +80,7 @@ async def test_an_edit_that_adds_an_impl_is_seen_at_once(fresh: LanguageClient):
     assert "demo_crate::Label" not in await implementors(client)
 
 
-async def test_utf16_positions_in_edits(fresh: LanguageClient):
-    client = fresh
+async def utf16_positions_in_edits(client: LanguageClient):
     text = "// 😀 é\npub trait Gadget {}\n"
     path = client.workspace_root / "src/util.rs"
     uri = open_document(client, "src/util.rs", path.read_text())
@@ -70,8 +98,7 @@ async def test_utf16_positions_in_edits(fresh: LanguageClient):
     assert symbols[0].selection_range.start.character == 10
 
 
-async def test_close_falls_back_to_the_file_on_disk(fresh: LanguageClient):
-    client = fresh
+async def close_falls_back_to_the_file_on_disk(client: LanguageClient):
     uri = open_document(client, "src/shapes/circle.rs")
     change(client, uri, 2, (13, 5), (13, 10), "Clone")                  # impl Shape for Circle → impl Clone for Circle
     assert "demo_crate::shapes::circle::Circle" not in await implementors(client)
@@ -79,8 +106,7 @@ async def test_close_falls_back_to_the_file_on_disk(fresh: LanguageClient):
     assert "demo_crate::shapes::circle::Circle" in await implementors(client)
 
 
-async def test_rename_on_disk_is_seen_at_once(fresh: LanguageClient):
-    client = fresh
+async def rename_on_disk_is_seen_at_once(client: LanguageClient):
     root = client.workspace_root
     old, new = root / "src/util.rs", root / "src/helpers.rs"
     old.rename(new)
@@ -98,21 +124,20 @@ async def test_rename_on_disk_is_seen_at_once(fresh: LanguageClient):
     assert found.nodes[0].location.uri.endswith("src/helpers.rs")
 
 
-async def test_a_branch_switch_leaves_the_graph_equal_to_a_fresh_index(fresh: LanguageClient):
-    client = fresh
+async def branch_switch_leaves_the_graph_equal_to_a_fresh_index(client: LanguageClient):
     root = client.workspace_root
-    # "git checkout other-branch": one file deleted, one added, one changed, one folder deleted
-    (root / "src/util.rs").unlink()
+    # "git checkout other-branch" (after the rename above): a file deleted, one added, one changed, a folder deleted
+    (root / "src/helpers.rs").unlink()
     shutil.rmtree(root / "src/shapes")
     (root / "src/shapes.rs").write_text("pub trait Shape { fn area(&self) -> f64; }\n"
                                         "pub struct Disc;\nimpl Shape for Disc { fn area(&self) -> f64 { 1.0 } }\n"
                                         "pub fn unit_circle() -> Disc { Disc }\n")
     lib = root / "src/lib.rs"
-    lib.write_text(lib.read_text().replace("mod util;\n", "").replace("use crate::shapes::{Shape, Circle as Round};",
-                                                                      "use crate::shapes::{Shape, Disc as Round};")
-                   .replace("util::sum(self.items.iter().map(|s| s.area()))", "0.0"))
+    lib.write_text(lib.read_text().replace("mod helpers;\n", "")
+                   .replace("use crate::shapes::{Shape, Circle as Round};", "use crate::shapes::{Shape, Disc as Round};")
+                   .replace("helpers::sum(self.items.iter().map(|s| s.area()))", "0.0"))
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
-        types.FileEvent(uri=(root / "src/util.rs").as_uri(), type=types.FileChangeType.Deleted),
+        types.FileEvent(uri=(root / "src/helpers.rs").as_uri(), type=types.FileChangeType.Deleted),
         types.FileEvent(uri=(root / "src/shapes").as_uri(), type=types.FileChangeType.Deleted),
         types.FileEvent(uri=(root / "src/shapes.rs").as_uri(), type=types.FileChangeType.Created),
         types.FileEvent(uri=lib.as_uri(), type=types.FileChangeType.Changed),

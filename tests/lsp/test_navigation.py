@@ -8,7 +8,7 @@ from pytest_lsp import LanguageClient
 
 from .conftest import doc, open_document, position_of
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 LIB = "src/lib.rs"
 SHAPES = "src/shapes/mod.rs"
