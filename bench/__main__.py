@@ -34,7 +34,7 @@ FULL = {
     "corpora": ["rust-10k", "rust-100k", "rust-500k", "java-100k", "ts-130k", "python-100k",
                 "synthetic-10k", "synthetic-100k", "synthetic-500k", "synthetic-2m"],
     "deep": ["rust-100k", "synthetic-100k"],           # warm restarts, edits, mixed run, LSP and query latency
-    "repeat_cold": 3, "repeat_cold_large": 1, "repeat_parse": 3, "edits": 300, "mixed_seconds": 6.0,
+    "repeat_cold": 3, "repeat_cold_large": 1, "repeat_parse": 3, "edits": 210, "mixed_seconds": 6.0,
 }
 QUICK = {
     "corpora": ["rust-10k", "synthetic-10k"],
@@ -114,6 +114,8 @@ def external(module_name: str, root: Path, quick: bool, context: dict) -> dict:
     except ImportError as error:
         return {"error": f"n/a (bench/{module_name}.py not available: {error})"}
     run = getattr(module, "run", None)
+    if run is None and all(hasattr(module, f) for f in ("pick_queries", "measure_in_process", "measure_lsp")):
+        run = _query_latency_parts(module)
     if run is None:
         return {"error": f"n/a (bench/{module_name}.py has no run())"}
     offered = {"quick": quick, **context}
@@ -124,6 +126,32 @@ def external(module_name: str, root: Path, quick: bool, context: dict) -> dict:
     if not isinstance(result, dict):
         return {"error": f"n/a (bench/{module_name}.py returned {type(result).__name__})"}
     return result
+
+
+def _query_latency_parts(module):
+    """bench/query_latency.py's pieces (pick_queries, measure_in_process, measure_lsp) as one run()."""
+
+    def run(root: Path, quick: bool = False) -> dict:
+        import gc
+
+        from isg_lsp.engine import Engine
+
+        engine = Engine(root, persist=False)
+        engine.index()
+        gc.collect()
+        gc.freeze()
+        try:
+            plan = module.pick_queries(engine.graph)
+            repeat = 100 if quick else 1000
+            result = {"in_process": module.measure_in_process(engine.graph, plan, repeat)}
+            lsp = module.measure_lsp(root, plan, 30 if quick else 200)
+            result["lsp"] = lsp if isinstance(lsp, dict) else {"error": f"n/a ({lsp})"}
+            return result
+        finally:
+            gc.unfreeze()
+            engine.close()
+
+    return run
 
 
 def bench_corpus(corpus: corpora.Corpus, plan: dict, quick: bool, work: Path) -> dict:
@@ -154,6 +182,10 @@ def bench_corpus(corpus: corpora.Corpus, plan: dict, quick: bool, work: Path) ->
         result["edit"] = guarded("edit → graph ready (in-process)", measure.edit_latency, root, files,
                                  plan["edits"])
         result["mixed"] = guarded("mixed run", measure.mixed_run, root, files, 2, plan["mixed_seconds"])
+        from . import representation
+
+        result["representation"] = guarded("representation (dict / networkx / rustworkx)", representation.run_on,
+                                           root, quick)
         context = {"corpus": corpus.name, "files": files, "work": work}
         result["lsp"] = external("lsp_latency", root, quick, context)
         result["queries"] = external("query_latency", root, quick, context)
@@ -234,6 +266,24 @@ def table(results: dict) -> str:
             f"{_num(e.get('p99'), '.2f')} ms | {_ratio(e.get('p99'), fp)} | "
             f"{_num(_get(mixed, 'simple_us', 'p99'), '.0f')} / {_num(_get(mixed, 'multi_us', 'p99'), '.0f')} / "
             f"{_num(_get(mixed, 'cycles_us', 'p99'), '.0f')} µs | {_num(mixed.get('writes'), 'd')} |")
+    add("")
+    add("## The in-memory representation: the same graph as dict adjacency, networkx, rustworkx (µs, p50 / p99)")
+    add("")
+    add("| corpus | representation | adjacency memory | 1-hop (callers) | 5-hop BFS (impact edges) | SCC, whole graph |")
+    add("|---|---|---|---|---|---|")
+    for r in results["corpora"]:
+        rep = r.get("representation")
+        if not rep:
+            continue
+        for name in ("dict", "networkx", "rustworkx"):
+            d = rep.get(name) or {}
+            if d.get("error"):
+                add(f"| {r['corpus']['name']} | {name} | {_why(d)} | | | |")
+                continue
+            add(f"| {r['corpus']['name']} | {name} {d.get('version', '(engine)')} | "
+                f"{_num(d.get('adjacency_mb'), '.1f')} MB | {_num(_get(d, 'hop1_us', 'p50'), '.1f')} / "
+                f"{_num(_get(d, 'hop1_us', 'p99'), '.1f')} | {_num(_get(d, 'bfs5_us', 'p50'), '.1f')} / "
+                f"{_num(_get(d, 'bfs5_us', 'p99'), '.1f')} | {_num(d.get('scc_whole_graph_ms'), '.1f')} ms |")
     add("")
     add("## Edit → query-ready through LSP, and query latency (bench/lsp_latency.py, bench/query_latency.py)")
     add("")

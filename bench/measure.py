@@ -139,9 +139,15 @@ def _child(argv: list[str]) -> int:
     engine = Engine(root, db_path=Path(db) if db != "-" else None, persist=db != "-", workers=workers)
     report = engine.index()
     index_s = time.perf_counter() - t0
-    cpu_self = time.process_time() - cpu0
+    cpu_index = time.process_time() - cpu0
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     selfu = resource.getrusage(resource.RUSAGE_SELF)
+    try:                                        # the map's size, measured after the clock stopped
+        mapped = engine.report(index_s, measure_map=True)
+        report.map_tokens, report.source_tokens = mapped.map_tokens, mapped.source_tokens
+    except TypeError:
+        pass
+    cpu_self = cpu_index
     if engine.store is not None:
         engine.close()
     result = {

@@ -7,7 +7,9 @@ changed). The engine knows nothing of LSP; the server and the CLI both drive it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import operator
 import os
 import resource
 import time
@@ -20,7 +22,7 @@ import tree_sitter
 
 from . import languages
 from .graph import Graph
-from .model import EdgeKind, FileFacts, NodeKind
+from .model import EdgeKind, FileFacts, NodeKind, Reference
 from .store import Store, StoreError
 from .workspace import WorkspaceConfig, content_hash, normalize_source, read_source, walk
 
@@ -75,7 +77,7 @@ class Engine:
             raise FileNotFoundError(f"not a folder: {root}")
         self.config = config or WorkspaceConfig()
         self.workers = workers if workers is not None else max(1, min(2, os.cpu_count() or 1))
-        self.graph = Graph(resolver_for=_resolver_for, family_of=_family_of)
+        self.graph = Graph(resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for)
         self.layouts: dict[str, object] = {}
         self.stats: dict[str, tuple[int, int]] = {}        # path → (size, mtime_ns) of what is indexed
         self.skipped: dict[str, str] = {}
@@ -147,7 +149,7 @@ class Engine:
         final.update(changed)
         file_set = set(files)
         deleted = [rel for rel in stored if rel not in file_set]
-        graph = Graph(resolver_for=_resolver_for, family_of=_family_of)
+        graph = Graph(resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for)
         graph.load(final[path] for path in sorted(final))
         self.graph = graph              # swapped whole: readers on other threads never see a graph half loaded
         if self.store is not None:
@@ -448,6 +450,23 @@ def _extract_batch(root: str, rels: list[str], layouts: dict[str, object], max_b
 
 def _resolver_for(lang: str):
     return languages.support(lang).resolve
+
+
+# Languages whose resolver reads of a reference only the fields of the key below, and of ``src`` and ``dst`` only
+# whether they are set (languages/rust.py's ``resolve``). Their references are resolved once per distinct key and file.
+_MEMO_LANGUAGES = frozenset({"rust"})
+_KEY_FIELDS = tuple(f.name for f in dataclasses.fields(Reference) if f.name not in ("kind", "src", "dst", "derived"))
+
+
+_key_fields = operator.attrgetter(*_KEY_FIELDS)
+
+
+def _reference_key(ref: Reference) -> tuple:
+    return (ref.src is None, ref.dst is None, _key_fields(ref))
+
+
+def _memo_key_for(lang: str):
+    return _reference_key if lang in _MEMO_LANGUAGES else None
 
 
 def _family_of(lang: str) -> str:

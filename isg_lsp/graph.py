@@ -325,7 +325,7 @@ class Graph:
         key_of = self._memo_key_for(facts.lang) if self._memo_key_for is not None else None
         memo: dict[tuple, tuple[Target | None, Target | None]] = {}
         unresolved = 0
-        seen = {edge.key for edge in facts.edges}
+        chosen: dict[tuple[bytes, str, bytes], Edge] = {edge.key: edge for edge in facts.edges}
         for ref in facts.references:
             if resolve is None:
                 unresolved += 1
@@ -351,11 +351,15 @@ class Graph:
                     if s == d and ref.kind is not EdgeKind.CALLS:
                         continue
                     edge = Edge(s, ref.kind, d, resolution, candidates, ref.derived)
-                    if edge.key in seen:
-                        continue
-                    seen.add(edge.key)
-                    self._add_edge(edge)
-                    state.edges.append(edge)
+                    previous = chosen.get(edge.key)
+                    # the same relation found twice keeps its surest finding (exact, then import, then heuristic)
+                    if previous is None or _RESOLUTION_RANK[resolution] < _RESOLUTION_RANK[previous.resolution]:
+                        chosen[edge.key] = edge
+        local = {edge.key for edge in facts.edges}
+        for key, edge in chosen.items():
+            if key not in local:
+                self._add_edge(edge)
+                state.edges.append(edge)
         state.unresolved = unresolved
         state.deps = view.deps
         for key in view.deps:
@@ -437,6 +441,9 @@ class Graph:
                  for i, n in self.nodes.items()}
         edges = {(e.src, e.kind, e.dst, e.resolution, e.candidates, e.derived) for e in self.edges()}
         return nodes, edges
+
+
+_RESOLUTION_RANK = {Resolution.EXACT: 0, Resolution.IMPORT: 1, Resolution.HEURISTIC: 2}
 
 
 def _prefer(candidate: Node, current: Node) -> bool:
