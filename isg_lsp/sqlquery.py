@@ -331,7 +331,7 @@ def run_sql(db_path: Path | str, sql: str, limit: int = DEFAULT_LIMIT, budget_ms
     conn, guard = connection.conn, connection.guard
     guard.denied = None
     guard.timed_out = False
-    guard.deadline = started + budget_ms / 1000.0
+    guard.deadline = time.perf_counter() + budget_ms / 1000.0      # the statement's time, not the connection's
     cursor = None
     try:
         cursor = conn.execute(sql, params)

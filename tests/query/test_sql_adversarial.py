@@ -44,7 +44,7 @@ def db(demo_db):
 
 
 def still_serving(db) -> None:
-    result = run_sql(db, "SELECT fqp FROM isg_nodes WHERE name = 'Circle' AND external = 0")
+    result = run_sql(db, "SELECT fqp FROM isg_nodes WHERE name = 'Circle' AND external = 0", budget_ms=5000)
     assert result.rows == [["demo_crate::shapes::circle::Circle"]]
 
 
