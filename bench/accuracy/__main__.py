@@ -94,7 +94,7 @@ def table(lang: str, report: dict) -> str:
     extra = ", ".join(f"{k} {v}" for k, v in meta.items())
     lines.append(f"   corpus: {corpora}" + (f" ({extra})" if extra else ""))
     header = (f"   {'kind':<10}{'truth':>8}{'ours':>8}{'P':>8}{'R':>8}{'F1':>8}   {'strict P':>8}{'strict R':>9}"
-              f"{'cfg-off':>9}{'P all':>7}")
+              f"{'cfg-off':>9}{'P all':>7}{'macro':>7}{'R syn':>7}")
     lines.append(header)
     for section, order in (("nodes", NODE_ORDER), ("edges", EDGE_ORDER)):
         entries = report[section]
@@ -103,7 +103,8 @@ def table(lang: str, report: dict) -> str:
             s = report[f"{section}_strict"].get(kind, {})
             row = (f"   {kind:<10}{e['truth']:>8}{e['ours']:>8}{fmt(e['precision']):>8}{fmt(e['recall']):>8}"
                    f"{fmt(e['f1']):>8}   {fmt(s.get('precision')):>8}{fmt(s.get('recall')):>9}"
-                   f"{e.get('set_aside', 0):>9}{fmt(e.get('precision_all', e['precision'])):>7}")
+                   f"{e.get('set_aside', 0):>9}{fmt(e.get('precision_all', e['precision'])):>7}"
+                   f"{e.get('missed_macro', 0):>7}{fmt(e.get('recall_syntactic', e['recall'])):>7}")
             if section == "edges" and e.get("ours_exact", e["ours"]) != e["ours"]:
                 row += f"   non-heuristic: {e['ours_exact']} edges, P {fmt(e['precision_exact'])}"
             lines.append(row)

@@ -57,6 +57,8 @@ class Truth:
             if derived:
                 record["derived"] = True
             self.edges[key] = record
+        if self.nodes[src].get("macro") or self.nodes[dst].get("macro"):
+            self.edges[key]["macro"] = True
 
     def lines(self):
         for node in sorted(self.nodes.values(), key=lambda n: (n["fqp"], n["id"])):
@@ -138,12 +140,12 @@ def export_ours(workspace: Path, out: Path) -> Path:
     return out
 
 
-def converter_hash() -> str:
-    """Changes when any ground-truth generator changes (cached truths are then rebuilt)."""
+def converter_hash(lang: str) -> str:
+    """Changes when a language's ground-truth generator changes (its cached truths are then rebuilt)."""
     import hashlib
 
     digest = hashlib.sha256()
-    for path in sorted(HERE.glob("*.py")) + sorted(HERE.glob("*.js")):
-        if path.name not in ("__main__.py", "compare.py"):
+    for path in [HERE / "common.py", *sorted(HERE.glob(f"{lang}*"))]:
+        if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

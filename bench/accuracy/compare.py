@@ -134,10 +134,13 @@ def compare(truth_path: Path, ours_path: Path, scope: str | None = None, local_r
     # ---- nodes
     t_keys: dict[str, set] = defaultdict(set)
     t_strict: dict[str, set] = defaultdict(set)
+    t_macro: dict[str, set] = defaultdict(set)
     for n in t_nodes.values():
         if not n.get("external"):
             t_keys[n["kind"]].add(norm.fqp(n["fqp"]))
             t_strict[n["kind"]].add(n["fqp"])
+            if n.get("macro"):
+                t_macro[n["kind"]].add(norm.fqp(n["fqp"]))
     o_keys: dict[str, set] = defaultdict(set)
     o_strict: dict[str, set] = defaultdict(set)
     o_gated: dict[str, set] = defaultdict(set)
@@ -155,6 +158,7 @@ def compare(truth_path: Path, ours_path: Path, scope: str | None = None, local_r
     for kind in kinds:
         entry = scores(t_keys[kind], o_keys[kind])
         _set_aside(entry, o_gated[kind] - o_keys[kind])
+        _macro(entry, (t_keys[kind] - o_keys[kind]) & t_macro[kind])
         entry["missed"] = sorted(t_keys[kind] - o_keys[kind])[:SAMPLES]
         entry["false_positives"] = sorted(o_keys[kind] - t_keys[kind])[:SAMPLES]
         result["nodes"][kind] = entry
@@ -166,11 +170,14 @@ def compare(truth_path: Path, ours_path: Path, scope: str | None = None, local_r
 
     te_keys: dict[str, set] = defaultdict(set)
     te_strict: dict[str, set] = defaultdict(set)
+    te_macro: dict[str, set] = defaultdict(set)
     for e in t_edges:
         s, d = t_nodes.get(e["src"]), t_nodes.get(e["dst"])
-        if s is None or d is None:
+        if s is None or d is None or (s.get("external") and d.get("external")):
             continue
         te_keys[e["kind"]].add((lenient_key(s), lenient_key(d)))
+        if e.get("macro"):
+            te_macro[e["kind"]].add((lenient_key(s), lenient_key(d)))
         te_strict[e["kind"]].add((s["fqp"], d["fqp"]))
     oe_keys: dict[str, set] = defaultdict(set)
     oe_exact: dict[str, set] = defaultdict(set)
@@ -184,7 +191,8 @@ def compare(truth_path: Path, ours_path: Path, scope: str | None = None, local_r
         if not internal or not all(in_scope(n) for n in internal):
             continue
         key = (lenient_key(s), lenient_key(d))
-        if (e["src"] in gated_ids or e["dst"] in gated_ids) and key not in te_keys[e["kind"]]:
+        if key not in te_keys[e["kind"]] and (e["src"] in gated_ids or e["dst"] in gated_ids or (
+                gated is not None and gated(s, d, e["kind"]))):
             oe_gated[e["kind"]].add(key)
             continue
         oe_keys[e["kind"]].add(key)
@@ -196,6 +204,7 @@ def compare(truth_path: Path, ours_path: Path, scope: str | None = None, local_r
         truth, ours = te_keys[kind], oe_keys[kind]
         entry = scores(truth, ours)
         _set_aside(entry, oe_gated[kind] - ours)
+        _macro(entry, (truth - ours) & te_macro[kind])
         exact = oe_exact[kind]
         entry["ours_exact"] = len(exact)
         entry["tp_exact"] = len(truth & exact)
@@ -214,6 +223,11 @@ def _set_aside(entry: dict, aside: set) -> None:
     entry["set_aside_samples"] = sorted(str(x) for x in aside)[:SAMPLES]
 
 
+def _macro(entry: dict, missed: set) -> None:
+    entry["missed_macro"] = len(missed)
+    entry["recall_syntactic"] = _ratio(entry["tp"], entry["truth"] - len(missed))
+
+
 def merge(results: list[dict]) -> dict:
     """Sums several comparisons (one per crate or package) into one, samples taken from each in turn."""
     merged: dict = {}
@@ -227,6 +241,9 @@ def merge(results: list[dict]) -> dict:
             p = _ratio(total["tp"], total["ours"])
             r = _ratio(total["tp"], total["truth"])
             total.update(precision=p, recall=r, f1=_f1(p, r))
+            if "missed_macro" in parts[0]:
+                total["missed_macro"] = sum(p.get("missed_macro", 0) for p in parts)
+                total["recall_syntactic"] = _ratio(total["tp"], total["truth"] - total["missed_macro"])
             if "set_aside" in parts[0]:
                 total["set_aside"] = sum(p.get("set_aside", 0) for p in parts)
                 total["precision_all"] = _ratio(total["tp"], total["ours"] + total["set_aside"])

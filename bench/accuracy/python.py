@@ -75,10 +75,10 @@ def run_lang(quick: bool, work: Path) -> list[dict]:
         scope = "src/" if source_root != root else ""
         truth_path = work / "python" / f"{root.name}.truth.jsonl"
         stamp = work / "python" / f"{root.name}.stamp"
-        if not (truth_path.is_file() and stamp.is_file() and stamp.read_text() == converter_hash()):
+        if not (truth_path.is_file() and stamp.is_file() and stamp.read_text() == converter_hash("python")):
             truth = Project(source_root).truth()
             truth.write(truth_path)
-            stamp.write_text(converter_hash())
+            stamp.write_text(converter_hash("python"))
         out.append({"label": root.name, "workspace": root, "truth": truth_path, "scope": scope,
                     "edge_kinds": EDGE_KINDS, "meta": {"python": sys.version.split()[0]}})
     return out

@@ -35,6 +35,9 @@ CRATES_FULL = ["anyhow", "either", "log", "smallvec", "memchr", "indexmap", "cro
 CRATES_QUICK = ["anyhow"]
 EDGE_KINDS = ("CONTAINS", "DEFINES", "IMPL", "BOUND_BY", "ACCEPTS", "RETURNS", "USES")   # rustdoc has no bodies
 
+# traits the compiler implements next to derives (`derive(PartialEq)` also gives `StructuralPartialEq`): not written
+COMPILER_MARKERS = frozenset({"StructuralPartialEq", "StructuralEq", "TrivialClone"})
+
 KIND_CODES = {
     "struct": "S", "union": "S", "enum": "E", "trait": "T", "trait_alias": "T", "function": "F", "method": "F",
     "module": "M", "type_alias": "A", "typedef": "A", "assoc_type": "A", "foreign_type": "S",
@@ -105,8 +108,17 @@ def rustdoc_json(crate_dir: Path, cargo: str, work: Path) -> Path:
     if "/.cargo/bin" in cargo:
         env["PATH"] = str(Path(cargo).parent) + os.pathsep + os.environ.get("PATH", "")
     (crate_dir / "Cargo.lock").unlink(missing_ok=True)
-    run([cargo, "rustdoc", "--lib", "-q", "--", "-Z", "unstable-options", "--output-format", "json",
-         "--document-private-items", "--document-hidden-items"], cwd=crate_dir, env=env)
+    flags = ["--", "-Z", "unstable-options", "--output-format", "json", "--document-private-items",
+             "--document-hidden-items"]
+    # every feature when their dependencies are in the registry and the code compiles (the most code compiled,
+    # the fewer `#[cfg]` differences), else the default ones
+    proc = run([cargo, "rustdoc", "--lib", "-q", "--all-features", *flags], cwd=crate_dir, env=env, check=False)
+    features = "all"
+    if proc.returncode != 0:
+        (crate_dir / "Cargo.lock").unlink(missing_ok=True)
+        run([cargo, "rustdoc", "--lib", "-q", *flags], cwd=crate_dir, env=env)
+        features = "default"
+    (crate_dir / ".features").write_text(features)
     doc = target_dir / "doc" / f"{lib_name(crate_dir)}.json"
     if not doc.is_file():
         raise RuntimeError(f"rustdoc wrote no JSON for {crate_dir.name} (looked for {doc})")
@@ -133,7 +145,7 @@ def lib_root(crate_dir: Path) -> str:
 def run_lang(quick: bool, work: Path) -> list[dict]:
     """Builds the truth for each crate: [{label, workspace, truth, scope, meta}]."""
     cargo, version = toolchain()
-    stamp_text = f"{version}\n{converter_hash()}"
+    stamp_text = f"{version}\n{converter_hash('rust')}"
     log(f"rust: toolchain {version} ({cargo})")
     out = []
     for name in CRATES_QUICK if quick else CRATES_FULL:
@@ -151,10 +163,11 @@ def run_lang(quick: bool, work: Path) -> list[dict]:
             crate_dir = prepare(source, folder / "src")
             doc_path = rustdoc_json(crate_dir, cargo, folder)
             doc = json.loads(doc_path.read_text("utf-8"))
-            truth = convert(doc)
+            truth = convert(doc, macro_ranges(crate_dir, lib_root(crate_dir) + "/"))
             truth.write(truth_path)
             stamp.write_text(stamp_text)
-            meta = {"format_version": doc.get("format_version"), "toolchain": version}
+            meta = {"format_version": doc.get("format_version"), "toolchain": version,
+                    "features": (crate_dir / ".features").read_text()}
             (folder / f"{source.name}.meta.json").write_text(json.dumps(meta))
         meta = json.loads((folder / f"{source.name}.meta.json").read_text())
         scope = lib_root(crate_dir) + "/"
@@ -170,15 +183,39 @@ ITEM_TYPES = frozenset({"function_item", "function_signature_item", "struct_item
                         "associated_type", "macro_invocation", "macro_definition", "use_declaration"})
 
 
+def _parser():
+    import tree_sitter
+    import tree_sitter_rust
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_rust.language()))
+
+
+def macro_ranges(crate_dir: Path, scope: str) -> dict[str, list[tuple[int, int]]]:
+    """Lines (1-based, inclusive) of the item-level macro invocations of each file: rustdoc places the items a
+    macro expands to at the invocation, so a truth item there is out of a syntactic parser's reach."""
+    parser = _parser()
+    ranges: dict[str, list[tuple[int, int]]] = {}
+    for path in sorted((crate_dir / scope).rglob("*.rs")):
+        rel = path.relative_to(crate_dir).as_posix()
+        tree = parser.parse(path.read_bytes())
+        stack = [tree.root_node]
+        while stack:
+            node = stack.pop()
+            for child in node.named_children:
+                if child.type == "macro_invocation":
+                    ranges.setdefault(rel, []).append((child.start_point[0] + 1, child.end_point[0] + 1))
+                elif child.type in ("mod_item", "declaration_list", "impl_item", "trait_item"):
+                    stack.append(child)
+    return ranges
+
+
 def cfg_gated(crate_dir: Path, scope: str):
     """A predicate over exported nodes: is this declaration (or a declaration around it, or its file) under a
     `#[cfg(...)]`? rustdoc sees one configuration; a syntactic extractor sees all of them, so the comparison sets
     aside such nodes when the compiler did not see them (and says how many)."""
-    import tree_sitter
-    import tree_sitter_rust
-
-    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_rust.language()))
+    parser = _parser()
     ranges: dict[str, list[tuple[int, int]]] = {}
+    gated_impls: set[tuple[str, str]] = set()      # (self type, trait) last segments of gated impls and derives
     gated_files: set[str] = set()
     gated_dirs: list[str] = []
     files = sorted(p for p in (crate_dir / scope).rglob("*.rs"))
@@ -192,8 +229,19 @@ def cfg_gated(crate_dir: Path, scope: str):
             for child in node.named_children:
                 if child.type == "attribute_item" or child.type == "inner_attribute_item":
                     continue
+                if child.type in ("struct_item", "enum_item", "union_item"):
+                    name = child.child_by_field_name("name")
+                    for trait in _cfg_derives(child):
+                        gated_impls.add((name.text.decode() if name else "", trait))
                 if child.type in ITEM_TYPES and _has_cfg(child):
                     ranges.setdefault(rel, []).append((child.start_point[0], child.end_point[0]))
+                    if child.type == "impl_item" and child.child_by_field_name("trait") is not None:
+                        gated_impls.add((_last(child.child_by_field_name("type").text.decode()),
+                                         _last(child.child_by_field_name("trait").text.decode())))
+                    elif child.type in ("struct_item", "enum_item", "union_item"):
+                        name = child.child_by_field_name("name")
+                        for trait in _derives(child):
+                            gated_impls.add((name.text.decode() if name else "", trait))
                     if child.type == "mod_item" and child.child_by_field_name("body") is None:
                         name = child.child_by_field_name("name")
                         if name is not None:
@@ -208,7 +256,9 @@ def cfg_gated(crate_dir: Path, scope: str):
             if first.type == "inner_attribute_item" and b"cfg(" in first.text and b"cfg_attr" not in first.text:
                 gated_files.add(rel)
 
-    def gated(node: dict) -> bool:
+    def gated(node: dict, dst: dict | None = None, kind: str | None = None) -> bool:
+        if dst is not None:
+            return kind == "IMPL" and (_last(node["fqp"]), _last(dst["fqp"])) in gated_impls
         file = node.get("file") or ""
         if file in gated_files or any(file.startswith(d) for d in gated_dirs):
             return True
@@ -219,6 +269,31 @@ def cfg_gated(crate_dir: Path, scope: str):
         return any(start <= line <= end for start, end in ranges.get(file, ()))
 
     return gated
+
+
+def _last(text: str) -> str:
+    text = re.sub(r"<.*", "", text.split(" as ")[0].strip().lstrip("&").strip())
+    text = re.sub(r"^'\w+\s+", "", text).replace("mut ", "").strip()
+    return text.rsplit("::", 1)[-1]
+
+
+def _attributes(node):
+    sibling = node.prev_named_sibling
+    while sibling is not None and sibling.type in ("attribute_item", "line_comment", "block_comment"):
+        if sibling.type == "attribute_item":
+            yield b" ".join(sibling.text.split()).decode("utf-8", "replace")
+        sibling = sibling.prev_named_sibling
+
+
+def _derives(node) -> list[str]:
+    return [_last(name.strip()) for text in _attributes(node) for group in re.findall(r"derive\s*\(([^)]*)\)", text)
+            for name in group.split(",") if name.strip()]
+
+
+def _cfg_derives(node) -> list[str]:
+    """Traits derived under `#[cfg_attr(cond, derive(...))]`: the compiler derives them only when cond holds."""
+    return [_last(name.strip()) for text in _attributes(node) if text.startswith("#[cfg_attr")
+            for group in re.findall(r"derive\s*\(([^)]*)\)", text) for name in group.split(",") if name.strip()]
 
 
 def _has_cfg(node) -> bool:
@@ -300,8 +375,9 @@ class _Ctx:
 
 
 class Converter:
-    def __init__(self, doc: dict) -> None:
+    def __init__(self, doc: dict, macros: dict[str, list[tuple[int, int]]] | None = None) -> None:
         self.doc = doc
+        self.macros = macros or {}
         self.index: dict[str, dict] = {str(k): v for k, v in doc["index"].items()}
         self.paths: dict[str, dict] = {str(k): v for k, v in doc.get("paths", {}).items()}
         self.root = str(doc["root"])
@@ -379,6 +455,13 @@ class Converter:
             if node:
                 self.truth.edge(module_node, "CONTAINS", node)
 
+    def from_macro(self, item: dict) -> bool:
+        span = item.get("span")
+        if not isinstance(span, dict):
+            return False
+        line = (span.get("begin") or [0])[0]
+        return any(start <= line <= end for start, end in self.macros.get(span.get("filename"), ()))
+
     def _file(self, item_id: str) -> str | None:
         span = self.index.get(item_id, {}).get("span")
         return span.get("filename") if isinstance(span, dict) else None
@@ -389,6 +472,8 @@ class Converter:
         if code is None:
             return None
         node = self.truth.node(code, fqp, name=item.get("name"), file=self._file(item_id))
+        if self.from_macro(item):
+            self.truth.nodes[node]["macro"] = True
         inner = inner if isinstance(inner, dict) else {}
         if kind in ("struct", "union", "enum"):
             ctx = self.generics(fqp, inner.get("generics"), ctx)
@@ -417,6 +502,9 @@ class Converter:
         elif kind == "assoc_type":
             for bound in inner.get("bounds") or []:
                 self.bound(node, bound)
+            value = inner.get("type") if "type" in inner else inner.get("default")
+            for dst in self.types(value, ctx):        # `type Target = X;` in an impl, like an alias
+                self.truth.edge(node, "USES", dst)
         elif kind == "trait":
             tctx = self.generics(fqp, inner.get("generics"), ctx, skip_self=True)
             tctx.generics["Self"] = node
@@ -675,8 +763,10 @@ class Converter:
             trait_node = self.ref(trait_path.get("id"), path_text(trait_path))
             trait_fqp = self.truth.nodes[trait_node]["fqp"] if trait_node else path_text(trait_path)
             prefix = f"<{self_fqp} as {trait_fqp}>::"
-            if self_node and trait_node:
+            if self_node and trait_node and _last(trait_fqp) not in COMPILER_MARKERS:
                 self.truth.edge(self_node, "IMPL", trait_node, derived=is_derived(item))
+                if self.from_macro(item):
+                    self.truth.edges[(self_node, "IMPL", trait_node)]["macro"] = True
         else:
             prefix = f"{self_fqp}::"
         if is_derived(item):
@@ -748,5 +838,5 @@ def render(type_) -> str:
     return "?"
 
 
-def convert(doc: dict) -> Truth:
-    return Converter(doc).run()
+def convert(doc: dict, macros: dict[str, list[tuple[int, int]]] | None = None) -> Truth:
+    return Converter(doc, macros).run()
