@@ -208,6 +208,7 @@ class RustExtraction(FileExtraction):
         self.module = "::".join((self.crate, *modules))
         self.scopes: dict[int, _Scope] = {}
         self.path_mods: list[tuple[str, str]] = []
+        self.declared: dict[str, set[str]] = {}      # module FQP -> type names declared there in this file
         self.types_query = query(LANG, "rust-types")
         self.types_cursor = tree_sitter.QueryCursor(self.types_query)
         name = self.crate if self.is_root else modules[-1]
@@ -221,7 +222,9 @@ class RustExtraction(FileExtraction):
     def run(self) -> FileFacts:
         matches = sorted_matches(query(LANG, "rust"), self.tree.root_node)
         # modules and imports first, so that impl headers anywhere in the file can be named through them
-        first = {"definition.module": self.on_module, "import": self.on_use, "import.extern": self.on_extern_crate}
+        first = {"definition.module": self.on_module, "import": self.on_use, "import.extern": self.on_extern_crate,
+                 "definition.struct": self.note_declared, "definition.enum": self.note_declared,
+                 "definition.trait": self.note_declared, "definition.type_alias": self.note_declared}
         dispatch(matches, first)
         dispatch(matches, {
             "definition.struct": self.on_struct, "definition.enum": self.on_enum,
@@ -264,6 +267,11 @@ class RustExtraction(FileExtraction):
         module = self.add_node(NodeKind.MODULE, name, fqp, node, self.head(node, body), _visibility(self, node))
         self.add_edge(scope.node_id, EdgeKind.CONTAINS, module.id)
         self.scopes[node.id] = _Scope("module", fqp, module.id)
+
+    def note_declared(self, node, caps):
+        scope = self.scope_of(node)
+        if scope.kind == "module":
+            self.declared.setdefault(scope.module, set()).add(self.text(caps["name"][0]))
 
     def module_file_candidates(self, node, name: str, module: str) -> list[str]:
         """Where the file of `mod name;` may be, by the Reference's rules (mod-rs and non-mod-rs files, inline
@@ -427,7 +435,7 @@ class RustExtraction(FileExtraction):
         trait_node = node.child_by_field_name("trait")
         trait_path = _type_head_path(self, trait_node) if trait_node is not None else ()
         # no edges from the self type when it is a generic (a blanket impl) or names no node (a primitive, a tuple)
-        unnamed = not self_path or (len(self_path) == 1 and self_path[0] in impl_generics)
+        unnamed = not self_path or self_path[0] in impl_generics
         if unnamed:
             self_fqp = " ".join(self.text(type_node).split())
             self_path = ()
@@ -680,7 +688,7 @@ class RustExtraction(FileExtraction):
                                                          self.absolutize(path, module), src=src, derived=True))
             sibling = sibling.prev_named_sibling
 
-    def local_fqp(self, path: tuple[str, ...], module: str) -> str:
+    def local_fqp(self, path: tuple[str, ...], module: str, depth: int = 0) -> str:
         """An FQP for naming impl members from this file alone: imports, then this module, then as written."""
         path = self.absolutize(path, module)
         if path and path[0] == "":
@@ -694,9 +702,24 @@ class RustExtraction(FileExtraction):
                 return _join((self.crate, *full))       # 2015 edition: `use a::B` is crate-relative
             return _join(full)
         if len(path) == 1:
-            if path[0] in PRELUDE:
-                return path[0]
-            return f"{module}::{path[0]}"
+            name = path[0]
+            if name in self.declared.get(module, ()):
+                return f"{module}::{name}"
+            if name in PRELUDE:
+                return name
+            # not declared here nor imported by name: a glob brings it (`use super::*;`); follow a glob whose
+            # module this file holds, else the only glob there is
+            globs = self.facts.glob_imports.get(module, ())
+            for glob in globs:
+                target = glob[2:] if glob.startswith("::") else glob
+                if depth < 4 and target != module and (name in self.declared.get(target, ())
+                                                       or name in self.facts.imports.get(target, {})):
+                    return self.local_fqp(path, target, depth + 1)
+            if len(globs) == 1:
+                target = globs[0][2:] if globs[0].startswith("::") else globs[0]
+                if target.split("::", 1)[0] not in WELL_KNOWN_CRATES:
+                    return f"{target}::{name}"
+            return f"{module}::{name}"
         return _join(path)
 
 
@@ -835,6 +858,10 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
             return Target(ids, Resolution.EXACT)
         if target == "fn" and len(path) > 2:
             return _trait_member(path[1:], view, Resolution.EXACT)
+        if target == "type" and len(path) == 3 and path[1].startswith("<") and " as " in path[1]:
+            found = _assoc_of_type(path[1], path[2], view)
+            if found is not None:
+                return found
         return _external(_join(path[1:]), target, Resolution.EXACT)
     first = path[0]
     imported = view.imports(scope).get(first)
@@ -886,6 +913,19 @@ def _external(fqp: str, target: str, resolution: Resolution, candidates: int | N
     if target == "type" and kind is NodeKind.TRAIT and "::" in fqp:
         kind = NodeKind.STRUCT
     return Target([], resolution, candidates, external_fqp=fqp, external_kind=kind)
+
+
+def _assoc_of_type(qualified: str, name: str, view: SymbolView) -> Target | None:
+    """`Self::Item` in `impl DoubleEndedIterator for T`, where the impl does not declare `Item`: the `Item` of
+    another impl of T (a supertrait's): exact when only one impl of T declares it, else a guess among them."""
+    prefix = qualified[:qualified.index(" as ") + 4]
+    ids = [n.id for n in view.by_name(name, TARGET_KINDS["type"], "rust") if n.fqp.startswith(prefix)
+           and n.kind is NodeKind.ASSOC_TYPE]
+    if len(ids) == 1:
+        return Target(ids, Resolution.EXACT)
+    if 1 < len(ids) <= MAX_HEURISTIC_CANDIDATES:
+        return Target(ids, Resolution.HEURISTIC, len(ids))
+    return None
 
 
 def _trait_member(path: tuple[str, ...], view: SymbolView, resolution: Resolution) -> Target | None:
