@@ -1,0 +1,326 @@
+"""Edit → query-ready and query latency through the language server, over stdio, with a real LSP client.
+
+    python -m bench.lsp_latency [--quick] [--file PATH] [--edits N] [--queries N] [--json OUT]
+
+Starts `isg-lsp serve` on a copy of the crate that holds a large real Rust file (serde's de/mod.rs by default, from
+Debian's librust-serde-dev), opens the file and makes hundreds of edits: body edits (a statement typed into a
+function and removed), signature edits (a function renamed and renamed back) and an `impl` added and removed. Each
+edit is followed at once by a request. Figures:
+
+- server-side edit → query-ready: the server's own record of each update (applying the change to the text and the
+  tree, incremental parse, extraction, graph surgery), read from `isg/stats` `latencyMs.update` (ISG-SPEC §4: p99
+  under 3 ms is the goal);
+- client-side edit + query round trip: from sending `didChange` to the answer of the request that follows it;
+- query latency through the protocol (client round trip) for isg/whoImplements, isg/callers, isg/blastRadius and
+  textDocument/definition (goal: p99 under 2 ms), and the server-side query time from `latencyMs.query`;
+- as ISG-SPEC §4 asks, each figure also as a ratio to a bare tree-sitter parse of the same file, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import glob
+import json
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pytest_lsp import client_capabilities
+
+DEFAULT_CRATE_GLOB = "/usr/share/cargo/registry/serde-1.*"
+DEFAULT_FILE = "src/de/mod.rs"
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"p50": 0.0, "p95": 0.0, "p99": 0.0, "n": 0}
+    ordered = sorted(values)
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "n": len(ordered)}
+
+
+def bare_parse_ms(data: bytes, repeat: int = 20) -> tuple[float, float]:
+    """Median full parse and median incremental reparse (one-byte edit) of the file, in milliseconds."""
+    from isg_lsp.engine import parser_for
+
+    parser = parser_for("rust")
+    full, incremental = [], []
+    middle = data.find(b"{", len(data) // 2) + 1
+    for _ in range(repeat):
+        started = time.perf_counter()
+        tree = parser.parse(data)
+        full.append((time.perf_counter() - started) * 1000)
+        edited = data[:middle] + b" " + data[middle:]
+        row = data.count(b"\n", 0, middle)
+        col = middle - (data.rfind(b"\n", 0, middle) + 1)
+        tree.edit(start_byte=middle, old_end_byte=middle, new_end_byte=middle + 1, start_point=(row, col),
+                  old_end_point=(row, col), new_end_point=(row, col + 1))
+        started = time.perf_counter()
+        parser.parse(edited, tree)
+        incremental.append((time.perf_counter() - started) * 1000)
+    return statistics.median(full), statistics.median(incremental)
+
+
+class RawClient:
+    """A minimal JSON-RPC client over the server's stdio: plain JSON in and out, as an editor's client decodes it
+    (pygls' own client turns every object into a named tuple, which would dominate the figures)."""
+
+    def __init__(self) -> None:
+        self.proc: asyncio.subprocess.Process | None = None
+        self.pending: dict[int, asyncio.Future] = {}
+        self.next_id = 0
+        self.reader: asyncio.Task | None = None
+
+    async def start(self, *cmd: str) -> None:
+        self.proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.PIPE,
+                                                         stdout=asyncio.subprocess.PIPE, limit=1 << 24)
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        stdout = self.proc.stdout
+        while True:
+            length = 0
+            while True:
+                line = await stdout.readline()
+                if not line:
+                    return
+                if line in (b"\r\n", b"\n"):
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            message = json.loads(await stdout.readexactly(length))
+            if "method" in message:
+                if "id" in message:                      # a request of the server: progress, registration, refresh
+                    self._send({"jsonrpc": "2.0", "id": message["id"],
+                                "result": [None] if message["method"] == "workspace/configuration" else None})
+                continue
+            future = self.pending.pop(message.get("id"), None)
+            if future is not None and not future.done():
+                if "error" in message:
+                    future.set_exception(RuntimeError(message["error"].get("message")))
+                else:
+                    future.set_result(message.get("result"))
+
+    def _send(self, payload: dict) -> None:
+        body = json.dumps(payload).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    async def request(self, method: str, params) -> object:
+        self.next_id += 1
+        future = asyncio.get_running_loop().create_future()
+        self.pending[self.next_id] = future
+        self._send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        return await future
+
+    def notify(self, method: str, params) -> None:
+        self._send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    async def stop(self) -> None:
+        await self.request("shutdown", None)
+        self.notify("exit", None)
+        try:
+            await asyncio.wait_for(self.proc.wait(), 10)
+        except asyncio.TimeoutError:
+            self.proc.kill()
+        if self.reader is not None:
+            self.reader.cancel()
+
+
+class Bench:
+    def __init__(self, root: Path, rel: str) -> None:
+        self.root = root
+        self.rel = rel
+        self.uri = (root / rel).as_uri()
+        self.text = (root / rel).read_text()
+        self.lines = self.text.split("\n")
+        self.version = 1
+        self.client = RawClient()
+
+    async def start(self) -> float:
+        from lsprotocol.converters import get_converter
+
+        await self.client.start(sys.executable, "-m", "isg_lsp", "serve")
+        started = time.perf_counter()
+        capabilities = get_converter().unstructure(client_capabilities("visual_studio_code"))
+        await self.request("initialize", {"processId": None, "rootUri": self.root.as_uri(),
+                                          "capabilities": capabilities,
+                                          "workspaceFolders": [{"uri": self.root.as_uri(), "name": self.root.name}]})
+        self.client.notify("initialized", {})
+        while (await self.request("isg/stats", {}))["state"] != "ready":
+            await asyncio.sleep(0.02)
+        ready = time.perf_counter() - started
+        self.client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": self.uri, "languageId": "rust", "version": 1, "text": self.text}})
+        await self.request("isg/stats", {})
+        return ready
+
+    async def stop(self) -> None:
+        await self.client.stop()
+
+    async def request(self, method: str, params):
+        return await self.client.request(method, params)
+
+    def change(self, start: tuple[int, int], end: tuple[int, int], text: str) -> None:
+        self.version += 1
+        self.client.notify("textDocument/didChange", {
+            "textDocument": {"uri": self.uri, "version": self.version},
+            "contentChanges": [{"range": {"start": {"line": start[0], "character": start[1]},
+                                          "end": {"line": end[0], "character": end[1]}}, "text": text}]})
+
+
+def edit_plan(lines: list[str], count: int) -> list[tuple[str, tuple, tuple, str]]:
+    """Pairs of edits (do, undo) that leave the text as it was: body statements, renamed functions, an added impl."""
+    bodies = [i for i, line in enumerate(lines) if re.match(r"\s*(pub(\(crate\))? )?fn \w+.*\{\s*$", line)]
+    signatures = [(i, m) for i, line in enumerate(lines) if (m := re.search(r"\bfn (\w+)", line))]
+    end = len(lines) - 1
+    plan = []
+    k = 0
+    while len(plan) < count:
+        kind = ("body", "body", "signature", "impl")[k % 4]
+        if kind == "body":
+            line = bodies[(k * 7) % len(bodies)] + 1
+            plan.append(("body", (line, 0), (line, 0), "        let _bench = 1;\n"))
+            plan.append(("body", (line, 0), (line + 1, 0), ""))
+        elif kind == "signature":
+            line, match = signatures[(k * 11) % len(signatures)]
+            col = match.end(1)
+            plan.append(("signature", (line, col), (line, col), "_b"))
+            plan.append(("signature", (line, col), (line, col + 2), ""))
+        else:
+            text = "pub struct BenchVisitor;\nimpl<'de> Visitor<'de> for BenchVisitor {\n    type Value = ();\n}\n"
+            plan.append(("impl", (end, 0), (end, 0), text))
+            plan.append(("impl", (end, 0), (end + 4, 0), ""))
+        k += 1
+    return plan[:count]
+
+
+async def run(args) -> dict:
+    crate = Path(args.crate) if args.crate else Path(sorted(glob.glob(DEFAULT_CRATE_GLOB))[-1])
+    work = Path(tempfile.mkdtemp(prefix="isg-lsp-bench-"))
+    root = work / crate.name
+    shutil.copytree(crate, root, ignore=shutil.ignore_patterns(".isg", "target", "debian"))
+    data = (root / args.file).read_bytes()
+    full_parse, incremental_parse = bare_parse_ms(data)
+    bench = Bench(root, args.file)
+    try:
+        ready_s = await bench.start()
+        trait = "serde::de::Visitor"
+        found = await bench.request("isg/whoImplements", {"fqp": trait})
+        function = "serde::de::Error::invalid_type"
+        if not (await bench.request("isg/search", {"pattern": function, "field": "fqp"}))["nodes"]:
+            function = (await bench.request("isg/search", {"pattern": "*", "kinds": ["F"], "limit": 1}))["nodes"][0]["fqp"]
+
+        before = (await bench.request("isg/stats", {}))["latencyMs"]["update"]["count"]
+        plan = edit_plan(bench.lines, args.edits)
+        round_trips: dict[str, list[float]] = {"all": []}
+        impl_seen = False
+        for i, (kind, start, end, text) in enumerate(plan):
+            started = time.perf_counter()
+            bench.change(start, end, text)
+            result = await bench.request("isg/whoImplements", {"fqp": trait})
+            elapsed = (time.perf_counter() - started) * 1000
+            round_trips["all"].append(elapsed)
+            round_trips.setdefault(kind, []).append(elapsed)
+            if kind == "impl" and text:
+                impl_seen |= any(r["node"]["name"] == "BenchVisitor" for r in result["implementors"])
+        stats = await bench.request("isg/stats", {})
+        update = stats["latencyMs"]["update"]
+        assert update["count"] - before >= len(plan) * 0.9, "the server recorded fewer updates than edits"
+
+        queries: dict[str, list[float]] = {}
+        position = None
+        for number, line in enumerate(bench.lines):
+            if (col := line.find("Visitor<'de>")) != -1 and "impl" in line:
+                position = {"line": number, "character": col + 2}
+                break
+        asks = [
+            ("isg/whoImplements", {"fqp": trait}),
+            ("isg/callers", {"fqp": function}),
+            ("isg/blastRadius", {"fqp": trait, "depth": 3}),
+        ]
+        for _ in range(args.queries):
+            for method, params in asks:
+                started = time.perf_counter()
+                await bench.request(method, params)
+                queries.setdefault(method, []).append((time.perf_counter() - started) * 1000)
+            if position is not None:
+                started = time.perf_counter()
+                await bench.request("textDocument/definition", {"textDocument": {"uri": bench.uri},
+                                                                "position": position})
+                queries.setdefault("textDocument/definition", []).append((time.perf_counter() - started) * 1000)
+        final = await bench.request("isg/stats", {})
+    finally:
+        await bench.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    return {
+        "file": f"{crate.name}/{args.file}", "lines": data.count(b"\n") + 1, "bytes": len(data),
+        "workspace": {"files": stats["files"], "nodes": stats["nodes"], "edges": stats["edges"],
+                      "ready_s": round(ready_s, 3)},
+        "bare_parse_ms": {"full": full_parse, "incremental": incremental_parse},
+        "edits": len(plan), "impl_seen_at_once": impl_seen,
+        "implementors_of_visitor": len(found["implementors"]),
+        "server_update_ms": {"p50": update["p50"], "p95": update["p95"], "p99": update["p99"], "n": update["count"]},
+        "client_edit_and_query_ms": {k: percentiles(v) for k, v in round_trips.items()},
+        "client_query_ms": {k: percentiles(v) for k, v in queries.items()},
+        "server_query_ms": {k.replace("count", "n"): v for k, v in final["latencyMs"]["query"].items()},
+    }
+
+
+def report(result: dict) -> str:
+    full = result["bare_parse_ms"]["full"]
+    out = [f"isg-lsp over stdio: {result['file']} ({result['lines']} lines, {result['bytes'] // 1024} KB); "
+           f"workspace {result['workspace']['files']} files, {result['workspace']['nodes']} nodes, "
+           f"{result['workspace']['edges']} edges, ready in {result['workspace']['ready_s']} s",
+           f"bare tree-sitter parse of the file: {full:.2f} ms full, "
+           f"{result['bare_parse_ms']['incremental']:.3f} ms incremental (ratios below are to the full parse)",
+           f"{result['edits']} edits; an added impl was seen by the next request: {result['impl_seen_at_once']}",
+           "",
+           f"{'measure':44} {'p50':>9} {'p95':>9} {'p99':>9} {'n':>6}  {'p99/parse':>9}"]
+
+    def row(label: str, figures: dict) -> None:
+        n = figures.get("n", 0)
+        out.append(f"{label:44} {figures['p50']:9.3f} {figures['p95']:9.3f} {figures['p99']:9.3f} {n:6d}  "
+                   f"{figures['p99'] / full if full else 0:9.2f}")
+
+    row("edit -> query-ready, server-side (ms)", result["server_update_ms"])
+    for kind, figures in result["client_edit_and_query_ms"].items():
+        row(f"edit + whoImplements round trip, {kind} (ms)", figures)
+    for method, figures in result["client_query_ms"].items():
+        row(f"query round trip {method} (ms)", figures)
+    row("query, server-side, all requests (ms)", result["server_query_ms"])
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.lsp_latency", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer edits and queries (CI)")
+    parser.add_argument("--crate", default=None, help=f"the crate folder (default: the newest {DEFAULT_CRATE_GLOB})")
+    parser.add_argument("--file", default=DEFAULT_FILE, help=f"the file to edit, in the crate (default {DEFAULT_FILE})")
+    parser.add_argument("--edits", type=int, default=None, help="how many edits (default 400, quick 60)")
+    parser.add_argument("--queries", type=int, default=None, help="rounds of queries (default 300, quick 40)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON to this file")
+    args = parser.parse_args(argv)
+    args.edits = args.edits or (60 if args.quick else 400)
+    args.queries = args.queries or (40 if args.quick else 300)
+    if not args.crate and not glob.glob(DEFAULT_CRATE_GLOB):
+        print("librust-serde-dev is not installed (apt-get install librust-serde-dev), or give --crate",
+              file=sys.stderr)
+        return 2
+    result = asyncio.run(run(args))
+    print(report(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
