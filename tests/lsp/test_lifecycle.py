@@ -116,3 +116,42 @@ async def test_bad_options_warn_and_shutdown_closes_the_database(raw: LanguageCl
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from files").fetchone()[0] == 4
     raw.capabilities = None                                             # already shut down: the fixture skips it
+
+
+async def test_multi_root_folders_and_configuration_changes(raw: LanguageClient, tmp_path):
+    client = raw
+    demo = client.workspace_root
+    other = tmp_path / "other"
+    (other / "src").mkdir(parents=True)
+    (other / "Cargo.toml").write_text('[package]\nname = "other"\nversion = "0.1.0"\n')
+    (other / "src/lib.rs").write_text("pub trait Gizmo {}\npub struct Cog;\nimpl Gizmo for Cog {}\n")
+    await client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities("visual_studio_code"), root_uri=demo.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=demo.as_uri(), name="demo"),
+                           types.WorkspaceFolder(uri=other.as_uri(), name="other")]))
+    stats = await wait_ready(client)
+    assert len(stats.folders) == 2 and stats.files == 5
+    who = await request(client, "isg/whoImplements", {"fqp": "other::Gizmo"})
+    assert [i.node.fqp for i in who.implementors] == ["other::Cog"]
+    assert who.implementors[0].node.location.uri.startswith(other.as_uri())
+
+    # the lens options change: callers lenses go, and the client is asked to refresh
+    refreshes = client.lens_refreshes
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"isg": {"lenses": {"callers": False}}}))
+    uri = demo.joinpath("src/shapes/mod.rs").as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=uri, language_id="rust", version=1, text=demo.joinpath("src/shapes/mod.rs").read_text())))
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(types.TextDocumentIdentifier(uri)))
+    kinds = {lens.data["kind"] for lens in lenses}
+    assert "callers" not in kinds and "implementations" in kinds
+    assert client.lens_refreshes > refreshes
+
+    # a folder leaves the workspace
+    client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+        event=types.WorkspaceFoldersChangeEvent(added=[], removed=[types.WorkspaceFolder(uri=other.as_uri(),
+                                                                                         name="other")])))
+    stats = await request(client, "isg/stats", {})
+    assert [f.uri for f in stats.folders] == [demo.as_uri()] and stats.files == 4
+    with pytest.raises(JsonRpcException, match="no node matches"):
+        await request(client, "isg/whoImplements", {"fqp": "other::Gizmo"})
