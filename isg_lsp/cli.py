@@ -77,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON with the text and its measures")
     p.set_defaults(run=cmd_context)
 
+    p = workspace_command("enrich", "Add what a compiler knows to the ISG (rustdoc JSON: IMPL edges from macros, "
+                          "derives, re-exports), written to PATH/.isg/enrich/rust.json and marked exact.")
+    p.add_argument("--rustdoc-json", type=Path, required=True, metavar="FILE",
+                   help="rustdoc's JSON of a crate of the workspace (cargo rustdoc -- -Z unstable-options "
+                        "--output-format json, with RUSTC_BOOTSTRAP=1)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(run=cmd_enrich)
+
     p = sub.add_parser("serve", help="Run the language server (stdio by default).")
     p.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
     p.add_argument("--tcp", metavar="HOST:PORT", default=None, help="listen on a TCP address instead")
@@ -242,6 +250,32 @@ def cmd_context(args) -> int:
             sys.stdout.write(context.text)
     finally:
         engine.close()
+    return 0
+
+
+def cmd_enrich(args) -> int:
+    from . import enrich
+
+    if not args.rustdoc_json.is_file():
+        raise CliError(f"no such file: {args.rustdoc_json}")
+    engine = indexed_engine(args)
+    try:
+        try:
+            record = enrich.build(engine.root, args.rustdoc_json, engine.graph)
+        except (ValueError, KeyError, TypeError) as error:
+            raise CliError(f"cannot read {args.rustdoc_json} as rustdoc JSON: {error}") from None
+        target = enrich.write(engine.root, record)
+        before = engine.graph.edge_count()
+        enrich.load(engine.graph, engine.root)
+        added = engine.graph.edge_count() - before
+    finally:
+        engine.close()
+    summary = {"file": str(target), "impls": len(record["impls"]), "edges_added": added,
+               "format_version": record.get("format_version")}
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"{len(record['impls'])} IMPL relations the syntax lacks ({added} new edges) written to {target}")
     return 0
 
 

@@ -57,14 +57,15 @@ class Truth:
             if derived:
                 record["derived"] = True
             self.edges[key] = record
-        if self.nodes[src].get("macro") or self.nodes[dst].get("macro"):
-            self.edges[key]["macro"] = True
 
     def lines(self):
         for node in sorted(self.nodes.values(), key=lambda n: (n["fqp"], n["id"])):
             yield json.dumps(node, ensure_ascii=False, separators=(",", ":"))
         for key in sorted(self.edges):
-            yield json.dumps(self.edges[key], ensure_ascii=False, separators=(",", ":"))
+            record = self.edges[key]
+            if self.nodes[key[0]].get("macro") or self.nodes[key[2]].get("macro"):
+                record["macro"] = True              # an edge of an item a macro made
+            yield json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
     def write(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -166,7 +166,10 @@ def compare(truth_path: Path, ours_path: Path, scope: str | None = None, local_r
 
     # ---- edges
     def lenient_key(node: dict) -> str:
-        return "~" + last_segment(node["fqp"]) if node.get("external") else norm.fqp(node["fqp"])
+        if node.get("external"):
+            # an "external" that names a path inside the workspace (a node a macro makes, say) keeps its path
+            return norm.fqp(node["fqp"]) if norm.is_local(node["fqp"]) else "~" + last_segment(node["fqp"])
+        return norm.fqp(node["fqp"])
 
     te_keys: dict[str, set] = defaultdict(set)
     te_strict: dict[str, set] = defaultdict(set)

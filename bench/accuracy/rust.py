@@ -385,6 +385,7 @@ class Converter:
         self.crate = root_item.get("name")
         self.truth = Truth(LANG)
         self.fqps: dict[str, str] = {}            # local item id -> FQP
+        self.macro_owner = False                  # the item being converted comes from a macro
 
     # ---- naming ----
 
@@ -472,7 +473,8 @@ class Converter:
         if code is None:
             return None
         node = self.truth.node(code, fqp, name=item.get("name"), file=self._file(item_id))
-        if self.from_macro(item):
+        self.macro_owner = self.from_macro(item)
+        if self.macro_owner:
             self.truth.nodes[node]["macro"] = True
         inner = inner if isinstance(inner, dict) else {}
         if kind in ("struct", "union", "enum"):
@@ -595,6 +597,8 @@ class Converter:
                 ctx.synthetic[name] = body.get("bounds") or []
                 continue
             g = self.truth.node("G", f"{owner}::<{name}>", name=name)
+            if self.macro_owner:
+                self.truth.nodes[g]["macro"] = True
             ctx.generics[name] = g
             for bound in body.get("bounds") or []:
                 self.bound(g, bound)
