@@ -504,7 +504,7 @@ class Session:
         for handle in (self._sync_handle, self._lens_handle):
             if handle is not None:
                 handle.cancel()
-        self.sync()
+        # unsaved buffers are not written: the next start reads the files on disk anyway
         for folder in self.folders:
             self._close_folder(folder)
         if not self.background.wait_idle(timeout):
