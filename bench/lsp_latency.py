@@ -176,7 +176,7 @@ class Bench:
                                           "end": {"line": end[0], "character": end[1]}}, "text": text}]})
 
 
-def edit_plan(lines: list[str], count: int) -> list[tuple[str, tuple, tuple, str]]:
+def edit_plan(lines: list[str], count: int, impl_path: str) -> list[tuple[str, tuple, tuple, str]]:
     """Pairs of edits (do, undo) that leave the text as it was: body statements, renamed functions, an added impl."""
     bodies = [i for i, line in enumerate(lines) if re.match(r"\s*(pub(\(crate\))? )?fn \w+.*\{\s*$", line)]
     signatures = [(i, m) for i, line in enumerate(lines) if (m := re.search(r"\bfn (\w+)", line))]
@@ -195,31 +195,62 @@ def edit_plan(lines: list[str], count: int) -> list[tuple[str, tuple, tuple, str
             plan.append(("signature", (line, col), (line, col), "_b"))
             plan.append(("signature", (line, col), (line, col + 2), ""))
         else:
-            text = "pub struct BenchVisitor;\nimpl<'de> Visitor<'de> for BenchVisitor {\n    type Value = ();\n}\n"
+            text = f"pub struct BenchImpl;\nimpl {impl_path} for BenchImpl {{}}\n"
             plan.append(("impl", (end, 0), (end, 0), text))
-            plan.append(("impl", (end, 0), (end + 4, 0), ""))
+            plan.append(("impl", (end, 0), (end + 2, 0), ""))
         k += 1
     return plan[:count]
 
 
-async def run(args) -> dict:
+async def pick_targets(bench: Bench) -> tuple[str, str]:
+    """The trait with the most implementors and the function with the most callers (serde: de::Visitor)."""
+    traits = (await bench.request("isg/search", {"pattern": "*", "kinds": ["T"], "limit": 300}))["nodes"]
+    best_trait, most = None, -1
+    for node in traits:
+        if node["fqp"] == "serde::de::Visitor":
+            best_trait = node["fqp"]
+            break
+        count = len((await bench.request("isg/whoImplements", {"id": node["id"]}))["implementors"])
+        if count > most:
+            best_trait, most = node["fqp"], count
+    functions = (await bench.request("isg/search", {"pattern": "*", "kinds": ["F"], "limit": 300}))["nodes"]
+    best_function, most = None, -1
+    for node in functions:
+        count = len((await bench.request("isg/callers", {"id": node["id"]}))["calls"])
+        if count > most:
+            best_function, most = node["fqp"], count
+    if best_trait is None or best_function is None:
+        raise SystemExit("the workspace has no trait or no function to query")
+    return best_trait, best_function
+
+
+def run(root: Path, quick: bool = False, files: list[str] | None = None, **_ignored) -> dict:
+    """For `python -m bench run`: the same measures on the largest Rust file of a corpus (in a copy of it)."""
+    candidates = files if files is not None else [str(p.relative_to(root)) for p in Path(root).rglob("*.rs")]
+    rust = [f for f in candidates if f.endswith(".rs") and "/target/" not in f]
+    if not rust:
+        return {"error": "n/a (no Rust file in the corpus)"}
+    largest = max(rust, key=lambda f: (Path(root) / f).stat().st_size)
+    args = argparse.Namespace(crate=str(root), file=largest, edits=60 if quick else 400,
+                              queries=40 if quick else 300, json=None)
+    return asyncio.run(measure(args))
+
+
+async def measure(args) -> dict:
     crate = Path(args.crate) if args.crate else Path(sorted(glob.glob(DEFAULT_CRATE_GLOB))[-1])
     work = Path(tempfile.mkdtemp(prefix="isg-lsp-bench-"))
     root = work / crate.name
-    shutil.copytree(crate, root, ignore=shutil.ignore_patterns(".isg", "target", "debian"))
+    shutil.copytree(crate, root, ignore=shutil.ignore_patterns(".isg", "target", "debian", ".git"))
     data = (root / args.file).read_bytes()
     full_parse, incremental_parse = bare_parse_ms(data)
     bench = Bench(root, args.file)
     try:
         ready_s = await bench.start()
-        trait = "serde::de::Visitor"
+        trait, function = await pick_targets(bench)
         found = await bench.request("isg/whoImplements", {"fqp": trait})
-        function = "serde::de::Error::invalid_type"
-        if not (await bench.request("isg/search", {"pattern": function, "field": "fqp"}))["nodes"]:
-            function = (await bench.request("isg/search", {"pattern": "*", "kinds": ["F"], "limit": 1}))["nodes"][0]["fqp"]
 
         before = (await bench.request("isg/stats", {}))["latencyMs"]["update"]["count"]
-        plan = edit_plan(bench.lines, args.edits)
+        plan = edit_plan(bench.lines, args.edits, "crate::" + trait.split("::", 1)[1])
         round_trips: dict[str, list[float]] = {"all": []}
         impl_seen = False
         for i, (kind, start, end, text) in enumerate(plan):
@@ -230,7 +261,7 @@ async def run(args) -> dict:
             round_trips["all"].append(elapsed)
             round_trips.setdefault(kind, []).append(elapsed)
             if kind == "impl" and text:
-                impl_seen |= any(r["node"]["name"] == "BenchVisitor" for r in result["implementors"])
+                impl_seen |= any(r["node"]["name"] == "BenchImpl" for r in result["implementors"])
         stats = await bench.request("isg/stats", {})
         update = stats["latencyMs"]["update"]
         assert update["count"] - before >= len(plan) * 0.9, "the server recorded fewer updates than edits"
@@ -238,7 +269,7 @@ async def run(args) -> dict:
         queries: dict[str, list[float]] = {}
         position = None
         for number, line in enumerate(bench.lines):
-            if (col := line.find("Visitor<'de>")) != -1 and "impl" in line:
+            if (col := line.find(trait.rsplit("::", 1)[1])) != -1 and "impl" in line:
                 position = {"line": number, "character": col + 2}
                 break
         asks = [
@@ -266,7 +297,7 @@ async def run(args) -> dict:
         "workspace": {"files": stats["files"], "nodes": stats["nodes"], "edges": stats["edges"],
                       "ready_s": round(ready_s, 3)},
         "bare_parse_ms": {"full": full_parse, "incremental": incremental_parse},
-        "edits": len(plan), "impl_seen_at_once": impl_seen,
+        "trait": trait, "function": function, "edits": len(plan), "impl_seen_at_once": impl_seen,
         "implementors_of_visitor": len(found["implementors"]),
         "server_update_ms": {"p50": update["p50"], "p95": update["p95"], "p99": update["p99"], "n": update["count"]},
         "client_edit_and_query_ms": {k: percentiles(v) for k, v in round_trips.items()},
@@ -315,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         print("librust-serde-dev is not installed (apt-get install librust-serde-dev), or give --crate",
               file=sys.stderr)
         return 2
-    result = asyncio.run(run(args))
+    result = asyncio.run(measure(args))
     print(report(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
