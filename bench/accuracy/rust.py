@@ -654,6 +654,8 @@ class Converter:
             if node:
                 found.append(node)
             self._args(path.get("args"), ctx, found, depth)
+            for bound in path.get("param_names") or []:        # old formats: `dyn A + B` as A with B here
+                self._bound_types(bound, ctx, found, depth)
         elif kind == "generic":
             if inner == "Self":
                 if ctx.self_id:

@@ -17,7 +17,7 @@ from .common import HERE, Truth, Unavailable, converter_hash, log, run, which
 
 LANG = "typescript"
 TYPESCRIPT = "typescript@5.4.5"
-PACKAGES_FULL = [("immer@10.1.1", "src"), ("fp-ts@2.16.9", "src")]
+PACKAGES_FULL = [("immer@10.1.1", "src"), ("mobx@6.13.1", "src")]
 PACKAGES_QUICK = [("immer@10.1.1", "src")]
 EDGE_KINDS = ("CONTAINS", "DEFINES", "IMPL", "EXTENDS", "BOUND_BY", "ACCEPTS", "RETURNS", "USES", "CALLS")
 
@@ -62,6 +62,8 @@ def fetch(spec: str, sub: str, work: Path) -> Path:
                 target = workspace / sub / member.name[len(prefix):]
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(archive.extractfile(member).read())
+    if not any((workspace / sub).rglob("*.ts")):
+        raise Unavailable(f"{spec} ships no .ts sources under {sub}/")
     (workspace / ".ready").write_text("ok")
     return workspace
 
