@@ -4,6 +4,11 @@ search. Shared by the CLI, the language server's handlers and the query language
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import networkx as nx
+
 import fnmatch
 import time
 import weakref
@@ -11,7 +16,6 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import networkx as nx
 
 from .graph import Graph
 from .model import EDGE_KINDS_FOR_IMPACT, Edge, EdgeKind, Node, NodeKind, Resolution
@@ -445,7 +449,7 @@ def under(fqp: str, prefix: str) -> bool:
             or fqp.startswith("<" + prefix + "::") or fqp.startswith("<" + prefix + "."))
 
 
-def dependency_graph(graph: Graph, level: str, within: str | None = None, deadline=NO_DEADLINE) -> nx.DiGraph:
+def dependency_graph(graph: Graph, level: str, within: str | None = None, deadline=NO_DEADLINE) -> "nx.DiGraph":
     """A networkx graph of modules, types or functions and the dependencies between them.
 
     At module level, an edge a → b means something in module a depends (calls, uses, implements, ...) on
@@ -453,6 +457,8 @@ def dependency_graph(graph: Graph, level: str, within: str | None = None, deadli
     """
     if level not in LEVEL_KINDS:
         raise QueryError(f"unknown level {level!r}: use module, type or function")
+    import networkx as nx   # imported on first use: it costs the server's start-up half a second
+
     dg = nx.DiGraph()
     if level == "module":
         owners = module_owners(graph, deadline)
@@ -521,6 +527,8 @@ def cycles(graph: Graph, level: str = "module", within: str | None = None, limit
     dg = dependency_graph(graph, level, within, deadline)
     deadline.check_now()
     found = []
+    import networkx as nx
+
     for component in nx.strongly_connected_components(dg):
         deadline.check()
         if len(component) < 2:
@@ -533,7 +541,7 @@ def cycles(graph: Graph, level: str = "module", within: str | None = None, limit
     return found[:limit]
 
 
-def _shortest_cycle(graph: Graph, dg: nx.DiGraph, start: bytes, component: set, deadline) -> list[bytes]:
+def _shortest_cycle(graph: Graph, dg: "nx.DiGraph", start: bytes, component: set, deadline) -> list[bytes]:
     parent: dict[bytes, bytes | None] = {start: None}
     frontier = [start]
     while frontier:
