@@ -229,6 +229,31 @@ def leading_type_params(text: str) -> tuple[str, str]:
 
 
 _NAME = re.compile(r"[A-Za-z_$][\w$.]*")
+
+
+def type_names(text: str) -> list[str]:
+    """The names a type mentions, a qualified inner type whole (`Outer<E>.Inner` gives Outer.Inner, then E)."""
+    outer, inner, depth, start = [], [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "<":
+            if depth == 0:
+                start = i + 1
+            depth += 1
+        elif ch == ">":
+            depth -= 1
+            if depth == 0:
+                inner.append(text[start:i])
+        elif depth == 0:
+            outer.append(ch)
+    names = _NAME.findall("".join(outer))
+    for part in inner:
+        names.extend(type_names(part))
+    return names
+
+
+def head_name(text: str) -> str | None:
+    names = type_names(text.strip())
+    return names[0] if names else None
 MODIFIERS = frozenset({"public", "private", "protected", "static", "final", "abstract", "synchronized", "native",
                        "transient", "volatile", "strictfp", "default", "sealed", "non-sealed"})
 
@@ -289,7 +314,7 @@ class Converter:
 
     def types(self, text: str, generics: dict[str, str]) -> list[str]:
         out = []
-        for token in _NAME.findall(text):
+        for token in type_names(text):
             if token in ("extends", "super") or token in PRIMITIVES:
                 continue
             if token in generics:
@@ -345,21 +370,20 @@ class Converter:
         supers = []
         if extends:
             for part in split_top(extends.group(1)):
-                head = _NAME.match(part)
-                if head is None:
+                name = head_name(part)
+                if name is None:
                     continue
-                name = head.group(0)
                 supers.append(name.replace("$", "."))
                 if name in IMPLICIT_SUPERS or (kind == "T" and name == "java.lang.annotation.Annotation"):
                     continue
                 self.t.edge(node, "EXTENDS", self.ref(name))
         if implements:
             for part in split_top(implements.group(1)):
-                head = _NAME.match(part)
-                if head is None:
+                name = head_name(part)
+                if name is None:
                     continue
-                supers.append(head.group(0).replace("$", "."))
-                self.t.edge(node, "EXTENDS" if kind == "T" else "IMPL", self.ref(head.group(0)))
+                supers.append(name.replace("$", "."))
+                self.t.edge(node, "EXTENDS" if kind == "T" else "IMPL", self.ref(name))
         self.supers[fqp] = supers
         simple = c.name.rsplit("$", 1)[-1].rsplit(".", 1)[-1]
         declared = self.methods.setdefault(fqp, set())
@@ -384,9 +408,7 @@ class Converter:
             is_ctor = not returns and name.replace("$", ".") == fqp
             if is_ctor:
                 name = simple
-                if not args and self.implicit_ctor(c, m):
-                    continue
-                if kind == "E" and self.implicit_ctor(c, m):
+                if self.implicit_ctor(c, m):   # (an inner class's takes its outer instance: args are no sign)
                     continue
             if kind == "E" and (name == "values" and not args or name == "valueOf" and args == "java.lang.String"):
                 continue

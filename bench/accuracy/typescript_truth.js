@@ -60,7 +60,8 @@ function nodeOf(decl) {
     const ownerNode = nodeOf(owner);
     if (!ownerNode) return null;
     if (ts.isConstructorDeclaration(decl)) return { kind: "F", fqp: `${ownerNode.fqp}::constructor` };
-    if (ts.isMethodDeclaration(decl) || ts.isMethodSignature(decl)) {
+    if (ts.isMethodDeclaration(decl) || ts.isMethodSignature(decl) || ts.isGetAccessorDeclaration(decl) ||
+        ts.isSetAccessorDeclaration(decl)) {
       const n = nameOf(decl);
       return n ? { kind: "F", fqp: `${ownerNode.fqp}::${n}` } : null;
     }
