@@ -98,6 +98,7 @@ class ClassFile:
         self.flags: set[str] = set()
         self.members: list[Member] = []
         self.enclosing: str | None = None  # EnclosingMethod: owner.method
+        self.inner_static = False          # a static nested class (InnerClasses says so)
         self.source: str | None = None
 
     @property
@@ -177,9 +178,16 @@ def parse_javap(text: str) -> list[ClassFile]:
     for block in text.split("Classfile ")[1:]:
         name = block.split("\n", 1)[0].split("jrt:/", 1)[-1].split("/", 1)[-1].rsplit(".class", 1)[0]
         match = _ENCLOSING.search(block)
+        binary = name.replace("/", ".")
+        own = re.search(r"^\s*([a-z ]*)#\d+= #\d+ of #\d+;\s*// \w+=class " + re.escape(name.split(".class")[0]) +
+                        r" of ", block, re.M)
+        if own and "static" in own.group(1):
+            for c in classes:
+                if c.name == binary:
+                    c.inner_static = True
         if match:
             for c in classes:
-                if c.name == name.replace("/", "."):
+                if c.name == binary:
                     owner = match.group(1).replace("/", ".")
                     c.enclosing = f"{owner}.{match.group(2)}" if match.group(2) else owner
     return classes
@@ -401,13 +409,18 @@ class Converter:
             text = self._strip_modifiers(m.header)
             mparams, text = leading_type_params(text)
             head, _, args = text.partition("(")
-            args = args.rsplit(")", 1)[0]
+            args = args.rsplit(")", 1)[0].replace("...", "[]")
             words = head.strip().rsplit(" ", 1)
             name = words[-1]
             returns = words[0] if len(words) == 2 else ""
             is_ctor = not returns and name.replace("$", ".") == fqp
             if is_ctor:
                 name = simple
+                outer_name = c.name.rsplit("$", 1)[0] if "$" in c.name else None
+                params = split_top(args)
+                if outer_name and params and type_names(params[0])[:1] == [outer_name] \
+                        and "ACC_STATIC" not in self._inner_flags(c):
+                    args = ", ".join(params[1:])          # an inner class's outer instance, added by javac
                 if self.implicit_ctor(c, m):   # (an inner class's takes its outer instance: args are no sign)
                     continue
             if kind == "E" and (name == "values" and not args or name == "valueOf" and args == "java.lang.String"):
@@ -422,6 +435,10 @@ class Converter:
             if returns:
                 for dst in self.types(returns, mscope):
                     self.t.edge(mnode, "RETURNS", dst)
+
+    def _inner_flags(self, c: ClassFile) -> set[str]:
+        """The class's own flags as its InnerClasses entry gives them (`static` is only there)."""
+        return {"ACC_STATIC"} if c.inner_static else set()
 
     def _strip_modifiers(self, header: str) -> str:
         words = header.split(" ")
