@@ -102,3 +102,21 @@ def utf16_offset_to_index(text: str, line: int, character: int) -> int:
     if line_text.endswith("\r"):
         line_text = line_text[:-1]
     return start + len(utf16_prefix(line_text, character))
+
+
+def utf16_to_byte_column(line: bytes, units: int) -> int | None:
+    """The byte column in one line's UTF-8 bytes (no line ending) of an LSP character, clamped to the line's end
+    (as LSP asks); ``None`` when the position falls inside a character, between the halves of a surrogate pair.
+
+    The line may hold lone surrogates (encoded with ``surrogatepass``): each counts as one UTF-16 unit."""
+    if line.isascii():
+        return min(units, len(line))
+    text = line.decode("utf-8", "surrogatepass")
+    count = 0
+    for i, ch in enumerate(text):
+        if count >= units:
+            return len(text[:i].encode("utf-8", "surrogatepass"))
+        count += 2 if ord(ch) > 0xFFFF else 1
+        if count > units:
+            return None
+    return len(line)

@@ -155,12 +155,16 @@ def read_source(root: Path, rel: str, max_bytes: int) -> SourceFile:
 
 
 def normalize_source(data: bytes) -> tuple[bytes | None, str | None]:
-    """UTF-8 for tree-sitter: UTF-16 files are transcoded; binary data is refused."""
+    """UTF-8 for tree-sitter, as an editor shows the text: UTF-16 files are transcoded, a UTF-8 byte order mark is
+    dropped (editors do not count it in positions); binary data is refused."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16").encode("utf-8"), None
+            data = data.decode("utf-16").encode("utf-8")
         except UnicodeDecodeError:
             return None, "undecodable UTF-16"
+        return (data[3:] if data.startswith(b"\xef\xbb\xbf") else data), None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     if b"\0" in data[:BINARY_SNIFF_BYTES]:
         return None, "binary content"
     return data, None

@@ -20,6 +20,7 @@ def run_server(tcp: str | None = None, verbose: bool = False) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(stream=sys.stderr, format="isg-lsp: %(levelname)s: %(message)s")
     server = build_server()
+    code = 0
     try:
         if tcp:
             host, _, port = tcp.rpartition(":")
@@ -28,10 +29,12 @@ def run_server(tcp: str | None = None, verbose: bool = False) -> int:
                 return 2
             server.start_tcp(host or "127.0.0.1", int(port))
         else:
-            server.start_io()
+            from .stdio import serve_stdio
+
+            code = serve_stdio(server)
     finally:
         server.close_session()
-    return 0
+    return code
 
 
 __all__ = ["run_server"]

@@ -353,6 +353,14 @@ class IsgProtocol(LanguageServerProtocol):
         try:
             return super().structure_message(data)
         except JsonRpcException as error:
+            if data.get("method") == types.TEXT_DOCUMENT_DID_CHANGE and "id" not in data:
+                # a change we cannot read is a change we did not apply: the document is out of sync
+                params = data.get("params")
+                document = params.get("textDocument") if isinstance(params, dict) else None
+                uri = document.get("uri") if isinstance(document, dict) else None
+                session = getattr(self._server, "session", None)
+                if session is not None and isinstance(uri, str):
+                    session.desync_uri(uri, "a change with invalid parameters")
             if "id" in data and "method" in data:
                 # pygls would drop the request unanswered: answer it with what was wrong
                 detail = _validation_detail(error.__cause__)
@@ -365,6 +373,20 @@ class IsgProtocol(LanguageServerProtocol):
     def handle_message(self, message):
         if message is _ANSWERED:
             return
+        method = getattr(message, "method", None)
+        msg_id = getattr(message, "id", None)
+        is_request = method is not None and msg_id is not None and not hasattr(message, "result")
+        if is_request and self._shutdown and method != types.EXIT:
+            # LSP: requests after shutdown are answered with InvalidRequest (pygls would drop them unanswered)
+            self._send_response(msg_id, error=types.ResponseError(
+                code=-32600, message=f"the server is shutting down: {method} refused"))
+            return
+        if is_request and method != types.INITIALIZE and getattr(self, "_initialize_seen", False) is False:
+            self._send_response(msg_id, error=types.ResponseError(
+                code=-32002, message=f"the server is not initialized: {method} refused"))
+            return
+        if method == types.INITIALIZE:
+            self._initialize_seen = True
         super().handle_message(message)
 
     def get_message_type(self, method: str) -> Any:

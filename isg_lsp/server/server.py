@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 
 from lsprotocol import types
@@ -140,7 +141,34 @@ def build_server() -> IsgLanguageServer:
         ("isg/context", handlers.context),
     ):
         feature(method)(_plain(handler))
+    if os.environ.get("ISG_LSP_TEST_HOOKS"):
+        feature("isg/test/document")(_test_document(session))
     return server
+
+
+def _test_document(session: Session):
+    """A test hook (tests/robustness, ISG_LSP_TEST_HOOKS=1): an open document's text as the server holds it, and
+    the graph of its folder as JSONL, so that tests can check both against independent models."""
+
+    def test_document(params):
+        from ..export import jsonl_lines
+
+        uri = params.get("uri") if isinstance(params, dict) else getattr(params, "uri", None)
+        session.sync()
+        doc = session.documents.get(uri)
+        folder = doc.folder if doc is not None else (session.folders[0] if session.folders else None)
+        return {
+            "open": doc is not None,
+            "version": doc.version if doc is not None else None,
+            "text": doc.data.decode("utf-8", "replace") if doc is not None else None,
+            "synced": doc.synced if doc is not None else None,
+            "reason": doc.desync_reason if doc is not None else None,
+            "ignored": doc.ignored_changes if doc is not None else 0,
+            "desyncs": session.desyncs,
+            "export": list(jsonl_lines(folder.graph)) if folder is not None else [],
+        }
+
+    return test_document
 
 
 def _plain(method):

@@ -32,9 +32,9 @@ from .. import languages
 from ..engine import Engine, parser_for
 from ..graph import Graph
 from ..model import Node, NodeKind
-from ..workspace import content_hash, is_excluded, walk
+from ..workspace import content_hash, is_excluded, normalize_source, walk
 from . import convert
-from .documents import Document
+from .documents import Document, OutOfSync
 from .options import InitOptions
 from .writer import Background, save_rows
 
@@ -117,6 +117,8 @@ class Session:
         self._disk_lines: dict[tuple[str, str], tuple[tuple[int, int], list[str]]] = {}
         self.shutting_down = False
         self.folder_order: dict[str, int] = {}     # workspace folder URI → its place in the workspace
+        self.desyncs = 0                           # documents found out of sync (docs/reliability.md)
+        self._unopened_changes: set[str] = set()
 
     # ---- capabilities --------------------------------------------------------------------------------------
 
@@ -302,15 +304,86 @@ class Session:
 
     def change_document(self, params: types.DidChangeTextDocumentParams) -> None:
         started = time.perf_counter()
-        doc = self.documents.get(params.text_document.uri)
+        uri = params.text_document.uri
+        doc = self.documents.get(uri)
         if doc is None:
-            log.warning("change of a document that is not open: %s", params.text_document.uri)
+            if uri not in self._unopened_changes:
+                self._unopened_changes.add(uri)
+                log.warning("ignoring changes to a document that is not open: %s", convert_message_uri(uri))
             return
-        doc.apply(params.content_changes)
-        doc.version = params.text_document.version
+        changes = list(params.content_changes)
+        version = params.text_document.version
+        if not doc.synced:
+            # until the whole text comes again, changes describe a text we do not have: ignore them
+            full = [i for i, c in enumerate(changes) if getattr(c, "range", None) is None]
+            if not full:
+                doc.ignored_changes += len(changes)
+                doc.version = version
+                return
+            doc.replace(changes[full[-1]].text)
+            changes = changes[full[-1] + 1:]
+            self._resynced(doc, "the whole text was sent")
+            doc.version = None                          # any version follows a full text
+        try:
+            doc.apply(changes, version)
+        except OutOfSync as error:
+            self.desync(doc, str(error), version)
+            return
+        except Exception as error:  # noqa: BLE001 - a change we cannot apply is a lost sync, never a dead server
+            log.exception("applying a change to %s failed", uri)
+            self.desync(doc, f"the change could not be applied ({type(error).__name__})", version)
+            return
         doc.changed = True
         if doc.folder is not None:
             self._mark_dirty(doc, time.perf_counter() - started)
+
+    def desync(self, doc: Document, reason: str, version: int | None = None) -> None:
+        """The client's text and ours differ: re-read the file from disk (never guess), say so once, and ignore
+        incremental changes until the whole text is known again (a full change, a save, an open)."""
+        first = doc.synced
+        doc.synced = False
+        doc.desync_reason = reason
+        self.desyncs += 1
+        if version is not None:
+            doc.version = version
+        doc.replace(self._disk_text(doc))
+        if doc.lang is not None:
+            doc.tree = parser_for(doc.lang).parse(doc.data)
+        doc.changed = True
+        if doc.folder is not None:
+            self._mark_dirty(doc, 0.0)
+        name = doc.rel or convert_message_uri(doc.uri)
+        log.warning("lost track of the text of %s: %s; using the file on disk", name, reason)
+        if first:
+            self.show_message(f"isg-lsp lost track of the editor's text of {name} ({reason}). It uses the file "
+                              f"on disk until the document is saved or reopened.", types.MessageType.Warning)
+
+    def desync_uri(self, uri: str, reason: str) -> None:
+        """A change to this document could not even be read (wrong parameter types)."""
+        doc = self.documents.get(uri) if isinstance(uri, str) else None
+        if doc is not None:
+            self.desync(doc, reason)
+
+    def _resynced(self, doc: Document, how: str) -> None:
+        if not doc.synced:
+            log.info("back in step with the editor's text of %s: %s (%d changes were ignored meanwhile)",
+                     doc.rel or doc.uri, how, doc.ignored_changes)
+        doc.synced = True
+        doc.desync_reason = None
+        doc.ignored_changes = 0
+
+    def _disk_text(self, doc: Document) -> bytes:
+        """The document's file as an editor would show it (UTF-16 transcoded, no byte order mark); empty when the
+        file is missing or unreadable."""
+        path = convert.uri_to_path(doc.uri)
+        if path is None:
+            return b""
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return b""
+        data, _ = normalize_source(raw)
+        return data if data is not None else b""
 
     def close_document(self, params: types.DidCloseTextDocumentParams) -> None:
         doc = self.documents.pop(params.text_document.uri, None)
@@ -333,7 +406,18 @@ class Session:
 
     def save_document(self, params: types.DidSaveTextDocumentParams) -> None:
         doc = self.documents.get(params.text_document.uri)
-        if doc is None or doc.folder is None or not doc.folder.ready:
+        if doc is None:
+            return
+        if not doc.synced:
+            # the file on disk now holds the editor's text: read it, and follow the changes again
+            doc.replace(self._disk_text(doc))
+            if doc.lang is not None:
+                doc.tree = parser_for(doc.lang).parse(doc.data)
+            self._resynced(doc, "saved")
+            if doc.folder is not None:
+                self._mark_dirty(doc, 0.0)
+            return
+        if doc.folder is None or not doc.folder.ready:
             return
         try:
             stat = (doc.folder.root / doc.rel).stat()
@@ -706,6 +790,12 @@ def _module_prefix(node: Node | None) -> str:
         return fqp + "::"
     cut = fqp.rfind("::")
     return fqp[:cut + 2] if cut > 0 and not fqp.startswith("<") else ""
+
+
+def convert_message_uri(uri: str) -> str:
+    from .protocol import clean_message
+
+    return clean_message(str(uri))
 
 
 def convert_message(error: Exception) -> str:
