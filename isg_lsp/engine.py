@@ -151,6 +151,9 @@ class Engine:
         deleted = [rel for rel in stored if rel not in file_set]
         graph = Graph(resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for)
         graph.load(final[path] for path in sorted(final))
+        from . import enrich           # compiler facts, when `isg-lsp enrich` left some: one more file's facts
+
+        enrich.load(graph, self.root)
         self.graph = graph              # swapped whole: readers on other threads never see a graph half loaded
         if self.store is not None:
             if stored_valid is not stored:
@@ -339,15 +342,15 @@ class Engine:
         externals = {}
         for path in paths:
             state = self.graph.files.get(path)
-            if state is None:
-                continue
+            if state is None or path.startswith(".isg/"):
+                continue                    # enrichment (.isg/enrich/*) is re-read at each start, never stored
             size, mtime_ns = self.stats.get(path, (0, 0))
             rows.append((path, state.facts, list(state.edges), size, mtime_ns, state.unresolved))
             for node_id in state.externals:
                 node = self.graph.nodes.get(node_id)
                 if node is not None:
                     externals[node_id] = node
-        rows.extend((path, None, [], 0, 0, 0) for path in deleted)
+        rows.extend((path, None, [], 0, 0, 0) for path in deleted if not path.startswith(".isg/"))
         return rows, list(externals.values())
 
     def _persist(self, paths: list[str], deleted: list[str]) -> None:
