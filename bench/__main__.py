@@ -35,7 +35,7 @@ FULL = {
                 "synthetic-10k", "synthetic-100k", "synthetic-500k", "synthetic-2m"],
     "deep": ["rust-100k", "synthetic-100k"],           # warm restarts, edits, mixed run, query latency
     "lsp": ["rust-10k"],                                 # edit → query-ready through LSP (serde's de/mod.rs)
-    "repeat_cold": 3, "repeat_cold_large": 1, "repeat_parse": 3, "edits": 120, "mixed_seconds": 6.0,
+    "repeat_cold": 3, "repeat_cold_large": 1, "repeat_parse": 3, "edits": 60, "mixed_seconds": 6.0,
 }
 QUICK = {
     "corpora": ["rust-10k", "synthetic-10k"],
@@ -140,7 +140,7 @@ def _lsp_latency_args(module_name: str, run, root: Path, quick: bool) -> dict:
     if not crates:
         return {"error": "n/a (bench/lsp_latency.py edits serde's de/mod.rs; this corpus has no serde)"}
     args = argparse.Namespace(quick=quick, crate=str(crates[-1]), file="src/de/mod.rs",
-                              edits=60 if quick else 400, queries=40 if quick else 300, json=None)
+                              edits=60 if quick else 240, queries=40 if quick else 100, json=None)
     return guarded(module_name, lambda: asyncio.run(run(args)))
 
 
@@ -158,9 +158,9 @@ def _query_latency_parts(module):
         gc.freeze()
         try:
             plan = module.pick_queries(engine.graph)
-            repeat = 100 if quick else 1000
+            repeat = 50 if quick else 100
             result = {"in_process": module.measure_in_process(engine.graph, plan, repeat)}
-            lsp = module.measure_lsp(root, plan, 30 if quick else 200)
+            lsp = module.measure_lsp(root, plan, 15 if quick else 20)
             result["lsp"] = lsp if isinstance(lsp, dict) else {"error": f"n/a ({lsp})"}
             return result
         finally:
