@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import builtins
 import posixpath
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +24,8 @@ import tree_sitter
 from ..graph import SymbolView, Target
 from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
 from . import query
-from .common import FileExtraction, dispatch, sorted_matches
+from . import new_parser
+from .common import FileExtraction, count_loc, dispatch, sorted_matches
 
 LANG = "python"
 
@@ -39,12 +39,15 @@ TRAIT_BASES = frozenset({"Protocol", "ABC"})
 ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
 NO_EDGE_BASES = frozenset({"object", "Generic"})
 BUILTIN_NAMES = frozenset(dir(builtins))
-# Annotation names that are not nodes: builtin scalar and container types, and typing's special forms.
+# Annotation names that are not nodes: builtin scalar and container types, and typing's special forms (which
+# describe types without being classes). They are recognised by their last segment, however they are reached:
+# `Optional`, `t.Optional` (`import typing as t`), `typing_extensions.Literal`, `Opt` after `from typing import
+# Optional as Opt`. typing's generic aliases of real classes (`t.Callable`, `t.Iterator`, `t.Mapping`) stay types.
 PRIMITIVES = frozenset({"int", "str", "float", "bool", "bytes", "bytearray", "complex", "None", "object", "Any",
                         "list", "dict", "tuple", "set", "frozenset", "type", "Optional", "Union", "Literal",
                         "ClassVar", "Final", "Annotated", "TypeAlias", "Self", "NoReturn", "Never", "TypeGuard",
-                        "TypeIs", "Required", "NotRequired", "ReadOnly", "Unpack", "LiteralString"})
-_IDENT_PATH = re.compile(r"[A-Za-z_][\w.]*")
+                        "TypeIs", "Required", "NotRequired", "ReadOnly", "Unpack", "LiteralString", "Concatenate"})
+MAX_STRING_DEPTH = 4
 
 
 # ---- layout: source roots and packages ----------------------------------------------------------------------
@@ -55,12 +58,21 @@ class PyLayout:
     below the topmost package folder above it, which makes `src/` layouts and several source roots work alike."""
 
     packages: tuple[str, ...] = ()
+    shadowed_stubs: tuple[str, ...] = ()   # `x.pyi` files standing next to an `x.py`: not indexed
     _set: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _stubs: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def is_package(self, folder: str) -> bool:
         if self._set is None:
             self._set = frozenset(self.packages)
         return folder in self._set
+
+    def is_shadowed_stub(self, path: str) -> bool:
+        """A `.pyi` stub whose module has a `.py` source: the interpreter runs the source, so the stub (another
+        description of the same names, typed overloads and all) gives no nodes of its own."""
+        if self._stubs is None:
+            self._stubs = frozenset(self.shadowed_stubs)
+        return path in self._stubs
 
     def module_of(self, path: str) -> tuple[str, bool]:
         """(dotted module path, is it a package's `__init__`) of a workspace-relative `.py` / `.pyi` path."""
@@ -90,7 +102,9 @@ class PyLayout:
 def build_layout(root: Path, files: list[str]) -> PyLayout:
     packages = sorted({posixpath.dirname(f) for f in files
                        if posixpath.basename(f) in ("__init__.py", "__init__.pyi") and "/" in f})
-    return PyLayout(tuple(packages))
+    present = set(files)
+    stubs = sorted(f for f in files if f.endswith(".pyi") and f[:-1] in present)
+    return PyLayout(tuple(packages), tuple(stubs))
 
 
 # ---- extraction -----------------------------------------------------------------------------------------------
@@ -106,6 +120,8 @@ class _Scope:
     generics: frozenset[str] = frozenset()
     is_trait: bool = False
     class_id: bytes | None = None      # a method's class (for `self.x: T` fields)
+    typed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # parameters annotated with a (dotted) name
+    this: str = ""                     # a method's first parameter (`self`, `cls`, click's `__self`)
 
 
 class PyExtraction(FileExtraction):
@@ -114,7 +130,9 @@ class PyExtraction(FileExtraction):
         layout = layout if layout is not None else PyLayout()
         self.module, self.is_package = layout.module_of(path)
         self.scopes: dict[int, _Scope] = {}
-        self.typevars: set[str] = set()
+        self.typevars: set[str] = set()                # module-level names bound by assignment
+        self.classes: set[str] = set()                 # module-level class names
+        self.fn_imports: dict[int, dict[str, str]] = {}  # function (tree-sitter node id) -> its own imports
         self.types_cursor = tree_sitter.QueryCursor(query(LANG, "python-types"))
         name = self.module.rsplit(".", 1)[-1]
         signature = f"package {self.module}" if self.is_package else f"module {self.module}"
@@ -129,7 +147,7 @@ class PyExtraction(FileExtraction):
     def run(self) -> FileFacts:
         matches = sorted_matches(query(LANG, "python"), self.tree.root_node)
         dispatch(matches, {"import": self.on_import, "import.from": self.on_import_from,
-                           "definition.typevar": self.on_typevar})
+                           "definition.typevar": self.on_typevar, "definition.toplevel": self.on_toplevel_class})
         dispatch(matches, {
             "definition.class": self.on_class, "definition.function": self.on_function,
             "definition.field": self.on_field, "reference.call": self.on_call,
@@ -148,13 +166,18 @@ class PyExtraction(FileExtraction):
 
     # ---- imports ----
 
-    def imports(self) -> dict[str, str]:
+    def imports(self, node=None) -> dict[str, str]:
+        """The import table an import statement adds to: the module's, or (for an import inside a function) that
+        function's own, which only the calls of that function see."""
+        fn = _enclosing_function(node) if node is not None else None
+        if fn is not None:
+            return self.fn_imports.setdefault(fn.id, {})
         return self.facts.imports.setdefault(self.module, {})
 
     def on_import(self, node, caps):
-        """`import a.b.c` binds `a`; `import a.b as c` binds `c` to `a.b`. Imports anywhere in the file count (a
-        function's lazy import resolves the calls in that function)."""
-        imports = self.imports()
+        """`import a.b.c` binds `a`; `import a.b as c` binds `c` to `a.b`. An import inside a function binds the
+        name for that function's calls only (as the interpreter does)."""
+        imports = self.imports(node)
         for name_node in node.children_by_field_name("name"):
             if name_node.type == "aliased_import":
                 target = _dotted(self.text(name_node.child_by_field_name("name")))
@@ -181,7 +204,7 @@ class PyExtraction(FileExtraction):
             if base_fqp:
                 self.facts.glob_imports.setdefault(self.module, []).append(base_fqp)
             return
-        imports = self.imports()
+        imports = self.imports(node)
         for name_node in node.children_by_field_name("name"):
             if name_node.type == "aliased_import":
                 name = _dotted(self.text(name_node.child_by_field_name("name")))
@@ -190,6 +213,18 @@ class PyExtraction(FileExtraction):
                 name = _dotted(self.text(name_node))
                 alias = name.split(".")[0]
             imports[alias] = f"{base_fqp}.{name}" if base_fqp else name
+
+    def local_import(self, node, name: str) -> str | None:
+        """What `name` is bound to by an import inside the functions enclosing `node`, innermost first."""
+        if not self.fn_imports:
+            return None
+        fn = _enclosing_function(node)
+        while fn is not None:
+            found = self.fn_imports.get(fn.id, {}).get(name)
+            if found is not None:
+                return found
+            fn = _enclosing_function(fn)
+        return None
 
     def relative_base(self, level: int) -> list[str]:
         parts = self.module.split(".")
@@ -200,7 +235,11 @@ class PyExtraction(FileExtraction):
         return package
 
     def on_typevar(self, node, caps):
+        """A module-level name bound by assignment or `type X = ...`: a TypeVar, a type alias, a NewType."""
         self.typevars.add(self.text(caps["name"][0]))
+
+    def on_toplevel_class(self, node, caps):
+        self.classes.add(self.text(caps["name"][0]))
 
     def local_target(self, path: tuple[str, ...]) -> str:
         imported = self.facts.imports.get(self.module, {}).get(path[0])
@@ -272,16 +311,41 @@ class PyExtraction(FileExtraction):
                 generics.add(self.text(ident))
         generics = frozenset(generics)
         params = node.child_by_field_name("parameters")
+        typed: dict[str, tuple[str, ...]] = {}
+        this = ""
+        if in_class and params is not None and not self.is_staticmethod(node):
+            first = next((c for c in params.named_children if c.type != "comment"), None)
+            if first is not None and first.type in ("typed_parameter", "typed_default_parameter", "default_parameter"):
+                first = first.child_by_field_name("name") or (first.named_children[0] if first.named_children
+                                                              else None)
+            if first is not None and first.type == "identifier":
+                this = self.text(first)
         for param in params.named_children if params is not None else ():
             type_node = param.child_by_field_name("type")
             if type_node is not None:
                 self.type_refs(type_node, item.id, EdgeKind.ACCEPTS, scope.module, generics)
+                if param.type == "typed_parameter" or param.type == "typed_default_parameter":
+                    pname = param.child_by_field_name("name")
+                    if pname is None and param.named_children and param.named_children[0].type == "identifier":
+                        pname = param.named_children[0]
+                    type_path = _name_path(self, type_node.named_children[0]) if type_node.named_children else ()
+                    if pname is not None and pname.type == "identifier" and type_path \
+                            and type_path[-1] not in PRIMITIVES and type_path[0] not in generics:
+                        typed[self.text(pname)] = type_path
         returns = node.child_by_field_name("return_type")
         if returns is not None:
             self.type_refs(returns, item.id, EdgeKind.RETURNS, scope.module, generics)
         self.scopes[node.id] = _Scope("fn", scope.module, item.id, fqp,
                                       scope.receivers if in_class else (), scope.bases if in_class else (),
-                                      generics, class_id=scope.node_id if in_class else None)
+                                      generics, class_id=scope.node_id if in_class else None, typed=typed,
+                                      this=this)
+
+    def is_staticmethod(self, node) -> bool:
+        outer = self.outer(node)
+        if outer is node:
+            return False
+        return any(self.text(d).strip() in ("@staticmethod", "@builtins.staticmethod")
+                   for d in outer.named_children if d.type == "decorator")
 
     def on_field(self, node, caps):
         """`x: Foo` in a class body, `self.x: Foo = ...` in a method: the class USES Foo."""
@@ -299,34 +363,23 @@ class PyExtraction(FileExtraction):
     # ---- types ----
 
     def named_types(self, node) -> list[tuple[str, ...]]:
-        captures = self.types_cursor.captures(node)
         found: list[tuple[int, tuple[str, ...]]] = []
-        for t in captures.get("type", ()):
-            parent = t.parent
-            if parent is not None and parent.type == "attribute":
-                continue                               # a segment of a dotted name, captured with it
-            if _excluded(self, t, node):
-                continue
-            path = _name_path(self, t)
-            if path:
-                found.append((t.start_byte, path))
-        for s in captures.get("type.string", ()):
-            if _excluded(self, s, node, strings=True):
-                continue
-            content = "".join(self.text(c) for c in s.named_children if c.type == "string_content")
-            for match in _IDENT_PATH.finditer(content):
-                path = tuple(p for p in match.group(0).split(".") if p)
-                if path:
-                    found.append((s.start_byte + match.start(), path))
+        _collect_types(self, self.types_cursor, node, 0, found, 0)
         found.sort()
         return [path for _, path in found]
 
     def type_refs(self, type_node, src: bytes, kind: EdgeKind, module: str, generics: frozenset[str]) -> None:
         seen = set()
+        imports = self.facts.imports.get(self.module, {})
         for path in self.named_types(type_node):
-            if path in seen or (len(path) == 1 and path[0] in PRIMITIVES) or path[0] in generics \
-                    or path[0] in self.typevars:
+            if path in seen or path[-1] in PRIMITIVES or path[0] in generics:
                 continue
+            first = path[0]
+            imported = imports.get(first)
+            if imported is None and first in self.typevars and first not in self.classes:
+                continue                               # a TypeVar or an alias of this module: no type of its own
+            if imported is not None and len(path) == 1 and imported.rsplit(".", 1)[-1] in PRIMITIVES:
+                continue                               # `from typing import Optional as Opt`
             seen.add(path)
             self.add_reference(Reference(kind, module, "type", path, src=src))
 
@@ -339,6 +392,11 @@ class PyExtraction(FileExtraction):
         callee = caps["reference.callee"][0]
         if callee.type == "identifier":
             name = self.text(callee)
+            local = self.local_import(node, name)
+            if local is not None:                      # `from ._impl import f` inside this function
+                self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", ("", *local.split(".")),
+                                             src=scope.node_id))
+                return
             if name in BUILTIN_NAMES and name not in self.facts.imports.get(self.module, {}):
                 return
             self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", (name,), src=scope.node_id))
@@ -348,7 +406,7 @@ class PyExtraction(FileExtraction):
         name = self.text(callee.child_by_field_name("attribute"))
         obj = callee.child_by_field_name("object")
         receivers: tuple[str, ...] = ()
-        if obj.type == "identifier" and self.text(obj) in ("self", "cls") and scope.receivers:
+        if obj.type == "identifier" and scope.receivers and self.text(obj) == scope.this:
             receivers = scope.receivers
         elif obj.type == "call" and self.text(obj.child_by_field_name("function")) == "super":
             if not scope.bases:
@@ -357,12 +415,28 @@ class PyExtraction(FileExtraction):
         else:
             if obj.type == "call":                     # `Foo().m()`: a method of Foo when Foo is a class
                 obj = obj.child_by_field_name("function")
+            elif obj.type == "identifier" and self.text(obj) in scope.typed:
+                path = scope.typed[self.text(obj)]     # `ctx.m()` with `ctx: Context`: a method of Context
+                self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", (*path, name), src=scope.node_id))
+                return
             path = _name_path(self, obj)
             if path:
+                local = self.local_import(node, path[0])
+                if local is not None:
+                    path = ("", *local.split("."), *path[1:])
                 self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", (*path, name), src=scope.node_id))
                 return
         self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", (name,), src=scope.node_id,
                                      receiver=receivers))
+
+
+def _enclosing_function(node):
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "function_definition":
+            return parent
+        parent = parent.parent
+    return None
 
 
 def _dotted(text: str) -> str:
@@ -427,8 +501,59 @@ def _excluded(extraction: FileExtraction, node, root, strings: bool = False) -> 
     return False
 
 
+class _Snippet:
+    """The text of a string annotation parsed on its own (a forward reference like `"te.Literal[True]"`)."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+
+    def text(self, node) -> str:
+        return self.source[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+
+_snippet_parser = None
+
+
+def _collect_types(extraction, cursor, node, offset: int, found: list, depth: int) -> None:
+    """The named types of an annotation, as (position, dotted path); string annotations are parsed as expressions
+    and read by the same rules (so `"Literal[True]"` gives nothing, `"Optional[Foo]"` gives Foo)."""
+    global _snippet_parser
+    captures = cursor.captures(node)
+    for t in captures.get("type", ()):
+        parent = t.parent
+        if parent is not None and parent.type == "attribute":
+            continue                                   # a segment of a dotted name, captured with it
+        if _excluded(extraction, t, node):
+            continue
+        path = _name_path(extraction, t)
+        if path:
+            found.append((offset + t.start_byte, path))
+    if depth >= MAX_STRING_DEPTH:
+        return
+    for s in captures.get("type.string", ()):
+        if _excluded(extraction, s, node, strings=True):
+            continue
+        parts = [c for c in s.named_children if c.type == "string_content"]
+        if not parts or any(c.type == "interpolation" for c in s.named_children):
+            continue
+        content = b"".join(extraction.source[c.start_byte:c.end_byte] for c in parts)
+        if _snippet_parser is None:
+            _snippet_parser = new_parser(LANG)
+        snippet = _Snippet(content.strip())
+        tree = _snippet_parser.parse(snippet.source)
+        root = tree.root_node
+        if root.has_error or root.named_child_count != 1 or root.named_children[0].type != "expression_statement":
+            continue
+        expression = root.named_children[0]
+        _collect_types(snippet, cursor, expression, offset + parts[0].start_byte, found, depth + 1)
+
+
 def extract(path: str, source: bytes, tree: tree_sitter.Tree, layout: PyLayout, content_hash: bytes,
             lang: str = LANG) -> FileFacts:
+    if layout is not None and layout.is_shadowed_stub(path):
+        return FileFacts(path=path, lang=lang, content_hash=content_hash, loc=count_loc(source))
     return PyExtraction(path, lang, source, tree, content_hash, layout).run()
 
 
@@ -456,6 +581,14 @@ def _join(path: tuple[str, ...]) -> str:
 
 def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolView) -> Target | None:
     first = path[0]
+    if first == "":                                        # made absolute at extraction by a function's own import
+        ids = lookup_target(path[1:], target, view)
+        if ids:
+            return Target(ids, Resolution.IMPORT)
+        if target == "type":
+            return Target([], Resolution.IMPORT, external_fqp=_join(_external_path(path[1:], view)),
+                          external_kind=NodeKind.STRUCT)
+        return None
     imported = view.imports(scope).get(first)
     if imported is not None:
         expanded = _split(imported) + path[1:]
@@ -463,7 +596,8 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
         if ids:
             return Target(ids, Resolution.IMPORT)
         if target == "type":
-            return Target([], Resolution.IMPORT, external_fqp=_join(expanded), external_kind=NodeKind.STRUCT)
+            return Target([], Resolution.IMPORT, external_fqp=_join(_external_path(expanded, view)),
+                          external_kind=NodeKind.STRUCT)
         return None
     ids = lookup_target((*_split(scope), *path), target, view)
     if ids:
@@ -485,6 +619,22 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
     if len(path) == 1 and first in BUILTIN_NAMES:
         return Target([], Resolution.IMPORT, external_fqp=first, external_kind=NodeKind.STRUCT)
     return Target([], Resolution.HEURISTIC, 0, external_fqp=_join(path), external_kind=NodeKind.STRUCT)
+
+
+def _external_path(path: tuple[str, ...], view: SymbolView) -> tuple[str, ...]:
+    """The path of a name outside the workspace, followed through the workspace modules that import it
+    (`from ._compat import Protocol`, where `_compat` says `from typing import Protocol`, is `typing.Protocol`)."""
+    for _ in range(8):
+        if len(path) < 2:
+            break
+        parent = _join(path[:-1])
+        if not view.lookup(parent, MODULE_KINDS):
+            break
+        reexport = view.imports(parent).get(path[-1])
+        if reexport is None or reexport == _join(path):
+            break
+        path = _split(reexport)
+    return path
 
 
 def lookup_target(path: tuple[str, ...], target: str, view: SymbolView) -> list[bytes]:

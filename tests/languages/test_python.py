@@ -174,3 +174,87 @@ def test_requests_sdist(requests_sdist):
     assert out(graph, "requests.exceptions.RequestException", EdgeKind.EXTENDS) == {"IOError"}
     assert out(graph, "requests.exceptions.ConnectionError", EdgeKind.EXTENDS) == {
         "requests.exceptions.RequestException"}
+
+
+# ---- typing idioms of real code (click, attrs: issue #9) ------------------------------------------------------
+
+TYPING_IDIOMS = {
+    "pkg/__init__.py": "from ._compat import Protocol\n\nclass Instance(Protocol):\n    pass\n",
+    "pkg/__init__.pyi": "def stub_only_here() -> int: ...\nclass Instance: ...\n",
+    "pkg/_compat.py": "try:\n    from typing_extensions import Protocol\nexcept ImportError:\n"
+                      "    Protocol = object\nelse:\n    from typing import Protocol\n",
+    "pkg/_types.pyi": "class OnlyInStub: ...\n",
+    "pkg/core.py": (
+        "import typing as t\n"
+        "import typing_extensions as te\n"
+        "from typing import Optional as Opt\n"
+        "if t.TYPE_CHECKING:\n"
+        "    P = te.ParamSpec('P')\n"
+        "V = t.TypeVar('V')\n"
+        "Json = t.Dict[str, t.Any]\n"
+        "class Context:\n"
+        "    def invoke(__self, cb: t.Callable[..., t.Any]) -> t.Any:\n"
+        "        return __self.forward(cb)\n"
+        "    def forward(self, cb) -> None: ...\n"
+        "    @staticmethod\n"
+        "    def make(x: 'Context') -> None: ...\n"
+        "def raw() -> None: ...\n"
+        "def run(ctx: Context, v: V, j: Json, o: Opt[int], flag: 'te.Literal[True]' = True,\n"
+        "        f: t.Callable[P, V] = None) -> t.Optional[t.Iterator['Context']]:\n"
+        "    from ._impl import raw as f2\n"
+        "    ctx.invoke(f2)\n"
+        "    f2()\n"
+        "def other() -> t.NoReturn:\n"
+        "    raw()\n"),
+    "pkg/_impl.py": "def raw() -> None: ...\n",
+}
+
+
+@pytest.fixture(scope="module")
+def idioms(tmp_path_factory):
+    root = tmp_path_factory.mktemp("idioms")
+    for rel, text in TYPING_IDIOMS.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, "utf-8")
+    engine = Engine(root, persist=False)
+    engine.index()
+    return engine.graph
+
+
+def test_typing_special_forms_through_module_aliases_give_no_edges(idioms):
+    # t.Any, t.Optional, t.NoReturn, `Opt` (from typing import Optional as Opt) and te.Literal[True] (its values are
+    # not types either) are no types; t.Callable and t.Iterator are (generic aliases of real classes)
+    assert out(idioms, "pkg.core.run", EdgeKind.ACCEPTS) == {"pkg.core.Context", "typing.Callable"}
+    assert out(idioms, "pkg.core.run", EdgeKind.RETURNS) == {"typing.Iterator", "pkg.core.Context"}
+    assert out(idioms, "pkg.core.other", EdgeKind.RETURNS) == set()
+    assert out(idioms, "pkg.core.Context.invoke", EdgeKind.RETURNS) == set()
+
+
+def test_typevars_and_aliases_bound_by_assignment_give_no_edges(idioms):
+    # V = t.TypeVar('V'), P = te.ParamSpec('P') under `if TYPE_CHECKING:`, Json = t.Dict[...]: no external guesses
+    assert not [n for n in idioms.nodes.values() if n.external and n.name in ("V", "P", "Json")]
+
+
+def test_stubs_next_to_sources_are_not_indexed(idioms):
+    # pkg/__init__.pyi describes pkg/__init__.py: the source wins; a stub alone is the module's only description
+    assert not idioms.by_fqp("pkg.stub_only_here")
+    assert [n.file for n in idioms.by_fqp("pkg.Instance") if not n.external] == ["pkg/__init__.py"]
+    assert node(idioms, "pkg._types.OnlyInStub").file == "pkg/_types.pyi"
+    layout = python.build_layout(None, ["pkg/__init__.py", "pkg/__init__.pyi", "pkg/_types.pyi"])
+    assert layout.is_shadowed_stub("pkg/__init__.pyi") and not layout.is_shadowed_stub("pkg/_types.pyi")
+
+
+def test_external_names_reexported_by_workspace_modules_keep_their_origin(idioms):
+    assert node(idioms, "pkg.Instance").kind is NodeKind.TRAIT
+    assert out(idioms, "pkg.Instance", EdgeKind.EXTENDS) == {"typing.Protocol"}
+
+
+def test_calls_through_annotated_parameters_first_parameters_and_local_imports(idioms):
+    calls = out(idioms, "pkg.core.run", EdgeKind.CALLS, resolution=True)
+    # `ctx: Context` makes ctx.invoke() Context.invoke; `from ._impl import raw as f2` inside run is run's own
+    assert calls == {("pkg.core.Context.invoke", "exact"), ("pkg._impl.raw", "import")}
+    # another function's `raw()` is the module's raw, not the import run made
+    assert out(idioms, "pkg.core.other", EdgeKind.CALLS, resolution=True) == {("pkg.core.raw", "exact")}
+    # `__self.forward()`: the first parameter is the instance, whatever its name
+    assert out(idioms, "pkg.core.Context.invoke", EdgeKind.CALLS, resolution=True) == {
+        ("pkg.core.Context.forward", "exact")}

@@ -5,9 +5,23 @@
 ; ---- imports (first pass) ----
 (import_statement) @import
 (import_from_statement) @import.from
-; `T = TypeVar("T")`: a type variable, which annotations name without referring to a type
-(module (expression_statement (assignment left: (identifier) @name right: (call function: (_) @_callee)))
-  (#match? @_callee "^(typing\\.|typing_extensions\\.)?(TypeVar|ParamSpec|TypeVarTuple)$")) @definition.typevar
+; Module-level names bound by assignment: TypeVars (`T = TypeVar("T")`, `T = t.TypeVar("T")`), type aliases
+; (`Json = Dict[str, Any]`, `X: TypeAlias = ...`, `type X = ...`), NewTypes: annotations naming them refer to no class.
+; Also in the blocks of a module-level `if` (`if TYPE_CHECKING:`) or `try`.
+(module (expression_statement (assignment left: (identifier) @name))) @definition.typevar
+(module (type_alias_statement left: (type (identifier) @name))) @definition.typevar
+(module (if_statement consequence: (block (expression_statement (assignment left: (identifier) @name)))))
+  @definition.typevar
+(module (if_statement alternative: (_ body: (block (expression_statement (assignment left: (identifier) @name))))))
+  @definition.typevar
+(module (try_statement body: (block (expression_statement (assignment left: (identifier) @name)))))
+  @definition.typevar
+; module-level classes (a class of the same name as an assignment stays a class)
+(module (class_definition name: (identifier) @name) @definition.toplevel)
+(module (decorated_definition definition: (class_definition name: (identifier) @name) @definition.toplevel))
+(module (if_statement consequence: (block (class_definition name: (identifier) @name) @definition.toplevel)))
+(module (if_statement alternative: (_ body: (block (class_definition name: (identifier) @name) @definition.toplevel))))
+(module (try_statement body: (block (class_definition name: (identifier) @name) @definition.toplevel)))
 
 ; ---- declarations ----
 (class_definition name: (identifier) @name) @definition.class
