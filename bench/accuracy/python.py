@@ -9,7 +9,7 @@ under `if`/`try`). Edges: CONTAINS (package → module, module → class/def, cl
 parameter, return and class-attribute annotations, string annotations parsed; builtins and typing's special forms
 are not nodes), CALLS (calls whose target the checker-like resolution below knows: a name or dotted name bound to a
 function or class — a class call meaning its `__init__` found through the MRO —, `self.m()`/`cls.m()` through the
-MRO, `super().m()`, and `x.m()` where `x` is a parameter annotated with a workspace class or a local assigned once
+MRO, `super().m()`, `Foo(...).m()` where Foo is a workspace class, and `x.m()` where `x` is a parameter annotated with a workspace class or a local assigned once
 from a class call). Calls on receivers of unknown type are not in the truth: no tool can state them as facts.
 """
 
@@ -32,7 +32,7 @@ BUILTINS = frozenset(dir(builtins))
 NOT_NODES = frozenset({"int", "str", "float", "bool", "bytes", "bytearray", "complex", "None", "object", "Any",
                        "list", "dict", "tuple", "set", "frozenset", "type", "Optional", "Union", "Literal",
                        "ClassVar", "Final", "Annotated", "TypeAlias", "Self", "NoReturn", "Never", "TypeGuard",
-                       "TypeIs", "Required", "NotRequired", "ReadOnly", "Unpack", "LiteralString"})
+                       "TypeIs", "Required", "NotRequired", "ReadOnly", "Unpack", "LiteralString", "Concatenate"})
 TRAIT_BASES = {"typing.Protocol", "typing_extensions.Protocol", "abc.ABC"}
 ENUM_ROOTS = {"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag", "enum.IntFlag", "enum.ReprEnum"}
 NO_EDGE_BASES = {"object", "typing.Generic", "typing_extensions.Generic", "builtins.object"}
@@ -261,6 +261,9 @@ class Project:
         for base in cls.bases:
             target = base.value if isinstance(base, ast.Subscript) else base
             found = self.resolve_expr(target, module.name)
+            if found is None and isinstance(target, ast.Name) and target.id in BUILTINS \
+                    and isinstance(getattr(builtins, target.id), type):
+                found = ("external", f"builtins.{target.id}")  # `class X(int)`: int is a class, if not an annotation
             if found is not None and found[0] in ("class", "external"):
                 out.append(found)
         return out
@@ -482,6 +485,15 @@ class Project:
             if isinstance(value, ast.Name) and value.id in receivers:
                 method = self.find_member(receivers[value.id], func.attr)
                 return self.t.node("F", method) if method else None
+            if isinstance(value, ast.Call) and isinstance(value.func, (ast.Name, ast.Attribute)):
+                root = value.func                      # `Foo(...).m()`: the instance's class is Foo
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if isinstance(root, ast.Name) and not (root.id in shadowed and root.id not in local):
+                    made = self.resolve_expr(value.func, module.name, local)
+                    if made is not None and made[0] == "class":
+                        method = self.find_member(made[1], func.attr)
+                        return self.t.node("F", method) if method else None
         root = func
         while isinstance(root, ast.Attribute):
             root = root.value
