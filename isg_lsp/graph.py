@@ -57,6 +57,7 @@ class FileState:
     externals: list[bytes] = field(default_factory=list)   # external nodes its edges point at (with repeats)
     deps: set[str] = field(default_factory=set)            # keys its resolution looked up
     unresolved: int = 0
+    answers: dict = field(default_factory=dict)            # question → answer, valid while no dep changes
 
 
 class SymbolView:
@@ -230,6 +231,7 @@ class Graph:
         assert path is not None
         old = self.files.pop(path, None)
         changed_keys: set[str] = set()
+        old_deps = set(old.deps) if old is not None else set()
         if old is not None:
             self._remove_resolved(old)
             self._remove_symbols(old.facts)
@@ -244,7 +246,11 @@ class Graph:
                 changed_keys = _changed_keys(old.facts, facts)
             else:
                 changed_keys |= new_keys
-            self._resolve_into(state)
+            # the edit path: when the file declares and imports exactly what it did before (an edit inside a body,
+            # say), nothing any answer depends on has changed (resolvers may also read the file's own facts), so
+            # the earlier answers still hold; only questions the file did not ask before are resolved
+            reuse = old is not None and bool(old.answers) and old.facts.lang == facts.lang and not changed_keys
+            self._resolve_into(state, old.answers if reuse else None, old_deps if reuse else None)
         dependents: set[str] = set()
         for key in changed_keys:
             dependents |= self._dependents.get(key, set())
@@ -313,7 +319,7 @@ class Graph:
         if best is not None:
             self.nodes[node_id] = best
 
-    def _resolve_into(self, state: FileState) -> None:
+    def _resolve_into(self, state: FileState, answers: dict | None = None, deps: set[str] | None = None) -> None:
         facts = state.facts
         for edge in facts.edges:
             self._add_edge(edge)
@@ -323,7 +329,8 @@ class Graph:
         # references that ask the same question get the same answer within one file (the graph does not change
         # in between but for external nodes, which resolve to the same ids): answer each question once
         key_of = self._memo_key_for(facts.lang) if self._memo_key_for is not None else None
-        memo: dict[tuple, tuple[Target | None, Target | None]] = {}
+        memo: dict[tuple, tuple[Target | None, Target | None]] = dict(answers) if answers else {}
+        asked: dict[tuple, tuple[Target | None, Target | None]] = {}
         unresolved = 0
         chosen: dict[tuple[bytes, str, bytes], Edge] = {edge.key: edge for edge in facts.edges}
         for ref in facts.references:
@@ -335,6 +342,7 @@ class Graph:
                 answer = memo.get(question)
                 if answer is None:
                     answer = memo[question] = resolve(ref, view, facts)
+                asked[question] = answer
                 src_target, dst_target = answer
             else:
                 src_target, dst_target = resolve(ref, view, facts)
@@ -361,7 +369,11 @@ class Graph:
                 self._add_edge(edge)
                 state.edges.append(edge)
         state.unresolved = unresolved
+        if deps:
+            view.deps |= deps               # reused answers keep depending on what they looked up
         state.deps = view.deps
+        if key_of is not None:
+            state.answers = asked           # only what this version of the file asks
         for key in view.deps:
             self._dependents.setdefault(key, set()).add(facts.path)
 

@@ -127,7 +127,9 @@ class Edge:
 
     @property
     def key(self) -> tuple[bytes, str, bytes]:
-        return (self.src, self.kind.value, self.dst)
+        # the kind itself, not `.value`: an EdgeKind is a str equal (and hashing equal) to its value, and reading
+        # `.value` costs an enum descriptor call on the hot path of graph surgery
+        return (self.src, self.kind, self.dst)
 
 
 @dataclass(slots=True)

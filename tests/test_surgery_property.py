@@ -20,6 +20,9 @@ VARIANTS = {
         ORIGINAL["src/lib.rs"].replace("use crate::shapes::{Shape, Circle as Round};", "use crate::shapes::*;"),
         ORIGINAL["src/lib.rs"].replace("pub fn helper() -> u32 {", "pub fn helper( -> u32 {"),
         "pub mod shapes;\nmod util;\npub trait Shape {}\n",
+        # edits inside bodies only: the file declares the same things, its earlier answers are reused
+        ORIGINAL["src/lib.rs"].replace("self.items.len()", "self.items.len() + helper() as usize + self.total() as usize"),
+        ORIGINAL["src/lib.rs"].replace("util::sum(", "crate::util::sum(").replace("Box::new(", "Box::new(   "),
     ],
     "src/shapes/mod.rs": [
         ORIGINAL["src/shapes/mod.rs"],
@@ -48,8 +51,8 @@ def fresh_graph(engine: Engine, texts: dict[str, str | None]) -> Graph:
     return graph
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(FILES), st.integers(min_value=0, max_value=3)), min_size=1, max_size=8))
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(FILES), st.integers(min_value=0, max_value=5)), min_size=1, max_size=8))
 def test_any_edit_sequence_equals_a_fresh_index(steps):
     engine = Engine(ROOT, persist=False)
     engine.index()
