@@ -42,6 +42,7 @@ TARGET_KINDS = {
 TYPE_KINDS = TARGET_KINDS["type"]
 FN_KINDS = TARGET_KINDS["fn"]
 CLASS_KINDS = frozenset({NodeKind.STRUCT, NodeKind.TRAIT, NodeKind.ENUM})
+ENUM_KINDS = frozenset({NodeKind.ENUM})
 OWNER_KINDS = CLASS_KINDS | {NodeKind.MODULE}          # what a member's parent may be: a class or a module alias
 MAX_HEURISTIC_CANDIDATES = 5
 
@@ -372,8 +373,17 @@ class TsExtraction(FileExtraction):
         return "export default" if any(c.type == "default" for c in outer.children) else "export"
 
     def item_scope(self, node) -> _Scope | None:
+        """The module or namespace a declaration is an item of; None for a declaration inside a function (also a
+        function expression that is no node: `export const flow = Object.assign(function () { ... })`)."""
         scope = self.scope_of(node)
-        return scope if scope.kind in ("module", "namespace") else None
+        if scope.kind not in ("module", "namespace"):
+            return None
+        parent = node.parent
+        while parent is not None and parent.type not in ("program", "internal_module"):
+            if parent.type in _FUNCTION_LIKE:
+                return None
+            parent = parent.parent
+        return scope
 
     def declare(self, node, caps, kind: NodeKind, body=None):
         scope = self.item_scope(node)
@@ -485,11 +495,13 @@ class TsExtraction(FileExtraction):
         self.scopes[fn_node.id] = _Scope("fn", scope.module, item.id, item.fqp, receivers, bases, generics)
 
     def on_variable_function(self, node, caps):
-        """`const f = (x: T): R => ...` (or a function expression) at the top level of a module: a function."""
+        """`const f = (x: T): R => ...` (or a function expression) at the top level of a module: a function (the
+        spec: top-level `const` only)."""
         value = caps["function.value"][0]
         declaration = node.parent
-        if declaration is None or declaration.type not in ("lexical_declaration", "variable_declaration"):
-            return
+        if declaration is None or declaration.type != "lexical_declaration" \
+                or self.text(declaration.child_by_field_name("kind")) != "const":
+            return                                       # `let` / `var` bindings can be reassigned: values
         scope = self.item_scope(declaration)
         if scope is None:
             return
@@ -591,8 +603,40 @@ class TsExtraction(FileExtraction):
         for g_id, param in created:
             constraint = param.child_by_field_name("constraint")
             if constraint is not None:
-                self.type_refs(constraint, g_id, EdgeKind.BOUND_BY, module_scope, generics)
+                self.bound_refs(constraint, g_id, module_scope, generics)
         return generics
+
+    def bound_refs(self, constraint, src: bytes, scope: _Scope, generics: dict[str, bytes]) -> None:
+        """BOUND_BY takes the heads of the constraint's named types, through unions and intersections:
+        `T extends Foo<Bar> | Baz` is bound by Foo and Baz. `keyof T`, `typeof x`, `T["k"]`, object, function,
+        array and literal types name no bound (`K extends keyof T` is not bounded by T)."""
+        seen = set()
+        stack = [constraint]
+        while stack:
+            node = stack.pop()
+            kind = node.type
+            if kind in ("constraint", "parenthesized_type", "union_type", "intersection_type"):
+                stack.extend(reversed(node.named_children))
+                continue
+            if kind == "generic_type":
+                node = node.child_by_field_name("name")
+                kind = node.type if node is not None else ""
+            if kind == "type_identifier":
+                path = (self.text(node),)
+                if path[0] in PRIMITIVES:
+                    continue
+            elif kind == "nested_type_identifier":
+                path = tuple("".join(self.text(node).split()).split("."))
+            else:
+                continue
+            if path in seen:
+                continue
+            seen.add(path)
+            if path[0] in generics:
+                if len(path) == 1 and generics[path[0]]:
+                    self.add_edge(src, EdgeKind.BOUND_BY, generics[path[0]])
+                continue
+            self.add_reference(Reference(EdgeKind.BOUND_BY, scope.module, "type", path, src=src))
 
     def named_types(self, node) -> list[tuple[str, ...]]:
         if self.types_cursor is None:
@@ -680,6 +724,8 @@ class TsExtraction(FileExtraction):
 
 
 _IDENT = re.compile(r"^[A-Za-z_$][\w$]*$")
+_FUNCTION_LIKE = frozenset({"function_expression", "arrow_function", "generator_function", "function_declaration",
+                            "generator_function_declaration", "method_definition", "class_body"})
 
 
 def _identifier_chain(extraction: FileExtraction, node) -> tuple[str, ...] | None:
@@ -710,7 +756,89 @@ def _member_visibility(extraction: FileExtraction, node, name: str) -> str | Non
 
 def extract(path: str, source: bytes, tree: tree_sitter.Tree, layout: TsLayout, content_hash: bytes,
             lang: str = "typescript") -> FileFacts:
+    if lang != "javascript" and tree.root_node.has_error:
+        source, tree = _reparse_generic_call_signatures(source, tree, lang)
     return TsExtraction(path, lang, source, tree, content_hash, layout).run()
+
+
+# ---- a grammar limitation: generic call signatures separated by line breaks only -------------------------------
+#
+# tree-sitter-typescript (0.23, issue tree-sitter/tree-sitter-typescript#335) cannot parse a call signature with type
+# parameters that follows another member without a `;`:
+#
+#     interface IActionFactory {
+#         <T extends Function>(fn: T): T
+#         <T extends Function>(name: string, fn: T): T      <- `T\n<T ...` is read as `T<T ...`: ERROR
+#     }
+#
+# and the ERROR node swallows the rest of the file. When a file has errors, each line that opens with such a type
+# parameter list after a member's end gets the last character of its indentation replaced by `;` (same length,
+# same lines: every span stays put), and the result is kept only when it parses with fewer errors.
+
+_GENERIC_SIGNATURE_LINE = re.compile(rb"^([ \t]+)<[A-Za-z_$][\w$]*\s*(?:extends\b|[,=>])", re.M)
+_MEMBER_END = frozenset(b"_$)]>}'\"`")
+_parsers: dict[str, tree_sitter.Parser] = {}
+
+
+def _reparse_generic_call_signatures(source: bytes, tree: tree_sitter.Tree, lang: str
+                                     ) -> tuple[bytes, tree_sitter.Tree]:
+    patched = bytearray(source)
+    changed = False
+    for match in _GENERIC_SIGNATURE_LINE.finditer(source):
+        before = _previous_significant(source, match.start())
+        if before is None or not (chr(before).isalnum() or before in _MEMBER_END):
+            continue
+        patched[match.end(1) - 1] = ord(";")
+        changed = True
+    if not changed:
+        return source, tree
+    parser = _parsers.get(lang)
+    if parser is None:
+        from . import new_parser
+
+        parser = _parsers[lang] = new_parser(lang)
+    new_source = bytes(patched)
+    new_tree = parser.parse(new_source)
+    if _error_bytes(new_tree) < _error_bytes(tree):
+        return new_source, new_tree
+    return source, tree
+
+
+def _previous_significant(source: bytes, pos: int) -> int | None:
+    """The last byte before `pos` that is neither white space nor inside a comment (best effort)."""
+    text = source[:pos]
+    for _ in range(64):
+        text = text.rstrip()
+        if not text:
+            return None
+        if text.endswith(b"*/"):
+            start = text.rfind(b"/*")
+            if start < 0:
+                return None
+            text = text[:start]
+            continue
+        line_start = text.rfind(b"\n") + 1
+        comment = text.find(b"//", line_start)
+        if comment >= 0:
+            text = text[:comment]
+            continue
+        return text[-1]
+    return None
+
+
+def _error_bytes(tree: tree_sitter.Tree) -> int:
+    """How much of a tree tree-sitter could not parse: the bytes under ERROR nodes, and one per MISSING node."""
+    total = 0
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.is_error:
+            total += max(1, node.end_byte - node.start_byte)
+        elif node.is_missing:
+            total += 1
+        elif node.has_error:
+            stack.extend(node.children)
+    return total
 
 
 # ---- resolution ---------------------------------------------------------------------------------------------
@@ -740,12 +868,20 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
         ids = lookup_absolute(expanded, kinds, view)
         if ids:
             return Target(ids, Resolution.IMPORT)
+        if target == "type" and len(expanded) > 2:
+            ids = lookup_absolute(expanded[:-1], ENUM_KINDS, view)
+            if ids:                                      # `ArchType.Object`: a member of an enum: the enum
+                return Target(ids, Resolution.IMPORT)
         if target == "type":
             return Target([], Resolution.IMPORT, external_fqp=_join(expanded), external_kind=NodeKind.STRUCT)
         return None
     ids = lookup_absolute((scope, *path), kinds, view)
     if ids:
         return Target(ids, Resolution.EXACT)
+    if target == "type" and len(path) > 1:
+        ids = lookup_absolute((scope, *path[:-1]), ENUM_KINDS, view)
+        if ids:
+            return Target(ids, Resolution.EXACT)
     if target == "fn":
         if len(path) > 1:                    # `value.method()` on a local value: resolved by the method's name
             return resolve_method(path[-1], (), scope, view)

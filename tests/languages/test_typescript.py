@@ -178,3 +178,76 @@ def test_rxjs_sources(rxjs_src):
     assert [graph.nodes[i].fqp for i in ids] == ["internal/Observable::Observable"]
     # an operator calls into the workspace through relative imports
     assert "internal/util/lift::operate" in out(graph, "internal/operators/map::map", EdgeKind.CALLS)
+
+
+# ---- idioms of real code (immer, mobx: issue #9) --------------------------------------------------------------
+
+IDIOMS = {
+    "src/kinds.ts": "export const enum ArchType { Object, Array }\nexport interface Annotation { name: string }\n",
+    "src/action.ts": (
+        'import { ArchType, Annotation } from "./kinds"\n'
+        "export interface IActionFactory extends Annotation {\n"
+        "    // nameless actions\n"
+        "    <T extends Function | undefined | null>(fn: T): T\n"
+        "    // named actions\n"
+        "    <T extends Function | undefined | null>(name: string, fn: T): T\n"
+        "    array: <U = any>(values?: U[], options?: Annotation) => U\n"
+        "    type_: ArchType.Object\n"
+        "}\n"
+        "export function isAction(thing: any): thing is IActionFactory {\n"
+        "    return true\n"
+        "}\n"
+        "export function pick<T, K extends keyof T, V extends T[K], W extends Annotation | Array<T>>(o: T, k: K): V {\n"
+        "    return o[k] as V\n"
+        "}\n"
+        "let scheduler = (f: () => void) => f()\n"
+        "var old = function () {}\n"
+        "export const flow = Object.assign(function flow(x: any) {\n"
+        "    const res = function () { return isAction(x) }\n"
+        "    function onFulfilled() {}\n"
+        "    return res\n"
+        "})\n"
+        "export const kept = (): boolean => isAction(1)\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def idioms(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ts-idioms")
+    for rel, text in IDIOMS.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, "utf-8")
+    engine = Engine(root, persist=False)
+    engine.index()
+    return engine.graph
+
+
+def test_generic_call_signatures_on_separate_lines_parse(idioms):
+    # tree-sitter-typescript#335: `T\n<T extends ...>(...)` is an ERROR that used to swallow the file
+    assert node(idioms, "src/action::IActionFactory").kind is NodeKind.TRAIT
+    assert out(idioms, "src/action::IActionFactory", EdgeKind.EXTENDS) == {"src/kinds::Annotation"}
+    assert out(idioms, "src/action::isAction", EdgeKind.RETURNS) == {"src/action::IActionFactory"}
+    # the extractor re-parses with `;` in place of the indentation's last character: same spans, no errors
+    from isg_lsp.languages import new_parser
+
+    source = IDIOMS["src/action.ts"].encode()
+    facts = typescript.extract("src/action.ts", source, new_parser("typescript").parse(source), None, b"")
+    assert facts.errors == []
+    assert [n.span for n in facts.nodes if n.name == "isAction"] == [(9, 7, 11, 1)]
+
+
+def test_object_type_members_and_enum_member_types(idioms):
+    # `array: <U>(...) => U` binds U itself; `type_: ArchType.Object` is a member of the enum ArchType
+    assert out(idioms, "src/action::IActionFactory", EdgeKind.USES) == {"src/kinds::Annotation", "src/kinds::ArchType"}
+
+
+def test_bounds_are_the_heads_of_named_constraints(idioms):
+    assert out(idioms, "src/action::pick::<K>", EdgeKind.BOUND_BY) == set()          # keyof T
+    assert out(idioms, "src/action::pick::<V>", EdgeKind.BOUND_BY) == set()          # T[K]
+    assert out(idioms, "src/action::pick::<W>", EdgeKind.BOUND_BY) == {"src/kinds::Annotation", "Array"}
+
+
+def test_only_top_level_const_functions_are_nodes(idioms):
+    assert node(idioms, "src/action::kept").kind is NodeKind.FUNCTION
+    for name in ("scheduler", "old", "res", "onFulfilled"):
+        assert not idioms.by_fqp(f"src/action::{name}"), name
