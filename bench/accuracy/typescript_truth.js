@@ -95,8 +95,10 @@ function edge(src, kind, dst) {
 function symbolTarget(sym) {
   if (!sym) return null;
   if (sym.flags & ts.SymbolFlags.Alias) { try { sym = checker.getAliasedSymbol(sym); } catch (e) { return null; } }
-  const decl = (sym.declarations || [])[0];
+  let decl = (sym.declarations || [])[0];
   if (!decl) return null;
+  // `type_: ArchType.Object`: an enum member's type names its enum (the named type the reference mentions)
+  if (ts.isEnumMember(decl)) decl = decl.parent;
   const found = nodeOf(decl);
   if (found) return node(found, false);
   if (inWorkspace.has(path.resolve(decl.getSourceFile().fileName))) return null;   // a workspace non-node
