@@ -55,6 +55,7 @@ MAX_HEURISTIC_CANDIDATES = 5
 MAX_SUPER_DEPTH = 12
 
 FILE_KEY = "java:"
+ARRAY = ("[]",)                                   # the type path of a variable declared with an array type
 STATIC_KEY = "java-static:"
 TYPE_KEY = "java-type:"
 
@@ -133,6 +134,10 @@ class _Scope:
     locals: dict[str, tuple[str, ...] | None] = field(default_factory=dict)    # fn scopes: variable → type path
     outer: "_Scope | None" = None               # the enclosing scope (fn → its type, type → its outer type)
     superclass: tuple[str, ...] = ()            # type scopes: the superclass as written
+    is_static: bool = False                     # a static context: static nested type, interface, enum, record,
+                                                # static method (the enclosing instance's type parameters are not
+                                                # in scope)
+    inner: frozenset[str] = frozenset()         # type scopes: the simple names of its inner (non-static) classes
 
 
 class JavaExtraction(FileExtraction):
@@ -224,6 +229,9 @@ class JavaExtraction(FileExtraction):
         if container is not None:
             self.add_edge(container, EdgeKind.CONTAINS, item.id)
         scope = _Scope("type", fqp, item.id, is_interface, outer=outer if outer.kind == "type" else None)
+        scope.is_static = node.type != "class_declaration" or _has_modifier(node, "static") or (
+            outer.kind == "type" and outer.is_interface)
+        scope.inner = _inner_classes(self, node)
         scope.generics = self.generics(node, fqp, dict(outer.generics), scope)
         self.scopes[node.id] = scope
         return scope
@@ -325,7 +333,7 @@ class JavaExtraction(FileExtraction):
         item = self.add_node(NodeKind.FUNCTION, name, fqp, node, self.head(node, body), _visibility(node))
         is_member_of_interface = owner.is_interface and node.type != "constructor_declaration"
         self.add_edge(owner.node_id, EdgeKind.DEFINES if is_member_of_interface else EdgeKind.CONTAINS, item.id)
-        scope = _Scope("fn", owner.fqp, item.id, outer=owner)
+        scope = _Scope("fn", owner.fqp, item.id, outer=owner, is_static=_has_modifier(node, "static"))
         scope.generics = self.generics(node, fqp, dict(owner.generics), scope)
         params = node.child_by_field_name("parameters")
         if params is not None:
@@ -334,6 +342,10 @@ class JavaExtraction(FileExtraction):
         if returns is not None:
             self.type_refs(returns, item.id, EdgeKind.RETURNS, scope)
         self.scopes[node.id] = scope
+        if node.type == "constructor_declaration" and owner.superclass and not _invokes_constructor(body):
+            # no `this(...)` / `super(...)` first: the compiler calls the superclass's no-argument constructor
+            self.add_reference(Reference(EdgeKind.CALLS, scope.fqp, "fn", (owner.superclass[-1], "0"),
+                                         src=item.id, receiver=("new", ".".join(owner.superclass))))
 
     def parameters(self, params, src: bytes, kind: EdgeKind, scope: _Scope, table: dict) -> None:
         for param in params.named_children:
@@ -352,7 +364,7 @@ class JavaExtraction(FileExtraction):
             self.type_refs(type_node, src, kind, scope)
             if name_node is not None:
                 table[self.text(name_node)] = (self.variable_type(type_node, scope)
-                                               if param.type == "formal_parameter" else None)
+                                               if param.type == "formal_parameter" else ARRAY)
 
     def on_local_body(self, node, caps):
         outer = self.scope_of(node)
@@ -426,6 +438,8 @@ class JavaExtraction(FileExtraction):
         if kind == "identifier":
             name = self.text(obj)
             found, path = self.variable(name, scope)
+            if path == ARRAY:
+                return ("array",)
             if found:
                 return ("var", ".".join(path)) if path else ()
             return ("type", name) if name[:1].isupper() else ()
@@ -434,6 +448,8 @@ class JavaExtraction(FileExtraction):
             field_node = obj.child_by_field_name("field")
             if inner is not None and inner.type == "this" and field_node is not None:
                 path = _field_type(scope, self.text(field_node))
+                if path == ARRAY:
+                    return ("array",)
                 return ("var", ".".join(path)) if path else ()
             text = "".join(self.text(obj).split())
             parts = text.split(".")
@@ -450,6 +466,8 @@ class JavaExtraction(FileExtraction):
             return ("var", ".".join(path)) if path else ()
         if kind == "parenthesized_expression" and obj.named_child_count == 1:
             return self.receiver(obj.named_children[0], scope)
+        if kind == "array_creation_expression":
+            return ("array",)
         return ()
 
     def variable(self, name: str, scope: _Scope) -> tuple[bool, tuple[str, ...] | None]:
@@ -532,9 +550,10 @@ class JavaExtraction(FileExtraction):
 
     def variable_type(self, type_node, scope: _Scope) -> tuple[str, ...] | None:
         """The declared type of a variable as a path, when calls on it can be resolved through it."""
-        if type_node is None or type_node.type in ("array_type", "integral_type", "floating_point_type",
-                                                   "boolean_type"):
+        if type_node is None or type_node.type in ("integral_type", "floating_point_type", "boolean_type"):
             return None
+        if type_node.type == "array_type":
+            return ARRAY                                          # `a.clone()`, `a.length`: no workspace method
         path = _head_path(self, type_node)
         if not path or path == ("var",) or (len(path) == 1 and path[0] in scope.generics):
             return None
@@ -570,13 +589,64 @@ class JavaExtraction(FileExtraction):
                 if generic != src:
                     self.add_edge(src, kind, generic)
                 return
+            if target == "type" and kind in (EdgeKind.ACCEPTS, EdgeKind.RETURNS, EdgeKind.USES):
+                self.implicit_outer_arguments(path[0], src, kind, scope)
         context = _type_context(scope)
         self.add_reference(Reference(kind, context, target, path, src=src))
+
+    def implicit_outer_arguments(self, name: str, src: bytes, kind: EdgeKind, scope: _Scope) -> None:
+        """`Itr` written inside `ArrayBlockingQueue<E>`, where Itr is an inner (non-static) class, is
+        `ArrayBlockingQueue<E>.Itr`: the reference depends on the enclosing instance's type parameters too (javac
+        writes them in the signature). Only from an instance context: a static method or nested type stops it."""
+        current = scope
+        while current is not None:
+            if current.kind == "type" and name in current.inner:
+                level = current                            # its own parameters, then its outer instance's
+                while level is not None:
+                    outer = level.outer.generics if level.outer is not None else {}
+                    for param, g_id in level.generics.items():
+                        if outer.get(param) != g_id and g_id != src:
+                            self.add_edge(src, kind, g_id)
+                    if level.is_static:
+                        break
+                    level = level.outer
+                return
+            if current.is_static:
+                return
+            current = current.outer
 
     # ---- text ----
 
     def head(self, node, body) -> str:
         return _strip_annotations(self, node, body)
+
+
+def _has_modifier(node, word: str) -> bool:
+    modifiers = next((c for c in node.children if c.type == "modifiers"), None)
+    return modifiers is not None and any(c.type == word for c in modifiers.children)
+
+
+def _inner_classes(extraction: FileExtraction, node) -> frozenset[str]:
+    """The simple names of a class body's inner classes: member classes without `static` (interfaces, enums,
+    records and annotation types are implicitly static). A member of an interface is static."""
+    if node.type != "class_declaration":
+        return frozenset()
+    body = node.child_by_field_name("body")
+    names = []
+    for member in body.named_children if body is not None else ():
+        if member.type == "class_declaration" and not _has_modifier(member, "static"):
+            name = member.child_by_field_name("name")
+            if name is not None:
+                names.append(extraction.text(name))
+    return frozenset(names)
+
+
+def _invokes_constructor(body) -> bool:
+    """Whether a constructor body starts with `this(...)` or `super(...)`."""
+    if body is None:
+        return True
+    first = next((c for c in body.named_children if c.type not in ("line_comment", "block_comment")), None)
+    return first is not None and first.type == "explicit_constructor_invocation"
 
 
 def _type_context(scope: _Scope) -> str:
@@ -761,11 +831,22 @@ class _Resolver:
             if ids:
                 return Target(ids, Resolution.IMPORT)
             return Target([], Resolution.IMPORT, external_fqp=imported, external_kind=_known_kind(imported))
+        # `import static java.util.concurrent.Flow.Subscriber;`: a static import also imports member types
+        static_key = STATIC_KEY + file_key[len(FILE_KEY):]
+        imported = self.view.imports(static_key).get(name)
+        if imported is not None:
+            ids = self.lookup(imported, TYPE_KINDS)
+            if ids:
+                return Target(ids, Resolution.IMPORT)
         ids = self.lookup(f"{package}.{name}" if package else name, TYPE_KINDS)
         if ids:
             return Target(ids, Resolution.EXACT)
         globs = self.view.globs(file_key)
         for glob in globs:
+            ids = self.lookup(f"{glob}.{name}", TYPE_KINDS)
+            if ids:
+                return Target(ids, Resolution.IMPORT)
+        for glob in self.view.globs(static_key):              # `import static a.Outer.*;`
             ids = self.lookup(f"{glob}.{name}", TYPE_KINDS)
             if ids:
                 return Target(ids, Resolution.IMPORT)
@@ -866,6 +947,8 @@ class _Resolver:
                     return Target(ids, Resolution.IMPORT)
             return None
         how = receiver[0] if receiver else ""
+        if how == "array":                                    # an array's methods are Object's: none of ours
+            return None
         if how == "this":
             ids = self.method_in(context, name) if context else []
             return Target(ids, Resolution.EXACT) if ids else None

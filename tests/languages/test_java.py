@@ -283,3 +283,61 @@ def test_jdk_interfaces_generics_and_calls(jdk):
     assert "java.util.AbstractList.rangeCheckForAdd" not in calls(graph, "java.util.ArrayList.addAll")
     assert calls(graph, "java.util.ArrayList.addAll")["java.util.ArrayList.rangeCheckForAdd"]
 
+
+
+# ---- idioms of java.util.concurrent (issue #9) ----------------------------------------------------------------
+
+CONCURRENT_IDIOMS = {
+    "p/Flow.java": "package p;\npublic final class Flow {\n  public static interface Subscriber<T> { void onNext(T t); }\n}\n",
+    "p/Base.java": "package p;\npublic class Base {\n  public Base() {}\n  public Object clone() { return this; }\n}\n",
+    "p/Queue.java": (
+        "package p;\n"
+        "import static p.Flow.Subscriber;\n"
+        "public class Queue<E> extends Base {\n"
+        "  Itrs itrs;\n"
+        "  Queue() { int[] a = new int[1]; a.clone(); }\n"
+        "  Queue(int n) { this(); }\n"
+        "  void subscribe(Subscriber<? super E> s) {}\n"
+        "  static Itr make() { return null; }\n"
+        "  class Itrs {\n"
+        "    private Node head;\n"
+        "    void register(Itr itr) {}\n"
+        "    private class Node { Node(Itr it) {} }\n"
+        "  }\n"
+        "  class Itr {}\n"
+        "  static class Helper { void use(Itr itr) {} }\n"
+        "}\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def idioms(tmp_path_factory):
+    root = tmp_path_factory.mktemp("java-idioms")
+    for rel, text in CONCURRENT_IDIOMS.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, "utf-8")
+    engine = Engine(root, persist=False)
+    engine.index()
+    return engine.graph
+
+
+def test_static_imports_import_member_types(idioms):
+    method = one(idioms, "p.Queue.subscribe")
+    assert set(targets(idioms, method, EdgeKind.ACCEPTS)) == {"p.Flow.Subscriber", "p.Queue.<E>"}
+
+
+def test_inner_classes_carry_the_outer_type_parameters(idioms):
+    # `Itr` inside Queue<E> is Queue<E>.Itr (javac's signatures say so); not from static contexts
+    assert set(targets(idioms, one(idioms, "p.Queue.Itrs.register"), EdgeKind.ACCEPTS)) == {
+        "p.Queue.Itr", "p.Queue.<E>"}
+    assert set(targets(idioms, one(idioms, "p.Queue.Itrs.Node.Node"), EdgeKind.ACCEPTS)) == {
+        "p.Queue.Itr", "p.Queue.<E>"}
+    assert set(targets(idioms, one(idioms, "p.Queue.Itrs"), EdgeKind.USES)) == {"p.Queue.Itrs.Node", "p.Queue.<E>"}
+    assert set(targets(idioms, one(idioms, "p.Queue.make"), EdgeKind.RETURNS)) == {"p.Queue.Itr"}
+    assert set(targets(idioms, one(idioms, "p.Queue.Helper.use"), EdgeKind.ACCEPTS)) == {"p.Queue.Itr"}
+
+
+def test_implicit_super_calls_and_array_receivers(idioms):
+    # Queue() has no this(...)/super(...): it calls Base(); `a.clone()` on an int[] is no workspace method
+    assert set(calls(idioms, "p.Queue.Queue", "Queue()")) == {"p.Base.Base"}
+    assert set(calls(idioms, "p.Queue.Queue", "Queue(int n)")) == {"p.Queue.Queue"}
