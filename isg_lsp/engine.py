@@ -29,6 +29,7 @@ from .workspace import WorkspaceConfig, content_hash, normalize_source, read_sou
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
+ITEM_CACHE_FILES = 32          # files edited in memory that keep a per-item extraction cache
 PARALLEL_THRESHOLD = 64        # fewer files than this are parsed in-process
 BATCH_SIZE = 48
 
@@ -82,6 +83,7 @@ class Engine:
         self.stats: dict[str, tuple[int, int]] = {}        # path → (size, mtime_ns) of what is indexed
         self.skipped: dict[str, str] = {}
         self.dirty: set[str] = set()                         # files changed in memory, not yet persisted
+        self._item_caches: dict[str, dict] = {}            # path -> per-item extraction cache (edited files)
         self.db_path = db_path if db_path is not None else self.root / ".isg" / "isg.db"
         self.store: Store | None = None
         self.store_message: str | None = None
@@ -323,7 +325,19 @@ class Engine:
         if layout is None:
             support = languages.support(spec.name)
             layout = self.layouts[spec.family] = support.build_layout(self.root, [rel])
-        return extract_source(rel, data, spec, layout, tree)
+        return extract_source(rel, data, spec, layout, tree, cache=self._item_cache(rel, spec))
+
+    def _item_cache(self, rel: str, spec: languages.LanguageSpec) -> dict | None:
+        """The per-item extraction cache of a file edited in memory (the most recent few files keep one)."""
+        if not getattr(languages.support(spec.name), "ITEM_CACHE", False):
+            return None
+        cache = self._item_caches.pop(rel, None)
+        if cache is None:
+            cache = {}
+        self._item_caches[rel] = cache               # most recently used last
+        while len(self._item_caches) > ITEM_CACHE_FILES:
+            self._item_caches.pop(next(iter(self._item_caches)))
+        return cache
 
     def flush(self) -> int:
         """Persists the files changed since the last flush, in one transaction. Returns how many."""
@@ -414,14 +428,20 @@ def parser_for(lang: str) -> tree_sitter.Parser:
 
 
 def extract_source(rel: str, data: bytes, spec: languages.LanguageSpec, layout: object,
-                   old_tree: tree_sitter.Tree | None = None) -> tuple[FileFacts, tree_sitter.Tree | None]:
-    """Parses (incrementally when given the edited old tree) and extracts one file. Never raises: a file that
-    cannot be extracted gives facts with only its module and an ``error``."""
+                   old_tree: tree_sitter.Tree | None = None, cache: dict | None = None
+                   ) -> tuple[FileFacts, tree_sitter.Tree | None]:
+    """Parses (incrementally when given the edited old tree) and extracts one file, reusing the facts of items
+    that did not change when given the file's item ``cache``. Never raises: a file that cannot be extracted gives
+    facts with only its module and an ``error``."""
     digest = content_hash(data)
     try:
         tree = parser_for(spec.name).parse(data, old_tree) if old_tree is not None else parser_for(spec.name).parse(
             data)
-        facts = languages.support(spec.name).extract(rel, data, tree, layout, digest, spec.name)
+        support = languages.support(spec.name)
+        if cache is not None:
+            facts = support.extract(rel, data, tree, layout, digest, spec.name, cache=cache)
+        else:
+            facts = support.extract(rel, data, tree, layout, digest, spec.name)
         return facts, tree
     except RecursionError:
         error = "too deeply nested to extract"

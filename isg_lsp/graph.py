@@ -58,6 +58,9 @@ class FileState:
     deps: set[str] = field(default_factory=set)            # keys its resolution looked up
     unresolved: int = 0
     answers: dict = field(default_factory=dict)            # question → answer, valid while no dep changes
+    # id(reference) → (reference, the edges it gave, the external nodes it counted, whether it failed): what an
+    # edit that leaves a reference object in place (the item cache of extraction) reuses without resolving it
+    results: dict = field(default_factory=dict)
 
 
 class SymbolView:
@@ -230,8 +233,20 @@ class Graph:
         path = facts.path if facts is not None else path
         assert path is not None
         old = self.files.pop(path, None)
+        if (old is not None and facts is not None and old.answers and old.facts.lang == facts.lang
+                and not _changed_keys(old.facts, facts)):
+            # the edit path: the file declares and imports exactly what it did before (an edit inside a body,
+            # say), so nothing any of its answers depends on has changed (resolvers may also read the file's own
+            # facts): earlier answers hold, reference objects left in place keep their edges, and only the
+            # difference reaches the adjacency
+            state = FileState(facts)
+            self.files[path] = state
+            self._remove_symbols(old.facts)
+            self._add_symbols(facts)
+            self._resolve_into(state, previous=old)
+            self.version += 1
+            return {path}
         changed_keys: set[str] = set()
-        old_deps = set(old.deps) if old is not None else set()
         if old is not None:
             self._remove_resolved(old)
             self._remove_symbols(old.facts)
@@ -241,16 +256,11 @@ class Graph:
             state = FileState(facts)
             self.files[path] = state
             self._add_symbols(facts)
-            new_keys = _symbol_keys(facts)
             if old is not None:
                 changed_keys = _changed_keys(old.facts, facts)
             else:
-                changed_keys |= new_keys
-            # the edit path: when the file declares and imports exactly what it did before (an edit inside a body,
-            # say), nothing any answer depends on has changed (resolvers may also read the file's own facts), so
-            # the earlier answers still hold; only questions the file did not ask before are resolved
-            reuse = old is not None and bool(old.answers) and old.facts.lang == facts.lang and not changed_keys
-            self._resolve_into(state, old.answers if reuse else None, old_deps if reuse else None)
+                changed_keys |= _symbol_keys(facts)
+            self._resolve_into(state)
         dependents: set[str] = set()
         for key in changed_keys:
             dependents |= self._dependents.get(key, set())
@@ -319,61 +329,94 @@ class Graph:
         if best is not None:
             self.nodes[node_id] = best
 
-    def _resolve_into(self, state: FileState, answers: dict | None = None, deps: set[str] | None = None) -> None:
+    def _resolve_into(self, state: FileState, previous: FileState | None = None) -> None:
+        """Resolves a file's references into its edges and adds them to the adjacency. With ``previous`` (the same
+        file before an edit that changed nothing its answers depend on), earlier answers and per-reference results
+        are reused, and only the difference between the two versions' edges is applied."""
         facts = state.facts
-        for edge in facts.edges:
-            self._add_edge(edge)
-        state.edges = list(facts.edges)
         view = SymbolView(self)
         resolve = self._resolver_for(facts.lang) if self._resolver_for else None
         # references that ask the same question get the same answer within one file (the graph does not change
         # in between but for external nodes, which resolve to the same ids): answer each question once
         key_of = self._memo_key_for(facts.lang) if self._memo_key_for is not None else None
-        memo: dict[tuple, tuple[Target | None, Target | None]] = dict(answers) if answers else {}
+        memo: dict[tuple, tuple[Target | None, Target | None]] = dict(previous.answers) if previous else {}
+        old_results = previous.results if previous is not None else {}
         asked: dict[tuple, tuple[Target | None, Target | None]] = {}
+        results: dict[int, tuple] = {}
         unresolved = 0
         chosen: dict[tuple[bytes, str, bytes], Edge] = {edge.key: edge for edge in facts.edges}
+        external_refs = self.external_refs
         for ref in facts.references:
             if resolve is None:
                 unresolved += 1
                 continue
-            if key_of is not None:
-                question = key_of(ref)
-                answer = memo.get(question)
-                if answer is None:
-                    answer = memo[question] = resolve(ref, view, facts)
-                asked[question] = answer
-                src_target, dst_target = answer
+            cached = old_results.get(id(ref))
+            if cached is not None and cached[0] is ref:
+                _, ref_edges, externals, failed, question = cached
+                for node_id in externals:
+                    external_refs[node_id] = external_refs.get(node_id, 0) + 1
+                state.externals.extend(externals)
+                if question is not None:
+                    asked[question] = memo[question]
             else:
-                src_target, dst_target = resolve(ref, view, facts)
-            src_ids = [ref.src] if ref.src is not None else self._target_ids(src_target, facts.lang, state)
-            dst_ids = [ref.dst] if ref.dst is not None else self._target_ids(dst_target, facts.lang, state)
-            if not src_ids or not dst_ids:
+                question = None
+                if key_of is not None:
+                    question = key_of(ref)
+                    answer = memo.get(question)
+                    if answer is None:
+                        answer = memo[question] = resolve(ref, view, facts)
+                    asked[question] = answer
+                    src_target, dst_target = answer
+                else:
+                    src_target, dst_target = resolve(ref, view, facts)
+                first_external = len(state.externals)
+                ref_edges = []
+                src_ids = [ref.src] if ref.src is not None else self._target_ids(src_target, facts.lang, state)
+                dst_ids = [ref.dst] if ref.dst is not None else self._target_ids(dst_target, facts.lang, state)
+                failed = not src_ids or not dst_ids
+                if not failed:
+                    target = dst_target if ref.dst is None else src_target
+                    resolution = target.resolution if target is not None else Resolution.EXACT
+                    candidates = target.candidates if target is not None else None
+                    for s in src_ids:
+                        for d in dst_ids:
+                            if s == d and ref.kind is not EdgeKind.CALLS:
+                                continue
+                            ref_edges.append(Edge(s, ref.kind, d, resolution, candidates, ref.derived))
+                externals = state.externals[first_external:]
+            results[id(ref)] = (ref, ref_edges, externals, failed, question)
+            if failed:
                 unresolved += 1
                 continue
-            target = dst_target if ref.dst is None else src_target
-            resolution = target.resolution if target is not None else Resolution.EXACT
-            candidates = target.candidates if target is not None else None
-            for s in src_ids:
-                for d in dst_ids:
-                    if s == d and ref.kind is not EdgeKind.CALLS:
-                        continue
-                    edge = Edge(s, ref.kind, d, resolution, candidates, ref.derived)
-                    previous = chosen.get(edge.key)
-                    # the same relation found twice keeps its surest finding (exact, then import, then heuristic)
-                    if previous is None or _RESOLUTION_RANK[resolution] < _RESOLUTION_RANK[previous.resolution]:
-                        chosen[edge.key] = edge
+            for edge in ref_edges:
+                key = edge.key
+                earlier = chosen.get(key)
+                # the same relation found twice keeps its surest finding (exact, then import, then heuristic)
+                if earlier is None or _RESOLUTION_RANK[edge.resolution] < _RESOLUTION_RANK[earlier.resolution]:
+                    chosen[key] = edge
         local = {edge.key for edge in facts.edges}
-        for key, edge in chosen.items():
-            if key not in local:
-                self._add_edge(edge)
-                state.edges.append(edge)
+        state.edges = list(facts.edges)
+        state.edges.extend(edge for key, edge in chosen.items() if key not in local)
         state.unresolved = unresolved
-        if deps:
-            view.deps |= deps               # reused answers keep depending on what they looked up
-        state.deps = view.deps
+        state.results = results
         if key_of is not None:
             state.answers = asked           # only what this version of the file asks
+        if previous is None:
+            for edge in state.edges:
+                self._add_edge(edge)
+        else:
+            view.deps |= previous.deps      # reused answers keep depending on what they looked up
+            before = {id(edge) for edge in previous.edges}
+            after = {id(edge) for edge in state.edges}
+            for edge in state.edges:        # added before the old ones go: shared edges never drop to zero
+                if id(edge) not in before:
+                    self._add_edge(edge)
+            for edge in previous.edges:
+                if id(edge) not in after:
+                    self._remove_edge(edge)
+            self._drop_externals(previous.externals)
+            self._drop_deps(previous)
+        state.deps = view.deps
         for key in view.deps:
             self._dependents.setdefault(key, set()).add(facts.path)
 
@@ -400,7 +443,12 @@ class Graph:
         for edge in state.edges:
             self._remove_edge(edge)
         state.edges = []
-        for node_id in state.externals:
+        self._drop_externals(state.externals)
+        state.externals = []
+        self._drop_deps(state)
+
+    def _drop_externals(self, externals: list[bytes]) -> None:
+        for node_id in externals:
             count = self.external_refs.get(node_id, 0) - 1
             if count > 0:
                 self.external_refs[node_id] = count
@@ -410,7 +458,8 @@ class Graph:
             if node is not None and node.external:
                 del self.nodes[node_id]
                 _discard(self.external_fqp_index, node.fqp, node_id)
-        state.externals = []
+
+    def _drop_deps(self, state: FileState) -> None:
         for key in state.deps:
             files = self._dependents.get(key)
             if files is not None:

@@ -6,23 +6,30 @@ needs no conversion, which is the common case, so a ``LineIndex`` decodes only t
 
 from __future__ import annotations
 
+import re
+
+_NEWLINE = re.compile(b"\n")
+
 
 class LineIndex:
     """Answers position conversions for one UTF-8 text, decoding each non-ASCII line at most once."""
 
-    __slots__ = ("_data", "_starts", "_ascii", "_cache")
+    __slots__ = ("_data", "_line_starts", "_ascii", "_cache")
 
     def __init__(self, data: bytes) -> None:
         self._data = data
         self._ascii = data.isascii()
-        starts = [0]
-        find = data.find
-        i = find(b"\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find(b"\n", i + 1)
-        self._starts = starts
+        self._line_starts: list[int] | None = None     # computed on first need: pure ASCII text rarely needs it
         self._cache: dict[int, bytes] = {}
+
+    @property
+    def _starts(self) -> list[int]:
+        starts = self._line_starts
+        if starts is None:
+            starts = [0]
+            starts.extend(m.end() for m in _NEWLINE.finditer(self._data))
+            self._line_starts = starts
+        return starts
 
     @property
     def line_count(self) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Iterator
 
 import tree_sitter
@@ -29,12 +31,11 @@ class FileExtraction:
 
     def add_node(self, kind: NodeKind, name: str, fqp: str, at: tree_sitter.Node | None, signature: str,
                  visibility: str | None = None) -> Node:
-        """Adds a node (once per id: a second identical declaration, under another cfg, say, is the same node)."""
+        """Adds a node. A second identical declaration (under another cfg, say) is the same node: ``finish``
+        keeps the first."""
         span = self.span(at) if at is not None else (0, 0, 0, 0)
         node = Node.make(kind, name, fqp, self.lang, self.path, span, signature[:MAX_SIGNATURE_CHARS], visibility)
-        if node.id not in self._ids:
-            self._ids.add(node.id)
-            self.facts.nodes.append(node)
+        self.facts.nodes.append(node)
         return node
 
     def add_edge(self, src: bytes, kind: EdgeKind, dst: bytes, resolution: Resolution = Resolution.EXACT,
@@ -67,13 +68,116 @@ class FileExtraction:
         return text.rstrip(";").rstrip()
 
     def finish(self) -> FileFacts:
+        unique = []
+        for node in self.facts.nodes:
+            if node.id not in self._ids:
+                self._ids.add(node.id)
+                unique.append(node)
+        self.facts.nodes = unique
         self.facts.errors = list(error_spans(self.tree, self.lines))
         return self.facts
+
+    # ---- one item at a time, reusing what an earlier run over the same file extracted ----------------------
+
+    def extract_items(self, query: tree_sitter.Query, handlers: dict, cache: dict | None, context: bytes,
+                      containers: dict[str, str] | None = None) -> None:
+        """Runs ``handlers`` over the matches of ``query``, one item of the file at a time.
+
+        Items are the root's children; a container (``containers``: node type → the field of its body, such as an
+        impl block's) is handled by its own match first, then its members are items in turn. With a ``cache`` (kept
+        by the caller between runs over versions of the same file), an item whose text, line prefix, enclosing
+        headers and file-level context (``context``: what the file's imports and declarations make of names) are
+        unchanged takes the facts it produced last time, its spans moved to where it stands now: an edit inside one
+        function costs the extraction of that one function. Matches are dispatched in document order, with or
+        without a cache, so the facts are the same either way.
+        """
+        facts = self.facts
+        source = self.source
+        deep = tree_sitter.QueryCursor(query)
+        shallow = tree_sitter.QueryCursor(query)
+        shallow.set_max_start_depth(0)
+        containers = containers or {}
+        fresh: dict = {}
+        pending = [(list(reversed(units(self.tree.root_node))), ())]
+        while pending:
+            todo, headers = pending[-1]
+            if not todo:
+                pending.pop()
+                continue
+            unit = todo.pop()
+            item = unit[-1]
+            body_field = containers.get(item.type)
+            body = item.child_by_field_name(body_field) if body_field else None
+            if body is not None:
+                for attached in unit[:-1]:
+                    if attached.type not in COMMENTS:
+                        dispatch(deep.matches(attached), handlers)
+                dispatch(shallow.matches(item), handlers)
+                header = source[unit[0].start_byte:body.start_byte]
+                pending.append((list(reversed(units(body))), headers + (header,)))
+                continue
+            first = unit[0]
+            row = first.start_point[0]
+            key = None
+            if cache is not None:
+                line_start = source.rfind(b"\n", 0, first.start_byte) + 1
+                key = (context, headers, source[line_start:item.end_byte])
+                hit = cache.get(key)
+                if hit is not None:
+                    then, nodes, edges, references, macros = hit
+                    if row != then:
+                        nodes = [_moved(node, row - then) for node in nodes]
+                    facts.nodes.extend(nodes)
+                    facts.edges.extend(edges)
+                    facts.references.extend(references)
+                    facts.macro_calls += macros
+                    fresh[key] = (row, nodes, edges, references, macros)
+                    continue
+            counts = (len(facts.nodes), len(facts.edges), len(facts.references), facts.macro_calls)
+            for part in unit:
+                if part.type not in COMMENTS:
+                    dispatch(deep.matches(part), handlers)
+            if key is not None:
+                fresh[key] = (row, facts.nodes[counts[0]:], facts.edges[counts[1]:], facts.references[counts[2]:],
+                              facts.macro_calls - counts[3])
+        if cache is not None:
+            cache.clear()
+            cache.update(fresh)
+
+
+COMMENTS = frozenset({"line_comment", "block_comment", "comment"})       # nothing a query looks for is in them
+ATTACHED = COMMENTS | {"attribute_item", "decorator"}
+
+
+def units(parent: tree_sitter.Node) -> list[list[tree_sitter.Node]]:
+    """A node's named children grouped into units: the attributes and comments just above an item belong to it
+    (a `#[derive]` changes what a struct implements)."""
+    found: list[list[tree_sitter.Node]] = []
+    attached: list[tree_sitter.Node] = []
+    for child in parent.named_children:
+        if child.type in ATTACHED:
+            attached.append(child)
+            continue
+        found.append(attached + [child])
+        attached = []
+    if attached:
+        found.append(attached)
+    return found
+
+
+def _moved(node: Node, rows: int) -> Node:
+    span = node.span
+    moved = span if span is None else (span[0] + rows, span[1], span[2] + rows, span[3])
+    return Node(node.id, node.kind, node.name, node.fqp, node.lang, node.file, moved, node.signature, node.visibility,
+                node.external)
+
+
+_CODE_LINE = re.compile(rb"^[ \t\r\f\v]*[^ \t\r\f\v\n]", re.MULTILINE)
 
 
 def count_loc(source: bytes) -> int:
     """Lines that hold something other than white space."""
-    return sum(1 for line in source.split(b"\n") if line.strip())
+    return len(_CODE_LINE.findall(source))
 
 
 def error_spans(tree: tree_sitter.Tree, lines: LineIndex, limit: int = 100) -> Iterator[tuple[int, int, int, int]]:

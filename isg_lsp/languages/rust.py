@@ -219,20 +219,37 @@ class RustExtraction(FileExtraction):
 
     # ---- driving ----
 
-    def run(self) -> FileFacts:
-        matches = sorted_matches(query(LANG, "rust"), self.tree.root_node)
-        # modules and imports first, so that impl headers anywhere in the file can be named through them
-        first = {"definition.module": self.on_module, "import": self.on_use, "import.extern": self.on_extern_crate,
-                 "definition.struct": self.note_declared, "definition.enum": self.note_declared,
-                 "definition.trait": self.note_declared, "definition.type_alias": self.note_declared}
-        dispatch(matches, first)
-        dispatch(matches, {
+    def run(self, cache: dict | None = None) -> FileFacts:
+        # the outline first (modules, imports, declared type names), so that impl headers anywhere in the file can
+        # be named through them; then the items one by one, each reusing its earlier facts when it did not change
+        outline = {
+            "definition.module": self.on_module, "import": self.on_use, "import.extern": self.on_extern_crate,
+            "definition.struct": self.note_declared, "definition.enum": self.note_declared,
+            "definition.trait": self.note_declared, "definition.type_alias": self.note_declared}
+        cursor = tree_sitter.QueryCursor(query(LANG, "rust-outline"))
+        cursor.set_max_start_depth(1)       # a module's own items only; bodies of functions hold no outline
+        pending = [self.tree.root_node]
+        while pending:
+            parent = pending.pop()
+            inner = []
+            for _pattern, captures in cursor.matches(parent):
+                dispatch([(_pattern, captures)], outline)
+                module = captures.get("definition.module")
+                if module:
+                    body = module[0].child_by_field_name("body")
+                    if body is not None:
+                        inner.append(body)
+            pending.extend(reversed(inner))
+        context = repr((self.module, self.edition_2015, sorted(self.facts.imports.items()),
+                        sorted(self.facts.glob_imports.items()),
+                        sorted((k, sorted(v)) for k, v in self.declared.items()))).encode("utf-8")
+        self.extract_items(query(LANG, "rust"), {
             "definition.struct": self.on_struct, "definition.enum": self.on_enum,
             "definition.trait": self.on_trait, "definition.impl": self.on_impl,
             "definition.function": self.on_function, "definition.type_alias": self.on_type_alias,
             "definition.assoc_type": self.on_assoc_type, "definition.const": self.on_const,
             "reference.call": self.on_call, "reference.macro": self.on_macro,
-        })
+        }, cache, context, containers=CONTAINERS)
         facts = self.finish()
         facts.module_files = self.path_mods
         return facts
@@ -830,9 +847,14 @@ def _visibility(extraction: FileExtraction, node) -> str | None:
     return None
 
 
+ITEM_CACHE = True   # extract() takes a per-file cache: items that did not change are not extracted again
+# items whose members are items of their own for the cache: an edit in one method re-extracts that method only
+CONTAINERS = {"impl_item": "body", "trait_item": "body", "mod_item": "body"}
+
+
 def extract(path: str, source: bytes, tree: tree_sitter.Tree, layout: RustLayout, content_hash: bytes,
-            lang: str = LANG) -> FileFacts:
-    return RustExtraction(path, lang, source, tree, content_hash, layout).run()
+            lang: str = LANG, cache: dict | None = None) -> FileFacts:
+    return RustExtraction(path, lang, source, tree, content_hash, layout).run(cache)
 
 
 # ---- resolution ---------------------------------------------------------------------------------------------
