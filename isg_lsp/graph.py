@@ -241,8 +241,7 @@ class Graph:
             # difference reaches the adjacency
             state = FileState(facts)
             self.files[path] = state
-            self._remove_symbols(old.facts)
-            self._add_symbols(facts)
+            self._swap_symbols(old.facts, facts)
             self._resolve_into(state, previous=old)
             self.version += 1
             return {path}
@@ -292,6 +291,22 @@ class Graph:
             self.scope_imports.setdefault(scope, {})[facts.path] = names
         for scope, globs in facts.glob_imports.items():
             self.scope_globs.setdefault(scope, {})[facts.path] = globs
+
+    def _swap_symbols(self, old: FileFacts, new: FileFacts) -> None:
+        """For two versions of a file that declare the same ids and imports: the new node objects (new spans)."""
+        nodes = self.nodes
+        for node in new.nodes:
+            current = nodes.get(node.id)
+            if current is not None and current.file == new.path and self.node_owners.get(node.id) == 1:
+                nodes[node.id] = node
+            else:                                # declared twice somewhere: the general path decides
+                self._remove_symbols(old)
+                self._add_symbols(new)
+                return
+        for scope, names in new.imports.items():
+            self.scope_imports[scope][new.path] = names
+        for scope, globs in new.glob_imports.items():
+            self.scope_globs[scope][new.path] = globs
 
     def _remove_symbols(self, facts: FileFacts) -> None:
         for node in facts.nodes:

@@ -172,12 +172,10 @@ def _moved(node: Node, rows: int) -> Node:
                 node.external)
 
 
-_CODE_LINE = re.compile(rb"^[ \t\r\f\v]*[^ \t\r\f\v\n]", re.MULTILINE)
-
-
 def count_loc(source: bytes) -> int:
     """Lines that hold something other than white space."""
-    return len(_CODE_LINE.findall(source))
+    lines = source.split(b"\n")
+    return len(lines) - lines.count(b"") - sum(1 for line in lines if line and line.isspace())
 
 
 def error_spans(tree: tree_sitter.Tree, lines: LineIndex, limit: int = 100) -> Iterator[tuple[int, int, int, int]]:
