@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 
 from .graph import Graph
@@ -209,17 +210,81 @@ _DECLARATION_WORDS = frozenset({"fn", "struct", "enum", "trait", "type", "union"
 
 
 def compact_signature(node: Node) -> str:
-    """A signature for the map: the declaration keyword (said by the kind code) and `where` clauses dropped."""
+    """A signature for the map: what a reader needs to call or implement it, no more. Dropped: the declaration
+    keyword (said by the kind code), `where` clauses, comments, parameters' default values, decorators' arguments,
+    Python's `self`/`cls` and trailing colon."""
     text = node.signature or node.name
+    text = _COMMENT.sub(" ", text)
     cut = text.find(" where ")
     if cut != -1:
         text = text[:cut]
+    if node.lang == "python":
+        text = _PY_TRAILER.sub("", text)
+    text = _without_defaults(text)
+    if node.lang == "python":
+        text = _PY_SELF.sub("(", text)
+    text = " ".join(text.split())
+    text = text.replace("( ", "(").replace(" )", ")").replace(",)", ")")
     words = text.split(" ")
     for i, word in enumerate(words[:4]):
         if word in _DECLARATION_WORDS:
             del words[i]
             break
     return " ".join(words).rstrip(",")
+
+
+_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+_PY_TRAILER = re.compile(r":\s*(#.*)?$")
+_PY_SELF = re.compile(r"\(\s*(self|cls)\s*(,\s*|(?=\)))")
+
+
+def _without_defaults(text: str) -> str:
+    """Drops `= value` of parameters (directly inside the first parenthesized list) and the arguments of
+    decorators (`@name(...)`), keeping everything else as written."""
+    out: list[str] = []
+    stack: list[str] = []                          # open brackets: ( [ { <
+    skipping = False                               # inside a default value
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "@" and not stack and not skipping:
+            j = i + 1
+            while j < n and (text[j].isalnum() or text[j] in "._"):
+                j += 1
+            out.append(text[i:j])
+            if j < n and text[j] == "(":         # skip the decorator's arguments, balanced
+                depth = 0
+                while j < n:
+                    if text[j] in "([{":
+                        depth += 1
+                    elif text[j] in ")]}":
+                        depth -= 1
+                        if depth == 0:
+                            j += 1
+                            break
+                    j += 1
+            i = j
+            continue
+        arrow = ch == ">" and text[i - 1:i] == "="
+        if ch in "([{" or (ch == "<" and not skipping):
+            stack.append(ch)
+        elif (ch in ")]}" or (ch == ">" and not arrow and not skipping)) and stack:
+            if skipping and stack == ["("] and ch == ")":
+                skipping = False
+            stack.pop()
+        elif skipping and ch == "," and stack == ["("]:
+            skipping = False
+        elif (ch == "=" and stack == ["("] and not skipping and text[i + 1:i + 2] not in ("=", ">")
+              and text[i - 1:i] not in ("=", "!", "<", ">")):
+            skipping = True
+            while out and out[-1] == " ":
+                out.pop()
+            i += 1
+            continue
+        if not skipping:
+            out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def _implemented_trait(fqp: str) -> str | None:
