@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 from collections.abc import Callable, Iterator
 
@@ -26,6 +25,22 @@ class FileExtraction:
         self.facts = FileFacts(path=path, lang=lang, content_hash=content_hash,
                                loc=count_loc(source))
         self._ids: set[bytes] = set()
+        self.scopes: dict = {}                     # node id → the extractor's scope object
+        self.file_scope = None
+
+    # ---- scopes ---------------------------------------------------------------------------------------------
+
+    def scope_of(self, node: tree_sitter.Node):
+        """The nearest enclosing registered scope of a node (the extractor registers its modules, types and
+        functions in ``self.scopes`` by node id, and sets ``self.file_scope``). The walk is iterative."""
+        parent = node.parent
+        scopes = self.scopes
+        while parent is not None:
+            scope = scopes.get(parent.id)
+            if scope is not None:
+                return scope
+            parent = parent.parent
+        return self.file_scope
 
     # ---- nodes and edges -----------------------------------------------------------------------------------
 
@@ -119,9 +134,14 @@ class FileExtraction:
             first = unit[0]
             row = first.start_point[0]
             key = None
-            if cache is not None:
+            if cache is not None and not item.has_error:
+                # the same text can parse differently next to an error (tree-sitter's recovery depends on what is
+                # around it): items with errors are never reused, and the key holds where the unit starts and
+                # what it is, not only its text (tests/robustness/test_document_sync.py found `pub` moved into an
+                # ERROR before an unchanged line)
                 line_start = source.rfind(b"\n", 0, first.start_byte) + 1
-                key = (context, headers, source[line_start:item.end_byte])
+                key = (context, headers, first.start_byte - line_start, item.type, len(unit),
+                       source[line_start:item.end_byte])
                 hit = cache.get(key)
                 if hit is not None:
                     then, nodes, edges, references, macros = hit
@@ -147,6 +167,23 @@ class FileExtraction:
 
 COMMENTS = frozenset({"line_comment", "block_comment", "comment"})       # nothing a query looks for is in them
 ATTACHED = COMMENTS | {"attribute_item", "decorator"}
+
+MAX_HEURISTIC_CANDIDATES = 5   # a call by name links to at most this many same-named methods, marked heuristic
+MAX_SAME_NAMED = 40            # functions of one name beyond which a call by name is not even guessed
+
+
+def guess_methods(view, name: str, kinds, family: str, is_method):
+    """A call on a receiver of unknown type: the workspace's methods of that name, when there are few enough
+    for the guess to mean something, as a `heuristic` target with the number of candidates."""
+    from ..graph import Target
+
+    named = view.by_name(name, kinds, family, limit=MAX_SAME_NAMED)
+    if len(named) > MAX_SAME_NAMED:
+        return None                # a name this common says nothing about which one is meant
+    candidates = [n for n in named if not n.external and is_method(n)]
+    if 1 <= len(candidates) <= MAX_HEURISTIC_CANDIDATES:
+        return Target([n.id for n in candidates], Resolution.HEURISTIC, len(candidates))
+    return None
 
 
 def units(parent: tree_sitter.Node) -> list[list[tree_sitter.Node]]:

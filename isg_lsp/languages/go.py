@@ -38,7 +38,6 @@ dependencies too.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +47,7 @@ import tree_sitter
 from ..graph import SymbolView, Target
 from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
 from . import query
-from .common import FileExtraction, dispatch
+from .common import FileExtraction, dispatch, guess_methods
 
 LANG = "go"
 TYPE_KINDS = frozenset({NodeKind.STRUCT, NodeKind.TRAIT, NodeKind.ASSOC_TYPE})
@@ -162,14 +161,6 @@ class GoExtraction(FileExtraction):
         })
         return self.finish()
 
-    def scope_of(self, node) -> _Scope:
-        parent = node.parent
-        while parent is not None:
-            scope = self.scopes.get(parent.id)
-            if scope is not None:
-                return scope
-            parent = parent.parent
-        return self.file_scope
 
     # ---- package and imports ----
 
@@ -592,10 +583,7 @@ def _resolve_call(ref: Reference, view: SymbolView) -> Target | None:
         owner = receiver[0]
         ids = _lookup(view, f"{owner}.{name}", FN_KINDS)
         return Target(ids, _resolution(owner, ref.scope)) if ids else None
-    candidates = [n for n in view.by_name(name, FN_KINDS, "go") if not n.external and _is_method(n, view)]
-    if 1 <= len(candidates) <= MAX_HEURISTIC_CANDIDATES:
-        return Target([n.id for n in candidates], Resolution.HEURISTIC, len(candidates))
-    return None
+    return guess_methods(view, name, FN_KINDS, "go", lambda n: _is_method(n, view))
 
 
 def _is_method(node, view: SymbolView) -> bool:

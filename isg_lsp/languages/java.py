@@ -169,15 +169,6 @@ class JavaExtraction(FileExtraction):
         })
         return self.finish()
 
-    def scope_of(self, node: tree_sitter.Node) -> _Scope:
-        parent = node.parent
-        scopes = self.scopes
-        while parent is not None:
-            scope = scopes.get(parent.id)
-            if scope is not None:
-                return scope
-            parent = parent.parent
-        return self.file_scope
 
     # ---- package and imports ----
 

@@ -25,7 +25,7 @@ from ..graph import SymbolView, Target
 from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
 from . import query
 from . import new_parser
-from .common import FileExtraction, count_loc, dispatch, sorted_matches
+from .common import FileExtraction, count_loc, dispatch, guess_methods, sorted_matches
 
 LANG = "python"
 
@@ -154,15 +154,6 @@ class PyExtraction(FileExtraction):
         })
         return self.finish()
 
-    def scope_of(self, node) -> _Scope:
-        parent = node.parent
-        scopes = self.scopes
-        while parent is not None:
-            scope = scopes.get(parent.id)
-            if scope is not None:
-                return scope
-            parent = parent.parent
-        return self.file_scope
 
     # ---- imports ----
 
@@ -689,10 +680,7 @@ def resolve_method(name: str, receivers: tuple[str, ...], view: SymbolView) -> T
             if ids:
                 return Target(ids, Resolution.EXACT)
         return None
-    candidates = [n for n in view.by_name(name, FN_KINDS, LANG) if _is_method(n.fqp, view)]
-    if 1 <= len(candidates) <= MAX_HEURISTIC_CANDIDATES:
-        return Target([n.id for n in candidates], Resolution.HEURISTIC, len(candidates))
-    return None
+    return guess_methods(view, name, FN_KINDS, LANG, lambda n: _is_method(n.fqp, view))
 
 
 def _is_method(fqp: str, view: SymbolView) -> bool:

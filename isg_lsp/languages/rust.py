@@ -18,7 +18,7 @@ import tree_sitter
 from ..graph import SymbolView, Target
 from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
 from . import query
-from .common import FileExtraction, dispatch, sorted_matches
+from .common import MAX_HEURISTIC_CANDIDATES, FileExtraction, dispatch, guess_methods
 
 LANG = "rust"
 
@@ -42,8 +42,6 @@ TARGET_KINDS = {
     "module": frozenset({NodeKind.MODULE}),
 }
 TYPE_KINDS = TARGET_KINDS["type"]
-MAX_HEURISTIC_CANDIDATES = 5
-MAX_SAME_NAMED = 40           # functions of one name beyond which a method call by name is not even guessed
 
 
 # ---- layout: crates and modules -----------------------------------------------------------------------------
@@ -254,16 +252,6 @@ class RustExtraction(FileExtraction):
         facts.module_files = self.path_mods
         return facts
 
-    def scope_of(self, node: tree_sitter.Node) -> _Scope:
-        """The nearest enclosing module, trait, impl or function of a node (every one of them is registered)."""
-        parent = node.parent
-        scopes = self.scopes
-        while parent is not None:
-            scope = scopes.get(parent.id)
-            if scope is not None:
-                return scope
-            parent = parent.parent
-        return self.file_scope
 
     # ---- modules and imports ----
 
@@ -1013,13 +1001,7 @@ def resolve_method(name: str, receivers: tuple[str, ...], view: SymbolView) -> T
             if ids:
                 return Target(ids, Resolution.EXACT)
         return None
-    named = view.by_name(name, fn, "rust", limit=MAX_SAME_NAMED)
-    if len(named) > MAX_SAME_NAMED:
-        return None                   # a name this common says nothing about which one is meant
-    candidates = [n for n in named if _is_method(n.fqp, view)]
-    if 1 <= len(candidates) <= MAX_HEURISTIC_CANDIDATES:
-        return Target([n.id for n in candidates], Resolution.HEURISTIC, len(candidates))
-    return None
+    return guess_methods(view, name, fn, "rust", lambda n: _is_method(n.fqp, view))
 
 
 def _is_method(fqp: str, view: SymbolView) -> bool:

@@ -26,7 +26,7 @@ import tree_sitter
 from ..graph import SymbolView, Target
 from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
 from . import query
-from .common import FileExtraction, dispatch, sorted_matches
+from .common import FileExtraction, dispatch, guess_methods, sorted_matches
 
 FAMILY = "typescript"
 
@@ -261,15 +261,6 @@ class TsExtraction(FileExtraction):
             del self.facts.imports[self.module]
         return self.finish()
 
-    def scope_of(self, node) -> _Scope:
-        parent = node.parent
-        scopes = self.scopes
-        while parent is not None:
-            scope = scopes.get(parent.id)
-            if scope is not None:
-                return scope
-            parent = parent.parent
-        return self.file_scope
 
     # ---- imports and exports ----
 
@@ -945,10 +936,7 @@ def resolve_method(name: str, receivers: tuple[str, ...], scope: str, view: Symb
             if ids:
                 return Target(ids, Resolution.EXACT)
         return None
-    candidates = [n for n in view.by_name(name, FN_KINDS, FAMILY) if _is_method(n.fqp, view)]
-    if 1 <= len(candidates) <= MAX_HEURISTIC_CANDIDATES:
-        return Target([n.id for n in candidates], Resolution.HEURISTIC, len(candidates))
-    return None
+    return guess_methods(view, name, FN_KINDS, FAMILY, lambda n: _is_method(n.fqp, view))
 
 
 def _is_method(fqp: str, view: SymbolView) -> bool:
