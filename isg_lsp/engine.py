@@ -72,7 +72,7 @@ class IndexReport:
 
 class Engine:
     def __init__(self, root: Path, db_path: Path | None = None, config: WorkspaceConfig | None = None,
-                 persist: bool = True, workers: int | None = None) -> None:
+                 persist: bool = True, workers: int | None = None, pool=None) -> None:
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise FileNotFoundError(f"not a folder: {root}")
@@ -80,6 +80,10 @@ class Engine:
         self.workers = workers if workers is not None else max(1, min(2, os.cpu_count() or 1))
         self.graph = Graph(resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for)
         self.layouts: dict[str, object] = {}
+        self.layouts_version = 0
+        # worker processes (isolation.ParserPool) for parsing files from disk: a crash there costs one file; the
+        # language server gives one, the CLI parses in-process or in a one-off pool
+        self.pool = pool
         self.stats: dict[str, tuple[int, int]] = {}        # path → (size, mtime_ns) of what is indexed
         self.skipped: dict[str, str] = {}
         self.dirty: set[str] = set()                         # files changed in memory, not yet persisted
@@ -201,6 +205,7 @@ class Engine:
         for family in {spec.family for spec in languages.available_languages()}:
             support = languages.support(_first_language(family))
             self.layouts[family] = support.build_layout(self.root, by_family.get(family, []))
+        self.layouts_version += 1
 
     def _reapply_module_files(self, all_facts: list[FileFacts], changed: dict[str, FileFacts],
                               stored_facts: dict[str, FileFacts]) -> None:
@@ -218,7 +223,7 @@ class Engine:
                 for rel in sorted(moved):
                     if not (self.root / rel).is_file():
                         continue
-                    facts, size, mtime_ns = _extract_path(self.root, rel, self.layouts, self.config.max_file_bytes)
+                    facts, size, mtime_ns = self._extract_one(rel)
                     stored_facts.pop(rel, None)
                     changed[rel] = current[rel] = facts
                     self.stats[rel] = (size, mtime_ns)
@@ -231,7 +236,17 @@ class Engine:
         results: list[tuple[FileFacts, int, int]] = []
         if progress:
             progress(done, total, "parsing")
-        if len(rels) < PARALLEL_THRESHOLD or self.workers <= 1:
+        if self.pool is not None and rels:
+            counter = [done]
+
+            def advanced(n: int) -> None:
+                counter[0] += n
+                if progress:
+                    progress(counter[0], total, "parsing")
+
+            results = self.pool.extract_many(self.root, rels, self.layouts_version, self.layouts,
+                                             self.config.max_file_bytes, self._failed_facts, advanced)
+        elif len(rels) < PARALLEL_THRESHOLD or self.workers <= 1:
             for i, rel in enumerate(rels):
                 results.append(_extract_path(self.root, rel, self.layouts, self.config.max_file_bytes))
                 if progress and i % 50 == 49:
@@ -288,11 +303,46 @@ class Engine:
             touched |= self.graph.replace_file(facts)
         return touched
 
+    def _extract_one(self, rel: str) -> tuple[FileFacts, int, int]:
+        """One file from disk: in a worker process when the engine has a pool, else here."""
+        if self.pool is not None:
+            return self.pool.extract_one(self.root, rel, self.layouts_version, self.layouts,
+                                         self.config.max_file_bytes, self._failed_facts)
+        return _extract_path(self.root, rel, self.layouts, self.config.max_file_bytes)
+
+    def _failed_facts(self, rel: str, why: str) -> tuple[FileFacts, int, int]:
+        """The facts of a file whose parser crashed: its module node and the reason (kept until the file changes)."""
+        spec = languages.language_for_path(rel)
+        assert spec is not None
+        try:
+            st = os.stat(self.root / rel)
+            size, mtime_ns = st.st_size, st.st_mtime_ns
+        except OSError:
+            size = mtime_ns = 0
+        facts, _ = extract_source(rel, b"", spec, self.layouts.get(spec.family))
+        facts.error = why
+        facts.content_hash = content_hash(f"{size}:{mtime_ns}:{why}".encode())
+        return facts, size, mtime_ns
+
     def update_from_disk(self, rel: str) -> set[str]:
         """Re-reads one file from disk (created, changed or deleted there)."""
         path = self.root / rel
         if not path.is_file():
             return self.update_file(rel, None) if rel in self.graph.files else set()
+        if self.pool is not None:
+            spec = languages.language_for_path(rel)
+            if spec is not None and spec.family not in self.layouts:
+                self.extract(rel, b"")                   # builds the missing layout, here
+                self.layouts_version += 1
+            facts, size, mtime_ns = self._extract_one(rel)
+            if facts.error:
+                self.skipped[rel] = facts.error
+            else:
+                self.skipped.pop(rel, None)
+            self.stats[rel] = (size, mtime_ns)
+            touched = self.graph.replace_file(facts)
+            self.dirty |= touched
+            return touched
         source = read_source(self.root, rel, self.config.max_file_bytes)
         data = source.data if source.data is not None else b""
         facts = self.extract(rel, data, None)

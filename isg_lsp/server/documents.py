@@ -116,6 +116,8 @@ class Document:
         if version is not None and self.version is not None and version <= self.version:
             raise OutOfSync(f"version {version} does not follow version {self.version}")
         original = (self.data, self._starts)
+        if len(changes) > 1 and self._starts is not None:
+            self._starts = list(self._starts)          # a later change may fail: keep the original intact
         edits = []
         try:
             for change in changes:

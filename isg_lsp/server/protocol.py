@@ -16,8 +16,11 @@ from typing import Any, Optional, Union
 import attrs
 import cattrs
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from cattrs.errors import ClassValidationError
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.protocol import LanguageServerProtocol, default_converter, lsp_method
+from pygls.protocol.json_rpc import (JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage,
+                                     ResponseErrorMessage)
 
 log = logging.getLogger(__name__)
 
@@ -349,9 +352,29 @@ def _validation_detail(error: BaseException | None) -> str:
 class IsgProtocol(LanguageServerProtocol):
     """pygls' LSP protocol with the isg/* requests typed, positions in UTF-16 and no tracebacks in responses."""
 
+    def _structure(self, data: dict[str, Any]):
+        """pygls' ``structure_message`` without its traceback in the log for every malformed message."""
+        if "jsonrpc" not in data:
+            return data
+        try:
+            if "id" in data:
+                if "error" in data:
+                    return self._converter.structure(data, ResponseErrorMessage)
+                if "method" in data:
+                    request_type = self.get_message_type(data["method"]) or JsonRPCRequestMessage
+                    return self._converter.structure(data, request_type)
+                response_type = self._result_types.pop(data["id"], None) or JsonRPCResponseMessage
+                return self._converter.structure(data, response_type)
+            notification_type = self.get_message_type(data.get("method", "")) or JsonRPCNotification
+            return self._converter.structure(data, notification_type)
+        except ClassValidationError as exc:
+            raise JsonRpcInvalidParams() from exc
+        except Exception as exc:  # noqa: BLE001
+            raise JsonRpcInternalError() from exc
+
     def structure_message(self, data: dict[str, Any]):
         try:
-            return super().structure_message(data)
+            return self._structure(data)
         except JsonRpcException as error:
             if data.get("method") == types.TEXT_DOCUMENT_DID_CHANGE and "id" not in data:
                 # a change we cannot read is a change we did not apply: the document is out of sync

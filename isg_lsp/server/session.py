@@ -20,6 +20,7 @@ import asyncio
 import logging
 import os
 import re
+import threading
 import time
 import uuid
 from collections import deque
@@ -31,6 +32,7 @@ from lsprotocol import types
 from .. import languages
 from ..engine import Engine, parser_for
 from ..graph import Graph
+from ..isolation import ParserPool
 from ..model import Node, NodeKind
 from ..workspace import content_hash, is_excluded, normalize_source, walk
 from . import convert
@@ -109,6 +111,10 @@ class Session:
         self.documents: dict[str, Document] = {}
         self.dirty_docs: set[str] = set()
         self.background = Background()
+        # parsing of files that are not open (the index, files changed on disk) runs in worker processes, where a
+        # crash of native code costs one file (isolation.py); started at once, in the background
+        self.pool = ParserPool(workers=max(1, min(2, os.cpu_count() or 1)))
+        self._pool_warming = False
         self.update_latency = LatencyLog()
         self.query_latency = LatencyLog()
         self._sync_handle: asyncio.TimerHandle | None = None
@@ -144,7 +150,10 @@ class Session:
         root = root.resolve()
         if any(f.root == root for f in self.folders):
             return None
-        engine = Engine(root, db_path=self._db_path(root), config=self.options.workspace_config())
+        if not self._pool_warming:
+            self._pool_warming = True             # workers start while the folder is listed and its database read
+            threading.Thread(target=self.pool.warm, name="isg-pool-warm", daemon=True).start()
+        engine = Engine(root, db_path=self._db_path(root), config=self.options.workspace_config(), pool=self.pool)
         if engine.store_message:
             self.show_message(engine.store_message, types.MessageType.Warning)
         folder = Folder(uri, root, engine)
@@ -594,6 +603,7 @@ class Session:
         if not self.background.wait_idle(timeout):
             log.warning("the background thread is still busy; exiting without waiting for it")
         self.background.shutdown()
+        self.pool.close()
 
     # ---- code lens refresh ---------------------------------------------------------------------------------
 

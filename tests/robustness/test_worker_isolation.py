@@ -1,0 +1,60 @@
+"""Process isolation: a parser worker that crashes (SIGSEGV) or hangs costs one file, never the server.
+
+The test hooks ISG_LSP_TEST_CRASH_ON / ISG_LSP_TEST_HANG_ON are read only by worker processes (isg_lsp/isolation.py).
+"""
+
+from __future__ import annotations
+
+import time
+
+from tests.robustness.rawlsp import RawServer, copy_demo
+
+
+def _errors(server) -> dict[str, str]:
+    rows = server.result("isg/sql", {"sql": "SELECT path, error FROM isg_files WHERE error IS NOT NULL"})
+    return {row[0]: row[1] for row in rows["rows"]}
+
+
+def test_a_crashing_parser_costs_one_file_and_the_server_lives(tmp_path):
+    root = copy_demo(tmp_path)
+    for i in range(70):                                  # enough files for several batches in parallel
+        (root / "src" / f"extra{i}.rs").write_text(f"pub struct Extra{i};\npub fn extra{i}() -> Extra{i} {{ Extra{i} }}\n")
+    with (root / "src/lib.rs").open("a") as f:
+        f.write("".join(f"pub mod extra{i};\n" for i in range(70)))
+    env = {"ISG_LSP_TEST_CRASH_ON": "circle.rs"}
+    with RawServer(tmp_path / "server.log", env=env) as server:
+        server.initialize(root)
+        stats = server.result("isg/stats", {})
+        assert stats["files"] == 74
+        assert _errors(server) == {"src/shapes/circle.rs": "the parser crashed"}
+        # every other file is indexed: the crash cost one file
+        assert server.result("isg/search", {"pattern": "Extra69"})["total"] >= 1
+        assert server.result("isg/search", {"pattern": "Circle", "kinds": ["S"]})["total"] == 0
+        # the file changes on disk: parsed out of process again, crashes again, the server still answers
+        (root / "src/shapes/circle.rs").write_text("pub struct Circle;\n")
+        started = time.monotonic()
+        server.notify("workspace/didChangeWatchedFiles", {"changes": [
+            {"uri": (root / "src/shapes/circle.rs").as_uri(), "type": 2}]})
+        assert server.result("isg/stats", {})["state"] == "ready"
+        assert time.monotonic() - started < 10
+        # a file that does not crash, changed on disk, is parsed in a worker too
+        (root / "src/extra1.rs").write_text("pub struct Renamed;\n")
+        server.notify("workspace/didChangeWatchedFiles", {"changes": [
+            {"uri": (root / "src/extra1.rs").as_uri(), "type": 2}]})
+        assert server.result("isg/search", {"pattern": "Renamed"})["total"] == 1
+        assert server.shutdown() == 0
+        log = server.log_text()
+    assert "src/shapes/circle.rs is not indexed: the parser crashed" in log
+    assert log.count("not indexed") == 2                        # the index, then the change on disk
+
+
+def test_a_hanging_parser_is_given_up_on(tmp_path):
+    root = copy_demo(tmp_path)
+    env = {"ISG_LSP_TEST_HANG_ON": "util.rs", "ISG_LSP_PARSE_TIMEOUT_S": "1.5"}
+    with RawServer(tmp_path / "server.log", env=env) as server:
+        started = time.monotonic()
+        server.initialize(root, timeout=60)
+        assert time.monotonic() - started < 20
+        assert _errors(server) == {"src/util.rs": "the parser took longer than 1.5 s"}
+        assert server.result("isg/search", {"pattern": "Circle"})["total"] >= 1
+        assert server.shutdown() == 0
