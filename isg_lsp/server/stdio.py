@@ -218,6 +218,9 @@ def serve_stdio(server, stdin=None, stdout: BinaryIO | None = None) -> int:
                     break
                 except Exception:  # noqa: BLE001 - one bad message never ends the session
                     log.exception("handling a message failed")
+                # let the tasks this message started take their first step before the next message is read, as
+                # pygls' own reader does (an async notification handler runs before the request that follows it)
+                await asyncio.sleep(0)
         finally:
             watchdog.cancel()
 
