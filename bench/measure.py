@@ -154,7 +154,7 @@ def _child(argv: list[str]) -> int:
         "mode": mode, "index_s": index_s, "import_s": import_s,
         "cpu_s": cpu_self + children.ru_utime + children.ru_stime,
         "cpu_main_s": cpu_self, "cpu_workers_s": children.ru_utime + children.ru_stime,
-        "peak_rss_mb": selfu.ru_maxrss / 1024.0, "peak_rss_workers_mb": children.ru_maxrss / 1024.0,
+        "peak_rss_mb": _vm_hwm_mb() or selfu.ru_maxrss / 1024.0, "peak_rss_workers_mb": children.ru_maxrss / 1024.0,
         "files": report.files, "parsed": report.parsed, "reused": report.reused, "loc": report.loc,
         "source_bytes": report.source_bytes, "nodes": report.nodes, "external_nodes": report.external_nodes,
         "edges": report.edges, "unresolved": report.unresolved, "db_bytes": report.db_bytes,
@@ -163,6 +163,18 @@ def _child(argv: list[str]) -> int:
     }
     print(json.dumps(result))
     return 0
+
+
+def _vm_hwm_mb() -> float | None:
+    """This process's own peak RSS (VmHWM is reset by exec; ru_maxrss keeps the forking parent's)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
 
 
 def run_child(mode: str, root: Path, db: Path | None, workers: int | None = None) -> dict:
