@@ -23,7 +23,7 @@ import tree_sitter
 from . import languages
 from .graph import Graph
 from .model import EdgeKind, FileFacts, NodeKind, Reference
-from .store import Store, StoreError
+from .store import Store, StoreBusy, StoreError
 from .workspace import WorkspaceConfig, content_hash, normalize_source, read_source, walk
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,10 @@ class Engine:
             if self.store.moved_aside is not None:
                 self.store_message = (f"The index database was unusable and has been rebuilt "
                                       f"(the old one is at {self.store.moved_aside}).")
+        except StoreBusy as error:                      # one writer per database: another server has it
+            self.store = None
+            self.store_message = f"Index kept in memory only: {error}."
+            log.warning(self.store_message)
         except (OSError, StoreError, Exception) as error:  # noqa: BLE001 - a read-only or full disk must not stop us
             self.store = None
             self.store_message = f"Index kept in memory only: cannot use {self.db_path}: {error}"
@@ -122,31 +126,16 @@ class Engine:
         started = time.perf_counter()
         files = walk(self.root, self.config)
         self._build_layouts(files)
-        stored = self.store.stored_files() if self.store is not None else {}
         fingerprint = repr(sorted((k, repr(v)) for k, v in self.layouts.items()))
-        if self.store is not None and self.store.get_meta("layout") != fingerprint:
-            stored_valid = {}                 # crates or source roots moved: every stored FQP may be stale
-        else:
-            stored_valid = stored
-        to_parse: list[str] = []
-        unchanged: list[str] = []
-        for rel in files:
-            old = stored_valid.get(rel)
-            try:
-                st = os.stat(self.root / rel)
-            except OSError:
-                continue
-            if old is not None and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
-                unchanged.append(rel)
-                self.stats[rel] = (old.size, old.mtime_ns)
-            else:
-                to_parse.append(rel)
-        final: dict[str, FileFacts] = {}
-        if self.store is not None and unchanged:
-            for facts in self.store.load_facts(unchanged):
-                final[facts.path] = facts
-                if facts.error:
-                    self.skipped[facts.path] = facts.error
+        try:
+            stored, stored_valid, unchanged, to_parse, final = self._read_stored(files, fingerprint)
+        except Exception as error:  # noqa: BLE001 - a damaged or truncated database: move it aside, index cold
+            assert self.store is not None
+            log.warning("reading %s failed (%s); moving it aside", self.db_path, error)
+            self.store.reset(f"{type(error).__name__}: {error}")
+            self.store_message = (f"The index database was unusable and has been rebuilt "
+                                  f"(the old one is at {self.store.moved_aside}).")
+            stored, stored_valid, unchanged, to_parse, final = self._read_stored(files, fingerprint)
         changed: dict[str, FileFacts] = {}
         for facts, size, mtime_ns in self._extract_many(to_parse, progress, len(files), len(unchanged)):
             self.stats[facts.path] = (size, mtime_ns)
@@ -177,6 +166,35 @@ class Engine:
         if progress:
             progress(len(files), len(files), "done")
         return report
+
+    def _read_stored(self, files: list[str], fingerprint: str):
+        """What the database knows: its files, those still valid, which files are unchanged (by size and time)
+        and must be parsed, and the facts of the unchanged ones."""
+        stored = self.store.stored_files() if self.store is not None else {}
+        if self.store is not None and self.store.get_meta("layout") != fingerprint:
+            stored_valid = {}                 # crates or source roots moved: every stored FQP may be stale
+        else:
+            stored_valid = stored
+        to_parse: list[str] = []
+        unchanged: list[str] = []
+        for rel in files:
+            old = stored_valid.get(rel)
+            try:
+                st = os.stat(self.root / rel)
+            except OSError:
+                continue
+            if old is not None and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
+                unchanged.append(rel)
+                self.stats[rel] = (old.size, old.mtime_ns)
+            else:
+                to_parse.append(rel)
+        final: dict[str, FileFacts] = {}
+        if self.store is not None and unchanged:
+            for facts in self.store.load_facts(unchanged):
+                final[facts.path] = facts
+                if facts.error:
+                    self.skipped[facts.path] = facts.error
+        return stored, stored_valid, unchanged, to_parse, final
 
     def _files_touched_by(self, changed: set[str], stored: dict) -> set[str]:
         """The changed files and every file whose resolution looked up a symbol they declare or declared."""
@@ -424,9 +442,23 @@ class Engine:
         try:
             self.store.save(rows, externals)
         except Exception as error:  # noqa: BLE001 - keep serving from memory, say so once
-            if self.store_message is None:
-                self.store_message = f"Index kept in memory only: writing {self.db_path} failed: {error}"
-                log.warning(self.store_message)
+            self.store_failed(error)
+
+    def store_failed(self, error: Exception) -> None:
+        """A write failed (a full disk, a file made read-only): from now on the index lives in memory only. The
+        database keeps its last committed state; the next start re-reads the files that changed since."""
+        self.store_message = f"Index kept in memory only: writing {self.db_path} failed: {error}"
+        log.warning(self.store_message)
+        store, self.store = self.store, None
+        if store is not None:
+            try:
+                store.conn.close()
+            except Exception:  # noqa: BLE001
+                pass
+            from .store import _release_writer_lock
+
+            _release_writer_lock(store._lock_key)
+            store._lock_key = None
 
     # ---- reporting -----------------------------------------------------------------------------------------
 

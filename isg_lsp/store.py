@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -85,6 +86,61 @@ class StoreError(Exception):
     """The database cannot be used; the message says why, for the user."""
 
 
+class StoreBusy(StoreError):
+    """Another process writes this database (it holds the writer's lock)."""
+
+
+WAL_LIMIT_BYTES = 16 * 1024 * 1024      # past this, a commit is followed by a checkpoint that truncates the WAL
+
+# One writer per database across processes: an advisory lock (flock) on `<db>.lock`, held while a Store is open and
+# released by the kernel when the process dies, even by kill -9. Stores of one process share it (counted).
+_LOCKS: dict[str, list] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _acquire_writer_lock(path: Path) -> str:
+    import fcntl
+
+    key = str(path.resolve())
+    with _LOCKS_GUARD:
+        held = _LOCKS.get(key)
+        if held is not None:
+            held[1] += 1
+            return key
+        lock_path = Path(key + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            try:
+                owner = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+            except OSError:
+                owner = ""
+            os.close(fd)
+            raise StoreBusy(f"another isg-lsp process{f' (pid {owner})' if owner.isdigit() else ''} "
+                            f"writes {path}") from None
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError:
+            pass
+        _LOCKS[key] = [fd, 1]
+        return key
+
+
+def _release_writer_lock(key: str | None) -> None:
+    if key is None:
+        return
+    with _LOCKS_GUARD:
+        held = _LOCKS.get(key)
+        if held is None:
+            return
+        held[1] -= 1
+        if held[1] == 0:
+            del _LOCKS[key]
+            os.close(held[0])           # releases the flock
+
+
 @dataclass
 class StoredFile:
     path: str
@@ -100,10 +156,17 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.moved_aside: Path | None = None
-        self.conn = self._open()
+        self._lock_key: str | None = None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_key = _acquire_writer_lock(self.path)     # before anything is read, moved or written
+        try:
+            self.conn = self._open()
+        except BaseException:
+            _release_writer_lock(self._lock_key)
+            self._lock_key = None
+            raise
 
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             conn = self._connect()
         except sqlite3.DatabaseError as error:
@@ -111,12 +174,26 @@ class Store:
             conn = self._connect()
         return conn
 
+    def reset(self, why: str) -> None:
+        """The database turned out unreadable after it was opened (a truncated or damaged file): move it aside and
+        start an empty one."""
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+        self._move_aside(why)
+        self.conn = self._connect()
+
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
+            pages = os.environ.get("ISG_LSP_TEST_DB_MAX_PAGES")       # a test hook: a full disk, as SQLite sees it
+            if pages:
+                conn.execute(f"PRAGMA max_page_count={int(pages)}")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
             if tables and version != SCHEMA_VERSION:
@@ -145,7 +222,27 @@ class Store:
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error:
             pass
-        self.conn.close()
+        try:
+            self.conn.close()
+        finally:
+            _release_writer_lock(self._lock_key)
+            self._lock_key = None
+
+    def _bound_wal(self) -> None:
+        """Keeps the WAL bounded: past ``WAL_LIMIT_BYTES``, checkpoint and truncate it, waiting for readers only
+        briefly (a reader that never ends can still hold it; isg-lsp's own readers end with each statement)."""
+        try:
+            if os.path.getsize(str(self.path) + "-wal") <= WAL_LIMIT_BYTES:
+                return
+        except OSError:
+            return
+        try:
+            self.conn.execute("PRAGMA busy_timeout=200")
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as error:
+            log.info("checkpointing %s: %s", self.path, error)
+        finally:
+            self.conn.execute("PRAGMA busy_timeout=30000")
 
     # ---- reading -------------------------------------------------------------------------------------------
 
@@ -215,6 +312,7 @@ class Store:
             conn.execute("DELETE FROM nodes WHERE external = 1 AND NOT EXISTS "
                          "(SELECT 1 FROM edges WHERE edges.dst = nodes.id OR edges.src = nodes.id)")
             conn.execute("COMMIT")
+            self._bound_wal()
         except BaseException:
             conn.execute("ROLLBACK")
             raise

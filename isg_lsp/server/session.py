@@ -93,6 +93,7 @@ class Folder:
         self.index_task: asyncio.Task | None = None
         self.flush_handle: asyncio.TimerHandle | None = None
         self.closed = False
+        self.store_shown: str | None = None      # the database message the user was shown (once each)
 
     @property
     def graph(self) -> Graph:
@@ -154,9 +155,8 @@ class Session:
             self._pool_warming = True             # workers start while the folder is listed and its database read
             threading.Thread(target=self.pool.warm, name="isg-pool-warm", daemon=True).start()
         engine = Engine(root, db_path=self._db_path(root), config=self.options.workspace_config(), pool=self.pool)
-        if engine.store_message:
-            self.show_message(engine.store_message, types.MessageType.Warning)
         folder = Folder(uri, root, engine)
+        self.report_store(folder)
         self.folder_order.setdefault(uri, len(self.folder_order))
         self.folders.append(folder)
         self.folders.sort(key=lambda f: len(str(f.root)), reverse=True)   # the innermost root wins
@@ -276,8 +276,7 @@ class Session:
 
     def _after_index(self, folder: Folder) -> None:
         engine = folder.engine
-        if engine.store_message:
-            log.warning("%s", engine.store_message)
+        self.report_store(folder)
         pending, folder.pending_disk = folder.pending_disk, set()
         open_rels = {doc.rel for doc in self.documents.values() if doc.folder is folder}
         for rel in sorted(pending - open_rels):
@@ -580,7 +579,24 @@ class Session:
         engine.dirty.clear()
         files = engine.graph.files
         rows, externals = engine.persist_rows([p for p in dirty if p in files], [p for p in dirty if p not in files])
-        self.background.submit(partial(save_rows, engine, rows, externals))
+        future = self.background.submit(partial(save_rows, engine, rows, externals))
+        loop = self.loop
+
+        def written(_future) -> None:
+            if engine.store_message != folder.store_shown and not self.shutting_down:
+                try:
+                    loop.call_soon_threadsafe(self.report_store, folder)
+                except RuntimeError:                   # the loop has ended (shutdown)
+                    pass
+
+        future.add_done_callback(written)
+
+    def report_store(self, folder: Folder) -> None:
+        """Tells the user about the folder's database (rebuilt, memory only) once per distinct message."""
+        message = folder.engine.store_message
+        if message and message != folder.store_shown:
+            folder.store_shown = message
+            self.show_message(f"isg-lsp: {folder.name}: {message}", types.MessageType.Warning)
 
     def _close_folder(self, folder: Folder) -> None:
         folder.closed = True

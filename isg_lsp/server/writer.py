@@ -61,6 +61,4 @@ def save_rows(engine, rows, externals) -> None:
     try:
         store.save(rows, externals)
     except Exception as error:  # noqa: BLE001 - keep serving from memory, say so once
-        if engine.store_message is None:
-            engine.store_message = f"Index kept in memory only: writing the database failed: {error}"
-        log.warning("writing %s failed: %s", engine.db_path, error)
+        engine.store_failed(error)
