@@ -183,12 +183,13 @@ def _sql_regexp(guard):
 class _Guard:
     """Per-statement state the authorizer and the progress handler read: what was refused, the deadline."""
 
-    __slots__ = ("denied", "deadline", "timed_out")
+    __slots__ = ("denied", "deadline", "timed_out", "cancel")
 
     def __init__(self) -> None:
         self.denied: str | None = None
         self.deadline = 0.0
         self.timed_out = False
+        self.cancel = None          # a threading.Event: set when the request is cancelled
 
 
 def _authorizer(guard: _Guard):
@@ -249,6 +250,9 @@ class _Connection:
         def progress() -> int:
             if time.perf_counter() > guard.deadline:
                 guard.timed_out = True
+                return 1
+            cancel = guard.cancel
+            if cancel is not None and cancel.is_set():      # $/cancelRequest (the server sets the flag)
                 return 1
             return 0
 
@@ -313,7 +317,7 @@ def _first_word(sql: str) -> str:
 
 
 def run_sql(db_path: Path | str, sql: str, limit: int = DEFAULT_LIMIT, budget_ms: float = DEFAULT_BUDGET_MS,
-            params: tuple | dict = ()) -> SqlResult:
+            params: tuple | dict = (), cancel: threading.Event | None = None) -> SqlResult:
     """Runs one SELECT over the documented views, read-only, with a row cap and a time budget."""
     started = time.perf_counter()
     if not isinstance(sql, str):
@@ -331,6 +335,9 @@ def run_sql(db_path: Path | str, sql: str, limit: int = DEFAULT_LIMIT, budget_ms
     conn, guard = connection.conn, connection.guard
     guard.denied = None
     guard.timed_out = False
+    guard.cancel = cancel
+    if cancel is not None and cancel.is_set():
+        raise SqlError("cancelled")
     guard.deadline = time.perf_counter() + budget_ms / 1000.0      # the statement's time, not the connection's
     cursor = None
     try:
@@ -358,6 +365,7 @@ def run_sql(db_path: Path | str, sql: str, limit: int = DEFAULT_LIMIT, budget_ms
             except sqlite3.Error:
                 pass
         guard.deadline = 0.0
+        guard.cancel = None
         if conn.in_transaction:
             try:
                 conn.execute("ROLLBACK")
@@ -368,6 +376,8 @@ def run_sql(db_path: Path | str, sql: str, limit: int = DEFAULT_LIMIT, budget_ms
 
 def _explain(error: Exception, guard: _Guard, budget_ms: float) -> str:
     message = str(error)
+    if guard.cancel is not None and guard.cancel.is_set():
+        return "cancelled"
     if guard.timed_out or message == "interrupted":
         return (f"budget exceeded: the statement ran longer than {budget_ms:g} ms and was stopped; "
                 f"narrow it with WHERE, LIMIT or fewer joins")

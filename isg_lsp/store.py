@@ -90,7 +90,8 @@ class StoreBusy(StoreError):
     """Another process writes this database (it holds the writer's lock)."""
 
 
-WAL_LIMIT_BYTES = 16 * 1024 * 1024      # past this, a commit is followed by a checkpoint that truncates the WAL
+WAL_LIMIT_BYTES = int(os.environ.get("ISG_LSP_WAL_LIMIT_BYTES", str(16 * 1024 * 1024)))   # past this, a commit
+# is followed by a checkpoint that truncates the WAL
 
 # One writer per database across processes: an advisory lock (flock) on `<db>.lock`, held while a Store is open and
 # released by the kernel when the process dies, even by kill -9. Stores of one process share it (counted).

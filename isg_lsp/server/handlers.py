@@ -13,6 +13,7 @@ import functools
 import logging
 import os
 import sqlite3
+import threading
 import time
 
 from lsprotocol import types
@@ -523,9 +524,14 @@ class Handlers:
             raise queries.QueryError("no database: the index is kept in memory only")
         self.session.flush(folder)                     # queued before the query: it sees every edit so far
         limit = _limit(params.limit, 1000)
-        job = functools.partial(run_sql, folder.engine.db_path, params.sql, limit=limit, budget_ms=2000)
+        cancel = threading.Event()
+        job = functools.partial(run_sql, folder.engine.db_path, params.sql, limit=limit, budget_ms=2000,
+                                cancel=cancel)
         try:
             result = await asyncio.wrap_future(self.session.background.submit(job))
+        except asyncio.CancelledError:
+            cancel.set()                                 # $/cancelRequest: SQLite's progress handler stops it
+            raise
         except (ValueError, sqlite3.Error) as error:     # refused or failed statements: the caller's to fix
             raise JsonRpcInvalidParams(message=P.clean_message(str(error))) from None
         return {"columns": list(result.columns), "rows": [list(row) for row in result.rows],

@@ -447,7 +447,13 @@ class IsgProtocol(LanguageServerProtocol):
     def _send_handler_result(self, future, *, msg_id):
         if not future.cancelled():
             error = future.exception()
-            if error is not None and not isinstance(error, JsonRpcException):
+            if isinstance(error, JsonRpcException):
+                # an answer for the caller to act on (invalid params): one line in the log, not a traceback
+                self._request_futures.pop(msg_id, None)
+                log.debug("request %s: %s", msg_id, error)
+                self._send_response(msg_id, error=error.to_response_error())
+                return
+            if error is not None:
                 # A handler failed unexpectedly: log the traceback here, send the client one clean line.
                 self._request_futures.pop(msg_id, None)
                 log.error("request %s failed", msg_id, exc_info=(type(error), error, error.__traceback__))
