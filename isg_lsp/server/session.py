@@ -580,7 +580,10 @@ class Session:
         files = engine.graph.files
         rows, externals = engine.persist_rows([p for p in dirty if p in files], [p for p in dirty if p not in files])
         future = self.background.submit(partial(save_rows, engine, rows, externals))
-        loop = self.loop
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:                             # shutting down after the loop ended
+            return
 
         def written(_future) -> None:
             if engine.store_message != folder.store_shown and not self.shutting_down:

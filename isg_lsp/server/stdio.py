@@ -270,6 +270,9 @@ def dispatch(protocol, data: Any) -> None:
 
 
 def respond_error(protocol, msg_id, code: int, text: str) -> None:
+    if msg_id is None:                # JSON-RPC: "id": null when the request's id could not be read
+        protocol._send_data({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": text}})
+        return
     protocol._send_response(msg_id, error=types.ResponseError(code=code, message=text))
 
 
