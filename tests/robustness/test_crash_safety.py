@@ -47,3 +47,86 @@ def test_kill_9_during_indexing_at_random_points(tmp_path):
     done = run("export", root, "--db", db)
     assert done.returncode == 0, done.stderr
     assert done.stdout == expected
+
+
+# ---- kill -9 of the language server during indexing and bursts of edits ---------------------------------------
+
+KILLS = int(__import__("os").environ.get("ISG_KILLS", "8"))
+FIGURES = {"kills": 0}
+
+
+def _graph_from_database(db) -> list[str]:
+    from isg_lsp.engine import Engine
+    from isg_lsp.export import jsonl_lines
+    from isg_lsp.graph import Graph
+    from isg_lsp.store import Store
+
+    store = Store(db)
+    try:
+        facts = store.load_facts()
+    finally:
+        store.close()
+    scratch = Engine(db.parent, persist=False)       # only for its resolver hooks
+    graph = Graph(resolver_for=scratch.graph._resolver_for, family_of=scratch.graph._family_of)
+    graph.load(facts)
+    return list(jsonl_lines(graph))
+
+
+def test_kill_9_of_the_server_during_indexing_and_edits(tmp_path):
+    from isg_lsp.engine import Engine
+    from isg_lsp.export import jsonl_lines
+    from tests.robustness.rawlsp import RawServer, ServerGone, copy_demo
+
+    root = copy_demo(tmp_path)
+    for i in range(120):
+        (root / "src" / f"k{i}.rs").write_text(f"pub struct K{i};\nimpl crate::shapes::Shape for K{i} {{"
+                                                f" fn area(&self) -> f64 {{ crate::helper() as f64 }} }}\n")
+    with (root / "src/lib.rs").open("a") as f:
+        f.write("".join(f"pub mod k{i};\n" for i in range(120)))
+    db = root / ".isg" / "isg.db"
+    rng = random.Random(8128)
+    for attempt in range(KILLS):
+        server = RawServer(tmp_path / f"server{attempt}.log")
+        deadline = time.monotonic() + rng.uniform(0.3, 2.5)
+        try:
+            server.initialize(root, wait=False)
+            version = 1
+            uri = server.open(root / "src/util.rs")
+            while time.monotonic() < deadline:
+                what = rng.random()
+                if what < 0.4:                                   # a file changed on disk
+                    i = rng.randrange(120)
+                    path = root / "src" / f"k{i}.rs"
+                    path.write_text(f"pub struct K{i};\npub struct Edited{attempt}_{version};\n")
+                    server.notify("workspace/didChangeWatchedFiles", {"changes": [
+                        {"uri": path.as_uri(), "type": 2}]})
+                elif what < 0.8:                                 # typing
+                    version += 1
+                    server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                             "contentChanges": [{"text": f"pub fn typed{version}() {{}}\n"}]})
+                else:                                            # a save: the buffer goes to disk
+                    text = f"pub fn saved{attempt}_{version}() {{}}\n"
+                    version += 1
+                    server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                             "contentChanges": [{"text": text}]})
+                    (root / "src/util.rs").write_text(text)
+                    server.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+                time.sleep(rng.uniform(0.0, 0.03))
+        except ServerGone:
+            pass
+        alive = server.proc.poll() is None
+        server.kill()
+        FIGURES["kills"] += alive
+        if db.exists():
+            conn = sqlite3.connect(db)
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            conn.close()
+    assert FIGURES["kills"] >= KILLS - 1
+    # a clean run after the last kill: its database holds exactly a fresh index of the files on disk
+    with RawServer(tmp_path / "final.log") as server:
+        server.initialize(root)
+        assert server.shutdown() == 0
+    fresh = Engine(root, persist=False)
+    fresh.index()
+    assert _graph_from_database(db) == list(jsonl_lines(fresh.graph))
+    print(f"\ncrash safety: {FIGURES['kills']} kill -9 of the server survived")
