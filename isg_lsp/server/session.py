@@ -305,7 +305,7 @@ class Session:
         self.documents[item.uri] = doc
         if doc.folder is None or spec is None:
             return
-        doc.tree = parser_for(spec.name).parse(doc.data)
+        self._parse(doc)
         state = doc.folder.graph.files.get(doc.rel)
         if state is None or state.facts.content_hash != content_hash(doc.data):
             self._mark_dirty(doc, 0.0)
@@ -345,6 +345,13 @@ class Session:
         if doc.folder is not None:
             self._mark_dirty(doc, time.perf_counter() - started)
 
+    def _parse(self, doc: Document) -> None:
+        """A first tree for an open document, unless it is too large to index (then it gets none)."""
+        if doc.lang is None or len(doc.data) > self.options.max_file_bytes:
+            doc.tree = None
+            return
+        doc.tree = parser_for(doc.lang).parse(doc.data)
+
     def desync(self, doc: Document, reason: str, version: int | None = None) -> None:
         """The client's text and ours differ: re-read the file from disk (never guess), say so once, and ignore
         incremental changes until the whole text is known again (a full change, a save, an open)."""
@@ -355,8 +362,7 @@ class Session:
         if version is not None:
             doc.version = version
         doc.replace(self._disk_text(doc))
-        if doc.lang is not None:
-            doc.tree = parser_for(doc.lang).parse(doc.data)
+        self._parse(doc)
         doc.changed = True
         if doc.folder is not None:
             self._mark_dirty(doc, 0.0)
@@ -419,8 +425,7 @@ class Session:
         if not doc.synced:
             # the file on disk now holds the editor's text: read it, and follow the changes again
             doc.replace(self._disk_text(doc))
-            if doc.lang is not None:
-                doc.tree = parser_for(doc.lang).parse(doc.data)
+            self._parse(doc)
             self._resynced(doc, "saved")
             if doc.folder is not None:
                 self._mark_dirty(doc, 0.0)
