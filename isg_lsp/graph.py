@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from .model import Edge, EdgeKind, FileFacts, Node, NodeKind, Resolution, sighash
 
 IMPORTS_KEY = "\x00imports:"
+FQP_KEY = "\x00fqp:"         # a lookup by FQP depends on the nodes with exactly that FQP
+MANY_KEY = "\x00many:"       # a lookup by name that found "too many" depends only on such nodes going away
 GLOBS_KEY = "\x00globs:"
 
 
@@ -76,7 +78,7 @@ class SymbolView:
 
     def lookup(self, fqp: str, kinds: frozenset[NodeKind] | None = None) -> list[bytes]:
         """Ids of workspace nodes with this FQP (and one of these kinds), sorted."""
-        self.deps.add(fqp_key(fqp))
+        self.deps.add(FQP_KEY + fqp)
         ids = self._graph.fqp_index.get(fqp)
         if not ids:
             return []
@@ -99,9 +101,9 @@ class SymbolView:
                 limit: int | None = None) -> list[Node]:
         """Workspace nodes with this name and one of these kinds, sorted by FQP then id. With a ``limit``, more
         matches than that give ``limit + 1`` nodes in no particular order (the caller only needs "too many")."""
-        self.deps.add(name)
         ids = self._graph.name_index.get(name)
         if not ids:
+            self.deps.add(name)
             return []
         nodes = self._graph.nodes
         family_of = self._graph.family_of
@@ -111,7 +113,11 @@ class SymbolView:
             if node.kind in kinds and (lang_family is None or family_of(node.lang) == lang_family):
                 found.append(node)
                 if limit is not None and len(found) > limit:
+                    # "too many" stays true while nodes of this name are only added or replaced: the answer
+                    # depends on the name's nodes going away, not on every new one (`clone`, `new`, ...)
+                    self.deps.add(MANY_KEY + name)
                     return found
+        self.deps.add(name)
         found.sort(key=lambda n: (n.fqp, n.id))
         return found
 
@@ -537,8 +543,9 @@ def _discard(index: dict[str, set[bytes]], key: str, node_id: bytes) -> None:
 def _symbol_keys(facts: FileFacts) -> set[str]:
     keys = set()
     for node in facts.nodes:
-        keys.add(fqp_key(node.fqp))
+        keys.add(FQP_KEY + node.fqp)
         keys.add(node.name)
+        keys.add(MANY_KEY + node.name)
     for scope in facts.imports:
         keys.add(IMPORTS_KEY + scope)
     for scope in facts.glob_imports:
@@ -551,10 +558,17 @@ def _changed_keys(old: FileFacts, new: FileFacts) -> set[str]:
     old_ids = {n.id: n for n in old.nodes}
     new_ids = {n.id: n for n in new.nodes}
     keys = set()
+    balance: dict[tuple, int] = {}
     for node_id in old_ids.keys() ^ new_ids.keys():
-        node = old_ids.get(node_id) or new_ids[node_id]
-        keys.add(fqp_key(node.fqp))
+        removed = node_id in old_ids
+        node = old_ids[node_id] if removed else new_ids[node_id]
+        keys.add(FQP_KEY + node.fqp)
         keys.add(node.name)
+        group = (node.name, node.kind, node.lang)
+        balance[group] = balance.get(group, 0) + (-1 if removed else 1)
+    for (name, _kind, _lang), change in balance.items():
+        if change < 0:                     # fewer nodes of this name: a "too many" answer may no longer hold
+            keys.add(MANY_KEY + name)
     for scope in old.imports.keys() | new.imports.keys():
         if old.imports.get(scope) != new.imports.get(scope):
             keys.add(IMPORTS_KEY + scope)
@@ -562,4 +576,3 @@ def _changed_keys(old: FileFacts, new: FileFacts) -> set[str]:
         if old.glob_imports.get(scope) != new.glob_imports.get(scope):
             keys.add(GLOBS_KEY + scope)
     return keys
-

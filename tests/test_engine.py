@@ -154,3 +154,26 @@ def test_read_only_location_keeps_the_index_in_memory(copy_fixture, tmp_path):
     engine = Engine(root, db_path=blocked / "isg.db")
     assert engine.store is None and "memory only" in engine.store_message
     assert engine.index().nodes > 0
+
+
+def test_common_method_names_stay_exact_under_surgery(tmp_path):
+    """A call by name among "too many" same-named methods is no guess; it depends only on such methods going away.
+    Adding and removing them in steps must leave the graph equal to a fresh index."""
+    root = tmp_path / "many"
+    (root / "src").mkdir(parents=True)
+    (root / "Cargo.toml").write_text('[package]\nname = "many"\n')
+    (root / "src/lib.rs").write_text("pub mod types;\npub fn user(x: u8) { x.dup(); }\n")
+
+    def types(count: int) -> str:
+        return "".join(f"pub struct T{i};\nimpl T{i} {{ pub fn dup(&self) {{}} }}\n" for i in range(count))
+
+    (root / "src/types.rs").write_text(types(45))
+    engine = Engine(root, persist=False)
+    engine.index()
+    for count in (46, 50, 44, 41, 40, 3, 2, 45):
+        text = types(count)
+        (root / "src/types.rs").write_text(text)
+        engine.update_file("src/types.rs", text.encode())
+        assert engine.graph.snapshot() == fresh_snapshot(root), count
+    user = engine.graph.by_fqp("many::user")[0]
+    assert not list(engine.graph.successors(user.id))  # 45 candidates: no guess
