@@ -9,6 +9,7 @@ carry a Python traceback.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any, Optional, Union
@@ -443,6 +444,16 @@ class IsgProtocol(LanguageServerProtocol):
     def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
+
+    def _execute_handler(self, msg_id, handler, callback, args=None, kwargs=None):
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)
+        # pygls keeps the future of every generator or coroutine handler in `_request_futures` and removes it only
+        # when it answers a request: each notification (every didChange!) would leave one behind for good (found by
+        # tests/robustness/test_soak.py). Forget those when they are done.
+        is_request = isinstance(callback, functools.partial) and callback.func == self._send_handler_result
+        future = self._request_futures.get(msg_id)
+        if future is not None and not is_request:
+            future.add_done_callback(lambda _f, key=msg_id: self._request_futures.pop(key, None))
 
     def _send_handler_result(self, future, *, msg_id):
         if not future.cancelled():

@@ -143,7 +143,29 @@ def build_server() -> IsgLanguageServer:
         feature(method)(_plain(handler))
     if os.environ.get("ISG_LSP_TEST_HOOKS"):
         feature("isg/test/document")(_test_document(session))
+        feature("isg/test/memory")(_test_memory())
     return server
+
+
+def _test_memory():
+    """A test hook: the allocations that grew most since the previous call (tracemalloc), for leak hunting."""
+    state = {}
+
+    def test_memory(params):
+        import gc
+        import tracemalloc
+
+        gc.collect()
+        if not tracemalloc.is_tracing():
+            tracemalloc.start(12)
+        snapshot = tracemalloc.take_snapshot()
+        previous, state["snapshot"] = state.get("snapshot"), snapshot
+        if previous is None:
+            return []
+        return [{"size": stat.size_diff, "count": stat.count_diff, "where": stat.traceback.format()[-6:]}
+                for stat in snapshot.compare_to(previous, "traceback")[:8]]
+
+    return test_memory
 
 
 def _test_document(session: Session):

@@ -85,7 +85,10 @@ def test_stdin_closed_and_exit_without_shutdown(tmp_path):
     server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
                                              "contentChanges": [{"text": "pub struct Unsaved;\n"}]})
     server.result("isg/stats", {})
+    time.sleep(1.5)                                            # past the flush
     before = _cpu_seconds(server.proc.pid)
+    time.sleep(1.0)
+    assert _cpu_seconds(server.proc.pid) - before < 0.2        # idle means idle: no spinning loop
     server.proc.stdin.close()                                  # the editor went away
     assert server.wait(15) == 1                                # no shutdown came first: LSP's exit code 1
     assert "Traceback" not in server.log_text()
@@ -94,7 +97,6 @@ def test_stdin_closed_and_exit_without_shutdown(tmp_path):
     server.initialize(root)
     server.notify("exit")
     assert server.wait(15) == 1
-    del before
 
 
 def test_client_killed_server_exits(tmp_path):
