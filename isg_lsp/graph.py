@@ -17,6 +17,7 @@ from .model import Edge, EdgeKind, FileFacts, Node, NodeKind, Resolution, sighas
 IMPORTS_KEY = "\x00imports:"
 FQP_KEY = "\x00fqp:"         # a lookup by FQP depends on the nodes with exactly that FQP
 MANY_KEY = "\x00many:"       # a lookup by name that found "too many" depends only on such nodes going away
+MEMBER_KEY = "\x00member:"   # the members of a type's trait implementations, `<T as _>::name`
 GLOBS_KEY = "\x00globs:"
 
 
@@ -118,6 +119,19 @@ class SymbolView:
                     self.deps.add(MANY_KEY + name)
                     return found
         self.deps.add(name)
+        found.sort(key=lambda n: (n.fqp, n.id))
+        return found
+
+    def impl_members(self, type_fqp: str, name: str, kinds: frozenset[NodeKind]) -> list[Node]:
+        """The members named ``name`` of the trait implementations of a type (`<type_fqp as Trait>::name`),
+        sorted; depends on exactly those members, not on every node of that name."""
+        self.deps.add(MEMBER_KEY + type_fqp + "::" + name)
+        ids = self._graph.name_index.get(name)
+        if not ids:
+            return []
+        prefix = f"<{type_fqp} as "
+        nodes = self._graph.nodes
+        found = [nodes[i] for i in ids if nodes[i].kind in kinds and nodes[i].fqp.startswith(prefix)]
         found.sort(key=lambda n: (n.fqp, n.id))
         return found
 
@@ -540,12 +554,26 @@ def _discard(index: dict[str, set[bytes]], key: str, node_id: bytes) -> None:
             del index[key]
 
 
+def _member_key(node: Node) -> str | None:
+    """`<T as Trait>::name` announces itself to `impl_members(T, name)`."""
+    fqp = node.fqp
+    if not fqp.startswith("<"):
+        return None
+    middle = fqp.find(" as ")
+    if middle == -1:
+        return None
+    return MEMBER_KEY + fqp[1:middle] + "::" + node.name
+
+
 def _symbol_keys(facts: FileFacts) -> set[str]:
     keys = set()
     for node in facts.nodes:
         keys.add(FQP_KEY + node.fqp)
         keys.add(node.name)
         keys.add(MANY_KEY + node.name)
+        member = _member_key(node)
+        if member:
+            keys.add(member)
     for scope in facts.imports:
         keys.add(IMPORTS_KEY + scope)
     for scope in facts.glob_imports:
@@ -564,6 +592,9 @@ def _changed_keys(old: FileFacts, new: FileFacts) -> set[str]:
         node = old_ids[node_id] if removed else new_ids[node_id]
         keys.add(FQP_KEY + node.fqp)
         keys.add(node.name)
+        member = _member_key(node)
+        if member:
+            keys.add(member)
         group = (node.name, node.kind, node.lang)
         balance[group] = balance.get(group, 0) + (-1 if removed else 1)
     for (name, _kind, _lang), change in balance.items():

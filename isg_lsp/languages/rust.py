@@ -928,9 +928,8 @@ def _external(fqp: str, target: str, resolution: Resolution, candidates: int | N
 def _assoc_of_type(qualified: str, name: str, view: SymbolView) -> Target | None:
     """`Self::Item` in `impl DoubleEndedIterator for T`, where the impl does not declare `Item`: the `Item` of
     another impl of T (a supertrait's): exact when only one impl of T declares it, else a guess among them."""
-    prefix = qualified[:qualified.index(" as ") + 4]
-    ids = [n.id for n in view.by_name(name, TARGET_KINDS["type"], "rust") if n.fqp.startswith(prefix)
-           and n.kind is NodeKind.ASSOC_TYPE]
+    ids = [n.id for n in view.impl_members(qualified[1:qualified.index(" as ")], name, TARGET_KINDS["type"])
+           if n.kind is NodeKind.ASSOC_TYPE]
     if len(ids) == 1:
         return Target(ids, Resolution.EXACT)
     if 1 < len(ids) <= MAX_HEURISTIC_CANDIDATES:
@@ -945,8 +944,7 @@ def _trait_member(path: tuple[str, ...], view: SymbolView, resolution: Resolutio
     type_fqp = _join(path[:-1])
     if not view.lookup(type_fqp, TYPE_KINDS):
         return None
-    prefix = f"<{type_fqp} as "
-    ids = [n.id for n in view.by_name(path[-1], TARGET_KINDS["fn"], "rust") if n.fqp.startswith(prefix)]
+    ids = [n.id for n in view.impl_members(type_fqp, path[-1], TARGET_KINDS["fn"])]
     return Target(ids, resolution) if ids else None
 
 
@@ -996,8 +994,7 @@ def resolve_method(name: str, receivers: tuple[str, ...], view: SymbolView) -> T
             if ids:
                 return Target(ids, Resolution.EXACT)
         for receiver in receivers:
-            prefix = f"<{receiver} as "
-            ids = [n.id for n in view.by_name(name, fn, "rust") if n.fqp.startswith(prefix)]
+            ids = [n.id for n in view.impl_members(receiver, name, fn)]
             if ids:
                 return Target(ids, Resolution.EXACT)
         return None
