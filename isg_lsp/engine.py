@@ -271,20 +271,28 @@ class Engine:
                     progress(done + i + 1, total, "parsing")
         else:
             batches = [rels[i:i + BATCH_SIZE] for i in range(0, len(rels), BATCH_SIZE)]
+            isolated = None                   # workers for the files of a batch whose worker died
             with ProcessPoolExecutor(max_workers=self.workers) as pool:
                 futures = [pool.submit(_extract_batch, str(self.root), batch, self.layouts,
                                        self.config.max_file_bytes) for batch in batches]
                 for future, batch in zip(futures, batches):
                     try:
                         results.extend(future.result())
-                    except Exception as error:  # noqa: BLE001 - a crashed worker costs its batch, not the index
-                        log.warning("a parser worker failed (%s); parsing its %d files in-process", error,
-                                    len(batch))
+                    except Exception as error:  # noqa: BLE001 - a crashed worker costs one file, not the index
+                        log.warning("a parser worker failed (%s); parsing its %d files again, each alone in a "
+                                    "worker", type(error).__name__, len(batch))
+                        if isolated is None:
+                            from .isolation import ParserPool
+
+                            isolated = ParserPool(workers=1)
                         for rel in batch:
-                            results.append(_extract_path(self.root, rel, self.layouts, self.config.max_file_bytes))
+                            results.append(isolated.extract_one(self.root, rel, self.layouts_version, self.layouts,
+                                                                self.config.max_file_bytes, self._failed_facts))
                     done += len(batch)
                     if progress:
                         progress(done, total, "parsing")
+            if isolated is not None:
+                isolated.close()
         for facts, _, _ in results:
             if facts.error:
                 self.skipped[facts.path] = facts.error
@@ -550,7 +558,14 @@ def _extract_path(root: Path, rel: str, layouts: dict[str, object], max_bytes: i
 
 def _extract_batch(root: str, rels: list[str], layouts: dict[str, object], max_bytes: int
                    ) -> list[tuple[FileFacts, int, int]]:
-    return [_extract_path(Path(root), rel, layouts, max_bytes) for rel in rels]
+    """In a worker process of the CLI's one-off pool."""
+    from .isolation import _test_hooks
+
+    out = []
+    for rel in rels:
+        _test_hooks(rel)                 # ISG_LSP_TEST_CRASH_ON / _HANG_ON (tests only; workers only)
+        out.append(_extract_path(Path(root), rel, layouts, max_bytes))
+    return out
 
 
 def _resolver_for(lang: str):

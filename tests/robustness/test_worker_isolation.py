@@ -58,3 +58,26 @@ def test_a_hanging_parser_is_given_up_on(tmp_path):
         assert _errors(server) == {"src/util.rs": "the parser took longer than 1.5 s"}
         assert server.result("isg/search", {"pattern": "Circle"})["total"] >= 1
         assert server.shutdown() == 0
+
+
+def test_the_cli_index_survives_a_crashing_worker(tmp_path):
+    import sqlite3
+    import subprocess
+    import sys
+
+    from tests.robustness.rawlsp import REPO
+
+    root = copy_demo(tmp_path)
+    for i in range(70):
+        (root / "src" / f"extra{i}.rs").write_text(f"pub struct Extra{i};\n")
+    with (root / "src/lib.rs").open("a") as f:
+        f.write("".join(f"pub mod extra{i};\n" for i in range(70)))
+    db = tmp_path / "isg.db"
+    env = dict(__import__("os").environ, ISG_LSP_TEST_CRASH_ON="extra7.rs", PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-m", "isg_lsp", "index", str(root), "--db", str(db), "--quiet"],
+                          capture_output=True, timeout=120, env=env, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]
+    conn = sqlite3.connect(db)
+    errors = dict(conn.execute("SELECT path, error FROM files WHERE error IS NOT NULL"))
+    assert errors == {"src/extra7.rs": "the parser crashed"}
+    assert conn.execute("SELECT count(*) FROM files").fetchone()[0] == 74
