@@ -35,6 +35,10 @@ _IN_WORKER = False
 _LAYOUTS: tuple[int, dict] | None = None         # the worker's copy of the engine's layouts, by version
 
 
+class PoolClosed(RuntimeError):
+    """The pool was closed (the server is shutting down): the work is abandoned, never recorded as a failure."""
+
+
 def _init_worker() -> None:
     global _IN_WORKER
     _IN_WORKER = True
@@ -99,7 +103,7 @@ class ParserPool:
     def _get(self) -> ProcessPoolExecutor:
         with self._lock:
             if self.closed:
-                raise RuntimeError("the parser pool is closed")
+                raise PoolClosed("the parser pool is closed")
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(),
                                                  initializer=_init_worker)
@@ -173,6 +177,8 @@ class ParserPool:
         try:
             pool = self._get()
             pending = [(pool.submit(_work, root_s, batch, version, layouts, max_bytes), batch) for batch in batches]
+        except PoolClosed:
+            raise
         except Exception as error:  # noqa: BLE001 - the pool could not start: every file alone, below
             log.warning("parser workers could not start: %s", error)
             suspects = list(rels)
@@ -191,6 +197,8 @@ class ParserPool:
                                 type(error).__name__)
                     self._replace(kill=True)
                 suspects.extend(batch)
+        if self.closed:
+            raise PoolClosed("the parser pool is closed")
         for rel in suspects:
             results.append(self.extract_one(root, rel, version, layouts, max_bytes, failed_facts))
             if progress:
@@ -202,8 +210,12 @@ class ParserPool:
         """One file, alone in a worker, tried up to ``MAX_ATTEMPTS`` times; then its failed facts."""
         why = ""
         for attempt in range(MAX_ATTEMPTS):
+            if self.closed:
+                raise PoolClosed("the parser pool is closed")
             try:
                 return self._run(str(root), [rel], version, layouts, max_bytes, FILE_TIMEOUT_S)[0]
+            except PoolClosed:
+                raise
             except TimeoutError:
                 why = f"the parser took longer than {FILE_TIMEOUT_S:g} s"
             except BrokenProcessPool:
