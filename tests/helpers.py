@@ -31,6 +31,23 @@ def debian_crate(name: str) -> Path:
     return Path(found[-1])
 
 
+def node(graph, fqp, kind=None):
+    """The workspace node with this FQP (and kind); fails the test when there is none."""
+    found = [n for n in graph.by_fqp(fqp) if not n.external and (kind is None or n.kind is kind)]
+    assert found, f"no workspace node {fqp}"
+    return found[0]
+
+
+def out(graph, fqp, kind, resolution=False):
+    """The targets of `kind` edges from every workspace node with this FQP (overloads share one), as FQPs, or
+    as (FQP, resolution) pairs."""
+    node(graph, fqp)
+    edges = [e for src in graph.by_fqp(fqp) if not src.external for e in graph.successors(src.id, (kind,))]
+    if resolution:
+        return {(graph.nodes[e.dst].fqp, e.resolution.value) for e in edges}
+    return {graph.nodes[e.dst].fqp for e in edges}
+
+
 def dump(graph: Graph) -> str:
     lines = []
     for node in sorted(graph.nodes.values(), key=lambda n: (n.fqp, n.kind.value, n.signature)):

@@ -11,7 +11,7 @@ import pytest
 from isg_lsp.engine import Engine
 from isg_lsp.languages import typescript
 from isg_lsp.model import EdgeKind, NodeKind
-from tests.helpers import FIXTURES, GOLDEN, check_golden, dump
+from tests.helpers import FIXTURES, GOLDEN, check_golden, dump, node, out
 
 SHOP = FIXTURES / "typescript" / "shop"
 
@@ -23,19 +23,6 @@ def shop():
     return engine.graph
 
 
-def node(graph, fqp, kind=None):
-    found = [n for n in graph.by_fqp(fqp) if not n.external and (kind is None or n.kind is kind)]
-    assert found, f"no workspace node {fqp}"
-    return found[0]
-
-
-def out(graph, fqp, kind: EdgeKind, resolution=False):
-    """The targets of `kind` edges from every workspace node with this FQP (overloads share one)."""
-    node(graph, fqp)
-    edges = [e for src in graph.by_fqp(fqp) if not src.external for e in graph.successors(src.id, (kind,))]
-    if resolution:
-        return {(graph.nodes[e.dst].fqp, e.resolution.value) for e in edges}
-    return {graph.nodes[e.dst].fqp for e in edges}
 
 
 def test_shop_matches_golden(shop):
