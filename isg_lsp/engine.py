@@ -8,6 +8,7 @@ changed). The engine knows nothing of LSP; the server and the CLI both drive it.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import operator
 import os
@@ -151,6 +152,7 @@ class Engine:
         enrich.load(graph, self.root)
         self.graph = graph              # swapped whole: readers on other threads never see a graph half loaded
         if self.store is not None:
+            self._save_placements()
             if stored_valid is not stored:
                 self._persist(sorted(final), deleted)
                 self.store.set_meta("layout", fingerprint)
@@ -175,6 +177,7 @@ class Engine:
             stored_valid = {}                 # crates or source roots moved: every stored FQP may be stale
         else:
             stored_valid = stored
+            self._restore_placements()
         to_parse: list[str] = []
         unchanged: list[str] = []
         for rel in files:
@@ -195,6 +198,29 @@ class Engine:
                 if facts.error:
                     self.skipped[facts.path] = facts.error
         return stored, stored_valid, unchanged, to_parse, final
+
+    def _restore_placements(self) -> None:
+        """The places of files moved by their parents' declarations (Rust's `#[path]`), as the last index left
+        them: so that a warm start does not extract those files again just to learn where they stand."""
+        if self.store is None:
+            return
+        try:
+            saved = json.loads(self.store.get_meta("placements") or "{}")
+        except ValueError:
+            return
+        for family, placements in saved.items():
+            layout = self.layouts.get(family)
+            overrides = getattr(layout, "path_overrides", None)
+            if overrides is not None:
+                for path, (crate, modules) in placements.items():
+                    overrides.setdefault(path, (crate, tuple(modules)))
+
+    def _save_placements(self) -> None:
+        if self.store is None:
+            return
+        placements = {family: {path: [place[0], list(place[1])] for path, place in layout.path_overrides.items()}
+                      for family, layout in self.layouts.items() if getattr(layout, "path_overrides", None)}
+        self.store.set_meta("placements", json.dumps(placements, sort_keys=True))
 
     def _files_touched_by(self, changed: set[str], stored: dict) -> set[str]:
         """The changed files and every file whose resolution looked up a symbol they declare or declared."""

@@ -94,3 +94,25 @@ def test_index_summary_and_map_size_through_the_cli(capsys, tmp_path):
                      "who-implements anyhow::Context"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert {"Option", "Result"} <= {r["fqp"] for r in rows}
+
+
+def test_warm_start_keeps_path_placed_modules_without_extracting_them_again(tmp_path, monkeypatch):
+    """serde places files with `#[path]`: a warm start restores their places instead of re-extracting them, and the
+    graph equals a fresh index."""
+    from isg_lsp import engine as engine_module
+
+    root = debian_crate("serde")
+    first = Engine(root, db_path=tmp_path / "isg.db")
+    first.index()
+    first.close()
+    fresh = first.graph.snapshot()
+    extracted = []
+    original = engine_module._extract_path
+    monkeypatch.setattr(engine_module, "_extract_path",
+                        lambda *args, **kw: extracted.append(args[1]) or original(*args, **kw))
+    warm = Engine(root, db_path=tmp_path / "isg.db")
+    report = warm.index()
+    assert report.parsed == 0 and extracted == []
+    assert warm.graph.by_fqp("serde::__private::de")
+    assert warm.graph.snapshot() == fresh
+    warm.close()
