@@ -129,14 +129,14 @@ class Engine:
         self._build_layouts(files)
         fingerprint = repr(sorted((k, repr(v)) for k, v in self.layouts.items()))
         try:
-            stored, stored_valid, unchanged, to_parse, final = self._read_stored(files, fingerprint)
+            stored, stored_valid, unchanged, to_parse, final, resolved = self._read_stored(files, fingerprint)
         except Exception as error:  # noqa: BLE001 - a damaged or truncated database: move it aside, index cold
             assert self.store is not None
             log.warning("reading %s failed (%s); moving it aside", self.db_path, error)
             self.store.reset(f"{type(error).__name__}: {error}")
             self.store_message = (f"The index database was unusable and has been rebuilt "
                                   f"(the old one is at {self.store.moved_aside}).")
-            stored, stored_valid, unchanged, to_parse, final = self._read_stored(files, fingerprint)
+            stored, stored_valid, unchanged, to_parse, final, resolved = self._read_stored(files, fingerprint)
         changed: dict[str, FileFacts] = {}
         for facts, size, mtime_ns in self._extract_many(to_parse, progress, len(files), len(unchanged)):
             self.stats[facts.path] = (size, mtime_ns)
@@ -146,7 +146,17 @@ class Engine:
         file_set = set(files)
         deleted = [rel for rel in stored if rel not in file_set]
         graph = Graph(resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for)
-        graph.load(final[path] for path in sorted(final))
+        touched: set[str] = set()
+        if resolved is not None:
+            # a warm start: the graph as the last run left it, without resolving anything; then surgery for what
+            # changed since, which re-resolves exactly the files those changes reach
+            graph.load_resolved(*resolved)
+            for path in sorted(changed):
+                touched |= graph.replace_file(changed[path])
+            for path in sorted(set(graph.files) - set(final)):
+                touched |= graph.replace_file(None, path)
+        else:
+            graph.load(final[path] for path in sorted(final))
         from . import enrich           # compiler facts, when `isg-lsp enrich` left some: one more file's facts
 
         enrich.load(graph, self.root)
@@ -156,6 +166,8 @@ class Engine:
             if stored_valid is not stored:
                 self._persist(sorted(final), deleted)
                 self.store.set_meta("layout", fingerprint)
+            elif resolved is not None:
+                self._persist(sorted(touched & set(final)), deleted)
             elif changed or deleted:
                 # a changed file can change the edges of files that did not change: rewrite those too
                 touched = self._files_touched_by(set(changed) | set(deleted), stored)
@@ -192,12 +204,20 @@ class Engine:
             else:
                 to_parse.append(rel)
         final: dict[str, FileFacts] = {}
-        if self.store is not None and unchanged:
+        resolved = None
+        if self.store is not None and stored and stored_valid is stored:
+            resolved = self.store.load_resolved()         # every stored file with its edges and dependencies
+            keep = set(unchanged)
+            for facts, _edges, _deps, _unresolved in resolved[0]:
+                if facts.path in keep:
+                    final[facts.path] = facts
+        elif self.store is not None and unchanged:
             for facts in self.store.load_facts(unchanged):
                 final[facts.path] = facts
-                if facts.error:
-                    self.skipped[facts.path] = facts.error
-        return stored, stored_valid, unchanged, to_parse, final
+        for facts in final.values():
+            if facts.error:
+                self.skipped[facts.path] = facts.error
+        return stored, stored_valid, unchanged, to_parse, final, resolved
 
     def _restore_placements(self) -> None:
         """The places of files moved by their parents' declarations (Rust's `#[path]`), as the last index left
@@ -461,7 +481,7 @@ class Engine:
             if state is None or path.startswith(".isg/"):
                 continue                    # enrichment (.isg/enrich/*) is re-read at each start, never stored
             size, mtime_ns = self.stats.get(path, (0, 0))
-            rows.append((path, state.facts, list(state.edges), size, mtime_ns, state.unresolved))
+            rows.append((path, state.facts, list(state.edges), size, mtime_ns, state.unresolved, sorted(state.deps)))
             for node_id in state.externals:
                 node = self.graph.nodes.get(node_id)
                 if node is not None:

@@ -248,6 +248,42 @@ class Graph:
             self._resolve_into(state)
         self.version += 1
 
+    def load_resolved(self, files: list[tuple[FileFacts, list[Edge], list[str], int]], externals: list[Node]
+                      ) -> None:
+        """Builds the graph from what a previous resolution gave (a warm start): every file's nodes, its edges and
+        the keys its resolution looked up, with no resolution at all. The result equals ``load`` of the same
+        facts when the stored edges came from a resolution of the same files."""
+        states = []
+        for facts, edges, deps, unresolved in files:
+            state = FileState(facts)
+            self.files[facts.path] = state
+            self._add_symbols(facts)
+            states.append((state, edges, deps, unresolved))
+        external_ids = set()
+        for node in externals:
+            if node.id not in self.nodes:
+                self.nodes[node.id] = node
+                self.external_fqp_index.setdefault(node.fqp, set()).add(node.id)
+            external_ids.add(node.id)
+        for state, edges, deps, unresolved in states:
+            state.edges = edges
+            for edge in edges:
+                self._add_edge(edge)
+                for end in (edge.src, edge.dst):
+                    if end in external_ids:
+                        state.externals.append(end)
+                        self.external_refs[end] = self.external_refs.get(end, 0) + 1
+            state.deps = set(deps)
+            state.unresolved = unresolved
+            for key in state.deps:
+                self._dependents.setdefault(key, set()).add(state.facts.path)
+        for node_id in external_ids:            # stored externals no edge uses any more
+            if not self.external_refs.get(node_id):
+                node = self.nodes.pop(node_id, None)
+                if node is not None:
+                    _discard(self.external_fqp_index, node.fqp, node_id)
+        self.version += 1
+
     def replace_file(self, facts: FileFacts | None, path: str | None = None) -> set[str]:
         """Replaces one file's contribution (``None``: the file is gone). Returns the files whose edges changed."""
         path = facts.path if facts is not None else path

@@ -21,7 +21,7 @@ from .model import Edge, EdgeKind, FileFacts, Node, NodeKind, Reference, Resolut
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS files (
     loc INTEGER NOT NULL,
     unresolved INTEGER NOT NULL DEFAULT 0,
     error TEXT,
-    facts BLOB NOT NULL
+    facts BLOB NOT NULL,
+    deps TEXT NOT NULL DEFAULT '[]'   -- the keys its resolution looked up (JSON): a warm start loads, not resolves
 );
 -- WITHOUT ROWID tables declare their primary key's columns first: SQLite 3.40's integrity_check misreports
 -- NOT NULL columns of such tables when the key's columns come later.
@@ -262,6 +263,25 @@ class Store:
                     rows.append(row)
         return [facts_from_json(row[0]) for row in rows]
 
+    def load_resolved(self) -> tuple[list[tuple[FileFacts, list[Edge], list[str], int]], list[Node]]:
+        """Every stored file with what its last resolution gave (facts, edges, dependency keys, unresolved count),
+        and the external nodes: a warm start rebuilds the graph from these without resolving anything."""
+        edges_by_file: dict[str, list[Edge]] = {}
+        kinds = {k.value: k for k in EdgeKind}
+        resolutions = {r.value: r for r in Resolution}
+        for path, src, kind, dst, resolution, candidates, derived in self.conn.execute(
+                "SELECT file, src, kind, dst, resolution, candidates, derived FROM edges"):
+            edges_by_file.setdefault(path, []).append(
+                Edge(src, kinds[kind], dst, resolutions[resolution], candidates, bool(derived)))
+        files = []
+        for blob, deps, unresolved in self.conn.execute("SELECT facts, deps, unresolved FROM files ORDER BY path"):
+            facts = facts_from_json(blob)
+            files.append((facts, edges_by_file.get(facts.path, []), json.loads(deps), unresolved))
+        externals = [Node(node_id, NodeKind(kind), name, fqp, lang, None, None, "", None, True)
+                     for node_id, kind, name, fqp, lang in self.conn.execute(
+                         "SELECT id, kind, name, fqp, lang FROM nodes WHERE external = 1")]
+        return files, externals
+
     def counts(self) -> tuple[int, int]:
         nodes = self.conn.execute("SELECT count(DISTINCT id) FROM nodes").fetchone()[0]
         edges = self.conn.execute("SELECT count(*) FROM (SELECT DISTINCT src, kind, dst FROM edges)").fetchone()[0]
@@ -278,24 +298,24 @@ class Store:
 
     # ---- writing -------------------------------------------------------------------------------------------
 
-    def save(self, files: list[tuple[str, FileFacts | None, list[Edge], int, int, int]],
-             externals: Iterable[Node] = ()) -> None:
+    def save(self, files: list[tuple], externals: Iterable[Node] = ()) -> None:
         """Writes a batch of files in one transaction: (path, facts or None when gone, edges, size, mtime_ns,
-        unresolved). External nodes no edge points at any more are dropped."""
+        unresolved[, dependency keys]). External nodes no edge points at any more are dropped."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for path, facts, edges, size, mtime_ns, unresolved in files:
+            for path, facts, edges, size, mtime_ns, unresolved, *rest in files:
+                deps = json.dumps(sorted(rest[0]), ensure_ascii=False) if rest else "[]"
                 conn.execute("DELETE FROM edges WHERE file = ?", (path,))
                 conn.execute("DELETE FROM nodes WHERE file = ?", (path,))
                 if facts is None:
                     conn.execute("DELETE FROM files WHERE path = ?", (path,))
                     continue
                 conn.execute(
-                    "INSERT OR REPLACE INTO files (path, lang, hash, size, mtime_ns, loc, unresolved, error, facts)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO files (path, lang, hash, size, mtime_ns, loc, unresolved, error, facts,"
+                    " deps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (path, facts.lang, facts.content_hash, size, mtime_ns, facts.loc, unresolved, facts.error,
-                     facts_to_json(facts)))
+                     facts_to_json(facts), deps))
                 conn.executemany(
                     "INSERT OR IGNORE INTO nodes (file, id, kind, name, fqp, lang, start_line, start_char, end_line,"
                     " end_char, signature, visibility, external) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",

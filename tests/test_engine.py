@@ -177,3 +177,35 @@ def test_common_method_names_stay_exact_under_surgery(tmp_path):
         assert engine.graph.snapshot() == fresh_snapshot(root), count
     user = engine.graph.by_fqp("many::user")[0]
     assert not list(engine.graph.successors(user.id))  # 45 candidates: no guess
+
+
+def test_warm_start_loads_the_resolved_graph_and_equals_a_fresh_index(copy_fixture, tmp_path, monkeypatch):
+    """A restart with nothing changed resolves nothing (it loads each file's edges and dependency keys); with a
+    change, surgery from the loaded state equals a fresh index, and later edits still reach dependents."""
+    from isg_lsp import graph as graph_module
+
+    root = copy_fixture("rust/multi")
+    first = Engine(root, db_path=tmp_path / "isg.db")
+    first.index()
+    first.close()
+    calls = []
+    original = graph_module.Graph._resolve_into
+    monkeypatch.setattr(graph_module.Graph, "_resolve_into",
+                        lambda self, state, *a, **kw: calls.append(state.facts.path) or original(self, state, *a, **kw))
+    warm = Engine(root, db_path=tmp_path / "isg.db")
+    assert warm.index().parsed == 0
+    assert calls == []
+    assert warm.graph.snapshot() == fresh_snapshot(root)
+    warm.close()
+    # a change while the server was away: surgery from the stored state
+    addr = root / "core-lib/src/net/addr.rs"
+    addr.write_text(addr.read_text().replace("pub struct Addr {", "pub struct Address {\n    pub port: u16,\n}\n\n"
+                                             "pub struct Addr {"))
+    again = Engine(root, db_path=tmp_path / "isg.db")
+    assert again.index().parsed == 1
+    assert again.graph.snapshot() == fresh_snapshot(root)
+    # and dependency keys loaded from the database still route later changes to dependents
+    text = addr.read_text().replace("pub struct Addr {", "pub struct Addr2 {")
+    addr.write_text(text)
+    again.update_file("core-lib/src/net/addr.rs", text.encode())
+    assert again.graph.snapshot() == fresh_snapshot(root)

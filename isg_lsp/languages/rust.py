@@ -166,19 +166,28 @@ def build_layout(root: Path, files: list[str]) -> RustLayout:
 def apply_module_files(layout: RustLayout, all_facts: list[FileFacts]) -> set[str]:
     """Places files where their parents' `mod x;` declarations put them, when that differs from where their
     path alone would put them (`#[path]`, or a folder below a `#[path]`-placed module). Returns the files whose
-    place changed (the engine extracts them again, and calls this again until nothing moves)."""
+    place changed (the engine extracts them again, and calls this again until nothing moves).
+
+    A pure function of the facts: a file declared by several parents (a `tests/common` module shared by test
+    crates) goes to the first declaring file in path order, and a place nobody declares any more is dropped, so
+    that where a warm start begins does not change where it ends."""
     known = {facts.path for facts in all_facts}
-    changed = set()
+    wanted: dict[str, tuple[str, tuple[str, ...]]] = {}
     for facts in sorted(all_facts, key=lambda f: f.path):
         for module_fqp, target in facts.module_files:
-            if target not in known or target == facts.path:
-                continue
-            crate, *modules = module_fqp.split("::")
-            place = (crate, tuple(modules))
-            current = layout.module_of(target)
-            if (current[0], current[1]) != place and target not in changed:
-                layout.path_overrides[target] = place
-                changed.add(target)
+            if target in known and target != facts.path and target not in wanted:
+                crate, *modules = module_fqp.split("::")
+                wanted[target] = (crate, tuple(modules))
+    changed = set()
+    for target in list(layout.path_overrides):
+        if target in known and target not in wanted:
+            del layout.path_overrides[target]
+            changed.add(target)
+    for target, place in wanted.items():
+        current = layout.module_of(target)
+        if (current[0], current[1]) != place:
+            layout.path_overrides[target] = place
+            changed.add(target)
     return changed
 
 
