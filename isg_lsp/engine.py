@@ -21,7 +21,7 @@ from pathlib import Path
 
 import tree_sitter
 
-from . import languages
+from . import __version__, languages
 from .graph import Graph
 from .model import EdgeKind, FileFacts, NodeKind, Reference
 from .store import Store, StoreBusy, StoreError
@@ -127,7 +127,9 @@ class Engine:
         started = time.perf_counter()
         files = walk(self.root, self.config)
         self._build_layouts(files)
-        fingerprint = repr(sorted((k, repr(v)) for k, v in self.layouts.items()))
+        # stored facts and edges hold only for the same layouts and the same extractors and resolvers: a release
+        # that changes what they produce bumps the version, and every stored file is parsed again
+        fingerprint = repr((__version__, sorted((k, repr(v)) for k, v in self.layouts.items())))
         try:
             stored, stored_valid, unchanged, to_parse, final, resolved = self._read_stored(files, fingerprint)
         except Exception as error:  # noqa: BLE001 - a damaged or truncated database: move it aside, index cold
