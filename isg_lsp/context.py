@@ -202,7 +202,7 @@ def _pack(graph: Graph, subject: str, seeds: list[Node], ranked: list[Node], bud
             if other in taken and other != node.id and _usable(edge, include_heuristic):
                 relations.append(edge)
         relations.sort(key=lambda e: (graph.nodes[e.src].fqp, e.kind.value, graph.nodes[e.dst].fqp))
-        lines = [triple(graph, e) + (" ~heuristic" if e.resolution is Resolution.HEURISTIC else "")
+        lines = [triple(graph, e, generics=True) + (" ~heuristic" if e.resolution is Resolution.HEURISTIC else "")
                  for e in relations]
         signature = None if node.external else _signature_line(node)
         cost = sum(len(line) + 1 for line in lines) + (len(signature) + 1 if signature else 0)
