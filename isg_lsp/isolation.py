@@ -134,6 +134,12 @@ class ParserPool:
             pool.shutdown(wait=False, cancel_futures=True)
         except Exception:  # noqa: BLE001
             pass
+        if kill:
+            # let the pool's manager thread finish closing its wake-up pipe now: if it is still closing it when
+            # the interpreter exits, Python 3.11's exit hook writes to the half-closed pipe and prints a traceback
+            manager = getattr(pool, "_executor_manager_thread", None)
+            if manager is not None:
+                manager.join(timeout=5)
 
     def close(self) -> None:
         self.closed = True
