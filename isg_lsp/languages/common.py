@@ -186,6 +186,20 @@ def guess_methods(view, name: str, kinds, family: str, is_method):
     return None
 
 
+def strip_generics(text: str) -> str:
+    """`Map<K, Vec<V>>::Entry` → `Map::Entry`: the text without its `<...>` arguments, nested ones included."""
+    out = []
+    depth = 0
+    for ch in text:
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
 def units(parent: tree_sitter.Node) -> list[list[tree_sitter.Node]]:
     """A node's named children grouped into units: the attributes and comments just above an item belong to it
     (a `#[derive]` changes what a struct implements)."""

@@ -45,7 +45,7 @@ import tree_sitter
 from ..graph import SymbolView, Target
 from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution, fold_whitespace
 from . import query
-from .common import FileExtraction, dispatch
+from .common import FileExtraction, dispatch, strip_generics
 
 LANG = "java"
 TYPE_KINDS = frozenset({NodeKind.STRUCT, NodeKind.ENUM, NodeKind.TRAIT})
@@ -700,17 +700,8 @@ def _visibility(node) -> str | None:
 
 def _path_of(text: str) -> tuple[str, ...]:
     """`java.util.Map.Entry<K, V>` → ("java", "util", "Map", "Entry"); annotations and generic arguments dropped."""
-    out = []
-    depth = 0
-    for ch in text:
-        if ch == "<":
-            depth += 1
-        elif ch == ">":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            out.append(ch)
     words = []
-    for part in "".join(out).split("."):
+    for part in strip_generics(text).split("."):
         part = " ".join(w for w in part.split() if not w.startswith("@")).strip()
         if part:
             words.append(part.split()[-1])

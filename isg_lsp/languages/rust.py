@@ -18,7 +18,7 @@ import tree_sitter
 from ..graph import SymbolView, Target
 from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
 from . import query
-from .common import MAX_HEURISTIC_CANDIDATES, FileExtraction, dispatch, guess_methods
+from .common import MAX_HEURISTIC_CANDIDATES, FileExtraction, dispatch, guess_methods, strip_generics
 
 LANG = "rust"
 
@@ -586,7 +586,7 @@ class RustExtraction(FileExtraction):
                 if ptype == "type_binding" and parent.child_by_field_name("name") == t:
                     continue                                # `Item` in `Iterator<Item = T>` names no type
             if t.type == "scoped_type_identifier":
-                path = _segments(_strip_generics(self.text(t)))
+                path = _segments(strip_generics(self.text(t)))
             else:
                 path = (self.text(t),)
             found.append((path, t.id in trait_heads))
@@ -783,7 +783,7 @@ def _type_head_path(extraction: FileExtraction, node) -> tuple[str, ...]:
         if kind == "type_identifier" or kind == "identifier":
             return (extraction.text(node),)
         if kind in ("scoped_type_identifier", "scoped_identifier"):
-            return _segments(_strip_generics(extraction.text(node)))
+            return _segments(strip_generics(extraction.text(node)))
         if kind in NOT_NAMED_TYPES:
             return ()
         if kind == "generic_type":
@@ -813,19 +813,6 @@ def _segments(text: str) -> tuple[str, ...]:
 
 def _join(path: tuple[str, ...]) -> str:
     return "::".join(path)
-
-
-def _strip_generics(text: str) -> str:
-    out = []
-    depth = 0
-    for ch in text:
-        if ch == "<":
-            depth += 1
-        elif ch == ">":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            out.append(ch)
-    return "".join(out)
 
 
 def _split_member(fqp: str) -> tuple[str, ...]:

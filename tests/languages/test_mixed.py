@@ -11,7 +11,7 @@ import pytest
 from isg_lsp import languages, queries
 from isg_lsp.cli import main as cli_main
 from isg_lsp.engine import Engine
-from isg_lsp.model import EdgeKind, NodeKind
+from isg_lsp.model import NodeKind
 from tests.helpers import FIXTURES
 
 POLY = FIXTURES / "mixed" / "poly"

@@ -22,8 +22,6 @@ def shop():
     return engine.graph
 
 
-
-
 def test_shop_matches_golden(shop):
     check_golden(dump(shop), GOLDEN / "python-shop.txt")
 

@@ -23,8 +23,6 @@ def shop():
     return engine.graph
 
 
-
-
 def test_shop_matches_golden(shop):
     check_golden(dump(shop), GOLDEN / "typescript-shop.txt")
 
