@@ -3,8 +3,8 @@
 The graph is a pure function of the files' facts: ``Graph.replace_file`` removes what a file contributed, adds what
 it contributes now, and re-resolves exactly the references, in this file and in others, whose answer may have
 changed. Which others is known exactly: every lookup a resolver makes goes through a ``SymbolView`` that records
-the keys it asked about (the last segment of an FQP, a name, a module's imports), and a change announces the keys
-it touched.
+the keys it asked about (an FQP, a name, "too many of a name", a type's trait-impl members, a module's imports),
+and a change announces the keys it touched.
 """
 
 from __future__ import annotations
@@ -21,21 +21,8 @@ MEMBER_KEY = "\x00member:"   # the members of a type's trait implementations, `<
 GLOBS_KEY = "\x00globs:"
 
 
-_FQP_KEYS: dict[str, str] = {}
-
-
 def fqp_key(fqp: str) -> str:
-    """The last segment of an FQP in any language: what a change to that node announces (memoized: resolution
-    asks for the same few FQPs hundreds of thousands of times)."""
-    key = _FQP_KEYS.get(fqp)
-    if key is None:
-        if len(_FQP_KEYS) > 500_000:
-            _FQP_KEYS.clear()
-        key = _FQP_KEYS[fqp] = _fqp_key(fqp)
-    return key
-
-
-def _fqp_key(fqp: str) -> str:
+    """The last segment of an FQP in any language (the name of an external node made from an FQP)."""
     cut = max(fqp.rfind("::") + 2 if "::" in fqp else 0, fqp.rfind(".") + 1)
     if fqp.endswith(">") and "::<" in fqp:                      # a generic parameter, owner::<T>
         cut = fqp.rfind("::<") + 2
