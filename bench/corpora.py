@@ -18,6 +18,7 @@ system is not changed); when the package is already installed its files are copi
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -26,6 +27,8 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from . import synthetic
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 CORPORA = CACHE / "corpora"
@@ -298,6 +301,26 @@ def build_python(name: str, log) -> Corpus:
     return _finish(corpus)
 
 
+def build_synthetic(name: str, log=print) -> Corpus:
+    """The corpus ``synthetic-<size>`` in the cache, generated (``synthetic.py``) when missing or made by another
+    generator."""
+    loc = synthetic.SIZES[name]
+    path = CACHE / "synthetic" / name
+    stamp = path / ".synthetic.json"
+    info = None
+    if stamp.is_file():
+        info = json.loads(stamp.read_text())
+        if info.get("generator") != synthetic.GENERATOR_VERSION or info.get("loc_target") != loc:
+            info = None
+    if info is None:
+        log(f"  generating {name} (seed 7)")
+        info = synthetic.generate(path, loc)
+    result = Corpus(name, "rust", path, synthetic=True,
+                    sources=[f"bench.synthetic seed={info['seed']} loc={loc} generator={synthetic.GENERATOR_VERSION}"])
+    result.files, result.loc, result.bytes = count(path, "rust")
+    return result
+
+
 # ---- the catalogue --------------------------------------------------------------------------------------------
 
 REAL = {
@@ -313,9 +336,7 @@ REAL = {
 def get(name: str, log=print) -> Corpus:
     """Builds (or reuses) one corpus; a corpus that cannot be fetched comes back with ``error`` set."""
     if name.startswith("synthetic-"):
-        from . import synthetic
-
-        return synthetic.corpus(name, log)
+        return build_synthetic(name, log)
     try:
         return REAL[name](log)
     except Exception as error:  # noqa: BLE001 - a registry that cannot be reached costs its corpus only

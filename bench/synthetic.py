@@ -251,27 +251,6 @@ def _emit_module(module: Module, rng: random.Random, structs, traits, fns, metho
     return text, n_fns, text.count("(x)") + text.count(", x)")
 
 
-def corpus(name: str, log=print):
-    """The corpus ``synthetic-<size>`` in the cache, generated when missing or made by another generator."""
-    from .corpora import CACHE, Corpus, count
-
-    loc = SIZES[name]
-    path = CACHE / "synthetic" / name
-    stamp = path / ".synthetic.json"
-    info = None
-    if stamp.is_file():
-        info = json.loads(stamp.read_text())
-        if info.get("generator") != GENERATOR_VERSION or info.get("loc_target") != loc:
-            info = None
-    if info is None:
-        log(f"  generating {name} (seed 7)")
-        info = generate(path, loc)
-    result = Corpus(name, "rust", path, synthetic=True,
-                    sources=[f"bench.synthetic seed={info['seed']} loc={loc} generator={GENERATOR_VERSION}"])
-    result.files, result.loc, result.bytes = count(path, "rust")
-    return result
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.synthetic", description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)

@@ -235,13 +235,12 @@ def cmd_query(args) -> int:
 
 
 def cmd_context(args) -> int:
-    from .context import build_context
-    from .querylang import QueryLanguageError
+    from .querylang import QueryLanguageError, context_of
 
     engine = indexed_engine(args)
     try:
         try:
-            context = build_context(engine.graph, args.target, budget_tokens=args.budget, root=engine.root)
+            context = context_of(engine.graph, args.target, budget_tokens=args.budget, root=engine.root)
         except (QueryLanguageError, ValueError) as error:
             raise CliError(str(error)) from None
         if args.json:

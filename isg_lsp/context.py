@@ -1,7 +1,8 @@
 """Context for language models (`isg/context`, `isg-lsp context`): the part of the ISG that matters for a target or
 a query, ranked, cut to a token budget, written as the spec's triples (§3) followed by the signatures.
 
-1. Seeds: the target's nodes (an FQP, a name, a SigHash), or the nodes a `find ...` query selects.
+1. Seeds: nodes: a target's (an FQP, a name, a SigHash), or those a `find ...` query selects. Text is resolved to
+   nodes by the query language (``querylang.context_of``) before it reaches this module.
 2. Neighbourhood: up to ``RADIUS`` hops around the seeds, both directions; external nodes and modules (hubs) are
    reached but not walked through.
 3. Ranking: personalized PageRank restarting at the seeds (power iteration over a fixed node order, edge kinds
@@ -56,39 +57,16 @@ class Context:
                 "ratio": self.ratio}
 
 
-def build_context(graph: Graph, target_or_query, budget_tokens: int = 2000, root: Path | str | None = None,
-                  deadline=None, include_heuristic: bool = True, label: str | None = None) -> Context:
-    """The context of a target (FQP, name, SigHash, a list of nodes) or of a `find ...` query, within a budget."""
-    from .querylang.execute import find_nodes, resolve
-    from .querylang.syntax import Find, QueryLanguageError, TargetRef, parse
-
+def build_context(graph: Graph, seeds: list[Node], budget_tokens: int = 2000, root: Path | str | None = None,
+                  deadline: queries.Deadline | None = None, include_heuristic: bool = True,
+                  subject: str | None = None) -> Context:
+    """The context of some nodes (the seeds), within a budget. ``subject`` names them in the header (by default
+    their first FQPs). Text naming a target or a `find` query is resolved to nodes by the query language first
+    (``querylang.context_of``)."""
     deadline = deadline or queries.Deadline(1000.0)
     budget_tokens = max(50, int(budget_tokens))
-    if isinstance(target_or_query, list):
-        seeds = list(target_or_query)
-        subject = ", ".join(n.fqp for n in seeds[:3])
-    else:
-        subject_obj = target_or_query
-        if isinstance(subject_obj, str):
-            text = subject_obj.strip()
-            if text.lower().startswith("find ") or text.lower().startswith("find\t"):
-                query = parse(text)
-                subject_obj = query.command
-                include_heuristic = include_heuristic and not query.exclude_heuristic
-            else:
-                subject_obj = TargetRef(text, 0)
-        if isinstance(subject_obj, Find):
-            hits, _h, _e, _r = find_nodes(graph, subject_obj, include_heuristic, deadline)
-            seeds = sorted(hits, key=lambda n: (n.fqp, n.id))
-            subject = "find query" if not isinstance(target_or_query, str) else target_or_query.strip()
-            if not seeds:
-                raise QueryLanguageError("the query selects no nodes: nothing to give context for",
-                                         subject_obj.pos, "loosen the where clause", "empty-result")
-        else:
-            seeds = resolve(graph, subject_obj, deadline)
-            subject = subject_obj.text
-    seeds = seeds[:MAX_SEEDS]
-    subject = label or subject
+    seeds = list(seeds)[:MAX_SEEDS]
+    subject = subject or ", ".join(n.fqp for n in seeds[:3])
     ranked = _rank(graph, seeds, include_heuristic, deadline)
     return _pack(graph, subject, seeds, ranked, budget_tokens, root, include_heuristic, deadline)
 

@@ -13,6 +13,8 @@ import logging
 import operator
 import os
 import resource
+import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -22,8 +24,11 @@ from pathlib import Path
 import tree_sitter
 
 from . import __version__, languages
+from .extract import extract_batch, extract_path, extract_source, parser_for
 from .graph import Graph
+from .isolation import ParserPool, _test_hooks
 from .model import EdgeKind, FileFacts, NodeKind, Reference
+from .sqlquery import SqlError, SqlResult, run_sql
 from .store import Store, StoreBusy, StoreError
 from .workspace import WorkspaceConfig, content_hash, normalize_source, read_source, walk
 
@@ -314,15 +319,15 @@ class Engine:
                                              self.config.max_file_bytes, self._failed_facts, advanced)
         elif len(rels) < PARALLEL_THRESHOLD or self.workers <= 1:
             for i, rel in enumerate(rels):
-                results.append(_extract_path(self.root, rel, self.layouts, self.config.max_file_bytes))
+                results.append(extract_path(self.root, rel, self.layouts, self.config.max_file_bytes))
                 if progress and i % 50 == 49:
                     progress(done + i + 1, total, "parsing")
         else:
             batches = [rels[i:i + BATCH_SIZE] for i in range(0, len(rels), BATCH_SIZE)]
             isolated = None                   # workers for the files of a batch whose worker died
             with ProcessPoolExecutor(max_workers=self.workers) as pool:
-                futures = [pool.submit(_extract_batch, str(self.root), batch, self.layouts,
-                                       self.config.max_file_bytes) for batch in batches]
+                futures = [pool.submit(extract_batch, str(self.root), batch, self.layouts,
+                                       self.config.max_file_bytes, _test_hooks) for batch in batches]
                 for future, batch in zip(futures, batches):
                     try:
                         results.extend(future.result())
@@ -330,8 +335,6 @@ class Engine:
                         log.warning("a parser worker failed (%s); parsing its %d files again, each alone in a "
                                     "worker", type(error).__name__, len(batch))
                         if isolated is None:
-                            from .isolation import ParserPool
-
                             isolated = ParserPool(workers=1)
                         for rel in batch:
                             results.append(isolated.extract_one(self.root, rel, self.layouts_version, self.layouts,
@@ -382,7 +385,7 @@ class Engine:
         if self.pool is not None:
             return self.pool.extract_one(self.root, rel, self.layouts_version, self.layouts,
                                          self.config.max_file_bytes, self._failed_facts)
-        return _extract_path(self.root, rel, self.layouts, self.config.max_file_bytes)
+        return extract_path(self.root, rel, self.layouts, self.config.max_file_bytes)
 
     def _failed_facts(self, rel: str, why: str) -> tuple[FileFacts, int, int]:
         """The facts of a file whose parser crashed: its module node and the reason (kept until the file changes)."""
@@ -518,6 +521,20 @@ class Engine:
 
     # ---- reporting -----------------------------------------------------------------------------------------
 
+    # ---- isg/sql -------------------------------------------------------------------------------------------
+
+    def run_sql(self, sql: str, limit: int = 1000, budget_ms: float = 2000.0,
+                cancel: threading.Event | None = None) -> SqlResult:
+        """`isg/sql` over this engine's database: one SELECT on the read-only views (docs/sql.md, sqlquery.py).
+        The only way into SQL for the layers above the engine; any failure is a ``SqlError`` (a ValueError) whose
+        message is for the user. Safe to call from another thread (its own read-only connection)."""
+        if self.store is None:
+            raise SqlError("no database: the index is kept in memory only")
+        try:
+            return run_sql(self.db_path, sql, limit=limit, budget_ms=budget_ms, cancel=cancel)
+        except sqlite3.Error as error:
+            raise SqlError(str(error)) from None
+
     def report(self, seconds: float = 0.0, measure_map: bool = True) -> IndexReport:
         from .export import map_text   # the map module reads the graph; imported here to keep start-up light
 
@@ -553,69 +570,6 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-# ---- extraction, shared by the engine and its worker processes ----------------------------------------------
-
-_PARSERS: dict[str, tree_sitter.Parser] = {}
-
-
-def parser_for(lang: str) -> tree_sitter.Parser:
-    parser = _PARSERS.get(lang)
-    if parser is None:
-        parser = _PARSERS[lang] = languages.new_parser(lang)
-    return parser
-
-
-def extract_source(rel: str, data: bytes, spec: languages.LanguageSpec, layout: object,
-                   old_tree: tree_sitter.Tree | None = None, cache: dict | None = None
-                   ) -> tuple[FileFacts, tree_sitter.Tree | None]:
-    """Parses (incrementally when given the edited old tree) and extracts one file, reusing the facts of items
-    that did not change when given the file's item ``cache``. Never raises: a file that cannot be extracted gives
-    facts with only its module and an ``error``."""
-    digest = content_hash(data)
-    try:
-        tree = parser_for(spec.name).parse(data, old_tree) if old_tree is not None else parser_for(spec.name).parse(
-            data)
-        support = languages.support(spec.name)
-        if cache is not None:
-            facts = support.extract(rel, data, tree, layout, digest, spec.name, cache=cache)
-        else:
-            facts = support.extract(rel, data, tree, layout, digest, spec.name)
-        return facts, tree
-    except RecursionError:
-        error = "too deeply nested to extract"
-    except Exception as exc:  # noqa: BLE001 - parsing never fails: report and keep going
-        log.exception("extraction of %s failed", rel)
-        error = f"extraction failed: {type(exc).__name__}: {exc}"
-    facts = FileFacts(path=rel, lang=spec.name, content_hash=digest, error=error)
-    return facts, None
-
-
-def _extract_path(root: Path, rel: str, layouts: dict[str, object], max_bytes: int) -> tuple[FileFacts, int, int]:
-    spec = languages.language_for_path(rel)
-    assert spec is not None
-    source = read_source(root, rel, max_bytes)
-    if source.data is None:
-        log.info("skipping the content of %s: %s", rel, source.skipped)
-        facts, _ = extract_source(rel, b"", spec, layouts.get(spec.family))
-        facts.error = source.skipped
-        facts.content_hash = source.content_hash
-        return facts, source.size, source.mtime_ns
-    facts, _ = extract_source(rel, source.data, spec, layouts.get(spec.family))
-    return facts, source.size, source.mtime_ns
-
-
-def _extract_batch(root: str, rels: list[str], layouts: dict[str, object], max_bytes: int
-                   ) -> list[tuple[FileFacts, int, int]]:
-    """In a worker process of the CLI's one-off pool."""
-    from .isolation import _test_hooks
-
-    out = []
-    for rel in rels:
-        _test_hooks(rel)                 # ISG_LSP_TEST_CRASH_ON / _HANG_ON (tests only; workers only)
-        out.append(_extract_path(Path(root), rel, layouts, max_bytes))
-    return out
-
-
 def _resolver_for(lang: str):
     return languages.support(lang).resolve
 
@@ -646,4 +600,4 @@ def _first_language(family: str) -> str:
     return next(spec.name for spec in languages.LANGUAGES if spec.family == family)
 
 
-__all__ = ["Engine", "IndexReport", "extract_source", "normalize_source", "EdgeKind", "NodeKind"]
+__all__ = ["Engine", "IndexReport", "extract_source", "parser_for", "normalize_source", "EdgeKind", "NodeKind"]

@@ -25,6 +25,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from .extract import extract_batch
+
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 2                 # a file whose parse kills a worker this many times is marked failed
@@ -58,22 +60,15 @@ def _test_hooks(rel: str) -> None:
 def _work(root: str, rels: list[str], layouts_version: int, layouts: dict | None, max_bytes: int):
     """In a worker: extract files. Returns None when it lacks the layouts of that version (sent again then)."""
     global _LAYOUTS
-    from .engine import _extract_path
-
     if layouts is not None:
         _LAYOUTS = (layouts_version, layouts)
     elif _LAYOUTS is None or _LAYOUTS[0] != layouts_version:
         return None
-    out = []
-    for rel in rels:
-        if _IN_WORKER:
-            _test_hooks(rel)
-        out.append(_extract_path(Path(root), rel, _LAYOUTS[1], max_bytes))
-    return out
+    return extract_batch(Path(root), rels, _LAYOUTS[1], max_bytes, _test_hooks if _IN_WORKER else None)
 
 
 def _warm() -> int:
-    from . import engine  # noqa: F401 - imports tree-sitter and the grammars once per worker
+    from . import extract  # noqa: F401 - imports tree-sitter and the grammars once per worker
 
     return os.getpid()
 
@@ -81,7 +76,7 @@ def _warm() -> int:
 def _context():
     try:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["isg_lsp.engine"])
+        context.set_forkserver_preload(["isg_lsp.extract"])
         return context
     except ValueError:                                   # no fork server on this platform
         return multiprocessing.get_context("spawn")

@@ -106,8 +106,8 @@ def test_warm_start_keeps_path_placed_modules_without_extracting_them_again(tmp_
     first.close()
     fresh = first.graph.snapshot()
     extracted = []
-    original = engine_module._extract_path
-    monkeypatch.setattr(engine_module, "_extract_path",
+    original = engine_module.extract_path
+    monkeypatch.setattr(engine_module, "extract_path",
                         lambda *args, **kw: extracted.append(args[1]) or original(*args, **kw))
     warm = Engine(root, db_path=tmp_path / "isg.db")
     report = warm.index()

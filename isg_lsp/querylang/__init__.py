@@ -13,10 +13,10 @@ from pathlib import Path
 
 from .. import queries
 from ..graph import Graph
-from .execute import QueryResult, execute, node_row
+from .execute import QueryResult, context_of, execute, node_row
 from .syntax import QueryLanguageError, Query, parse
 
-__all__ = ["QueryLanguageError", "QueryResult", "Query", "parse", "run_query", "node_row"]
+__all__ = ["QueryLanguageError", "QueryResult", "Query", "parse", "run_query", "node_row", "context_of"]
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .. import queries
+from ..context import Context, build_context
 from ..graph import Graph
 from ..model import Edge, EdgeKind, Node, NodeKind, Resolution
 from ..sqlquery import MAX_REGEX_SUBJECT, safe_regex
 from .syntax import (And, BlastQuery, CallsQuery, ContextQuery, CyclesQuery, FieldTest, Find, IsExternal, Not, Or,
-                     PathQuery, Query, QueryLanguageError, Relation, TargetRef, WhoImplements)
+                     PathQuery, Query, QueryLanguageError, Relation, TargetRef, WhoImplements, parse)
 
 HEURISTIC = Resolution.HEURISTIC
 
@@ -560,12 +562,42 @@ def _cycles(graph: Graph, command: CyclesQuery, deadline) -> QueryResult:
 
 
 def _context(graph: Graph, command: ContextQuery, include_heuristic: bool, deadline) -> QueryResult:
-    from ..context import build_context
-
-    context = build_context(graph, command.subject, budget_tokens=command.budget, deadline=deadline,
-                            include_heuristic=include_heuristic, label=command.subject_text)
+    seeds = context_seeds(graph, command.subject, include_heuristic, deadline)
+    default = "find query" if isinstance(command.subject, Find) else getattr(command.subject, "text", "")
+    context = build_context(graph, seeds, budget_tokens=command.budget, deadline=deadline,
+                            include_heuristic=include_heuristic, subject=command.subject_text or default)
     data = context.to_json()
     result = QueryResult(["tokens", "nodes", "sourceTokens", "ratio"], [data], list(context.edges),
                          context.heuristic_count, command="context")
     result.text = context.text
     return result
+
+
+def context_seeds(graph: Graph, subject: object, include_heuristic: bool, deadline) -> list[Node]:
+    """The nodes a context is about: those a target names, or those a `find` selects (at least one)."""
+    if isinstance(subject, Find):
+        hits, _h, _e, _r = find_nodes(graph, subject, include_heuristic, deadline)
+        if not hits:
+            raise QueryLanguageError("the query selects no nodes: nothing to give context for", subject.pos,
+                                     "loosen the where clause", "empty-result")
+        return sorted(hits, key=lambda n: (n.fqp, n.id))
+    assert isinstance(subject, TargetRef)
+    return resolve(graph, subject, deadline)
+
+
+def context_of(graph: Graph, target_or_query: str | list[Node], budget_tokens: int = 2000,
+               root: Path | str | None = None, deadline: queries.Deadline | None = None,
+               include_heuristic: bool = True, label: str | None = None) -> Context:
+    """The context of a target (an FQP, a name, a SigHash, or the nodes themselves) or of a `find ...` query:
+    resolved to nodes here, then ``context.build_context``."""
+    deadline = deadline or queries.Deadline(1000.0)
+    if isinstance(target_or_query, list):
+        return build_context(graph, target_or_query, budget_tokens, root, deadline, include_heuristic, label)
+    text = target_or_query.strip()
+    subject: object = TargetRef(text, 0)
+    if text.lower().startswith(("find ", "find\t")):
+        query = parse(text)
+        subject = query.command
+        include_heuristic = include_heuristic and not query.exclude_heuristic
+    seeds = context_seeds(graph, subject, include_heuristic, deadline)
+    return build_context(graph, seeds, budget_tokens, root, deadline, include_heuristic, label or text)

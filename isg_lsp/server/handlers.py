@@ -12,7 +12,6 @@ import asyncio
 import functools
 import logging
 import os
-import sqlite3
 import threading
 import time
 
@@ -516,31 +515,27 @@ class Handlers:
 
     @reads_graph_long
     async def sql(self, params: P.SqlParams):
-        from ..sqlquery import run_sql
-
         params = params or P.SqlParams()
         folder = self._folders_for_queries()[0] if self.session.folders else None
         if folder is None or folder.engine.store is None:
             raise queries.QueryError("no database: the index is kept in memory only")
         self.session.flush(folder)                     # queued before the query: it sees every edit so far
-        limit = _limit(params.limit, 1000)
         cancel = threading.Event()
-        job = functools.partial(run_sql, folder.engine.db_path, params.sql, limit=limit, budget_ms=2000,
+        job = functools.partial(folder.engine.run_sql, params.sql, limit=_limit(params.limit, 1000), budget_ms=2000,
                                 cancel=cancel)
         try:
             result = await asyncio.wrap_future(self.session.background.submit(job))
         except asyncio.CancelledError:
             cancel.set()                                 # $/cancelRequest: SQLite's progress handler stops it
             raise
-        except (ValueError, sqlite3.Error) as error:     # refused or failed statements: the caller's to fix
+        except ValueError as error:                      # refused or failed statements: the caller's to fix
             raise JsonRpcInvalidParams(message=P.clean_message(str(error))) from None
         return {"columns": list(result.columns), "rows": [list(row) for row in result.rows],
                 "truncated": bool(result.truncated)}
 
     @reads_graph_long
     async def context(self, params: P.ContextParams):
-        from ..context import build_context
-        from ..querylang import QueryLanguageError
+        from ..querylang import QueryLanguageError, context_of
 
         params = params or P.ContextParams()
         if params.query:
@@ -549,7 +544,7 @@ class Handlers:
             folder, text = self.session.targets(params)        # build_context takes the nodes themselves
         budget = params.budget_tokens if params.budget_tokens is not None else 2000
         try:
-            context = build_context(folder.graph, text, budget_tokens=budget, root=folder.root)
+            context = context_of(folder.graph, text, budget_tokens=budget, root=folder.root)
         except QueryLanguageError as error:
             raise JsonRpcInvalidParams(message=P.clean_message(str(error))) from None
         return context.to_json()

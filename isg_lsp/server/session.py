@@ -30,7 +30,8 @@ from pathlib import Path
 from lsprotocol import types
 
 from .. import languages
-from ..engine import Engine, parser_for
+from ..engine import Engine
+from ..extract import parser_for
 from ..graph import Graph
 from ..isolation import ParserPool
 from ..model import Node, NodeKind

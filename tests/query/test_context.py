@@ -7,7 +7,8 @@ import json
 import pytest
 
 from isg_lsp.cli import main as cli_main
-from isg_lsp.context import build_context, count_tokens
+from isg_lsp.context import count_tokens
+from isg_lsp.querylang import context_of
 from isg_lsp.engine import Engine
 from isg_lsp.querylang import QueryLanguageError
 
@@ -17,18 +18,18 @@ SHAPE = "demo_crate::shapes::Shape"
 
 
 def test_keys_follow_the_protocol(graph):
-    data = build_context(graph, SHAPE, budget_tokens=400).to_json()
+    data = context_of(graph, SHAPE, budget_tokens=400).to_json()
     assert list(data) == ["text", "tokens", "nodes", "sourceTokens", "ratio"]
 
 
 @pytest.mark.parametrize("budget", [50, 120, 300, 800, 5000])
 def test_the_budget_is_respected(demo_engine, budget):
-    context = build_context(demo_engine.graph, SHAPE, budget_tokens=budget, root=demo_engine.root)
+    context = context_of(demo_engine.graph, SHAPE, budget_tokens=budget, root=demo_engine.root)
     assert context.tokens == count_tokens(context.text) <= budget
 
 
 def test_triples_then_signatures_then_bodies(demo_engine):
-    context = build_context(demo_engine.graph, SHAPE, budget_tokens=5000, root=demo_engine.root)
+    context = context_of(demo_engine.graph, SHAPE, budget_tokens=5000, root=demo_engine.root)
     text = context.text
     assert text.index("## relations") < text.index("## signatures") < text.index("## bodies")
     relations = text[text.index("## relations"):text.index("## signatures")].splitlines()[1:]
@@ -39,7 +40,7 @@ def test_triples_then_signatures_then_bodies(demo_engine):
 
 
 def test_ranking_puts_the_target_and_its_close_neighbours_first(graph):
-    context = build_context(graph, SHAPE, budget_tokens=5000)
+    context = context_of(graph, SHAPE, budget_tokens=5000)
     order = [n.fqp for n in context.selected]
     assert order[0] == SHAPE
     close = {"demo_crate::shapes::Square", "demo_crate::shapes::circle::Circle", f"{SHAPE}::area",
@@ -48,54 +49,54 @@ def test_ranking_puts_the_target_and_its_close_neighbours_first(graph):
 
 
 def test_small_budgets_keep_the_best_ranked(graph):
-    small = build_context(graph, SHAPE, budget_tokens=120)
-    large = build_context(graph, SHAPE, budget_tokens=5000)
+    small = context_of(graph, SHAPE, budget_tokens=120)
+    large = context_of(graph, SHAPE, budget_tokens=5000)
     assert 0 < small.nodes < large.nodes
     assert [n.fqp for n in small.selected][0] == SHAPE
 
 
 def test_deterministic_for_the_same_graph(graph):
-    first = build_context(graph, SHAPE, budget_tokens=700).text
+    first = context_of(graph, SHAPE, budget_tokens=700).text
     for _ in range(3):
-        assert build_context(graph, SHAPE, budget_tokens=700).text == first
+        assert context_of(graph, SHAPE, budget_tokens=700).text == first
     fresh = Engine(DEMO, persist=False)
     fresh.index()
-    assert build_context(fresh.graph, SHAPE, budget_tokens=700).text == first
+    assert context_of(fresh.graph, SHAPE, budget_tokens=700).text == first
 
 
 def test_ratio_of_context_to_source_tokens(demo_engine):
-    context = build_context(demo_engine.graph, SHAPE, budget_tokens=300, root=demo_engine.root)
+    context = context_of(demo_engine.graph, SHAPE, budget_tokens=300, root=demo_engine.root)
     files = sorted({n.file for n in context.selected if n.file})
     source = sum(count_tokens((demo_engine.root / f).read_text()) for f in files)
     assert context.source_tokens == source
     assert context.ratio == round(context.tokens / source, 4)
-    assert build_context(demo_engine.graph, SHAPE, budget_tokens=300).ratio == 0.0        # no root: no sources
+    assert context_of(demo_engine.graph, SHAPE, budget_tokens=300).ratio == 0.0        # no root: no sources
 
 
 def test_a_find_query_as_subject(graph):
-    context = build_context(graph, "find struct where implements Shape", budget_tokens=400)
+    context = context_of(graph, "find struct where implements Shape", budget_tokens=400)
     seeds = {n.fqp for n in context.selected[:2]}
     assert seeds == {"demo_crate::shapes::Square", "demo_crate::shapes::circle::Circle"}
     assert context.text.startswith("# ISG context for find struct where implements Shape")
 
 
 def test_heuristic_edges_are_marked_and_can_be_left_out(graph):
-    marked = build_context(graph, "demo_crate::helper", budget_tokens=2000)
+    marked = context_of(graph, "demo_crate::helper", budget_tokens=2000)
     assert "~heuristic" in marked.text and marked.heuristic_count > 0
-    strict = build_context(graph, "demo_crate::helper", budget_tokens=2000, include_heuristic=False)
+    strict = context_of(graph, "demo_crate::helper", budget_tokens=2000, include_heuristic=False)
     assert "~heuristic" not in strict.text
 
 
 def test_unknown_subjects(graph):
     with pytest.raises(QueryLanguageError, match="no node matches"):
-        build_context(graph, "Nothing::Here")
+        context_of(graph, "Nothing::Here")
     with pytest.raises(QueryLanguageError) as info:
-        build_context(graph, "find trait where name = Nothing")
+        context_of(graph, "find trait where name = Nothing")
     assert info.value.code == "empty-result"
 
 
 def test_bodies_never_leave_the_workspace(demo_engine, tmp_path):
-    context = build_context(demo_engine.graph, SHAPE, budget_tokens=5000, root=tmp_path)   # a wrong root
+    context = context_of(demo_engine.graph, SHAPE, budget_tokens=5000, root=tmp_path)   # a wrong root
     assert "## bodies" not in context.text
 
 
