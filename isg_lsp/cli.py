@@ -15,7 +15,8 @@ log = logging.getLogger("isg_lsp")
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    _place_positionals(parser, args, extras)
     logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
                         stream=sys.stderr, format="isg-lsp: %(levelname)s: %(message)s")
     if not hasattr(args, "run"):
@@ -36,15 +37,47 @@ class CliError(Exception):
     pass
 
 
+def _place_positionals(parser: argparse.ArgumentParser, args, extras: list[str]) -> None:
+    """`query` and `context` take `[PATH] TEXT`: one word is the text (the workspace is the current folder), two
+    are the workspace and the text. argparse alone cannot read `query PATH --json TEXT` (an optional positional
+    before a required one, options between them), so the words are placed here."""
+    text_dest = getattr(args, "text_dest", None)
+    if text_dest is None:
+        if extras:
+            parser.error(f"unrecognized arguments: {' '.join(extras)}")
+        return
+    words = [w for w in (args.path, getattr(args, text_dest)) if w is not None]
+    stray = [w for w in extras if w.startswith("-") and w != "-"]
+    if stray:
+        parser.error(f"unrecognized arguments: {' '.join(stray)}")
+    words += extras
+    if not words:
+        parser.error(f"{args.command}: give the {text_dest} text (`isg-lsp {args.command} [PATH] {text_dest.upper()}`)")
+    if len(words) > 2:
+        parser.error(f"unrecognized arguments: {' '.join(words[2:])}")
+    path, text = (words[0], words[1]) if len(words) == 2 else (".", words[0])
+    args.path = Path(path)
+    setattr(args, text_dest, text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="isg-lsp", description="The Interface Signature Graph of a workspace: "
                                      "a language server, and the commands below.")
     parser.add_argument("--version", action="version", version=f"isg-lsp {__version__}")
     sub = parser.add_subparsers(metavar="COMMAND")
 
-    def workspace_command(name: str, help_text: str):
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("path", type=Path, help="the workspace folder")
+    def workspace_command(name: str, help_text: str, text: tuple[str, str] | None = None):
+        usage = f"isg-lsp {name} [options] [PATH]" + (f" {text[0].upper()}" if text else "")
+        p = sub.add_parser(name, help=help_text, description=help_text, usage=usage)
+        p.set_defaults(command=name)
+        if text is None:
+            p.add_argument("path", type=Path, nargs="?", default=Path("."),
+                           help="the workspace folder (default: the current folder)")
+        else:   # placed by _place_positionals: `[PATH] TEXT`
+            p.add_argument("path", nargs="?", default=None, metavar="PATH",
+                           help="the workspace folder (default: the current folder)")
+            p.add_argument(text[0], nargs="?", default=None, metavar=text[0].upper(), help=text[1])
+            p.set_defaults(text_dest=text[0])
         p.add_argument("--db", type=Path, default=None, help="the database file (default: PATH/.isg/isg.db)")
         p.add_argument("--no-db", action="store_true", help="keep the index in memory only")
         p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
@@ -65,14 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--module", action="append", default=None, help="only these modules (FQPs)")
     p.set_defaults(run=cmd_map)
 
-    p = workspace_command("query", "Answer a query (see docs/query-language.md), e.g. 'who-implements Display'.")
-    p.add_argument("query", help="the query text")
+    p = workspace_command("query", "Answer a query (see docs/query-language.md), e.g. 'who-implements Display'.",
+                          text=("query", "the query text"))
     p.add_argument("--json", action="store_true", help="print JSON rows")
     p.add_argument("--triples", action="store_true", help="print relations as the spec's triples")
     p.set_defaults(run=cmd_query)
 
-    p = workspace_command("context", "Print the context of a target (or a query) for a language model.")
-    p.add_argument("target", help="an FQP, a SigHash, or a query such as 'find trait where name = \"X\"'")
+    p = workspace_command("context", "Print the context of a target (or a query) for a language model.",
+                          text=("target", "an FQP, a SigHash, or a query such as 'find trait where name = \"X\"'"))
     p.add_argument("--budget", type=int, default=2000, help="the budget in tokens (default 2000)")
     p.add_argument("--json", action="store_true", help="print JSON with the text and its measures")
     p.set_defaults(run=cmd_context)
@@ -90,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tcp", metavar="HOST:PORT", default=None, help="listen on a TCP address instead")
     p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("completion", help="Print a shell completion script (bash or zsh).",
+                       description="Print a completion script for the shell, generated from these commands. "
+                                   "bash: `eval \"$(isg-lsp completion bash)\"` in ~/.bashrc; zsh: "
+                                   "`isg-lsp completion zsh > ~/.zfunc/_isg-lsp` with ~/.zfunc in $fpath.")
+    p.add_argument("shell", choices=["bash", "zsh"], help="the shell")
+    p.set_defaults(run=cmd_completion)
     return parser
 
 
@@ -275,6 +315,13 @@ def cmd_enrich(args) -> int:
         print(json.dumps(summary, indent=2))
     else:
         print(f"{len(record['impls'])} IMPL relations the syntax lacks ({added} new edges) written to {target}")
+    return 0
+
+
+def cmd_completion(args) -> int:
+    from .completion import script
+
+    sys.stdout.write(script(build_parser(), args.shell))
     return 0
 
 

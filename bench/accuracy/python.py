@@ -21,6 +21,7 @@ import sys
 import tarfile
 from pathlib import Path
 
+from ..archives import extract_tar
 from .common import Truth, Unavailable, converter_hash, log, run
 
 LANG = "python"
@@ -58,7 +59,7 @@ def fetch(spec: str, work: Path) -> Path:
             raise Unavailable(f"cannot download {spec} from PyPI: {(proc.stderr or proc.stdout)[-300:]}")
     folder.mkdir(parents=True, exist_ok=True)
     with tarfile.open(found[0]) as archive:
-        archive.extractall(folder, filter="data")
+        extract_tar(archive, folder)
     (target / ".ready").write_text("ok")
     return target
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.archives import extract_tar
+
 CACHE = Path(__file__).resolve().parent.parent / ".cache"
 
 RXJS_VERSION = "7.8.1"          # ships its TypeScript sources in package/src
@@ -34,7 +36,7 @@ def _unpack(archive: Path, target: Path) -> None:
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     with tarfile.open(archive) as tar:
-        tar.extractall(partial, filter="data")
+        extract_tar(tar, partial)
     partial.rename(target)
 
 
