@@ -255,18 +255,20 @@ def cmd_map(args) -> int:
 
 
 def cmd_query(args) -> int:
-    from .querylang import QueryLanguageError, run_query
+    from .analysis import Analysis
+    from .querylang import QueryLanguageError
 
     engine = indexed_engine(args)
+    analysis = Analysis(engine)
     try:
         try:
-            result = run_query(engine.graph, args.query, store_path=engine.db_path if engine.store else None)
+            result = analysis.query(args.query)
         except QueryLanguageError as error:
             raise CliError(str(error)) from None
         if args.json:
             print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         elif args.triples:
-            print(result.triples_text(engine.graph))
+            print(analysis.triples(result))
         else:
             print(result.to_text())
     finally:
@@ -275,12 +277,13 @@ def cmd_query(args) -> int:
 
 
 def cmd_context(args) -> int:
-    from .querylang import QueryLanguageError, context_of
+    from .analysis import Analysis
+    from .querylang import QueryLanguageError
 
     engine = indexed_engine(args)
     try:
         try:
-            context = context_of(engine.graph, args.target, budget_tokens=args.budget, root=engine.root)
+            context = Analysis(engine).context(args.target, budget_tokens=args.budget)
         except (QueryLanguageError, ValueError) as error:
             raise CliError(str(error)) from None
         if args.json:

@@ -1,21 +1,28 @@
-"""to_proto / from_proto: the one place where ISG values become LSP values and back.
+"""to_proto / from_proto: the one place where the analysis's plain data becomes LSP values and back.
 
-Our spans are already LSP ranges (0-based line, UTF-16 character); files are workspace-relative paths, turned into
-`file:` URIs against the root of the folder that indexes them.
+Our spans and ranges are already LSP ranges (0-based line, UTF-16 character); files are workspace-relative paths,
+turned into `file:` URIs against the root of the folder that indexes them (``Locator``).
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from ..model import Edge, Node, NodeKind
-from ..positions import utf16_len
+from .. import queries
+from ..analysis import (Analysis, Call, Count, DatabaseFacts, FileRange, GraphCounts, HoverFacts, Lens, LensFacts,
+                        NavigationTarget, SymbolTree, TextRange, heuristic_count, is_method)
+from ..model import EDGE_KINDS_FOR_IMPACT, Edge, EdgeKind, Node, NodeKind, Span
+from ..queries import BlastRadius, Cycle, Related
 from . import protocol as P
 
+SHOW_LOCATIONS = "isg.showLocations"
+MAX_LIMIT = 100_000
 SYMBOL_KIND = {
     NodeKind.TRAIT: types.SymbolKind.Interface,
     NodeKind.STRUCT: types.SymbolKind.Struct,
@@ -25,10 +32,9 @@ SYMBOL_KIND = {
     NodeKind.ASSOC_TYPE: types.SymbolKind.TypeParameter,
     NodeKind.GENERIC: types.SymbolKind.TypeParameter,
 }
-TYPE_LIKE = frozenset({NodeKind.TRAIT, NodeKind.STRUCT, NodeKind.ENUM})
 
 
-# ---- URIs and paths ------------------------------------------------------------------------------------------
+# ---- from_proto ----------------------------------------------------------------------------------------------
 
 def uri_to_path(uri: str) -> Path | None:
     if not uri.startswith("file:"):
@@ -37,76 +43,78 @@ def uri_to_path(uri: str) -> Path | None:
     return Path(path) if path else None
 
 
+def limit(value: int | None, default: int) -> int:
+    """A request's `limit`: the default when absent, at most ``MAX_LIMIT``; negative is the caller's mistake."""
+    if value is None:
+        return default
+    if value < 0:
+        raise queries.QueryError("limit must be positive")
+    return min(int(value), MAX_LIMIT)
+
+
+def edge_kinds(names: Sequence[str] | None) -> tuple[EdgeKind, ...]:
+    """A request's `edgeKinds` (any case); the impact kinds when absent."""
+    if not names:
+        return EDGE_KINDS_FOR_IMPACT
+    try:
+        return tuple(EdgeKind(str(n).upper()) for n in names)
+    except ValueError:
+        raise queries.QueryError(f"unknown edge kind in {list(names)}; kinds: "
+                                 + ", ".join(k.value for k in EdgeKind)) from None
+
+
+def node_kinds(names: Sequence[str] | None) -> list[NodeKind] | None:
+    return [NodeKind.parse(k) for k in names] if names else None
+
+
+def include_heuristic(value: bool | None) -> bool:
+    """`includeHeuristic` of isg/* requests: true unless the request says otherwise."""
+    return True if value is None else bool(value)
+
+
+def item_id(item: Any) -> bytes:
+    """The node id a call or type hierarchy item (or a code lens) carries in its `data` (ValueError if garbled)."""
+    data = item.data if isinstance(getattr(item, "data", None), dict) else {}
+    return bytes.fromhex(str(data.get("id", "")))
+
+
+# ---- to_proto: ranges and locations --------------------------------------------------------------------------
+
 def path_to_uri(path: Path) -> str:
     return path.as_uri()
 
 
-# ---- ranges --------------------------------------------------------------------------------------------------
-
-def span_range(span) -> types.Range:
-    sl, sc, el, ec = span
+def text_range(rng: TextRange | Span) -> types.Range:
+    sl, sc, el, ec = rng
     return types.Range(types.Position(sl, sc), types.Position(el, ec))
 
 
-def start_range(span) -> types.Range:
+def start_range(span: Span) -> types.Range:
     return types.Range(types.Position(span[0], span[1]), types.Position(span[0], span[1]))
 
 
-def contains(span, line: int, character: int) -> bool:
-    sl, sc, el, ec = span
-    return (sl, sc) <= (line, character) <= (el, ec)
+span_range = text_range
 
 
-def word_ranges(lines: list[str] | None, word: str, span, limit: int = 50) -> list[types.Range]:
-    """Where ``word`` stands as a whole word inside ``span`` of a text."""
-    if not lines or not word:
-        return []
-    pattern = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(word) + r"(?![A-Za-z0-9_])")
-    sl, sc, el, ec = span
-    found: list[types.Range] = []
-    for line_no in range(sl, min(el, len(lines) - 1) + 1):
-        line = lines[line_no]
-        for match in pattern.finditer(line):
-            start = utf16_len(line[:match.start()])
-            end = start + utf16_len(word)
-            if (line_no, start) < (sl, sc) or (line_no, end) > (el, ec):
-                continue
-            found.append(types.Range(types.Position(line_no, start), types.Position(line_no, end)))
-            if len(found) >= limit:
-                return found
-    return found
+def symbol_kind(node: Node, method: bool | None = None) -> types.SymbolKind:
+    if method if method is not None else is_method(node):
+        return types.SymbolKind.Method
+    return SYMBOL_KIND[node.kind]
 
-
-def name_range(node: Node, lines: list[str] | None) -> types.Range:
-    """The range of a declaration's name (its first occurrence in the declaration), else its start."""
-    assert node.span is not None
-    head = (node.span[0], node.span[1], min(node.span[2], node.span[0] + 3), node.span[3] if node.span[2] <= node.span[0] + 3 else 10**6)
-    found = word_ranges(lines, node.name, head, limit=1)
-    return found[0] if found else start_range(node.span)
-
-
-# ---- nodes ---------------------------------------------------------------------------------------------------
 
 def edge_info(edge: Edge) -> P.IsgEdgeInfo:
     return P.IsgEdgeInfo(kind=edge.kind.value, resolution=edge.resolution.value, candidates=edge.candidates,
                          derived=True if edge.derived else None)
 
 
-def symbol_kind(node: Node, parent: Node | None = None, type_fqps: set[str] | frozenset = frozenset()
-                ) -> types.SymbolKind:
-    if node.kind is NodeKind.FUNCTION and (
-            (parent is not None and parent.kind in TYPE_LIKE) or node.fqp.startswith("<")
-            or node.fqp.rpartition("::")[0] in type_fqps):
-        return types.SymbolKind.Method
-    return SYMBOL_KIND[node.kind]
-
-
-def detail(node: Node) -> str:
-    return node.signature
+def location_json(location: types.Location) -> dict[str, Any]:
+    r = location.range
+    return {"uri": location.uri, "range": {"start": {"line": r.start.line, "character": r.start.character},
+                                           "end": {"line": r.end.line, "character": r.end.character}}}
 
 
 class Locator:
-    """Turns nodes of one workspace folder into locations (URIs are made once per file)."""
+    """Turns the answers about one workspace folder into LSP values with URIs (made once per file)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -123,6 +131,12 @@ class Locator:
             return None
         return types.Location(self.uri(node.file), span_range(node.span))
 
+    def locations(self, nodes: Iterable[Node]) -> list[types.Location]:
+        return [loc for loc in (self.location(n) for n in nodes) if loc is not None]
+
+    def file_location(self, place: FileRange) -> types.Location:
+        return types.Location(self.uri(place.file), text_range(place.range))
+
     def isg_node(self, node: Node) -> P.IsgNode:
         location = None
         if not node.external and node.file is not None and node.span is not None:
@@ -130,6 +144,12 @@ class Locator:
         return P.IsgNode(id=node.id.hex(), kind=node.kind.value, kind_name=node.kind.long_name, name=node.name,
                          fqp=node.fqp, lang=node.lang, signature=node.signature, visibility=node.visibility,
                          external=node.external, location=location)
+
+    def isg_nodes(self, nodes: Iterable[Node]) -> list[P.IsgNode]:
+        return [self.isg_node(n) for n in nodes]
+
+    def with_edges(self, related: list[Related]) -> list[P.NodeWithEdge]:
+        return [P.NodeWithEdge(self.isg_node(r.node), edge_info(r.edge)) for r in related]
 
     def symbol_information(self, node: Node) -> types.SymbolInformation | None:
         location = self.location(node)
@@ -139,48 +159,151 @@ class Locator:
         return types.SymbolInformation(name=node.name, kind=symbol_kind(node), location=location,
                                        container_name=container or None)
 
-    def call_item(self, node: Node, lines: list[str] | None) -> types.CallHierarchyItem:
-        assert node.file is not None and node.span is not None
-        return types.CallHierarchyItem(name=node.name, kind=symbol_kind(node), uri=self.uri(node.file),
-                                       range=span_range(node.span), selection_range=name_range(node, lines),
+    def symbols(self, nodes: Iterable[Node]) -> list[types.SymbolInformation]:
+        return [s for s in (self.symbol_information(n) for n in nodes) if s is not None]
+
+    def call_item(self, target: NavigationTarget) -> types.CallHierarchyItem:
+        node = target.node
+        return types.CallHierarchyItem(name=node.name, kind=symbol_kind(node), uri=self.uri(target.file),
+                                       range=text_range(target.full_range), selection_range=text_range(target.focus),
                                        detail=node.fqp, data={"id": node.id.hex()})
 
-    def type_item(self, node: Node, lines: list[str] | None) -> types.TypeHierarchyItem:
-        assert node.file is not None and node.span is not None
-        return types.TypeHierarchyItem(name=node.name, kind=symbol_kind(node), uri=self.uri(node.file),
-                                       range=span_range(node.span), selection_range=name_range(node, lines),
+    def type_item(self, target: NavigationTarget) -> types.TypeHierarchyItem:
+        node = target.node
+        return types.TypeHierarchyItem(name=node.name, kind=symbol_kind(node), uri=self.uri(target.file),
+                                       range=text_range(target.full_range), selection_range=text_range(target.focus),
                                        detail=node.fqp, data={"id": node.id.hex()})
 
+    def incoming_call(self, call: Call) -> types.CallHierarchyIncomingCall:
+        return types.CallHierarchyIncomingCall(from_=self.call_item(call.target),
+                                               from_ranges=[text_range(r) for r in call.ranges])
 
-def document_symbols(nodes: list[Node], lines: list[str] | None) -> list[types.DocumentSymbol]:
-    """A file's declarations as a tree, nested by their spans. The file's own module and generic parameters are
-    left out (they would wrap or clutter everything)."""
-    shown = [n for n in nodes if n.span is not None and n.kind is not NodeKind.GENERIC]
-    if shown:
-        widest = max(shown, key=lambda n: (n.span[2] - n.span[0], -n.span[0]))
-        if widest.kind is NodeKind.MODULE and widest.span[:2] == (0, 0):
-            shown = [n for n in shown if n is not widest]
-    shown.sort(key=lambda n: (n.span[0], n.span[1], -n.span[2], -n.span[3]))
-    type_fqps = {n.fqp for n in nodes if n.kind in TYPE_LIKE}
-    roots: list[types.DocumentSymbol] = []
-    stack: list[tuple[Node, types.DocumentSymbol]] = []
-    seen: set[bytes] = set()
-    for node in shown:
-        if node.id in seen:
-            continue
-        seen.add(node.id)
-        while stack and not _within(node.span, stack[-1][0].span):
-            stack.pop()
-        parent = stack[-1][0] if stack else None
-        symbol = types.DocumentSymbol(name=node.name, kind=symbol_kind(node, parent, type_fqps), range=span_range(node.span),
-                                      selection_range=name_range(node, lines), detail=node.signature, children=[])
-        if stack:
-            stack[-1][1].children.append(symbol)
-        else:
-            roots.append(symbol)
-        stack.append((node, symbol))
-    return roots
+    def outgoing_call(self, call: Call) -> types.CallHierarchyOutgoingCall:
+        return types.CallHierarchyOutgoingCall(to=self.call_item(call.target),
+                                               from_ranges=[text_range(r) for r in call.ranges])
+
+    def code_lens(self, uri: str, lens: Lens) -> types.CodeLens:
+        rng = text_range(lens.range)
+        data = {"kind": lens.kind, "id": lens.node.id.hex(), "uri": uri}
+        if lens.facts is None:
+            return types.CodeLens(range=rng, data=data)
+        return self.resolved_lens(uri, rng, lens.kind, lens.node, lens.facts)
+
+    def resolved_lens(self, uri: str, rng: types.Range, kind: str, node: Node, facts: LensFacts) -> types.CodeLens:
+        locations = [location_json(loc) for loc in self.locations(facts.nodes)]
+        position = {"line": rng.start.line, "character": rng.start.character}
+        command = types.Command(title=facts.title, command=SHOW_LOCATIONS,
+                                arguments=[uri, position, locations, facts.full_title])
+        return types.CodeLens(range=rng, command=command, data={"kind": kind, "id": node.id.hex(), "uri": uri})
+
+    def blast_radius(self, analysis: Analysis, targets: list[Node], radius: BlastRadius) -> P.BlastRadiusResult:
+        return P.BlastRadiusResult(
+            target=self.isg_nodes(targets),
+            impacted=[P.ImpactedNode(node=self.isg_node(i.node), distance=i.distance, via=i.via.value,
+                                     heuristic=i.heuristic, path=[analysis.fqp_of(step) for step in i.path])
+                      for i in radius.impacted],
+            by_module=[P.ModuleCount(m, c) for m, c in analysis.impact_by_module(radius)],
+            by_kind=[P.KindCount(k, c) for k, c in radius.by_kind()],
+            total=radius.total, heuristic_count=radius.heuristic_count, truncated=radius.truncated)
 
 
-def _within(inner, outer) -> bool:
-    return (outer[0], outer[1]) <= (inner[0], inner[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
+def stale_lens(lens: types.CodeLens, uri: str) -> types.CodeLens:
+    """A lens whose declaration changed since it was sent: the client asks again at the refresh."""
+    position = {"line": lens.range.start.line, "character": lens.range.start.character}
+    lens.command = types.Command(title="(changed; refreshing)", command=SHOW_LOCATIONS,
+                                 arguments=[uri, position, [], ""])
+    return lens
+
+
+# ---- to_proto: the rest --------------------------------------------------------------------------------------
+
+def document_symbols(trees: list[SymbolTree]) -> list[types.DocumentSymbol]:
+    return [types.DocumentSymbol(name=t.node.name, kind=symbol_kind(t.node, t.is_method), range=span_range(_span(t)),
+                                 selection_range=text_range(t.focus), detail=t.node.signature,
+                                 children=document_symbols(t.children)) for t in trees]
+
+
+def _span(tree: SymbolTree) -> Span:
+    assert tree.node.span is not None
+    return tree.node.span
+
+
+def hover(facts: HoverFacts, markdown: bool) -> types.Hover:
+    node = facts.node
+
+    def code(text: str) -> str:
+        return f"`{text}`" if markdown else text
+
+    parts = [f"```{node.lang}\n{node.signature or node.name}\n```" if markdown else node.signature or node.name,
+             f"{node.kind.long_name} {code(node.fqp)}"]
+    relations = []
+    if facts.implements:
+        relations.append("implements " + ", ".join(code(n) for n in facts.implements))
+    if facts.implemented_by is not None:
+        relations.append(_counted("implemented by", facts.implemented_by))
+    if facts.called_by is not None:
+        relations.append(_counted("called by", facts.called_by))
+    if facts.matching_declarations > 1:
+        relations.append(f"{facts.matching_declarations} declarations match this name")
+    if relations:
+        parts.append(" · ".join(relations))
+    kind = types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText
+    return types.Hover(contents=types.MarkupContent(kind=kind, value="\n\n".join(parts)))
+
+
+def _counted(label: str, count: Count) -> str:
+    return f"{label} {count.total}" + (f" ({count.heuristic} heuristic)" if count.heuristic else "")
+
+
+def calls_result(locator: Locator, targets: list[Node], related: list[Related],
+                 unresolved: list[str] | None = None) -> P.CallsResult:
+    result = P.CallsResult(target=locator.isg_nodes(targets), calls=locator.with_edges(related),
+                           heuristic_count=heuristic_count(related))
+    if unresolved is not None:
+        result.unresolved = unresolved
+    return result
+
+
+def cycles_result(found: list[Cycle], limit: int) -> P.CyclesResult:
+    infos = [P.CycleInfo(size=len(c.members), members=[m.fqp for m in c.members], example=[m.fqp for m in c.example])
+             for c in found]
+    infos.sort(key=lambda c: (-c.size, c.members[0] if c.members else ""))
+    return P.CyclesResult(cycles=infos[:limit])
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """What the server knows of one folder for `isg/stats`, besides its graph's counts."""
+
+    uri: str
+    indexing: bool
+    ready: bool
+    done: int
+    total: int
+    counts: GraphCounts
+    database: DatabaseFacts
+
+
+def database_info(facts: DatabaseFacts) -> P.DatabaseInfo:
+    return P.DatabaseInfo(path=facts.path, persistent=facts.persistent, message=facts.message)
+
+
+def stats_result(folders: list[FolderState], update: tuple[float, float, float, int],
+                 query: tuple[float, float, float, int]) -> P.StatsResult:
+    totals = sum((f.counts for f in folders), GraphCounts())
+    done = total = 0
+    out = []
+    for f in folders:
+        progress = P.Progress(f.done, f.total) if f.indexing else P.Progress(f.counts.files, f.counts.files)
+        done, total = done + progress.done, total + progress.total
+        out.append(P.FolderStats(uri=f.uri, state="ready" if f.ready else "indexing", indexed=progress,
+                                 files=f.counts.files, nodes=f.counts.nodes, edges=f.counts.edges,
+                                 database=database_info(f.database)))
+    return P.StatsResult(
+        state="indexing" if any(not f.ready for f in folders) else "ready",
+        indexed=P.Progress(done, total), files=totals.files, nodes=totals.nodes, edges=totals.edges,
+        nodes_by_kind=totals.nodes_by_kind, edges_by_kind=totals.edges_by_kind, by_language=totals.by_language,
+        unresolved_references=totals.unresolved, heuristic_edges=totals.heuristic,
+        database=database_info(folders[0].database) if folders else P.DatabaseInfo(path=None, persistent=False),
+        latency_ms=P.Latencies(update=P.LatencySummary(*update), query=P.LatencySummary(*query)),
+        folders=out, external_nodes=totals.external, graph_version=totals.version)

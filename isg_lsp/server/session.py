@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import threading
 import time
 import uuid
@@ -30,11 +29,12 @@ from pathlib import Path
 from lsprotocol import types
 
 from .. import languages
+from ..analysis import Analysis, AnalysisConfig, DiskLines, LensConfig, TargetError, Workspace
 from ..engine import Engine
 from ..extract import parser_for
 from ..graph import Graph
 from ..isolation import ParserPool
-from ..model import Node, NodeKind
+from ..model import Node
 from ..workspace import content_hash, is_excluded, normalize_source, walk
 from . import convert
 from .documents import Document, OutOfSync
@@ -48,11 +48,8 @@ FLUSH_DELAY_S = 1.0          # changes are written to SQLite at most this long a
 LENS_REFRESH_DELAY_S = 0.3
 REINDEX_EVENTS = 200         # more file events than this at once (a branch switch): index again (warm)
 LAYOUT_FILES = ("Cargo.toml", ".gitignore")
-IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-
-class TargetError(ValueError):
-    """A target that names nothing (sent as -32602)."""
+__all__ = ["Folder", "Session", "TargetError", "LatencyLog"]
 
 
 class LatencyLog:
@@ -80,11 +77,12 @@ class LatencyLog:
 class Folder:
     """One workspace folder and its engine."""
 
-    def __init__(self, uri: str, root: Path, engine: Engine) -> None:
+    def __init__(self, uri: str, root: Path, engine: Engine, analysis: Analysis) -> None:
         self.uri = uri
         self.root = root
         self.name = root.name
         self.engine = engine
+        self.analysis = analysis                 # the folder's graph asked in editor terms
         self.locator = convert.Locator(root)
         self.state = "queued"                    # queued → indexing → ready (or failed, still serving)
         self.done = 0
@@ -108,6 +106,7 @@ class Folder:
 class Session:
     def __init__(self, server) -> None:
         self.server = server
+        self.analysis_config = AnalysisConfig()     # what the options say to the analyses, shared by every folder
         self.options = InitOptions()
         self.folders: list[Folder] = []
         self.documents: dict[str, Document] = {}
@@ -122,11 +121,24 @@ class Session:
         self._sync_handle: asyncio.TimerHandle | None = None
         self._lens_handle: asyncio.TimerHandle | None = None
         self._lens_checks: list = []
-        self._disk_lines: dict[tuple[str, str], tuple[tuple[int, int], list[str]]] = {}
+        self._disk_lines: dict[Path, DiskLines] = {}
         self.shutting_down = False
         self.folder_order: dict[str, int] = {}     # workspace folder URI → its place in the workspace
         self.desyncs = 0                           # documents found out of sync (docs/reliability.md)
         self._unopened_changes: set[str] = set()
+
+    @property
+    def options(self) -> InitOptions:
+        return self._options
+
+    @options.setter
+    def options(self, options: InitOptions) -> None:
+        self._options = options
+        config = self.analysis_config
+        config.include_heuristic = options.include_heuristic
+        config.blast_radius_depth = options.blast_radius_depth
+        config.lenses = LensConfig(implementations=options.lenses.implementations, callers=options.lenses.callers,
+                                   blast_radius=options.lenses.blast_radius)
 
     # ---- capabilities --------------------------------------------------------------------------------------
 
@@ -156,7 +168,8 @@ class Session:
             self._pool_warming = True             # workers start while the folder is listed and its database read
             threading.Thread(target=self.pool.warm, name="isg-pool-warm", daemon=True).start()
         engine = Engine(root, db_path=self._db_path(root), config=self.options.workspace_config(), pool=self.pool)
-        folder = Folder(uri, root, engine)
+        folder = Folder(uri, root, engine, Analysis(engine, lambda rel: self.document_lines(folder, rel),
+                                                    self.analysis_config))
         self.report_store(folder)
         self.folder_order.setdefault(uri, len(self.folder_order))
         self.folders.append(folder)
@@ -665,145 +678,45 @@ class Session:
         for doc in self.documents.values():
             if doc.folder is folder and doc.rel == rel:
                 return doc.lines()
-        path = folder.root / rel
-        try:
-            st = path.stat()
-        except OSError:
-            return None
-        key = (str(folder.root), rel)
-        cached = self._disk_lines.get(key)
-        if cached is not None and cached[0] == (st.st_size, st.st_mtime_ns):
-            return cached[1]
-        try:
-            lines = path.read_bytes().decode("utf-8", "replace").split("\n")
-        except OSError:
-            return None
-        if len(self._disk_lines) > 256:
-            self._disk_lines.clear()
-        self._disk_lines[key] = ((st.st_size, st.st_mtime_ns), lines)
-        return lines
+        disk = self._disk_lines.get(folder.root)
+        if disk is None:
+            disk = self._disk_lines[folder.root] = DiskLines(folder.root)
+        return disk(rel)
+
+    def workspace(self) -> Workspace:
+        return Workspace([f.analysis for f in self.folders])
+
+    def folder_of(self, analysis: Analysis) -> Folder:
+        return next(f for f in self.folders if f.analysis is analysis)
 
     def folder_of_node(self, node_id: bytes) -> tuple[Folder, Node] | None:
-        for folder in self.folders:
-            node = folder.graph.nodes.get(node_id)
-            if node is not None:
-                return folder, node
-        return None
-
-    def node_at(self, folder: Folder, rel: str, position: types.Position) -> Node | None:
-        """The innermost declaration of the file whose span holds the position."""
-        state = folder.graph.files.get(rel)
-        if state is None:
-            return None
-        best = None
-        for node in state.facts.nodes:
-            if node.span is None or not convert.contains(node.span, position.line, position.character):
-                continue
-            if best is None or _size(node.span) < _size(best.span):
-                best = node
-        return folder.graph.nodes.get(best.id, best) if best is not None else None
-
-    def word_at(self, folder: Folder, rel: str, position: types.Position) -> tuple[str, list[str], bool] | None:
-        """The identifier at a position, the path written before it (`a::b::`), and whether it follows a `.`."""
-        lines = self.document_lines(folder, rel)
-        if lines is None or position.line >= len(lines):
-            return None
-        line = lines[position.line]
-        from ..positions import utf16_prefix
-
-        index = len(utf16_prefix(line, position.character))
-        for match in IDENT.finditer(line):
-            if match.start() <= index <= match.end():
-                before = line[:match.start()]
-                path = re.search(r"((?:[A-Za-z_][A-Za-z0-9_]*\s*::\s*)+)$", before)
-                segments = [s.strip() for s in path.group(1).split("::") if s.strip()] if path else []
-                return match.group(0), segments, before.rstrip().endswith(".")
-        return None
-
-    def resolve_at(self, folder: Folder, rel: str, position: types.Position, best_only: bool = False
-                   ) -> list[Node]:
-        """What a position names: the declaration whose name it is on, else the nodes the identifier there refers to
-        (through the file's imports, the same module, then the whole workspace), best first. Best effort: the graph
-        holds declarations, not every use of a name."""
-        word = self.word_at(folder, rel, position)
-        inner = self.node_at(folder, rel, position)
-        if word is None:
-            return []
-        name, path, after_dot = word
-        if inner is not None and inner.name == name and inner.span is not None and position.line == inner.span[0]:
-            return [inner]
-        graph = folder.graph
-        state = graph.files.get(rel)
-        candidates = [graph.nodes[i] for i in graph.name_index.get(name, ())]
-        candidates = [n for n in candidates if not n.external] or candidates
-        if after_dot:
-            candidates = [n for n in candidates if n.kind is NodeKind.FUNCTION] or candidates
-        if path:
-            tail = "::".join(s for s in path if s not in ("crate", "self", "super", "Self")) + "::" + name
-            qualified = [n for n in candidates if n.fqp.endswith(tail) or f"::{tail}" in n.fqp]
-            candidates = qualified or candidates
-        if state is not None and not path:
-            imported = set()
-            for scope_names in state.facts.imports.values():
-                target = scope_names.get(name)
-                if target:
-                    imported.update(n.id for n in graph.by_fqp(target))
-            if imported:
-                chosen = [graph.nodes[i] for i in imported if i in graph.nodes]
-                chosen = [n for n in chosen if not n.external] or chosen
-                if chosen:
-                    return sorted(chosen, key=lambda n: n.fqp)
-        module = _module_prefix(inner)
-
-        def rank(node: Node):
-            return (node.external, node.file != rel, not (module and node.fqp.startswith(module)), node.fqp)
-
-        ranked = sorted(candidates, key=rank)
-        if best_only and ranked:
-            first = rank(ranked[0])[:3]
-            ranked = [n for n in ranked if rank(n)[:3] == first]
-        return ranked[:20]
+        found = self.workspace().node(node_id)
+        return (self.folder_of(found[0]), found[1]) if found is not None else None
 
     def targets(self, params) -> tuple[Folder, list[Node]]:
         """The nodes a TargetRef names (docs/protocol.md), with the folder whose graph holds them."""
         if getattr(params, "id", None):
-            text = params.id.strip().lower()
-            try:
-                node_id = bytes.fromhex(text)
-            except ValueError:
-                raise TargetError(f"no node matches {params.id}") from None
-            found = self.folder_of_node(node_id)
-            if found is None:
-                raise TargetError(f"no node matches {params.id}")
-            return found[0], [found[1]]
+            analysis, nodes = self.workspace().by_id(params.id)
+            return self.folder_of(analysis), nodes
         if getattr(params, "fqp", None):
-            for folder in self.folders:
-                nodes = folder.graph.by_fqp(params.fqp.strip())
-                if nodes:
-                    return folder, nodes
-            raise TargetError(f"no node matches {params.fqp}" + self._suggestion(params.fqp))
+            analysis, nodes = self.workspace().by_fqp(params.fqp)
+            return self.folder_of(analysis), nodes
         document, position = getattr(params, "text_document", None), getattr(params, "position", None)
         if document is not None and position is not None:
             folder, rel = self.locate(document.uri)
-            if folder is None:
+            if folder is None or rel is None:
                 raise TargetError(f"no node matches {document.uri}: not in a workspace folder")
-            nodes = self.resolve_at(folder, rel, position, best_only=True)
-            if not nodes:
-                inner = self.node_at(folder, rel, position)
-                nodes = [inner] if inner is not None else []
+            nodes = folder.analysis.targets_at(rel, position.line, position.character)
             if not nodes:
                 raise TargetError(f"no node matches {rel}:{position.line + 1}:{position.character + 1}")
             return folder, nodes
         raise TargetError("no target: give id, fqp, or textDocument and position")
 
-    def _suggestion(self, name: str) -> str:
-        from ..queries import suggest
-
-        for folder in self.folders:
-            hint = suggest(folder.graph, name)
-            if hint:
-                return f"; did you mean {hint}?"
-        return ""
+    def folders_for_queries(self) -> list[Folder]:
+        """The folders in the workspace's order (queries answer from all of them, first folder first)."""
+        if not self.folders:
+            raise TargetError("no workspace folder is open")
+        return sorted(self.folders, key=lambda f: self.folder_order.get(f.uri, 0))
 
 
 def _index_quietly(engine: Engine, progress):
@@ -811,20 +724,6 @@ def _index_quietly(engine: Engine, progress):
     if delay:
         time.sleep(delay)
     return engine.index(progress)
-
-
-def _size(span) -> tuple[int, int]:
-    return (span[2] - span[0], span[3] - span[1] if span[2] == span[0] else span[3])
-
-
-def _module_prefix(node: Node | None) -> str:
-    if node is None:
-        return ""
-    fqp = node.fqp
-    if node.kind is NodeKind.MODULE:
-        return fqp + "::"
-    cut = fqp.rfind("::")
-    return fqp[:cut + 2] if cut > 0 and not fqp.startswith("<") else ""
 
 
 def convert_message_uri(uri: str) -> str:
