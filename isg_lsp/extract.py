@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import tree_sitter
 
@@ -48,8 +49,8 @@ def extract_source(rel: str, data: bytes, spec: languages.LanguageSpec, layout: 
         parser = parser_for(spec.name)
         tree = parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
         support = languages.support(spec.name)
-        if cache is not None:
-            facts = support.extract(rel, data, tree, layout, digest, spec.name, cache=cache)
+        if cache is not None:             # only modules whose ITEM_CACHE is true take it (contract.py)
+            facts = cast(Any, support).extract(rel, data, tree, layout, digest, spec.name, cache=cache)
         else:
             facts = support.extract(rel, data, tree, layout, digest, spec.name)
         return facts, tree

@@ -11,8 +11,11 @@ import importlib.resources
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
+from typing import cast
 
 import tree_sitter
+
+from .contract import LanguageSupport
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,26 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec("python", (".py", ".pyi"), "tree_sitter_python", "language", "isg_lsp.languages.python", "python"),
     LanguageSpec("go", (".go",), "tree_sitter_go", "language", "isg_lsp.languages.go", "go"),
 )
+
+
+
+@dataclass(frozen=True)
+class SourceSyntax:
+    """How a language's source text names things, for "what is at this position" (analysis/cursor.py)."""
+
+    path_separator: str = "."             # between the segments of a name written in source: `a::b`, `a.b`
+    fqp_separator: str = "."              # between the last segments of an FQP: `a::b::C`, `a.b.C`
+    self_names: tuple[str, ...] = ()      # leading segments that name the current scope or value, not a module
+    identifier: str = r"[A-Za-z_][A-Za-z0-9_]*"
+
+
+SOURCE_SYNTAX: dict[str, SourceSyntax] = {           # by family
+    "rust": SourceSyntax("::", "::", ("crate", "self", "super", "Self")),
+    "java": SourceSyntax(".", ".", ("this", "super")),
+    "typescript": SourceSyntax(".", "::", ("this", "super"), r"[A-Za-z_$][A-Za-z0-9_$]*"),
+    "python": SourceSyntax(".", ".", ("self", "cls")),
+    "go": SourceSyntax(".", "."),
+}
 
 _BY_NAME = {spec.name: spec for spec in LANGUAGES}
 _BY_EXTENSION = {ext: spec for spec in LANGUAGES for ext in spec.extensions}
@@ -71,13 +94,23 @@ def language_for_path(path: str) -> LanguageSpec | None:
     return spec
 
 
+def source_syntax(name: str) -> SourceSyntax:
+    """How source text of a language names things (a language without an entry gets the common dotted form)."""
+    return SOURCE_SYNTAX.get(_BY_NAME[name].family, _DOTTED)
+
+
+_DOTTED = SourceSyntax()
+
+
 def available_languages() -> list[LanguageSpec]:
     return [spec for spec in LANGUAGES if is_available(spec.name)]
 
 
 @lru_cache(maxsize=None)
-def support(name: str) -> ModuleType:
-    return importlib.import_module(_BY_NAME[name].support_module)
+def support(name: str) -> LanguageSupport:
+    """The support module of a language (``contract.LanguageSupport``)."""
+    module: ModuleType = importlib.import_module(_BY_NAME[name].support_module)
+    return cast(LanguageSupport, module)
 
 
 @lru_cache(maxsize=None)

@@ -9,6 +9,7 @@ import tree_sitter
 
 from ..model import Edge, EdgeKind, FileFacts, Node, NodeKind, Reference, Resolution, fold_whitespace
 from ..positions import LineIndex
+from .contract import MAX_HEURISTIC_CANDIDATES, MAX_SAME_NAMED
 
 MAX_SIGNATURE_CHARS = 400
 
@@ -168,8 +169,6 @@ class FileExtraction:
 COMMENTS = frozenset({"line_comment", "block_comment", "comment"})       # nothing a query looks for is in them
 ATTACHED = COMMENTS | {"attribute_item", "decorator"}
 
-MAX_HEURISTIC_CANDIDATES = 5   # a call by name links to at most this many same-named methods, marked heuristic
-MAX_SAME_NAMED = 40            # functions of one name beyond which a call by name is not even guessed
 
 
 def guess_methods(view, name: str, kinds, family: str, is_method):

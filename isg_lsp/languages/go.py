@@ -54,7 +54,6 @@ TYPE_KINDS = frozenset({NodeKind.STRUCT, NodeKind.TRAIT, NodeKind.ASSOC_TYPE})
 CONCRETE_KINDS = frozenset({NodeKind.STRUCT, NodeKind.ASSOC_TYPE})
 FN_KINDS = frozenset({NodeKind.FUNCTION})
 MODULE_KINDS = frozenset({NodeKind.MODULE})
-MAX_HEURISTIC_CANDIDATES = 5
 IFACE_KEY = "go-iface:"
 
 PREDECLARED = frozenset({

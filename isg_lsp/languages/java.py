@@ -46,12 +46,12 @@ from ..graph import SymbolView, Target
 from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution, fold_whitespace
 from . import query
 from .common import FileExtraction, dispatch, strip_generics
+from .contract import MAX_HEURISTIC_CANDIDATES
 
 LANG = "java"
 TYPE_KINDS = frozenset({NodeKind.STRUCT, NodeKind.ENUM, NodeKind.TRAIT})
 FN_KINDS = frozenset({NodeKind.FUNCTION})
 MODULE_KINDS = frozenset({NodeKind.MODULE})
-MAX_HEURISTIC_CANDIDATES = 5
 MAX_SUPER_DEPTH = 12
 
 FILE_KEY = "java:"

@@ -33,7 +33,6 @@ CLASS_KINDS = frozenset({NodeKind.STRUCT, NodeKind.TRAIT, NodeKind.ENUM})
 FN_KINDS = frozenset({NodeKind.FUNCTION})
 MODULE_KINDS = frozenset({NodeKind.MODULE})
 TARGET_KINDS = {"type": CLASS_KINDS, "call": FN_KINDS, "module": MODULE_KINDS}
-MAX_HEURISTIC_CANDIDATES = 5
 
 TRAIT_BASES = frozenset({"Protocol", "ABC"})
 ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})

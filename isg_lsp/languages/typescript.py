@@ -44,7 +44,6 @@ FN_KINDS = TARGET_KINDS["fn"]
 CLASS_KINDS = frozenset({NodeKind.STRUCT, NodeKind.TRAIT, NodeKind.ENUM})
 ENUM_KINDS = frozenset({NodeKind.ENUM})
 OWNER_KINDS = CLASS_KINDS | {NodeKind.MODULE}          # what a member's parent may be: a class or a module alias
-MAX_HEURISTIC_CANDIDATES = 5
 
 # Type names that are not nodes (most are `predefined_type` in the grammar and never reach here).
 PRIMITIVES = frozenset({"string", "number", "boolean", "any", "unknown", "void", "never", "undefined", "null",

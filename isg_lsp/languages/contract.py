@@ -1,0 +1,63 @@
+"""The contract of a language support module (``languages/<lang>.py``), and the constants every language shares.
+
+A language is one ``LanguageSpec`` in ``languages/__init__.py`` (extensions, grammar, the support module, its family
+and, in ``SOURCE_SYNTAX``, how its source text writes names), one ``queries/<name>.scm`` and one support module that
+satisfies ``LanguageSupport``. ``tests/test_language_contract.py`` checks every registered module against it, and
+mypy checks the modules' signatures where ``languages.support`` hands them out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import tree_sitter
+
+    from ..graph import SymbolView, Target
+    from ..model import FileFacts, Reference
+
+MAX_HEURISTIC_CANDIDATES = 5
+"""A call by name on a receiver of unknown type links to at most this many same-named methods, each edge marked
+`heuristic` with the number of candidates (ISG-SPEC; ARCHITECTURE.md, "Invariants")."""
+
+MAX_SAME_NAMED = 40
+"""Functions of one name beyond which a call by name is not even guessed."""
+
+
+@runtime_checkable
+class LanguageSupport(Protocol):
+    """What the engine asks of a language. Two optional members are read with ``getattr``:
+
+    - ``ITEM_CACHE: bool``: ``extract`` accepts ``cache=`` (a per-file dict kept between edits: items whose text
+      did not change reuse their facts); the result must equal an extraction without it.
+    - ``apply_module_files(layout, all_facts) -> set[str]``: for languages whose files are placed by declarations
+      in other files (Rust's `#[path]`): updates the layout, returns the files whose module changed.
+    """
+
+    def build_layout(self, root: Path, files: list[str]) -> Any:
+        """What extraction needs to know about the workspace beyond one file (crates, source roots, module
+        paths), built from the indexed files. Compared with ``repr``: a different layout re-indexes."""
+        ...
+
+    def extract(self, path: str, source: bytes, tree: tree_sitter.Tree, layout: Any, content_hash: bytes,
+                lang: str = ...) -> FileFacts:
+        """One file's facts, from its text and tree alone. Never raises on any input (broken syntax included):
+        the caller catches the unexpected and keeps the file's module node with an ``error``."""
+        ...
+
+    def resolve(self, ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target | None, Target | None]:
+        """The (source, destination) a reference of ``facts`` names, reading the workspace only through ``view``
+        (every read is a recorded dependency). None for an end that names nothing."""
+        ...
+
+
+def missing_members(module: object) -> list[str]:
+    """The members of ``LanguageSupport`` a module lacks or does not make callable (empty: it satisfies it)."""
+    missing = [name for name in ("build_layout", "extract", "resolve") if not callable(getattr(module, name, None))]
+    if not isinstance(getattr(module, "ITEM_CACHE", False), bool):
+        missing.append("ITEM_CACHE (must be a bool)")
+    apply = getattr(module, "apply_module_files", None)
+    if apply is not None and not callable(apply):
+        missing.append("apply_module_files (must be callable)")
+    return missing
