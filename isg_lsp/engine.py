@@ -600,4 +600,5 @@ def _first_language(family: str) -> str:
     return next(spec.name for spec in languages.LANGUAGES if spec.family == family)
 
 
-__all__ = ["Engine", "IndexReport", "extract_source", "parser_for", "normalize_source", "EdgeKind", "NodeKind"]
+__all__ = ["Engine", "IndexReport", "SqlError", "SqlResult", "extract_source", "parser_for", "normalize_source",
+           "EdgeKind", "NodeKind"]

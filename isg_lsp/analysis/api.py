@@ -28,8 +28,7 @@ from .data import (Call, Count, DatabaseFacts, FileRange, GraphCounts, HoverFact
 from .text import Lines, LinesOf, name_range, within, word_ranges
 
 if TYPE_CHECKING:
-    from ..engine import Engine
-    from ..sqlquery import SqlResult
+    from ..engine import Engine, SqlResult
 
 TYPE_LIKE = frozenset({NodeKind.TRAIT, NodeKind.STRUCT, NodeKind.ENUM})
 LENS_HIDDEN = frozenset({NodeKind.GENERIC, NodeKind.MODULE, NodeKind.ASSOC_TYPE})
