@@ -194,8 +194,8 @@ func funcNode(fn *types.Func) (ref, bool) {
 			t = p.Elem()
 		}
 		named, ok := t.(*types.Named)
-		if !ok {
-			// an interface method: its receiver is the interface (a *types.Named for a declared interface)
+		if !ok || named.Obj().Parent() != named.Obj().Pkg().Scope() {
+			// not a method of a package-level type (an interface declared inside a function is no node)
 			return ref{}, false
 		}
 		return node("F", fn.Pkg().Path()+"."+named.Origin().Obj().Name()+"."+fn.Name(), false), true
