@@ -447,6 +447,8 @@ class GoExtraction(FileExtraction):
             package = self.text(node.child_by_field_name("package"))
             name = self.text(node.child_by_field_name("name"))
             imported = self.imports.get(package)
+            if imported == "unsafe" and name == "Pointer":
+                return None                                # a primitive (ISG-SPEC §1)
             return (f"{imported}.{name}",) if imported is not None else (f"{package}.{name}",)
         if node.type != "type_identifier":
             return None
@@ -601,6 +603,9 @@ def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target 
     if ref.src_path is not None:
         kinds = MODULE_KINDS if ref.target == "module" else CONCRETE_KINDS
         ids = _lookup(view, ref.src_path[0], kinds)
+        if ref.target == "known" and ids:                  # `String() string`: its embedders have it too
+            for embedder in sorted(_embedders(view, {ref.src_path[0]}) - {ref.src_path[0]}):
+                ids = ids + [i for i in _lookup(view, embedder, CONCRETE_KINDS) if i not in ids]
         src = Target(ids, Resolution.EXACT) if ids else None
         if ref.target == "known":
             return src, Target([], Resolution.HEURISTIC, 1, external_fqp=ref.path[0], external_kind=NodeKind.TRAIT)

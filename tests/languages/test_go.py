@@ -226,6 +226,15 @@ def test_go_cmp_embedding_and_structural_impl(go_cmp):
     # Options ([]Option, a defined type, A) has a filter method: it is an Option too
     assert f"{CMP}.Options" in sources(graph, one(graph, f"{CMP}.Option"), EdgeKind.IMPL)
     assert one(graph, f"{CMP}.Options").kind is NodeKind.ASSOC_TYPE
+    # ISG-SPEC §1 Clarifications on real code: `comparer` has coreOption's isCore through its embedded `core`;
+    # cmpopts' filters have methods named like Option's unexported `filter`, but no other package can declare it
+    assert f"{CMP}.comparer" in sources(graph, one(graph, f"{CMP}.coreOption"), EdgeKind.IMPL)
+    assert not [fqp for fqp in sources(graph, one(graph, f"{CMP}.Option"), EdgeKind.IMPL)
+                if fqp.startswith(f"{CMP}/cmpopts.")]
+    # `indirect` has String through its embedded pathStep: fmt.Stringer
+    assert "fmt.Stringer" in targets(graph, one(graph, f"{CMP}.indirect"), EdgeKind.IMPL)
+    # unsafe.Pointer is a primitive
+    assert not [n for n in graph.nodes.values() if n.external and n.name == "Pointer"]
 
 
 # ---- Go beside Rust, TypeScript, Python and Java ---------------------------------------------------------------
