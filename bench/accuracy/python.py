@@ -52,7 +52,8 @@ def fetch(spec: str, work: Path) -> Path:
     found = sorted(downloads.glob(f"{name}-{version}.tar.gz"))
     if not found:
         log(f"python: pip download {spec}")
-        proc = run([sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps",
+        # the sdist of this project only (`--no-binary :all:` would build every build backend from source too)
+        proc = run([sys.executable, "-m", "pip", "download", "--no-binary", name, "--no-deps",
                     "-q", "-d", str(downloads), spec], check=False, timeout=600)
         found = sorted(downloads.glob(f"{name}-{version}.tar.gz"))
         if not found:

@@ -8,25 +8,31 @@ FQPs (the spec's table has no Go row; this is the rule used here):
 - package-level items are `{package}.{Name}` (`example.com/m/internal/x.Server`), methods and interface methods
   `{package}.{Type}.{Method}` (`example.com/m/internal/x.Server.Serve`), type parameters `{owner}.<T>`.
 
-Node kinds: a package is a module (M, signature `package x`, declared by every file of the package: one node);
-struct types are S, interface types are T, functions, methods and interface methods are F, every other type
-declaration (defined types such as `type Celsius float64`, function types, aliases `type A = B`) is A, type
-parameters are G. There are no E nodes (Go has no enums; `iota` constants are not items).
+Node kinds (ISG-SPEC §1 Clarifications, Go): a package is a module (M, signature `package x`, declared by every file
+of the package: one node); struct types are S, interface types are T, functions, methods and interface methods are
+F, every other type declaration (defined types such as `type Celsius float64`, function types, aliases `type A = B`)
+is A, type parameters are G; a method's receiver type parameters (`func (s Stream[T]) Next() T`) are its type's G
+nodes (`Stream.<T>`, found by FQP). There are no E nodes (Go has no enums; `iota` constants are not items), and
+`init` functions are not items (they are not declared names).
 
 Edges: a package CONTAINS its items (and, best effort, its parent folder's package CONTAINS it); a type CONTAINS its
 methods (methods may stand in any file of the package: a reference to `{package}.{Type}`); an interface DEFINES its
-methods. Embedded struct fields and embedded interfaces give EXTENDS. Named fields give USES, parameters ACCEPTS,
-results RETURNS, constraints of type parameters BOUND_BY. Predeclared types are not nodes, except `error` and
-`comparable`, which become external nodes with their bare names.
+methods. Embedded struct fields and embedded interfaces give EXTENDS. Named fields give USES, the definitions of
+other types USES, parameters ACCEPTS, results RETURNS. A constraint gives BOUND_BY to what it is made of (union
+terms, `~T`'s T, the generic type of an instantiation, embedded interfaces), never to type arguments or element types
+(`~map[K]V`, `~[]E` give none). Predeclared basic types, `any` and `unsafe.Pointer` are not nodes; `error` and
+`comparable` become external interfaces with their bare names. `F[T](x)` is a call of F (when F is a function).
 
-IMPL is structural: a workspace type (S or A) whose methods (value or pointer receivers, compared by name only)
-cover every method of a workspace interface IMPLs it. These edges are `heuristic`, and their `candidates` is the number
-of workspace types that satisfy the interface (all of them get an edge): 1 is a specific match, a large number says the
-interface is small and the match weak. An interface with no methods (`any`-like, or type constraints only) gets no
-IMPL edges; one that embeds an interface whose methods are unknown (outside the workspace, and not one of `error`,
-`fmt.Stringer`, `io.Reader`, `io.Writer`, `io.Closer`) gets none either. Methods promoted through embedded fields
-are not counted. A method `Error() string` also gives its type an IMPL edge to the external `error` (and
-`String() string` one to `fmt.Stringer`), `heuristic` with 1 candidate.
+IMPL is structural: a workspace type (S or A) whose method set (value or pointer receivers; promoted methods of
+embedded fields included, through the `go-embedders:{FQP}` glob tables each embedding publishes) has every method of
+a workspace interface IMPLs it. Methods are compared by name and by their numbers of parameters and results; an
+unexported method counts only when declared in the interface's own package (no other package can declare it). These
+edges are `heuristic`, and their `candidates` is the number of workspace types that satisfy the interface (all of
+them get an edge): 1 is a specific match, a large number says the interface is small and the match weak. An
+interface with no methods (`any`-like, or type constraints only) gets no IMPL edges; one that embeds an interface
+whose methods are unknown (outside the workspace, and not one of `error`, `fmt.Stringer`, `io.Reader`, `io.Writer`,
+`io.Closer`) gets none either. A method `Error() string` also gives its type (and the types that embed it) an IMPL
+edge to the external `error` (and `String() string` one to `fmt.Stringer`), `heuristic` with 1 candidate.
 
 Incremental updates equal a fresh index because structural IMPL is resolved from the interface's side through the
 ``SymbolView``: the reference of an interface looks up each of its method names (``by_name``) and the owner type of

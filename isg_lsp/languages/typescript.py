@@ -896,8 +896,21 @@ def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target 
     if ref.dst is not None:
         return None, None
     if ref.receiver is not None:
-        return None, resolve_method(ref.path[-1], ref.receiver, ref.scope, view)
-    return None, resolve_path(ref.path, ref.target, ref.scope, view)
+        found = resolve_method(ref.path[-1], ref.receiver, ref.scope, view)
+    else:
+        found = resolve_path(ref.path, ref.target, ref.scope, view)
+    if ref.kind is EdgeKind.CALLS and found is not None and found.ids and found.resolution is not Resolution.HEURISTIC \
+            and any(_ANNOTATED_PROPERTY.match(view.node(i).signature) for i in found.ids):
+        # `produce: IProduce = (...) => ...`: a call through the property takes the signatures of its declared type
+        # (the checker resolves `this.produce(x)` to IProduce's), so the arrow is a likely target, not a fact
+        return None, Target(found.ids, Resolution.HEURISTIC, len(found.ids))
+    return None, found
+
+
+# A class property with a type annotation (`static create: Factory = ...`, `produce?: IProduce = ...`), as the head
+# of a property-arrow method's signature starts; a method's head is `name(` or `name<`.
+_ANNOTATED_PROPERTY = re.compile(
+    r"^(?:(?:static|readonly|private|public|protected|override|declare|abstract|accessor)\s+)*[#\w$]+[?!]?\s*:")
 
 
 def _split(fqp: str) -> tuple[str, ...]:

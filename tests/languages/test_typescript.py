@@ -164,6 +164,16 @@ def test_rxjs_sources(rxjs_src):
     assert [graph.nodes[i].fqp for i in ids] == ["internal/Observable::Observable"]
     # an operator calls into the workspace through relative imports
     assert "internal/util/lift::operate" in out(graph, "internal/operators/map::map", EdgeKind.CALLS)
+    # ISG-SPEC §1 Clarifications on real code: `pipe()`'s overloads are one node, with the first head
+    (pipe,) = [n for n in graph.by_fqp("internal/Observable::Observable::pipe") if not n.external]
+    assert pipe.signature == "pipe(): Observable<T>"
+    assert all(len([n for n in graph.by_fqp(n.fqp) if not n.external]) == 1
+               for n in graph.nodes.values() if n.kind is NodeKind.FUNCTION and not n.external)
+    # `constructor(private _value: T)` is a field of BehaviorSubject
+    assert out(graph, "internal/BehaviorSubject::BehaviorSubject", EdgeKind.USES) >= {
+        "internal/BehaviorSubject::BehaviorSubject::<T>"}
+    # `declare global { interface SymbolConstructor {...} }` is an M node holding the interface
+    assert out(graph, "internal/types::global", EdgeKind.CONTAINS) == {"internal/types::global::SymbolConstructor"}
 
 
 # ---- idioms of real code (immer, mobx: issue #9) --------------------------------------------------------------
@@ -356,3 +366,19 @@ def test_type_parameters_in_signatures_and_bounds_between_them_are_edges_to_g_no
     assert out(clarified, "src/generic::Pair", EdgeKind.USES) == {"src/generic::Pair::<A>", "src/generic::Box"}
     assert out(clarified, "src/generic::wrap", EdgeKind.ACCEPTS) == {"src/generic::wrap::<T>"}
     assert out(clarified, "src/generic::wrap", EdgeKind.RETURNS) == {"src/generic::wrap::<T>", "src/generic::Box"}
+
+
+def test_calls_through_an_annotated_property_are_not_facts(tmp_path):
+    # immer's `produce: IProduce = (base, recipe) => ...`: the checker resolves `this.produce(x)` to IProduce's call
+    # signatures; the arrow is the likely target, marked heuristic; an unannotated property arrow's call is exact
+    (tmp_path / "a.ts").write_text(
+        "interface IProduce { (base: any): any }\n"
+        "export class Immer {\n"
+        "  produce: IProduce = (base: any) => base;\n"
+        "  plain = (x: number) => x;\n"
+        "  run(): void { this.produce(1); this.plain(2); }\n"
+        "}\n", "utf-8")
+    engine = Engine(tmp_path, persist=False)
+    engine.index()
+    assert out(engine.graph, "a::Immer::run", EdgeKind.CALLS, resolution=True) == {
+        ("a::Immer::produce", "heuristic"), ("a::Immer::plain", "exact")}
