@@ -194,6 +194,11 @@ function heritage(decl, self, isInterface) {
 
 function members(decl, self, isInterface) {
   for (const m of decl.members) {
+    // constructor parameter properties (`constructor(private s: Scheduler)`) are fields
+    if (ts.isConstructorDeclaration(m))
+      for (const p of m.parameters)
+        if (ts.isParameterPropertyDeclaration(p, m) && p.type)
+          for (const t of typeTargets(p.type)) edge(self, "USES", t);
     const mn = nodeOf(m) || (ts.isPropertyDeclaration(m) && m.initializer ? nodeOf(m.initializer) : null);
     if (mn) {
       node(mn, false);
@@ -204,11 +209,6 @@ function members(decl, self, isInterface) {
     }
     if ((ts.isPropertyDeclaration(m) || ts.isPropertySignature(m)) && m.type)
       for (const t of typeTargets(m.type)) edge(self, "USES", t);
-    // constructor parameter properties (`constructor(private s: Scheduler)`) are fields
-    if (ts.isConstructorDeclaration(m))
-      for (const p of m.parameters)
-        if (ts.isParameterPropertyDeclaration(p, m) && p.type)
-          for (const t of typeTargets(p.type)) edge(self, "USES", t);
   }
 }
 

@@ -621,8 +621,9 @@ class TsExtraction(FileExtraction):
                 continue
             name = self.text(param.child_by_field_name("name"))
             g_fqp = f"{owner_fqp}::<{name}>"
-            if g_fqp in self.type_parameters:            # a later overload's: the first declaration's node
-                generics[name] = self.type_parameters[g_fqp]
+            if g_fqp in self.type_parameters:            # a later overload's: the first declaration's node, which
+                generics[name] = self.type_parameters[g_fqp]     # takes this declaration's bounds too
+                created.append((generics[name], param))
                 continue
             g = self.add_node(NodeKind.GENERIC, name, g_fqp, param, self.text(param))
             self.type_parameters[g_fqp] = g.id

@@ -255,7 +255,7 @@ CLARIFIED = {
     "src/api.ts": (
         "import { Scheduler } from './sched';\n"
         "export function produce(base: string): string;\n"
-        "export function produce<T>(base: T, recipe: (d: T) => void): T;\n"
+        "export function produce<T extends Label>(base: T, recipe: (d: T) => void): T;\n"
         "export function produce(base: any, recipe?: any): any { return base; }\n"
         "export class Store {\n"
         "  constructor(private s: Scheduler, readonly name: Label, plain: Other) {}\n"
@@ -312,6 +312,7 @@ def test_overloads_are_one_node_with_the_first_declarations_signature(clarified)
     # its parameters and type parameters are those of every declaration; one G node for `<T>`
     assert out(clarified, "src/api::produce", EdgeKind.ACCEPTS) == {"src/api::produce::<T>"}
     assert len(_workspace(clarified, "src/api::produce::<T>")) == 1
+    assert out(clarified, "src/api::produce::<T>", EdgeKind.BOUND_BY) == {"src/api::Label"}  # a later overload's
     (get,) = _workspace(clarified, "src/api::Store::get")
     assert get.signature == "get(key: string): string"
     assert out(clarified, "src/api::Store::get", EdgeKind.RETURNS) == {"src/api::Label"}
