@@ -1214,6 +1214,11 @@ def _argument_fits(arg: str, param: str) -> bool:
         return True
     if arg == "null":
         return param not in _PRIMITIVES
+    if arg.endswith("[]") and param.endswith("[]"):       # arrays: primitive elements exactly, references alike
+        arg_element, param_element = arg[:-2], param[:-2]
+        if arg_element in _PRIMITIVES or param_element in _PRIMITIVES:
+            return arg_element == param_element
+        return _argument_fits(arg_element, param_element)
     if arg.endswith("]") or param.endswith("]"):
         return False
     if arg in _PRIMITIVES:

@@ -280,6 +280,10 @@ def test_jdk_interfaces_generics_and_calls(jdk):
     # a static call to another workspace class, a call of an inherited method
     grow = calls(graph, "java.util.ArrayList.grow", "private Object[] grow(int minCapacity)")
     assert "java.util.Arrays.copyOf" in grow
+    # ISG-SPEC §1 overloads on real code: `Arrays.copyOf(elementData, newCapacity)` with `Object[] elementData` and an
+    # int is copyOf(T[], int) among Arrays' ten two-argument copyOf overloads, by the declared argument types
+    assert [(graph.nodes[e.dst].signature, e.resolution) for e in grow["java.util.Arrays.copyOf"]] == [
+        ("public static <T> T[] copyOf(T[] original, int newLength)", Resolution.EXACT)]
     assert "java.util.AbstractList.rangeCheckForAdd" not in calls(graph, "java.util.ArrayList.addAll")
     assert calls(graph, "java.util.ArrayList.addAll")["java.util.ArrayList.rangeCheckForAdd"]
 
@@ -425,3 +429,18 @@ def test_implicit_super_and_method_references_are_calls(overloads):
     assert {(e.resolution.value, e.candidates) for e in found["q.Bucket.reset"] + found["q.Limiter.reset"]} == {
         ("heuristic", 2)}
     assert _signatures(overloads, found["q.Bucket.Bucket"]) == [("public Bucket()", "exact", None)]
+
+
+def test_type_parameters_in_signatures_and_bounds_between_them_are_edges_to_g_nodes(tmp_path):
+    (tmp_path / "g").mkdir()
+    (tmp_path / "g" / "Box.java").write_text(
+        "package g;\npublic class Box<T, U extends T> {\n  T value;\n  java.util.List<U> others;\n"
+        "  public <R extends U> R map(T t) { return null; }\n}\n", "utf-8")
+    engine = Engine(tmp_path, persist=False)
+    engine.index()
+    graph = engine.graph
+    assert set(targets(graph, one(graph, "g.Box.<U>"), EdgeKind.BOUND_BY)) == {"g.Box.<T>"}
+    assert set(targets(graph, one(graph, "g.Box.map.<R>"), EdgeKind.BOUND_BY)) == {"g.Box.<U>"}
+    assert set(targets(graph, one(graph, "g.Box"), EdgeKind.USES)) == {"g.Box.<T>", "g.Box.<U>", "java.util.List"}
+    assert set(targets(graph, one(graph, "g.Box.map"), EdgeKind.ACCEPTS)) == {"g.Box.<T>"}
+    assert set(targets(graph, one(graph, "g.Box.map"), EdgeKind.RETURNS)) == {"g.Box.map.<R>"}

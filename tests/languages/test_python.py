@@ -310,3 +310,24 @@ def test_calls_through_annotated_parameters_first_parameters_and_local_imports(i
     # `__self.forward()`: the first parameter is the instance, whatever its name
     assert out(idioms, "pkg.core.Context.invoke", EdgeKind.CALLS, resolution=True) == {
         ("pkg.core.Context.forward", "exact")}
+
+
+@pytest.fixture(scope="module")
+def click_sdist():
+    from tests.languages.conftest import fetch_sdist
+
+    return fetch_sdist("click", "8.1.7") / "src"
+
+
+@pytest.mark.realcode
+def test_click_sdist_to_the_clarified_contract(click_sdist):
+    engine = Engine(click_sdist, persist=False)
+    engine.index()
+    graph = engine.graph
+    # `self.params: t.Dict[str, t.Any] = {}` in Context.__init__ is a field: typing's forms are edges (`import typing
+    # as t` names them typing.X); str is primitive
+    uses = out(graph, "click.core.Context", EdgeKind.USES)
+    assert {"typing.Dict", "typing.Any", "typing.List", "typing.Set"} <= uses
+    assert not [n for n in graph.nodes.values() if n.name in ("str", "int", "bool", "None", "object")]
+    assert "typing.Optional" in out(graph, "click.core.Context.__init__", EdgeKind.ACCEPTS)
+    assert node(graph, "click.core.ParameterSource").kind is NodeKind.ENUM
