@@ -1,7 +1,7 @@
-"""The accuracy benchmark: ``python -m bench.accuracy [--quick] [--lang rust,java,typescript,python] [--out FILE]``.
+"""The accuracy benchmark: ``python -m bench.accuracy [--quick] [--lang rust,java,typescript,python,go] [--out FILE]``.
 
 For each language, ground truth from the compiler's own view of real code (``rust.py``, ``java.py``,
-``typescript.py``, ``python.py``), converted into ISG-SPEC's JSONL, is compared (``compare.py``) with
+``typescript.py``, ``python.py``, ``go.py``), converted into ISG-SPEC's JSONL, is compared (``compare.py``) with
 ``isg-lsp export`` of the same code: per node kind and per edge kind, truth count, our count, precision, recall, F1,
 with samples of misses and false positives. Prints a table; writes everything as JSON (default
 ``bench/.cache/accuracy/report.json``). Installs what it needs (Debian packages through apt-get, npm and PyPI
@@ -21,8 +21,8 @@ from pathlib import Path
 from .common import CACHE, Unavailable, export_ours, log
 from .compare import compare, fmt, merge
 
-LANGS = ("rust", "java", "typescript", "python")
-EXTRACTOR = {"rust": "rust", "java": "java", "typescript": "typescript", "python": "python"}
+LANGS = ("rust", "java", "typescript", "python", "go")
+EXTRACTOR = {"rust": "rust", "java": "java", "typescript": "typescript", "python": "python", "go": "go"}
 NODE_ORDER = ("T", "S", "E", "F", "A", "M", "G")
 EDGE_ORDER = ("CONTAINS", "DEFINES", "IMPL", "EXTENDS", "BOUND_BY", "ACCEPTS", "RETURNS", "USES", "CALLS")
 
@@ -57,7 +57,8 @@ def run_language(lang: str, quick: bool, work: Path) -> dict:
             roots = tuple(sorted({json.loads(line)["fqp"].split("::")[0] for line in open(corpus["truth"])
                                   if '"kind":"M"' in line and '"external":false' in line}))
         result = compare(Path(corpus["truth"]), ours_path, scope=corpus.get("scope"), local_roots=roots,
-                         gated=corpus.get("gated"), edge_kinds=corpus.get("edge_kinds"))
+                         gated=corpus.get("gated"), edge_kinds=corpus.get("edge_kinds"),
+                         node_key=corpus.get("node_key"), one_per_fqp=corpus.get("one_per_fqp", False))
         results.append(result)
         per_corpus[corpus["label"]] = {"meta": corpus.get("meta", {}), "scope": corpus.get("scope"),
                                        "truth": str(corpus["truth"]), "ours": str(ours_path),
@@ -107,6 +108,8 @@ def table(lang: str, report: dict) -> str:
                    f"{e.get('missed_macro', 0):>7}{fmt(e.get('recall_syntactic', e['recall'])):>7}")
             if section == "edges" and e.get("ours_exact", e["ours"]) != e["ours"]:
                 row += f"   non-heuristic: {e['ours_exact']} edges, P {fmt(e['precision_exact'])}"
+            if e.get("duplicates"):
+                row += f"   duplicates: {e['duplicates']}"
             lines.append(row)
     t = report["totals"]
     lines.append(f"   nodes (no M): P {fmt(t['nodes']['precision'])} R {fmt(t['nodes']['recall'])}; "
@@ -129,7 +132,7 @@ def samples(lang: str, report: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.accuracy", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the reduced form (one small corpus per language)")
-    parser.add_argument("--lang", default=",".join(LANGS), help="comma-separated languages (default: all four)")
+    parser.add_argument("--lang", default=",".join(LANGS), help="comma-separated languages (default: all five)")
     parser.add_argument("--out", type=Path, default=None, help="the JSON report (default "
                         "bench/.cache/accuracy/report[-quick].json)")
     parser.add_argument("--samples", action="store_true", help="print samples of misses and false positives")

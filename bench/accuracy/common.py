@@ -35,13 +35,14 @@ class Truth:
         self.edges: dict[tuple[str, str, str], dict] = {}
 
     def node(self, kind: str, fqp: str, name: str | None = None, external: bool = False, file: str | None = None,
-             ) -> str:
-        node_id = sighash(self.lang, kind, fqp, "").hex()
+             signature: str = "") -> str:
+        """A node's id; ``signature`` tells apart nodes that share an FQP (Java's overloads)."""
+        node_id = sighash(self.lang, kind, fqp, signature).hex()
         if node_id not in self.nodes:
             if name is None:
                 name = _last_segment(fqp)
             self.nodes[node_id] = {"type": "node", "id": node_id, "kind": kind, "name": name, "fqp": fqp,
-                                   "lang": self.lang, "file": file, "span": None, "signature": "",
+                                   "lang": self.lang, "file": file, "span": None, "signature": signature,
                                    "visibility": None, "external": external}
         elif not external and self.nodes[node_id]["external"]:
             self.nodes[node_id]["external"] = False

@@ -87,6 +87,9 @@ class Normalizer:
         return any(path == root or path.startswith(root + "::") or path.startswith(root + ".")
                    for root in self.local_roots)
 
+    def node(self, node: dict) -> str:
+        return self.fqp(node["fqp"])
+
     def fqp(self, fqp: str) -> str:
         parts = split_qualified(fqp)
         if parts is None:
@@ -97,6 +100,19 @@ class Normalizer:
         if not self.is_local(y):
             y = last_segment(y)
         return f"<{x} as {y}>::{rest}"
+
+
+class _KeyedNormalizer:
+    """A Normalizer whose workspace node keys go through a language's ``node_key``."""
+
+    def __init__(self, base: Normalizer, node_key) -> None:
+        self.base = base
+        self.node_key = node_key
+        self.is_local = base.is_local
+        self.fqp = base.fqp
+
+    def node(self, node: dict) -> str:
+        return self.node_key(node, self.base.fqp(node["fqp"]))
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -119,11 +135,17 @@ def scores(truth: set, ours: set) -> dict:
 
 def compare(truth_path: Path, ours_path: Path, scope: str | None = None, local_roots: tuple[str, ...] = (),
             node_kinds: tuple[str, ...] | None = None, edge_kinds: tuple[str, ...] | None = None,
-            gated=None) -> dict:
-    """``gated(node)``, when given, says that one of our nodes stands in code the compiler may not have compiled
+            gated=None, node_key=None, one_per_fqp: bool = False) -> dict:
+    """``node_key(node, key)``, when given, turns a workspace node's key into the one compared (Java tells overloads
+    apart by their parameter types: `Foo.m(int,String)`). With ``one_per_fqp``, each of our workspace nodes beyond the
+    first with the same (kind, key) counts as a false positive (``duplicates``): TypeScript's overloads are one
+    symbol, so one node.
+
+    ``gated(node)``, when given, says that one of our nodes stands in code the compiler may not have compiled
     (Rust's `#[cfg]`): such nodes, and edges with such an end, are set aside when the truth lacks them, and
     counted under ``set_aside`` (precision is given both with them, ``precision_all``, and without)."""
-    norm = Normalizer(local_roots)
+    base_norm = Normalizer(local_roots)
+    norm = base_norm if node_key is None else _KeyedNormalizer(base_norm, node_key)
     t_nodes, t_edges = load(truth_path)
     o_nodes, o_edges = load(ours_path)
 
@@ -137,17 +159,19 @@ def compare(truth_path: Path, ours_path: Path, scope: str | None = None, local_r
     t_macro: dict[str, set] = defaultdict(set)
     for n in t_nodes.values():
         if not n.get("external"):
-            t_keys[n["kind"]].add(norm.fqp(n["fqp"]))
+            t_keys[n["kind"]].add(norm.node(n))
             t_strict[n["kind"]].add(n["fqp"])
             if n.get("macro"):
-                t_macro[n["kind"]].add(norm.fqp(n["fqp"]))
+                t_macro[n["kind"]].add(norm.node(n))
     o_keys: dict[str, set] = defaultdict(set)
     o_strict: dict[str, set] = defaultdict(set)
     o_gated: dict[str, set] = defaultdict(set)
     gated_ids = set()
+    o_count: dict[tuple[str, str], int] = defaultdict(int)
     for node_id, n in o_nodes.items():
         if not n.get("external") and in_scope(n):
-            key = norm.fqp(n["fqp"])
+            key = norm.node(n)
+            o_count[(n["kind"], key)] += 1
             if gated is not None and key not in t_keys[n["kind"]] and gated(n):
                 gated_ids.add(node_id)
                 o_gated[n["kind"]].add(key)
@@ -157,6 +181,15 @@ def compare(truth_path: Path, ours_path: Path, scope: str | None = None, local_r
     kinds = node_kinds or tuple(sorted(set(t_keys) | set(o_keys)))
     for kind in kinds:
         entry = scores(t_keys[kind], o_keys[kind])
+        if one_per_fqp:
+            dups = sorted(k for (k_kind, k), count in o_count.items() if k_kind == kind and count > 1
+                          and k in o_keys[kind])
+            extra = sum(o_count[(kind, k)] - 1 for k in dups)
+            entry["duplicates"] = extra
+            entry["duplicate_samples"] = dups[:SAMPLES]
+            entry["ours"] += extra
+            entry["precision"] = _ratio(entry["tp"], entry["ours"])
+            entry["f1"] = _f1(entry["precision"], entry["recall"])
         _set_aside(entry, o_gated[kind] - o_keys[kind])
         _macro(entry, (t_keys[kind] - o_keys[kind]) & t_macro[kind])
         entry["missed"] = sorted(t_keys[kind] - o_keys[kind])[:SAMPLES]
@@ -169,7 +202,7 @@ def compare(truth_path: Path, ours_path: Path, scope: str | None = None, local_r
         if node.get("external"):
             # an "external" that names a path inside the workspace (a node a macro makes, say) keeps its path
             return norm.fqp(node["fqp"]) if norm.is_local(node["fqp"]) else "~" + last_segment(node["fqp"])
-        return norm.fqp(node["fqp"])
+        return norm.node(node)
 
     te_keys: dict[str, set] = defaultdict(set)
     te_strict: dict[str, set] = defaultdict(set)
@@ -247,6 +280,9 @@ def merge(results: list[dict]) -> dict:
             if "missed_macro" in parts[0]:
                 total["missed_macro"] = sum(p.get("missed_macro", 0) for p in parts)
                 total["recall_syntactic"] = _ratio(total["tp"], total["truth"] - total["missed_macro"])
+            if "duplicates" in parts[0]:
+                total["duplicates"] = sum(p.get("duplicates", 0) for p in parts)
+                total["duplicate_samples"] = _interleave([p.get("duplicate_samples", []) for p in parts])
             if "set_aside" in parts[0]:
                 total["set_aside"] = sum(p.get("set_aside", 0) for p in parts)
                 total["precision_all"] = _ratio(total["tp"], total["ours"] + total["set_aside"])

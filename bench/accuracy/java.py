@@ -7,8 +7,10 @@ their bounds: G and BOUND_BY; superclass: EXTENDS, except the implicit `Object`/
 a class, EXTENDS from an interface), fields (USES, from their generic types; enum constants and synthetic fields
 left out), methods and constructors (F, CONTAINS, or DEFINES in an interface; ACCEPTS and RETURNS from their generic
 signatures; synthetic and bridge methods, `values`/`valueOf` of enums and implicit default constructors left out),
-and CALLS from the invoke instructions of each method: the call's owner class and name resolved to the declaring
-method through the corpus' class hierarchy; calls in lambdas (`lambda$m$0`) and in anonymous or local classes
+and CALLS from the invoke instructions of each method and from its method references (`Foo::bar`, `this::bar`,
+`Foo::new`: LambdaMetafactory bootstrap methods whose implementation is not a lambda's body): the call's owner class,
+name and parameter descriptor resolved to the declaring overload through the corpus' class hierarchy (ISG-SPEC §1
+Clarifications: overloads are separate nodes, compared by FQP and parameter types, `Foo.m(int,String)`); calls in lambdas (`lambda$m$0`) and in anonymous or local classes
 (`EnclosingMethod`) count for the method that encloses them in the source. Calls to methods outside the corpus are
 left out (they are not nodes), as are calls the compiler adds (boxing, string concatenation).
 """
@@ -60,7 +62,7 @@ def run_lang(quick: bool, work: Path) -> list[dict]:
         truth.write(truth_path)
         stamp.write_text(stamp_text)
     return [{"label": label, "workspace": workspace, "truth": truth_path, "scope": "", "edge_kinds": EDGE_KINDS,
-             "local_roots": tuple(packages), "meta": {"jdk": version}}]
+             "local_roots": tuple(packages), "meta": {"jdk": version}, "node_key": node_key}]
 
 
 def extract_sources(home: Path, packages: list[str], workspace: Path) -> None:
@@ -81,12 +83,14 @@ def extract_sources(home: Path, packages: list[str], workspace: Path) -> None:
 # ---- javap ------------------------------------------------------------------------------------------------------
 
 class Member:
-    __slots__ = ("header", "flags", "calls", "lines", "is_method")
+    __slots__ = ("header", "flags", "calls", "lines", "is_method", "descriptor", "indy")
 
     def __init__(self, header: str) -> None:
         self.header = header
         self.flags: set[str] = set()
-        self.calls: list[tuple[str, str]] = []    # (owner binary name, method name)
+        self.calls: list[tuple[str, str, str]] = []    # (owner binary name, method name, parameter descriptor)
+        self.indy: list[int] = []                      # bootstrap method indexes of its invokedynamic instructions
+        self.descriptor = ""                           # the parameters' part of the descriptor: `(IJ)`
         self.lines: list[int] = []
         self.is_method = "(" in header
 
@@ -100,6 +104,8 @@ class ClassFile:
         self.enclosing: str | None = None  # EnclosingMethod: owner.method
         self.inner_static = False          # a static nested class (InnerClasses says so)
         self.source: str | None = None
+        self.method_refs: dict[int, tuple[str, str, str]] = {}   # bootstrap index -> the method it makes a value of
+        self.enclosing_descriptor = ""
 
     @property
     def fqp(self) -> str:
@@ -111,7 +117,13 @@ class ClassFile:
 
 
 _INVOKE = re.compile(r"invoke(?:virtual|special|static|interface)\s+#\d+(?:,\s*\d+)?\s+// (?:Interface)?Method "
-                     r"(?:([\w/$]+)\.)?(\"?<?[\w$]+>?\"?):")
+                     r"(?:([\w/$]+)\.)?(\"?<?[\w$]+>?\"?):(\([^)]*\))")
+_INDY = re.compile(r"invokedynamic\s+#\d+,\s*\d+\s+// InvokeDynamic #(\d+):")
+# a bootstrap method of LambdaMetafactory whose implementation is a method of its own (a method reference such as
+# `Foo::bar`, `this::bar`, `Foo::new`), not a lambda's body (`lambda$m$0`)
+_BOOTSTRAP = re.compile(r"^\s*(\d+): #\d+ REF_invokeStatic java/lang/invoke/LambdaMetafactory\.\w+:.*\n"
+                        r"\s*Method arguments:\n\s*#\d+ .*\n\s*#\d+ REF_\w+ ([\w/$]+)\.(\"?<?[\w$]+>?\"?):"
+                        r"(\([^)]*\))", re.M)
 _ENCLOSING = re.compile(r"EnclosingMethod: .*// ([\w/$]+)(?:\.([\w$<>\"]+))?")
 
 
@@ -164,10 +176,16 @@ def parse_javap(text: str) -> list[ClassFile]:
         stripped = line.strip()
         if stripped.startswith("flags:") and line.startswith("    flags"):
             member.flags = set(re.findall(r"ACC_\w+", stripped))
+        elif stripped.startswith("descriptor:") and line.startswith("    descriptor"):
+            member.descriptor = stripped.split(":", 1)[1].strip().split(")", 1)[0] + ")"
+        elif "invokedynamic" in stripped:
+            match = _INDY.search(stripped)
+            if match:
+                member.indy.append(int(match.group(1)))
         elif "invoke" in stripped:
             match = _INVOKE.search(stripped)
             if match:
-                member.calls.append((match.group(1) or "", match.group(2).strip('"')))
+                member.calls.append((match.group(1) or "", match.group(2).strip('"'), match.group(3)))
         elif stripped == "LineNumberTable:":
             in_lines = True
         elif in_lines and stripped.startswith("line "):
@@ -185,11 +203,22 @@ def parse_javap(text: str) -> list[ClassFile]:
             for c in classes:
                 if c.name == binary:
                     c.inner_static = True
+        refs = {int(m.group(1)): (m.group(2), m.group(3).strip('"'), m.group(4)) for m in _BOOTSTRAP.finditer(block)}
+        if refs:
+            for c in classes:
+                if c.name == binary:
+                    c.method_refs = refs
         if match:
+            descriptor = ""
+            pool = re.search(r"EnclosingMethod: #\d+\.#(\d+)", block)
+            if pool:
+                entry = re.search(rf"^\s*#{pool.group(1)} = NameAndType\s.*// [^:]*:(\([^)]*\))", block, re.M)
+                descriptor = entry.group(1) if entry else ""
             for c in classes:
                 if c.name == binary:
                     owner = match.group(1).replace("/", ".")
                     c.enclosing = f"{owner}.{match.group(2)}" if match.group(2) else owner
+                    c.enclosing_descriptor = descriptor
     return classes
 
 
@@ -262,6 +291,92 @@ def type_names(text: str) -> list[str]:
 def head_name(text: str) -> str | None:
     names = type_names(text.strip())
     return names[0] if names else None
+def simple_type(text: str) -> str:
+    """`java.util.Map$Entry<K, V>[]` → `Entry[]`: a parameter's type as overloads are told apart here."""
+    text = re.sub(r"@[\w.$]+(?:\([^)]*\))?", " ", text)
+    depth, out = 0, []
+    for ch in text:
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    flat = "".join(out).replace("...", "[]")
+    words = [w for w in re.split(r"\s+", flat.replace("[", " [").strip()) if w and w != "final"]
+    base = next((w for w in words if not w.startswith("[")), "")
+    dims = "".join(w for w in words if w.startswith("[")).replace(" ", "")
+    return re.split(r"[.$]", base)[-1] + dims
+
+
+def overload_key(params: list[str]) -> str:
+    return "(" + ",".join(simple_type(p) for p in params) + ")"
+
+
+def source_overload_key(signature: str) -> str | None:
+    """The overload key of one of our Java signatures (`public <T> T f(final List<T> xs, int... n) throws X`):
+    `(List,int[])`; parameter names dropped."""
+    text = re.sub(r"@[\w.$]+(?:\([^)]*\))?", " ", signature)
+    depth, start = 0, -1
+    for i, ch in enumerate(text):
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth -= 1
+        elif ch == "(" and depth == 0:
+            start = i
+            break
+    if start < 0:
+        return None
+    depth, end = 0, -1
+    for i in range(start, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                end = i
+                break
+    inner = text[start + 1:end if end > 0 else len(text)]
+    params = []
+    for part in split_top(inner):
+        part = part.strip()
+        if not part:
+            continue
+        c_dims = "".join(re.findall(r"\[\s*\]", part[part.rfind(" "):])) if " " in part else ""
+        part = re.sub(r"\s*[\w$]+(\s*\[\s*\])*\s*$", "", part)     # the parameter's name (and `x[]`)
+        params.append(part + c_dims)
+    return overload_key(params)
+
+
+def node_key(node: dict, key: str) -> str:
+    """Compared keys: a method or constructor is known by its FQP and its parameter types (overloads are separate
+    nodes in Java), our nodes' from their signatures, the truth's from javap's."""
+    if node.get("kind") != "F" or node.get("external"):
+        return key
+    signature = node.get("signature") or ""
+    if signature.startswith("("):
+        return key + signature
+    found = source_overload_key(signature)
+    return key + found if found is not None else key
+
+
+def descriptor_count(descriptor: str) -> int:
+    """How many parameters a JVM descriptor's `(...)` holds."""
+    inner = descriptor.strip("()")
+    count, i = 0, 0
+    while i < len(inner):
+        ch = inner[i]
+        if ch == "[":
+            i += 1
+            continue
+        if ch == "L":
+            i = inner.index(";", i)
+        count += 1
+        i += 1
+    return count
+
+
 MODIFIERS = frozenset({"public", "private", "protected", "static", "final", "abstract", "synchronized", "native",
                        "transient", "volatile", "strictfp", "default", "sealed", "non-sealed"})
 
@@ -275,6 +390,8 @@ class Converter:
         self.classes: dict[str, ClassFile] = {}
         self.kinds: dict[str, str] = {}
         self.methods: dict[str, set[str]] = {}   # class FQP -> method names declared (nodes)
+        self.overloads: dict[str, dict[str, list[tuple[str, str]]]] = {}   # class -> name -> [(descriptor, key)]
+        self.member_sig: dict[tuple[str, str], tuple[str, str]] = {}        # (class, javap header) -> (name, key)
         self.supers: dict[str, list[str]] = {}
 
     def list_classes(self) -> list[str]:
@@ -426,8 +543,11 @@ class Converter:
             if kind == "E" and (name == "values" and not args or name == "valueOf" and args == "java.lang.String"):
                 continue
             member_fqp = f"{fqp}.{name}"
-            mnode = self.t.node("F", member_fqp)
+            signature = overload_key(split_top(args))
+            mnode = self.t.node("F", member_fqp, signature=signature)
             declared.add(name)
+            self.overloads.setdefault(fqp, {}).setdefault(name, []).append((m.descriptor, signature))
+            self.member_sig[(c.name, m.header)] = (name, signature)
             self.t.edge(node, "DEFINES" if kind == "T" else "CONTAINS", mnode)
             mscope = self.generics(member_fqp, mparams, scope)
             for dst in self.types(args, mscope):
@@ -472,57 +592,82 @@ class Converter:
 
     # ---- calls ----
 
-    def find_method(self, owner: str, name: str, depth: int = 0) -> str | None:
+    def find_method(self, owner: str, name: str, descriptor: str, depth: int = 0) -> tuple[str, str] | None:
+        """(FQP, overload key) of the method a call names: by name and parameter descriptor, in the owner class or
+        its supertypes; a method of the same name and parameter count when the descriptor is a bridge's."""
         if depth > 20:
             return None
-        if name in self.methods.get(owner, ()):
-            return f"{owner}.{name}"
+        overloads = self.overloads.get(owner, {}).get(name)
+        if overloads:
+            exact = [sig for desc, sig in overloads if desc == descriptor]
+            if exact:
+                return f"{owner}.{name}", exact[0]
+            count = descriptor_count(descriptor)
+            same = [sig for desc, sig in overloads if descriptor_count(desc) == count]
+            if len(same) == 1:
+                return f"{owner}.{name}", same[0]
         for parent in self.supers.get(owner, ()):
-            found = self.find_method(parent, name, depth + 1)
+            found = self.find_method(parent, name, descriptor, depth + 1)
             if found:
                 return found
         return None
 
+    def source_method(self, c: ClassFile, m: Member, depth: int = 0) -> tuple[str, str, str] | None:
+        """(class FQP, name, overload key) of the method whose source holds the code of `m`: itself, the method a
+        lambda's body (`lambda$m$0`) stands in, the method an anonymous or local class stands in."""
+        if depth > 10:
+            return None
+        if c.is_named:
+            text = self._strip_modifiers(m.header)
+            _, text = leading_type_params(text)
+            name = text.partition("(")[0].strip().rsplit(" ", 1)[-1]
+            if name.startswith("lambda$"):
+                for other in c.members:                  # the member whose invokedynamic makes this lambda
+                    if any(c.method_refs.get(i, ("", "", ""))[1] == name for i in other.indy):
+                        return self.source_method(c, other, depth + 1)
+                return None
+            if "ACC_SYNTHETIC" in m.flags or "ACC_BRIDGE" in m.flags:
+                return None
+            found = self.member_sig.get((c.name, m.header))
+            return (c.fqp, *found) if found else None
+        if not c.enclosing or "." not in c.enclosing:
+            return None
+        owner, _, method = c.enclosing.rpartition(".")
+        owner_fqp = owner.replace("$", ".")
+        name = method.strip('"')
+        if name == "<init>":
+            name = owner.rsplit("$", 1)[-1].rsplit(".", 1)[-1]
+        overloads = self.overloads.get(owner_fqp, {}).get(name, [])
+        exact = [sig for desc, sig in overloads if desc == c.enclosing_descriptor]
+        if exact:
+            return owner_fqp, name, exact[0]
+        if len(overloads) == 1:
+            return owner_fqp, name, overloads[0][1]
+        return None
+
+    def call_target(self, fqp: str, call_owner: str, call_name: str, descriptor: str) -> tuple[str, str] | None:
+        target_owner = call_owner.replace("/", ".").replace("$", ".") if call_owner else fqp
+        if call_name == "<init>":
+            simple = target_owner.rsplit(".", 1)[-1]
+            return self.find_method(target_owner, simple, descriptor, depth=20)
+        return self.find_method(target_owner, call_name, descriptor)
+
     def calls(self, c: ClassFile) -> None:
         fqp = c.fqp
         for m in c.members:
-            if not m.is_method or not m.calls:
+            if not m.is_method or not (m.calls or m.indy):
                 continue
-            text = self._strip_modifiers(m.header)
-            _, text = leading_type_params(text)
-            head = text.partition("(")[0].strip().rsplit(" ", 1)
-            name = head[-1]
-            # whose calls these are in the source
-            if c.is_named:
-                owner_fqp = fqp
-                if name.startswith("lambda$"):
-                    source_name = name.split("$")[1]
-                    if source_name == "static":
-                        continue
-                    name = source_name
-                elif "ACC_SYNTHETIC" in m.flags or "ACC_BRIDGE" in m.flags:
-                    continue
-                if name == "new" or name.replace("$", ".") == fqp:
-                    name = c.name.rsplit("$", 1)[-1].rsplit(".", 1)[-1]
-            else:
-                if not c.enclosing or "." not in c.enclosing:
-                    continue
-                owner, _, method = c.enclosing.rpartition(".")
-                owner_fqp = owner.replace("$", ".")
-                if owner_fqp not in self.methods:
-                    continue
-                name = method.strip('"')
-                if name == "<init>":
-                    name = owner.rsplit("$", 1)[-1].rsplit(".", 1)[-1]
-            if name not in self.methods.get(owner_fqp, ()):
+            source = self.source_method(c, m)
+            if source is None:
                 continue
-            src = self.t.node("F", f"{owner_fqp}.{name}")
-            for call_owner, call_name in m.calls:
-                target_owner = call_owner.replace("/", ".").replace("$", ".") if call_owner else fqp
-                if call_name == "<init>":
-                    simple = target_owner.rsplit(".", 1)[-1]
-                    target = f"{target_owner}.{simple}" if simple in self.methods.get(target_owner, ()) else None
-                else:
-                    target = self.find_method(target_owner, call_name)
+            owner_fqp, name, signature = source
+            src = self.t.node("F", f"{owner_fqp}.{name}", signature=signature)
+            targets = list(m.calls)
+            for index in m.indy:                         # method references (`Foo::bar`, `this::bar`, `Foo::new`)
+                ref = c.method_refs.get(index)
+                if ref is not None and not ref[1].startswith("lambda$"):
+                    targets.append(ref)
+            for call_owner, call_name, descriptor in targets:
+                target = self.call_target(fqp, call_owner, call_name, descriptor)
                 if target is not None:
-                    self.t.edge(src, "CALLS", self.t.node("F", target))
+                    self.t.edge(src, "CALLS", self.t.node("F", target[0], signature=target[1]))

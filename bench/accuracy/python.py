@@ -5,9 +5,10 @@ way the interpreter binds names (module namespaces, `from m import x` followed t
 Nodes: modules and packages (M), classes (S; T when a direct base is `typing.Protocol` or `abc.ABC` or the metaclass
 is `ABCMeta`; E when the MRO reaches `enum.Enum`), functions and methods (F) at module or class level (including
 under `if`/`try`). Edges: CONTAINS (package → module, module → class/def, class → method/nested class), DEFINES
-(T → its methods), EXTENDS (class → each base but `object` and `Generic`), ACCEPTS/RETURNS/USES (named types of
-parameter, return and class-attribute annotations, string annotations parsed; builtins and typing's special forms
-are not nodes), CALLS (calls whose target the checker-like resolution below knows: a name or dotted name bound to a
+(T → its methods), EXTENDS (class → each base but `object`), ACCEPTS/RETURNS/USES (named types of
+parameter, return and class-attribute annotations, string annotations parsed; only `int`, `float`, `str`, `bool`,
+`bytes`, `complex`, `None` and `object` are primitives: builtins and typing's forms give edges to external nodes, as
+ISG-SPEC §1 Clarifications say), CALLS (calls whose target the checker-like resolution below knows: a name or dotted name bound to a
 function or class — a class call meaning its `__init__` found through the MRO —, `self.m()`/`cls.m()` through the
 MRO, `super().m()`, `Foo(...).m()` where Foo is a workspace class, and `x.m()` where `x` is a parameter annotated with a workspace class or a local assigned once
 from a class call). Calls on receivers of unknown type are not in the truth: no tool can state them as facts.
@@ -30,13 +31,12 @@ PACKAGES_QUICK = ["click==8.1.7"]
 EDGE_KINDS = ("CONTAINS", "DEFINES", "EXTENDS", "ACCEPTS", "RETURNS", "USES", "CALLS")
 
 BUILTINS = frozenset(dir(builtins))
-NOT_NODES = frozenset({"int", "str", "float", "bool", "bytes", "bytearray", "complex", "None", "object", "Any",
-                       "list", "dict", "tuple", "set", "frozenset", "type", "Optional", "Union", "Literal",
-                       "ClassVar", "Final", "Annotated", "TypeAlias", "Self", "NoReturn", "Never", "TypeGuard",
-                       "TypeIs", "Required", "NotRequired", "ReadOnly", "Unpack", "LiteralString", "Concatenate"})
+# ISG-SPEC §1 Clarifications: only these are primitives; every other name (builtins such as `list`, typing's forms
+# such as `Optional`, `Any`, `Generic`) is a type and gives an edge.
+NOT_NODES = frozenset({"int", "float", "str", "bool", "bytes", "complex", "None", "object"})
 TRAIT_BASES = {"typing.Protocol", "typing_extensions.Protocol", "abc.ABC"}
 ENUM_ROOTS = {"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag", "enum.IntFlag", "enum.ReprEnum"}
-NO_EDGE_BASES = {"object", "typing.Generic", "typing_extensions.Generic", "builtins.object"}
+NO_EDGE_BASES = {"object", "builtins.object"}
 
 
 # ---- corpus ---------------------------------------------------------------------------------------------------
@@ -52,7 +52,8 @@ def fetch(spec: str, work: Path) -> Path:
     found = sorted(downloads.glob(f"{name}-{version}.tar.gz"))
     if not found:
         log(f"python: pip download {spec}")
-        proc = run([sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps",
+        # the sdist of this project only (`--no-binary :all:` would build every build backend from source too)
+        proc = run([sys.executable, "-m", "pip", "download", "--no-binary", name, "--no-deps",
                     "-q", "-d", str(downloads), spec], check=False, timeout=600)
         found = sorted(downloads.glob(f"{name}-{version}.tar.gz"))
         if not found:
@@ -410,6 +411,12 @@ class Project:
                 found.append(self.t.node("S", fqp, external=True))
         elif isinstance(expr, ast.Subscript):
             self._annotation(expr.value, module, found, depth + 1)
+            head = expr.value.id if isinstance(expr.value, ast.Name) else getattr(expr.value, "attr", "")
+            if head == "Literal":
+                return                                  # `Literal["a"]`: values, not types
+            if head == "Annotated" and isinstance(expr.slice, ast.Tuple) and expr.slice.elts:
+                self._annotation(expr.slice.elts[0], module, found, depth + 1)   # the metadata names no type
+                return
             self._annotation(expr.slice, module, found, depth + 1)
         elif isinstance(expr, (ast.Tuple, ast.List)):
             for element in expr.elts:

@@ -4,6 +4,11 @@ constructors and arrow functions bound to top-level `const`s F, type aliases A, 
 (IMPL, EXTENDS), annotated parameter, return, property and alias types (ACCEPTS, RETURNS, USES, each named type a
 reference mentions, resolved by the checker), type parameter constraints (BOUND_BY) and calls resolved by the
 checker to a declaration of the workspace (CALLS, from the function that encloses the call in the source).
+
+ISG-SPEC §1 Clarifications: overloads are one symbol, so one node (our nodes beyond the first of an FQP count as false
+positives: `one_per_fqp`); class properties initialised with an arrow function or function expression are F nodes;
+constructor parameter properties give USES; `namespace N {}`, `declare global {}` and `declare module "x" {}` are M
+nodes (`{module}::N`, `{module}::global`, `{module}::x`) holding their declarations.
 """
 
 from __future__ import annotations
@@ -86,7 +91,8 @@ def run_lang(quick: bool, work: Path) -> list[dict]:
             to_truth(proc.stdout).write(truth_path)
             stamp.write_text(stamp_text)
         out.append({"label": workspace.name, "workspace": workspace, "truth": truth_path, "scope": "",
-                    "edge_kinds": EDGE_KINDS, "local_roots": (sub,), "meta": {"compiler": TYPESCRIPT}})
+                    "edge_kinds": EDGE_KINDS, "local_roots": (sub,), "meta": {"compiler": TYPESCRIPT},
+                    "one_per_fqp": True})
     return out
 
 

@@ -30,14 +30,47 @@ function moduleOf(sf) {
   return path.relative(root, sf.fileName).split(path.sep).join("/").replace(/\.(d\.)?(ts|tsx)$/, "");
 }
 
+// the FQP of the module or namespace a declaration is an item of: its file's module, or an M node of
+// `namespace N {}`, `declare global {}`, `declare module "x" {}` (ISG-SPEC §1 Clarifications); null for anything else
+// (a class member, a local declaration). A variable declaration is an item of its statement's container.
+function containerOf(decl) {
+  let at = decl;
+  if (ts.isVariableDeclaration(at)) {
+    const stmt = at.parent && at.parent.parent;
+    if (!stmt || !ts.isVariableStatement(stmt)) return null;
+    at = stmt;
+  }
+  const parent = at.parent;
+  if (!parent) return null;
+  if (ts.isSourceFile(parent)) return moduleOf(parent);
+  const owner = ts.isModuleBlock(parent) ? parent.parent : ts.isModuleDeclaration(parent) ? parent : null;
+  if (!owner) return null;
+  const found = nodeOf(owner);
+  return found && found.kind === "M" ? found.fqp : null;
+}
+
+// the statements a container holds: a file's, or a namespace's (through `namespace A.B {}`)
+function statementsOf(decl) {
+  if (ts.isSourceFile(decl)) return decl.statements;
+  let body = decl.body;
+  while (body && ts.isModuleDeclaration(body)) body = body.body;
+  return body && ts.isModuleBlock(body) ? body.statements : [];
+}
+
 // the FQP and kind of a declaration that is a node, or null
 function nodeOf(decl) {
   if (!decl) return null;
   const sf = decl.getSourceFile();
   if (!inWorkspace.has(path.resolve(sf.fileName))) return null;
-  const mod = moduleOf(sf);
-  const top = decl.parent && ts.isSourceFile(decl.parent);
+  const mod = containerOf(decl);
+  const top = mod !== null;
   const nameOf = (d) => (d.name && ts.isIdentifier(d.name) ? d.name.text : d.name && d.name.getText ? d.name.getText() : null);
+  // `namespace N {}`, `declare global {}`, `declare module "x" {}`: M nodes holding their declarations
+  if (ts.isModuleDeclaration(decl) && top) {
+    const name = (decl.flags & ts.NodeFlags.GlobalAugmentation) ? "global" :
+      ts.isStringLiteral(decl.name) ? decl.name.text : decl.name.text;
+    return { kind: "M", fqp: `${mod}::${name}` };
+  }
   if (ts.isFunctionDeclaration(decl) && top && decl.name) return { kind: "F", fqp: `${mod}::${decl.name.text}` };
   if (ts.isClassDeclaration(decl) && top && decl.name) return { kind: "S", fqp: `${mod}::${decl.name.text}` };
   if (ts.isInterfaceDeclaration(decl) && top) return { kind: "T", fqp: `${mod}::${decl.name.text}` };
@@ -45,9 +78,7 @@ function nodeOf(decl) {
   if (ts.isTypeAliasDeclaration(decl) && top) return { kind: "A", fqp: `${mod}::${decl.name.text}` };
   if (ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) && decl.initializer &&
       (ts.isArrowFunction(decl.initializer) || ts.isFunctionExpression(decl.initializer))) {
-    const stmt = decl.parent && decl.parent.parent;
-    if (stmt && ts.isVariableStatement(stmt) && ts.isSourceFile(stmt.parent) &&
-        (decl.parent.flags & ts.NodeFlags.Const)) return { kind: "F", fqp: `${mod}::${decl.name.text}` };
+    if (top && (decl.parent.flags & ts.NodeFlags.Const)) return { kind: "F", fqp: `${mod}::${decl.name.text}` };
     return null;
   }
   if (ts.isArrowFunction(decl) || ts.isFunctionExpression(decl)) {
@@ -163,6 +194,11 @@ function heritage(decl, self, isInterface) {
 
 function members(decl, self, isInterface) {
   for (const m of decl.members) {
+    // constructor parameter properties (`constructor(private s: Scheduler)`) are fields
+    if (ts.isConstructorDeclaration(m))
+      for (const p of m.parameters)
+        if (ts.isParameterPropertyDeclaration(p, m) && p.type)
+          for (const t of typeTargets(p.type)) edge(self, "USES", t);
     const mn = nodeOf(m) || (ts.isPropertyDeclaration(m) && m.initializer ? nodeOf(m.initializer) : null);
     if (mn) {
       node(mn, false);
@@ -176,16 +212,15 @@ function members(decl, self, isInterface) {
   }
 }
 
-for (const sf of program.getSourceFiles()) {
-  if (!inWorkspace.has(path.resolve(sf.fileName))) continue;
-  const mod = node({ kind: "M", fqp: moduleOf(sf) }, false);
-  for (const stmt of sf.statements) {
+function items(container, mod) {
+  for (const stmt of statementsOf(container)) {
     const decls = ts.isVariableStatement(stmt) ? stmt.declarationList.declarations : [stmt];
     for (const decl of decls) {
       const self = nodeOf(decl);
       if (!self) continue;
       node(self, false);
       edge(mod, "CONTAINS", self);
+      if (ts.isModuleDeclaration(decl)) { items(decl, self); continue; }
       if (ts.isClassDeclaration(decl)) { generics(decl, self); heritage(decl, self, false); members(decl, self, false); }
       else if (ts.isInterfaceDeclaration(decl)) { generics(decl, self); heritage(decl, self, true); members(decl, self, true); }
       else if (ts.isTypeAliasDeclaration(decl)) { generics(decl, self); for (const t of typeTargets(decl.type)) edge(self, "USES", t); }
@@ -193,6 +228,12 @@ for (const sf of program.getSourceFiles()) {
       else if (ts.isVariableDeclaration(decl)) fn(decl.initializer, self);
     }
   }
+}
+
+for (const sf of program.getSourceFiles()) {
+  if (!inWorkspace.has(path.resolve(sf.fileName))) continue;
+  const mod = node({ kind: "M", fqp: moduleOf(sf) }, false);
+  items(sf, mod);
   // calls: the enclosing node-function of each call, and the declaration the checker resolves it to
   const visit = (n, current) => {
     let here = current;

@@ -8,25 +8,31 @@ FQPs (the spec's table has no Go row; this is the rule used here):
 - package-level items are `{package}.{Name}` (`example.com/m/internal/x.Server`), methods and interface methods
   `{package}.{Type}.{Method}` (`example.com/m/internal/x.Server.Serve`), type parameters `{owner}.<T>`.
 
-Node kinds: a package is a module (M, signature `package x`, declared by every file of the package: one node);
-struct types are S, interface types are T, functions, methods and interface methods are F, every other type
-declaration (defined types such as `type Celsius float64`, function types, aliases `type A = B`) is A, type
-parameters are G. There are no E nodes (Go has no enums; `iota` constants are not items).
+Node kinds (ISG-SPEC §1 Clarifications, Go): a package is a module (M, signature `package x`, declared by every file
+of the package: one node); struct types are S, interface types are T, functions, methods and interface methods are
+F, every other type declaration (defined types such as `type Celsius float64`, function types, aliases `type A = B`)
+is A, type parameters are G; a method's receiver type parameters (`func (s Stream[T]) Next() T`) are its type's G
+nodes (`Stream.<T>`, found by FQP). There are no E nodes (Go has no enums; `iota` constants are not items), and
+`init` functions are not items (they are not declared names).
 
 Edges: a package CONTAINS its items (and, best effort, its parent folder's package CONTAINS it); a type CONTAINS its
 methods (methods may stand in any file of the package: a reference to `{package}.{Type}`); an interface DEFINES its
-methods. Embedded struct fields and embedded interfaces give EXTENDS. Named fields give USES, parameters ACCEPTS,
-results RETURNS, constraints of type parameters BOUND_BY. Predeclared types are not nodes, except `error` and
-`comparable`, which become external nodes with their bare names.
+methods. Embedded struct fields and embedded interfaces give EXTENDS. Named fields give USES, the definitions of
+other types USES, parameters ACCEPTS, results RETURNS. A constraint gives BOUND_BY to what it is made of (union
+terms, `~T`'s T, the generic type of an instantiation, embedded interfaces), never to type arguments or element types
+(`~map[K]V`, `~[]E` give none). Predeclared basic types, `any` and `unsafe.Pointer` are not nodes; `error` and
+`comparable` become external interfaces with their bare names. `F[T](x)` is a call of F (when F is a function).
 
-IMPL is structural: a workspace type (S or A) whose methods (value or pointer receivers, compared by name only)
-cover every method of a workspace interface IMPLs it. These edges are `heuristic`, and their `candidates` is the number
-of workspace types that satisfy the interface (all of them get an edge): 1 is a specific match, a large number says the
-interface is small and the match weak. An interface with no methods (`any`-like, or type constraints only) gets no
-IMPL edges; one that embeds an interface whose methods are unknown (outside the workspace, and not one of `error`,
-`fmt.Stringer`, `io.Reader`, `io.Writer`, `io.Closer`) gets none either. Methods promoted through embedded fields
-are not counted. A method `Error() string` also gives its type an IMPL edge to the external `error` (and
-`String() string` one to `fmt.Stringer`), `heuristic` with 1 candidate.
+IMPL is structural: a workspace type (S or A) whose method set (value or pointer receivers; promoted methods of
+embedded fields included, through the `go-embedders:{FQP}` glob tables each embedding publishes) has every method of
+a workspace interface IMPLs it. Methods are compared by name and by their numbers of parameters and results; an
+unexported method counts only when declared in the interface's own package (no other package can declare it). These
+edges are `heuristic`, and their `candidates` is the number of workspace types that satisfy the interface (all of
+them get an edge): 1 is a specific match, a large number says the interface is small and the match weak. An
+interface with no methods (`any`-like, or type constraints only) gets no IMPL edges; one that embeds an interface
+whose methods are unknown (outside the workspace, and not one of `error`, `fmt.Stringer`, `io.Reader`, `io.Writer`,
+`io.Closer`) gets none either. A method `Error() string` also gives its type (and the types that embed it) an IMPL
+edge to the external `error` (and `String() string` one to `fmt.Stringer`), `heuristic` with 1 candidate.
 
 Incremental updates equal a fresh index because structural IMPL is resolved from the interface's side through the
 ``SymbolView``: the reference of an interface looks up each of its method names (``by_name``) and the owner type of
@@ -55,6 +61,7 @@ CONCRETE_KINDS = frozenset({NodeKind.STRUCT, NodeKind.ASSOC_TYPE})
 FN_KINDS = frozenset({NodeKind.FUNCTION})
 MODULE_KINDS = frozenset({NodeKind.MODULE})
 IFACE_KEY = "go-iface:"
+EMBED_KEY = "go-embedders:"
 
 PREDECLARED = frozenset({
     "bool", "byte", "complex64", "complex128", "float32", "float64", "int", "int8", "int16", "int32", "int64",
@@ -235,17 +242,29 @@ class GoExtraction(FileExtraction):
                 continue
             if decl.child_by_field_name("name") is None:       # an embedded field
                 self.type_refs(type_node, scope.node_id, EdgeKind.EXTENDS, scope, "struct", head_only=True)
+                self.publish_embedding(type_node, scope)
             else:
                 self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope, "type")
 
+    def publish_embedding(self, type_node, scope: _Scope) -> None:
+        """Who embeds a type, for structural IMPL through promoted methods: `go-embedders:{embedded FQP}` lists the
+        embedding types (a glob table: every file adds its own)."""
+        path = self.type_path(type_node, scope, deref=True)
+        if isinstance(path, tuple):
+            for candidate in path:
+                self.facts.glob_imports.setdefault(EMBED_KEY + candidate, []).append(scope.fqp)
+
     def interface(self, iface, scope: _Scope) -> None:
         methods: list[str] = []
+        shapes: list[str] = []
         embeds: list[str] = []
         for elem in iface.named_children:
             if elem.type == "method_elem":
                 name = elem.child_by_field_name("name")
                 if name is not None:
                     methods.append(self.text(name))
+                    shape = _shape(self.text(elem), self.text(name))
+                    shapes.append(f"{shape[0]}/{shape[1]}" if shape is not None else "")
             elif elem.type == "type_elem" and elem.named_child_count == 1 and elem.named_children[0].type in (
                     "type_identifier", "qualified_type"):
                 path = self.type_path(elem.named_children[0], scope)
@@ -254,18 +273,21 @@ class GoExtraction(FileExtraction):
                 if isinstance(path, bytes):
                     continue
                 embeds.append(path[0])
+                self.publish_embedding(elem.named_children[0], scope)
                 self.add_reference(Reference(EdgeKind.EXTENDS, self.package, "interface", path, src=scope.node_id))
             elif elem.type == "type_elem":
                 embeds.append("")                           # a constraint (`~int | ~string`): no IMPL
         record = {}
         if methods:
             record["methods"] = "\n".join(methods)
+            record["shapes"] = "\n".join(shapes)
         if embeds:
             record["embeds"] = "\n".join(embeds)
         self.facts.imports[IFACE_KEY + scope.fqp] = record
         if methods or embeds:
-            self.add_reference(Reference(EdgeKind.IMPL, self.package, "impl", tuple(methods), dst=scope.node_id,
-                                         receiver=tuple(embeds)))
+            self.add_reference(Reference(EdgeKind.IMPL, self.package, "impl",
+                                         tuple(f"{m}\t{sh}" for m, sh in zip(methods, shapes)),
+                                         dst=scope.node_id, receiver=tuple(embeds)))
 
     def on_interface_method(self, node, caps):
         scope = self.scope_of(node)
@@ -283,6 +305,8 @@ class GoExtraction(FileExtraction):
             return
         name = self.text(caps["name"][0])
         receiver = node.child_by_field_name("receiver")
+        if receiver is None and name == "init":
+            return                                 # `init` functions are not declared names: no items
         receiver_type = None
         receiver_name = None
         if receiver is not None:
@@ -306,7 +330,7 @@ class GoExtraction(FileExtraction):
             self.add_reference(Reference(EdgeKind.CONTAINS, self.package, "type", src_path=(owner,), dst=item.id))
             if receiver_name:
                 own.locals[receiver_name] = owner
-            own.generics = self.receiver_generics(receiver, fqp, own)
+            own.generics = self.receiver_generics(receiver, owner, own)
             result = node.child_by_field_name("result")
             params = node.child_by_field_name("parameters")
             implemented = KNOWN_METHODS.get((name, self.text(result) if result is not None else ""))
@@ -335,11 +359,14 @@ class GoExtraction(FileExtraction):
         if result is not None:
             self.type_refs(result, item_id, EdgeKind.RETURNS, scope, "type")
 
-    def receiver_generics(self, receiver, owner_fqp: str, scope: _Scope) -> dict[str, bytes]:
-        """`func (l List[T]) M()`: the receiver's type parameters are names, not nodes of the method."""
+    def receiver_generics(self, receiver, type_fqp: str, scope: _Scope) -> dict:
+        """`func (s Stream[T]) Next() T`: the receiver's type parameters are the type's G nodes (`Stream.<T>`,
+        ISG-SPEC §1), found by FQP (the type may stand in another file; a method that renames them, `Stream[U]`,
+        names a G node the type does not have: no edge)."""
         generics = dict(scope.generics)
         for ident in _walk_types(receiver, "type_arguments"):
-            generics[self.text(ident)] = b""
+            name = self.text(ident)
+            generics[name] = f"{type_fqp}.<{name}>"
         return generics
 
     def generics(self, node, owner_fqp: str, scope: _Scope) -> dict[str, bytes]:
@@ -359,7 +386,7 @@ class GoExtraction(FileExtraction):
         scope.generics = generics
         for g_id, constraint in created:
             if constraint is not None:
-                self.type_refs(constraint, g_id, EdgeKind.BOUND_BY, scope, "interface")
+                self.constraint_refs(constraint, g_id, scope)
         return generics
 
     # ---- bodies ----
@@ -382,7 +409,14 @@ class GoExtraction(FileExtraction):
         if callee.type == "generic_type" or callee.type == "index_expression":
             inner = callee.child_by_field_name("type") or callee.child_by_field_name("operand")
             callee = inner if inner is not None else callee
-        if callee.type == "identifier":
+        if callee.type == "qualified_type":                         # `pkg.F[T](x)`
+            imported = self.imports.get(self.text(callee.child_by_field_name("package")))
+            if imported is not None:
+                name = self.text(callee.child_by_field_name("name"))
+                self.add_reference(Reference(EdgeKind.CALLS, self.package, "fn", (f"{imported}.{name}",),
+                                             src=scope.node_id))
+            return
+        if callee.type in ("identifier", "type_identifier"):
             name = self.text(callee)
             if name in BUILTIN_FUNCTIONS or name in scope.locals or name in scope.generics:
                 return
@@ -418,6 +452,8 @@ class GoExtraction(FileExtraction):
             package = self.text(node.child_by_field_name("package"))
             name = self.text(node.child_by_field_name("name"))
             imported = self.imports.get(package)
+            if imported == "unsafe" and name == "Pointer":
+                return None                                # a primitive (ISG-SPEC §1)
             return (f"{imported}.{name}",) if imported is not None else (f"{package}.{name}",)
         if node.type != "type_identifier":
             return None
@@ -455,7 +491,42 @@ class GoExtraction(FileExtraction):
                 if path and path != src:
                     self.add_edge(src, kind, path)
                 continue
+            if isinstance(path, str):                          # a receiver's type parameter: the type's G node
+                self.add_reference(Reference(kind, self.package, "generic", (path,), src=src))
+                continue
             self.add_reference(Reference(kind, self.package, target, path, src=src))
+
+    def constraint_refs(self, constraint, src: bytes, scope: _Scope) -> None:
+        """BOUND_BY to what a constraint is made of (ISG-SPEC §1): union terms, `~T`'s T, the generic type of an
+        instantiation, embedded interfaces; never type arguments or element types (`~map[K]V`, `~[]E`: none)."""
+        stack = [constraint]
+        while stack:
+            node = stack.pop()
+            kind = node.type
+            if kind in ("type_constraint", "negated_type", "type_elem", "union_type", "parenthesized_type",
+                        "constraint_elem", "constraint_term"):
+                stack.extend(reversed(node.named_children))
+                continue
+            if kind == "interface_type":
+                stack.extend(reversed([c for c in node.named_children if c.type == "type_elem"]))
+                continue
+            if kind == "generic_type":
+                node = node.child_by_field_name("type")
+                if node is None:
+                    continue
+                kind = node.type
+            if kind not in ("type_identifier", "qualified_type"):
+                continue
+            path = self.type_path(node, scope)
+            if path is None:
+                continue
+            if isinstance(path, bytes):
+                if path and path != src:
+                    self.add_edge(src, EdgeKind.BOUND_BY, path)
+            elif isinstance(path, str):
+                self.add_reference(Reference(EdgeKind.BOUND_BY, self.package, "generic", (path,), src=src))
+            else:
+                self.add_reference(Reference(EdgeKind.BOUND_BY, self.package, "interface", path, src=src))
 
 
 def _walk_types(node, under: str):
@@ -537,6 +608,9 @@ def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target 
     if ref.src_path is not None:
         kinds = MODULE_KINDS if ref.target == "module" else CONCRETE_KINDS
         ids = _lookup(view, ref.src_path[0], kinds)
+        if ref.target == "known" and ids:                  # `String() string`: its embedders have it too
+            for embedder in sorted(_embedders(view, {ref.src_path[0]}) - {ref.src_path[0]}):
+                ids = ids + [i for i in _lookup(view, embedder, CONCRETE_KINDS) if i not in ids]
         src = Target(ids, Resolution.EXACT) if ids else None
         if ref.target == "known":
             return src, Target([], Resolution.HEURISTIC, 1, external_fqp=ref.path[0], external_kind=NodeKind.TRAIT)
@@ -553,6 +627,9 @@ def _resolution(fqp: str, scope: str) -> Resolution:
 
 
 def _resolve_type(ref: Reference, view: SymbolView) -> Target | None:
+    if ref.target == "generic":
+        ids = _lookup(view, ref.path[0], frozenset({NodeKind.GENERIC}))
+        return Target(ids, Resolution.EXACT) if ids else None
     kinds = frozenset({NodeKind.TRAIT}) if ref.target == "interface" else TYPE_KINDS
     for fqp in ref.path:
         ids = _lookup(view, fqp, kinds) or (_lookup(view, fqp, TYPE_KINDS) if ref.target == "interface" else [])
@@ -590,40 +667,117 @@ def _is_method(node, view: SymbolView) -> bool:
     return bool(_lookup(view, owner, TYPE_KINDS))
 
 
-def _method_names(view: SymbolView, methods: tuple[str, ...], embeds: tuple[str, ...], depth: int = 0
-                  ) -> set[str] | None:
-    """An interface's whole method set by name, or None when part of it is unknown."""
-    names = set(methods)
+def _shape(signature: str, name: str) -> tuple[int, int] | None:
+    """(parameters, results) of a method signature (`func (r *T) Name(a, b int) (x T, err error)` → (2, 2);
+    an interface's `Name(p []byte) (int, error)` → (1, 2)), or None when it cannot be read."""
+    match = re.search(rf"\b{re.escape(name)}\s*(?:\[[^\]]*\])?\s*\(", signature)
+    if match is None:
+        return None
+    start = match.end() - 1
+    depth = 0
+    for i in range(start, len(signature)):
+        ch = signature[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                params = _count_list(signature[start + 1:i])
+                rest = signature[i + 1:].strip().rstrip("{").strip()
+                if not rest:
+                    return params, 0
+                if rest.startswith("("):
+                    return params, _count_list(rest[1:rest.rfind(")")])
+                return params, 1
+    return None
+
+
+def _count_list(text: str) -> int:
+    """Entries of a Go parameter or result list (`a, b int, c string` → 3)."""
+    if not text.strip():
+        return 0
+    depth, count = 0, 1
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            count += 1
+    return count
+
+
+KNOWN_SHAPES = {"Error": (0, 1), "String": (0, 1), "Read": (1, 2), "Write": (1, 2), "Close": (0, 1)}
+
+
+def _method_shapes(view: SymbolView, methods: tuple[str, ...], embeds: tuple[str, ...], depth: int = 0
+                   ) -> dict[str, tuple[int, int] | None] | None:
+    """An interface's whole method set: name → (parameters, results) or None when unknown; None when part of the
+    set is unknown. ``methods`` are `name\tP/R` entries (or bare names)."""
+    wanted: dict[str, tuple[int, int] | None] = {}
+    for entry in methods:
+        name, _, shape = entry.partition("\t")
+        p, _, r = shape.partition("/")
+        wanted[name] = (int(p), int(r)) if p.isdigit() and r.isdigit() else None
     for embedded in embeds:
         if not embedded or depth > 8:
             return None
         if _lookup(view, embedded, frozenset({NodeKind.TRAIT})):
             record = view.imports(IFACE_KEY + embedded)
-            inner = _method_names(view, tuple(filter(None, record.get("methods", "").split("\n"))),
-                                  tuple(record.get("embeds", "").split("\n")) if record.get("embeds") else (),
-                                  depth + 1)
+            names = list(filter(None, record.get("methods", "").split("\n")))
+            shapes = record.get("shapes", "").split("\n") if record.get("shapes") else [""] * len(names)
+            inner = _method_shapes(view, tuple(f"{n}\t{sh}" for n, sh in zip(names, shapes)),
+                                   tuple(record.get("embeds", "").split("\n")) if record.get("embeds") else (),
+                                   depth + 1)
             if inner is None:
                 return None
-            names |= inner
+            wanted.update(inner)
             continue
         known = KNOWN_INTERFACES.get(embedded) or KNOWN_INTERFACES.get(embedded.rsplit("/", 1)[-1])
         if known is None:
             return None
-        names |= set(known)
-    return names
+        for name in known:
+            wanted[name] = KNOWN_SHAPES.get(name)
+    return wanted
+
+
+def _embedders(view: SymbolView, owners: set[str]) -> set[str]:
+    """The types that embed any of these (directly or through other embedders): they have their methods too."""
+    found = set(owners)
+    todo = list(owners)
+    rounds = 0
+    while todo and rounds < 64:
+        rounds += 1
+        owner = todo.pop()
+        for embedder in view.globs(EMBED_KEY + owner):
+            if embedder not in found:
+                found.add(embedder)
+                todo.append(embedder)
+    return found
 
 
 def _structural_impl(ref: Reference, view: SymbolView) -> Target | None:
-    """The workspace types whose methods cover every method of an interface (by name)."""
-    names = _method_names(view, ref.path, ref.receiver or ())
-    if not names:
+    """The workspace types whose method sets (promoted methods of embedded fields included) have every method of an
+    interface: by name and by the numbers of parameters and results; an unexported method only from a type of the
+    interface's own package (no other package can declare it)."""
+    wanted = _method_shapes(view, ref.path, ref.receiver or ())
+    if not wanted:
         return None
+    package = ref.scope
     owners: set[str] | None = None
-    for name in sorted(names):
+    for name in sorted(wanted):
+        shape = wanted[name]
         found = set()
         for node in view.by_name(name, FN_KINDS, "go"):
-            if not node.external and node.fqp.endswith("." + name):
-                found.add(node.fqp[:-len(name) - 1])
+            if node.external or not node.fqp.endswith("." + name):
+                continue
+            owner = node.fqp[:-len(name) - 1]
+            if not name[:1].isupper() and owner.rsplit(".", 1)[0] != package:
+                continue
+            if shape is not None and _shape(node.signature, name) not in (None, shape):
+                continue
+            found.add(owner)
+        found = _embedders(view, found)
         owners = found if owners is None else owners & found
         if not owners:
             return None
@@ -633,3 +787,5 @@ def _structural_impl(ref: Reference, view: SymbolView) -> Target | None:
     if not ids:
         return None
     return Target(ids, Resolution.HEURISTIC, len(ids))
+
+

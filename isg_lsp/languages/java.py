@@ -37,6 +37,7 @@ workspace.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,6 +139,8 @@ class _Scope:
                                                 # static method (the enclosing instance's type parameters are not
                                                 # in scope)
     inner: frozenset[str] = frozenset()         # type scopes: the simple names of its inner (non-static) classes
+    simple: dict[str, str] = field(default_factory=dict)   # variable → its declared type's simple name (`int`,
+                                                # `String`, `List`, `T[]`): the argument types of overloaded calls
 
 
 class JavaExtraction(FileExtraction):
@@ -306,10 +309,12 @@ class JavaExtraction(FileExtraction):
                 continue
             self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope)
             path = self.variable_type(type_node, scope)
+            simple = self.simple_type(type_node)
             for declarator in member.children_by_field_name("declarator"):
                 name = declarator.child_by_field_name("name")
                 if name is not None:
                     scope.fields[self.text(name)] = path
+                    scope.simple[self.text(name)] = simple
 
     # ---- members ----
 
@@ -356,6 +361,8 @@ class JavaExtraction(FileExtraction):
             if name_node is not None:
                 table[self.text(name_node)] = (self.variable_type(type_node, scope)
                                                if param.type == "formal_parameter" else ARRAY)
+                scope.simple[self.text(name_node)] = self.simple_type(type_node) + (
+                    "" if param.type == "formal_parameter" else "[]")
 
     def on_local_body(self, node, caps):
         outer = self.scope_of(node)
@@ -366,14 +373,17 @@ class JavaExtraction(FileExtraction):
         if scope.kind != "fn":
             return
         path = self.variable_type(caps["local.type"][0], scope)
+        simple = self.simple_type(caps["local.type"][0])
         names = caps.get("local.name")
         if names:
             scope.locals[self.text(names[0])] = path
+            scope.simple[self.text(names[0])] = simple
             return
         for declarator in node.children_by_field_name("declarator"):
             name = declarator.child_by_field_name("name")
             if name is not None:
                 scope.locals[self.text(name)] = path
+                scope.simple[self.text(name)] = simple
 
     def on_lambda(self, node, caps):
         scope = self.scope_of(node)
@@ -382,12 +392,14 @@ class JavaExtraction(FileExtraction):
         params = caps["local.params"][0]
         if params.type == "identifier":
             scope.locals[self.text(params)] = None
+            scope.simple[self.text(params)] = ""
         elif params.type == "formal_parameters":
             self.parameters_table(params, scope)
         else:
             for child in params.named_children:
                 if child.type == "identifier":
                     scope.locals[self.text(child)] = None
+                    scope.simple[self.text(child)] = ""
 
     def parameters_table(self, params, scope: _Scope) -> None:
         for param in params.named_children:
@@ -395,6 +407,7 @@ class JavaExtraction(FileExtraction):
             name_node = param.child_by_field_name("name")
             if name_node is not None:
                 scope.locals[self.text(name_node)] = self.variable_type(type_node, scope) if type_node else None
+                scope.simple[self.text(name_node)] = self.simple_type(type_node) if type_node else ""
 
     # ---- bodies ----
 
@@ -403,13 +416,65 @@ class JavaExtraction(FileExtraction):
         return scope if scope.kind == "fn" else None
 
     def call(self, scope: _Scope, name: str, receiver: tuple[str, ...] | None, call_node=None) -> None:
-        """A CALLS reference; its path is (method name, number of arguments or "" when unknown)."""
+        """A CALLS reference; its path is (method name, number of arguments or "" when unknown, then each argument's
+        type as a simple name where the call site says it: a literal's, a variable's declared type, `new T()`, a
+        cast; "" when unknown), so that overloads are chosen by argument count and types."""
         arity = ""
+        types: list[str] = []
         arguments = call_node.child_by_field_name("arguments") if call_node is not None else None
         if arguments is not None:
-            arity = str(sum(1 for a in arguments.named_children if a.type not in ("line_comment", "block_comment")))
-        self.add_reference(Reference(EdgeKind.CALLS, scope.fqp, "fn", (name, arity), src=scope.node_id,
+            args = [a for a in arguments.named_children if a.type not in ("line_comment", "block_comment")]
+            arity = str(len(args))
+            types = [self.argument_type(a, scope) for a in args]
+            while types and not types[-1]:
+                types.pop()
+        self.add_reference(Reference(EdgeKind.CALLS, scope.fqp, "fn", (name, arity, *types), src=scope.node_id,
                                      receiver=receiver))
+
+    def argument_type(self, node, scope: _Scope) -> str:
+        """The simple type name of an argument expression, or "" when the call site does not say."""
+        kind = node.type
+        text = self.text(node)
+        if kind in ("decimal_integer_literal", "hex_integer_literal", "octal_integer_literal",
+                    "binary_integer_literal"):
+            return "long" if text[-1:] in "lL" else "int"
+        if kind in ("decimal_floating_point_literal", "hex_floating_point_literal"):
+            return "float" if text[-1:] in "fF" else "double"
+        if kind in ("string_literal", "text_block"):
+            return "String"
+        if kind == "character_literal":
+            return "char"
+        if kind in ("true", "false"):
+            return "boolean"
+        if kind == "null_literal":
+            return "null"
+        if kind == "identifier":
+            current = scope
+            while current is not None:
+                if text in current.simple:
+                    return current.simple[text]
+                current = current.outer
+            return ""
+        if kind == "field_access":
+            inner = node.child_by_field_name("object")
+            field_node = node.child_by_field_name("field")
+            if inner is not None and inner.type == "this" and field_node is not None:
+                owner = scope.outer if scope.kind == "fn" else scope
+                return owner.simple.get(self.text(field_node), "") if owner is not None else ""
+            return ""
+        if kind == "object_creation_expression":
+            return self.simple_type(node.child_by_field_name("type"))
+        if kind == "cast_expression":
+            return self.simple_type(node.child_by_field_name("type"))
+        if kind == "parenthesized_expression" and node.named_child_count == 1:
+            return self.argument_type(node.named_children[0], scope)
+        return ""
+
+    def simple_type(self, type_node) -> str:
+        """`java.util.List<String>` → `List`, `int[]` → `int[]`, `Map.Entry<K, V>` → `Entry`."""
+        if type_node is None:
+            return ""
+        return _simple_type_name(self.text(type_node))
 
     def on_call(self, node, caps):
         scope = self.fn_scope(node)
@@ -880,6 +945,31 @@ class _Resolver:
 
     # ---- methods ----
 
+    def methods_named(self, owner: str, name: str) -> list[bytes]:
+        """Every method named `name` that a workspace type has: its own, then its supertypes' that no method of the
+        same parameter types hides (the candidates of overload resolution)."""
+        key = ("all", owner, name)
+        memo = self.memo
+        if key in memo:
+            return memo[key]
+        memo[key] = []
+        found: list[bytes] = []
+        seen_params: set[tuple[str, ...]] = set()
+        todo, visited = [owner], set()
+        while todo and len(visited) <= 4 * MAX_SUPER_DEPTH:
+            current = todo.pop(0)
+            if current in visited:
+                continue
+            visited.add(current)
+            for node_id in self.lookup(f"{current}.{name}", FN_KINDS):
+                params = tuple(_parameter_types(self.view.node(node_id).signature) or ())
+                if params not in seen_params:
+                    seen_params.add(params)
+                    found.append(node_id)
+            todo.extend(self.supertypes(current))
+        memo[key] = found
+        return found
+
     def method_in(self, owner: str, name: str, depth: int = 0) -> list[bytes]:
         """Methods named `name` of a workspace type or, failing that, of its nearest supertype that has them."""
         key = ("m", owner, name)
@@ -897,14 +987,30 @@ class _Resolver:
         return ids
 
     def call(self, ref: Reference, facts: FileFacts) -> Target | None:
+        """ISG-SPEC §1 Clarifications: an overloaded call is resolved by argument count, then by the argument types
+        the call site declares; when that leaves several candidates the edge is `heuristic` with their count."""
         found = self._call(ref, facts)
-        if found is None or len(found.ids) < 2 or len(ref.path) < 2 or not ref.path[1]:
+        if found is None or not found.ids or len(ref.path) < 2 or not ref.path[1]:
+            if found is not None and len(found.ids) > 1:
+                return Target(found.ids, Resolution.HEURISTIC, len(found.ids))
             return found
         arity = int(ref.path[1])
-        fitting = [i for i in found.ids if _accepts_arity(self.view.node(i).signature, arity)]
-        if fitting and len(fitting) < len(found.ids):
-            return Target(fitting, found.resolution, found.candidates and len(fitting))
-        return found
+        args = ref.path[2:]
+        signatures = {i: self.view.node(i).signature for i in found.ids}
+        fitting = [i for i in found.ids if _accepts_arity(signatures[i], arity)]
+        if not fitting:
+            return None                      # none of ours takes that many arguments: an outside overload's call
+        if len(fitting) > 1 and any(args):
+            params = {i: _parameter_types(signatures[i]) for i in fitting}
+            typed = [i for i in fitting if _arguments_fit(args, params[i])]
+            if typed:
+                fitting = typed
+            exact = [i for i in fitting if _arguments_match_exactly(args, params[i], arity)]
+            if len(exact) == 1:
+                fitting = exact
+        if len(fitting) == 1:
+            return Target(fitting, found.resolution, found.candidates and 1)
+        return Target(fitting, Resolution.HEURISTIC, len(fitting))
 
     def _call(self, ref: Reference, facts: FileFacts) -> Target | None:
         name = ref.path[0]
@@ -914,7 +1020,7 @@ class _Resolver:
         if receiver is None:                                  # foo(): the enclosing classes, then static imports
             package = self.file_record(file_key).get("package", "")
             for owner in _class_chain(context, package):
-                ids = self.method_in(owner, name)
+                ids = self.methods_named(owner, name)
                 if ids:
                     return Target(ids, Resolution.EXACT)
             static_key = STATIC_KEY + facts.path
@@ -932,14 +1038,13 @@ class _Resolver:
         if how == "array":                                    # an array's methods are Object's: none of ours
             return None
         if how == "this":
-            ids = self.method_in(context, name) if context else []
+            ids = self.methods_named(context, name) if context else []
             return Target(ids, Resolution.EXACT) if ids else None
         if how == "super":
+            ids = []
             for parent in self.supertypes(context) if context else ():
-                ids = self.method_in(parent, name)
-                if ids:
-                    return Target(ids, Resolution.EXACT)
-            return None
+                ids.extend(i for i in self.methods_named(parent, name) if i not in ids)
+            return Target(ids, Resolution.EXACT) if ids else None
         if how in ("type", "var", "new"):
             owner = self.type_path(tuple(receiver[1].split(".")), context, file_key)
             if owner is None or not owner.ids:
@@ -949,7 +1054,7 @@ class _Resolver:
             ids: list[bytes] = []
             for type_id in owner.ids:
                 fqp = self.view.node(type_id).fqp
-                found = self.lookup(f"{fqp}.{name}", FN_KINDS) if how == "new" else self.method_in(fqp, name)
+                found = self.lookup(f"{fqp}.{name}", FN_KINDS) if how == "new" else self.methods_named(fqp, name)
                 ids.extend(i for i in found if i not in ids)
             if not ids:
                 return None
@@ -1031,6 +1136,116 @@ def _accepts_arity(signature: str, arity: int) -> bool:
     if "..." in inner:
         return arity >= count - 1
     return arity == count
+
+
+def _simple_type_name(text: str) -> str:
+    """A type as overloads are told apart here: generics, annotations and packages dropped, arrays kept
+    (`final java.util.List<String>` → `List`, `int...` → `int[]`)."""
+    depth, out = 0, []
+    for ch in text:
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    flat = re.sub(r"@[\w.$]+(?:\([^)]*\))?", " ", "".join(out)).replace("...", "[]")
+    words = [w for w in flat.replace("[", " [").split() if w != "final"]
+    base = next((w for w in words if not w.startswith("[")), "")
+    dims = "".join(w for w in words if w.startswith("[")).replace(" ", "")
+    return base.rsplit(".", 1)[-1] + dims
+
+
+def _parameter_types(signature: str) -> list[str] | None:
+    """The simple type names of a method signature's parameters (`f(final List<T> xs, int... n)` → [List, int[]]);
+    None when the signature has no parameter list."""
+    close = signature.rfind(")")
+    start = -1
+    depth = 0
+    for i in range(close, -1, -1):
+        ch = signature[i]
+        if ch == ")":
+            depth += 1
+        elif ch == "(":
+            depth -= 1
+            if depth == 0:
+                start = i
+                break
+    if close == -1 or start == -1:
+        return None
+    inner = signature[start + 1:close]
+    parts, depth, current = [], 0, []
+    for ch in inner:
+        if ch in "<([":
+            depth += 1
+        elif ch in ">)]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    if "".join(current).strip():
+        parts.append("".join(current))
+    types = []
+    for part in parts:
+        part = part.strip()
+        name = re.search(r"\s*[\w$]+((?:\s*\[\s*\])*)\s*$", part)
+        if name is not None and name.start() > 0:
+            part = part[:name.start()] + name.group(1)       # drop the parameter's name (keep `x[]`'s brackets)
+        types.append(_simple_type_name(part))
+    return types
+
+
+_PRIMITIVES = frozenset({"byte", "short", "char", "int", "long", "float", "double", "boolean"})
+_WIDENING = {"byte": {"short", "int", "long", "float", "double"}, "short": {"int", "long", "float", "double"},
+             "char": {"int", "long", "float", "double"}, "int": {"long", "float", "double"},
+             "long": {"float", "double"}, "float": {"double"}}
+_BOXES = {"int": "Integer", "long": "Long", "double": "Double", "float": "Float", "boolean": "Boolean",
+          "char": "Character", "byte": "Byte", "short": "Short"}
+_UNBOXES = {box: prim for prim, box in _BOXES.items()}
+_TYPE_VARIABLE = re.compile(r"^[A-Z][A-Z0-9]?$")
+
+
+def _argument_fits(arg: str, param: str) -> bool:
+    """Whether an argument of simple type `arg` ("" unknown, "null") can be passed for a parameter of simple type
+    `param`; unrelated reference types are not ruled out (their hierarchy may be outside the workspace)."""
+    if not arg or not param or arg == param or param == "Object" or _TYPE_VARIABLE.match(param):
+        return True
+    if arg == "null":
+        return param not in _PRIMITIVES
+    if arg.endswith("[]") and param.endswith("[]"):       # arrays: primitive elements exactly, references alike
+        arg_element, param_element = arg[:-2], param[:-2]
+        if arg_element in _PRIMITIVES or param_element in _PRIMITIVES:
+            return arg_element == param_element
+        return _argument_fits(arg_element, param_element)
+    if arg.endswith("]") or param.endswith("]"):
+        return False
+    if arg in _PRIMITIVES:
+        if param in _PRIMITIVES:
+            return param in _WIDENING.get(arg, ())
+        return param in (_BOXES.get(arg), "Number", "Comparable", "Serializable")
+    if param in _PRIMITIVES:
+        unboxed = _UNBOXES.get(arg)
+        return unboxed is not None and (unboxed == param or param in _WIDENING.get(unboxed, ()))
+    if arg == "String":
+        return param in ("CharSequence", "Comparable", "Serializable")
+    return arg not in _UNBOXES or param in ("Number", "Comparable", "Serializable")
+
+
+def _arguments_fit(args: tuple[str, ...], params: list[str] | None) -> bool:
+    if params is None:
+        return True
+    for i, arg in enumerate(args):
+        if i >= len(params) or (params[-1].endswith("[]") and i >= len(params) - 1):
+            break                                         # varargs: not checked
+        if not _argument_fits(arg, params[i]):
+            return False
+    return True
+
+
+def _arguments_match_exactly(args: tuple[str, ...], params: list[str] | None, arity: int) -> bool:
+    return params is not None and len(params) == arity == len(args) and all(a == p for a, p in zip(args, params))
 
 
 def _known_kind(fqp: str) -> NodeKind | None:

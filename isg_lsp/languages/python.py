@@ -3,7 +3,8 @@
 FQPs follow ISG-SPEC §2: the dotted module path from the source root (the folder above the topmost package, so
 `src/` layouts need nothing special), members `{module}.{Class}.{member}`. A package's `__init__.py` is the package
 module itself. A class is S, T when it derives `Protocol` or `ABC` (or has `metaclass=ABCMeta`), E when it derives
-an `Enum` class; every base gives an EXTENDS edge (Python has one inheritance mechanism; who-implements queries follow
+an `Enum` class, directly or through classes of the same file (a base in another file cannot change a node's id,
+which depends on its file alone); every base but `object` gives an EXTENDS edge (Python has one inheritance mechanism; who-implements queries follow
 EXTENDS as well as IMPL). Methods of a T class are DEFINES, other members CONTAINS.
 
 Imports are recorded per module as local name → dotted target (`from ..m import Y as Z` gives `Z` → `pkg.m.Y`), star
@@ -36,16 +37,12 @@ TARGET_KINDS = {"type": CLASS_KINDS, "call": FN_KINDS, "module": MODULE_KINDS}
 
 TRAIT_BASES = frozenset({"Protocol", "ABC"})
 ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
-NO_EDGE_BASES = frozenset({"object", "Generic"})
+NO_EDGE_BASES = frozenset({"object"})
 BUILTIN_NAMES = frozenset(dir(builtins))
-# Annotation names that are not nodes: builtin scalar and container types, and typing's special forms (which
-# describe types without being classes). They are recognised by their last segment, however they are reached:
-# `Optional`, `t.Optional` (`import typing as t`), `typing_extensions.Literal`, `Opt` after `from typing import
-# Optional as Opt`. typing's generic aliases of real classes (`t.Callable`, `t.Iterator`, `t.Mapping`) stay types.
-PRIMITIVES = frozenset({"int", "str", "float", "bool", "bytes", "bytearray", "complex", "None", "object", "Any",
-                        "list", "dict", "tuple", "set", "frozenset", "type", "Optional", "Union", "Literal",
-                        "ClassVar", "Final", "Annotated", "TypeAlias", "Self", "NoReturn", "Never", "TypeGuard",
-                        "TypeIs", "Required", "NotRequired", "ReadOnly", "Unpack", "LiteralString", "Concatenate"})
+# ISG-SPEC §1 Clarifications: the only annotation names that are not nodes. Every other name gives an edge, builtins
+# (`list`, `dict`, `type`) and typing's forms (`Optional`, `Any`, `Generic`) included, as Rust's `Vec` and `Option`
+# do. A primitive is recognised by its last segment, however it is reached (`builtins.int`).
+PRIMITIVES = frozenset({"int", "float", "str", "bool", "bytes", "complex", "None", "object"})
 MAX_STRING_DEPTH = 4
 
 
@@ -131,6 +128,7 @@ class PyExtraction(FileExtraction):
         self.scopes: dict[int, _Scope] = {}
         self.typevars: set[str] = set()                # module-level names bound by assignment
         self.classes: set[str] = set()                 # module-level class names
+        self.enums: set[str] = set()                   # FQPs of this file's E classes (for bases of the same file)
         self.fn_imports: dict[int, dict[str, str]] = {}  # function (tree-sitter node id) -> its own imports
         self.types_cursor = tree_sitter.QueryCursor(query(LANG, "python-types"))
         name = self.module.rsplit(".", 1)[-1]
@@ -269,12 +267,14 @@ class PyExtraction(FileExtraction):
             last = path[-1]
             if last in TRAIT_BASES:
                 kind = NodeKind.TRAIT
-            elif last in ENUM_BASES and kind is NodeKind.STRUCT:
-                kind = NodeKind.ENUM
+            elif (last in ENUM_BASES or self.local_class(path, scope) in self.enums) and kind is NodeKind.STRUCT:
+                kind = NodeKind.ENUM                   # `class Equality(Comparator)` where `Comparator(Enum)`
             if last in NO_EDGE_BASES:
                 continue
             base_paths.append(path)
         item = self.add_node(kind, name, fqp, self.outer(node), self.signature(node))
+        if kind is NodeKind.ENUM:
+            self.enums.add(fqp)
         self.add_edge(scope.node_id, EdgeKind.CONTAINS, item.id)
         bases = []
         for path in base_paths:
@@ -284,6 +284,16 @@ class PyExtraction(FileExtraction):
             self.facts.glob_imports[fqp] = bases
         self.scopes[node.id] = _Scope("class", scope.module, item.id, fqp, (fqp,), tuple(bases),
                                       is_trait=kind is NodeKind.TRAIT)
+
+    def local_class(self, path: tuple[str, ...], scope) -> str | None:
+        """The FQP of a class of this file that a base names (`Base`, `Outer.Base`), or None."""
+        if path[0] in self.facts.imports.get(self.module, {}):
+            return None
+        for prefix in (scope.fqp, self.module):
+            fqp = ".".join((prefix, *path))
+            if fqp in self.enums:
+                return fqp
+        return None
 
     def on_function(self, node, caps):
         scope = self.scope_of(node)
@@ -476,8 +486,8 @@ def _excluded(extraction: FileExtraction, node, root, strings: bool = False) -> 
             holder = current.parent if kind == "type_parameter" else current
             head = holder.named_children[0] if holder.named_children else None
             head_name = extraction.text(head).rsplit(".", 1)[-1] if head is not None else ""
-            if head_name == "Literal":
-                return True
+            if head_name == "Literal" and (head is None or child.id != head.id):
+                return True                            # `Literal["a"]`: the values, not `Literal` itself
             if head_name == "Annotated":
                 args = [c for c in current.named_children if c.type != "comment"]
                 if kind == "subscript":

@@ -234,6 +234,8 @@ class TsExtraction(FileExtraction):
         self.module = module_path(path)
         self.scopes: dict[int, _Scope] = {}
         self.types_cursor = None if self.is_js else tree_sitter.QueryCursor(query(lang, "typescript-types"))
+        self.functions: dict[str, object] = {}          # FQP → F node: overloads are one node (ISG-SPEC §1)
+        self.type_parameters: dict[str, bytes] = {}     # FQP → G node id (an overload's `<T>` is the first's)
         name = self.module.rsplit("/", 1)[-1]
         module_node = self.add_node(NodeKind.MODULE, name, self.module, None, f"module {self.module}")
         module_node.span = self.whole_file_span()
@@ -369,7 +371,7 @@ class TsExtraction(FileExtraction):
         if scope.kind not in ("module", "namespace"):
             return None
         parent = node.parent
-        while parent is not None and parent.type not in ("program", "internal_module"):
+        while parent is not None and parent.type not in ("program", "internal_module", "module"):
             if parent.type in _FUNCTION_LIKE:
                 return None
             parent = parent.parent
@@ -382,7 +384,11 @@ class TsExtraction(FileExtraction):
         name = self.text(caps["name"][0])
         fqp = f"{scope.fqp}::{name}"
         visibility = self.visibility(node)
+        if kind is NodeKind.FUNCTION and fqp in self.functions:
+            return scope, self.functions[fqp]          # an overload: the first declaration's node
         item = self.add_node(kind, name, fqp, node, self.head(self.outer(node), body), visibility)
+        if kind is NodeKind.FUNCTION:
+            self.functions[fqp] = item
         self.add_edge(scope.node_id, EdgeKind.CONTAINS, item.id)
         if visibility == "export default":
             self.imports()["default"] = fqp
@@ -526,11 +532,28 @@ class TsExtraction(FileExtraction):
             return None                                  # object literal methods, members of local classes
         name = self.text(caps["name"][0])
         fqp = f"{scope.fqp}::{name}"
-        visibility = _member_visibility(self, node, name)
-        item = self.add_node(NodeKind.FUNCTION, name, fqp, node, self.head(node, body), visibility)
-        self.add_edge(scope.node_id, EdgeKind.DEFINES if scope.kind == "interface" else EdgeKind.CONTAINS, item.id)
+        item = self.functions.get(fqp)                   # overloads and their implementation are one node
+        if item is None:
+            visibility = _member_visibility(self, node, name)
+            item = self.functions[fqp] = self.add_node(NodeKind.FUNCTION, name, fqp, node, self.head(node, body),
+                                                       visibility)
+            self.add_edge(scope.node_id, EdgeKind.DEFINES if scope.kind == "interface" else EdgeKind.CONTAINS,
+                          item.id)
         self.function(node, fn_node, item, scope, scope.generics, scope.receivers, scope.bases)
+        if name == "constructor" and scope.kind == "class":
+            self.parameter_properties(fn_node, scope)
         return item
+
+    def parameter_properties(self, fn_node, scope: _Scope) -> None:
+        """`constructor(private s: Scheduler, readonly t: T)`: parameter properties are fields: the class USES their
+        types."""
+        params = fn_node.child_by_field_name("parameters")
+        for param in params.named_children if params is not None else ():
+            if not any(c.type in ("accessibility_modifier", "override_modifier", "readonly") for c in param.children):
+                continue
+            type_node = param.child_by_field_name("type")
+            if type_node is not None:
+                self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope, scope.generics)
 
     def direct_member(self, node, scope: _Scope) -> bool:
         """A member of the class or interface body itself (not of an object type nested in a member's type)."""
@@ -555,24 +578,34 @@ class TsExtraction(FileExtraction):
             self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope, scope.generics)
 
     def on_namespace(self, node, caps):
-        scope = self.item_scope(node)
-        if scope is None:
-            self.scopes[node.id] = _Scope("local", self.module)
-            return
-        name = self.text(caps["name"][0])
-        fqp = f"{scope.fqp}::{name}"
-        body = node.child_by_field_name("body")
-        item = self.add_node(NodeKind.MODULE, name, fqp, node, self.head(self.outer(node), body),
-                             self.visibility(node))
-        self.add_edge(scope.node_id, EdgeKind.CONTAINS, item.id)
-        self.scopes[node.id] = _Scope("namespace", scope.module, item.id, fqp)
+        self.namespace(node, node, self.text(caps["name"][0]), self.outer(node))
 
     def on_ambient(self, node, caps):
-        """`declare module 'x' { ... }` describes another package: nothing in it is a workspace declaration."""
-        self.scopes[node.id] = _Scope("local", self.module)
+        """`declare module "x" { ... }`: an M node `{module}::x` holding its declarations (ISG-SPEC §1)."""
+        name = self.text(caps["name"][0]).strip()
+        if len(name) >= 2 and name[0] in "'\"`":
+            name = name[1:-1]
+        parent = node.parent
+        self.namespace(node, node, name, parent if parent is not None and parent.type == "ambient_declaration"
+                       else node)
 
     def on_ambient_global(self, node, caps):
-        self.scopes[caps["scope.local"][0].id] = _Scope("local", self.module)
+        """`declare global { ... }`: an M node `{module}::global` holding its declarations (ISG-SPEC §1)."""
+        self.namespace(node, caps["scope.local"][0], "global", node)
+
+    def namespace(self, node, holder, name: str, head_node) -> None:
+        """An M node for a namespace or a `declare` block, whose statements are its items. Names used inside it
+        are looked up in it first, then in the enclosing namespaces, then in the file (its `module` is the
+        namespace's FQP, which `resolve_path` reads that way)."""
+        scope = self.item_scope(node)
+        if scope is None:
+            self.scopes[holder.id] = _Scope("local", self.module)
+            return
+        fqp = f"{scope.fqp}::{name}"
+        body = node.child_by_field_name("body") if holder is node else holder
+        item = self.add_node(NodeKind.MODULE, name, fqp, node, self.head(head_node, body), self.visibility(node))
+        self.add_edge(scope.node_id, EdgeKind.CONTAINS, item.id)
+        self.scopes[holder.id] = _Scope("namespace", fqp, item.id, fqp)
 
     # ---- generics and types ----
 
@@ -586,7 +619,13 @@ class TsExtraction(FileExtraction):
             if param.type != "type_parameter":
                 continue
             name = self.text(param.child_by_field_name("name"))
-            g = self.add_node(NodeKind.GENERIC, name, f"{owner_fqp}::<{name}>", param, self.text(param))
+            g_fqp = f"{owner_fqp}::<{name}>"
+            if g_fqp in self.type_parameters:            # a later overload's: the first declaration's node, which
+                generics[name] = self.type_parameters[g_fqp]     # takes this declaration's bounds too
+                created.append((generics[name], param))
+                continue
+            g = self.add_node(NodeKind.GENERIC, name, g_fqp, param, self.text(param))
+            self.type_parameters[g_fqp] = g.id
             generics[name] = g.id
             created.append((g.id, param))
         module_scope = _Scope("module", self.module)
@@ -685,7 +724,9 @@ class TsExtraction(FileExtraction):
                 return
             name = self.text(prop)
             if obj.type == "this":
-                receivers = scope.receivers
+                # `this` is the instance in a method and in arrow functions (a property arrow included); a
+                # `function` expression nested in a method has a `this` of its own: unknown, so a guess
+                receivers = () if _this_rebound(node) else scope.receivers
             elif obj.type == "super":
                 receivers = scope.bases
                 if not receivers:
@@ -716,6 +757,24 @@ class TsExtraction(FileExtraction):
 _IDENT = re.compile(r"^[A-Za-z_$][\w$]*$")
 _FUNCTION_LIKE = frozenset({"function_expression", "arrow_function", "generator_function", "function_declaration",
                             "generator_function_declaration", "method_definition", "class_body"})
+
+
+_THIS_BINDERS = frozenset({"function_expression", "function_declaration", "generator_function",
+                           "generator_function_declaration"})
+_THIS_KEEPERS = frozenset({"method_definition", "class_body", "program"})
+
+
+def _this_rebound(node) -> bool:
+    """Whether a `function` (not an arrow) between a call and its method binds a `this` of its own."""
+    parent = node.parent
+    while parent is not None:
+        kind = parent.type
+        if kind in _THIS_BINDERS:
+            return True
+        if kind in _THIS_KEEPERS:
+            return False
+        parent = parent.parent
+    return False
 
 
 def _identifier_chain(extraction: FileExtraction, node) -> tuple[str, ...] | None:
@@ -837,8 +896,21 @@ def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target 
     if ref.dst is not None:
         return None, None
     if ref.receiver is not None:
-        return None, resolve_method(ref.path[-1], ref.receiver, ref.scope, view)
-    return None, resolve_path(ref.path, ref.target, ref.scope, view)
+        found = resolve_method(ref.path[-1], ref.receiver, ref.scope, view)
+    else:
+        found = resolve_path(ref.path, ref.target, ref.scope, view)
+    if ref.kind is EdgeKind.CALLS and found is not None and found.ids and found.resolution is not Resolution.HEURISTIC \
+            and any(_ANNOTATED_PROPERTY.match(view.node(i).signature) for i in found.ids):
+        # `produce: IProduce = (...) => ...`: a call through the property takes the signatures of its declared type
+        # (the checker resolves `this.produce(x)` to IProduce's), so the arrow is a likely target, not a fact
+        return None, Target(found.ids, Resolution.HEURISTIC, len(found.ids))
+    return None, found
+
+
+# A class property with a type annotation (`static create: Factory = ...`, `produce?: IProduce = ...`), as the head
+# of a property-arrow method's signature starts; a method's head is `name(` or `name<`.
+_ANNOTATED_PROPERTY = re.compile(
+    r"^(?:(?:static|readonly|private|public|protected|override|declare|abstract|accessor)\s+)*[#\w$]+[?!]?\s*:")
 
 
 def _split(fqp: str) -> tuple[str, ...]:
@@ -852,6 +924,13 @@ def _join(path: tuple[str, ...]) -> str:
 def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolView) -> Target | None:
     kinds = TARGET_KINDS[target]
     first = path[0]
+    if "::" in scope:                # inside a namespace (`src/a::N::M`): its names, then the enclosing ones'
+        parts = _split(scope)
+        for cut in range(len(parts), 1, -1):
+            ids = lookup_absolute((*parts[:cut], *path), kinds, view)
+            if ids:
+                return Target(ids, Resolution.EXACT)
+        scope = parts[0]
     imported = view.imports(scope).get(first)
     if imported is not None:
         expanded = _split(imported) + path[1:]

@@ -226,6 +226,15 @@ def test_go_cmp_embedding_and_structural_impl(go_cmp):
     # Options ([]Option, a defined type, A) has a filter method: it is an Option too
     assert f"{CMP}.Options" in sources(graph, one(graph, f"{CMP}.Option"), EdgeKind.IMPL)
     assert one(graph, f"{CMP}.Options").kind is NodeKind.ASSOC_TYPE
+    # ISG-SPEC §1 Clarifications on real code: `comparer` has coreOption's isCore through its embedded `core`;
+    # cmpopts' filters have methods named like Option's unexported `filter`, but no other package can declare it
+    assert f"{CMP}.comparer" in sources(graph, one(graph, f"{CMP}.coreOption"), EdgeKind.IMPL)
+    assert not [fqp for fqp in sources(graph, one(graph, f"{CMP}.Option"), EdgeKind.IMPL)
+                if fqp.startswith(f"{CMP}/cmpopts.")]
+    # `indirect` has String through its embedded pathStep: fmt.Stringer
+    assert "fmt.Stringer" in targets(graph, one(graph, f"{CMP}.indirect"), EdgeKind.IMPL)
+    # unsafe.Pointer is a primitive
+    assert not [n for n in graph.nodes.values() if n.external and n.name == "Pointer"]
 
 
 # ---- Go beside Rust, TypeScript, Python and Java ---------------------------------------------------------------
@@ -303,3 +312,121 @@ def test_mixed_workspace_cli(poly_with_go, tmp_path, capsys):
     assert cli_main(["query", str(root), "--db", db, "--json", "who-implements Shape"]) == 0
     text = capsys.readouterr().out
     assert "example.com/poly.Circle" in text and "com.acme.geometry.Circle" in text
+
+
+# ---- ISG-SPEC §1 Clarifications (Go) ---------------------------------------------------------------------------
+
+CLARIFIED = {
+    "go.mod": "module example.com/c\n",
+    "opt/opt.go": (
+        "package opt\n\n"
+        "type Option interface{ filter(n int) bool }\n\n"
+        "type Named interface{ Name() string; Size() (int, error) }\n\n"
+        "type core struct{}\n\n"
+        "func (core) filter(n int) bool { return true }\n\n"
+        "type comparer struct{ core }\n\n"
+        "type base struct{}\n\n"
+        "func (*base) Name() string { return \"\" }\n\n"
+        "type Sized struct {\n\t*base\n}\n\n"
+        "func (Sized) Size() (int, error) { return 0, nil }\n\n"
+        "type Wrong struct{}\n\n"
+        "func (Wrong) Name() string { return \"\" }\n\n"
+        "func (Wrong) Size() int { return 0 }\n\n"
+        "func init() { Use() }\n\n"
+        "func Use() { _ = Map[int](nil) }\n\n"
+        "func Map[T any](xs []T) []T { return xs }\n"),
+    "other/other.go": (
+        "package other\n\nimport \"example.com/c/opt\"\n\n"
+        "type Foreign struct{}\n\nfunc (Foreign) filter(n int) bool { return false }\n\n"
+        "type Wrapper struct{ opt.Sized }\n"),
+    "gen/gen.go": (
+        "package gen\n\n"
+        "type Number interface{ ~int | ~float64 }\n\n"
+        "type Box[T any] struct{ v T }\n\n"
+        "type Stream[T any] struct{ items []T }\n\n"
+        "func (s Stream[T]) Next() T { var t T; return t }\n\n"
+        "func (s *Stream[T]) Push(v T) {}\n\n"
+        "func Sum[T Number | ~string, M ~map[K]V, S ~[]E, B Box[T], I interface{ Number; fmt() }, K comparable, "
+        "V any, E any](m M, s S) T { var t T; return t }\n\n"
+        "func Pair[T any, U interface{ ~[]T }](u U) T { var t T; return t }\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def clarified(tmp_path_factory):
+    root = tmp_path_factory.mktemp("go-clarified")
+    for rel, text in CLARIFIED.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, "utf-8")
+    engine = Engine(root, persist=False)
+    engine.index()
+    return engine.graph
+
+
+def test_structural_impl_counts_promoted_methods_of_embedded_fields(clarified):
+    # comparer has filter through its embedded core; Sized has Name through *base and Size of its own; Wrapper
+    # (another package) has both through opt.Sized
+    option = sources(clarified, one(clarified, "example.com/c/opt.Option"), EdgeKind.IMPL)
+    assert set(option) == {"example.com/c/opt.core", "example.com/c/opt.comparer"}
+    named = sources(clarified, one(clarified, "example.com/c/opt.Named"), EdgeKind.IMPL)
+    assert set(named) == {"example.com/c/opt.Sized", "example.com/c/other.Wrapper"}
+    assert all(e.resolution is Resolution.HEURISTIC and e.candidates == 2 for e in named.values())
+
+
+def test_structural_impl_needs_the_same_package_for_unexported_methods_and_the_same_shapes(clarified):
+    # other.Foreign's `filter` cannot be Option's (unexported: only package opt declares it); Wrong.Size returns one
+    # value where Named's returns two
+    option = sources(clarified, one(clarified, "example.com/c/opt.Option"), EdgeKind.IMPL)
+    assert "example.com/c/other.Foreign" not in option
+    assert "example.com/c/opt.Wrong" not in sources(clarified, one(clarified, "example.com/c/opt.Named"),
+                                                    EdgeKind.IMPL)
+
+
+def test_receiver_type_parameters_are_the_types_g_nodes(clarified):
+    stream_t = "example.com/c/gen.Stream.<T>"
+    assert set(targets(clarified, one(clarified, "example.com/c/gen.Stream.Next"), EdgeKind.RETURNS)) == {stream_t}
+    assert set(targets(clarified, one(clarified, "example.com/c/gen.Stream.Push"), EdgeKind.ACCEPTS)) == {stream_t}
+    assert not [n for n in clarified.nodes.values() if n.fqp.startswith("example.com/c/gen.Stream.Next.<")]
+
+
+def test_constraints_bound_by_what_they_are_made_of(clarified):
+    def bounds(fqp):
+        return set(targets(clarified, one(clarified, fqp), EdgeKind.BOUND_BY))
+
+    gen = "example.com/c/gen"
+    assert bounds(f"{gen}.Sum.<T>") == {f"{gen}.Number"}               # union terms; `~string` is primitive
+    assert bounds(f"{gen}.Sum.<M>") == set()                           # ~map[K]V: element types are not bounds
+    assert bounds(f"{gen}.Sum.<S>") == set()                           # ~[]E
+    assert bounds(f"{gen}.Sum.<B>") == {f"{gen}.Box"}                  # the generic type, not its argument T
+    assert bounds(f"{gen}.Sum.<I>") == {f"{gen}.Number"}               # embedded interfaces
+    assert bounds(f"{gen}.Sum.<K>") == {"comparable"}
+    assert bounds(f"{gen}.Sum.<V>") == set()                           # any is primitive
+    assert bounds(f"{gen}.Pair.<U>") == set()                          # ~[]T: T is an element type
+
+
+def test_init_functions_are_not_items_and_explicit_instantiations_are_calls(clarified):
+    assert not clarified.by_fqp("example.com/c/opt.init")
+    assert set(calls(clarified, "example.com/c/opt.Use")) == {"example.com/c/opt.Map"}
+
+
+def test_promoted_methods_follow_edits_like_a_fresh_index(tmp_path):
+    for rel, text in CLARIFIED.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, "utf-8")
+    engine = Engine(tmp_path, persist=False)
+    engine.index()
+    edits = {
+        "opt/opt.go": lambda t: t.replace("type Sized struct {\n\t*base\n}", "type Sized struct{}"),
+        "other/other.go": lambda t: t.replace("type Wrapper struct{ opt.Sized }", "type Wrapper struct{ opt.Named }"),
+    }
+    for rel, edit in edits.items():
+        path = tmp_path / rel
+        text = edit(path.read_text())
+        path.write_text(text)
+        engine.update_file(rel, text.encode())
+        fresh = Engine(tmp_path, persist=False)
+        fresh.index()
+        assert engine.graph.snapshot() == fresh.graph.snapshot(), f"after editing {rel}"
+    # Sized lost Name; Wrapper embeds the Named interface itself: it has its whole method set
+    named = sources(engine.graph, one(engine.graph, "example.com/c/opt.Named"), EdgeKind.IMPL)
+    assert set(named) == {"example.com/c/other.Wrapper"}

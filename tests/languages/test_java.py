@@ -280,6 +280,10 @@ def test_jdk_interfaces_generics_and_calls(jdk):
     # a static call to another workspace class, a call of an inherited method
     grow = calls(graph, "java.util.ArrayList.grow", "private Object[] grow(int minCapacity)")
     assert "java.util.Arrays.copyOf" in grow
+    # ISG-SPEC §1 overloads on real code: `Arrays.copyOf(elementData, newCapacity)` with `Object[] elementData` and an
+    # int is copyOf(T[], int) among Arrays' ten two-argument copyOf overloads, by the declared argument types
+    assert [(graph.nodes[e.dst].signature, e.resolution) for e in grow["java.util.Arrays.copyOf"]] == [
+        ("public static <T> T[] copyOf(T[] original, int newLength)", Resolution.EXACT)]
     assert "java.util.AbstractList.rangeCheckForAdd" not in calls(graph, "java.util.ArrayList.addAll")
     assert calls(graph, "java.util.ArrayList.addAll")["java.util.ArrayList.rangeCheckForAdd"]
 
@@ -341,3 +345,102 @@ def test_implicit_super_calls_and_array_receivers(idioms):
     # Queue() has no this(...)/super(...): it calls Base(); `a.clone()` on an int[] is no workspace method
     assert set(calls(idioms, "p.Queue.Queue", "Queue()")) == {"p.Base.Base"}
     assert set(calls(idioms, "p.Queue.Queue", "Queue(int n)")) == {"p.Queue.Queue"}
+
+
+# ---- overloads (ISG-SPEC §1 Clarifications: by argument count and declared types, else heuristic) -------------
+
+OVERLOADS = {
+    "q/Limiter.java": (
+        "package q;\n"
+        "public class Limiter {\n"
+        "  public void reset() {}\n"
+        "  public void take(int n) {}\n"
+        "  public void take(long n) {}\n"
+        "  public void take(String why) {}\n"
+        "  public void put(Object o) {}\n"
+        "  public void put(StringBuilder b) {}\n"
+        "}\n"),
+    "q/Bucket.java": (
+        "package q;\n"
+        "import java.util.function.Supplier;\n"
+        "public class Bucket extends Limiter {\n"
+        "  private long size;\n"
+        "  public Bucket() { }\n"
+        "  public void reset(long tokens) { reset(); size = tokens; }\n"
+        "  void use(int i, long l, String s, Object o, int[] a) {\n"
+        "    take(1); take(2L); take(\"x\"); take(i); take(l); take(s); take(size);\n"
+        "    take((long) i); take(o.hashCode());\n"
+        "    Runnable r = this::reset;\n"
+        "    Supplier<Bucket> make = Bucket::new;\n"
+        "  }\n"
+        "}\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def overloads(tmp_path_factory):
+    root = tmp_path_factory.mktemp("java-overloads")
+    for rel, text in OVERLOADS.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, "utf-8")
+    engine = Engine(root, persist=False)
+    engine.index()
+    return engine.graph
+
+
+def _signatures(graph, edges):
+    return sorted((graph.nodes[e.dst].signature, e.resolution.value, e.candidates) for e in edges)
+
+
+def test_an_overloaded_call_is_chosen_by_argument_count_across_the_hierarchy(overloads):
+    # `reset()` in reset(long) is Limiter's reset(), never reset(long) itself (the issue's Bucket.reset case)
+    found = calls(overloads, "q.Bucket.reset", "public void reset(long tokens)")
+    assert _signatures(overloads, found["q.Limiter.reset"]) == [("public void reset()", "exact", None)]
+    assert "q.Bucket.reset" not in found
+
+
+def test_an_overloaded_call_is_chosen_by_declared_argument_types(overloads):
+    take = [(overloads.nodes[e.dst].signature, e.resolution.value, e.candidates)
+            for e in calls(overloads, "q.Bucket.use")["q.Limiter.take"]]
+    # literals, parameters, a field and a cast say which overload: each is exact
+    assert ("public void take(int n)", "exact", None) in take
+    assert ("public void take(long n)", "exact", None) in take
+    assert ("public void take(String why)", "exact", None) in take
+
+
+def test_an_ambiguous_overloaded_call_is_heuristic_with_the_candidates_count(tmp_path):
+    (tmp_path / "q").mkdir()
+    (tmp_path / "q" / "Limiter.java").write_text(OVERLOADS["q/Limiter.java"], "utf-8")
+    (tmp_path / "q" / "User.java").write_text(
+        "package q;\nclass User {\n  void f(Limiter l, Object o) { l.take(o.hashCode()); }\n}\n", "utf-8")
+    engine = Engine(tmp_path, persist=False)
+    engine.index()
+    found = calls(engine.graph, "q.User.f")["q.Limiter.take"]
+    # `o.hashCode()`'s type is not declared at the call site: three one-argument overloads, never `exact`
+    assert {(e.resolution.value, e.candidates) for e in found} == {("heuristic", 3)}
+    assert len(found) == 3
+
+
+def test_implicit_super_and_method_references_are_calls(overloads):
+    # `public Bucket() { }` calls Limiter's implicit constructor only if the workspace declares one: none here
+    assert "q.Limiter.Limiter" not in calls(overloads, "q.Bucket.Bucket")
+    found = calls(overloads, "q.Bucket.use")
+    # `this::reset`: two overloads named reset in Bucket's hierarchy, the functional type decides: heuristic
+    assert {(e.resolution.value, e.candidates) for e in found["q.Bucket.reset"] + found["q.Limiter.reset"]} == {
+        ("heuristic", 2)}
+    assert _signatures(overloads, found["q.Bucket.Bucket"]) == [("public Bucket()", "exact", None)]
+
+
+def test_type_parameters_in_signatures_and_bounds_between_them_are_edges_to_g_nodes(tmp_path):
+    (tmp_path / "g").mkdir()
+    (tmp_path / "g" / "Box.java").write_text(
+        "package g;\npublic class Box<T, U extends T> {\n  T value;\n  java.util.List<U> others;\n"
+        "  public <R extends U> R map(T t) { return null; }\n}\n", "utf-8")
+    engine = Engine(tmp_path, persist=False)
+    engine.index()
+    graph = engine.graph
+    assert set(targets(graph, one(graph, "g.Box.<U>"), EdgeKind.BOUND_BY)) == {"g.Box.<T>"}
+    assert set(targets(graph, one(graph, "g.Box.map.<R>"), EdgeKind.BOUND_BY)) == {"g.Box.<U>"}
+    assert set(targets(graph, one(graph, "g.Box"), EdgeKind.USES)) == {"g.Box.<T>", "g.Box.<U>", "java.util.List"}
+    assert set(targets(graph, one(graph, "g.Box.map"), EdgeKind.ACCEPTS)) == {"g.Box.<T>"}
+    assert set(targets(graph, one(graph, "g.Box.map"), EdgeKind.RETURNS)) == {"g.Box.map.<R>"}

@@ -57,7 +57,8 @@ def test_class_interface_relations(shop):
     assert out(shop, "src/core/model::Priced", EdgeKind.DEFINES) == {"src/core/model::Priced::price"}
     assert "src/core/model::Item::describe" in out(shop, "src/core/model::Item", EdgeKind.CONTAINS)
     assert out(shop, "src/core/cart::Cart::<T>", EdgeKind.BOUND_BY) == {"src/core/model::Priced"}
-    assert out(shop, "src/core/model::Book", EdgeKind.USES) == {"src/core/model::Page"}
+    # `constructor(title: string, public author: Author)`: a parameter property is a field (ISG-SPEC §1)
+    assert out(shop, "src/core/model::Book", EdgeKind.USES) == {"src/core/model::Page", "src/core/model::Author"}
     # `Promise<Money>` reduces to Promise (a global: bare name) and Money
     assert out(shop, "src/core/cart::Cart::total", EdgeKind.RETURNS) == {"Promise", "src/core/cart::Money"}
     assert out(shop, "src/core/cart::sum", EdgeKind.ACCEPTS) == {"src/core/cart::sum::<T>",
@@ -163,6 +164,16 @@ def test_rxjs_sources(rxjs_src):
     assert [graph.nodes[i].fqp for i in ids] == ["internal/Observable::Observable"]
     # an operator calls into the workspace through relative imports
     assert "internal/util/lift::operate" in out(graph, "internal/operators/map::map", EdgeKind.CALLS)
+    # ISG-SPEC §1 Clarifications on real code: `pipe()`'s overloads are one node, with the first head
+    (pipe,) = [n for n in graph.by_fqp("internal/Observable::Observable::pipe") if not n.external]
+    assert pipe.signature == "pipe(): Observable<T>"
+    assert all(len([n for n in graph.by_fqp(n.fqp) if not n.external]) == 1
+               for n in graph.nodes.values() if n.kind is NodeKind.FUNCTION and not n.external)
+    # `constructor(private _value: T)` is a field of BehaviorSubject
+    assert out(graph, "internal/BehaviorSubject::BehaviorSubject", EdgeKind.USES) >= {
+        "internal/BehaviorSubject::BehaviorSubject::<T>"}
+    # `declare global { interface SymbolConstructor {...} }` is an M node holding the interface
+    assert out(graph, "internal/types::global", EdgeKind.CONTAINS) == {"internal/types::global::SymbolConstructor"}
 
 
 # ---- idioms of real code (immer, mobx: issue #9) --------------------------------------------------------------
@@ -236,3 +247,139 @@ def test_only_top_level_const_functions_are_nodes(idioms):
     assert node(idioms, "src/action::kept").kind is NodeKind.FUNCTION
     for name in ("scheduler", "old", "res", "onFulfilled"):
         assert not idioms.by_fqp(f"src/action::{name}"), name
+
+
+# ---- ISG-SPEC §1 Clarifications ------------------------------------------------------------------------------
+
+CLARIFIED = {
+    "src/api.ts": (
+        "import { Scheduler } from './sched';\n"
+        "export function produce(base: string): string;\n"
+        "export function produce<T extends Label>(base: T, recipe: (d: T) => void): T;\n"
+        "export function produce(base: any, recipe?: any): any { return base; }\n"
+        "export class Store {\n"
+        "  constructor(private s: Scheduler, readonly name: Label, plain: Other) {}\n"
+        "  get(key: string): string;\n"
+        "  get(key: number): Label;\n"
+        "  get(key: any): any { return this.lookup(key); }\n"
+        "  static create = (s: Scheduler): Store => new Store(s, null, null);\n"
+        "  lookup = function (this: any, key: any) { return this.missing(key); };\n"
+        "  addIssue = (i: Label) => { this.get(i); this.flush(); };\n"
+        "  flush(): void { const later = function () { this.flush(); }; later(); }\n"
+        "}\n"
+        "export interface Label { text: string }\n"
+        "export interface Other { n: number }\n"
+        "function use() { Store.create(null); produce('x'); }\n"),
+    "src/sched.ts": "export class Scheduler { run(): void {} }\n",
+    "src/ns.ts": (
+        "export namespace Shapes {\n"
+        "  export interface Point { x: number }\n"
+        "  export function origin(): Point { return make(); }\n"
+        "  function make(): Point { return { x: 0 }; }\n"
+        "  export namespace Inner { export function far(p: Point): Point { return p; } }\n"
+        "}\n"
+        "declare global {\n"
+        "  interface Window { shapes: Shapes.Point }\n"
+        "}\n"
+        "declare module 'ext-lib' {\n"
+        "  export function helper(p: Shapes.Point): void;\n"
+        "}\n"),
+    "src/generic.ts": (
+        "export interface Box<T, U extends T> { value: T; other: U }\n"
+        "export type Pair<A> = [A, Box<A, A>];\n"
+        "export function wrap<T>(x: T): Box<T, T> { return null; }\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def clarified(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ts-clarified")
+    for rel, text in CLARIFIED.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, "utf-8")
+    engine = Engine(root, persist=False)
+    engine.index()
+    return engine.graph
+
+
+def _workspace(graph, fqp):
+    return [n for n in graph.by_fqp(fqp) if not n.external]
+
+
+def test_overloads_are_one_node_with_the_first_declarations_signature(clarified):
+    (produce,) = _workspace(clarified, "src/api::produce")
+    assert produce.signature == "export function produce(base: string): string"
+    # its parameters and type parameters are those of every declaration; one G node for `<T>`
+    assert out(clarified, "src/api::produce", EdgeKind.ACCEPTS) == {"src/api::produce::<T>"}
+    assert len(_workspace(clarified, "src/api::produce::<T>")) == 1
+    assert out(clarified, "src/api::produce::<T>", EdgeKind.BOUND_BY) == {"src/api::Label"}  # a later overload's
+    (get,) = _workspace(clarified, "src/api::Store::get")
+    assert get.signature == "get(key: string): string"
+    assert out(clarified, "src/api::Store::get", EdgeKind.RETURNS) == {"src/api::Label"}
+    assert out(clarified, "src/api::use", EdgeKind.CALLS, resolution=True) >= {("src/api::produce", "exact")}
+
+
+def test_property_arrows_are_methods_and_this_is_only_the_instance_where_it_is(clarified):
+    for name in ("create", "addIssue", "lookup"):
+        assert node(clarified, f"src/api::Store::{name}").kind is NodeKind.FUNCTION
+    assert "src/api::Store::create" in out(clarified, "src/api::Store", EdgeKind.CONTAINS)
+    assert out(clarified, "src/api::Store::create", EdgeKind.ACCEPTS) == {"src/sched::Scheduler"}
+    assert out(clarified, "src/api::use", EdgeKind.CALLS, resolution=True) >= {("src/api::Store::create", "exact")}
+    # an arrow keeps the instance's `this`: exact
+    assert out(clarified, "src/api::Store::addIssue", EdgeKind.CALLS, resolution=True) == {
+        ("src/api::Store::get", "exact"), ("src/api::Store::flush", "exact")}
+    # a `function` expression has a `this` of its own: `this.flush()` in it is no fact about Store (a guess at
+    # most), and `this.missing()` in the `lookup` property's function is unknown
+    assert ("src/api::Store::flush", "exact") not in out(clarified, "src/api::Store::flush", EdgeKind.CALLS, True)
+    assert out(clarified, "src/api::Store::lookup", EdgeKind.CALLS) == set()
+
+
+def test_constructor_parameter_properties_are_fields(clarified):
+    # `private s: Scheduler`, `readonly name: Label` are fields; `plain: Other` is only a parameter
+    assert out(clarified, "src/api::Store", EdgeKind.USES, resolution=True) == {
+        ("src/sched::Scheduler", "import"), ("src/api::Label", "exact")}
+
+
+def test_namespaces_and_declare_blocks_are_modules_whose_names_resolve_inside(clarified):
+    shapes = node(clarified, "src/ns::Shapes", NodeKind.MODULE)
+    assert out(clarified, "src/ns", EdgeKind.CONTAINS) == {"src/ns::Shapes", "src/ns::global", "src/ns::ext-lib"}
+    assert out(clarified, "src/ns::Shapes", EdgeKind.CONTAINS) == {
+        "src/ns::Shapes::Point", "src/ns::Shapes::origin", "src/ns::Shapes::make", "src/ns::Shapes::Inner"}
+    assert shapes.signature == "export namespace Shapes"
+    # `Point` inside the namespace is the namespace's own, never an external stand-in
+    assert out(clarified, "src/ns::Shapes::origin", EdgeKind.RETURNS, resolution=True) == {
+        ("src/ns::Shapes::Point", "exact")}
+    assert out(clarified, "src/ns::Shapes::origin", EdgeKind.CALLS, resolution=True) == {
+        ("src/ns::Shapes::make", "exact")}
+    assert out(clarified, "src/ns::Shapes::Inner::far", EdgeKind.ACCEPTS, resolution=True) == {
+        ("src/ns::Shapes::Point", "exact")}
+    assert node(clarified, "src/ns::global", NodeKind.MODULE).signature == "declare global"
+    assert out(clarified, "src/ns::global", EdgeKind.CONTAINS) == {"src/ns::global::Window"}
+    assert out(clarified, "src/ns::global::Window", EdgeKind.USES) == {"src/ns::Shapes::Point"}
+    assert node(clarified, "src/ns::ext-lib", NodeKind.MODULE).signature == "declare module 'ext-lib'"
+    assert out(clarified, "src/ns::ext-lib", EdgeKind.CONTAINS) == {"src/ns::ext-lib::helper"}
+    assert out(clarified, "src/ns::ext-lib::helper", EdgeKind.ACCEPTS) == {"src/ns::Shapes::Point"}
+
+
+def test_type_parameters_in_signatures_and_bounds_between_them_are_edges_to_g_nodes(clarified):
+    assert out(clarified, "src/generic::Box::<U>", EdgeKind.BOUND_BY) == {"src/generic::Box::<T>"}
+    assert out(clarified, "src/generic::Box", EdgeKind.USES) == {"src/generic::Box::<T>", "src/generic::Box::<U>"}
+    assert out(clarified, "src/generic::Pair", EdgeKind.USES) == {"src/generic::Pair::<A>", "src/generic::Box"}
+    assert out(clarified, "src/generic::wrap", EdgeKind.ACCEPTS) == {"src/generic::wrap::<T>"}
+    assert out(clarified, "src/generic::wrap", EdgeKind.RETURNS) == {"src/generic::wrap::<T>", "src/generic::Box"}
+
+
+def test_calls_through_an_annotated_property_are_not_facts(tmp_path):
+    # immer's `produce: IProduce = (base, recipe) => ...`: the checker resolves `this.produce(x)` to IProduce's call
+    # signatures; the arrow is the likely target, marked heuristic; an unannotated property arrow's call is exact
+    (tmp_path / "a.ts").write_text(
+        "interface IProduce { (base: any): any }\n"
+        "export class Immer {\n"
+        "  produce: IProduce = (base: any) => base;\n"
+        "  plain = (x: number) => x;\n"
+        "  run(): void { this.produce(1); this.plain(2); }\n"
+        "}\n", "utf-8")
+    engine = Engine(tmp_path, persist=False)
+    engine.index()
+    assert out(engine.graph, "a::Immer::run", EdgeKind.CALLS, resolution=True) == {
+        ("a::Immer::produce", "heuristic"), ("a::Immer::plain", "exact")}

@@ -23,3 +23,5 @@
   ])) @local.definition
 
 (call_expression function: (_) @reference.callee) @reference.call
+; `F[T](x)` parses as a conversion to a generic type: a call of F when F is a function (resolution decides)
+(type_conversion_expression type: (generic_type) @reference.callee) @reference.call
