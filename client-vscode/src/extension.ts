@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): IsgExtensionApi {
     await vscode.commands.executeCommand("editor.action.showReferences", toVsUri(uri), toVsPosition(position), locations.map(toVsLocation));
   };
 
-  const srv = new IsgServer(output, { showLocations });
+  const srv = new IsgServer(output, { showLocations }, context.extensionPath);
   server = srv;
   const status = new IsgStatusBar(srv);
   context.subscriptions.push(output, docs, blast, srv, status, vscode.workspace.registerTextDocumentContentProvider(VIEW_SCHEME, docs));

@@ -3,14 +3,20 @@
  * No `vscode` import: the extension passes a getter over `workspace.getConfiguration("isg")`.
  */
 import { DEFAULT_INITIALIZATION_OPTIONS, type InitializationOptions } from "../protocol";
+import { candidateText, type PythonCandidate } from "./python";
 
 export type TraceSetting = "off" | "messages" | "verbose";
+
+/** isg.server.importStrategy, as ruff's and black's extensions name it. */
+export type ImportStrategy = "useBundled" | "fromEnvironment";
 
 export interface IsgSettings {
   /** isg.server.command: the whole command line; null -> [python, "-m", "isg_lsp", "serve"] */
   serverCommand: string[] | null;
   /** isg.server.pythonPath: interpreter for the default command; null -> Python extension's, then python3/python */
   pythonPath: string | null;
+  /** isg.server.importStrategy: the server bundled in a platform .vsix, or the interpreter's own isg_lsp */
+  importStrategy: ImportStrategy;
   lenses: { implementations: boolean; callers: boolean; blastRadius: boolean };
   blastRadiusDepth: number;
   exclude: string[];
@@ -27,6 +33,7 @@ export type ConfigGetter = (key: string) => unknown;
 export const DEFAULT_SETTINGS: Readonly<IsgSettings> = {
   serverCommand: null,
   pythonPath: null,
+  importStrategy: "useBundled",
   lenses: { implementations: true, callers: true, blastRadius: true },
   blastRadiusDepth: DEFAULT_INITIALIZATION_OPTIONS.blastRadiusDepth,
   exclude: [...DEFAULT_INITIALIZATION_OPTIONS.exclude],
@@ -96,9 +103,15 @@ export function readSettings(get: ConfigGetter): SettingsReadResult {
   if (traceRaw === "off" || traceRaw === "messages" || traceRaw === "verbose") trace = traceRaw;
   else if (traceRaw !== undefined && traceRaw !== null) bad("trace.server", '"off", "messages" or "verbose"', traceRaw);
 
+  const strategyRaw = get("server.importStrategy");
+  let importStrategy: ImportStrategy = DEFAULT_SETTINGS.importStrategy;
+  if (strategyRaw === "useBundled" || strategyRaw === "fromEnvironment") importStrategy = strategyRaw;
+  else if (strategyRaw !== undefined && strategyRaw !== null) bad("server.importStrategy", '"useBundled" or "fromEnvironment"', strategyRaw);
+
   const settings: IsgSettings = {
     serverCommand,
     pythonPath: optString("server.pythonPath"),
+    importStrategy,
     lenses: {
       implementations: bool("lenses.implementations", DEFAULT_SETTINGS.lenses.implementations),
       callers: bool("lenses.callers", DEFAULT_SETTINGS.lenses.callers),
@@ -137,37 +150,33 @@ export function buildInitializationOptions(settings: IsgSettings): Required<Init
 
 export const DEFAULT_SERVER_ARGS: readonly string[] = ["-m", "isg_lsp", "serve"];
 
-export type CommandSource = "isg.server.command" | "isg.server.pythonPath" | "python extension" | "default";
+export type CommandSource = "isg.server.command" | "isg.server.pythonPath" | "python extension" | "PATH";
 
 export interface ServerCommand {
   command: string;
   args: string[];
   source: CommandSource;
-  /** The interpreter when the command is the default `python -m isg_lsp serve` form, else null. */
-  python: string | null;
+  /** The interpreter (with its own leading arguments, e.g. `py -3`) when the server runs on a Python, else null. */
+  python: PythonCandidate | null;
+  /** True when it runs the server bundled in the .vsix (bundled/tool/isg_server.py). */
+  bundled: boolean;
 }
 
 /**
- * Which command starts the server: isg.server.command wins; then isg.server.pythonPath, the Python extension's
- * interpreter, and finally python3 (python on Windows), each with `-m isg_lsp serve`.
+ * Which command starts the server: isg.server.command wins, as is. Otherwise the chosen interpreter (see
+ * logic/python.ts) runs the server bundled with the extension (`python -I <launcher>`) when the .vsix has one and
+ * isg.server.importStrategy is "useBundled", else its own installed isg_lsp (`python -m isg_lsp serve`).
  */
-export function resolveServerCommand(
-  settings: IsgSettings,
-  pythonFromExtension: string | null | undefined,
-  platform: string,
-): ServerCommand {
+export function resolveServerCommand(settings: IsgSettings, python: PythonCandidate | null, bundledLauncher: string | null): ServerCommand {
   if (settings.serverCommand && settings.serverCommand.length > 0) {
     const [command, ...args] = settings.serverCommand;
-    return { command, args, source: "isg.server.command", python: null };
+    return { command, args, source: "isg.server.command", python: null, bundled: false };
   }
-  if (settings.pythonPath) {
-    return { command: settings.pythonPath, args: [...DEFAULT_SERVER_ARGS], source: "isg.server.pythonPath", python: settings.pythonPath };
+  const py: PythonCandidate = python ?? { command: "python3", args: [], source: "PATH" };
+  if (bundledLauncher && settings.importStrategy === "useBundled") {
+    return { command: py.command, args: [...py.args, "-I", bundledLauncher], source: py.source, python: py, bundled: true };
   }
-  if (pythonFromExtension) {
-    return { command: pythonFromExtension, args: [...DEFAULT_SERVER_ARGS], source: "python extension", python: pythonFromExtension };
-  }
-  const python = platform === "win32" ? "python" : "python3";
-  return { command: python, args: [...DEFAULT_SERVER_ARGS], source: "default", python };
+  return { command: py.command, args: [...py.args, ...DEFAULT_SERVER_ARGS], source: py.source, python: py, bundled: false };
 }
 
 export function formatCommandLine(cmd: { command: string; args: string[] }): string {
@@ -200,12 +209,20 @@ export const INSTALL_HINT =
   "Install the server with `pip install isg-lsp` (or `pip install -e .` from a clone of the isg-lsp repository) " +
   "into that Python, or point the setting isg.server.command (or isg.server.pythonPath) at one that has it.";
 
+export const BUNDLED_HINT =
+  "See “ISG: Show Server Output” for details. To run a server you installed yourself instead (`pip install isg-lsp`), " +
+  'set isg.server.importStrategy to "fromEnvironment", or isg.server.command to its command line.';
+
 /** A readable message for a server that could not be started. */
 export function serverMissingMessage(cmd: ServerCommand, detail: string): string {
-  const where =
-    cmd.source === "isg.server.command"
-      ? `the command from isg.server.command (${formatCommandLine(cmd)})`
-      : `\`${formatCommandLine(cmd)}\` (interpreter from ${cmd.source === "default" ? "PATH" : cmd.source})`;
   const why = detail.trim() ? ` ${detail.trim().replace(/\s+/g, " ").slice(0, 300)}` : "";
-  return `ISG: could not start the isg-lsp server with ${where}.${why} ${INSTALL_HINT}`;
+  if (cmd.source === "isg.server.command") {
+    return `ISG: could not start the isg-lsp server with the command from isg.server.command (${formatCommandLine(cmd)}).${why} ${INSTALL_HINT}`;
+  }
+  const from = cmd.source === "PATH" ? "PATH" : cmd.source;
+  if (cmd.bundled) {
+    return `ISG: the isg-lsp server bundled with the extension did not start with \`${formatCommandLine(cmd)}\` (interpreter from ${from}).${why} ${BUNDLED_HINT}`;
+  }
+  const pyText = cmd.python ? candidateText(cmd.python) : cmd.command;
+  return `ISG: could not start the isg-lsp server with \`${formatCommandLine(cmd)}\` (interpreter ${pyText} from ${from}).${why} ${INSTALL_HINT}`;
 }

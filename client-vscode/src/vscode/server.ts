@@ -1,5 +1,7 @@
 /** Owns the LanguageClient: start (with a preflight check), stop, restart, and isg/* requests. */
 import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as vscode from "vscode";
 import {
   CloseAction,
@@ -24,6 +26,18 @@ import {
   type IsgSettings,
   type ServerCommand,
 } from "../logic/settings";
+import {
+  PROBE_SCRIPT,
+  candidateText,
+  choosePython,
+  noPythonMessage,
+  parseProbe,
+  pythonCandidates,
+  type Attempt,
+  type FoundPython,
+  type PythonCandidate,
+  type ProbeOutcome,
+} from "../logic/python";
 import { pythonFromExtension } from "./python";
 
 export const DOCUMENT_LANGUAGES = ["rust", "java", "typescript", "typescriptreact", "javascript", "javascriptreact", "python", "go"];
@@ -57,7 +71,26 @@ export class IsgServer implements IsgRequester, vscode.Disposable {
   constructor(
     private readonly output: vscode.OutputChannel,
     private readonly hooks: ServerHooks,
+    /** the extension's folder: a platform .vsix has the server in bundled/ there */
+    private readonly extensionPath?: string,
   ) {}
+
+  /** bundled/tool/isg_server.py when this .vsix carries the server (a platform .vsix), else null. */
+  bundledLauncher(): string | null {
+    if (!this.extensionPath) return null;
+    const launcher = join(this.extensionPath, "bundled", "tool", "isg_server.py");
+    return existsSync(launcher) ? launcher : null;
+  }
+
+  /** bundled/bundle.json: the target platform and Python versions of the bundled server. */
+  private bundleInfo(): { target?: string; pythons?: string[] } {
+    if (!this.extensionPath) return {};
+    try {
+      return JSON.parse(readFileSync(join(this.extensionPath, "bundled", "bundle.json"), "utf8")) as { target?: string; pythons?: string[] };
+    } catch {
+      return {};
+    }
+  }
 
   get state(): ServerState {
     return this._state;
@@ -128,12 +161,33 @@ export class IsgServer implements IsgRequester, vscode.Disposable {
 
     this.setState("starting");
     this.lastError = undefined;
-    const python = settings.serverCommand || settings.pythonPath ? null : await pythonFromExtension(folder?.uri, (m) => this.output.appendLine(m));
-    const cmd = resolveServerCommand(settings, python, process.platform);
+    const cwd = folder?.uri.fsPath;
+    const launcher = this.bundledLauncher();
+    let python: FoundPython | null = null;
+    if (!settings.serverCommand) {
+      const fromExtension = settings.pythonPath ? null : await pythonFromExtension(folder?.uri, (m) => this.output.appendLine(m));
+      const attempts: Attempt[] = [];
+      for (const candidate of pythonCandidates(settings.pythonPath, fromExtension, process.platform)) {
+        const outcome = await probePython(candidate, cwd);
+        attempts.push({ candidate, outcome });
+        python = choosePython(attempts);
+        if (python) break;
+        this.output.appendLine(`Python ${candidateText(candidate)} (from ${candidate.source}): ${describeOutcome(outcome)}`);
+      }
+      if (!python) {
+        this.fail(noPythonMessage(attempts, process.platform, vscode.env.remoteName), null);
+        return;
+      }
+      this.output.appendLine(`Python ${python.version.join(".")} at ${python.executable} (${candidateText(python)}, from ${python.source})`);
+    }
+    const cmd = resolveServerCommand(settings, python, launcher);
+    if (launcher && !cmd.bundled && cmd.source !== "isg.server.command") {
+      this.output.appendLine("isg.server.importStrategy is \"fromEnvironment\": the interpreter's own isg_lsp runs, not the bundled one.");
+    }
     this.output.appendLine(`Starting isg-lsp: ${formatCommandLine(cmd)} (from ${cmd.source})`);
 
     if (cmd.python) {
-      const problem = await preflight(cmd.python, folder?.uri.fsPath);
+      const problem = cmd.bundled ? await this.checkBundled(cmd.python, launcher ?? "", cwd) : await preflight(cmd.python, cwd);
       if (problem) {
         this.fail(serverMissingMessage(cmd, problem), cmd);
         return;
@@ -231,15 +285,40 @@ export class IsgServer implements IsgRequester, vscode.Disposable {
     if (this._state !== "failed") this.setState("stopped");
   }
 
-  private fail(message: string, cmd: ServerCommand): void {
+  /** Runs the bundled launcher's --check; logs what it found; returns a readable problem or null. */
+  private async checkBundled(python: PythonCandidate, launcher: string, cwd: string | undefined): Promise<string | null> {
+    const r = await run(python.command, [...python.args, "-I", launcher, "--check"], cwd, 30000);
+    const info = this.bundleInfo();
+    if (r.error === "ENOENT") return `The interpreter ${python.command} was not found.`;
+    if (r.error === "timeout") return `${candidateText(python)} did not answer within 30 s.`;
+    if (r.code !== 0) {
+      const last = r.stderr.trim().split(/\r?\n/).pop() ?? "";
+      const supported = info.target ? ` This .vsix carries the server's native parts for ${info.target}, CPython ${(info.pythons ?? []).join(", ")}.` : "";
+      return `${last || `exit code ${String(r.code)}`}${supported}`;
+    }
+    try {
+      const found = JSON.parse(r.stdout.trim().split(/\r?\n/).pop() ?? "") as { python: string; executable: string; isgLsp: string; location: string; bundled: boolean };
+      this.output.appendLine(
+        `Server: isg-lsp ${found.isgLsp} ${found.bundled ? `bundled with the extension${info.target ? ` (${info.target})` : ""}` : `from ${found.location}`}` +
+          `, on Python ${found.python} (${found.executable})`,
+      );
+    } catch {
+      this.output.appendLine(`The bundled server's check printed: ${r.stdout.trim().slice(0, 300)}`);
+    }
+    return null;
+  }
+
+  private fail(message: string, cmd: ServerCommand | null): void {
     this.lastError = message;
     this.output.appendLine(message);
     this.setState("failed");
-    void vscode.window.showErrorMessage(message, "Open Settings", "Show Output", "Copy Install Command").then(async (choice) => {
+    const canInstall = cmd !== null && cmd.python !== null && !cmd.bundled;
+    const choices = canInstall ? ["Open Settings", "Show Output", "Copy Install Command"] : ["Open Settings", "Show Output"];
+    void vscode.window.showErrorMessage(message, ...choices).then(async (choice) => {
       if (choice === "Open Settings") await vscode.commands.executeCommand("workbench.action.openSettings", "isg.server");
       else if (choice === "Show Output") this.output.show(true);
-      else if (choice === "Copy Install Command") {
-        await vscode.env.clipboard.writeText(`${cmd.python ?? "python3"} -m pip install isg-lsp`);
+      else if (choice === "Copy Install Command" && cmd?.python) {
+        await vscode.env.clipboard.writeText(`${candidateText(cmd.python)} -m pip install isg-lsp`);
       }
     });
   }
@@ -255,19 +334,52 @@ function errText(e: unknown): string {
   return String(e);
 }
 
-/** Checks that the interpreter exists and can import isg_lsp; returns a readable problem or null. */
-function preflight(python: string, cwd: string | undefined): Promise<string | null> {
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** "ENOENT", "timeout", or the error message of a non-zero exit */
+  error?: string;
+}
+
+function run(command: string, args: string[], cwd: string | undefined, timeout: number): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(python, ["-c", "import isg_lsp"], { cwd, timeout: 20000, windowsHide: true }, (error, _stdout, stderr) => {
-      if (!error) return resolve(null);
-      const err = error as NodeJS.ErrnoException & { killed?: boolean };
-      if (err.code === "ENOENT") return resolve(`The interpreter ${python} was not found.`);
-      if (err.killed) return resolve(`${python} did not answer within 20 s.`);
-      const last = stderr.trim().split(/\r?\n/).pop() ?? "";
-      if (/No module named/.test(last)) return resolve(`${python} has no module isg_lsp.`);
-      return resolve(`${python} -c "import isg_lsp" failed: ${last || err.message}`);
+    execFile(command, args, { cwd, timeout, windowsHide: true }, (error, stdout, stderr) => {
+      if (!error) return resolve({ code: 0, stdout, stderr });
+      const err = error as NodeJS.ErrnoException & { killed?: boolean; code?: unknown };
+      if (err.code === "ENOENT") return resolve({ code: null, stdout, stderr, error: "ENOENT" });
+      if (err.killed) return resolve({ code: null, stdout, stderr, error: "timeout" });
+      return resolve({ code: typeof err.code === "number" ? err.code : null, stdout, stderr, error: err.message });
     });
   });
+}
+
+/** Asks an interpreter for its version and sys.executable (works with any Python, even 2.7). */
+async function probePython(candidate: PythonCandidate, cwd: string | undefined): Promise<ProbeOutcome> {
+  const r = await run(candidate.command, [...candidate.args, "-c", PROBE_SCRIPT], cwd, 15000);
+  if (r.error === "ENOENT") return { kind: "not found" };
+  if (r.error === "timeout") return { kind: "failed", detail: "did not answer within 15 s" };
+  if (r.code !== 0) return { kind: "failed", detail: r.stderr.trim().split(/\r?\n/).pop() || `exit code ${String(r.code)}` };
+  const parsed = parseProbe(r.stdout);
+  return parsed ? { kind: "ok", ...parsed } : { kind: "failed", detail: `unexpected answer ${JSON.stringify(r.stdout.slice(0, 80))}` };
+}
+
+function describeOutcome(o: ProbeOutcome): string {
+  if (o.kind === "ok") return `Python ${o.version.join(".")} at ${o.executable}, older than 3.11`;
+  if (o.kind === "not found") return "not found";
+  return o.detail;
+}
+
+/** Checks that the interpreter can import isg_lsp (importStrategy "fromEnvironment"); a readable problem or null. */
+async function preflight(python: PythonCandidate, cwd: string | undefined): Promise<string | null> {
+  const r = await run(python.command, [...python.args, "-c", "import isg_lsp"], cwd, 20000);
+  const name = candidateText(python);
+  if (!r.error) return null;
+  if (r.error === "ENOENT") return `The interpreter ${python.command} was not found.`;
+  if (r.error === "timeout") return `${name} did not answer within 20 s.`;
+  const last = r.stderr.trim().split(/\r?\n/).pop() ?? "";
+  if (/No module named/.test(last)) return `${name} has no module isg_lsp.`;
+  return `${name} -c "import isg_lsp" failed: ${last || r.error}`;
 }
 
 export { INSTALL_HINT };

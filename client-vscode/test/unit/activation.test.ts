@@ -1,7 +1,7 @@
 // Smoke test of the bundled extension (dist/extension.js) against a stub `vscode` module: activation registers every
 // declared command, and a server that cannot start gives a readable message instead of a crash.
 import { strict as assert } from "node:assert";
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import Module from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -133,7 +133,8 @@ function loadExtension(vscodeStub: unknown): {
   }
 }
 
-const context = () => ({
+const context = (extensionPath?: string) => ({
+  extensionPath,
   subscriptions: [] as { dispose(): void }[],
   globalState: { get: (_k: string, d: unknown) => d, update: () => Promise.resolve() },
 });
@@ -155,12 +156,34 @@ describe("bundled extension (stub vscode)", () => {
     const declared = pkg.contributes.commands.map((c) => c.command).filter((c) => c !== "isg.showLocations");
     for (const id of declared) assert.ok(record.commands.has(id), `command ${id} not registered`);
     assert.equal(record.errors.length, 1, `errors: ${JSON.stringify(record.errors)}`);
-    assert.match(record.errors[0], /\/nonexistent\/bin\/python3 was not found/);
-    assert.match(record.errors[0], /pip install isg-lsp/);
-    assert.match(record.errors[0], /pip install -e \./);
+    assert.match(record.errors[0], /isg\.server\.pythonPath does not point to a Python 3\.11 or newer/);
+    assert.match(record.errors[0], /\/nonexistent\/bin\/python3 \(isg\.server\.pythonPath\): not found/);
     assert.deepEqual(record.contexts.get("isg.languages"), ["rust", "java", "typescript", "typescriptreact", "javascript", "javascriptreact", "python", "go"]);
     // a command run while the server is down answers with a message, not an exception
     await record.commands.get("isg.showStats")?.();
+    await ext.deactivate();
+  });
+
+  it("says which Python it found too old, and how to get a newer one", { skip: process.platform === "win32" ? "a POSIX shell script stands in for python" : false }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "isg-old-python-"));
+    const fake = join(dir, "python3.9");
+    // answers the extension's version probe as a Python 3.9 would
+    writeFileSync(fake, `#!/bin/sh\necho "3.9 ${fake}"\n`);
+    chmodSync(fake, 0o755);
+    const { vscode, record } = makeVscode({ "server.pythonPath": fake });
+    const ext = loadExtension(vscode);
+    const api = ext.activate(context(dir));
+    let timer: NodeJS.Timeout | undefined;
+    const state = await new Promise<string>((resolve) => {
+      if (api.state === "failed") resolve(api.state);
+      api.onDidChangeState((s: string) => s === "failed" && resolve(s));
+      timer = setTimeout(() => resolve(api.state), 10000);
+    });
+    clearTimeout(timer);
+    assert.equal(state, "failed");
+    assert.equal(record.errors.length, 1, `errors: ${JSON.stringify(record.errors)}`);
+    assert.match(record.errors[0], /python3\.9 \(isg\.server\.pythonPath\): Python 3\.9, too old/);
+    assert.match(record.errors[0], /Set it to a Python 3\.11\+ interpreter, or clear it/);
     await ext.deactivate();
   });
 });

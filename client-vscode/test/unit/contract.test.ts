@@ -27,6 +27,7 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     views: { explorer: { id: string }[] };
     menus: { commandPalette: { command: string; when: string }[] };
   };
+  capabilities?: { untrustedWorkspaces?: { supported?: unknown } };
   main: string;
   license: string;
   repository: unknown;
@@ -70,6 +71,7 @@ describe("package.json matches the code", () => {
     const expect: Record<string, unknown> = {
       "isg.server.command": DEFAULT_SETTINGS.serverCommand,
       "isg.server.pythonPath": DEFAULT_SETTINGS.pythonPath,
+      "isg.server.importStrategy": DEFAULT_SETTINGS.importStrategy,
       "isg.lenses.implementations": DEFAULT_SETTINGS.lenses.implementations,
       "isg.lenses.callers": DEFAULT_SETTINGS.lenses.callers,
       "isg.lenses.blastRadius": DEFAULT_SETTINGS.lenses.blastRadius,
@@ -83,6 +85,16 @@ describe("package.json matches the code", () => {
     };
     assert.deepEqual(Object.keys(props).sort(), Object.keys(expect).sort());
     for (const [k, v] of Object.entries(expect)) assert.deepEqual(props[k].default, v, k);
+  });
+  it("lets the server settings be set in the user settings of remote windows (code-server, SSH, WSL)", () => {
+    // In a remote window VS Code ignores "machine" and "machine-overridable" settings found in the (local) user
+    // settings; tests/e2e/test_vscode_e2e.py sets isg.server.pythonPath there in code-server.
+    const props = pkg.contributes.configuration.properties as Record<string, { scope?: string }>;
+    for (const key of ["isg.server.command", "isg.server.pythonPath", "isg.server.importStrategy", "isg.databasePath"]) {
+      assert.ok(!["machine", "machine-overridable", "application"].includes(props[key].scope ?? "window"), `${key}: scope ${props[key].scope}`);
+    }
+    // the command line and interpreter come from settings a workspace may set: trusted workspaces only
+    assert.equal(pkg.capabilities?.untrustedWorkspaces?.supported, false);
   });
   it("declares the language model tools the code registers", () => {
     assert.deepEqual(pkg.contributes.languageModelTools.map((t) => t.name).sort(), Object.values(ToolNames).sort());

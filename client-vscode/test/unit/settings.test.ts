@@ -8,6 +8,7 @@ import {
   resolveServerCommand,
   serverMissingMessage,
 } from "../../src/logic/settings";
+import type { PythonCandidate } from "../../src/logic/python";
 import { DEFAULT_INITIALIZATION_OPTIONS } from "../../src/protocol";
 
 const getter = (values: Record<string, unknown>) => (key: string) => values[key];
@@ -96,33 +97,58 @@ describe("buildInitializationOptions", () => {
 
 describe("resolveServerCommand", () => {
   const s = (v: Record<string, unknown>) => readSettings(getter(v)).settings;
-  it("prefers isg.server.command", () => {
-    const c = resolveServerCommand(s({ "server.command": ["isg-lsp", "serve", "--log", "x"], "server.pythonPath": "/p" }), "/ext/python", "linux");
-    assert.deepEqual(c, { command: "isg-lsp", args: ["serve", "--log", "x"], source: "isg.server.command", python: null });
+  const py = (command: string, source: PythonCandidate["source"] = "PATH", args: string[] = []): PythonCandidate => ({ command, args, source });
+  it("prefers isg.server.command, as is, even with a bundled server", () => {
+    const c = resolveServerCommand(s({ "server.command": ["isg-lsp", "serve", "--log", "x"], "server.pythonPath": "/p" }), py("/p"), "/ext/bundled/tool/isg_server.py");
+    assert.deepEqual(c, { command: "isg-lsp", args: ["serve", "--log", "x"], source: "isg.server.command", python: null, bundled: false });
   });
-  it("then pythonPath, then the Python extension, then python3", () => {
-    assert.deepEqual(resolveServerCommand(s({ "server.pythonPath": "/p" }), "/ext", "linux"), {
+  it("runs the bundled launcher in isolated mode with the chosen Python", () => {
+    const c = resolveServerCommand(s({}), py("/usr/bin/python3.12"), "/ext/bundled/tool/isg_server.py");
+    assert.deepEqual(c, {
+      command: "/usr/bin/python3.12",
+      args: ["-I", "/ext/bundled/tool/isg_server.py"],
+      source: "PATH",
+      python: py("/usr/bin/python3.12"),
+      bundled: true,
+    });
+    const w = resolveServerCommand(s({}), py("py", "PATH", ["-3"]), "C:\\ext\\isg_server.py");
+    assert.deepEqual([w.command, ...w.args], ["py", "-3", "-I", "C:\\ext\\isg_server.py"]);
+  });
+  it("runs the interpreter's own isg_lsp without a bundle or with importStrategy fromEnvironment", () => {
+    assert.deepEqual(resolveServerCommand(s({ "server.pythonPath": "/p" }), py("/p", "isg.server.pythonPath"), null), {
       command: "/p",
       args: ["-m", "isg_lsp", "serve"],
       source: "isg.server.pythonPath",
-      python: "/p",
+      python: py("/p", "isg.server.pythonPath"),
+      bundled: false,
     });
-    assert.equal(resolveServerCommand(s({}), "/ext/python", "linux").command, "/ext/python");
-    assert.equal(resolveServerCommand(s({}), null, "linux").command, "python3");
-    assert.equal(resolveServerCommand(s({}), undefined, "win32").command, "python");
+    const c = resolveServerCommand(s({ "server.importStrategy": "fromEnvironment" }), py("/ext/python", "python extension"), "/ext/bundled/tool/isg_server.py");
+    assert.deepEqual([c.command, ...c.args, c.source, c.bundled], ["/ext/python", "-m", "isg_lsp", "serve", "python extension", false]);
+  });
+  it("reads importStrategy and warns about a wrong value", () => {
+    assert.equal(s({}).importStrategy, "useBundled");
+    const r = readSettings(getter({ "server.importStrategy": "bundled" }));
+    assert.equal(r.settings.importStrategy, "useBundled");
+    assert.match(r.warnings[0], /importStrategy/);
   });
   it("explains how to install the server when it cannot start", () => {
-    const msg = serverMissingMessage(resolveServerCommand(s({}), null, "linux"), "python3 has no module isg_lsp.");
+    const msg = serverMissingMessage(resolveServerCommand(s({}), py("python3"), null), "python3 has no module isg_lsp.");
     assert.match(msg, /python3 -m isg_lsp serve/);
     assert.match(msg, /pip install isg-lsp/);
     assert.match(msg, /pip install -e \./);
+  });
+  it("says what to do when the bundled server does not start", () => {
+    const msg = serverMissingMessage(resolveServerCommand(s({}), py("python3"), "/ext/isg_server.py"), "the tree-sitter grammars of rust do not load");
+    assert.match(msg, /bundled with the extension/);
+    assert.match(msg, /grammars of rust/);
+    assert.match(msg, /importStrategy to "fromEnvironment"/);
   });
 });
 
 describe("classifyConfigChange", () => {
   const only = (section: string) => (s: string) => s === section || section.startsWith(s + ".");
   it("restarts for the command line and indexing settings", () => {
-    for (const k of ["isg.server.command", "isg.server.pythonPath", "isg.exclude", "isg.databasePath", "isg.useGitignore", "isg.maxFileBytes"]) {
+    for (const k of ["isg.server.command", "isg.server.pythonPath", "isg.server.importStrategy", "isg.exclude", "isg.databasePath", "isg.useGitignore", "isg.maxFileBytes"]) {
       assert.equal(classifyConfigChange(only(k)), "restart", k);
     }
   });
