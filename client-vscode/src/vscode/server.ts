@@ -231,7 +231,7 @@ export class IsgServer implements IsgRequester, vscode.Disposable {
     if (this._state !== "failed") this.setState("stopped");
   }
 
-  private fail(message: string, cmd: ServerCommand): void {
+  private fail(message: string, _cmd: ServerCommand): void {
     this.lastError = message;
     this.output.appendLine(message);
     this.setState("failed");
@@ -239,7 +239,7 @@ export class IsgServer implements IsgRequester, vscode.Disposable {
       if (choice === "Open Settings") await vscode.commands.executeCommand("workbench.action.openSettings", "isg.server");
       else if (choice === "Show Output") this.output.show(true);
       else if (choice === "Copy Install Command") {
-        await vscode.env.clipboard.writeText(`${cmd.python ?? "python3"} -m pip install isg-lsp`);
+        await vscode.env.clipboard.writeText("pipx install .   # in a clone of the isg-lsp repository");
       }
     });
   }

@@ -156,8 +156,8 @@ describe("bundled extension (stub vscode)", () => {
     for (const id of declared) assert.ok(record.commands.has(id), `command ${id} not registered`);
     assert.equal(record.errors.length, 1, `errors: ${JSON.stringify(record.errors)}`);
     assert.match(record.errors[0], /\/nonexistent\/bin\/python3 was not found/);
-    assert.match(record.errors[0], /pip install isg-lsp/);
-    assert.match(record.errors[0], /pip install -e \./);
+    assert.match(record.errors[0], /pipx install \./);
+    assert.match(record.errors[0], /uv tool install \./);
     assert.deepEqual(record.contexts.get("isg.languages"), ["rust", "java", "typescript", "typescriptreact", "javascript", "javascriptreact", "python", "go"]);
     // a command run while the server is down answers with a message, not an exception
     await record.commands.get("isg.showStats")?.();

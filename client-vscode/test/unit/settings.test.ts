@@ -114,8 +114,8 @@ describe("resolveServerCommand", () => {
   it("explains how to install the server when it cannot start", () => {
     const msg = serverMissingMessage(resolveServerCommand(s({}), null, "linux"), "python3 has no module isg_lsp.");
     assert.match(msg, /python3 -m isg_lsp serve/);
-    assert.match(msg, /pip install isg-lsp/);
-    assert.match(msg, /pip install -e \./);
+    assert.match(msg, /pipx install \./);
+    assert.match(msg, /uv tool install \./);
   });
 });
 
