@@ -26,7 +26,9 @@ isg_find_python() {
 
 # Is the venv there and usable: a Python of 3.11+, with pip, that still runs from where the repository is now?
 _isg_venv_ok() {
-  [ -x "$ISG_PY" ] && _isg_new_enough "$ISG_PY" && "$ISG_PY" -m pip --version >/dev/null 2>&1
+  [ -x "$ISG_PY" ] && "$ISG_PY" -c '
+import importlib.util, sys
+sys.exit(0 if sys.version_info >= (3, 11) and importlib.util.find_spec("pip") else 1)' >/dev/null 2>&1
 }
 
 _isg_explain_venv_module() {

@@ -61,8 +61,8 @@ local function notify_once(key, msg, level)
   notify(msg, level)
 end
 
-local INSTALL_HINT = 'Install the server with `pip install isg-lsp` (or `pip install -e .` from a clone of the isg-lsp '
-  .. 'repository) into that Python, or pass another `cmd` to require("isg").setup().'
+local INSTALL_HINT = 'Install the server from a clone of the isg-lsp repository: `pipx install .` (or `uv tool '
+  .. 'install .`) there puts `isg-lsp` on the PATH; or pass another `cmd` to require("isg").setup().'
 
 -- Compatibility helpers ---------------------------------------------------------------------------------------------
 

@@ -206,8 +206,9 @@ export function classifyConfigChange(affects: (section: string) => boolean): Cha
 }
 
 export const INSTALL_HINT =
-  "Install the server with `pip install isg-lsp` (or `pip install -e .` from a clone of the isg-lsp repository) " +
-  "into that Python, or point the setting isg.server.command (or isg.server.pythonPath) at one that has it.";
+  "Install the server from a clone of the isg-lsp repository (it is not on PyPI yet): `pipx install .` or " +
+  "`uv tool install .` there, then set isg.server.command to [\"isg-lsp\", \"serve\"]; or point isg.server.pythonPath " +
+  "at a Python that has it (after `./isg demo` in the clone: its .venv/bin/python).";
 
 export const BUNDLED_HINT =
   "See “ISG: Show Server Output” for details. To run a server you installed yourself instead (`pip install isg-lsp`), " +

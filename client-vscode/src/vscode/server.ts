@@ -318,7 +318,7 @@ export class IsgServer implements IsgRequester, vscode.Disposable {
       if (choice === "Open Settings") await vscode.commands.executeCommand("workbench.action.openSettings", "isg.server");
       else if (choice === "Show Output") this.output.show(true);
       else if (choice === "Copy Install Command" && cmd?.python) {
-        await vscode.env.clipboard.writeText(`${candidateText(cmd.python)} -m pip install isg-lsp`);
+        await vscode.env.clipboard.writeText("pipx install .   # in a clone of the isg-lsp repository");
       }
     });
   }

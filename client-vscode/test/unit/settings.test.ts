@@ -134,8 +134,8 @@ describe("resolveServerCommand", () => {
   it("explains how to install the server when it cannot start", () => {
     const msg = serverMissingMessage(resolveServerCommand(s({}), py("python3"), null), "python3 has no module isg_lsp.");
     assert.match(msg, /python3 -m isg_lsp serve/);
-    assert.match(msg, /pip install isg-lsp/);
-    assert.match(msg, /pip install -e \./);
+    assert.match(msg, /pipx install \./);
+    assert.match(msg, /uv tool install \./);
   });
   it("says what to do when the bundled server does not start", () => {
     const msg = serverMissingMessage(resolveServerCommand(s({}), py("python3"), "/ext/isg_server.py"), "the tree-sitter grammars of rust do not load");
