@@ -211,7 +211,7 @@ export const INSTALL_HINT =
   "at a Python that has it (after `./isg demo` in the clone: its .venv/bin/python).";
 
 export const BUNDLED_HINT =
-  "See “ISG: Show Server Output” for details. To run a server you installed yourself instead (`pip install isg-lsp`), " +
+  "See “ISG: Show Server Output” for details. To run a server you installed yourself instead (`pipx install .` in a clone of the repository), " +
   'set isg.server.importStrategy to "fromEnvironment", or isg.server.command to its command line.';
 
 /** A readable message for a server that could not be started. */
