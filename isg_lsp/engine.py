@@ -84,7 +84,8 @@ class Engine:
             raise FileNotFoundError(f"not a folder: {root}")
         self.config = config or WorkspaceConfig()
         self.workers = workers if workers is not None else max(1, min(2, os.cpu_count() or 1))
-        self.graph = Graph(resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for)
+        self.graph = Graph(resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for,
+                      path_lookup=_path_lookup)
         self.layouts: dict[str, object] = {}
         self.layouts_version = 0
         # worker processes (isolation.ParserPool) for parsing files from disk: a crash there costs one file; the
@@ -152,7 +153,8 @@ class Engine:
         final.update(changed)
         file_set = set(files)
         deleted = [rel for rel in stored if rel not in file_set]
-        graph = Graph(resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for)
+        graph = Graph(resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for,
+                      path_lookup=_path_lookup)
         touched: set[str] = set()
         if resolved is not None:
             # a warm start: the graph as the last run left it, without resolving anything; then surgery for what
@@ -572,6 +574,19 @@ def peak_rss_mb() -> float:
 
 def _resolver_for(lang: str):
     return languages.support(lang).resolve
+
+
+def _path_lookup(graph: Graph, path: str) -> list[bytes]:
+    """The workspace nodes a path names through re-exports, asked of each language that can tell (`lookup_path`)."""
+    from .graph import SymbolView
+
+    for spec in languages.available_languages():
+        lookup = getattr(languages.support(spec.name), "lookup_path", None)
+        if lookup is not None:
+            ids = lookup(SymbolView(graph), path)
+            if ids:
+                return ids
+    return []
 
 
 # Languages whose resolver reads of a reference only the fields of the key below, and of ``src`` and ``dst`` only

@@ -132,13 +132,16 @@ _EMPTY: dict[str, str] = {}
 class Graph:
     """Nodes, edges and symbol tables of the workspace, with per-file surgery."""
 
-    def __init__(self, resolver_for=None, family_of=None, memo_key_for=None) -> None:
+    def __init__(self, resolver_for=None, family_of=None, memo_key_for=None, path_lookup=None) -> None:
         # resolver_for(lang) -> callable(ref, view, facts) -> (Target | None, Target | None) for (src, dst)
         self._resolver_for = resolver_for
         # memo_key_for(lang) -> None, or callable(ref) -> a hashable key holding everything that language's
         # resolver reads of a reference (two references with one key get one answer)
         self._memo_key_for = memo_key_for
         self._family_of = family_of or (lambda lang: lang)
+        # path_lookup(graph, path) -> node ids a path names through re-exports (`serde::Serialize` is
+        # `serde::ser::Serialize`), for queries given a path that is no node's FQP; None: FQPs only
+        self.path_lookup = path_lookup
         self._families: dict[str, str] = {}
         self.files: dict[str, FileState] = {}
         self.nodes: dict[bytes, Node] = {}

@@ -122,6 +122,13 @@ def find_targets(graph: Graph, name: str) -> list[Node]:
         if node is not None:
             return [node]
     nodes = graph.by_fqp(name)
+    if nodes and not all(n.external for n in nodes):
+        return nodes
+    path_lookup = getattr(graph, "path_lookup", None)
+    if path_lookup is not None and "::" in name:     # a re-exported path (`serde::Serialize`)
+        found = [graph.nodes[i] for i in path_lookup(graph, name) if i in graph.nodes]
+        if found:
+            return sorted(found, key=lambda n: (n.fqp, n.id))
     if nodes:
         return nodes
     ids = graph.name_index.get(name, set())

@@ -330,13 +330,13 @@ class RustExtraction(FileExtraction):
                 full = prefix + _segments(self.text(tree.child_by_field_name("path")))
                 alias = self.text(tree.child_by_field_name("alias"))
                 if full and alias != "_":
-                    imports[alias] = _join(self.absolutize(full, scope.module))
+                    _bind(imports, alias, _join(self.absolutize(full, scope.module)))
             else:
                 full = prefix + _segments(self.text(tree))
                 if full and full[-1] == "self":
                     full = full[:-1]
                 if full:
-                    imports[full[-1]] = _join(self.absolutize(full, scope.module))
+                    _bind(imports, full[-1], _join(self.absolutize(full, scope.module)))
         if not globs:
             del self.facts.glob_imports[scope.module]
         if not imports:
@@ -349,7 +349,7 @@ class RustExtraction(FileExtraction):
         name = self.text(caps["import.crate"][0])
         alias = node.child_by_field_name("alias")
         if name != "self":
-            self.facts.imports.setdefault(scope.module, {})[self.text(alias) if alias else name] = "::" + name
+            _bind(self.facts.imports.setdefault(scope.module, {}), self.text(alias) if alias else name, "::" + name)
 
     def absolutize(self, path: tuple[str, ...], module: str) -> tuple[str, ...]:
         """Makes `crate::`, `self::`, `super::` and `::` paths absolute (a leading "" marks an absolute path)."""
@@ -709,7 +709,7 @@ class RustExtraction(FileExtraction):
             return _join(path[1:])
         imported = self.facts.imports.get(module, {}).get(path[0])
         if imported is not None:
-            full = _segments(imported) + path[1:]
+            full = _segments(_naming_binding(imported)) + path[1:]
             if full and full[0] == "":
                 return _join(full[1:])
             if self.edition_2015 and full[0] not in WELL_KNOWN_CRATES:
@@ -815,6 +815,40 @@ def _join(path: tuple[str, ...]) -> str:
     return "::".join(path)
 
 
+# ---- names in namespaces --------------------------------------------------------------------------------------
+# A `use` brings a name into a module in every namespace its target has (types, values, macros). Two `use`s of one
+# name in one module are legal only when their targets live in different namespaces (`pub use core::FromRequest;`
+# beside `pub use macros::FromRequest;`, a trait and a derive macro): a module's import table keeps every binding of
+# a name (a string, or a list when there are several), and a lookup tries each in the namespace it asks about.
+
+def _bind(imports: dict, name: str, target: str) -> None:
+    """Adds a binding of `name` to a module's import table, keeping the ones already there."""
+    current = imports.get(name)
+    if current is None or current == target:
+        imports[name] = target
+    elif isinstance(current, list):
+        if target not in current:
+            current.append(target)
+    else:
+        imports[name] = [current, target]
+
+
+def _bindings(value) -> tuple[str, ...] | list[str]:
+    """The targets a module's import table binds a name to (one, or several in different namespaces)."""
+    return (value,) if isinstance(value, str) else value
+
+
+_MACRO_CRATE = re.compile(r"^(?:::)?[A-Za-z0-9_]*(?:_derive|_macros?|_derive_internals|_proc_macros?)(?:::|$)")
+
+
+def _naming_binding(value) -> str:
+    """The binding a file alone names a type or trait by: not one from a proc-macro crate (`serde_derive`,
+    `axum_macros`), whose exports live in the macro namespace."""
+    if isinstance(value, str):
+        return value
+    return next((b for b in value if not _MACRO_CRATE.match(b)), value[0])
+
+
 def _split_member(fqp: str) -> tuple[str, ...]:
     """Splits `a::b::C` into segments, keeping `<X as Y>` in one piece."""
     if fqp.startswith("<"):
@@ -868,25 +902,33 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
             found = _assoc_of_type(path[1], path[2], view)
             if found is not None:
                 return found
+        if _in_workspace(path[1:], scope, view):
+            return None                     # a workspace path that names nothing we see (a macro's item)
         return _external(_join(path[1:]), target, Resolution.EXACT)
     first = path[0]
     imported = view.imports(scope).get(first)
+    outside = None
     if imported is not None:
-        expanded = _segments(imported) + path[1:]
-        if expanded[0] == "":
-            candidates = [expanded[1:]]
-        else:
-            # as written (another crate), then from this module (2018 uniform paths), then from the crate root
-            # (2015 edition paths)
-            crate = scope.split("::", 1)[0]
-            candidates = [expanded, tuple(scope.split("::")) + expanded, (crate, *expanded)]
-        for candidate in candidates:
-            ids = lookup_absolute(candidate, kinds, view)
-            if ids:
-                return Target(ids, Resolution.IMPORT)
-        if target == "fn":
-            return _trait_member(candidates[0], view, Resolution.IMPORT)
-        return _external(_join(candidates[0]), target, Resolution.IMPORT)
+        crate = scope.split("::", 1)[0]
+        for binding in _bindings(imported):
+            expanded = _segments(binding) + path[1:]
+            if expanded[0] == "":
+                candidates = [expanded[1:]]
+            else:
+                # as written (another crate), then from this module (2018 uniform paths), then from the crate root
+                # (2015 edition paths)
+                candidates = [expanded, tuple(scope.split("::")) + expanded, (crate, *expanded)]
+            for candidate in candidates:
+                ids = lookup_absolute(candidate, kinds, view)
+                if ids:
+                    return Target(ids, Resolution.IMPORT)
+            if target == "fn":
+                found = _trait_member(candidates[0], view, Resolution.IMPORT)
+                if found is not None:
+                    return found
+        # no binding names a workspace item in this namespace (the one found may be a macro's, or outside)
+        best = _segments(_naming_binding(imported)) + path[1:]
+        outside = best[1:] if best[0] == "" else best
     local = tuple(scope.split("::")) + path
     ids = lookup_absolute(local, kinds, view)
     if ids:
@@ -897,6 +939,10 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
         ids = lookup_absolute(base + path, kinds, view)
         if ids:
             return Target(ids, Resolution.IMPORT)
+    if outside is not None:
+        if target == "fn" or _in_workspace(outside, scope, view):
+            return None
+        return _external(_join(outside), target, Resolution.IMPORT)
     if len(path) > 1:
         ids = lookup_absolute(path, kinds, view)
         if ids:
@@ -908,8 +954,22 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
     if len(path) == 1 and first in PRELUDE:
         return Target([], Resolution.IMPORT, external_fqp=first, external_kind=PRELUDE[first])
     if len(path) > 1:
+        if _in_workspace(path, scope, view):
+            return None
         return _external(_join(path), target, Resolution.EXACT)
     return _external(first, target, Resolution.HEURISTIC, candidates=0)
+
+
+def _in_workspace(path: tuple[str, ...], scope: str, view: SymbolView) -> bool:
+    """Whether a path that resolved to nothing still leads into the workspace (a workspace crate, or a module of
+    this one): such a path names an item we cannot see (one a macro generates), never an external stand-in."""
+    if len(path) < 2 or path[0] in WELL_KNOWN_CRATES:
+        return False
+    module = TARGET_KINDS["module"]
+    if view.lookup(path[0], module):
+        return True
+    crate = scope.split("::", 1)[0]
+    return bool(view.lookup(f"{crate}::{path[0]}", module) or view.lookup(f"{scope}::{path[0]}", module))
 
 
 def _external(fqp: str, target: str, resolution: Resolution, candidates: int | None = None) -> Target | None:
@@ -946,7 +1006,8 @@ def _trait_member(path: tuple[str, ...], view: SymbolView, resolution: Resolutio
 
 def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: SymbolView, depth: int = 0
                     ) -> list[bytes]:
-    """Nodes at an absolute path, following re-exports (`pub use`) of the modules along it."""
+    """Nodes at an absolute path, following re-exports (`pub use`) of the modules along it. A re-exported name may
+    have several bindings (a trait and a derive macro): each is tried in the namespace asked about."""
     if not path:
         return []
     ids = view.lookup(_join(path), kinds)
@@ -956,15 +1017,16 @@ def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: Sym
     parent_fqp = _join(parent)
     reexport = view.imports(parent_fqp).get(path[-1])
     if reexport is not None:
-        target = _segments(reexport)
-        if target and target[0] == "":
-            ids = lookup_absolute(target[1:], kinds, view, depth + 1)
-        else:
-            ids = (lookup_absolute(target, kinds, view, depth + 1)
-                   or lookup_absolute(parent + target, kinds, view, depth + 1)
-                   or lookup_absolute((path[0], *target), kinds, view, depth + 1))
-        if ids:
-            return ids
+        for binding in _bindings(reexport):
+            target = _segments(binding)
+            if target and target[0] == "":
+                ids = lookup_absolute(target[1:], kinds, view, depth + 1)
+            else:
+                ids = (lookup_absolute(target, kinds, view, depth + 1)
+                       or lookup_absolute(parent + target, kinds, view, depth + 1)
+                       or lookup_absolute((path[0], *target), kinds, view, depth + 1))
+            if ids:
+                return ids
     for glob in view.globs(parent_fqp):
         base = _segments(glob)
         base = base[1:] if base and base[0] == "" else base
@@ -976,9 +1038,12 @@ def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: Sym
         grand = _join(parent[:-1])
         alias = view.imports(grand).get(parent[-1])
         if alias is not None:
-            target = _segments(alias)
-            base = target[1:] if target and target[0] == "" else parent[:-1] + target
-            return lookup_absolute(base + path[-1:], kinds, view, depth + 1)
+            for binding in _bindings(alias):
+                target = _segments(binding)
+                base = target[1:] if target and target[0] == "" else parent[:-1] + target
+                ids = lookup_absolute(base + path[-1:], kinds, view, depth + 1)
+                if ids:
+                    return ids
     return []
 
 
@@ -1002,3 +1067,39 @@ def _is_method(fqp: str, view: SymbolView) -> bool:
         return True
     owner, _, _ = fqp.rpartition("::")
     return bool(owner) and bool(view.lookup(owner, TYPE_KINDS))
+
+
+# ---- paths as people write them (queries, go-to-definition) ---------------------------------------------------
+
+def lookup_path(view: SymbolView, fqp: str) -> list[bytes]:
+    """The workspace nodes a public path names, through re-exports and globs (`serde::Serialize` is
+    `serde::ser::Serialize`): for queries given a path that is no node's FQP."""
+    path = _segments(fqp)
+    if len(path) < 2 or not all(path):
+        return []
+    return lookup_absolute(path, None, view)
+
+
+def resolve_name(view: SymbolView, module: str, path: tuple[str, ...], call: bool = False) -> list[bytes]:
+    """What a name written in `module` (`Foo`, `a::b::Foo`, `crate::x::f`) names, resolved as the graph resolves
+    references: in the value namespace first for a call, else in the type namespace first."""
+    if not path:
+        return []
+    crate = module.split("::", 1)[0]
+    head = path[0]
+    if head in ("crate", "$crate"):
+        path = ("", crate, *path[1:])
+    elif head in ("self", "super"):
+        segments = module.split("::")
+        i = 1 if head == "self" else 0
+        while i < len(path) and path[i] == "super":
+            if len(segments) > 1:
+                segments.pop()
+            i += 1
+        path = ("", *segments, *path[i:])
+    order = ("fn", "type", "module") if call else ("type", "fn", "module")
+    for target in order:
+        found = resolve_path(path, target, module, view)
+        if found is not None and found.ids:
+            return found.ids
+    return []
