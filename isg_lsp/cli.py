@@ -200,7 +200,8 @@ def format_report(report, engine) -> str:
         ("files", f"{report.files} ({report.parsed} parsed, {report.reused} unchanged, {report.deleted} removed)"),
         ("languages", ", ".join(f"{k} {v}" for k, v in sorted(report.by_language.items()))),
         ("lines of code", f"{report.loc:,}"),
-        ("nodes", f"{report.nodes:,} (+{report.external_nodes:,} external)"),
+        ("nodes", f"{report.nodes:,} (+{report.external_nodes:,} external, {report.workspace_stand_ins:,} of them "
+                  f"with a workspace crate's path)"),
     ]
     for kind in NodeKind:
         if report.nodes_by_kind.get(kind.value):
@@ -211,7 +212,8 @@ def format_report(report, engine) -> str:
             rows.append((f"  {kind.value}", f"{report.edges_by_kind[kind.value]:,}"))
     rows += [
         ("unresolved references", f"{report.unresolved:,}"),
-        ("macro calls skipped", f"{report.macro_calls:,}"),
+        ("macro calls not read", f"{report.macro_calls:,} item-position calls whose items only an expansion "
+                                 f"makes (out of reach)"),
         ("syntax errors recovered", f"{report.syntax_errors:,}"),
         ("files skipped", f"{len(report.skipped)}"),
         ("seconds", f"{report.seconds:.2f}"),

@@ -115,3 +115,88 @@ def test_warm_start_keeps_path_placed_modules_without_extracting_them_again(tmp_
     assert warm.graph.by_fqp("serde::__private::de")
     assert warm.graph.snapshot() == fresh
     warm.close()
+
+
+# ---- namespaces and macro calls on real crates (ISG-SPEC §1 clarifications, issue #12) ---------------------------
+
+def test_serialize_through_its_reexport_is_the_trait_not_the_derive_macro(serde):
+    """serde's lib.rs re-exports the trait `ser::Serialize` and the derive macro `serde_derive::Serialize` under one
+    name: `serde::Serialize` names the trait, with the same complete list of implementors."""
+    from isg_lsp.queries import find_targets, who_implements
+
+    graph = serde[0].graph
+    assert [n.fqp for n in find_targets(graph, "serde::Serialize")] == ["serde::ser::Serialize"]
+    assert [n.fqp for n in find_targets(graph, "serde::Deserialize")] == ["serde::de::Deserialize"]
+    canonical = {r.node.fqp for r in who_implements(graph, find_targets(graph, "serde::ser::Serialize"))}
+    reexported = {r.node.fqp for r in who_implements(graph, find_targets(graph, "serde::Serialize"))}
+    assert canonical == reexported and len(canonical) >= 25
+    # no stand-in: neither the macro nor the trait is an external node
+    assert not [n.fqp for n in graph.nodes.values() if n.external and n.fqp.endswith(("Serialize", "Deserialize"))]
+    assert serde[1].workspace_stand_ins == 0
+
+
+@pytest.fixture(scope="module")
+def tokio():
+    root = debian_crate("tokio")
+    engine = Engine(root, persist=False)
+    report = engine.index()
+    return root, engine.graph, report
+
+
+def line_of_text(path, needle: str) -> int:
+    lines = path.read_text().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if needle in line)
+
+
+def test_tokio_items_written_inside_macro_calls_are_nodes_at_their_real_lines(tokio):
+    """tokio writes most of its API inside `cfg_rt! { .. }`, `cfg_net! { .. }`, `pin_project! { .. }`."""
+    from isg_lsp.queries import find_targets
+
+    root, graph, _ = tokio
+    for path, file, needle, kind in [
+            ("tokio::spawn", "src/task/spawn.rs", "pub fn spawn<T>(future: T)", NodeKind.FUNCTION),
+            ("tokio::net::TcpStream", "src/net/tcp/stream.rs", "pub struct TcpStream", NodeKind.STRUCT),
+            ("tokio::task::JoinHandle", "src/runtime/task/join.rs", "pub struct JoinHandle<T>", NodeKind.STRUCT),
+            ("tokio::runtime::Handle", "src/runtime/handle.rs", "pub struct Handle", NodeKind.STRUCT)]:
+        found = find_targets(graph, path)
+        assert [(n.kind, n.file, n.span[0] + 1) for n in found] == [(kind, file, line_of_text(root / file, needle))]
+
+
+def test_tokio_blast_radius_of_handle_reaches_other_modules_and_no_stand_ins(tokio):
+    from isg_lsp.queries import blast_radius, find_targets
+
+    _, graph, report = tokio
+    (handle,) = find_targets(graph, "tokio::runtime::Handle")
+    radius = blast_radius(graph, [handle], depth=2)
+    reached = {impact.node.fqp for impact in radius.impacted}
+    # users of Handle in other modules (before issue #12 they pointed at a stand-in `tokio::runtime::Handle`, and
+    # the blast radius held 3 items, all in handle.rs)
+    assert {"tokio::runtime::runtime::Runtime::handle", "tokio::task::builder::Builder::spawn_on",
+            "tokio::runtime::blocking::pool::Spawner::spawn_blocking"} <= reached
+    assert len({impact.node.file for impact in radius.impacted}) >= 10
+    stand_ins = [n.fqp for n in graph.nodes.values() if n.external and n.fqp.startswith("tokio::")]
+    assert len(stand_ins) <= 5, stand_ins
+    assert report.workspace_stand_ins == len(stand_ins)
+    assert report.macro_calls > 0        # item-position calls whose items only an expansion makes, counted
+
+
+def test_tokio_item_cache_inside_macro_bodies_gives_the_facts_of_a_fresh_extraction(tokio):
+    """The item cache works inside macro bodies: an edit inside `cfg_rt! { .. }` re-extracts that item, and the
+    facts equal those of an extraction without the cache."""
+    from isg_lsp import languages
+    from isg_lsp.engine import extract_source
+    from isg_lsp.languages.rust import build_layout
+
+    root, _, _ = tokio
+    spec = languages.get("rust")
+    rels = ["src/runtime/handle.rs", "src/net/tcp/stream.rs", "src/lib.rs", "src/task/mod.rs"]
+    layout = build_layout(root, rels)
+    for rel in rels:
+        text = (root / rel).read_bytes()
+        cache: dict = {}
+        extract_source(rel, text, spec, layout, cache=cache)
+        edited = text.replace(b"        ", b"        let _unused = 1;\n        ", 1)
+        cached, _ = extract_source(rel, edited, spec, layout, cache=cache)
+        plain, _ = extract_source(rel, edited, spec, layout)
+        for field in ("nodes", "edges", "references", "imports", "glob_imports", "macro_calls"):
+            assert getattr(cached, field) == getattr(plain, field), (rel, field)

@@ -61,3 +61,89 @@ def test_module_import_tables_keep_both_bindings(namespaces):
     bindings = state.facts.imports["ns::extract"]
     assert bindings["FromRequest"] == ["::ns::core_traits::FromRequest", "ns_macros::FromRequest"]
     assert bindings["Serialize"] == ["::ns::core_traits::Serialize", "ns_derive::Serialize"]
+
+
+# ---- 2. items written inside item-position macro calls ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def macros():
+    engine = Engine(FIXTURES / "rust" / "macros", persist=False)
+    report = engine.index()
+    return engine.graph, report
+
+
+def line_of(graph, fqp: str, kind: NodeKind | None = None) -> tuple[str, int]:
+    found = node(graph, fqp, kind)
+    return found.file, found.span[0] + 1
+
+
+def test_items_inside_macro_calls_are_nodes_at_their_own_lines(macros):
+    graph, _ = macros
+    # `cfg_rt! { .. }` at module level, holding a `mod`, a `pub use`, a struct and its impl
+    assert line_of(graph, "mtk::runtime::Runtime") == ("src/runtime/mod.rs", 6)
+    assert line_of(graph, "mtk::runtime::Runtime::handle") == ("src/runtime/mod.rs", 11)
+    # inside an impl block
+    assert line_of(graph, "mtk::runtime::handle::Handle::spawn") == ("src/runtime/handle.rs", 13)
+    # `cfg_if! { if #[cfg(..)] { .. } else { .. } }`: both arms; the twins are one node (the first)
+    assert line_of(graph, "mtk::task::spawn", NodeKind.FUNCTION) == ("src/task.rs", 3)
+    # `pin_project! { .. }`: attributes on fields and all
+    assert line_of(graph, "mtk::task::JoinHandle") == ("src/task.rs", 15)
+    assert line_of(graph, "mtk::net::TcpStream") == ("src/net.rs", 4)
+    # the signature is the item's own head, as anywhere else
+    assert node(graph, "mtk::runtime::handle::Handle::spawn").signature == (
+        "pub fn spawn<F>(&self, future: F) -> JoinHandle<F>")
+
+
+def test_reexports_and_modules_inside_macro_calls_count(macros):
+    graph, _ = macros
+    # `cfg_rt! { pub use crate::task::spawn; }` at the crate root
+    assert [n.fqp for n in find_targets(graph, "mtk::spawn")] == ["mtk::task::spawn"]
+    assert [n.fqp for n in find_targets(graph, "mtk::JoinHandle")] == ["mtk::task::JoinHandle"]
+    # `cfg_rt! { mod handle; pub use handle::Handle; }`: the module is contained, the re-export resolves
+    assert "mtk::runtime::handle" in out(graph, "mtk::runtime", EdgeKind.CONTAINS)
+    assert out(graph, "mtk::net::TcpStream", EdgeKind.USES, resolution=True) == {
+        ("mtk::runtime::handle::Handle", "import")}
+    assert out(graph, "mtk::net::TcpStream::connect", EdgeKind.CALLS) == {"mtk::runtime::handle::Handle::current"}
+    assert out(graph, "mtk::runtime::handle::Handle::spawn", EdgeKind.CALLS) == {"mtk::task::spawn"}
+
+
+def test_what_only_an_expansion_makes_is_counted_not_guessed(macros):
+    graph, report = macros
+    # `define_id!(RuntimeId);` makes a struct from a `$name` fragment: no node, one call counted; the calls whose
+    # tokens were read as items are not counted, and neither are `macro_rules!` definitions nor expression macros
+    assert not find_targets(graph, "mtk::runtime::RuntimeId")
+    assert report.macro_calls == 1
+    assert report.external_nodes == 0 and report.workspace_stand_ins == 0
+
+
+def test_an_edit_inside_a_macro_body_is_seen_by_the_next_query(copy_fixture):
+    root = copy_fixture("rust/macros")
+    engine = Engine(root, persist=False)
+    engine.index()
+    rel = "src/runtime/mod.rs"
+    original = (root / rel).read_text()
+    renamed = original.replace("pub fn handle(&self)", "pub fn handle_ref(&self)").replace(
+        "let _ = self.handle();", "let _ = self.handle_ref();")
+    edits = [
+        renamed,                                         # a signature inside the macro body
+        renamed.replace("let _ = self.handle_ref();", "let _ = crate::runtime::Handle::current();"),   # a body
+        original,
+    ]
+    for number, text in enumerate(edits):
+        engine.update_file(rel, text.encode())          # through the file's item cache, as an editor's buffer
+        fresh = Engine(root, persist=False)
+        (root / rel).write_text(text)
+        fresh.index()
+        assert engine.graph.snapshot() == fresh.graph.snapshot(), f"edit {number}"
+        if number == 0:
+            assert find_targets(engine.graph, "mtk::runtime::Runtime::handle_ref")
+            assert not find_targets(engine.graph, "mtk::runtime::Runtime::handle")
+            assert out(engine.graph, "mtk::runtime::Runtime::block_on", EdgeKind.CALLS) == {
+                "mtk::runtime::Runtime::handle_ref"}
+        if number == 1:
+            assert out(engine.graph, "mtk::runtime::Runtime::block_on", EdgeKind.CALLS) == {
+                "mtk::runtime::handle::Handle::current"}
+    # the items inside `cfg_rt! { .. }` are items of the cache, each under the macro call's header
+    cache = engine._item_caches[rel]
+    inside = [key for key in cache if any(header.startswith(b"cfg_rt! {") for header in key[1])]
+    assert len(inside) >= 4                              # mod, use, struct, the impl's two methods

@@ -96,11 +96,13 @@ class FileExtraction:
     # ---- one item at a time, reusing what an earlier run over the same file extracted ----------------------
 
     def extract_items(self, query: tree_sitter.Query, handlers: dict, cache: dict | None, context: bytes,
-                      containers: dict[str, str] | None = None) -> None:
+                      containers: dict | None = None) -> None:
         """Runs ``handlers`` over the matches of ``query``, one item of the file at a time.
 
         Items are the root's children; a container (``containers``: node type → the field of its body, such as an
-        impl block's) is handled by its own match first, then its members are items in turn. With a ``cache`` (kept
+        impl block's, or a function of the node giving its body or None, such as the items a Rust macro call's
+        tokens parse as, from a tree of their own) is handled by its own match first, then its members are items in
+        turn. With a ``cache`` (kept
         by the caller between runs over versions of the same file), an item whose text, line prefix, enclosing
         headers and file-level context (``context``: what the file's imports and declarations make of names) are
         unchanged takes the facts it produced last time, its spans moved to where it stands now: an edit inside one
@@ -123,14 +125,22 @@ class FileExtraction:
             unit = todo.pop()
             item = unit[-1]
             body_field = containers.get(item.type)
-            body = item.child_by_field_name(body_field) if body_field else None
+            if body_field is None:
+                body = None
+            elif isinstance(body_field, str):
+                body = item.child_by_field_name(body_field)
+            else:
+                body = body_field(item)
             if body is not None:
                 for attached in unit[:-1]:
                     if attached.type not in COMMENTS:
                         dispatch(deep.matches(attached), handlers)
                 dispatch(shallow.matches(item), handlers)
                 header = source[unit[0].start_byte:body.start_byte]
-                pending.append((list(reversed(units(body))), headers + (header,)))
+                inner = units(body)
+                if body.parent is None:                 # a fragment parsed on its own: only what parses
+                    inner = [u for u in inner if not u[-1].has_error]
+                pending.append((list(reversed(inner)), headers + (header,)))
                 continue
             first = unit[0]
             row = first.start_point[0]

@@ -62,6 +62,9 @@ class RustLayout:
     default_crate: str
     packages: list[Package] = field(default_factory=list)
     path_overrides: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # file → (crate, modules)
+    # what extraction and resolution make of the same files: part of the layout's repr, so that a database written
+    # by an earlier extractor is not loaded as if this one had written it (bumped when the facts change)
+    rules: int = 2
 
     def package_of(self, path: str) -> Package | None:
         best = None
@@ -216,6 +219,8 @@ class RustExtraction(FileExtraction):
         self.scopes: dict[int, _Scope] = {}
         self.path_mods: list[tuple[str, str]] = []
         self.declared: dict[str, set[str]] = {}      # module FQP -> type names declared there in this file
+        self.fragments: list[tree_sitter.Tree] = []   # macro calls' tokens parsed as items (kept alive: node ids)
+        self.read_macros: dict[int, object] = {}       # macro call → the root of its tokens read as items, or None
         self.types_query = query(LANG, "rust-types")
         self.types_cursor = tree_sitter.QueryCursor(self.types_query)
         name = self.crate if self.is_root else modules[-1]
@@ -246,6 +251,11 @@ class RustExtraction(FileExtraction):
                     body = module[0].child_by_field_name("body")
                     if body is not None:
                         inner.append(body)
+                macro = captures.get("outline.macro")
+                if macro:                   # items written inside a macro call: modules, imports, types too
+                    fragment = self.macro_items(macro[0])
+                    if fragment is not None:
+                        inner.append(fragment)
             pending.extend(reversed(inner))
         context = repr((self.module, self.edition_2015, sorted(self.facts.imports.items()),
                         sorted(self.facts.glob_imports.items()),
@@ -256,7 +266,7 @@ class RustExtraction(FileExtraction):
             "definition.function": self.on_function, "definition.type_alias": self.on_type_alias,
             "definition.assoc_type": self.on_assoc_type, "definition.const": self.on_const,
             "reference.call": self.on_call, "reference.macro": self.on_macro,
-        }, cache, context, containers=CONTAINERS)
+        }, cache, context, containers={**CONTAINERS, "macro_invocation": self.macro_items})
         facts = self.finish()
         facts.module_files = self.path_mods
         return facts
@@ -558,7 +568,49 @@ class RustExtraction(FileExtraction):
         return self.absolutize(path, scope.module)
 
     def on_macro(self, node, caps):
-        self.facts.macro_calls += 1
+        # counted: item-position macro calls whose tokens are not items (what they expand to is out of reach);
+        # expression macros (`println!`, `vec![]`) make no items
+        parent = node.parent
+        if parent is not None and parent.type == "expression_statement":      # `name!(..);`
+            parent = parent.parent
+        if (parent is not None and parent.type in ("source_file", "declaration_list")
+                and self.read_macros.get(node.id) is None and self.scope_of(node).kind in ("module", "trait", "impl")):
+            self.facts.macro_calls += 1
+
+    def macro_items(self, node):
+        """The items written inside an item-position macro call (`cfg_rt! { pub fn spawn() {..} }`, the arms of
+        `cfg_if! { if #[cfg(..)] { .. } else { .. } }`, `pin_project! { pub struct S {..} }`): its tokens parsed
+        as a fragment of the same file (tree-sitter's included ranges: spans and bytes are the file's own), as if
+        written at the call site. None when they parse as no item."""
+        if node.id in self.read_macros:
+            return self.read_macros[node.id]
+        self.read_macros[node.id] = None
+        tokens = node.named_children[-1] if node.named_child_count else None
+        if tokens is None or tokens.type != "token_tree" or tokens.end_byte - tokens.start_byte < 3:
+            return None
+        children = tokens.children
+        if len(children) > 3 and children[1].type == "if" and children[2].type == "#":
+            # cfg_if!: the brace-delimited arms
+            ranges = [_inner_range(c) for c in children[1:-1] if c.type == "token_tree" and c.children
+                      and c.children[0].type == "{"]
+        else:
+            ranges = [_inner_range(tokens)]
+        ranges = [r for r in ranges if r is not None]
+        if not ranges:
+            return None
+        parser = _fragment_parser()
+        parser.included_ranges = ranges
+        try:
+            fragment = parser.parse(self.source)
+        finally:
+            parser.included_ranges = [_WHOLE]
+        root = fragment.root_node
+        if not any(not c.has_error and c.type in MACRO_ITEM_TYPES for c in root.named_children):
+            return None
+        self.fragments.append(fragment)
+        self.read_macros[node.id] = root
+        self.scopes[root.id] = self.scope_of(node)
+        return root
 
     # ---- types, generics, bounds ----
 
@@ -735,6 +787,33 @@ class RustExtraction(FileExtraction):
                     return f"{target}::{name}"
             return f"{module}::{name}"
         return _join(path)
+
+
+# what a macro call's tokens must parse as (one error-free item at least) to be read as items
+MACRO_ITEM_TYPES = frozenset({"function_item", "function_signature_item", "struct_item", "enum_item", "union_item",
+                              "impl_item", "trait_item", "mod_item", "type_item", "const_item", "static_item",
+                              "use_declaration", "macro_invocation", "extern_crate_declaration", "associated_type",
+                              "foreign_mod_item"})
+_FRAGMENT_PARSER: list = []
+_WHOLE = tree_sitter.Range((0, 0), (0xFFFFFFFF, 0xFFFFFFFF), 0, 0xFFFFFFFF)
+
+
+def _fragment_parser() -> tree_sitter.Parser:
+    """A parser of this process for macro calls' tokens (its included ranges change with each call)."""
+    if not _FRAGMENT_PARSER:
+        from . import new_parser
+
+        _FRAGMENT_PARSER.append(new_parser(LANG))
+    return _FRAGMENT_PARSER[0]
+
+
+def _inner_range(token_tree) -> tree_sitter.Range | None:
+    """The range inside a token tree's delimiters, None when empty."""
+    start, end = token_tree.start_byte + 1, token_tree.end_byte - 1
+    if end <= start:
+        return None
+    (srow, scol), (erow, ecol) = token_tree.start_point, token_tree.end_point
+    return tree_sitter.Range((srow, scol + 1), (erow, ecol - 1), start, end)
 
 
 _DERIVE = re.compile(r"derive\s*\(([^)]*)\)")
@@ -1077,7 +1156,10 @@ def lookup_path(view: SymbolView, fqp: str) -> list[bytes]:
     path = _segments(fqp)
     if len(path) < 2 or not all(path):
         return []
-    return lookup_absolute(path, None, view)
+    # a path names something in each namespace it is bound in (`tokio::spawn`: a function; `task::spawn` is also
+    # a private module beside it); modules only when it names nothing else
+    found = lookup_absolute(path, TYPE_KINDS, view) + lookup_absolute(path, TARGET_KINDS["fn"], view)
+    return sorted(set(found)) or lookup_absolute(path, TARGET_KINDS["module"], view)
 
 
 def resolve_name(view: SymbolView, module: str, path: tuple[str, ...], call: bool = False) -> list[bytes]:

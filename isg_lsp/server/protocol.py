@@ -261,6 +261,10 @@ class StatsResult:
     folders: list[FolderStats] = attrs.field(factory=list)
     external_nodes: int = 0
     graph_version: int = 0
+    # item-position macro calls whose tokens are not items: what they expand to is out of a parser's reach
+    macro_calls_not_read: int = 0
+    # external nodes whose path begins with a workspace crate's name (stand-ins for workspace items; should be 0)
+    workspace_stand_ins: int = 0
 
 
 # isg/query, isg/sql and isg/context results are built by their modules (querylang, sqlquery, context) and sent

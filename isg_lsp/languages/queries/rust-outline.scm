@@ -11,3 +11,6 @@
 
 (use_declaration argument: (_) @import.tree) @import
 (extern_crate_declaration name: (_) @import.crate) @import.extern
+
+; an item-position macro call: its tokens may be items (`cfg_rt! { pub mod x; pub use y::Z; }`), read by the extractor
+(macro_invocation) @outline.macro
