@@ -147,3 +147,58 @@ def test_an_edit_inside_a_macro_body_is_seen_by_the_next_query(copy_fixture):
     cache = engine._item_caches[rel]
     inside = [key for key in cache if any(header.startswith(b"cfg_rt! {") for header in key[1])]
     assert len(inside) >= 4                              # mod, use, struct, the impl's two methods
+
+
+# ---- 4-6. projections, method-level bounds, impls on references ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def projections():
+    return indexed("projections").graph
+
+
+def test_projections_name_the_traits_associated_type(projections):
+    graph = projections
+    token, slice_ = "proj::stream::Stream::Token", "proj::stream::Stream::Slice"
+    # `Self::Token` in the trait and in its impls; `<I as Stream>::Token`, `I::Slice` through `I: Stream`
+    assert (token, "exact") in out(graph, "proj::stream::Stream::next_token", EdgeKind.RETURNS, resolution=True)
+    assert (token, "exact") in out(graph, "<str as proj::stream::Stream>::next_token", EdgeKind.RETURNS, True)
+    assert out(graph, "<proj::stream::Located as proj::stream::Stream>::Token", EdgeKind.USES) == {token}
+    assert out(graph, "<proj::stream::Located as proj::stream::Stream>::Slice", EdgeKind.USES) == {slice_}
+    assert out(graph, "proj::stream::slice_of", EdgeKind.RETURNS) == {slice_}
+    # through a supertrait written on the trait: exact; through one further up: a guess, never a fact
+    assert out(graph, "proj::stream::StreamIsPartial::complete", EdgeKind.RETURNS, True) == {(slice_, "exact")}
+    (edge,) = [e for e in graph.successors(node(graph, "proj::stream::Partial::restart").id, (EdgeKind.RETURNS,))]
+    assert graph.nodes[edge.dst].fqp == token and edge.resolution.value == "heuristic" and edge.candidates == 1
+    # a trait outside the workspace: no edge (`I::Item` with `I: Iterator`)
+    assert out(graph, "proj::stream::first", EdgeKind.RETURNS) == set()
+    # no invented node: nothing external is named after an associated type
+    assert not [n.fqp for n in graph.nodes.values() if n.external and n.name in ("Token", "Slice", "Item")]
+    # a bare `Self` in a trait's own items names no type
+    assert "proj::stream::Stream" not in out(graph, "proj::stream::Stream::next_token", EdgeKind.RETURNS)
+
+
+def test_method_level_bounds_belong_to_the_method(projections):
+    graph = projections
+    # `fn next_token(..) where Self: Sized`: the method's bound, not a supertrait of Stream
+    assert out(graph, "proj::stream::Stream", EdgeKind.BOUND_BY) == {"proj::stream::Offset"}
+    assert out(graph, "proj::stream::Stream::next_token", EdgeKind.BOUND_BY) == {"Sized"}
+    # `fn checkpoint<E: AddContext>`: the bound of the method's G node
+    assert out(graph, "proj::stream::Stream::checkpoint::<E>", EdgeKind.BOUND_BY) == {"proj::parser::AddContext"}
+    # `where Self: Sized, I: Clone` on a method of `Parser<I, O>`: the method's, not the trait's nor its `I`'s
+    assert out(graph, "proj::parser::Parser", EdgeKind.BOUND_BY) == set()
+    assert out(graph, "proj::parser::Parser::<I>", EdgeKind.BOUND_BY) == {"proj::stream::Stream"}
+    assert out(graph, "proj::parser::Parser::by_ref", EdgeKind.BOUND_BY) == {"core::marker::Sized", "Clone"}
+
+
+def test_impls_on_references_count_for_the_type_and_plain_self_types(projections):
+    graph = projections
+    # `impl Offset for &'a mut Located<I>` counts for Located, its member named with Located
+    assert "proj::stream::Located" in implementors(graph, "proj::stream::Offset")
+    assert "<proj::stream::Located as proj::stream::Offset>::offset_from" in out(
+        graph, "proj::stream::Located", EdgeKind.CONTAINS)
+    # self types that are not paths: no references, lifetimes nor `mut`
+    members = {n.fqp for n in graph.nodes.values() if n.name == "offset_from" and not n.external}
+    assert members == {"proj::stream::Offset::offset_from", "<str as proj::stream::Offset>::offset_from",
+                       "<[u8] as proj::stream::Offset>::offset_from", "<(A, B) as proj::stream::Offset>::offset_from",
+                       "<proj::stream::Located as proj::stream::Offset>::offset_from"}
+    assert node(graph, "<str as proj::stream::Stream>::next_token").kind is NodeKind.FUNCTION

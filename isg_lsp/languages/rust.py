@@ -40,6 +40,7 @@ TARGET_KINDS = {
     "trait": frozenset({NodeKind.TRAIT}),
     "fn": frozenset({NodeKind.FUNCTION}),
     "module": frozenset({NodeKind.MODULE}),
+    "assoc": frozenset({NodeKind.ASSOC_TYPE}),
 }
 TYPE_KINDS = TARGET_KINDS["type"]
 
@@ -196,6 +197,20 @@ def apply_module_files(layout: RustLayout, all_facts: list[FileFacts]) -> set[st
 
 # ---- extraction -----------------------------------------------------------------------------------------------
 
+class _Generics(dict):
+    """The type parameters in scope: name → its G node's id (b"" for an impl's, which have no node), with the trait
+    bounds written for each (name → trait paths as text), through which `T::Item` and `Self::Item` name `Tr::Item`."""
+
+    __slots__ = ("bounds",)
+
+    def __init__(self, outer=None) -> None:
+        super().__init__(outer or {})
+        self.bounds: dict[str, list[str]] = {k: list(v) for k, v in getattr(outer, "bounds", {}).items()}
+
+
+PROJECTION = "\x00as"     # first segment of a named type that is `<X as Tr>::Name`: (PROJECTION, Name, "Tr")
+
+
 @dataclass(slots=True)
 class _Scope:
     """What encloses a declaration: a module, a trait, an impl or a function."""
@@ -207,7 +222,7 @@ class _Scope:
     member_prefix: str = ""           # how members are named: "Type::" or "<Type as Trait>::"
     self_path: tuple[str, ...] = ()   # impl: the self type as a path to resolve
     receivers: tuple[str, ...] = ()   # FQPs a `self.m()` call may resolve against
-    generics: dict[str, bytes] = field(default_factory=dict)
+    generics: dict[str, bytes] = field(default_factory=_Generics)
 
 
 class RustExtraction(FileExtraction):
@@ -441,9 +456,12 @@ class RustExtraction(FileExtraction):
         scope, item = self.declare(node, caps, NodeKind.TRAIT)
         if item is None:
             return
-        generics = self.generics(node, item.fqp, {})
-        generics["Self"] = item.id
-        self.bounds(node.child_by_field_name("bounds"), item.id, scope.module, generics)
+        # `Self` in a trait's own items names no type (no edge); `Self::Item` is the trait's, or a supertrait's
+        generics = self.generics(node, item.fqp, _Generics(), owner=item.id)
+        supertraits = node.child_by_field_name("bounds")
+        self.bounds(supertraits, item.id, scope.module, generics)
+        generics.bounds["Self"] = ["::" + item.fqp, *self.bound_texts(supertraits, scope.module),
+                                   *generics.bounds.get("Self", ())]
         self.scopes[node.id] = _Scope("trait", scope.module, item.id, item.fqp, receivers=(item.fqp,),
                                       generics=generics)
 
@@ -461,7 +479,7 @@ class RustExtraction(FileExtraction):
         # no edges from the self type when it is a generic (a blanket impl) or names no node (a primitive, a tuple)
         unnamed = not self_path or self_path[0] in impl_generics
         if unnamed:
-            self_fqp = " ".join(self.text(type_node).split())
+            self_fqp = _plain_type_text(self.text(type_node))      # `&'a str` is written `str`
             self_path = ()
         else:
             self_fqp = self.local_fqp(self_path, scope.module)
@@ -475,7 +493,17 @@ class RustExtraction(FileExtraction):
             receivers = (self_fqp,)
         # an impl's own type parameters are not nodes (the spec gives G nodes to types, traits and fns);
         # names bound to b"" are known generics that references inside the impl must not resolve
-        generics = {name: b"" for name in impl_generics}
+        generics = _Generics({name: b"" for name in impl_generics})
+        for name, param in _type_parameters(self, node):
+            generics.bounds[name] = self.bound_texts(param.child_by_field_name("bounds"), scope.module)
+        where = next((c for c in node.named_children if c.type == "where_clause"), None)
+        for predicate in where.named_children if where is not None else ():
+            left = predicate.child_by_field_name("left")
+            if left is not None and self.text(left) in generics:
+                generics.bounds.setdefault(self.text(left), []).extend(
+                    self.bound_texts(predicate.child_by_field_name("bounds"), scope.module))
+        if trait_path:
+            generics.bounds["Self"] = [_join(self.absolutize(trait_path, scope.module))]
         self.scopes[node.id] = _Scope("impl", scope.module, None, self_fqp, prefix, self_path, receivers, generics)
         if trait_path and self_path:
             self.add_reference(Reference(EdgeKind.IMPL, scope.module, "trait",
@@ -485,7 +513,7 @@ class RustExtraction(FileExtraction):
         scope, item = self.declare(node, caps, NodeKind.FUNCTION)
         if item is None:
             return
-        generics = self.generics(node, item.fqp, scope.generics)
+        generics = self.generics(node, item.fqp, scope.generics, owner=item.id, method=True)
         parameters = node.child_by_field_name("parameters")
         if parameters is not None:
             for parameter in parameters.named_children:
@@ -520,7 +548,7 @@ class RustExtraction(FileExtraction):
             self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope, scope.generics)
         elif scope.kind == "impl" and scope.self_path:
             for path, is_trait in self.named_types(type_node):
-                if path[0] == "Self" or self.generic_id(path, scope.generics) is not None:
+                if path[0] in ("Self", PROJECTION) or self.generic_id(path, scope.generics) is not None:
                     continue
                 self.add_reference(Reference(EdgeKind.USES, scope.module, "trait" if is_trait else "type", path,
                                              src_path=scope.self_path))
@@ -629,7 +657,21 @@ class RustExtraction(FileExtraction):
                 head = head.child_by_field_name("type") or head.child_by_field_name("value") or head
             trait_heads.add(head.id)
         found = []
+        inside = -1                                         # the end of the projection being skipped
         for t in sorted(types, key=lambda n: n.start_byte):
+            if t.start_byte < inside:
+                continue                                    # `X` and `Tr` of `<X as Tr>::Item` give no edge
+            if t.type == "scoped_type_identifier":
+                qualifier = t.child_by_field_name("path")
+                if qualifier is not None and qualifier.type == "bracketed_type":
+                    inside = qualifier.end_byte
+                    qualified = qualifier.named_children[0] if qualifier.named_child_count else None
+                    trait = qualified.child_by_field_name("alias") if qualified is not None else None
+                    trait_path = _type_head_path(self, trait) if trait is not None else ()
+                    name = t.child_by_field_name("name")
+                    if trait_path and name is not None:
+                        found.append(((PROJECTION, self.text(name), _join(trait_path)), False))
+                    continue
             parent = t.parent
             if parent is not None:
                 ptype = parent.type
@@ -656,20 +698,20 @@ class RustExtraction(FileExtraction):
             self.type_ref(path, is_trait, src, kind, scope, generics)
 
     def type_ref(self, path, is_trait, src, kind, scope: _Scope, generics) -> None:
-        if path[0] == "Self":
+        if path[0] == PROJECTION:                       # `<X as Tr>::Item` names `Tr::Item`
+            self.projection(path[1], [_join(self.absolutize(_segments(path[2]), scope.module))], src, kind, scope)
+            return
+        if path[0] == "Self" or (len(path) > 1 and path[0] in generics):
             if len(path) == 1:
-                owner = generics.get("Self")
-                if owner:
-                    self.add_edge(src, kind, owner)
-                elif scope.self_path:
+                # `Self` in an impl is its type; in a trait's own items it names no type
+                if scope.kind == "impl" and scope.self_path:
                     self.add_reference(Reference(kind, scope.module, "type", scope.self_path, src=src))
                 return
-            prefix = scope.member_prefix or (scope.fqp + "::" if scope.fqp else "")
-            if not prefix:
-                return
-            path = ("", *_split_member(prefix + path[1]))
-        elif len(path) > 1 and path[0] in generics:
-            return                                      # `T::Output`: a projection through a generic, unknowable
+            if len(path) == 2:                          # `Self::Item`, `T::Item`: through the bounds written
+                bounds = getattr(generics, "bounds", {}).get(path[0])
+                if bounds:
+                    self.projection(path[1], bounds, src, kind, scope)
+            return
         else:
             local = self.generic_id(path, generics)
             if local is not None:
@@ -678,6 +720,24 @@ class RustExtraction(FileExtraction):
                 return
             path = self.absolutize(path, scope.module)
         self.add_reference(Reference(kind, scope.module, "trait" if is_trait else "type", path, src=src))
+
+    def projection(self, name: str, traits: list[str], src: bytes, kind: EdgeKind, scope: _Scope) -> None:
+        """One edge to `Tr::name`, Tr the first of `traits` (paths as written, or `::`-absolute) that declares it."""
+        self.add_reference(Reference(kind, scope.module, "assoc", (name, *traits), src=src))
+
+    def bound_texts(self, bounds_node, module: str) -> list[str]:
+        """The trait paths of a `trait_bounds` node, as text (absolute ones with a leading `::`)."""
+        found = []
+        for bound in bounds_node.named_children if bounds_node is not None else ():
+            head = bound
+            if head.type == "higher_ranked_trait_bound":
+                head = head.child_by_field_name("type") or head.child_by_field_name("value") or head
+            if head.type in ("lifetime", "removed_trait_bound"):
+                continue
+            path = _type_head_path(self, head)
+            if path:
+                found.append(_join(self.absolutize(path, module)))
+        return found
 
     def bounds(self, bounds_node, src: bytes, module: str, generics: dict[str, bytes]) -> None:
         """BOUND_BY edges from `src` to each trait of a `trait_bounds` node."""
@@ -701,29 +761,46 @@ class RustExtraction(FileExtraction):
                 continue
             self.add_reference(Reference(EdgeKind.BOUND_BY, module, "trait", self.absolutize(path, module), src=src))
 
-    def generics(self, node, owner_fqp: str, outer: dict[str, bytes]) -> dict[str, bytes]:
-        """G nodes for an item's type parameters, with BOUND_BY edges from inline bounds and `where` clauses."""
+    def generics(self, node, owner_fqp: str, outer: dict[str, bytes], owner: bytes | None = None,
+                 method: bool = False) -> _Generics:
+        """G nodes for an item's type parameters, with BOUND_BY edges from inline bounds and `where` clauses. A
+        method's bounds on `Self` or on its trait's or impl's parameters (`where Self: Sized`) are the method's own
+        (ISG-SPEC §1), never its trait's; a trait's `where Self: B` is a supertrait."""
         params = _type_parameters(self, node)
         where = next((c for c in node.named_children if c.type == "where_clause"), None)
         if not params and where is None:
-            return outer
+            return outer if isinstance(outer, _Generics) else _Generics(outer)
         scope_module = self.scope_of(node).module
-        generics = dict(outer)
-        created: list[tuple[bytes, object]] = []
+        generics = _Generics(outer)
+        created: list[tuple[str, bytes, object]] = []
         for name, param in params:
             g = self.add_node(NodeKind.GENERIC, name, f"{owner_fqp}::<{name}>", param, self.text(param))
             generics[name] = g.id
-            created.append((g.id, param))
-        for g_id, param in created:
-            self.bounds(param.child_by_field_name("bounds"), g_id, scope_module, generics)
+            created.append((name, g.id, param))
+        for name, g_id, param in created:
+            bounds = param.child_by_field_name("bounds")
+            self.bounds(bounds, g_id, scope_module, generics)
+            generics.bounds[name] = self.bound_texts(bounds, scope_module)
         if where is not None:
+            own = {name for name, _, _ in created}
             for predicate in where.named_children:
                 left = predicate.child_by_field_name("left")
                 if left is None:
                     continue
-                g_id = generics.get(self.text(left))
-                if g_id:
-                    self.bounds(predicate.child_by_field_name("bounds"), g_id, scope_module, generics)
+                name = self.text(left)
+                bounds = predicate.child_by_field_name("bounds")
+                if name in own:
+                    src = generics[name]
+                elif name == "Self" or (method and name in generics):
+                    src = owner                       # the method's own bound, or the trait's supertrait
+                else:
+                    continue
+                if src:
+                    self.bounds(bounds, src, scope_module, generics)
+                    if name in own:
+                        generics.bounds.setdefault(name, []).extend(self.bound_texts(bounds, scope_module))
+                    elif name == "Self" and not method:
+                        generics.bounds.setdefault("Self", []).extend(self.bound_texts(bounds, scope_module))
         return generics
 
     def field_types(self, body, src: bytes, module: str, generics: dict[str, bytes]) -> None:
@@ -928,13 +1005,14 @@ def _naming_binding(value) -> str:
     return next((b for b in value if not _MACRO_CRATE.match(b)), value[0])
 
 
-def _split_member(fqp: str) -> tuple[str, ...]:
-    """Splits `a::b::C` into segments, keeping `<X as Y>` in one piece."""
-    if fqp.startswith("<"):
-        close = fqp.find(">::")
-        if close != -1:
-            return (fqp[:close + 1], *fqp[close + 3:].split("::"))
-    return tuple(fqp.split("::"))
+_REFERENCE = re.compile(r"&\s*(?:'\w+\s*)?(?:mut\s+)?|'\w+\s*,?\s*")
+
+
+def _plain_type_text(text: str) -> str:
+    """A self type that is not a path, as ISG-SPEC §1 writes it: its text without references, lifetimes and `mut`
+    (`&'a str` → `str`, `&'a mut [u8]` → `[u8]`, `(A, B)` stays)."""
+    text = _REFERENCE.sub("", " ".join(text.split()))
+    return " ".join(text.replace("< ", "<").replace(" >", ">").replace("<>", "").split())
 
 
 def _visibility(extraction: FileExtraction, node) -> str | None:
@@ -964,7 +1042,39 @@ def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target 
         return src, None
     if ref.receiver is not None:
         return src, resolve_method(ref.path[-1], ref.receiver, view)
+    if ref.target == "assoc":
+        return src, resolve_projection(ref.path[0], ref.path[1:], ref.scope, view)
     return src, resolve_path(ref.path, ref.target, ref.scope, view)
+
+
+def resolve_projection(name: str, traits: tuple[str, ...], scope: str, view: SymbolView) -> Target | None:
+    """`Self::Item`, `T::Item`, `<X as Tr>::Item` (ISG-SPEC §1): the associated type `Tr::Item` of the first trait
+    (the impl's or the trait's own, then the bounds as written) that declares it. None when the traits are outside
+    the workspace; when a workspace trait does not declare it (a supertrait does), the trait-declared associated
+    types of that name, as a guess (`heuristic`), never an invented node."""
+    assoc = TARGET_KINDS["assoc"]
+    guess = False
+    for text in traits:
+        path = _segments(text)
+        found = resolve_path(path, "trait", scope, view) if path else None
+        if found is None or not found.ids:
+            continue
+        for trait_id in found.ids:
+            ids = view.lookup(f"{view.node(trait_id).fqp}::{name}", assoc)
+            if ids:
+                return Target(ids, found.resolution)
+        guess = True
+    if guess:
+        named = [n for n in view.by_name(name, assoc, LANG)
+                 if not n.fqp.startswith("<") and not n.external and _is_trait_member(n.fqp, view)]
+        if 1 <= len(named) <= MAX_HEURISTIC_CANDIDATES:
+            return Target([n.id for n in named], Resolution.HEURISTIC, len(named))
+    return None
+
+
+def _is_trait_member(fqp: str, view: SymbolView) -> bool:
+    owner = fqp.rpartition("::")[0]
+    return bool(owner) and bool(view.lookup(owner, TARGET_KINDS["trait"]))
 
 
 def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolView) -> Target | None:
@@ -977,10 +1087,6 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
             return Target(ids, Resolution.EXACT)
         if target == "fn" and len(path) > 2:
             return _trait_member(path[1:], view, Resolution.EXACT)
-        if target == "type" and len(path) == 3 and path[1].startswith("<") and " as " in path[1]:
-            found = _assoc_of_type(path[1], path[2], view)
-            if found is not None:
-                return found
         if _in_workspace(path[1:], scope, view):
             return None                     # a workspace path that names nothing we see (a macro's item)
         return _external(_join(path[1:]), target, Resolution.EXACT)
@@ -1058,18 +1164,6 @@ def _external(fqp: str, target: str, resolution: Resolution, candidates: int | N
     if target == "type" and kind is NodeKind.TRAIT and "::" in fqp:
         kind = NodeKind.STRUCT
     return Target([], resolution, candidates, external_fqp=fqp, external_kind=kind)
-
-
-def _assoc_of_type(qualified: str, name: str, view: SymbolView) -> Target | None:
-    """`Self::Item` in `impl DoubleEndedIterator for T`, where the impl does not declare `Item`: the `Item` of
-    another impl of T (a supertrait's): exact when only one impl of T declares it, else a guess among them."""
-    ids = [n.id for n in view.impl_members(qualified[1:qualified.index(" as ")], name, TARGET_KINDS["type"])
-           if n.kind is NodeKind.ASSOC_TYPE]
-    if len(ids) == 1:
-        return Target(ids, Resolution.EXACT)
-    if 1 < len(ids) <= MAX_HEURISTIC_CANDIDATES:
-        return Target(ids, Resolution.HEURISTIC, len(ids))
-    return None
 
 
 def _trait_member(path: tuple[str, ...], view: SymbolView, resolution: Resolution) -> Target | None:
