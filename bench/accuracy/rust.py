@@ -13,7 +13,13 @@ aliases, generic type parameters; CONTAINS, DEFINES, IMPL (written ones and deri
 (supertraits, `where Self: X` on traits, parameter bounds and where clauses, associated type bounds), ACCEPTS and
 RETURNS (every named type a parameter or return type mentions), USES (field and alias types). Left out: impls the
 compiler makes up (auto traits, blanket impls shown on each type), negative impls, `?Sized`, lifetimes, const
-parameters, `self` parameters, projections through generics (`T::Output`).
+parameters, `self` parameters.
+
+ISG-SPEC §1's clarifications, as the compiler sees them: a projection (`Self::Item`, `T::Item`, `<X as Tr>::Item`)
+names the associated type `Tr::Item` of the trait rustdoc resolved it to, and nothing when that trait is outside the
+crate; a bare `Self` in a trait's own items names no type; bounds written on a method (`where Self: Sized`, bounds
+on its trait's or impl's parameters) are the method's, never the trait's; impls on `&T`/`&mut T` count for `T`,
+and self types that are not paths are written without references, lifetimes and `mut` (`<str as Tr>::m`).
 """
 
 from __future__ import annotations
@@ -191,22 +197,73 @@ def _parser():
 
 
 def macro_ranges(crate_dir: Path, scope: str) -> dict[str, list[tuple[int, int]]]:
-    """Lines (1-based, inclusive) of the item-level macro invocations of each file: rustdoc places the items a
-    macro expands to at the invocation, so a truth item there is out of a syntactic parser's reach."""
+    """Lines (1-based, inclusive) where rustdoc places items a macro makes: the bodies of `macro_rules!`
+    definitions (items spelled from `$fragments` carry the definition's span), and item-level macro invocations,
+    except the items written out inside them (their tokens parse as items: ISG-SPEC §1 counts them as hand-written,
+    at their own lines). A truth item there is out of a syntactic parser's reach."""
     parser = _parser()
     ranges: dict[str, list[tuple[int, int]]] = {}
     for path in sorted((crate_dir / scope).rglob("*.rs")):
         rel = path.relative_to(crate_dir).as_posix()
-        tree = parser.parse(path.read_bytes())
+        data = path.read_bytes()
+        tree = parser.parse(data)
+        written: list[tuple[int, int]] = []
         stack = [tree.root_node]
         while stack:
             node = stack.pop()
             for child in node.named_children:
-                if child.type == "macro_invocation":
+                if child.type == "expression_statement" and child.named_child_count == 1 and \
+                        child.named_children[0].type == "macro_invocation":
+                    child = child.named_children[0]            # `impl_array!(0, 1, 2);` at item level
+                if child.type == "macro_definition":
                     ranges.setdefault(rel, []).append((child.start_point[0] + 1, child.end_point[0] + 1))
+                elif child.type == "macro_invocation":
+                    ranges.setdefault(rel, []).append((child.start_point[0] + 1, child.end_point[0] + 1))
+                    written.extend(_written_items(parser, data, child))
                 elif child.type in ("mod_item", "declaration_list", "impl_item", "trait_item"):
                     stack.append(child)
+        if written:                         # items written inside calls: stored negated, lines (-1 - start, ..)
+            ranges[rel].extend((-1 - a, -1 - b) for a, b in written)
     return ranges
+
+
+def _written_items(parser, data: bytes, invocation) -> list[tuple[int, int]]:
+    """The lines of the items spelled out inside a macro invocation (its tokens parsed as items, `cfg_if!` arms
+    included), with items inside them (an impl's methods): marked apart, so that they are not counted as made by
+    the macro. Independent of the extractor's code: its own parse of the tokens."""
+    import tree_sitter
+
+    tokens = invocation.named_children[-1] if invocation.named_child_count else None
+    if tokens is None or tokens.type != "token_tree" or len(tokens.children) < 3:
+        return []
+    kids = tokens.children
+    arms = [c for c in kids[1:-1] if c.type == "token_tree" and c.children and c.children[0].type == "{"] \
+        if len(kids) > 3 and kids[1].type == "if" and kids[2].type == "#" else [tokens]
+    ranges = []
+    for arm in arms:
+        if arm.end_byte - arm.start_byte < 3:
+            continue
+        (sr, sc), (er, ec) = arm.start_point, arm.end_point
+        ranges.append(tree_sitter.Range((sr, sc + 1), (er, ec - 1), arm.start_byte + 1, arm.end_byte - 1))
+    if not ranges:
+        return []
+    fragment_parser = _parser()
+    fragment_parser.included_ranges = ranges
+    root = fragment_parser.parse(data).root_node
+    found = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for child in node.named_children:
+            if child.type in ITEM_TYPES and child.type != "macro_invocation":
+                found.append((child.start_point[0] + 1, child.end_point[0] + 1))
+                if child.type in ("impl_item", "trait_item", "mod_item"):
+                    stack.append(child)
+            elif child.type == "declaration_list":
+                stack.append(child)
+            elif child.type == "macro_invocation":
+                found.extend(_written_items(parser, data, child))
+    return found
 
 
 def cfg_gated(crate_dir: Path, scope: str):
@@ -457,11 +514,16 @@ class Converter:
                 self.truth.edge(module_node, "CONTAINS", node)
 
     def from_macro(self, item: dict) -> bool:
+        """Whether a macro made the item: it stands in a macro's range, and not at an item written out inside a
+        macro call (those ranges are stored negated, see ``macro_ranges``)."""
         span = item.get("span")
         if not isinstance(span, dict):
             return False
         line = (span.get("begin") or [0])[0]
-        return any(start <= line <= end for start, end in self.macros.get(span.get("filename"), ()))
+        ranges = self.macros.get(span.get("filename"), ())
+        if any(start < 0 and -1 - start == line for start, _ in ranges):
+            return False
+        return any(0 <= start <= line <= end for start, end in ranges)
 
     def _file(self, item_id: str) -> str | None:
         span = self.index.get(item_id, {}).get("span")
@@ -483,7 +545,7 @@ class Converter:
                 for dst in self.types(type_, ctx):
                     self.truth.edge(node, "USES", dst)
         elif kind in ("function", "method"):
-            ctx = self.generics(fqp, inner.get("generics"), ctx)
+            ctx = self.generics(fqp, inner.get("generics"), ctx, fn_node=node)
             sig = fn_sig(inner)
             for param in sig.get("inputs") or []:
                 name, type_ = (param[0], param[1]) if isinstance(param, list) else (None, param)
@@ -510,7 +572,7 @@ class Converter:
         elif kind == "trait":
             tctx = self.generics(fqp, inner.get("generics"), ctx, skip_self=True)
             tctx.generics["Self"] = node
-            tctx.self_id = node
+            tctx.self_id = None                   # a bare `Self` in a trait's own items names no type
             tctx.assoc_prefix = fqp + "::"
             for bound in inner.get("bounds") or []:
                 self.bound(node, bound)
@@ -583,7 +645,10 @@ class Converter:
 
     # ---- generics and bounds ----
 
-    def generics(self, owner: str, generics: dict | None, outer: _Ctx, skip_self: bool = False) -> _Ctx:
+    def generics(self, owner: str, generics: dict | None, outer: _Ctx, skip_self: bool = False,
+                 fn_node: str | None = None) -> _Ctx:
+        """G nodes of an item's own type parameters with their bounds. For a function (``fn_node``), where
+        clauses on `Self` or on the parameters of its trait or impl are the function's own bounds (ISG-SPEC §1)."""
         ctx = outer.child()
         if not generics:
             return ctx
@@ -602,16 +667,20 @@ class Converter:
             ctx.generics[name] = g
             for bound in body.get("bounds") or []:
                 self.bound(g, bound)
+        own = {p.get("name") for p in generics.get("params") or []}
         for pred in generics.get("where_predicates") or []:
             pkind, body = variant(pred)
             if pkind != "bound_predicate" or not isinstance(body, dict):
                 continue
             tkind, tname = variant(body.get("type"))
-            if tkind != "generic" or tname == "Self":
+            if tkind != "generic" or tname in ctx.synthetic:
                 continue
-            if tname in ctx.synthetic:
+            if tname in own and tname != "Self":
+                g = ctx.generics.get(tname)
+            elif fn_node is not None and (tname == "Self" or tname in ctx.generics):
+                g = fn_node                        # a method's bound on `Self` or on its trait's parameters
+            else:
                 continue
-            g = ctx.generics.get(tname)
             if g:
                 for bound in body.get("bounds") or []:
                     self.bound(g, bound)
@@ -694,19 +763,15 @@ class Converter:
                 self._types(param[1] if isinstance(param, list) else param, ctx, found, depth + 1)
             self._types(sig.get("output"), ctx, found, depth + 1)
         elif kind == "qualified_path":
-            self_kind, self_name = variant(inner.get("self_type"))
-            if self_kind != "generic" or self_name != "Self" or not ctx.assoc_prefix:
-                return                            # a projection through a generic (`T::Output`): no node
+            # `Self::Item`, `T::Item`, `<X as Tr>::Item`: the associated type `Tr::Item` of the trait rustdoc
+            # resolved it to, when that trait is the crate's; nothing otherwise (ISG-SPEC §1)
             name = inner.get("name", "")
             trait = path_of(inner.get("trait")) if inner.get("trait") else None
-            if ctx.self_fqp is not None and trait is not None:
-                owner = self.ref(trait.get("id"), path_text(trait))
-                trait_fqp = self.truth.nodes[owner]["fqp"] if owner else path_text(trait)
-                fqp = f"<{ctx.self_fqp} as {trait_fqp}>::{name}"    # the impl of the trait that declares it
-            else:
-                fqp = ctx.assoc_prefix + name
-            # external until declared (an impl may take the trait's default)
-            found.append(self.truth.node("A", fqp, external=True))
+            if trait is None or not self.local(str(trait.get("id"))):
+                return
+            owner = self.ref(trait.get("id"), path_text(trait))
+            if owner:
+                found.append(self.truth.node("A", f"{self.truth.nodes[owner]['fqp']}::{name}"))
 
     def _bound_types(self, bound, ctx, found, depth) -> None:
         bkind, body = variant(bound)
@@ -820,14 +885,12 @@ class Converter:
 
 
 def render(type_) -> str:
-    """Rust text for a type (for impls on types that name no node: `<&T as Trait>::m`, `<[u8] as Trait>::m`)."""
+    """Rust text for a type (for impls on types that name no node: `<T as Trait>::m`, `<[u8] as Trait>::m`)."""
     kind, inner = variant(type_)
     if kind in ("generic", "primitive"):
         return str(inner)
-    if kind == "borrowed_ref":
-        lifetime = inner.get("lifetime")
-        return ("&" + (f"{lifetime} " if lifetime else "") + ("mut " if inner.get("is_mutable") or
-                inner.get("mutable") else "") + render(inner.get("type")))
+    if kind == "borrowed_ref":                      # written without references, lifetimes and `mut`
+        return render(inner.get("type"))
     if kind == "raw_pointer":
         return ("*mut " if inner.get("is_mutable") or inner.get("mutable") else "*const ") + render(inner.get("type"))
     if kind == "slice":
@@ -841,6 +904,8 @@ def render(type_) -> str:
         return path_text(path)
     if kind == "function_pointer":
         return "fn(..)"
+    if kind == "qualified_path":                    # `A::Item` as written in `[A::Item]`
+        return f"{render(inner.get('self_type'))}::{inner.get('name', '')}"
     return "?"
 
 

@@ -139,7 +139,7 @@ class FileExtraction:
                 header = source[unit[0].start_byte:body.start_byte]
                 inner = units(body)
                 if body.parent is None:                 # a fragment parsed on its own: only what parses
-                    inner = [u for u in inner if not u[-1].has_error]
+                    inner = [u for u in inner if not u[-1].is_error]
                 pending.append((list(reversed(inner)), headers + (header,)))
                 continue
             first = unit[0]

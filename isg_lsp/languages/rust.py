@@ -208,7 +208,8 @@ class _Generics(dict):
         self.bounds: dict[str, list[str]] = {k: list(v) for k, v in getattr(outer, "bounds", {}).items()}
 
 
-PROJECTION = "\x00as"     # first segment of a named type that is `<X as Tr>::Name`: (PROJECTION, Name, "Tr")
+PROJECTION = "\x00as"
+TRAIT_RECORD = "rust-trait:"   # import-table scope of a trait's supertraits (`rust-trait:{FQP}` → {":0": path, ...})     # first segment of a named type that is `<X as Tr>::Name`: (PROJECTION, Name, "Tr")
 
 
 @dataclass(slots=True)
@@ -310,7 +311,25 @@ class RustExtraction(FileExtraction):
     def note_declared(self, node, caps):
         scope = self.scope_of(node)
         if scope.kind == "module":
-            self.declared.setdefault(scope.module, set()).add(self.text(caps["name"][0]))
+            name = self.text(caps["name"][0])
+            self.declared.setdefault(scope.module, set()).add(name)
+            if node.type == "trait_item":
+                self.note_supertraits(node, f"{scope.module}::{name}", scope.module)
+
+    def note_supertraits(self, node, fqp: str, module: str) -> None:
+        """Publishes a trait's supertraits as written (`trait A: B + c::D`, `where Self: E`), under the import
+        table key `rust-trait:{FQP}` (the scope they are written in under ":scope"): `Self::Item` in an impl of A
+        is resolved through them to the trait that declares `Item`, reading them as tracked dependencies."""
+        paths = self.bound_texts(node.child_by_field_name("bounds"), module)
+        where = next((c for c in node.named_children if c.type == "where_clause"), None)
+        for predicate in where.named_children if where is not None else ():
+            left = predicate.child_by_field_name("left")
+            if left is not None and self.text(left) == "Self":
+                paths.extend(self.bound_texts(predicate.child_by_field_name("bounds"), module))
+        if paths:
+            record = {":scope": module}
+            record.update((f":{i}", path) for i, path in enumerate(paths))
+            self.facts.imports[TRAIT_RECORD + fqp] = record
 
     def module_file_candidates(self, node, name: str, module: str) -> list[str]:
         """Where the file of `mod name;` may be, by the Reference's rules (mod-rs and non-mod-rs files, inline
@@ -633,7 +652,9 @@ class RustExtraction(FileExtraction):
         finally:
             parser.included_ranges = [_WHOLE]
         root = fragment.root_node
-        if not any(not c.has_error and c.type in MACRO_ITEM_TYPES for c in root.named_children):
+        # an item whose head parsed is read, even when tree-sitter recovered from a few tokens it did not know
+        # inside (`pub trait GraphBase { @section nodelegate .. }`, `pub struct Flags: u32 { .. }`)
+        if not any(c.type in MACRO_ITEM_TYPES for c in root.named_children):
             return None
         self.fragments.append(fragment)
         self.read_macros[node.id] = root
@@ -1049,32 +1070,48 @@ def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target 
 
 def resolve_projection(name: str, traits: tuple[str, ...], scope: str, view: SymbolView) -> Target | None:
     """`Self::Item`, `T::Item`, `<X as Tr>::Item` (ISG-SPEC §1): the associated type `Tr::Item` of the first trait
-    (the impl's or the trait's own, then the bounds as written) that declares it. None when the traits are outside
-    the workspace; when a workspace trait does not declare it (a supertrait does), the trait-declared associated
-    types of that name, as a guess (`heuristic`), never an invented node."""
+    (the impl's or the trait's own, then the bounds as written) that declares it, itself or through its supertraits
+    (as the compiler looks it up). None when those traits are outside the workspace; several traits declaring it
+    make a guess (`heuristic`), never an invented node."""
     assoc = TARGET_KINDS["assoc"]
-    guess = False
     for text in traits:
         path = _segments(text)
         found = resolve_path(path, "trait", scope, view) if path else None
         if found is None or not found.ids:
             continue
+        ids: list[bytes] = []
+        seen: set[bytes] = set()
         for trait_id in found.ids:
-            ids = view.lookup(f"{view.node(trait_id).fqp}::{name}", assoc)
-            if ids:
-                return Target(ids, found.resolution)
-        guess = True
-    if guess:
-        named = [n for n in view.by_name(name, assoc, LANG)
-                 if not n.fqp.startswith("<") and not n.external and _is_trait_member(n.fqp, view)]
-        if 1 <= len(named) <= MAX_HEURISTIC_CANDIDATES:
-            return Target([n.id for n in named], Resolution.HEURISTIC, len(named))
+            ids.extend(_declared_through(trait_id, name, assoc, view, seen, 0))
+        ids = sorted(set(ids))
+        if len(ids) == 1:
+            return Target(ids, found.resolution)
+        if 1 < len(ids) <= MAX_HEURISTIC_CANDIDATES:
+            return Target(ids, Resolution.HEURISTIC, len(ids))
     return None
 
 
-def _is_trait_member(fqp: str, view: SymbolView) -> bool:
-    owner = fqp.rpartition("::")[0]
-    return bool(owner) and bool(view.lookup(owner, TARGET_KINDS["trait"]))
+def _declared_through(trait_id: bytes, name: str, kinds, view: SymbolView, seen: set, depth: int) -> list[bytes]:
+    """The `name`s a trait declares, else those its supertraits declare (breadth first, up to 6 levels)."""
+    if trait_id in seen or depth > 6:
+        return []
+    seen.add(trait_id)
+    fqp = view.node(trait_id).fqp
+    ids = view.lookup(f"{fqp}::{name}", kinds)
+    if ids:
+        return ids
+    record = view.imports(TRAIT_RECORD + fqp)
+    module = record.get(":scope")
+    if not isinstance(module, str):
+        return []
+    found: list[bytes] = []
+    for key, text in sorted(record.items()):
+        if key == ":scope" or not isinstance(text, str):
+            continue
+        target = resolve_path(_segments(text), "trait", module, view)
+        for super_id in target.ids if target is not None else ():
+            found.extend(_declared_through(super_id, name, kinds, view, seen, depth + 1))
+    return found
 
 
 def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolView) -> Target | None:
