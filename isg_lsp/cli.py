@@ -112,9 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = workspace_command("enrich", "Add what a compiler knows to the ISG (rustdoc JSON: IMPL edges from macros, "
                           "derives, re-exports), written to PATH/.isg/enrich/rust.json and marked exact.")
-    p.add_argument("--rustdoc-json", type=Path, required=True, metavar="FILE",
-                   help="rustdoc's JSON of a crate of the workspace (cargo rustdoc -- -Z unstable-options "
-                        "--output-format json, with RUSTC_BOOTSTRAP=1)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--rustdoc-json", type=Path, metavar="FILE",
+                        help="rustdoc's JSON of a crate of the workspace (cargo rustdoc -- -Z unstable-options "
+                             "--output-format json, with RUSTC_BOOTSTRAP=1)")
+    source.add_argument("--cargo", type=Path, nargs="?", const=Path("."), metavar="DIR",
+                        help="run rustdoc itself (cargo, offline, every feature) on each library crate at or under "
+                             "DIR (default: the workspace)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(run=cmd_enrich)
 
@@ -300,14 +304,31 @@ def cmd_context(args) -> int:
 def cmd_enrich(args) -> int:
     from . import enrich
 
-    if not args.rustdoc_json.is_file():
+    docs = [args.rustdoc_json] if args.rustdoc_json is not None else None
+    if docs is not None and not args.rustdoc_json.is_file():
         raise CliError(f"no such file: {args.rustdoc_json}")
+    if docs is None:                              # --cargo: rustdoc JSON of each library crate, built here
+        start = args.cargo if args.cargo.is_absolute() else args.path / args.cargo
+        if not start.is_dir():
+            raise CliError(f"no such folder: {start}")
+        crates = enrich.cargo_crates(args.path, start)
+        if not crates:
+            raise CliError(f"no library crate (a Cargo.toml with its lib target) at or under {start}")
+
+        def progress(message: str) -> None:
+            print(f"isg-lsp enrich: {message}", file=sys.stderr, flush=True)
+
+        try:
+            built = enrich.rustdoc_for_crates(args.path, crates, progress)
+        except enrich.CargoError as error:
+            raise CliError(f"enrich --cargo: {error}") from None
+        docs = [doc for _crate, doc, _features in built]
     engine = indexed_engine(args)
     try:
         try:
-            record = enrich.build(engine.root, args.rustdoc_json, engine.graph)
+            record = enrich.build_many(engine.root, docs, engine.graph)
         except (ValueError, KeyError, TypeError) as error:
-            raise CliError(f"cannot read {args.rustdoc_json} as rustdoc JSON: {error}") from None
+            raise CliError(f"cannot read {', '.join(map(str, docs))} as rustdoc JSON: {error}") from None
         target = enrich.write(engine.root, record)
         before = engine.graph.edge_count()
         enrich.load(engine.graph, engine.root)

@@ -19,6 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 from .model import EdgeKind, FileFacts, Reference
@@ -160,3 +166,199 @@ def load(graph, root: Path) -> FileFacts | None:
     enrichment = facts(record)
     graph.replace_file(enrichment)
     return enrichment
+
+
+# ---- running rustdoc itself (`isg-lsp enrich --cargo`) ----------------------------------------------------------
+# The compiler's facts in one command where a Rust toolchain is installed: stable rustc with RUSTC_BOOTSTRAP=1 (its
+# JSON output is unstable), private and hidden items, every feature when that builds (else the default ones),
+# offline. A crate whose dependencies are not in cargo's own cache is built from a copy (dev-dependencies dropped,
+# since Debian packages few of them) with Debian's registry (/usr/share/cargo/registry) standing in for crates.io.
+# bench/accuracy/rust.py builds its ground truth with these same functions.
+
+DEBIAN_REGISTRY = Path("/usr/share/cargo/registry")
+RUSTDOC_FLAGS = ["--", "-Z", "unstable-options", "--output-format", "json", "--document-private-items",
+                 "--document-hidden-items"]
+
+
+class CargoError(RuntimeError):
+    """rustdoc JSON could not be had; the message says why and what to do."""
+
+
+def find_cargo() -> str | None:
+    """The first `cargo` on PATH, else rustup's (~/.cargo/bin), else None."""
+    found = shutil.which("cargo")
+    if found:
+        return found
+    candidate = Path("~/.cargo/bin/cargo").expanduser()
+    return str(candidate) if candidate.is_file() and os.access(candidate, os.X_OK) else None
+
+
+def toolchain_version(cargo: str) -> str:
+    rustc = shutil.which("rustc", path=str(Path(cargo).parent)) or shutil.which("rustc") or "rustc"
+    try:
+        return subprocess.run([rustc, "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "rustc (version unknown)"
+
+
+def lib_name(crate_dir: Path) -> str | None:
+    """The library crate's name (`[lib] name`, else `[package] name`, `-` read as `_`); None without a library."""
+    try:
+        data = tomllib.loads((crate_dir / "Cargo.toml").read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    package = data.get("package") or {}
+    lib = data.get("lib") or {}
+    name = lib.get("name") or package.get("name")
+    if not name or not isinstance(name, str):
+        return None
+    lib_path = lib.get("path") or "src/lib.rs"
+    if not (crate_dir / lib_path).is_file():
+        return None
+    return name.replace("-", "_")
+
+
+def prepare_copy(source: Path, work: Path) -> Path:
+    """A buildable copy of a crate in `work`: no dev-dependencies (nor benches, tests, examples), no pinned
+    toolchain, a workspace of its own."""
+    target = work / source.name
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target, symlinks=False, ignore=shutil.ignore_patterns(".git", "target", ".isg"))
+    (target / "rust-toolchain.toml").unlink(missing_ok=True)
+    (target / "rust-toolchain").unlink(missing_ok=True)
+    (target / "Cargo.lock").unlink(missing_ok=True)
+    manifest = target / "Cargo.toml"
+    kept, skipping = [], False
+    for line in manifest.read_text("utf-8").splitlines():
+        header = re.match(r"^\s*\[+([^\]]+)\]+\s*$", line)
+        if header:
+            skipping = "dev-dependencies" in header.group(1) or header.group(1).strip() in ("workspace", "bench",
+                                                                                              "test", "example")
+        if not skipping:
+            kept.append(line)
+    manifest.write_text("\n".join(kept) + "\n\n[workspace]\n", "utf-8")
+    return target
+
+
+def debian_cargo_home(work: Path, registry: Path = DEBIAN_REGISTRY) -> Path:
+    """A CARGO_HOME whose crates.io is Debian's registry folder (a directory source), offline."""
+    home = work / "cargo-home"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(
+        '[source.crates-io]\nreplace-with = "debian"\n[source.debian]\ndirectory = "%s"\n[net]\noffline = true\n'
+        % registry, "utf-8")
+    return home
+
+
+def run_rustdoc(crate_dir: Path, cargo: str, target_dir: Path, cargo_home: Path | None = None,
+                echo: bool = False, locked: bool = False) -> tuple[Path, str]:
+    """`cargo rustdoc --lib` with JSON output for one crate, offline: every feature, else the default ones.
+    Returns (the JSON file, "all" or "default"); raises CargoError with cargo's own words when neither builds."""
+    env = dict(os.environ, RUSTC_BOOTSTRAP="1", CARGO_TARGET_DIR=str(target_dir),
+               RUSTFLAGS="--cap-lints=allow", RUSTDOCFLAGS="--cap-lints=allow")
+    if cargo_home is not None:
+        env["CARGO_HOME"] = str(cargo_home)
+    if "/.cargo/bin" in cargo:
+        env["PATH"] = str(Path(cargo).parent) + os.pathsep + env.get("PATH", "")
+    errors = []
+    for features, extra in (("all", ["--all-features"]), ("default", [])):
+        command = [cargo, "rustdoc", "--lib", "--offline", *(["--locked"] if locked else []), *extra,
+                   *([] if echo else ["-q"]), *RUSTDOC_FLAGS]
+        try:
+            proc = subprocess.run(command, cwd=crate_dir, env=env, text=True, timeout=3600,
+                                  stdout=subprocess.DEVNULL, stderr=None if echo else subprocess.PIPE)
+        except (OSError, subprocess.SubprocessError) as error:
+            raise CargoError(f"cannot run {cargo}: {error}") from None
+        if proc.returncode == 0:
+            name = lib_name(crate_dir)
+            doc = target_dir / "doc" / f"{name}.json"
+            if not doc.is_file():
+                raise CargoError(f"rustdoc wrote no JSON for {crate_dir.name} (looked for {doc})")
+            return doc, features
+        errors.append((proc.stderr or "").strip())
+    raise CargoError(_explain(errors[-1] or errors[0]))
+
+
+def _explain(stderr: str) -> str:
+    """cargo's failure in one paragraph, with what to do when dependencies are missing."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    excerpt = "\n".join(lines[-8:])
+    if re.search(r"offline|no matching package|failed to (select|load|download)|unable to update|"
+                 r"failed to get .* as a dependency", stderr):
+        return ("its dependencies are not available offline (run `cargo fetch` in the crate, or install Debian's "
+                "librust-*-dev packages of them):\n" + excerpt)
+    return excerpt or "cargo failed without a message"
+
+
+def cargo_crates(root: Path, start: Path) -> list[Path]:
+    """The library crates at or under `start` (their folders holding a Cargo.toml), outside target/ and .isg/."""
+    found = []
+    for manifest in sorted(start.rglob("Cargo.toml")):
+        parts = manifest.relative_to(start).parts
+        if any(p in ("target", ".isg", ".git") for p in parts):
+            continue
+        if lib_name(manifest.parent) is not None:
+            found.append(manifest.parent)
+    return found
+
+
+def rustdoc_for_crates(root: Path, crates: list[Path], progress=None) -> list[tuple[Path, Path, str]]:
+    """rustdoc JSON of each crate: [(crate folder, JSON file, features)]. Each is built in place (its target dir in
+    PATH/.isg/enrich/target) with cargo's own cache, else from a copy with Debian's registry standing in for
+    crates.io (when there is one). Raises CargoError when there is no toolchain or when no crate builds."""
+    cargo = find_cargo()
+    if cargo is None:
+        raise CargoError("no Rust toolchain found: `cargo` is neither on PATH nor in ~/.cargo/bin (install one with "
+                         "rustup, or Debian's `cargo` and `rustc` packages), so rustdoc cannot be run")
+    work = Path(root) / ".isg" / "enrich"
+    out, failures = [], []
+    say = progress or (lambda message: None)
+    say(f"toolchain: {toolchain_version(cargo)} ({cargo})")
+    for number, crate in enumerate(crates, 1):
+        label = f"[{number}/{len(crates)}] {crate.name}"
+        attempts = []
+        if os.access(crate, os.W_OK) and (crate / "Cargo.lock").is_file():
+            # where it stands, as locked: nothing written in the tree (the target dir is ours)
+            attempts.append(("in place", lambda c=crate: run_rustdoc(c, cargo, work / "target", locked=True)))
+
+        def from_copy(c=crate, home=None):
+            copy = prepare_copy(c, work / "src")
+            return run_rustdoc(copy, cargo, work / ("target-debian" if home else "target-copy"), home)
+
+        attempts.append(("a copy, cargo's cache", from_copy))
+        if DEBIAN_REGISTRY.is_dir():
+            attempts.append(("a copy, Debian's registry", lambda c=crate: from_copy(c, debian_cargo_home(work))))
+        last = None
+        for how, attempt in attempts:
+            say(f"{label}: cargo rustdoc ({how})")
+            try:
+                doc, features = attempt()
+            except CargoError as error:
+                last = error
+                continue
+            out.append((crate, doc, features))
+            say(f"{label}: rustdoc JSON, {features} features")
+            last = None
+            break
+        if last is not None:
+            failures.append(f"{crate.name}: {last}")
+            say(f"{label}: failed")
+    if not out:
+        raise CargoError("rustdoc JSON could not be built for any crate:\n" + "\n".join(failures))
+    for failure in failures:
+        print(f"isg-lsp: skipped {failure}", file=sys.stderr)
+    return out
+
+
+def build_many(root: Path, docs: list[Path], graph=None) -> dict:
+    """One enrichment record from several crates' rustdoc JSON (their IMPL relations together)."""
+    records = [build(root, doc, graph) for doc in docs]
+    impls: dict[tuple[str, str], dict] = {}
+    for record in records:
+        for pair in record["impls"]:
+            impls[(pair["src"], pair["dst"])] = pair
+    return {"version": VERSION, "lang": "rust", "source": "rustdoc",
+            "format_version": next((r["format_version"] for r in records if r.get("format_version")), None),
+            "crate": ",".join(sorted(str(r["crate"]) for r in records if r.get("crate"))),
+            "impls": [impls[k] for k in sorted(impls)]}

@@ -107,3 +107,78 @@ def test_cli_enrich(tmp_path, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert summary["impls"] == 1 and summary["edges_added"] == 1
     assert (tmp_path / enrich.ENRICH_PATH).is_file()
+
+
+# ---- `isg-lsp enrich --cargo`: rustdoc run by the command itself (a real toolchain: the test command installs
+# Debian's cargo and rustc) --------------------------------------------------------------------------------------
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import pytest  # noqa: E402
+
+from tests.helpers import debian_crate  # noqa: E402
+
+
+def require_cargo() -> str:
+    cargo = enrich.find_cargo()
+    if cargo is None:
+        pytest.fail("no cargo: run the test command (bash .ci/test.sh), which installs Debian's cargo and rustc")
+    return cargo
+
+
+def isg(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "isg_lsp", *map(str, args)], capture_output=True, text=True,
+                          timeout=1200, env=env)
+
+
+def test_enrich_cargo_runs_rustdoc_itself_and_adds_the_macro_impl(tmp_path):
+    require_cargo()
+    make_crate(tmp_path)
+    (tmp_path / "demo.json").unlink()
+    done = isg("enrich", tmp_path, "--cargo", "--no-db", "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["impls"] == 1 and summary["edges_added"] == 1 and summary["format_version"] >= 15
+    # the progress display, on stderr
+    assert "[1/1]" in done.stderr and "rustdoc JSON" in done.stderr
+    engine = Engine(tmp_path, persist=False)
+    engine.index()
+    assert ("demo::A", "demo::Marker", Resolution.EXACT) in impl_edges(engine.graph)
+    # built out of the tree (a copy under .isg/enrich): no Cargo.lock nor target/ left in the crate
+    assert not (tmp_path / "Cargo.lock").exists() and not (tmp_path / "target").exists()
+
+
+def test_enrich_cargo_on_a_debian_crate_with_dependencies_offline(tmp_path):
+    """crossbeam-channel depends on crossbeam-utils and cfg-if: built offline, Debian's registry standing in for
+    crates.io."""
+    require_cargo()
+    root = tmp_path / "crossbeam-channel"
+    shutil.copytree(debian_crate("crossbeam-channel"), root)
+    done = isg("enrich", root, "--cargo", "--no-db", "--json")
+    assert done.returncode == 0, done.stderr
+    record = json.loads((root / enrich.ENRICH_PATH).read_text())
+    assert record["crate"] == "crossbeam_channel" and record["format_version"] >= 15
+    assert "Debian's registry" in done.stderr
+
+
+def test_enrich_cargo_says_why_without_a_toolchain(tmp_path):
+    make_crate(tmp_path)
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    env = dict(os.environ, PATH=str(bare), HOME=str(tmp_path))
+    done = isg("enrich", tmp_path, "--cargo", "--no-db", env=env)
+    assert done.returncode == 2
+    assert "no Rust toolchain found" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_enrich_cargo_says_why_without_the_dependencies(tmp_path):
+    require_cargo()
+    make_crate(tmp_path)
+    with open(tmp_path / "Cargo.toml", "a") as manifest:
+        manifest.write('\n[dependencies]\nisg-lsp-no-such-crate = "1"\n')
+    done = isg("enrich", tmp_path, "--cargo", "--no-db")
+    assert done.returncode == 2
+    assert "not available offline" in done.stderr and "isg-lsp-no-such-crate" in done.stderr

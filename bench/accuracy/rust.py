@@ -27,8 +27,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
+
+from isg_lsp import enrich
 
 from .common import Truth, Unavailable, apt_install, converter_hash, log, run, which
 
@@ -54,7 +55,7 @@ KIND_CODES = {
 
 def toolchain() -> tuple[str, str]:
     """(cargo, a description of the toolchain); installs Debian's cargo and rustc when none is found."""
-    cargo = which("cargo", ["~/.cargo/bin"])
+    cargo = enrich.find_cargo()
     if cargo is None:
         apt_install(["cargo", "rustc"])
         cargo = which("cargo")
@@ -82,52 +83,20 @@ def _version_key(text: str) -> tuple:
 
 
 def prepare(source: Path, work: Path) -> Path:
-    """A buildable copy: no dev-dependencies, no pinned toolchain, its own workspace."""
-    target = work / source.name
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(source, target, symlinks=False, ignore=shutil.ignore_patterns(".git", "target"))
-    (target / "rust-toolchain.toml").unlink(missing_ok=True)
-    (target / "rust-toolchain").unlink(missing_ok=True)
-    manifest = target / "Cargo.toml"
-    kept, skipping = [], False
-    for line in manifest.read_text("utf-8").splitlines():
-        header = re.match(r"^\s*\[+([^\]]+)\]+\s*$", line)
-        if header:
-            skipping = "dev-dependencies" in header.group(1) or header.group(1).strip() in ("workspace", "bench",
-                                                                                              "test", "example")
-        if not skipping:
-            kept.append(line)
-    manifest.write_text("\n".join(kept) + "\n\n[workspace]\n", "utf-8")
-    return target
+    """A buildable copy: no dev-dependencies, no pinned toolchain, its own workspace (``isg-lsp enrich --cargo``
+    builds crates the same way)."""
+    return enrich.prepare_copy(source, work)
 
 
 def rustdoc_json(crate_dir: Path, cargo: str, work: Path) -> Path:
-    cargo_home = work / "cargo-home"
-    cargo_home.mkdir(parents=True, exist_ok=True)
-    (cargo_home / "config.toml").write_text(
-        '[source.crates-io]\nreplace-with = "debian"\n[source.debian]\ndirectory = "%s"\n[net]\noffline = true\n'
-        % REGISTRY, "utf-8")
-    target_dir = work / "target"
-    env = {"CARGO_HOME": str(cargo_home), "RUSTC_BOOTSTRAP": "1", "CARGO_TARGET_DIR": str(target_dir),
-           "RUSTFLAGS": "--cap-lints=allow", "RUSTDOCFLAGS": "--cap-lints=allow"}
-    if "/.cargo/bin" in cargo:
-        env["PATH"] = str(Path(cargo).parent) + os.pathsep + os.environ.get("PATH", "")
-    (crate_dir / "Cargo.lock").unlink(missing_ok=True)
-    flags = ["--", "-Z", "unstable-options", "--output-format", "json", "--document-private-items",
-             "--document-hidden-items"]
-    # every feature when their dependencies are in the registry and the code compiles (the most code compiled,
-    # the fewer `#[cfg]` differences), else the default ones
-    proc = run([cargo, "rustdoc", "--lib", "-q", "--all-features", *flags], cwd=crate_dir, env=env, check=False)
-    features = "all"
-    if proc.returncode != 0:
-        (crate_dir / "Cargo.lock").unlink(missing_ok=True)
-        run([cargo, "rustdoc", "--lib", "-q", *flags], cwd=crate_dir, env=env)
-        features = "default"
+    """rustdoc JSON of a prepared copy, offline with Debian's registry as crates.io: every feature when their
+    dependencies are in the registry and the code compiles (the most code compiled, the fewer `#[cfg]`
+    differences), else the default ones. The same runner as ``isg-lsp enrich --cargo``."""
+    try:
+        doc, features = enrich.run_rustdoc(crate_dir, cargo, work / "target", enrich.debian_cargo_home(work, REGISTRY))
+    except enrich.CargoError as error:
+        raise RuntimeError(f"rustdoc JSON of {crate_dir.name}: {error}") from None
     (crate_dir / ".features").write_text(features)
-    doc = target_dir / "doc" / f"{lib_name(crate_dir)}.json"
-    if not doc.is_file():
-        raise RuntimeError(f"rustdoc wrote no JSON for {crate_dir.name} (looked for {doc})")
     return doc
 
 
