@@ -43,6 +43,7 @@ TARGET_KINDS = {
     "assoc": frozenset({NodeKind.ASSOC_TYPE}),
 }
 TYPE_KINDS = TARGET_KINDS["type"]
+_MODULE = TARGET_KINDS["module"]
 
 
 # ---- layout: crates and modules -----------------------------------------------------------------------------
@@ -856,6 +857,14 @@ class RustExtraction(FileExtraction):
         """An FQP for naming impl members from this file alone: imports, then this module, then as written."""
         path = self.absolutize(path, module)
         if path and path[0] == "":
+            # `self::serde::ser::Serialize` where this file's module imports `serde` (`extern crate serde;`)
+            for i in range(2, len(path) - 1):
+                bound = self.facts.imports.get(_join(path[1:i]), {}).get(path[i])
+                if bound is not None and depth < 4:
+                    target = _segments(_naming_binding(bound)) + path[i + 1:]
+                    if target and target[0] == "":
+                        return self.local_fqp(target, module, depth + 1)
+                    return _join(target)
             return _join(path[1:])
         imported = self.facts.imports.get(module, {}).get(path[0])
         if imported is not None:
@@ -1188,10 +1197,9 @@ def _in_workspace(path: tuple[str, ...], scope: str, view: SymbolView) -> bool:
     if len(path) < 2 or path[0] in WELL_KNOWN_CRATES:
         return False
     module = TARGET_KINDS["module"]
-    if view.lookup(path[0], module):
-        return True
-    crate = scope.split("::", 1)[0]
-    return bool(view.lookup(f"{crate}::{path[0]}", module) or view.lookup(f"{scope}::{path[0]}", module))
+    # a workspace crate, or a module of the scope itself (`mod serde` at the root does not make `serde::` in
+    # another module the workspace's: there it is the extern crate)
+    return bool(view.lookup(path[0], module) or view.lookup(f"{scope}::{path[0]}", module))
 
 
 def _external(fqp: str, target: str, resolution: Resolution, candidates: int | None = None) -> Target | None:
@@ -1223,6 +1231,8 @@ def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: Sym
     ids = view.lookup(_join(path), kinds)
     if ids or depth > 4 or len(path) < 2:
         return ids
+    if not view.lookup(path[0], _MODULE):
+        return []                           # not a workspace crate (`std::fmt::Display`): nothing to follow
     parent = path[:-1]
     parent_fqp = _join(parent)
     reexport = view.imports(parent_fqp).get(path[-1])
@@ -1243,17 +1253,19 @@ def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: Sym
         ids = lookup_absolute(base + path[-1:], kinds, view, depth + 1)
         if ids:
             return ids
-    # the parent itself may be a re-exported module (`pub use inner as outer;`)
-    if len(parent) >= 2:
-        grand = _join(parent[:-1])
-        alias = view.imports(grand).get(parent[-1])
-        if alias is not None:
-            for binding in _bindings(alias):
-                target = _segments(binding)
-                base = target[1:] if target and target[0] == "" else parent[:-1] + target
-                ids = lookup_absolute(base + path[-1:], kinds, view, depth + 1)
-                if ids:
-                    return ids
+    # a module along the path may be an import of the module before it (`pub use inner as outer;`,
+    # `extern crate serde;` in a submodule): the nearest first
+    for cut in range(len(parent) - 1, 0, -1):
+        alias = view.imports(_join(parent[:cut])).get(parent[cut])
+        if alias is None:
+            continue
+        for binding in _bindings(alias):
+            target = _segments(binding)
+            base = target[1:] if target and target[0] == "" else parent[:cut] + target
+            ids = lookup_absolute(base + path[cut + 1:], kinds, view, depth + 1)
+            if ids:
+                return ids
+        break
     return []
 
 
