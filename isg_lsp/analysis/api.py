@@ -376,6 +376,10 @@ class Analysis:
         for state in graph.files.values():
             counts.by_language[state.facts.lang] = counts.by_language.get(state.facts.lang, 0) + 1
             counts.unresolved += state.unresolved
+            counts.macro_calls += state.facts.macro_calls
+        from ..engine import workspace_stand_ins
+
+        counts.stand_ins = workspace_stand_ins(graph)
         self._counts = (id(graph), graph.version, counts)
         return counts
 

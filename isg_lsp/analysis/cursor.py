@@ -87,6 +87,11 @@ def declarations_at(graph: Graph, lines: Lines | None, path: str, line: int, cha
         return []
     if inner is not None and inner.name == word.name and inner.span is not None and line == inner.span[0]:
         return [inner]
+    if not word.after_dot:
+        # the language's own resolution when it has one (Rust: namespaces, re-exports, globs), as the graph's
+        resolved = _resolved(graph, lines, path, line, character, word)
+        if resolved:
+            return resolved
     candidates = [graph.nodes[i] for i in graph.name_index.get(word.name, ())]
     candidates = [n for n in candidates if not n.external] or candidates
     if word.after_dot:
@@ -113,13 +118,36 @@ def declarations_at(graph: Graph, lines: Lines | None, path: str, line: int, cha
     return ranked[:MAX_CANDIDATES]
 
 
+def _resolved(graph: Graph, lines: Lines | None, path: str, line: int, character: int, word: Word) -> list[Node]:
+    """What the language's resolver (``resolve_name(view, module, path, call)``) makes of the name, in the innermost
+    module around the position; a call (`name(`) is looked up in the value namespace first."""
+    state = graph.files.get(path)
+    resolve_name = getattr(languages.support(state.facts.lang), "resolve_name", None) if state is not None else None
+    if resolve_name is None or lines is None or line >= len(lines):
+        return []
+    module = None
+    for node in state.facts.nodes:
+        if node.kind is NodeKind.MODULE and node.span is not None and contains(node.span, line, character):
+            if module is None or module.span is None or _size(node.span) < _size(module.span):
+                module = node
+    if module is None:
+        return []
+    after = lines[line][len(utf16_prefix(lines[line], character)):]
+    call = re.match(r"\w*\s*(?:::\s*<[^>]*>\s*)?\(", after) is not None
+    from ..graph import SymbolView
+
+    ids = resolve_name(SymbolView(graph), module.fqp, (*word.qualifier, word.name), call)
+    return sorted((graph.nodes[i] for i in ids if i in graph.nodes), key=lambda n: n.fqp)
+
+
 def _imported(graph: Graph, imports: dict[str, dict[str, str]], name: str) -> list[Node]:
-    """The workspace nodes a name imported into the file stands for (any of its scopes), by FQP."""
+    """The workspace nodes a name imported into the file stands for (any of its scopes), by FQP. A name bound
+    several times (in different namespaces: a trait and a derive macro) stands for each."""
     found: set[bytes] = set()
     for scope_names in imports.values():
         target = scope_names.get(name)
-        if target:
-            found.update(n.id for n in graph.by_fqp(target))
+        for one in ([target] if isinstance(target, str) else target or ()):
+            found.update(n.id for n in graph.by_fqp(one))
     chosen = [graph.nodes[i] for i in found if i in graph.nodes]
     chosen = [n for n in chosen if not n.external] or chosen
     return sorted(chosen, key=lambda n: n.fqp)

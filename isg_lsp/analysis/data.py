@@ -138,6 +138,8 @@ class GraphCounts:
     heuristic: int = 0
     external: int = 0
     version: int = 0
+    macro_calls: int = 0          # item-position macro calls whose tokens are not items (their items out of reach)
+    stand_ins: int = 0            # external nodes with a workspace crate's path (should be 0)
 
     @property
     def nodes(self) -> int:
@@ -158,7 +160,8 @@ class GraphCounts:
                            merged(self.edges_by_kind, other.edges_by_kind),
                            merged(self.by_language, other.by_language), self.unresolved + other.unresolved,
                            self.heuristic + other.heuristic, self.external + other.external,
-                           self.version + other.version)
+                           self.version + other.version, self.macro_calls + other.macro_calls,
+                           self.stand_ins + other.stand_ins)
 
 
 @dataclass(frozen=True)

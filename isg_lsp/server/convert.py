@@ -306,4 +306,5 @@ def stats_result(folders: list[FolderState], update: tuple[float, float, float, 
         unresolved_references=totals.unresolved, heuristic_edges=totals.heuristic,
         database=database_info(folders[0].database) if folders else P.DatabaseInfo(path=None, persistent=False),
         latency_ms=P.Latencies(update=P.LatencySummary(*update), query=P.LatencySummary(*query)),
-        folders=out, external_nodes=totals.external, graph_version=totals.version)
+        folders=out, external_nodes=totals.external, graph_version=totals.version,
+        macro_calls_not_read=totals.macro_calls, workspace_stand_ins=totals.stand_ins)
