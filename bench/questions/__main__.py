@@ -24,8 +24,12 @@ from bench.accuracy.common import CACHE as ACCURACY_CACHE
 from bench.accuracy.common import Unavailable
 
 from .answer import Judge, ask, summarize
+from .context import BUDGETS, Workspace, choose_targets, measure
 from .generate import CLASSES, make_questions
+from .maps import MAP_CLASSES, MapIndex, stated
 from .truth import TruthGraph
+
+MAPS = ("before", "modules", "api", "default", "full")
 
 LANGS = ("rust", "java", "typescript", "python")
 QUICK_LANGS = ("java",)
@@ -58,7 +62,18 @@ def index(workspace: Path):
     return engine
 
 
-def run_language(lang: str, quick: bool, per_class: int, seed: int) -> dict:
+def map_texts(graph, source_tokens: int) -> dict[str, str]:
+    """The maps whose answers are counted: the map before levels (`export.map_text`, what `isg-lsp map` printed
+    until issue #23), each level whole, and the default map (the api level within 3% of the source)."""
+    from isg_lsp.export import map_text
+    from isg_lsp.repomap import default_map, render_map
+
+    return {"before": map_text(graph), "modules": render_map(graph, "modules").text,
+            "api": render_map(graph, "api").text, "default": default_map(graph, source_tokens).text,
+            "full": render_map(graph, "full").text}
+
+
+def run_language(lang: str, quick: bool, per_class: int, seed: int, context_targets: int = 8) -> dict:
     started = time.perf_counter()
     try:
         corpora = load_corpora(lang, quick)
@@ -69,17 +84,48 @@ def run_language(lang: str, quick: bool, per_class: int, seed: int) -> dict:
     questions = make_questions(lang, [(c["label"], c["graph_truth"]) for c in corpora], per_class, seed)
     by_corpus = {c["label"]: c for c in corpora}
     scores = []
+    maps: dict[str, dict] = {name: {"tokens": 0, "classes": {}} for name in MAPS}
+    source_tokens_total = 0
+    contexts: list[dict] = []
+    per_corpus_targets = max(1, context_targets // max(1, len({q.corpus for q in questions})))
     for label in sorted({q.corpus for q in questions}):
         corpus = by_corpus[label]
+        truth = corpus["graph_truth"]
+        mine = [q for q in questions if q.corpus == label]
         log(f"{lang}: indexing {label}")
         engine = index(corpus["workspace"])
         try:
-            judge = Judge(corpus["graph_truth"], engine.graph, corpus.get("scope"), corpus.get("gated"))
-            for question in (q for q in questions if q.corpus == label):
+            graph = engine.graph
+            judge = Judge(truth, graph, corpus.get("scope"), corpus.get("gated"))
+            for question in mine:
                 for exclude in (False, True):
-                    scores.append(ask(engine.graph, question, judge, exclude))
+                    scores.append(ask(graph, question, judge, exclude))
+            source_tokens = engine.report(measure_map=False).source_tokens
+            source_tokens_total += source_tokens
+            for name, text in map_texts(graph, source_tokens).items():
+                entry = maps[name]
+                entry["tokens"] += (len(text) + 3) // 4
+                index_ = MapIndex(text)
+                for question in (q for q in mine if q.cls in MAP_CLASSES):
+                    hits, total = stated(index_, question, truth)
+                    cls = entry["classes"].setdefault(question.cls, {"stated": 0, "items": 0, "questions": 0,
+                                                                      "whole": 0})
+                    cls["stated"] += hits
+                    cls["items"] += total
+                    cls["questions"] += 1
+                    cls["whole"] += hits == total
+            if context_targets:
+                targets = choose_targets(truth, mine, per_corpus_targets)
+                if targets:
+                    log(f"{lang}: context of {len(targets)} targets in {label}")
+                    workspace = Workspace(Path(corpus["workspace"]), lang)
+                    for entry in measure(graph, truth, judge, workspace, targets):
+                        entry["corpus"] = label
+                        contexts.append(entry)
         finally:
             engine.close()
+    for entry in maps.values():
+        entry["share"] = entry["tokens"] / source_tokens_total if source_tokens_total else None
     classes = {}
     for cls in CLASSES:
         default = [s for s in scores if s.cls == cls and s.variant == "default"]
@@ -88,8 +134,22 @@ def run_language(lang: str, quick: bool, per_class: int, seed: int) -> dict:
         strict = [s for s in scores if s.cls == cls and s.variant != "default"]
         classes[cls] = {"default": summarize(default), "exclude_heuristic": summarize(strict)}
     return {"status": "ok", "corpora": [c["label"] for c in corpora], "questions": [q.as_dict() for q in questions],
-            "scores": [s.as_dict() for s in scores], "classes": classes,
+            "scores": [s.as_dict() for s in scores], "classes": classes, "maps": maps,
+            "source_tokens": source_tokens_total, "contexts": contexts, "context_summary": context_summary(contexts),
             "seconds": round(time.perf_counter() - started, 1)}
+
+
+def context_summary(contexts: list[dict]) -> dict:
+    """Mean fact recall (carried / facts, per target) and mean tokens, per budget and method."""
+    out: dict = {}
+    for budget in BUDGETS:
+        for method in ("isg", "raw", "ctags"):
+            rows = [c["budgets"][str(budget)][method] | {"facts": c["facts"]} for c in contexts]
+            if rows:
+                out.setdefault(str(budget), {})[method] = {
+                    "recall": sum(r["carried"] / r["facts"] for r in rows) / len(rows),
+                    "tokens": sum(r["tokens"] for r in rows) / len(rows), "n": len(rows)}
+    return out
 
 
 def fmt(value) -> str:
@@ -113,6 +173,35 @@ def table(report: dict) -> str:
                          f"{fmt(h['precision']):>8}{fmt(h['recall']):>8}")
     lines.append(f"({total} questions; paths: P = steps that are truth edges, R = shortest valid paths; "
                  f"-h = with 'exclude heuristic')")
+    lines.append("")
+    lines.append("## answers stated by the maps: answer items stated / items (questions stated whole); tokens; "
+                 "share of the source")
+    lines.append(f"{'lang':<11}{'map':<9}{'tokens':>9}{'share':>8}" + "".join(f"{c:>22}" for c in MAP_CLASSES))
+    for lang, result in report["languages"].items():
+        if result.get("status") != "ok":
+            continue
+        for name, entry in result["maps"].items():
+            cells = []
+            for cls in MAP_CLASSES:
+                c = entry["classes"].get(cls)
+                cells.append(f"{c['stated'] / c['items']:.3f} ({c['whole']}/{c['questions']})" if c and c["items"]
+                             else "-")
+            share = f"{100 * entry['share']:.2f}%" if entry.get("share") is not None else "-"
+            lines.append(f"{lang:<11}{name:<9}{entry['tokens']:>9,}{share:>8}" + "".join(f"{c:>22}" for c in cells))
+    lines.append("")
+    lines.append("## context: mean recall of the facts about a target (mean tokens used), isg-lsp context vs raw "
+                 "files (grep, read) vs a ctags outline")
+    lines.append(f"{'lang':<11}{'n':>3}" + "".join(f"{f'{b} tokens: isg / raw / ctags':>42}" for b in BUDGETS))
+    for lang, result in report["languages"].items():
+        summary = result.get("context_summary") or {}
+        if not summary:
+            continue
+        n = next(iter(summary.values()))["isg"]["n"]
+        cells = []
+        for budget in BUDGETS:
+            b = summary[str(budget)]
+            cells.append(" / ".join(f"{b[m]['recall']:.2f} ({b[m]['tokens']:.0f})" for m in ("isg", "raw", "ctags")))
+        lines.append(f"{lang:<11}{n:>3}" + "".join(f"{c:>42}" for c in cells))
     return "\n".join(lines)
 
 
@@ -123,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-class", type=int, default=None, help="questions per class and language "
                         "(default 5; quick 3)")
     parser.add_argument("--seed", type=int, default=23)
+    parser.add_argument("--context-targets", type=int, default=None, help="targets per language for the context "
+                        "measure (default 12; quick 3; 0: none)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     langs = [x.strip() for x in (args.lang or ",".join(QUICK_LANGS if args.quick else LANGS)).split(",") if x.strip()]
@@ -130,11 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown language(s) {', '.join(unknown)} (known: {', '.join(LANGS)})")
     per_class = args.per_class or (3 if args.quick else 5)
+    context_targets = args.context_targets if args.context_targets is not None else (3 if args.quick else 12)
     report: dict = {"quick": args.quick, "seed": args.seed, "per_class": per_class, "languages": {}}
     for lang in langs:
         log(f"{lang}: starting")
         try:
-            report["languages"][lang] = run_language(lang, args.quick, per_class, args.seed)
+            report["languages"][lang] = run_language(lang, args.quick, per_class, args.seed, context_targets)
         except Exception as error:  # noqa: BLE001 - one language failing must not cost the others
             traceback.print_exc(file=sys.stderr)
             report["languages"][lang] = {"status": f"error ({type(error).__name__}: {str(error)[:300]})"}
