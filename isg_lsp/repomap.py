@@ -40,6 +40,7 @@ MAX_SAME_MODULE_CALLS = 8
 MAX_NAMED_PER_MODULE = 3               # more calls into one other module are counted, not named
 MAX_GUESSES = 2
 MAX_RELATION_NAMES = 12
+MAX_IMPLEMENTORS = 24                  # `by` lists (api level): who implements or extends a type
 PAGERANK_ITERATIONS = 30
 DAMPING = 0.85
 
@@ -373,6 +374,18 @@ class _View:
         for word, names in (("impl", impl), ("derives", derived - impl), ("ext", ext), ("bound", bound)):
             if names:
                 parts.append(f"{word} {_listed(sorted(names))}")
+        if self.level == "api" and owner.kind in _TYPE_KINDS:
+            # who implements or extends it, private types included (their own lines are not at this level)
+            by = set()
+            for source in sources:
+                for (kind, other), edge in self.graph.in_edges.get(source.id, {}).items():
+                    sub = self.nodes.get(other)
+                    if kind in ("IMPL", "EXTENDS") and sub is not None and not sub.external and (
+                            self.include_tests or not is_test(sub)):
+                        by.add(("~" if edge.resolution is Resolution.HEURISTIC else "") + _short_member(
+                            sub.fqp, prefix, ()))
+            if by:
+                parts.append(f"by {_listed(sorted(by), MAX_IMPLEMENTORS)}")
         if self.level == "full":
             calls = self._calls(sources, prefix, owner)
             if calls:
@@ -762,9 +775,10 @@ def _dedupe(names: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _listed(names: list[str]) -> str:
-    if len(names) > MAX_RELATION_NAMES:
-        return ", ".join(names[:MAX_RELATION_NAMES]) + f", +{len(names) - MAX_RELATION_NAMES}"
+def _listed(names: list[str], cap: int = 0) -> str:
+    cap = cap or MAX_RELATION_NAMES
+    if len(names) > cap:
+        return ", ".join(names[:cap]) + f", +{len(names) - cap}"
     return ", ".join(names)
 
 

@@ -42,7 +42,7 @@ def test_modules_level_is_one_line_per_module_with_its_public_types(demo):
 
 def test_api_level_shows_public_items_signatures_and_relations_but_no_calls(demo):
     text = render_map(demo, "api").text
-    assert "demo_crate::shapes\n  T Shape\n    F area(&self) -> f64\n" in text
+    assert "demo_crate::shapes\n  T Shape | by Square, circle::Circle\n    F area(&self) -> f64\n" in text
     assert "  S Circle | impl shapes::Shape; derives Clone, Copy, Debug\n    F new(radius: f64) -> Self\n" in text
     assert "  T Named | bound Sized, std::fmt::Debug\n" in text          # supertraits, not repeated in the signature
     assert "calls" not in text

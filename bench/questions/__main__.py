@@ -29,7 +29,7 @@ from .generate import CLASSES, make_questions
 from .maps import MAP_CLASSES, MapIndex, stated
 from .truth import TruthGraph
 
-MAPS = ("before", "modules", "api", "default", "full")
+MAPS = ("before", "modules", "api", "default", "full", "full@default")
 
 LANGS = ("rust", "java", "typescript", "python")
 QUICK_LANGS = ("java",)
@@ -68,9 +68,11 @@ def map_texts(graph, source_tokens: int) -> dict[str, str]:
     from isg_lsp.export import map_text
     from isg_lsp.repomap import default_map, render_map
 
+    default = default_map(graph, source_tokens)
     return {"before": map_text(graph), "modules": render_map(graph, "modules").text,
-            "api": render_map(graph, "api").text, "default": default_map(graph, source_tokens).text,
-            "full": render_map(graph, "full").text}
+            "api": render_map(graph, "api").text, "default": default.text,
+            "full": render_map(graph, "full").text,
+            "full@default": render_map(graph, "full", budget=default.tokens).text}
 
 
 def run_language(lang: str, quick: bool, per_class: int, seed: int, context_targets: int = 8) -> dict:
@@ -81,10 +83,23 @@ def run_language(lang: str, quick: bool, per_class: int, seed: int, context_targ
         return {"status": f"n/a ({error})"}
     if not corpora:
         return {"status": "n/a (no corpus could be built)"}
-    questions = make_questions(lang, [(c["label"], c["graph_truth"]) for c in corpora], per_class, seed)
+    # every corpus indexed once, as `isg-lsp index` does; which subjects are public API is the product's own view
+    indexed = {}
+    for corpus in corpora:
+        log(f"{lang}: indexing {corpus['label']}")
+        engine = index(corpus["workspace"])
+        try:
+            source_tokens = engine.report(measure_map=False).source_tokens
+        finally:
+            engine.close()
+        judge = Judge(corpus["graph_truth"], engine.graph, corpus.get("scope"), corpus.get("gated"))
+        indexed[corpus["label"]] = (engine.graph, judge, source_tokens)
+    public = {label: api_keys(graph, judge) for label, (graph, judge, _s) in indexed.items()}
+    questions = make_questions(lang, [(c["label"], c["graph_truth"]) for c in corpora], per_class, seed,
+                               public=public)
     by_corpus = {c["label"]: c for c in corpora}
     scores = []
-    maps: dict[str, dict] = {name: {"tokens": 0, "classes": {}} for name in MAPS}
+    maps: dict[str, dict] = {name: {"tokens": 0, "classes": {}, "api_classes": {}} for name in MAPS}
     source_tokens_total = 0
     contexts: list[dict] = []
     per_corpus_targets = max(1, context_targets // max(1, len({q.corpus for q in questions})))
@@ -92,38 +107,32 @@ def run_language(lang: str, quick: bool, per_class: int, seed: int, context_targ
         corpus = by_corpus[label]
         truth = corpus["graph_truth"]
         mine = [q for q in questions if q.corpus == label]
-        log(f"{lang}: indexing {label}")
-        engine = index(corpus["workspace"])
-        try:
-            graph = engine.graph
-            judge = Judge(truth, graph, corpus.get("scope"), corpus.get("gated"))
-            for question in mine:
-                for exclude in (False, True):
-                    scores.append(ask(graph, question, judge, exclude))
-            source_tokens = engine.report(measure_map=False).source_tokens
-            source_tokens_total += source_tokens
-            for name, text in map_texts(graph, source_tokens).items():
-                entry = maps[name]
-                entry["tokens"] += (len(text) + 3) // 4
-                index_ = MapIndex(text)
-                for question in (q for q in mine if q.cls in MAP_CLASSES):
-                    hits, total = stated(index_, question, truth)
-                    cls = entry["classes"].setdefault(question.cls, {"stated": 0, "items": 0, "questions": 0,
-                                                                      "whole": 0})
+        graph, judge, source_tokens = indexed[label]
+        for question in mine:
+            for exclude in (False, True):
+                scores.append(ask(graph, question, judge, exclude))
+        source_tokens_total += source_tokens
+        for name, text in map_texts(graph, source_tokens).items():
+            entry = maps[name]
+            entry["tokens"] += (len(text) + 3) // 4
+            index_ = MapIndex(text)
+            for question in (q for q in mine if q.cls in MAP_CLASSES):
+                hits, total = stated(index_, question, truth)
+                for section in ("classes", "api_classes") if question.api else ("classes",):
+                    cls = entry[section].setdefault(question.cls, {"stated": 0, "items": 0, "questions": 0,
+                                                                   "whole": 0})
                     cls["stated"] += hits
                     cls["items"] += total
                     cls["questions"] += 1
                     cls["whole"] += hits == total
-            if context_targets:
-                targets = choose_targets(truth, mine, per_corpus_targets)
-                if targets:
-                    log(f"{lang}: context of {len(targets)} targets in {label}")
-                    workspace = Workspace(Path(corpus["workspace"]), lang)
-                    for entry in measure(graph, truth, judge, workspace, targets):
-                        entry["corpus"] = label
-                        contexts.append(entry)
-        finally:
-            engine.close()
+        if context_targets:
+            targets = choose_targets(truth, mine, per_corpus_targets)
+            if targets:
+                log(f"{lang}: context of {len(targets)} targets in {label}")
+                workspace = Workspace(Path(corpus["workspace"]), lang)
+                for entry in measure(graph, truth, judge, workspace, targets):
+                    entry["corpus"] = label
+                    contexts.append(entry)
     for entry in maps.values():
         entry["share"] = entry["tokens"] / source_tokens_total if source_tokens_total else None
     classes = {}
@@ -137,6 +146,22 @@ def run_language(lang: str, quick: bool, per_class: int, seed: int, context_targ
             "scores": [s.as_dict() for s in scores], "classes": classes, "maps": maps,
             "source_tokens": source_tokens_total, "contexts": contexts, "context_summary": context_summary(contexts),
             "seconds": round(time.perf_counter() - started, 1)}
+
+
+def api_keys(graph, judge) -> set[str]:
+    """The truth keys of the workspace's public API as the map's `api` level sees it (no tests)."""
+    from isg_lsp.model import EdgeKind, NodeKind
+    from isg_lsp.repomap import is_public, is_test
+
+    keys = set()
+    for node in graph.nodes.values():
+        if node.external or node.kind in (NodeKind.MODULE, NodeKind.GENERIC) or is_test(node):
+            continue
+        owners = [graph.nodes[e.src] for e in graph.predecessors(node.id, (EdgeKind.CONTAINS, EdgeKind.DEFINES))
+                  if e.src in graph.nodes and graph.nodes[e.src].kind is not NodeKind.MODULE]
+        if is_public(node, owners[0] if owners else None):
+            keys.add(judge.key(node))
+    return keys
 
 
 def context_summary(contexts: list[dict]) -> dict:
@@ -174,21 +199,26 @@ def table(report: dict) -> str:
     lines.append(f"({total} questions; paths: P = steps that are truth edges, R = shortest valid paths; "
                  f"-h = with 'exclude heuristic')")
     lines.append("")
-    lines.append("## answers stated by the maps: answer items stated / items (questions stated whole); tokens; "
-                 "share of the source")
-    lines.append(f"{'lang':<11}{'map':<9}{'tokens':>9}{'share':>8}" + "".join(f"{c:>22}" for c in MAP_CLASSES))
-    for lang, result in report["languages"].items():
-        if result.get("status") != "ok":
-            continue
-        for name, entry in result["maps"].items():
-            cells = []
-            for cls in MAP_CLASSES:
-                c = entry["classes"].get(cls)
-                cells.append(f"{c['stated'] / c['items']:.3f} ({c['whole']}/{c['questions']})" if c and c["items"]
-                             else "-")
-            share = f"{100 * entry['share']:.2f}%" if entry.get("share") is not None else "-"
-            lines.append(f"{lang:<11}{name:<9}{entry['tokens']:>9,}{share:>8}" + "".join(f"{c:>22}" for c in cells))
-    lines.append("")
+    for section, title in (("classes", "all questions"), ("api_classes", "API questions (subject public)")):
+        lines.append(f"## answers stated by the maps, {title}: answer items stated / items (questions stated "
+                     f"whole); tokens; share of the source")
+        lines.append(f"{'lang':<11}{'map':<13}{'tokens':>9}{'share':>8}" + "".join(f"{c:>20}" for c in MAP_CLASSES)
+                     + f"{'all':>8}")
+        for lang, result in report["languages"].items():
+            if result.get("status") != "ok":
+                continue
+            for name, entry in result["maps"].items():
+                cells = []
+                for cls in MAP_CLASSES:
+                    c = entry[section].get(cls)
+                    cells.append(f"{c['stated'] / c['items']:.3f} ({c['whole']}/{c['questions']})"
+                                 if c and c["items"] else "-")
+                items = sum(c["items"] for c in entry[section].values())
+                overall = f"{sum(c['stated'] for c in entry[section].values()) / items:.3f}" if items else "-"
+                share = f"{100 * entry['share']:.2f}%" if entry.get("share") is not None else "-"
+                lines.append(f"{lang:<11}{name:<13}{entry['tokens']:>9,}{share:>8}"
+                             + "".join(f"{c:>20}" for c in cells) + f"{overall:>8}")
+        lines.append("")
     lines.append("## context: mean recall of the facts about a target (mean tokens used), isg-lsp context vs raw "
                  "files (grep, read) vs a ctags outline")
     lines.append(f"{'lang':<11}{'n':>3}" + "".join(f"{f'{b} tokens: isg / raw / ctags':>42}" for b in BUDGETS))

@@ -201,11 +201,10 @@ class Workspace:
 
 
 def isg_context(graph, fqp: str, budget: int, root: Path) -> list[Line]:
-    from isg_lsp.context import build_context
-    from isg_lsp.querylang import QueryLanguageError
+    from isg_lsp.querylang import QueryLanguageError, context_of
 
     try:
-        text = build_context(graph, fqp, budget_tokens=budget, root=root).text
+        text = context_of(graph, fqp, budget_tokens=budget, root=root).text      # what `isg-lsp context` runs
     except (QueryLanguageError, ValueError):
         return []
     return [Line(line) for line in text.splitlines()]

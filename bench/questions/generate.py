@@ -43,11 +43,11 @@ class Question:
     dest: str | None = None       # paths: B
     distance: int | None = None   # paths: the truth's shortest distance
     kinds: tuple[str, ...] = ()
-    facts: list[tuple[str, str, str]] = field(default_factory=list)   # context: the facts the answer rests on
+    api: bool = False             # the subject is public API (the map's `api` level shows it)
 
     def as_dict(self) -> dict:
         data = {"id": self.qid, "lang": self.lang, "corpus": self.corpus, "class": self.cls, "target": self.target,
-                "query": self.query, "answer": sorted(self.answer)}
+                "query": self.query, "answer": sorted(self.answer), "api": self.api}
         if self.dest is not None:
             data.update(dest=self.dest, distance=self.distance)
         return data
@@ -133,10 +133,16 @@ def _reachable(truth: TruthGraph, start: str, kinds: tuple[str, ...], depth: int
     return seen
 
 
+API_CLASSES = ("implementors", "callers", "accepts", "returns")
+
+
 def make_questions(lang: str, corpora: list[tuple[str, TruthGraph]], per_class: int, seed: int,
-                   classes=CLASSES) -> list[Question]:
-    """``per_class`` questions of each class, drawn with a seeded generator from every corpus of the language."""
+                   classes=CLASSES, public: dict[str, set[str]] | None = None) -> list[Question]:
+    """``per_class`` questions of each class, drawn with a seeded generator from every corpus of the language;
+    with ``public`` (per corpus, the subjects that are public API), ``per_class`` more of each of API_CLASSES
+    drawn among public subjects, so that the maps' answers are measured on API questions too."""
     questions: list[Question] = []
+    public = public or {}
     for cls in classes:
         pool = [(label, truth, key, data) for label, truth in corpora for key, data in candidates(truth, cls)]
         if not pool:
@@ -148,10 +154,14 @@ def make_questions(lang: str, corpora: list[tuple[str, TruthGraph]], per_class: 
                 by_source.setdefault((item[0], item[2]), []).append(item)
             pool = [rng.choice(items) for _source, items in sorted(by_source.items())]
         chosen = rng.sample(pool, min(per_class, len(pool)))
+        if public and cls in API_CLASSES:
+            taken = {(c[0], c[2]) for c in chosen}
+            api_pool = [c for c in pool if c[2] in public.get(c[0], ()) and (c[0], c[2]) not in taken]
+            chosen += rng.sample(api_pool, min(per_class, len(api_pool)))
         for index, (label, truth, key, data) in enumerate(chosen, 1):
             fqp = truth.nodes[key]["fqp"]
             q = Question(f"{lang}-{cls}-{index}", lang, label, cls, key, "", frozenset(data.get("answer", ())),
-                         kinds=tuple(data.get("kinds", ())))
+                         kinds=tuple(data.get("kinds", ())), api=key in public.get(label, ()))
             if cls == "implementors":
                 q.query = f"who-implements {quoted(fqp)}"
             elif cls == "callers":

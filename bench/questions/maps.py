@@ -6,10 +6,13 @@ folded overloads, `| impl A; ext B; calls c, m::{d, e}` relations), members inde
 written once (`visit_{x}(i: &{X}) for X in Abi, Arm`, expanded here). Each item gets the FQP its heading and
 owners give it. An answer item counts as stated when:
 
-- implementors of X: the implementor's line names X (last segment) in its `impl`, `derives` or `ext` list;
+- implementors of X: the implementor's line names X (last segment) in its `impl`, `derives` or `ext` list, or X's
+  line names the implementor in its `by` list;
 - callers of Y: the caller's line (or its `impl Trait` line) names Y in its `calls` list (a `~guess` counts: the
   map marks it as one; a count such as `12 in sync` does not name it);
-- accepts / returns of Z: Z's line names the type in its parameter list / after it (a type's last segment).
+- accepts / returns of Z: Z's line names the type in its parameter list / after it (a type's last segment); when
+  Z's type says `overrides Z` instead, the lines of the same-named methods of the supertypes its line names are
+  read (as a reader would), and count only if they name the type.
 
 Only what the text says counts: an item folded into a count, an `overrides` list or a left-out line is not stated.
 """
@@ -197,11 +200,48 @@ def _last(name: str) -> str:
 class MapIndex:
     def __init__(self, text: str) -> None:
         self.items: dict[str, list[MapItem]] = {}
+        self.members: dict[tuple[str, str], list[MapItem]] = {}      # (owner's last segment, name) -> items
+        self.types: dict[str, list[MapItem]] = {}                    # a type's name -> its lines
         for item in parse_map(text):
             self.items.setdefault(item.fqp, []).append(item)
+            if item.kind in ("S", "T", "E"):
+                self.types.setdefault(item.name, []).append(item)
+            owner = _owner(item.fqp)
+            if owner:
+                self.members.setdefault((_last(owner), item.name), []).append(item)
 
     def lines_of(self, fqp: str) -> list[MapItem]:
         return self.items.get(fqp, [])
+
+    def signatures_of(self, fqp: str) -> list[MapItem]:
+        """The lines stating a function's signature: its own, or, when its type's line says it `overrides` it,
+        the lines of the same-named methods of the supertypes that line names (what a reader would look up)."""
+        own = self.lines_of(fqp)
+        if own:
+            return own
+        owner, name = _owner(fqp), _last(fqp)
+        found: list[MapItem] = []
+        for item in self.lines_of(owner) if owner else ():
+            if name not in item.relations.get("overrides", ()):
+                continue
+            seen: set[str] = set()
+            stack = [item]
+            while stack and not found:                     # the nearest supertypes declaring it, transitively
+                current = stack.pop(0)
+                for word in ("ext", "impl"):
+                    for supertype in current.relations.get(word, ()):
+                        last = _last(supertype)
+                        if last in seen:
+                            continue
+                        seen.add(last)
+                        found.extend(self.members.get((last, name), ()))
+                        stack.extend(self.types.get(last, ()))
+        return found
+
+
+def _owner(fqp: str) -> str:
+    cut = max(fqp.rfind("::"), fqp.rfind("."))
+    return fqp[:cut] if cut > 0 else ""
 
 
 def _params_and_result(signature: str, name: str) -> tuple[str, str]:
@@ -238,8 +278,11 @@ def stated(index: MapIndex, question: Question, truth) -> tuple[int, int]:
         node = truth.nodes.get(key)
         fqp = node["fqp"] if node is not None else key.lstrip("~")
         if question.cls == "implementors":
+            name = _last(fqp)
             if any(target_name in {_last(n) for w in ("impl", "derives", "ext") for n in item.relations.get(w, ())}
-                   for item in index.lines_of(fqp)):
+                   for item in index.lines_of(fqp)) or any(
+                    name in {_last(n) for n in item.relations.get("by", ())}
+                    for item in index.lines_of(truth.nodes[question.target]["fqp"])):
                 hits += 1
         elif question.cls == "callers":
             if any(target_name in {_last(n) for n in item.relations.get("calls", ())}
@@ -248,7 +291,7 @@ def stated(index: MapIndex, question: Question, truth) -> tuple[int, int]:
         elif question.cls in ("accepts", "returns"):
             subject = truth.nodes[question.target]["fqp"]
             wanted = _last(fqp)
-            for item in index.lines_of(subject):
+            for item in index.signatures_of(subject):
                 params, result = _params_and_result(item.signature, item.name)
                 if wanted in _names_in(params if question.cls == "accepts" else result):
                     hits += 1

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 async def test_map_levels_budget_and_focus(client: LanguageClient):
     api = await request(client, "isg/map", {})
     assert api.level == "api" and api.text.startswith("demo_crate\n")
-    assert "  T Shape\n    F area(&self) -> f64\n" in api.text and "calls" not in api.text
+    assert "  T Shape | by Square, circle::Circle\n    F area(&self) -> f64\n" in api.text and "calls" not in api.text
     assert api.omittedUnits == 0 and api.sourceTokens > 0 and api.share > 0
 
     modules = await request(client, "isg/map", {"level": "modules"})
