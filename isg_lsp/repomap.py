@@ -358,7 +358,7 @@ class _View:
                 if kind not in ("IMPL", "EXTENDS", "BOUND_BY"):
                     continue
                 target = self.nodes.get(other)
-                if target is None:
+                if target is None or (not self.include_tests and not target.external and is_test(target)):
                     continue
                 name = _short_member(target.fqp, prefix, own)
                 if edge.resolution is Resolution.HEURISTIC:
@@ -675,39 +675,45 @@ def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: se
     used = 0
     opened: set[bytes] = set()
     chosen: set[int] = set()
+    notes: dict[int, str] = {}
+    # first the units' first lines (types with their relations, functions), in priority order: the skeleton
     for i in sequence:
         unit = units[i]
         heading = 0 if unit.module.id in opened or view.level == "modules" else len(unit.module.fqp) + 1
-        cost = unit.cost + heading
+        note = ""
+        if unit.body:
+            indent = unit.body[0][:len(unit.body[0]) - len(unit.body[0].lstrip())]
+            note = f"{indent}(+{len(unit.body)} more members)"
+        cost = len(unit.head) + 1 + heading + (len(note) + 1 if note else 0)
         if used + cost <= room:
             used += cost
             chosen.add(i)
             opened.add(unit.module.id)
+            if note:
+                notes[i] = note
+    # then their members, in the same order: whole when they fit, else the best ranked that fit
+    for i in sequence:
+        unit = units[i]
+        if i not in notes:
             continue
-        head_cost = len(unit.head) + 1 + heading
-        if not unit.body:
+        whole = sum(len(line) + 1 for line in unit.body)
+        if used - len(notes[i]) - 1 + whole <= room:
+            used += whole - len(notes[i]) - 1
+            del notes[i]
             continue
-        indent = unit.body[0][:len(unit.body[0]) - len(unit.body[0].lstrip())]
-        note_cost = len(indent) + len("(+99999 more members)") + 1
-        if used + head_cost + note_cost > room:
-            continue
-        # the unit's first line and the members that fit, best ranked first
-        left = room - used - head_cost - note_cost
         ranked = sorted(range(len(unit.body)), key=lambda k: (
             not any(is_public(view.nodes[x], unit.node) for x in unit.body_ids[k] if x in view.nodes),
             -max((scores.get(x, 0.0) for x in unit.body_ids[k]), default=0.0), k))
         kept = []
         for k in ranked:
-            if len(unit.body[k]) + 1 <= left:
+            if used + len(unit.body[k]) + 1 <= room:
                 kept.append(k)
-                left -= len(unit.body[k]) + 1
-        body = [unit.body[k] for k in sorted(kept)]
-        if len(kept) < len(unit.body):
-            body.append(f"{indent}(+{len(unit.body) - len(kept)} more members)")
-        unit.body = body
-        used += head_cost + sum(len(line) + 1 for line in body)
-        chosen.add(i)
-        opened.add(unit.module.id)
+                used += len(unit.body[k]) + 1
+        indent = unit.body[0][:len(unit.body[0]) - len(unit.body[0].lstrip())]
+        note = f"{indent}(+{len(unit.body) - len(kept)} more members)"
+        used += len(note) - len(notes[i])              # the count's digits: never more than reserved
+        unit.body = [unit.body[k] for k in sorted(kept)] + [note]
+        del notes[i]
     return chosen
 
 
@@ -950,6 +956,9 @@ def _without_heritage(text: str, node: Node) -> str:
     i = start + len(node.name)
     while i < len(text):
         ch = text[i]
+        if text.startswith("::", i):
+            i += 2
+            continue
         if ch in "<([{":
             if depth == 0 and ch == "(" and lang == "python":
                 return text[:i].rstrip()
@@ -960,8 +969,7 @@ def _without_heritage(text: str, node: Node) -> str:
             if lang in ("java", "typescript", "tsx", "javascript") and (text.startswith(" extends ", i) or
                                                                       text.startswith(" implements ", i)):
                 return text[:i].rstrip()
-            if lang == "rust" and ch == ":" and not text.startswith("::", i) and node.kind in (NodeKind.TRAIT,
-                                                                                            NodeKind.ASSOC_TYPE):
+            if lang == "rust" and ch == ":" and node.kind in (NodeKind.TRAIT, NodeKind.ASSOC_TYPE):
                 return text[:i].rstrip()
         i += 1
     return text

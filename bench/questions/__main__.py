@@ -235,6 +235,56 @@ def table(report: dict) -> str:
     return "\n".join(lines)
 
 
+SHARE_CORPORA = ("rust-100k", "java-100k", "ts-130k", "python-100k")
+
+
+def shares(names=SHARE_CORPORA) -> list[dict]:
+    """The map's size per level as a share of the source's tokens on the benchmark's ~100K-line corpora
+    (``bench/corpora.py``), with the map before levels (`export.map_text`) for comparison."""
+    from bench import corpora as bench_corpora
+    from isg_lsp.export import map_text
+
+    rows = []
+    for name in names:
+        corpus = bench_corpora.get(name, log)
+        if corpus.error:
+            rows.append({"corpus": name, "error": corpus.error})
+            continue
+        log(f"shares: indexing {name}")
+        engine = index(corpus.path)
+        try:
+            started = time.perf_counter()
+            report = engine.report(measure_map=True)
+            seconds = time.perf_counter() - started
+            before = (len(map_text(engine.graph)) + 3) // 4
+        finally:
+            engine.close()
+        source = report.source_tokens
+        rows.append({"corpus": name, "loc": corpus.loc, "source_tokens": source, "before": before,
+                     "before_share": before / source, "levels": report.map_tokens_by_level,
+                     "shares": report.map_shares, "default": report.map_tokens, "default_share": report.map_share,
+                     "seconds_all_levels": round(seconds, 2)})
+    return rows
+
+
+def shares_table(rows: list[dict]) -> str:
+    lines = ["## the map's share of the source's tokens (tokens / share), per corpus and level",
+             f"{'corpus':<13}{'LOC':>9}{'source':>10}{'before':>17}{'modules':>15}{'api (whole)':>17}"
+             f"{'default':>17}{'full':>17}"]
+    for row in rows:
+        if row.get("error"):
+            lines.append(f"{row['corpus']:<13}{row['error']}")
+            continue
+        cell = lambda t, s: f"{t:,} / {100 * s:.2f}%"   # noqa: E731
+        lines.append(f"{row['corpus']:<13}{row['loc']:>9,}{row['source_tokens']:>10,}"
+                     f"{cell(row['before'], row['before_share']):>17}"
+                     f"{cell(row['levels']['modules'], row['shares']['modules']):>15}"
+                     f"{cell(row['levels']['api'], row['shares']['api']):>17}"
+                     f"{cell(row['default'], row['default_share']):>17}"
+                     f"{cell(row['levels']['full'], row['shares']['full']):>17}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.questions", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the reduced form: one small corpus, few questions")
@@ -245,11 +295,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--context-targets", type=int, default=None, help="targets per language for the context "
                         "measure (default 12; quick 3; 0: none)")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--shares", action="store_true", help="only the map's share per level on the ~100K-line "
+                        "corpora of bench/corpora.py (rust-100k, java-100k, ts-130k, python-100k)")
     args = parser.parse_args(argv)
     langs = [x.strip() for x in (args.lang or ",".join(QUICK_LANGS if args.quick else LANGS)).split(",") if x.strip()]
     unknown = [x for x in langs if x not in LANGS]
     if unknown:
         parser.error(f"unknown language(s) {', '.join(unknown)} (known: {', '.join(LANGS)})")
+    if args.shares:
+        rows = shares()
+        out = args.out or OUT / "shares.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(rows, indent=1), "utf-8")
+        print(shares_table(rows))
+        print(f"(JSON report: {out})")
+        return 0
     per_class = args.per_class or (3 if args.quick else 5)
     context_targets = args.context_targets if args.context_targets is not None else (3 if args.quick else 12)
     report: dict = {"quick": args.quick, "seed": args.seed, "per_class": per_class, "languages": {}}
