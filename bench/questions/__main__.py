@@ -102,7 +102,7 @@ def run_language(lang: str, quick: bool, per_class: int, seed: int, context_targ
     maps: dict[str, dict] = {name: {"tokens": 0, "classes": {}, "api_classes": {}} for name in MAPS}
     source_tokens_total = 0
     contexts: list[dict] = []
-    per_corpus_targets = max(1, context_targets // max(1, len({q.corpus for q in questions})))
+    per_corpus_targets = max(2, -(-context_targets // max(1, len({q.corpus for q in questions}))))
     for label in sorted({q.corpus for q in questions}):
         corpus = by_corpus[label]
         truth = corpus["graph_truth"]
