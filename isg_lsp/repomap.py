@@ -142,8 +142,7 @@ def _omission_note(units: int, modules: int, budget: int, level: str) -> str:
 
 # ---- what a level shows -----------------------------------------------------------------------------------------
 
-_TEST_DIRS = frozenset({"tests", "test", "__tests__", "examples", "example", "benches", "bench", "benchmarks",
-                        "testdata", "test-utils", "testing_utils"})
+_TEST_DIRS = frozenset({"tests", "test", "__tests__", "examples", "benches", "benchmarks", "testdata"})
 _TEST_SEGMENTS = frozenset({"tests", "test"})
 _TEST_FILE = re.compile(r"(^test_.*\.py$|_test\.(py|go)$|^conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$|"
                         r"Tests?\.java$|_tests?\.rs$)")

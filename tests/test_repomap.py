@@ -110,6 +110,19 @@ def test_tests_examples_and_benches_only_when_asked(tmp_path):
         assert all(name in with_tests for name in ("Fake", "Harness", "Example")), (level, with_tests)
 
 
+def test_a_package_named_example_is_not_a_test():
+    from isg_lsp.model import Node, NodeKind
+    from isg_lsp.repomap import is_test
+
+    def node(path, fqp="x::f", lang="java"):
+        return Node(b"x", NodeKind.FUNCTION, "f", fqp, lang, path, None, "")
+
+    assert not is_test(node("src/main/java/com/example/shop/Cart.java"))
+    assert is_test(node("src/test/java/com/example/shop/CartTest.java"))
+    assert is_test(node("examples/demo.rs", lang="rust")) and is_test(node("pkg/tests/test_cart.py", lang="python"))
+    assert is_test(node("src/lib.rs", "crate_x::tests::starts", "rust"))
+
+
 def test_families_of_generated_functions_are_written_once(tmp_path):
     crate = tmp_path / "gen"
     (crate / "src").mkdir(parents=True)
