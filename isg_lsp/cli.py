@@ -94,8 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, default=None, help="the output file (default: stdout)")
     p.set_defaults(run=cmd_export)
 
-    p = workspace_command("map", "Print the compact map of the workspace for language models.")
-    p.add_argument("--module", action="append", default=None, help="only these modules (FQPs)")
+    p = workspace_command("map", "Print the compact map of the workspace for language models: by default the "
+                          "public API, ranked and cut to 3%% of the source's tokens.")
+    p.add_argument("--level", choices=("modules", "api", "full"), default="api",
+                   help="modules: one line per module; api (default): public items, signatures, impl/extends/"
+                        "bounds; full: private items and calls too")
+    p.add_argument("--budget", type=int, default=None, metavar="TOKENS",
+                   help="cut to this many tokens, most referenced items first (default for api: 3%% of the "
+                        "source's tokens; 0: no cut)")
+    p.add_argument("--focus", action="append", default=[], metavar="FILE|TARGET|QUERY",
+                   help="rank around a file (workspace-relative), an FQP or name, or a 'find ...' query; may be "
+                        "repeated (default budget then 4000)")
+    p.add_argument("--module", action="append", default=None, help="only these modules and their submodules (FQPs)")
+    p.add_argument("--tests", action="store_true", help="include tests, examples and benches")
+    p.add_argument("--json", action="store_true", help="print JSON with the text and its measures")
     p.set_defaults(run=cmd_map)
 
     p = workspace_command("query", "Answer a query (see docs/query-language.md), e.g. 'who-implements Display'.",
@@ -183,7 +195,8 @@ def cmd_index(args) -> int:
         raise CliError(f"no source files found under {args.path} (supported: {_supported()})")
     if args.json:
         data = dict(report.__dict__)
-        data.update(nodes=report.nodes, edges=report.edges, map_share=report.map_share)
+        data.update(nodes=report.nodes, edges=report.edges, map_share=report.map_share,
+                    map_shares=report.map_shares)
         print(json.dumps(data, indent=2, sort_keys=True))
     else:
         print(format_report(report, engine))
@@ -225,8 +238,11 @@ def format_report(report, engine) -> str:
         ("database", f"{report.db_bytes / 1e6:.1f} MB at {engine.db_path}" if engine.store is not None or
          report.db_bytes else "none (memory only)"),
         ("map size", f"{report.map_tokens:,} tokens = {100 * report.map_share:.1f}% of the source's "
-                     f"{report.source_tokens:,}"),
+                     f"{report.source_tokens:,} (the default map)"),
     ]
+    for level, tokens in report.map_tokens_by_level.items():
+        rows.append((f"  {level}", f"{tokens:,} tokens = {100 * report.map_shares[level]:.2f}%"
+                                   + (" (whole level)" if level == "api" else "")))
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
 
@@ -250,11 +266,25 @@ def cmd_export(args) -> int:
 
 
 def cmd_map(args) -> int:
-    from .export import map_text
+    from .repomap import MapError, default_map
 
+    if args.budget is not None and args.budget < 0:
+        raise CliError("--budget must be 0 (no cut) or a number of tokens")
     engine = indexed_engine(args)
     try:
-        sys.stdout.write(map_text(engine.graph, args.module))
+        source_tokens = engine.report(measure_map=False).source_tokens
+        try:
+            result = default_map(engine.graph, source_tokens, level=args.level, budget=args.budget,
+                                 focus=args.focus, include_tests=args.tests, modules=args.module)
+        except MapError as error:
+            raise CliError(str(error)) from None
+        if args.json:
+            data = result.to_json()
+            data.update(sourceTokens=source_tokens,
+                        share=round(result.tokens / source_tokens, 5) if source_tokens else 0.0)
+            print(json.dumps(data, indent=2, ensure_ascii=False))
+        else:
+            sys.stdout.write(result.text)
     finally:
         engine.close()
     return 0

@@ -60,7 +60,8 @@ class IndexReport:
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
     db_bytes: int = 0
-    map_tokens: int = 0
+    map_tokens: int = 0                 # the default map (`isg-lsp map`: the api level within 3% of the source)
+    map_tokens_by_level: dict[str, int] = field(default_factory=dict)   # the whole map at each level
     source_tokens: int = 0
     by_language: dict[str, int] = field(default_factory=dict)
 
@@ -75,6 +76,11 @@ class IndexReport:
     @property
     def map_share(self) -> float:
         return self.map_tokens / self.source_tokens if self.source_tokens else 0.0
+
+    @property
+    def map_shares(self) -> dict[str, float]:
+        return {level: round(tokens / self.source_tokens, 5) if self.source_tokens else 0.0
+                for level, tokens in self.map_tokens_by_level.items()}
 
 
 class Engine:
@@ -539,7 +545,7 @@ class Engine:
             raise SqlError(str(error)) from None
 
     def report(self, seconds: float = 0.0, measure_map: bool = True) -> IndexReport:
-        from .export import map_text   # the map module reads the graph; imported here to keep start-up light
+        from .repomap import map_tokens_by_level   # imported here to keep start-up light
 
         graph = self.graph
         report = IndexReport(files=len(graph.files), seconds=seconds, skipped=dict(self.skipped))
@@ -563,7 +569,8 @@ class Engine:
             report.source_bytes += self.stats.get(facts.path, (0, 0))[0]
         report.source_tokens = report.source_bytes // 4
         if measure_map:
-            report.map_tokens = len(map_text(graph)) // 4
+            report.map_tokens_by_level = map_tokens_by_level(graph, report.source_tokens)
+            report.map_tokens = report.map_tokens_by_level.pop("default")
         report.peak_rss_mb = peak_rss_mb()
         if self.store is not None:
             report.db_bytes = self.store.size_bytes()

@@ -111,7 +111,10 @@ RELATION_WORDS = (
 
 def map_text(graph: Graph, modules: Iterable[str] | None = None) -> str:
     """The workspace's skeleton as compact text: each module, then its items' kind codes and signatures, members
-    indented below their type, relations after `|`, names shortened relative to the module."""
+    indented below their type, relations after `|`, names shortened relative to the module.
+
+    This is the map as it was before its levels and budget (issue #23): `isg-lsp map` now prints
+    ``repomap.render_map``; this one stays as the question benchmark's "before" (bench/questions)."""
     lines: list[str] = []
     nodes = graph.nodes
     wanted = set(modules) if modules is not None else None

@@ -39,7 +39,9 @@ def test_export_twice_is_byte_identical(copy_fixture, tmp_path):
 
 
 def test_map_lists_modules_items_and_relations():
-    done = isg("map", FIXTURES / "rust/demo", "--no-db")
+    default = isg("map", FIXTURES / "rust/demo", "--no-db")          # the public API (tests/test_repomap.py)
+    assert default.returncode == 0 and "  T Shape | by Square, circle::Circle" in default.stdout.splitlines()
+    done = isg("map", FIXTURES / "rust/demo", "--no-db", "--level", "full")
     assert done.returncode == 0
     lines = done.stdout.splitlines()
     assert "demo_crate::shapes" in lines

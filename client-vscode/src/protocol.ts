@@ -104,6 +104,7 @@ export const Methods = {
   query: "isg/query",
   sql: "isg/sql",
   context: "isg/context",
+  map: "isg/map",
 } as const;
 
 export type IsgMethod = (typeof Methods)[keyof typeof Methods];
@@ -283,6 +284,32 @@ export interface ContextResult {
   ratio: number;
 }
 
+// isg/map
+
+export interface MapParams {
+  /** default "api" */
+  level?: "modules" | "api" | "full";
+  /** default for "api": 3% of the folder's source tokens; 0: no cut */
+  budgetTokens?: number;
+  /** workspace-relative files or file URIs, FQPs or names, "find ..." queries */
+  focus?: string[];
+  modules?: string[];
+  includeTests?: boolean;
+}
+
+export interface MapResult {
+  text: string;
+  level: string;
+  tokens: number;
+  units: number;
+  totalUnits: number;
+  omittedUnits: number;
+  omittedModules: number;
+  budget: number | null;
+  sourceTokens: number;
+  share: number;
+}
+
 /** Params and result type of every isg/* request, keyed by method name. */
 export interface RequestTypes {
   "isg/whoImplements": { params: WhoImplementsParams; result: WhoImplementsResult };
@@ -295,6 +322,7 @@ export interface RequestTypes {
   "isg/query": { params: QueryParams; result: QueryResult };
   "isg/sql": { params: SqlParams; result: SqlResult };
   "isg/context": { params: ContextParams; result: ContextResult };
+  "isg/map": { params: MapParams; result: MapResult };
 }
 
 /** Anything that can send an isg/* request: the VS Code LanguageClient, or a raw JSON-RPC connection in tests. */

@@ -352,6 +352,18 @@ class Analysis:
         """Context for a language model about a target, some nodes, or a `find` query (context.py)."""
         return context_of(self.graph, subject, budget_tokens=budget_tokens, root=self.root)
 
+    def map(self, level: str = "api", budget_tokens: int | None = None, focus: Sequence[str] = (),
+            include_tests: bool = False, modules: Sequence[str] | None = None) -> dict[str, Any]:
+        """The map a model reads (repomap.py, docs/map.md): by default the API within 3% of the folder's source
+        tokens; ``budget_tokens`` 0 means no cut. With the source's size and the map's share of it."""
+        from ..repomap import default_map
+
+        source_tokens = self.engine.report(measure_map=False).source_tokens
+        result = default_map(self.graph, source_tokens, level=level, budget=budget_tokens, focus=list(focus),
+                             include_tests=include_tests, modules=list(modules) if modules is not None else None)
+        return {**result.to_json(), "sourceTokens": source_tokens,
+                "share": round(result.tokens / source_tokens, 5) if source_tokens else 0.0}
+
     def sql(self, text: str, limit: int = 1000, budget_ms: float = 2000.0,
             cancel: threading.Event | None = None) -> SqlResult:
         """`isg/sql` over the folder's database (``Engine.run_sql``); may run on another thread."""

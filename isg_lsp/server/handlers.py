@@ -315,3 +315,23 @@ class Handlers:
             folder, subject = self.session.targets(params)     # the nodes themselves
         budget = params.budget_tokens if params.budget_tokens is not None else 2000
         return folder.analysis.context(subject, budget_tokens=budget).to_json()
+
+    @reads_graph_long
+    async def map(self, params: P.MapParams):
+        """`isg/map`: the first folder's map (repomap.py), by default its API within 3% of its source."""
+        params = params or P.MapParams()
+        folder = self.session.folders_for_queries()[0]
+        focus = [_workspace_relative(folder, entry) for entry in params.focus or ()]
+        return folder.analysis.map(params.level or "api", params.budget_tokens, focus, bool(params.include_tests),
+                                   params.modules)
+
+
+def _workspace_relative(folder: Folder, entry: str) -> str:
+    """A focus given as a file URI, as the map takes it: a path relative to the folder."""
+    if not entry.startswith("file:"):
+        return entry
+    path = convert.uri_to_path(entry)
+    try:
+        return path.resolve().relative_to(folder.root.resolve()).as_posix() if path is not None else entry
+    except ValueError:
+        return entry

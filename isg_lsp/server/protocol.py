@@ -103,6 +103,15 @@ class ContextParams(TargetParams):
     budget_tokens: Optional[int] = None
 
 
+@attrs.define
+class MapParams:
+    level: Optional[str] = None
+    budget_tokens: Optional[int] = None
+    focus: Optional[list[str]] = None
+    modules: Optional[list[str]] = None
+    include_tests: Optional[bool] = None
+
+
 # ---- results -------------------------------------------------------------------------------------------------
 
 @attrs.define
@@ -284,6 +293,7 @@ ISG_PARAMS: dict[str, type] = {
     "isg/query": QueryParams,
     "isg/sql": SqlParams,
     "isg/context": ContextParams,
+    "isg/map": MapParams,
 }
 
 

@@ -139,6 +139,7 @@ def build_server() -> IsgLanguageServer:
         ("isg/query", handlers.query),
         ("isg/sql", handlers.sql),
         ("isg/context", handlers.context),
+        ("isg/map", handlers.map),
     ):
         feature(method)(_plain(handler))
     if os.environ.get("ISG_LSP_TEST_HOOKS"):

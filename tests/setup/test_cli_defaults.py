@@ -29,7 +29,7 @@ def test_every_workspace_command_defaults_to_the_current_folder(copy_fixture):
     assert query.returncode == 0, query.stderr
     assert "demo_crate::shapes::Square" in query.stdout and "demo_crate::shapes::circle::Circle" in query.stdout
     mapped = isg("map", cwd=root)
-    assert mapped.returncode == 0 and "  T pub Shape" in mapped.stdout.splitlines()
+    assert mapped.returncode == 0 and "  T Shape | by Square, circle::Circle" in mapped.stdout.splitlines()
     context = isg("context", "demo_crate::shapes::Shape", "--budget", "500", cwd=root)
     assert context.returncode == 0 and "demo_crate::shapes::Shape" in context.stdout
     exported = isg("export", cwd=root)
