@@ -89,10 +89,10 @@ def _rank(graph: Graph, seeds: list[Node], include_heuristic: bool, deadline) ->
             if (node.external or node.kind is NodeKind.MODULE) and node_id not in seed_set:
                 continue
             neighbours = []
-            for (kind, other), edge in graph.out_edges.get(node_id, {}).items():
+            for (_kind, other), edge in graph.out_edges.get(node_id, {}).items():
                 if _usable(edge, include_heuristic):
                     neighbours.append(other)
-            for (kind, other), edge in graph.in_edges.get(node_id, {}).items():
+            for (_kind, other), edge in graph.in_edges.get(node_id, {}).items():
                 if _usable(edge, include_heuristic):
                     neighbours.append(other)
             neighbours = sorted(set(neighbours) - seen, key=lambda i: (nodes[i].fqp, i) if i in nodes else ("", i))
@@ -126,7 +126,7 @@ def _rank(graph: Graph, seeds: list[Node], include_heuristic: bool, deadline) ->
     score = list(restart)
     for _ in range(ITERATIONS):
         deadline.check_now()
-        following = [RESTART * r for r in restart]
+        next_score = [RESTART * r for r in restart]
         dangling = 0.0
         for i in range(n):
             mass = score[i]
@@ -137,12 +137,12 @@ def _rank(graph: Graph, seeds: list[Node], include_heuristic: bool, deadline) ->
                 continue
             share = (1 - RESTART) * mass / totals[i]
             for j, weight in links[i]:
-                following[j] += share * weight
+                next_score[j] += share * weight
         if dangling:
             for node_id in seed_ids:
-                following[index[node_id]] += (1 - RESTART) * dangling / len(seed_ids)
-        delta = sum(abs(a - b) for a, b in zip(score, following))
-        score = following
+                next_score[index[node_id]] += (1 - RESTART) * dangling / len(seed_ids)
+        delta = sum(abs(a - b) for a, b in zip(score, next_score))
+        score = next_score
         if delta < 1e-9:
             break
     ranked = sorted(range(n), key=lambda i: (i >= len(seed_ids), -round(score[i], 12), nodes[order[i]].fqp,
@@ -173,10 +173,10 @@ def _pack(graph: Graph, subject: str, seeds: list[Node], ranked: list[Node], bud
     for node in ranked:
         deadline.check()
         relations = []
-        for (kind, other), edge in graph.out_edges.get(node.id, {}).items():
+        for (_kind, other), edge in graph.out_edges.get(node.id, {}).items():
             if other in taken and _usable(edge, include_heuristic):
                 relations.append(edge)
-        for (kind, other), edge in graph.in_edges.get(node.id, {}).items():
+        for (_kind, other), edge in graph.in_edges.get(node.id, {}).items():
             if other in taken and other != node.id and _usable(edge, include_heuristic):
                 relations.append(edge)
         relations.sort(key=lambda e: (graph.nodes[e.src].fqp, e.kind.value, graph.nodes[e.dst].fqp))

@@ -254,8 +254,11 @@ class Engine:
     def _save_placements(self) -> None:
         if self.store is None:
             return
-        placements = {family: {path: [place[0], list(place[1])] for path, place in layout.path_overrides.items()}
-                      for family, layout in self.layouts.items() if getattr(layout, "path_overrides", None)}
+        placements = {}
+        for family, layout in self.layouts.items():
+            overrides = getattr(layout, "path_overrides", None)
+            if overrides:
+                placements[family] = {path: [place[0], list(place[1])] for path, place in overrides.items()}
         self.store.set_meta("placements", json.dumps(placements, sort_keys=True))
 
     def _files_touched_by(self, changed: set[str], stored: dict) -> set[str]:
@@ -488,7 +491,7 @@ class Engine:
 
     def persist_rows(self, paths: list[str], deleted: list[str]):
         """What ``Store.save`` takes for these files, read from the graph (so that a writer thread can save it)."""
-        rows = []
+        rows: list[tuple] = []
         externals = {}
         for path in paths:
             state = self.graph.files.get(path)

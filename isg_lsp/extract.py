@@ -25,7 +25,7 @@ from .workspace import content_hash, read_source
 
 log = logging.getLogger(__name__)
 
-Extracted = tuple[FileFacts, int, int]          # a file's facts, with the size and mtime_ns it was read at
+Extracted = tuple[FileFacts, int, int]  # a file's facts, with the size and mtime_ns it was read at
 
 _PARSERS: dict[str, tree_sitter.Parser] = {}
 
@@ -38,9 +38,14 @@ def parser_for(lang: str) -> tree_sitter.Parser:
     return parser
 
 
-def extract_source(rel: str, data: bytes, spec: languages.LanguageSpec, layout: object,
-                   old_tree: tree_sitter.Tree | None = None, cache: dict | None = None
-                   ) -> tuple[FileFacts, tree_sitter.Tree | None]:
+def extract_source(
+    rel: str,
+    data: bytes,
+    spec: languages.LanguageSpec,
+    layout: object,
+    old_tree: tree_sitter.Tree | None = None,
+    cache: dict[Any, Any] | None = None,
+) -> tuple[FileFacts, tree_sitter.Tree | None]:
     """Parses (incrementally when given the edited old tree) and extracts one file, reusing the facts of items
     that did not change when given the file's item ``cache``. Never raises: a file that cannot be extracted gives
     facts with only its module and an ``error``."""
@@ -49,7 +54,7 @@ def extract_source(rel: str, data: bytes, spec: languages.LanguageSpec, layout: 
         parser = parser_for(spec.name)
         tree = parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
         support = languages.support(spec.name)
-        if cache is not None:             # only modules whose ITEM_CACHE is true take it (contract.py)
+        if cache is not None:  # only modules whose ITEM_CACHE is true take it (contract.py)
             facts = cast(Any, support).extract(rel, data, tree, layout, digest, spec.name, cache=cache)
         else:
             facts = support.extract(rel, data, tree, layout, digest, spec.name)
@@ -79,8 +84,13 @@ def extract_path(root: Path, rel: str, layouts: dict[str, object], max_bytes: in
     return facts, source.size, source.mtime_ns
 
 
-def extract_batch(root: Path | str, rels: list[str], layouts: dict[str, object], max_bytes: int,
-                  before_each: Callable[[str], None] | None = None) -> list[Extracted]:
+def extract_batch(
+    root: Path | str,
+    rels: list[str],
+    layouts: dict[str, object],
+    max_bytes: int,
+    before_each: Callable[[str], None] | None = None,
+) -> list[Extracted]:
     """Several files, in order (in a worker process). ``before_each`` runs before each file (the workers' test
     hooks)."""
     out = []

@@ -269,9 +269,9 @@ class Graph:
                 self._dependents.setdefault(key, set()).add(state.facts.path)
         for node_id in external_ids:            # stored externals no edge uses any more
             if not self.external_refs.get(node_id):
-                node = self.nodes.pop(node_id, None)
-                if node is not None:
-                    _discard(self.external_fqp_index, node.fqp, node_id)
+                gone = self.nodes.pop(node_id, None)
+                if gone is not None:
+                    _discard(self.external_fqp_index, gone.fqp, node_id)
         self.version += 1
 
     def replace_file(self, facts: FileFacts | None, path: str | None = None) -> set[str]:
@@ -311,13 +311,13 @@ class Graph:
             dependents |= self._dependents.get(key, set())
         dependents.discard(path)
         for other in sorted(dependents):
-            state = self.files.get(other)
-            if state is None:
+            dependent = self.files.get(other)
+            if dependent is None:
                 continue
-            before = state.edges
-            self._remove_resolved(state)
-            self._resolve_into(state)
-            if state.edges != before:
+            before = dependent.edges
+            self._remove_resolved(dependent)
+            self._resolve_into(dependent)
+            if dependent.edges != before:
                 touched.add(other)
         self.version += 1
         return touched
@@ -373,10 +373,10 @@ class Graph:
                 if not by_file:
                     del self.scope_imports[scope]
         for scope in facts.glob_imports:
-            by_file = self.scope_globs.get(scope)
-            if by_file is not None:
-                by_file.pop(facts.path, None)
-                if not by_file:
+            globs_by_file = self.scope_globs.get(scope)
+            if globs_by_file is not None:
+                globs_by_file.pop(facts.path, None)
+                if not globs_by_file:
                     del self.scope_globs[scope]
 
     def _elect_definition(self, node_id: bytes, leaving: str) -> None:

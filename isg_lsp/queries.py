@@ -559,8 +559,10 @@ def _shortest_cycle(graph: Graph, dg: "nx.DiGraph", start: bytes, component: set
                                key=lambda i: (graph.nodes[i].fqp, i)):
                 if succ == start:
                     path = [node]
-                    while parent[path[-1]] is not None:
-                        path.append(parent[path[-1]])
+                    step = parent[node]
+                    while step is not None:
+                        path.append(step)
+                        step = parent[step]
                     path.reverse()
                     return path + [start]
                 if succ not in parent:

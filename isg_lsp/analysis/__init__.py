@@ -17,17 +17,60 @@ of ``data.py``.
 
 from __future__ import annotations
 
-from .api import (Analysis, AnalysisConfig, DiskLines, has_implementations, heuristic_count, is_method,
-                  merge_query_results)
-from .data import (LENS_KINDS, Call, Count, DatabaseFacts, FileRange, GraphCounts, HoverFacts, Lens, LensConfig,
-                   LensFacts, NavigationTarget, SymbolTree, TextPosition, TextRange)
+from .api import (
+    Analysis,
+    AnalysisConfig,
+    DiskLines,
+    has_implementations,
+    heuristic_count,
+    is_method,
+    merge_query_results,
+)
+from .data import (
+    LENS_KINDS,
+    Call,
+    Count,
+    DatabaseFacts,
+    FileRange,
+    GraphCounts,
+    HoverFacts,
+    Lens,
+    LensConfig,
+    LensFacts,
+    NavigationTarget,
+    SymbolTree,
+    TextPosition,
+    TextRange,
+)
 from .text import Lines, LinesOf, name_range, word_ranges
 from .workspace import TargetError, Workspace
 
 __all__ = [
-    "Analysis", "AnalysisConfig", "DiskLines", "Workspace", "TargetError",
-    "Call", "Count", "DatabaseFacts", "FileRange", "GraphCounts", "HoverFacts", "Lens", "LensConfig", "LensFacts",
-    "LENS_KINDS", "NavigationTarget", "SymbolTree", "TextPosition", "TextRange",
-    "Lines", "LinesOf", "name_range", "word_ranges", "has_implementations", "heuristic_count", "is_method",
+    "Analysis",
+    "AnalysisConfig",
+    "DiskLines",
+    "Workspace",
+    "TargetError",
+    "Call",
+    "Count",
+    "DatabaseFacts",
+    "FileRange",
+    "GraphCounts",
+    "HoverFacts",
+    "Lens",
+    "LensConfig",
+    "LensFacts",
+    "LENS_KINDS",
+    "NavigationTarget",
+    "SymbolTree",
+    "TextPosition",
+    "TextRange",
+    "Lines",
+    "LinesOf",
+    "name_range",
+    "word_ranges",
+    "has_implementations",
+    "heuristic_count",
+    "is_method",
     "merge_query_results",
 ]

@@ -348,9 +348,11 @@ class Analysis:
         """A query's answer as the spec's triples."""
         return result.triples_text(self.graph)
 
-    def context(self, subject: str | list[Node], budget_tokens: int = 2000) -> Context:
+    def context(self, subject: str | list[Node], budget_tokens: int = 2000, include_heuristic: bool = True
+                ) -> Context:
         """Context for a language model about a target, some nodes, or a `find` query (context.py)."""
-        return context_of(self.graph, subject, budget_tokens=budget_tokens, root=self.root)
+        return context_of(self.graph, subject, budget_tokens=budget_tokens, root=self.root,
+                          include_heuristic=include_heuristic)
 
     def map(self, level: str = "api", budget_tokens: int | None = None, focus: Sequence[str] = (),
             include_tests: bool = False, modules: Sequence[str] | None = None) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def word_at(lines: Lines | None, line: int, character: int, syntax: SourceSyntax
     index = len(utf16_prefix(text, character))
     for match in identifier.finditer(text):
         if match.start() <= index <= match.end():
-            before = text[:match.start()]
+            before = text[: match.start()]
             path = qualifier.search(before)
             segments = tuple(s.strip() for s in path.group(1).split(syntax.path_separator) if s.strip()) if path else ()
             return Word(match.group(0), segments, before.rstrip().endswith("."))
@@ -75,8 +75,9 @@ def innermost_declaration(graph: Graph, path: str, line: int, character: int) ->
     return graph.nodes.get(best.id, best) if best is not None else None
 
 
-def declarations_at(graph: Graph, lines: Lines | None, path: str, line: int, character: int,
-                    best_only: bool = False) -> list[Node]:
+def declarations_at(
+    graph: Graph, lines: Lines | None, path: str, line: int, character: int, best_only: bool = False
+) -> list[Node]:
     """What a position names: the declaration whose name it is on, else the nodes the identifier there refers to
     (through the file's imports, the same module, then the whole workspace), best first. With ``best_only``, only
     those ranked as well as the first."""
@@ -165,4 +166,4 @@ def _module_prefix(node: Node | None, separator: str) -> str:
     if node.kind is NodeKind.MODULE:
         return fqp + separator
     cut = fqp.rfind(separator)
-    return fqp[:cut + len(separator)] if cut > 0 and not fqp.startswith("<") else ""
+    return fqp[: cut + len(separator)] if cut > 0 and not fqp.startswith("<") else ""

@@ -31,7 +31,7 @@ def word_ranges(lines: Lines | None, word: str, span: Span, limit: int = 50) -> 
     for line_no in range(sl, min(el, len(lines) - 1) + 1):
         line = lines[line_no]
         for match in pattern.finditer(line):
-            start = utf16_len(line[:match.start()])
+            start = utf16_len(line[: match.start()])
             end = start + utf16_len(word)
             if (line_no, start) < (sl, sc) or (line_no, end) > (el, ec):
                 continue

@@ -46,7 +46,7 @@ class Workspace:
         raise TargetError(f"no node matches {fqp}" + self.suggestion(fqp))
 
     def suggestion(self, name: str) -> str:
-        """"; did you mean X?" for a name close to one in the graphs, else ""."""
+        """ "; did you mean X?" for a name close to one in the graphs, else ""."""
         for analysis in self.analyses:
             hint = queries.suggest(analysis.graph, name)
             if hint:

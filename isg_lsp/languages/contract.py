@@ -40,8 +40,9 @@ class LanguageSupport(Protocol):
         paths), built from the indexed files. Compared with ``repr``: a different layout re-indexes."""
         ...
 
-    def extract(self, path: str, source: bytes, tree: tree_sitter.Tree, layout: Any, content_hash: bytes,
-                lang: str = ...) -> FileFacts:
+    def extract(
+        self, path: str, source: bytes, tree: tree_sitter.Tree, layout: Any, content_hash: bytes, lang: str = ...
+    ) -> FileFacts:
         """One file's facts, from its text and tree alone. Never raises on any input (broken syntax included):
         the caller catches the unexpected and keeps the file's module node with an ``error``."""
         ...

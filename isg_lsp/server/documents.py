@@ -41,7 +41,7 @@ class Document:
 
     def __init__(self, uri: str, version: int, text: str, lang: str | None, folder=None, rel: str | None = None):
         self.uri = uri
-        self.version = version
+        self.version: int | None = version
         self.data = text.encode("utf-8", "surrogatepass")
         self.tree: tree_sitter.Tree | None = None
         self.lang = lang
@@ -118,7 +118,7 @@ class Document:
         original = (self.data, self._starts)
         if len(changes) > 1 and self._starts is not None:
             self._starts = list(self._starts)          # a later change may fail: keep the original intact
-        edits = []
+        edits: list = []                                # per change: its tree edit, or None (a whole text)
         try:
             for change in changes:
                 if getattr(change, "range", None) is None:

@@ -24,7 +24,6 @@ from ..analysis.api import EMPTY_QUERY_RESULT
 from ..model import Node
 from . import convert
 from . import protocol as P
-from .convert import SHOW_LOCATIONS
 from .session import Folder, Session, TargetError
 
 log = logging.getLogger(__name__)
@@ -84,9 +83,10 @@ class Handlers:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _document(self, uri: str) -> tuple[Folder, str] | tuple[None, None]:
+    def _document(self, uri: str) -> tuple[Folder | None, str]:
+        """The folder indexing a document and its path there; no folder when none does."""
         folder, rel = self.session.locate(uri)
-        return (folder, rel) if folder is not None and rel is not None else (None, None)
+        return (folder, rel) if folder is not None and rel is not None else (None, "")
 
     def _item_node(self, item) -> tuple[Folder, Node]:
         found = self.session.folder_of_node(convert.item_id(item))
@@ -309,12 +309,14 @@ class Handlers:
     @reads_graph_long
     async def context(self, params: P.ContextParams):
         params = params or P.ContextParams()
+        subject: str | list[Node]
         if params.query:
             folder, subject = self.session.folders_for_queries()[0], params.query
         else:
             folder, subject = self.session.targets(params)     # the nodes themselves
         budget = params.budget_tokens if params.budget_tokens is not None else 2000
-        return folder.analysis.context(subject, budget_tokens=budget).to_json()
+        include = convert.include_heuristic(params.include_heuristic)
+        return folder.analysis.context(subject, budget_tokens=budget, include_heuristic=include).to_json()
 
     @reads_graph_long
     async def map(self, params: P.MapParams):

@@ -301,8 +301,8 @@ def _request_class(method: str, params_cls: type) -> type:
     cls = attrs.make_class(
         f"{params_cls.__name__[:-6]}Request",
         {
-            "id": attrs.field(type=Union[int, str]),
-            "params": attrs.field(type=Optional[params_cls], default=None),
+            "id": attrs.field(type=Union[int, str]),  # type: ignore[call-overload]  # a typing form, as attrs takes it
+            "params": attrs.field(type=Optional[params_cls], default=None),  # type: ignore[call-overload]
             "method": attrs.field(type=str, default=method),
             "jsonrpc": attrs.field(type=str, default="2.0"),
         },
@@ -334,7 +334,7 @@ def converter_factory() -> cattrs.Converter:
             a.name: cattrs.gen.override(rename=_to_camel(a.name), omit_if_default=bool(a.metadata.get("omit_if_none")))
             for a in attrs.fields(cls)
         }
-        return cattrs.gen.make_dict_unstructure_fn(cls, converter, **overrides)
+        return cattrs.gen.make_dict_unstructure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
 
     for cls in _RESULT_CLASSES:
         converter.register_unstructure_hook(cls, make_unstructure(cls))
@@ -427,7 +427,7 @@ class IsgProtocol(LanguageServerProtocol):
             self._initialize_seen = True
         super().handle_message(message)
 
-    def get_message_type(self, method: str) -> Any:
+    def get_message_type(self, method: str) -> Any:  # type: ignore[override]  # pygls wraps its own in lru_cache
         request = ISG_REQUESTS.get(method)
         if request is not None:
             return request
@@ -467,7 +467,7 @@ class IsgProtocol(LanguageServerProtocol):
         is_request = isinstance(callback, functools.partial) and callback.func == self._send_handler_result
         future = self._request_futures.get(msg_id)
         if future is not None and not is_request:
-            future.add_done_callback(lambda _f, key=msg_id: self._request_futures.pop(key, None))
+            future.add_done_callback(lambda _f, key=msg_id: self._request_futures.pop(key, None))  # type: ignore[misc]
 
     def _send_handler_result(self, future, *, msg_id):
         if not future.cancelled():

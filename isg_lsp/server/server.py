@@ -10,13 +10,15 @@ import asyncio
 import logging
 import os
 import threading
+from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__, languages
 from . import protocol as P
-from .handlers import SHOW_LOCATIONS, Handlers
+from .convert import SHOW_LOCATIONS
+from .handlers import Handlers
 from .options import InitOptions, parse_options
 from .session import Session
 
@@ -150,7 +152,7 @@ def build_server() -> IsgLanguageServer:
 
 def _test_memory():
     """A test hook: the allocations that grew most since the previous call (tracemalloc), for leak hunting."""
-    state = {}
+    state: dict[str, Any] = {}
 
     def test_memory(params):
         import gc
@@ -178,7 +180,7 @@ def _test_document(session: Session):
 
         uri = params.get("uri") if isinstance(params, dict) else getattr(params, "uri", None)
         session.sync()
-        doc = session.documents.get(uri)
+        doc = session.documents.get(uri) if isinstance(uri, str) else None
         folder = doc.folder if doc is not None else (session.folders[0] if session.folders else None)
         return {
             "open": doc is not None,
@@ -200,7 +202,7 @@ def _plain(method):
         async def handler(params):
             return await method(params)
     else:
-        def handler(params):
+        def handler(params):  # type: ignore[misc]  # one of two shapes, chosen once
             return method(params)
     handler.__name__ = handler.__qualname__ = method.__name__
     handler.__doc__ = method.__doc__
@@ -240,9 +242,10 @@ def _apply_options(session: Session, options: InitOptions) -> None:
             if options.database_path != old.database_path:
                 uri = folder.uri
                 session.remove_folder(uri)
-                folder = session.add_folder(uri)
-                if folder is None:
+                added = session.add_folder(uri)
+                if added is None:
                     continue
+                folder = added
             else:
                 folder.engine.config = options.workspace_config()
                 for doc in session.documents.values():

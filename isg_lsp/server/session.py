@@ -296,7 +296,7 @@ class Session:
         for rel in sorted(pending - open_rels):
             self._apply_disk(folder, rel)
         for doc in self.documents.values():
-            if doc.folder is not folder:
+            if doc.folder is not folder or doc.rel is None:
                 continue
             state = engine.graph.files.get(doc.rel)
             if state is None or state.facts.content_hash != content_hash(doc.data):
@@ -416,7 +416,7 @@ class Session:
     def close_document(self, params: types.DidCloseTextDocumentParams) -> None:
         doc = self.documents.pop(params.text_document.uri, None)
         self.dirty_docs.discard(params.text_document.uri)
-        if doc is None or doc.folder is None:
+        if doc is None or doc.folder is None or doc.rel is None:
             return
         folder = doc.folder
         if not folder.ready:
@@ -483,6 +483,7 @@ class Session:
     def _apply_document(self, doc: Document) -> None:
         started = time.perf_counter()
         folder = doc.folder
+        assert folder is not None and doc.rel is not None          # only placed documents are applied
         if len(doc.data) > self.options.max_file_bytes:
             log.info("not indexing the buffer of %s: larger than %d bytes", doc.rel, self.options.max_file_bytes)
             doc.dirty = False

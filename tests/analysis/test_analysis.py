@@ -40,8 +40,10 @@ def check_definitions(tmp_path: Path, files: dict[str, str], expected: list[str]
 def check_references(tmp_path: Path, files: dict[str, str], expected: list[str]) -> None:
     """Expected places as `file:line:start-end` (1-based line, 0-based UTF-16 columns)."""
     analysis, rel, line, character = workspace(tmp_path, files)
-    found = [f"{p.file}:{p.range.start_line + 1}:{p.range.start_character}-{p.range.end_character}"
-             for p in analysis.references(rel, line, character)]
+    found = [
+        f"{p.file}:{p.range.start_line + 1}:{p.range.start_character}-{p.range.end_character}"
+        for p in analysis.references(rel, line, character)
+    ]
     assert sorted(found) == sorted(expected)
 
 
@@ -66,7 +68,7 @@ RUST = {
     "src/lib.rs": "pub mod shapes;\npub mod util;\n\npub fn run() -> f64 {\n    util::sum(1.0, 2.0)\n}\n",
     "src/util.rs": "pub fn sum(a: f64, b: f64) -> f64 {\n    a + b\n}\n",
     "src/shapes.rs": "pub trait Shape {\n    fn area(&self) -> f64;\n}\n\npub struct Square(pub f64);\n\n"
-                     "impl Shape for Square {\n    fn area(&self) -> f64 {\n        self.0 * self.0\n    }\n}\n",
+    "impl Shape for Square {\n    fn area(&self) -> f64 {\n        self.0 * self.0\n    }\n}\n",
 }
 
 
@@ -97,18 +99,20 @@ def test_rust_hover_of_a_struct_says_what_it_implements(tmp_path):
 
 JAVA = {
     "src/com/acme/shapes/Circle.java": "package com.acme.shapes;\n\npublic class Circle {\n"
-                                       "    public static Circle unit() { return new Circle(); }\n"
-                                       "    public double area() { return 3.14; }\n}\n",
+    "    public static Circle unit() { return new Circle(); }\n"
+    "    public double area() { return 3.14; }\n}\n",
     "src/com/acme/shapes/Square.java": "package com.acme.shapes;\n\npublic class Square {\n"
-                                       "    public static Square unit() { return new Square(); }\n}\n",
+    "    public static Square unit() { return new Square(); }\n}\n",
     "src/com/acme/App.java": "package com.acme;\n\nimport com.acme.shapes.Circle;\n\npublic class App {\n"
-                             "    public static void main(String[] args) {\n"
-                             "        Circle c = Circle.unit();\n        c.area();\n    }\n}\n",
+    "    public static void main(String[] args) {\n"
+    "        Circle c = Circle.unit();\n        c.area();\n    }\n}\n",
 }
 
 
 def test_java_qualified_static_call_uses_the_dotted_qualifier(tmp_path):
-    files = dict(JAVA, **{"src/com/acme/App.java": JAVA["src/com/acme/App.java"].replace("Circle.unit", "Circle.u$0nit")})
+    files = dict(
+        JAVA, **{"src/com/acme/App.java": JAVA["src/com/acme/App.java"].replace("Circle.unit", "Circle.u$0nit")}
+    )
     check_definitions(tmp_path, files, ["com.acme.shapes.Circle.unit"])
 
 
@@ -125,7 +129,7 @@ def test_java_method_call_on_a_local(tmp_path):
 PYTHON = {
     "shop/__init__.py": "",
     "shop/models.py": "class Item:\n    def price(self) -> float:\n        return 1.0\n\n\n"
-                      "def make() -> Item:\n    return Item()\n",
+    "def make() -> Item:\n    return Item()\n",
     "shop/other.py": "def make() -> int:\n    return 0\n",
     "shop/cart.py": "from shop import models\n\n\ndef total() -> float:\n    return models.make().price()\n",
 }
@@ -144,7 +148,7 @@ def test_python_hover_of_a_function_counts_its_callers(tmp_path):
 GO = {
     "go.mod": "module example.com/m\n\ngo 1.21\n",
     "shapes/shapes.go": "package shapes\n\ntype Circle struct{ R float64 }\n\n"
-                        "func NewCircle(r float64) *Circle { return &Circle{R: r} }\n",
+    "func NewCircle(r float64) *Circle { return &Circle{R: r} }\n",
     "other/other.go": "package other\n\nfunc NewCircle() int { return 0 }\n",
     "main.go": 'package main\n\nimport "example.com/m/shapes"\n\nfunc main() {\n    _ = shapes.NewCircle(1)\n}\n',
 }
@@ -159,7 +163,7 @@ TYPESCRIPT = {
     "src/model.ts": "export class Book {\n  title(): string { return ''; }\n}\n",
     "src/other.ts": "export class Book {}\n",
     "src/app.ts": "import * as model from './model';\n\nexport function main(): void {\n"
-                  "  const b = new model.Book();\n  b.title();\n}\n",
+    "  const b = new model.Book();\n  b.title();\n}\n",
 }
 
 
@@ -169,6 +173,7 @@ def test_typescript_namespace_qualified_class(tmp_path):
 
 
 # ---- the rest of the API ----------------------------------------------------------------------------------------
+
 
 def test_lenses_answer_implementations_and_callers_and_leave_blast_radius_for_later(tmp_path):
     analysis, *_ = workspace(tmp_path, dict(RUST, **{"src/lib.rs": RUST["src/lib.rs"] + "// $0\n"}))
@@ -181,10 +186,14 @@ def test_lenses_answer_implementations_and_callers_and_leave_blast_radius_for_la
 
 
 def test_document_symbols_nest_methods_under_their_types(tmp_path):
-    analysis, *_ = workspace(tmp_path, dict(JAVA, **{"src/com/acme/App.java": JAVA["src/com/acme/App.java"] + "//$0\n"}))
+    analysis, *_ = workspace(
+        tmp_path, dict(JAVA, **{"src/com/acme/App.java": JAVA["src/com/acme/App.java"] + "//$0\n"})
+    )
     trees = analysis.document_symbols("src/com/acme/shapes/Circle.java") or []
     assert [(t.node.name, [(c.node.name, c.is_method) for c in t.children]) for t in trees] == [
-        ("shapes", []), ("Circle", [("unit", True), ("area", True)])]      # the package clause, then the class
+        ("shapes", []),
+        ("Circle", [("unit", True), ("area", True)]),
+    ]  # the package clause, then the class
 
 
 def test_incoming_calls_carry_where_the_caller_names_the_callee(tmp_path):
@@ -216,9 +225,11 @@ def test_workspace_targets_by_id_and_fqp(tmp_path):
 
 
 def test_heuristic_edges_follow_the_config(tmp_path):
-    files = {"Cargo.toml": RUST["Cargo.toml"],
-             "src/lib.rs": "pub struct A;\nimpl A {\n    pub fn go(&self) {}\n}\n\n"
-                           "pub fn call(x: &dyn std::any::Any) {\n    x.go();\n}\n// $0\n"}
+    files = {
+        "Cargo.toml": RUST["Cargo.toml"],
+        "src/lib.rs": "pub struct A;\nimpl A {\n    pub fn go(&self) {}\n}\n\n"
+        "pub fn call(x: &dyn std::any::Any) {\n    x.go();\n}\n// $0\n",
+    }
     analysis, *_ = workspace(tmp_path, files)
     [go] = analysis.graph.by_fqp("demo::A::go")
     assert [r.node.name for r in analysis.callers([go])] == ["call"]

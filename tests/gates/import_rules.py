@@ -19,7 +19,7 @@ import networkx as nx
 from .imports import Import, module_name, package_imports
 
 PACKAGE = "isg_lsp"
-LIBRARIES_CHECKED = frozenset({"sqlite3"})        # standard modules that count as dependencies all the same
+LIBRARIES_CHECKED = frozenset({"sqlite3"})  # standard modules that count as dependencies all the same
 INVARIANTS = {
     # "server/ knows no SQL": SQL is reached through Engine.run_sql
     "server/": {"sqlite3", "sqlquery.py", "store.py"},
@@ -34,8 +34,8 @@ INVARIANTS = {
 
 @dataclass
 class Rule:
-    unit: str                                         # as written in the table: `server/`, `model.py`
-    allowed: set[str] = field(default_factory=set)    # units and libraries
+    unit: str  # as written in the table: `server/`, `model.py`
+    allowed: set[str] = field(default_factory=set)  # units and libraries
 
 
 def read_table(architecture: Path) -> dict[str, Rule]:
@@ -56,7 +56,7 @@ def read_table(architecture: Path) -> dict[str, Rule]:
 
 def unit_of(module: str, rules: dict[str, Rule]) -> str | None:
     """The table row a dotted module name falls under, or None."""
-    parts = module.split(".")[1:]                     # without the package
+    parts = module.split(".")[1:]  # without the package
     if not parts:
         return "__init__.py"
     candidates = ["/".join(parts) + ".py", "/".join(parts) + "/__init__.py"]
@@ -124,9 +124,12 @@ def _check_import(imp: Import, rules: dict[str, Rule]) -> list[str]:
 
 
 def _check_invariants(rules: dict[str, Rule]) -> list[str]:
-    return [f"ARCHITECTURE.md lets {unit} depend on {name}, which breaks an invariant"
-            for unit, forbidden in INVARIANTS.items() if unit in rules
-            for name in sorted(rules[unit].allowed & forbidden)]
+    return [
+        f"ARCHITECTURE.md lets {unit} depend on {name}, which breaks an invariant"
+        for unit, forbidden in INVARIANTS.items()
+        if unit in rules
+        for name in sorted(rules[unit].allowed & forbidden)
+    ]
 
 
 def _module_cycles(imports: list[Import]) -> list[str]:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Import:
-    importer: str          # dotted module name: isg_lsp.server.handlers
-    imported: str          # dotted module name, resolved: isg_lsp.queries, sqlite3, lsprotocol.types
+    importer: str  # dotted module name: isg_lsp.server.handlers
+    imported: str  # dotted module name, resolved: isg_lsp.queries, sqlite3, lsprotocol.types
     line: int
-    type_only: bool        # under `if TYPE_CHECKING:` (never runs)
-    local: bool            # inside a function (runs when the function does)
+    type_only: bool  # under `if TYPE_CHECKING:` (never runs)
+    local: bool  # inside a function (runs when the function does)
 
 
 def module_name(root: Path, path: Path) -> str:
@@ -26,7 +26,8 @@ def module_name(root: Path, path: Path) -> str:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imports_of(root: Path, path: Path) -> list[Import]:

@@ -27,6 +27,7 @@ def test_the_table_states_the_invariants():
 
 # ---- the test of the test: a copy of the package with one deliberate violation each -------------------------
 
+
 @pytest.fixture
 def package_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "isg_lsp"
@@ -61,22 +62,23 @@ def test_an_import_the_table_does_not_allow_is_caught(package_copy):
 def test_a_new_cycle_through_a_function_local_import_is_caught(package_copy):
     append(package_copy / "graph.py", "\n\ndef _late():\n    from . import engine\n    return engine\n")
     problems = check(package_copy, ARCHITECTURE)
-    assert any(p.startswith("import cycle:") and "isg_lsp.graph" in p and "isg_lsp.engine" in p
-               for p in problems), problems
+    assert any(p.startswith("import cycle:") and "isg_lsp.graph" in p and "isg_lsp.engine" in p for p in problems), (
+        problems
+    )
 
 
 def test_a_module_the_table_does_not_name_is_caught(package_copy):
     (package_copy / "newthing.py").write_text("VALUE = 1\n")
     problems = check(package_copy, ARCHITECTURE)
-    assert problems == ["isg_lsp.newthing is not in ARCHITECTURE.md's code map: add a row saying what it may "
-                        "depend on"]
+    assert problems == ["isg_lsp.newthing is not in ARCHITECTURE.md's code map: add a row saying what it may depend on"]
 
 
 def test_a_cycle_written_into_the_table_is_caught(tmp_path):
     text = ARCHITECTURE.read_text(encoding="utf-8").replace(
         "| `graph.py` | the in-memory ISG, symbol tables, per-file surgery, dependency tracking | `model.py` |",
         "| `graph.py` | the in-memory ISG, symbol tables, per-file surgery, dependency tracking | `model.py`, "
-        "`engine.py` |")
+        "`engine.py` |",
+    )
     edited = tmp_path / "ARCHITECTURE.md"
     edited.write_text(text, encoding="utf-8")
     problems = check(PACKAGE, edited)
