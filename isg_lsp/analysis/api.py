@@ -23,8 +23,20 @@ from ..model import EDGE_KINDS_FOR_IMPACT, EdgeKind, Node, NodeKind, Resolution
 from ..querylang import QueryResult, context_of, run_query
 from ..queries import BlastRadius, Cycle, Related
 from . import cursor
-from .data import (Call, Count, DatabaseFacts, FileRange, GraphCounts, HoverFacts, Lens, LensConfig, LensFacts,
-                   NavigationTarget, SymbolTree, TextRange)
+from .data import (
+    Call,
+    Count,
+    DatabaseFacts,
+    FileRange,
+    GraphCounts,
+    HoverFacts,
+    Lens,
+    LensConfig,
+    LensFacts,
+    NavigationTarget,
+    SymbolTree,
+    TextRange,
+)
 from .text import Lines, LinesOf, name_range, within, word_ranges
 
 if TYPE_CHECKING:
@@ -34,8 +46,13 @@ TYPE_LIKE = frozenset({NodeKind.TRAIT, NodeKind.STRUCT, NodeKind.ENUM})
 LENS_HIDDEN = frozenset({NodeKind.GENERIC, NodeKind.MODULE, NodeKind.ASSOC_TYPE})
 BLAST_RADIUS_LENS = frozenset({NodeKind.FUNCTION, NodeKind.STRUCT, NodeKind.ENUM, NodeKind.TRAIT})
 NOT_REFERENCES = (EdgeKind.CONTAINS, EdgeKind.DEFINES)
-EMPTY_QUERY_RESULT: dict[str, Any] = {"columns": [], "rows": [], "heuristicCount": 0, "truncated": False,
-                                      "elapsedMs": 0.0}
+EMPTY_QUERY_RESULT: dict[str, Any] = {
+    "columns": [],
+    "rows": [],
+    "heuristicCount": 0,
+    "truncated": False,
+    "elapsedMs": 0.0,
+}
 
 
 @dataclass
@@ -98,8 +115,14 @@ class Analysis:
         targets = self.declarations_at(path, line, character, best_only=True)
         return [r.node for r in self.implementors(targets)]
 
-    def references(self, path: str, line: int, character: int, include_declaration: bool = True,
-                   include_heuristic: bool | None = None) -> list[FileRange]:
+    def references(
+        self,
+        path: str,
+        line: int,
+        character: int,
+        include_declaration: bool = True,
+        include_heuristic: bool | None = None,
+    ) -> list[FileRange]:
         """Where the declarations named at a position are used: the name inside each declaration that refers to
         them (by an edge of the graph), else that declaration's own name."""
         graph = self.graph
@@ -129,11 +152,17 @@ class Analysis:
         if not nodes:
             return None
         graph, node, include = self.graph, nodes[0], self.config.include_heuristic
-        implements = sorted({graph.nodes[e.dst].name for e in graph.successors(node.id, (EdgeKind.IMPL,
-                             EdgeKind.EXTENDS)) if e.dst in graph.nodes})
+        implements = sorted(
+            {
+                graph.nodes[e.dst].name
+                for e in graph.successors(node.id, (EdgeKind.IMPL, EdgeKind.EXTENDS))
+                if e.dst in graph.nodes
+            }
+        )
         implemented_by = called_by = None
-        if node.kind is NodeKind.TRAIT or (node.kind is NodeKind.FUNCTION and any(
-                True for _ in graph.predecessors(node.id, (EdgeKind.DEFINES,)))):
+        if node.kind is NodeKind.TRAIT or (
+            node.kind is NodeKind.FUNCTION and any(True for _ in graph.predecessors(node.id, (EdgeKind.DEFINES,)))
+        ):
             implemented_by = _count(queries.who_implements(graph, [node], include))
         if node.kind is NodeKind.FUNCTION:
             called_by = _count(queries.callers(graph, [node], include))
@@ -178,8 +207,9 @@ class Analysis:
             state = graph.files.get(target.file) if target.file is not None else None
             if state is None:
                 continue
-            called = {graph.nodes[e.dst].name for e in graph.successors(target.id, (EdgeKind.CALLS,))
-                      if e.dst in graph.nodes}
+            called = {
+                graph.nodes[e.dst].name for e in graph.successors(target.id, (EdgeKind.CALLS,)) if e.dst in graph.nodes
+            }
             for ref in state.facts.references:
                 if ref.kind is EdgeKind.CALLS and ref.src == target.id and ref.path and ref.path[-1] not in called:
                     names.add(ref.path[-1])
@@ -228,13 +258,26 @@ class Analysis:
         unique = {n.id: n for n in nodes if n is not None and not n.external and n.file and n.span}
         return [self.navigation_target(n) for n in sorted(unique.values(), key=lambda n: n.fqp)]
 
-    def impact(self, targets: list[Node], depth: int | None = None, direction: str = "up",
-               kinds: Sequence[EdgeKind] = EDGE_KINDS_FOR_IMPACT, include_heuristic: bool | None = None,
-               limit: int = 500) -> BlastRadius:
+    def impact(
+        self,
+        targets: list[Node],
+        depth: int | None = None,
+        direction: str = "up",
+        kinds: Sequence[EdgeKind] = EDGE_KINDS_FOR_IMPACT,
+        include_heuristic: bool | None = None,
+        limit: int = 500,
+    ) -> BlastRadius:
         """What a change to the targets may reach (``queries.blast_radius``), ``depth`` hops at most."""
         depth = self.config.blast_radius_depth if depth is None else depth
-        return queries.blast_radius(self.graph, targets, depth=depth, direction=direction, kinds=kinds,
-                                    include_heuristic=self._include(include_heuristic), limit=limit)
+        return queries.blast_radius(
+            self.graph,
+            targets,
+            depth=depth,
+            direction=direction,
+            kinds=kinds,
+            include_heuristic=self._include(include_heuristic),
+            limit=limit,
+        )
 
     def impact_by_module(self, radius: BlastRadius) -> list[tuple[str, int]]:
         return radius.by_module(self.graph)
@@ -309,15 +352,17 @@ class Analysis:
             title, nodes = _counted_title(related, "caller", "callers"), [r.node for r in related]
         else:
             radius = self.impact([node])
-            title = f"blast radius: {radius.total}" + (f" ({radius.heuristic_count} heuristic)"
-                                                       if radius.heuristic_count else "")
+            title = f"blast radius: {radius.total}" + (
+                f" ({radius.heuristic_count} heuristic)" if radius.heuristic_count else ""
+            )
             nodes = [i.node for i in radius.impacted]
         return LensFacts(title, f"{title} of {node.name}", nodes)
 
     # ---- the whole graph -----------------------------------------------------------------------------------
 
-    def search(self, pattern: str, kinds: Iterable[NodeKind] | None = None, field_name: str = "name",
-               limit: int = 100) -> tuple[list[Node], int]:
+    def search(
+        self, pattern: str, kinds: Iterable[NodeKind] | None = None, field_name: str = "name", limit: int = 100
+    ) -> tuple[list[Node], int]:
         """Nodes whose name (FQP, signature) contains the pattern or matches it as a glob; and how many in all."""
         return queries.search(self.graph, pattern, kinds, field_name, limit)
 
@@ -337,8 +382,9 @@ class Analysis:
     def query_json(self, text: str, limit: int = 1000, triples: bool = False) -> dict[str, Any]:
         """``query``'s answer as JSON (docs/protocol.md, isg/query); with ``triples``, also as triples."""
         graph = self.graph
-        result = run_query(graph, text, store_path=self.engine.db_path if self.engine.store is not None else None,
-                           limit=limit)
+        result = run_query(
+            graph, text, store_path=self.engine.db_path if self.engine.store is not None else None, limit=limit
+        )
         data = result.to_json()
         if triples:
             data["triples"] = result.triples_text(graph)
@@ -348,26 +394,43 @@ class Analysis:
         """A query's answer as the spec's triples."""
         return result.triples_text(self.graph)
 
-    def context(self, subject: str | list[Node], budget_tokens: int = 2000, include_heuristic: bool = True
-                ) -> Context:
+    def context(self, subject: str | list[Node], budget_tokens: int = 2000, include_heuristic: bool = True) -> Context:
         """Context for a language model about a target, some nodes, or a `find` query (context.py)."""
-        return context_of(self.graph, subject, budget_tokens=budget_tokens, root=self.root,
-                          include_heuristic=include_heuristic)
+        return context_of(
+            self.graph, subject, budget_tokens=budget_tokens, root=self.root, include_heuristic=include_heuristic
+        )
 
-    def map(self, level: str = "api", budget_tokens: int | None = None, focus: Sequence[str] = (),
-            include_tests: bool = False, modules: Sequence[str] | None = None) -> dict[str, Any]:
+    def map(
+        self,
+        level: str = "api",
+        budget_tokens: int | None = None,
+        focus: Sequence[str] = (),
+        include_tests: bool = False,
+        modules: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
         """The map a model reads (repomap.py, docs/map.md): by default the API within 3% of the folder's source
         tokens; ``budget_tokens`` 0 means no cut. With the source's size and the map's share of it."""
         from ..repomap import default_map
 
         source_tokens = self.engine.report(measure_map=False).source_tokens
-        result = default_map(self.graph, source_tokens, level=level, budget=budget_tokens, focus=list(focus),
-                             include_tests=include_tests, modules=list(modules) if modules is not None else None)
-        return {**result.to_json(), "sourceTokens": source_tokens,
-                "share": round(result.tokens / source_tokens, 5) if source_tokens else 0.0}
+        result = default_map(
+            self.graph,
+            source_tokens,
+            level=level,
+            budget=budget_tokens,
+            focus=list(focus),
+            include_tests=include_tests,
+            modules=list(modules) if modules is not None else None,
+        )
+        return {
+            **result.to_json(),
+            "sourceTokens": source_tokens,
+            "share": round(result.tokens / source_tokens, 5) if source_tokens else 0.0,
+        }
 
-    def sql(self, text: str, limit: int = 1000, budget_ms: float = 2000.0,
-            cancel: threading.Event | None = None) -> SqlResult:
+    def sql(
+        self, text: str, limit: int = 1000, budget_ms: float = 2000.0, cancel: threading.Event | None = None
+    ) -> SqlResult:
         """`isg/sql` over the folder's database (``Engine.run_sql``); may run on another thread."""
         return self.engine.run_sql(text, limit=limit, budget_ms=budget_ms, cancel=cancel)
 
@@ -418,8 +481,10 @@ def merge_query_results(merged: dict[str, Any] | None, data: dict[str, Any]) -> 
 def is_method(node: Node, parent: Node | None = None, type_fqps: set[str] | frozenset[str] = frozenset()) -> bool:
     """A function declared in a type (an impl member `<T as Tr>::f`, or one whose parent is a type)."""
     return node.kind is NodeKind.FUNCTION and (
-        (parent is not None and parent.kind in TYPE_LIKE) or node.fqp.startswith("<")
-        or node.fqp.rpartition("::")[0] in type_fqps)
+        (parent is not None and parent.kind in TYPE_LIKE)
+        or node.fqp.startswith("<")
+        or node.fqp.rpartition("::")[0] in type_fqps
+    )
 
 
 def has_implementations(graph: Graph, node: Node) -> bool:
@@ -427,8 +492,10 @@ def has_implementations(graph: Graph, node: Node) -> bool:
     if node.kind is NodeKind.TRAIT:
         return True
     if node.kind is NodeKind.FUNCTION:
-        return any(graph.nodes.get(e.src) is not None and graph.nodes[e.src].kind is NodeKind.TRAIT
-                   for e in graph.predecessors(node.id, (EdgeKind.DEFINES,)))
+        return any(
+            graph.nodes.get(e.src) is not None and graph.nodes[e.src].kind is NodeKind.TRAIT
+            for e in graph.predecessors(node.id, (EdgeKind.DEFINES,))
+        )
     return False
 
 

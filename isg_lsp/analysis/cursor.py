@@ -124,7 +124,7 @@ def _resolved(graph: Graph, lines: Lines | None, path: str, line: int, character
     module around the position; a call (`name(`) is looked up in the value namespace first."""
     state = graph.files.get(path)
     resolve_name = getattr(languages.support(state.facts.lang), "resolve_name", None) if state is not None else None
-    if resolve_name is None or lines is None or line >= len(lines):
+    if resolve_name is None or state is None or lines is None or line >= len(lines):
         return []
     module = None
     for node in state.facts.nodes:
@@ -133,7 +133,7 @@ def _resolved(graph: Graph, lines: Lines | None, path: str, line: int, character
                 module = node
     if module is None:
         return []
-    after = lines[line][len(utf16_prefix(lines[line], character)):]
+    after = lines[line][len(utf16_prefix(lines[line], character)) :]
     call = re.match(r"\w*\s*(?:::\s*<[^>]*>\s*)?\(", after) is not None
     from ..graph import SymbolView
 
@@ -147,7 +147,7 @@ def _imported(graph: Graph, imports: dict[str, dict[str, str]], name: str) -> li
     found: set[bytes] = set()
     for scope_names in imports.values():
         target = scope_names.get(name)
-        for one in ([target] if isinstance(target, str) else target or ()):
+        for one in [target] if isinstance(target, str) else target or ():
             found.update(n.id for n in graph.by_fqp(one))
     chosen = [graph.nodes[i] for i in found if i in graph.nodes]
     chosen = [n for n in chosen if not n.external] or chosen

@@ -80,10 +80,10 @@ class HoverFacts:
     """What a hover shows about the declaration at a position."""
 
     node: Node
-    implements: list[str] = field(default_factory=list)        # names of the traits/interfaces/bases it implements
-    implemented_by: Count | None = None                         # traits, and methods a trait declares
-    called_by: Count | None = None                              # functions
-    matching_declarations: int = 1                              # how many declarations the name there may mean
+    implements: list[str] = field(default_factory=list)  # names of the traits/interfaces/bases it implements
+    implemented_by: Count | None = None  # traits, and methods a trait declares
+    called_by: Count | None = None  # functions
+    matching_declarations: int = 1  # how many declarations the name there may mean
 
 
 LENS_KINDS = ("implementations", "callers", "blastRadius")
@@ -138,8 +138,8 @@ class GraphCounts:
     heuristic: int = 0
     external: int = 0
     version: int = 0
-    macro_calls: int = 0          # item-position macro calls whose tokens are not items (their items out of reach)
-    stand_ins: int = 0            # external nodes with a workspace crate's path (should be 0)
+    macro_calls: int = 0  # item-position macro calls whose tokens are not items (their items out of reach)
+    stand_ins: int = 0  # external nodes with a workspace crate's path (should be 0)
 
     @property
     def nodes(self) -> int:
@@ -156,12 +156,18 @@ class GraphCounts:
                 out[key] = out.get(key, 0) + value
             return out
 
-        return GraphCounts(self.files + other.files, merged(self.nodes_by_kind, other.nodes_by_kind),
-                           merged(self.edges_by_kind, other.edges_by_kind),
-                           merged(self.by_language, other.by_language), self.unresolved + other.unresolved,
-                           self.heuristic + other.heuristic, self.external + other.external,
-                           self.version + other.version, self.macro_calls + other.macro_calls,
-                           self.stand_ins + other.stand_ins)
+        return GraphCounts(
+            self.files + other.files,
+            merged(self.nodes_by_kind, other.nodes_by_kind),
+            merged(self.edges_by_kind, other.edges_by_kind),
+            merged(self.by_language, other.by_language),
+            self.unresolved + other.unresolved,
+            self.heuristic + other.heuristic,
+            self.external + other.external,
+            self.version + other.version,
+            self.macro_calls + other.macro_calls,
+            self.stand_ins + other.stand_ins,
+        )
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,9 @@ class LanguageSupport(Protocol):
       did not change reuse their facts); the result must equal an extraction without it.
     - ``apply_module_files(layout, all_facts) -> set[str]``: for languages whose files are placed by declarations
       in other files (Rust's `#[path]`): updates the layout, returns the files whose module changed.
+    - ``resolve_name(view, module, path, call=False) -> list[bytes]``: what a name written in a module names,
+      resolved as references are; "go to definition" asks it first (analysis/cursor.py) and falls back to matching
+      names when a language has none.
     """
 
     def build_layout(self, root: Path, files: list[str]) -> Any:
@@ -58,7 +61,8 @@ def missing_members(module: object) -> list[str]:
     missing = [name for name in ("build_layout", "extract", "resolve") if not callable(getattr(module, name, None))]
     if not isinstance(getattr(module, "ITEM_CACHE", False), bool):
         missing.append("ITEM_CACHE (must be a bool)")
-    apply = getattr(module, "apply_module_files", None)
-    if apply is not None and not callable(apply):
-        missing.append("apply_module_files (must be callable)")
+    for optional in ("apply_module_files", "resolve_name"):
+        member = getattr(module, optional, None)
+        if member is not None and not callable(member):
+            missing.append(f"{optional} (must be callable)")
     return missing

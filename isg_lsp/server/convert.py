@@ -15,8 +15,22 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from .. import queries
-from ..analysis import (Analysis, Call, Count, DatabaseFacts, FileRange, GraphCounts, HoverFacts, Lens, LensFacts,
-                        NavigationTarget, SymbolTree, TextRange, heuristic_count, is_method)
+from ..analysis import (
+    Analysis,
+    Call,
+    Count,
+    DatabaseFacts,
+    FileRange,
+    GraphCounts,
+    HoverFacts,
+    Lens,
+    LensFacts,
+    NavigationTarget,
+    SymbolTree,
+    TextRange,
+    heuristic_count,
+    is_method,
+)
 from ..model import EDGE_KINDS_FOR_IMPACT, Edge, EdgeKind, Node, NodeKind, Span
 from ..queries import BlastRadius, Cycle, Related
 from . import protocol as P
@@ -35,6 +49,7 @@ SYMBOL_KIND = {
 
 
 # ---- from_proto ----------------------------------------------------------------------------------------------
+
 
 def uri_to_path(uri: str) -> Path | None:
     if not uri.startswith("file:"):
@@ -59,8 +74,9 @@ def edge_kinds(names: Sequence[str] | None) -> tuple[EdgeKind, ...]:
     try:
         return tuple(EdgeKind(str(n).upper()) for n in names)
     except ValueError:
-        raise queries.QueryError(f"unknown edge kind in {list(names)}; kinds: "
-                                 + ", ".join(k.value for k in EdgeKind)) from None
+        raise queries.QueryError(
+            f"unknown edge kind in {list(names)}; kinds: " + ", ".join(k.value for k in EdgeKind)
+        ) from None
 
 
 def node_kinds(names: Sequence[str] | None) -> list[NodeKind] | None:
@@ -79,6 +95,7 @@ def item_id(item: Any) -> bytes:
 
 
 # ---- to_proto: ranges and locations --------------------------------------------------------------------------
+
 
 def path_to_uri(path: Path) -> str:
     return path.as_uri()
@@ -103,14 +120,23 @@ def symbol_kind(node: Node, method: bool | None = None) -> types.SymbolKind:
 
 
 def edge_info(edge: Edge) -> P.IsgEdgeInfo:
-    return P.IsgEdgeInfo(kind=edge.kind.value, resolution=edge.resolution.value, candidates=edge.candidates,
-                         derived=True if edge.derived else None)
+    return P.IsgEdgeInfo(
+        kind=edge.kind.value,
+        resolution=edge.resolution.value,
+        candidates=edge.candidates,
+        derived=True if edge.derived else None,
+    )
 
 
 def location_json(location: types.Location) -> dict[str, Any]:
     r = location.range
-    return {"uri": location.uri, "range": {"start": {"line": r.start.line, "character": r.start.character},
-                                           "end": {"line": r.end.line, "character": r.end.character}}}
+    return {
+        "uri": location.uri,
+        "range": {
+            "start": {"line": r.start.line, "character": r.start.character},
+            "end": {"line": r.end.line, "character": r.end.character},
+        },
+    }
 
 
 class Locator:
@@ -141,9 +167,18 @@ class Locator:
         location = None
         if not node.external and node.file is not None and node.span is not None:
             location = P.IsgLocation(self.uri(node.file), span_range(node.span))
-        return P.IsgNode(id=node.id.hex(), kind=node.kind.value, kind_name=node.kind.long_name, name=node.name,
-                         fqp=node.fqp, lang=node.lang, signature=node.signature, visibility=node.visibility,
-                         external=node.external, location=location)
+        return P.IsgNode(
+            id=node.id.hex(),
+            kind=node.kind.value,
+            kind_name=node.kind.long_name,
+            name=node.name,
+            fqp=node.fqp,
+            lang=node.lang,
+            signature=node.signature,
+            visibility=node.visibility,
+            external=node.external,
+            location=location,
+        )
 
     def isg_nodes(self, nodes: Iterable[Node]) -> list[P.IsgNode]:
         return [self.isg_node(n) for n in nodes]
@@ -156,31 +191,46 @@ class Locator:
         if location is None:
             return None
         container = node.fqp[: -len(node.name)].rstrip(":.") if node.fqp.endswith(node.name) else None
-        return types.SymbolInformation(name=node.name, kind=symbol_kind(node), location=location,
-                                       container_name=container or None)
+        return types.SymbolInformation(
+            name=node.name, kind=symbol_kind(node), location=location, container_name=container or None
+        )
 
     def symbols(self, nodes: Iterable[Node]) -> list[types.SymbolInformation]:
         return [s for s in (self.symbol_information(n) for n in nodes) if s is not None]
 
     def call_item(self, target: NavigationTarget) -> types.CallHierarchyItem:
         node = target.node
-        return types.CallHierarchyItem(name=node.name, kind=symbol_kind(node), uri=self.uri(target.file),
-                                       range=text_range(target.full_range), selection_range=text_range(target.focus),
-                                       detail=node.fqp, data={"id": node.id.hex()})
+        return types.CallHierarchyItem(
+            name=node.name,
+            kind=symbol_kind(node),
+            uri=self.uri(target.file),
+            range=text_range(target.full_range),
+            selection_range=text_range(target.focus),
+            detail=node.fqp,
+            data={"id": node.id.hex()},
+        )
 
     def type_item(self, target: NavigationTarget) -> types.TypeHierarchyItem:
         node = target.node
-        return types.TypeHierarchyItem(name=node.name, kind=symbol_kind(node), uri=self.uri(target.file),
-                                       range=text_range(target.full_range), selection_range=text_range(target.focus),
-                                       detail=node.fqp, data={"id": node.id.hex()})
+        return types.TypeHierarchyItem(
+            name=node.name,
+            kind=symbol_kind(node),
+            uri=self.uri(target.file),
+            range=text_range(target.full_range),
+            selection_range=text_range(target.focus),
+            detail=node.fqp,
+            data={"id": node.id.hex()},
+        )
 
     def incoming_call(self, call: Call) -> types.CallHierarchyIncomingCall:
-        return types.CallHierarchyIncomingCall(from_=self.call_item(call.target),
-                                               from_ranges=[text_range(r) for r in call.ranges])
+        return types.CallHierarchyIncomingCall(
+            from_=self.call_item(call.target), from_ranges=[text_range(r) for r in call.ranges]
+        )
 
     def outgoing_call(self, call: Call) -> types.CallHierarchyOutgoingCall:
-        return types.CallHierarchyOutgoingCall(to=self.call_item(call.target),
-                                               from_ranges=[text_range(r) for r in call.ranges])
+        return types.CallHierarchyOutgoingCall(
+            to=self.call_item(call.target), from_ranges=[text_range(r) for r in call.ranges]
+        )
 
     def code_lens(self, uri: str, lens: Lens) -> types.CodeLens:
         rng = text_range(lens.range)
@@ -192,35 +242,56 @@ class Locator:
     def resolved_lens(self, uri: str, rng: types.Range, kind: str, node: Node, facts: LensFacts) -> types.CodeLens:
         locations = [location_json(loc) for loc in self.locations(facts.nodes)]
         position = {"line": rng.start.line, "character": rng.start.character}
-        command = types.Command(title=facts.title, command=SHOW_LOCATIONS,
-                                arguments=[uri, position, locations, facts.full_title])
+        command = types.Command(
+            title=facts.title, command=SHOW_LOCATIONS, arguments=[uri, position, locations, facts.full_title]
+        )
         return types.CodeLens(range=rng, command=command, data={"kind": kind, "id": node.id.hex(), "uri": uri})
 
     def blast_radius(self, analysis: Analysis, targets: list[Node], radius: BlastRadius) -> P.BlastRadiusResult:
         return P.BlastRadiusResult(
             target=self.isg_nodes(targets),
-            impacted=[P.ImpactedNode(node=self.isg_node(i.node), distance=i.distance, via=i.via.value,
-                                     heuristic=i.heuristic, path=[analysis.fqp_of(step) for step in i.path])
-                      for i in radius.impacted],
+            impacted=[
+                P.ImpactedNode(
+                    node=self.isg_node(i.node),
+                    distance=i.distance,
+                    via=i.via.value,
+                    heuristic=i.heuristic,
+                    path=[analysis.fqp_of(step) for step in i.path],
+                )
+                for i in radius.impacted
+            ],
             by_module=[P.ModuleCount(m, c) for m, c in analysis.impact_by_module(radius)],
             by_kind=[P.KindCount(k, c) for k, c in radius.by_kind()],
-            total=radius.total, heuristic_count=radius.heuristic_count, truncated=radius.truncated)
+            total=radius.total,
+            heuristic_count=radius.heuristic_count,
+            truncated=radius.truncated,
+        )
 
 
 def stale_lens(lens: types.CodeLens, uri: str) -> types.CodeLens:
     """A lens whose declaration changed since it was sent: the client asks again at the refresh."""
     position = {"line": lens.range.start.line, "character": lens.range.start.character}
-    lens.command = types.Command(title="(changed; refreshing)", command=SHOW_LOCATIONS,
-                                 arguments=[uri, position, [], ""])
+    lens.command = types.Command(
+        title="(changed; refreshing)", command=SHOW_LOCATIONS, arguments=[uri, position, [], ""]
+    )
     return lens
 
 
 # ---- to_proto: the rest --------------------------------------------------------------------------------------
 
+
 def document_symbols(trees: list[SymbolTree]) -> list[types.DocumentSymbol]:
-    return [types.DocumentSymbol(name=t.node.name, kind=symbol_kind(t.node, t.is_method), range=span_range(_span(t)),
-                                 selection_range=text_range(t.focus), detail=t.node.signature,
-                                 children=document_symbols(t.children)) for t in trees]
+    return [
+        types.DocumentSymbol(
+            name=t.node.name,
+            kind=symbol_kind(t.node, t.is_method),
+            range=span_range(_span(t)),
+            selection_range=text_range(t.focus),
+            detail=t.node.signature,
+            children=document_symbols(t.children),
+        )
+        for t in trees
+    ]
 
 
 def _span(tree: SymbolTree) -> Span:
@@ -234,8 +305,10 @@ def hover(facts: HoverFacts, markdown: bool) -> types.Hover:
     def code(text: str) -> str:
         return f"`{text}`" if markdown else text
 
-    parts = [f"```{node.lang}\n{node.signature or node.name}\n```" if markdown else node.signature or node.name,
-             f"{node.kind.long_name} {code(node.fqp)}"]
+    parts = [
+        f"```{node.lang}\n{node.signature or node.name}\n```" if markdown else node.signature or node.name,
+        f"{node.kind.long_name} {code(node.fqp)}",
+    ]
     relations = []
     if facts.implements:
         relations.append("implements " + ", ".join(code(n) for n in facts.implements))
@@ -255,18 +328,22 @@ def _counted(label: str, count: Count) -> str:
     return f"{label} {count.total}" + (f" ({count.heuristic} heuristic)" if count.heuristic else "")
 
 
-def calls_result(locator: Locator, targets: list[Node], related: list[Related],
-                 unresolved: list[str] | None = None) -> P.CallsResult:
-    result = P.CallsResult(target=locator.isg_nodes(targets), calls=locator.with_edges(related),
-                           heuristic_count=heuristic_count(related))
+def calls_result(
+    locator: Locator, targets: list[Node], related: list[Related], unresolved: list[str] | None = None
+) -> P.CallsResult:
+    result = P.CallsResult(
+        target=locator.isg_nodes(targets), calls=locator.with_edges(related), heuristic_count=heuristic_count(related)
+    )
     if unresolved is not None:
         result.unresolved = unresolved
     return result
 
 
 def cycles_result(found: list[Cycle], limit: int) -> P.CyclesResult:
-    infos = [P.CycleInfo(size=len(c.members), members=[m.fqp for m in c.members], example=[m.fqp for m in c.example])
-             for c in found]
+    infos = [
+        P.CycleInfo(size=len(c.members), members=[m.fqp for m in c.members], example=[m.fqp for m in c.example])
+        for c in found
+    ]
     infos.sort(key=lambda c: (-c.size, c.members[0] if c.members else ""))
     return P.CyclesResult(cycles=infos[:limit])
 
@@ -288,23 +365,42 @@ def database_info(facts: DatabaseFacts) -> P.DatabaseInfo:
     return P.DatabaseInfo(path=facts.path, persistent=facts.persistent, message=facts.message)
 
 
-def stats_result(folders: list[FolderState], update: tuple[float, float, float, int],
-                 query: tuple[float, float, float, int]) -> P.StatsResult:
+def stats_result(
+    folders: list[FolderState], update: tuple[float, float, float, int], query: tuple[float, float, float, int]
+) -> P.StatsResult:
     totals = sum((f.counts for f in folders), GraphCounts())
     done = total = 0
     out = []
     for f in folders:
         progress = P.Progress(f.done, f.total) if f.indexing else P.Progress(f.counts.files, f.counts.files)
         done, total = done + progress.done, total + progress.total
-        out.append(P.FolderStats(uri=f.uri, state="ready" if f.ready else "indexing", indexed=progress,
-                                 files=f.counts.files, nodes=f.counts.nodes, edges=f.counts.edges,
-                                 database=database_info(f.database)))
+        out.append(
+            P.FolderStats(
+                uri=f.uri,
+                state="ready" if f.ready else "indexing",
+                indexed=progress,
+                files=f.counts.files,
+                nodes=f.counts.nodes,
+                edges=f.counts.edges,
+                database=database_info(f.database),
+            )
+        )
     return P.StatsResult(
         state="indexing" if any(not f.ready for f in folders) else "ready",
-        indexed=P.Progress(done, total), files=totals.files, nodes=totals.nodes, edges=totals.edges,
-        nodes_by_kind=totals.nodes_by_kind, edges_by_kind=totals.edges_by_kind, by_language=totals.by_language,
-        unresolved_references=totals.unresolved, heuristic_edges=totals.heuristic,
+        indexed=P.Progress(done, total),
+        files=totals.files,
+        nodes=totals.nodes,
+        edges=totals.edges,
+        nodes_by_kind=totals.nodes_by_kind,
+        edges_by_kind=totals.edges_by_kind,
+        by_language=totals.by_language,
+        unresolved_references=totals.unresolved,
+        heuristic_edges=totals.heuristic,
         database=database_info(folders[0].database) if folders else P.DatabaseInfo(path=None, persistent=False),
         latency_ms=P.Latencies(update=P.LatencySummary(*update), query=P.LatencySummary(*query)),
-        folders=out, external_nodes=totals.external, graph_version=totals.version,
-        macro_calls_not_read=totals.macro_calls, workspace_stand_ins=totals.stand_ins)
+        folders=out,
+        external_nodes=totals.external,
+        graph_version=totals.version,
+        macro_calls_not_read=totals.macro_calls,
+        workspace_stand_ins=totals.stand_ins,
+    )

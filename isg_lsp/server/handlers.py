@@ -66,7 +66,7 @@ def reads_graph_long(fn):
 
     @functools.wraps(fn)
     async def wrapper(self: "Handlers", params):
-        await asyncio.sleep(_DELAY_S)                  # a cancellation that arrived with the request lands here
+        await asyncio.sleep(_DELAY_S)  # a cancellation that arrived with the request lands here
         self.session.sync()
         started = time.perf_counter()
         try:
@@ -117,8 +117,9 @@ class Handlers:
         folder, rel = self._document(params.text_document.uri)
         if folder is None:
             return None
-        places = folder.analysis.references(rel, params.position.line, params.position.character,
-                                            include_declaration=params.context.include_declaration)
+        places = folder.analysis.references(
+            rel, params.position.line, params.position.character, include_declaration=params.context.include_declaration
+        )
         return [folder.locator.file_location(p) for p in places] or None
 
     @reads_graph
@@ -219,9 +220,11 @@ class Handlers:
         params = params or P.WhoImplementsParams()
         folder, targets = self.session.targets(params)
         related = folder.analysis.implementors(targets, convert.include_heuristic(params.include_heuristic))
-        return P.WhoImplementsResult(target=folder.locator.isg_nodes(targets),
-                                     implementors=folder.locator.with_edges(related),
-                                     heuristic_count=heuristic_count(related))
+        return P.WhoImplementsResult(
+            target=folder.locator.isg_nodes(targets),
+            implementors=folder.locator.with_edges(related),
+            heuristic_count=heuristic_count(related),
+        )
 
     @reads_graph
     def callers(self, params: P.CallsParams) -> P.CallsResult:
@@ -241,10 +244,14 @@ class Handlers:
     async def blast_radius(self, params: P.BlastRadiusParams) -> P.BlastRadiusResult:
         params = params or P.BlastRadiusParams()
         folder, targets = self.session.targets(params)
-        radius = folder.analysis.impact(targets, depth=params.depth, direction=params.direction or "up",
-                                        kinds=convert.edge_kinds(params.edge_kinds),
-                                        include_heuristic=convert.include_heuristic(params.include_heuristic),
-                                        limit=convert.limit(params.limit, 500))
+        radius = folder.analysis.impact(
+            targets,
+            depth=params.depth,
+            direction=params.direction or "up",
+            kinds=convert.edge_kinds(params.edge_kinds),
+            include_heuristic=convert.include_heuristic(params.include_heuristic),
+            limit=convert.limit(params.limit, 500),
+        )
         return folder.locator.blast_radius(folder.analysis, targets, radius)
 
     @reads_graph_long
@@ -271,8 +278,12 @@ class Handlers:
     @reads_graph
     def stats(self, params) -> P.StatsResult:
         session = self.session
-        folders = [convert.FolderState(f.uri, f.state == "indexing", f.ready, f.done, f.total, f.analysis.counts(),
-                                       f.analysis.database()) for f in session.folders]
+        folders = [
+            convert.FolderState(
+                f.uri, f.state == "indexing", f.ready, f.done, f.total, f.analysis.counts(), f.analysis.database()
+            )
+            for f in session.folders
+        ]
         return convert.stats_result(folders, session.update_latency.summary(), session.query_latency.summary())
 
     @reads_graph_long
@@ -294,17 +305,21 @@ class Handlers:
         folder = self.session.folders_for_queries()[0] if self.session.folders else None
         if folder is None or folder.engine.store is None:
             raise queries.QueryError("no database: the index is kept in memory only")
-        self.session.flush(folder)                     # queued before the query: it sees every edit so far
+        self.session.flush(folder)  # queued before the query: it sees every edit so far
         cancel = threading.Event()
-        job = functools.partial(folder.analysis.sql, params.sql, limit=convert.limit(params.limit, 1000),
-                                budget_ms=2000, cancel=cancel)
+        job = functools.partial(
+            folder.analysis.sql, params.sql, limit=convert.limit(params.limit, 1000), budget_ms=2000, cancel=cancel
+        )
         try:
             result = await asyncio.wrap_future(self.session.background.submit(job))
         except asyncio.CancelledError:
-            cancel.set()                                 # $/cancelRequest: SQLite's progress handler stops it
+            cancel.set()  # $/cancelRequest: SQLite's progress handler stops it
             raise
-        return {"columns": list(result.columns), "rows": [list(row) for row in result.rows],
-                "truncated": bool(result.truncated)}
+        return {
+            "columns": list(result.columns),
+            "rows": [list(row) for row in result.rows],
+            "truncated": bool(result.truncated),
+        }
 
     @reads_graph_long
     async def context(self, params: P.ContextParams):
@@ -313,7 +328,7 @@ class Handlers:
         if params.query:
             folder, subject = self.session.folders_for_queries()[0], params.query
         else:
-            folder, subject = self.session.targets(params)     # the nodes themselves
+            folder, subject = self.session.targets(params)  # the nodes themselves
         budget = params.budget_tokens if params.budget_tokens is not None else 2000
         include = convert.include_heuristic(params.include_heuristic)
         return folder.analysis.context(subject, budget_tokens=budget, include_heuristic=include).to_json()
@@ -324,8 +339,9 @@ class Handlers:
         params = params or P.MapParams()
         folder = self.session.folders_for_queries()[0]
         focus = [_workspace_relative(folder, entry) for entry in params.focus or ()]
-        return folder.analysis.map(params.level or "api", params.budget_tokens, focus, bool(params.include_tests),
-                                   params.modules)
+        return folder.analysis.map(
+            params.level or "api", params.budget_tokens, focus, bool(params.include_tests), params.modules
+        )
 
 
 def _workspace_relative(folder: Folder, entry: str) -> str:
