@@ -243,9 +243,11 @@ def status_history(page) -> list[str]:
     return page.evaluate("window.__isgStatus || []")
 
 
-def text_containing(locator, expect: str) -> str | None:
+def text_containing(locator, expect: str, join_lines: bool = False) -> str | None:
     """The locator's text (non-breaking spaces as spaces) when it contains `expect`, else None."""
     text = locator.first.inner_text().replace("\u00a0", " ")
+    if join_lines:
+        text = text.replace("\n", "")
     return text if expect in text else None
 
 
@@ -253,7 +255,8 @@ def server_output(page, expect: str, timeout: float = 30) -> str:
     """Shows the ISG Language Server output channel and returns its visible text once it contains `expect`."""
     run_command(page, "ISG: Show Server Output")
     view = page.locator(".panel .monaco-editor .view-lines").first
-    return wait_for(lambda: text_containing(view, expect), timeout, f"{expect!r} in the server's output")
+    # the output view wraps long lines: join them again
+    return wait_for(lambda: text_containing(view, expect, join_lines=True), timeout, f"{expect!r} in the server's output")
 
 
 # ---- the tests (in order; they share the page) ---------------------------------------------------------------------
