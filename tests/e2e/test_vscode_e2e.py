@@ -389,13 +389,21 @@ def test_python_path_in_the_user_settings_of_a_remote_window(vsc):
     page.locator(".editor-group-container.active .monaco-editor .view-lines", has_text="workbench.startupEditor").click()
     page.keyboard.press("Control+A")
     page.keyboard.insert_text(json.dumps({**BASE_SETTINGS, "isg.server.pythonPath": wanted}, indent=2))
+    before = len(status_history(page))
     page.keyboard.press("Control+S")
-    wait_for(lambda: [s for s in cs.isg_servers() if wanted in s and "isg_server.py" in s], 60,
-             f"an ISG server started with {wanted}")
+    # the server restarts with that interpreter, and only that one runs
+    wait_for(lambda: (servers := cs.isg_servers()) and all(wanted in s and "isg_server.py" in s for s in servers), 60,
+             f"the ISG server running with {wanted} alone (servers: {cs.isg_servers()})")
     run_command(page, "View: Close Editor")
+    after = wait_for(lambda: (h := status_history(page)[before:]) and re.search(r"ISG: [\d,]+ nodes", h[-1]) and h, 60,
+                     "the status bar's node count after the restart")
+    log(f"status bar after the restart: {after}")
+    assert any("starting" in t for t in after), after
     text = server_output(page, "from isg.server.pythonPath")
-    log(f"output: {text[-600:]!r}")
-    assert wanted in text
+    log(f"output: {text[-900:]!r}")
+    assert f"Python 3" in text and f"at {wanted} ({wanted}, from isg.server.pythonPath)" in text, text
     run_command(page, "View: Hide Panel")
+    # the new server reads the unsaved buffer: Triangle (typed, not saved) is still counted
     open_file(page, "src/shapes.rs")
-    wait_for_lens(page, r"^\d+ implementations$", timeout=60)
+    wait_for_lens(page, r"^3 implementations$", timeout=60)
+    assert [s for s in cs.isg_servers() if wanted in s], "the restarted server stopped"
