@@ -29,6 +29,10 @@ if [ "${SKIP_INSTALL:-0}" != "1" ]; then
     echo "== installing the VS Code extension's npm packages"
     (cd client-vscode && npm ci --no-audit --no-fund --loglevel=error)
   fi
+  if [ "$setup_only" != "1" ] && [ -f tests/e2e/install_tools.sh ]; then
+    echo "== the VS Code end-to-end test's tools (code-server, Node 24; cached in tests/e2e/.cache/tools)"
+    bash tests/e2e/install_tools.sh >/dev/null
+  fi
 elif ! _isg_venv_ok || ! "$ISG_PY" -c 'import isg_lsp, pytest' >/dev/null 2>&1; then
   echo "SKIP_INSTALL=1: no usable .venv with the package and pytest; run 'bash .ci/test.sh' once without it" >&2
   exit 2

@@ -45,11 +45,12 @@ def _manylinux(arch: str) -> list[str]:
 
 
 # vsce's --target names -> the wheel platform tags that may be installed there (pip 23 does not expand them itself).
+# Not here: alpine-arm64 (tree-sitter 0.26.1 has no musllinux aarch64 wheel), linux-armhf, web. Users there install
+# the universal .vsix and `pip install isg-lsp`.
 TARGETS: dict[str, list[str]] = {
     "linux-x64": _manylinux("x86_64"),
     "linux-arm64": _manylinux("aarch64"),
     "alpine-x64": ["musllinux_1_2_x86_64", "musllinux_1_1_x86_64"],
-    "alpine-arm64": ["musllinux_1_2_aarch64", "musllinux_1_1_aarch64"],
     "darwin-x64": _mac("x86_64", 9),
     "darwin-arm64": _mac("arm64", 16),
     "win32-x64": ["win_amd64"],

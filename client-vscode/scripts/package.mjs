@@ -3,7 +3,7 @@
 //                                             isg-lsp with pip, or sets isg.server.command)
 //   npm run package:target -- linux-x64       isg-lsp-<version>-linux-x64.vsix: the server bundled for that platform
 //                                             (scripts/bundle_server.py), run with any Python 3.11+ of the user
-// Targets: linux-x64 linux-arm64 alpine-x64 alpine-arm64 darwin-x64 darwin-arm64 win32-x64 win32-arm64; any of them
+// Targets: linux-x64 linux-arm64 alpine-x64 darwin-x64 darwin-arm64 win32-x64 win32-arm64; any of them
 // builds on any machine (only wheels are downloaded). ISG_BUNDLE_PYTHON: the Python with pip that runs the bundling
 // (default python3).
 import { spawnSync } from "node:child_process";

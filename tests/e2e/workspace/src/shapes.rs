@@ -1,0 +1,4 @@
+/// Anything with an area.
+pub trait Shape {
+    fn area(&self) -> f64;
+}

@@ -1,0 +1,4 @@
+/** Says hello to someone. */
+export interface Greeter {
+  greet(name: string): string;
+}
