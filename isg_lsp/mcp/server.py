@@ -211,10 +211,40 @@ async def serve_stdio(server: Server) -> None:
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
+class QuietDisconnects(logging.Filter):
+    """A client that goes away mid-request is a normal event, not a server error: the SDK's HTTP transport (2.3)
+    logs it with a traceback (upstream: modelcontextprotocol/python-sdk#3469) and uvicorn adds another. Those
+    records become one line each."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and _is_disconnect(record.exc_info[1]):
+            record.msg = "a client went away during a request (%s)"
+            record.args = (type(record.exc_info[1]).__name__,)
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+def _is_disconnect(error: BaseException | None) -> bool:
+    from starlette.requests import ClientDisconnect
+
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, (anyio.ClosedResourceError, anyio.BrokenResourceError, ClientDisconnect)):
+            return True
+        error = error.__context__
+        seen += 1
+    return False
+
+
 def serve_http(server: Server, host: str, port: int, token: str | None) -> None:
     import asyncio
 
     import uvicorn
+
+    for name in ("mcp.server.streamable_http", "uvicorn.error"):
+        logging.getLogger(name).addFilter(QuietDisconnects())
 
     app = server.streamable_http_app(host=host)
     if token is not None:
