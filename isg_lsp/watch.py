@@ -315,9 +315,9 @@ class LiveIndex:
                 now = time.monotonic()
                 deadlines = []
                 if self._pending or self._reindex_wanted:
-                    first = self._first_event or now
-                    last = self._last_event or now
-                    due = min(last + DEBOUNCE_S, first + MAX_DELAY_S)
+                    if self._first_event is None or self._last_event is None:
+                        return                        # asked for by a reader (a layout change): now
+                    due = min(self._last_event + DEBOUNCE_S, self._first_event + MAX_DELAY_S)
                     if due <= now:
                         return
                     deadlines.append(due)
@@ -495,6 +495,8 @@ class LiveIndex:
             return
         if self._open_store():
             log.info("the database's writer is gone: this process writes %s now", self.engine.db_path)
+            if self.on_update is not None:
+                self.on_update(f"the database's writer is gone: this process writes {self.engine.db_path} now")
             self._index()                           # warm: brings the database up to date with the disk
 
     # ---- the watcher ---------------------------------------------------------------------------------------
