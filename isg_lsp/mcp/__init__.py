@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import threading
 
 TOKEN_ENV = "ISG_LSP_MCP_TOKEN"
 
@@ -72,6 +73,7 @@ def run_mcp(path, http: str | None = None, token_file: str | None = None, db_pat
     config = WorkspaceConfig(exclude=list(DEFAULT_EXCLUDE) + list(exclude or []))
     live = LiveIndex(root, db_path=db_path, config=config, persist=persist)
     live.start()                                    # indexes while the SDK loads and the client connects
+    threading.Thread(target=_warm_up, args=(live,), name="isg-warm-up", daemon=True).start()
     try:
         import anyio
 
@@ -87,3 +89,11 @@ def run_mcp(path, http: str | None = None, token_file: str | None = None, db_pat
     finally:
         live.close()
     return 0
+
+
+def _warm_up(live) -> None:
+    """Once the index is there, loads what the first query would otherwise load (networkx), off the request path."""
+    if live.wait_ready(600):
+        from ..querylang import _load_graph_algorithms
+
+        _load_graph_algorithms()

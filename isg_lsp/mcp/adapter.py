@@ -179,8 +179,16 @@ def workspace_map(view: View, module: str | None = None, max_tokens: int = 4000)
     used = 0
     left_out: list[str] = []
     shown: list[str] = []
+    cut: list[str] = []
     for name, block in _module_blocks(map_text(graph, chosen)):
         if used + len(block) > limit_chars:
+            if not parts:                         # the first module alone is too big: as much of it as fits
+                block, dropped = _cut_block(block, limit_chars)
+                parts.append(block)
+                used += len(block)
+                shown.append(name)
+                cut.append(f"{name} ({dropped} more lines)")
+                continue
             left_out.append(name)
             continue
         parts.append(block)
@@ -188,7 +196,19 @@ def workspace_map(view: View, module: str | None = None, max_tokens: int = 4000)
         shown.append(name)
     text = "".join(parts)
     return {"text": text, "tokens": -(-len(text) // MAP_CHARS_PER_TOKEN), "budgetTokens": max_tokens,
-            "modules": shown, "leftOut": left_out, "module": module}
+            "modules": shown, "leftOut": left_out, "cut": cut, "module": module}
+
+
+def _cut_block(block: str, limit_chars: int) -> tuple[str, int]:
+    lines = block.splitlines(keepends=True)
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) > limit_chars and kept:
+            break
+        kept.append(line)
+        used += len(line)
+    return "".join(kept), len(lines) - len(kept)
 
 
 def _module_blocks(text: str) -> list[tuple[str, str]]:

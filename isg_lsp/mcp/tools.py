@@ -175,6 +175,9 @@ def render_context(answer: dict, args: dict) -> str:
 def render_map(answer: dict, args: dict) -> str:
     text = answer["text"].rstrip("\n") or "(no items)"
     lines = [text]
+    if answer.get("cut"):
+        lines.append(f"(cut at {answer['budgetTokens']} tokens: {', '.join(answer['cut'])}; ask for its submodules "
+                     f"or a larger max_tokens)")
     left = answer.get("leftOut") or []
     if left:
         shown = ", ".join(left[:30]) + (f", ... ({len(left) - 30} more)" if len(left) > 30 else "")

@@ -299,3 +299,4 @@ def test_stdout_carries_only_protocol_messages(demo):
     for line in lines:
         assert json.loads(line)["jsonrpc"] == "2.0"
     assert process.returncode == 0, process.stderr.decode()
+
