@@ -260,30 +260,8 @@ def stats(live: LiveIndex, view: View | None) -> dict:
     """What the server knows: the index's size and state, the database's role, the watcher's figures."""
     data: dict = {"workspace": str(live.root), "state": live.state}
     if view is not None:
-        graph = view.graph
-        nodes_by_kind: dict[str, int] = {}
-        external = 0
-        for node in graph.nodes.values():
-            if node.external:
-                external += 1
-            else:
-                nodes_by_kind[node.kind.value] = nodes_by_kind.get(node.kind.value, 0) + 1
-        edges_by_kind: dict[str, int] = {}
-        heuristic = 0
-        for edge in graph.edges():
-            edges_by_kind[edge.kind.value] = edges_by_kind.get(edge.kind.value, 0) + 1
-            if edge.resolution is Resolution.HEURISTIC:
-                heuristic += 1
-        by_language: dict[str, int] = {}
-        unresolved = loc = 0
-        for state in graph.files.values():
-            by_language[state.facts.lang] = by_language.get(state.facts.lang, 0) + 1
-            unresolved += state.unresolved
-            loc += state.facts.loc
-        data.update(files=len(graph.files), linesOfCode=loc, nodes=sum(nodes_by_kind.values()),
-                    externalNodes=external, edges=sum(edges_by_kind.values()), heuristicEdges=heuristic,
-                    unresolvedReferences=unresolved, nodesByKind=nodes_by_kind, edgesByKind=edges_by_kind,
-                    byLanguage=by_language, graphVersion=graph.version, skippedFiles=len(live.engine.skipped))
+        data.update(_counts(view.graph))
+        data["skippedFiles"] = len(live.engine.skipped)
     db = live.engine.db_path
     data["database"] = {"path": str(db), "mode": live.mode, "message": live.mode_message,
                         "description": _mode_description(live)}
@@ -295,6 +273,38 @@ def stats(live: LiveIndex, view: View | None) -> dict:
                        "lastUpdateSecondsAgo": round(time.time() - live.last_update, 1) if live.last_update else None,
                        "updateLatencyMs": live.update_latency.summary()}
     return data
+
+
+def _counts(graph: Graph) -> dict:
+    """Counts over the whole graph, computed once per graph version."""
+    memo = queries.graph_memo(graph)
+    if "counts" in memo:
+        return memo["counts"]
+    nodes_by_kind: dict[str, int] = {}
+    external = 0
+    for node in graph.nodes.values():
+        if node.external:
+            external += 1
+        else:
+            nodes_by_kind[node.kind.value] = nodes_by_kind.get(node.kind.value, 0) + 1
+    edges_by_kind: dict[str, int] = {}
+    heuristic = 0
+    for edge in graph.edges():
+        edges_by_kind[edge.kind.value] = edges_by_kind.get(edge.kind.value, 0) + 1
+        if edge.resolution is Resolution.HEURISTIC:
+            heuristic += 1
+    by_language: dict[str, int] = {}
+    unresolved = loc = 0
+    for state in graph.files.values():
+        by_language[state.facts.lang] = by_language.get(state.facts.lang, 0) + 1
+        unresolved += state.unresolved
+        loc += state.facts.loc
+    counts = dict(files=len(graph.files), linesOfCode=loc, nodes=sum(nodes_by_kind.values()), externalNodes=external,
+                  edges=sum(edges_by_kind.values()), heuristicEdges=heuristic, unresolvedReferences=unresolved,
+                  nodesByKind=nodes_by_kind, edgesByKind=edges_by_kind, byLanguage=by_language,
+                  graphVersion=graph.version)
+    memo["counts"] = counts
+    return counts
 
 
 def _mode_description(live: LiveIndex) -> str:
