@@ -607,7 +607,7 @@ def run_watch(root: Path, db_path: Path | None = None, config: WorkspaceConfig |
     if live.mode == "reader":
         say(f"{live.mode_message}; this process writes it as soon as that one exits")
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGTERM, signal.SIGHUP)}
     live.start()
     say(f"watching {live.root} ({live.watcher_kind}); the database is {live.engine.db_path}")
     try:
@@ -616,7 +616,8 @@ def run_watch(root: Path, db_path: Path | None = None, config: WorkspaceConfig |
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         live.close()
         say("stopped")
     return 0

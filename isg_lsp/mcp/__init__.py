@@ -71,6 +71,7 @@ def run_mcp(path, http: str | None = None, token_file: str | None = None, db_pat
                               f"could read the code's structure. Set {TOKEN_ENV} or pass --token-file FILE, or "
                               f"listen on 127.0.0.1")
     config = WorkspaceConfig(exclude=list(DEFAULT_EXCLUDE) + list(exclude or []))
+    _stop_on_signals()
     live = LiveIndex(root, db_path=db_path, config=config, persist=persist)
     live.start()                                    # indexes while the SDK loads and the client connects
     threading.Thread(target=_warm_up, args=(live,), name="isg-warm-up", daemon=True).start()
@@ -97,3 +98,18 @@ def _warm_up(live) -> None:
         from ..querylang import _load_graph_algorithms
 
         _load_graph_algorithms()
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: stop as on Ctrl-C, through the ``finally`` that writes the database and ends the parser
+    workers (the default action would kill the process on the spot and leave them behind)."""
+
+
+def _stop_on_signals() -> None:
+    import signal
+
+    def stop(signum, frame):
+        raise Stopped(signal.Signals(signum).name)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)

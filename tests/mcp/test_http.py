@@ -111,3 +111,29 @@ def test_a_bad_address_is_refused(demo):
         process = subprocess.run([sys.executable, "-m", "isg_lsp", "mcp", str(demo), "--http", address],
                                  capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
         assert process.returncode == 2 and expected in process.stderr, process.stderr
+
+
+def test_sigterm_stops_the_server_and_its_parser_workers(demo):
+    """Agents' clients stop their servers with SIGTERM: the database is written and no worker is left behind."""
+    import signal
+    import time
+
+    from tests.mcp.conftest import alive, descendants, start_http
+
+    server = start_http(demo)
+    (demo / "src" / "util.rs").write_text("pub fn sum() -> f64 { 1.0 }\n")     # starts the parser workers
+    deadline = time.monotonic() + 30
+    below: set[int] = set()
+    while time.monotonic() < deadline:
+        below = descendants(server.process.pid)
+        if len(below) >= 3:                      # the fork server and its workers (and the resource tracker)
+            break
+        time.sleep(0.1)
+    assert below
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=30) == 0
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in below) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in below if alive(pid)], "processes left behind"
+    assert "Traceback" not in server.log.read_text()
