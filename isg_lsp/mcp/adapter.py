@@ -3,7 +3,7 @@
 Every function takes a ``View`` (the graph, current with the files on disk, and the workspace root: ``watch.py``)
 and returns plain data (dicts, lists, strings) or raises ``ToolError`` with a message that tells the caller how to
 ask again. They call the public functions the CLI and the language server call (``querylang.run_query``,
-``context.build_context``, ``export.map_text``, ``export.triple``); nothing here answers a question of its own.
+``querylang.context_of``, ``export.map_text``, ``export.triple``); nothing here answers a question of its own.
 (When the analysis layer, ``isg_lsp/analysis/``, lands, this module calls it instead.)
 """
 
@@ -12,11 +12,10 @@ from __future__ import annotations
 import time
 
 from .. import queries
-from ..context import build_context
 from ..export import map_text, triple
 from ..graph import Graph
 from ..model import Node, NodeKind, Resolution
-from ..querylang import QueryLanguageError, run_query
+from ..querylang import QueryLanguageError, context_of, run_query
 from ..querylang.execute import resolve
 from ..querylang.syntax import TargetRef
 from ..watch import LiveIndex, View
@@ -143,8 +142,8 @@ def context(view: View, target: str, budget_tokens: int = 2000, exclude_heuristi
     if not subject.lower().startswith("find"):
         targets(view.graph, subject)                  # a clear error, with a suggestion, for a target that is not
     try:
-        found = build_context(view.graph, subject, budget_tokens=budget_tokens, root=view.root,
-                              deadline=queries.Deadline(CONTEXT_BUDGET_MS), include_heuristic=not exclude_heuristic)
+        found = context_of(view.graph, subject, budget_tokens=budget_tokens, root=view.root,
+                           deadline=queries.Deadline(CONTEXT_BUDGET_MS), include_heuristic=not exclude_heuristic)
     except QueryLanguageError as error:
         raise ToolError(_query_error(error, subject)) from None
     except queries.QueryError as error:
