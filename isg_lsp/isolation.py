@@ -41,10 +41,35 @@ class PoolClosed(RuntimeError):
     """The pool was closed (the server is shutting down): the work is abandoned, never recorded as a failure."""
 
 
-def _init_worker() -> None:
+def _init_worker(owner_pid: int | None = None) -> None:
     global _IN_WORKER
     _IN_WORKER = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if owner_pid is not None:
+        threading.Thread(target=_exit_with, args=(owner_pid,), name="isg-owner-watch", daemon=True).start()
+
+
+def _exit_with(owner_pid: int) -> None:
+    """Ends this worker when the process that owns the pool is gone, however it died (kill -9 included): a worker
+    blocked on its task queue would otherwise wait forever, and keep the fork server alive with it."""
+    try:
+        fd = os.pidfd_open(owner_pid)
+    except (AttributeError, OSError):
+        fd = None
+    if fd is not None:
+        import select
+
+        select.select([fd], [], [])                  # readable once the owner has exited
+    else:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(owner_pid, 0)
+            except ProcessLookupError:
+                break
+            except OSError:
+                pass
+    os._exit(0)
 
 
 def _test_hooks(rel: str) -> None:
@@ -101,7 +126,7 @@ class ParserPool:
                 raise PoolClosed("the parser pool is closed")
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(),
-                                                 initializer=_init_worker)
+                                                 initializer=_init_worker, initargs=(os.getpid(),))
             return self._pool
 
     def warm(self) -> None:

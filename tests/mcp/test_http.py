@@ -137,3 +137,29 @@ def test_sigterm_stops_the_server_and_its_parser_workers(demo):
         time.sleep(0.1)
     assert not [pid for pid in below if alive(pid)], "processes left behind"
     assert "Traceback" not in server.log.read_text()
+
+
+def test_kill_9_leaves_no_parser_worker_behind(demo):
+    """A client that gives up on its server may kill it outright: the pool's workers (and so the fork server) see
+    their owner gone and end."""
+    import signal
+    import time
+
+    from tests.mcp.conftest import alive, descendants, start_http
+
+    server = start_http(demo)
+    (demo / "src" / "util.rs").write_text("pub fn sum() -> f64 { 2.0 }\n")     # starts the parser workers
+    deadline = time.monotonic() + 30
+    below: set[int] = set()
+    while time.monotonic() < deadline:
+        below = descendants(server.process.pid)
+        if len(below) >= 3:
+            break
+        time.sleep(0.1)
+    assert len(below) >= 3
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while any(alive(pid) for pid in below) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in below if alive(pid)], "processes left behind"
