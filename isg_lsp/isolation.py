@@ -25,7 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .extract import extract_batch
+from .extract import extract_batch, extract_path
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,34 @@ def _work(root: str, rels: list[str], layouts_version: int, layouts: dict | None
         _LAYOUTS = (layouts_version, layouts)
     elif _LAYOUTS is None or _LAYOUTS[0] != layouts_version:
         return None
+    if len(rels) == 1:                 # one file changed on disk: extracted with its item cache
+        if _IN_WORKER:
+            _test_hooks(rels[0])
+        return [extract_path(Path(root), rels[0], _LAYOUTS[1], max_bytes, _item_cache(layouts_version, rels[0]))]
     return extract_batch(Path(root), rels, _LAYOUTS[1], max_bytes, _test_hooks if _IN_WORKER else None)
+
+
+_ITEM_CACHES: dict[tuple[int, str], dict] = {}
+ITEM_CACHE_FILES = 16
+
+
+def _item_cache(layouts_version: int, rel: str) -> dict | None:
+    """A worker's per-item extraction cache of a file parsed alone (a file changed on disk, again and again as an
+    agent edits it): only the items that changed are extracted again (the engine's caches of open documents, here for
+    files that are not open). Keyed by the layouts' version: a cached item's FQPs depend on them."""
+    from . import languages
+
+    spec = languages.language_for_path(rel)
+    if spec is None or not getattr(languages.support(spec.name), "ITEM_CACHE", False):
+        return None
+    key = (layouts_version, rel)
+    cache = _ITEM_CACHES.pop(key, None)
+    if cache is None:
+        cache = {}
+    _ITEM_CACHES[key] = cache                    # most recently used last
+    while len(_ITEM_CACHES) > ITEM_CACHE_FILES:
+        _ITEM_CACHES.pop(next(iter(_ITEM_CACHES)))
+    return cache
 
 
 def _warm() -> int:

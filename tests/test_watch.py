@@ -128,3 +128,24 @@ def test_a_snapshot_of_another_writers_database_warm_starts_like_the_writer(demo
     cold.index()
     assert _export(reader.graph) == _export(cold.graph)
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before      # a reader never writes
+
+
+def test_a_worker_extracts_a_file_changed_again_and_again_as_it_would_fresh(demo):
+    """Files changed on disk are parsed alone in a worker, with that worker's per-item cache: the facts are the
+    same as a fresh extraction's."""
+    from isg_lsp import isolation
+    from isg_lsp.extract import extract_path
+    from isg_lsp.store import facts_to_json
+    from isg_lsp.workspace import walk
+
+    engine = Engine(demo, persist=False)
+    engine._build_layouts(walk(demo, engine.config))
+    mod = demo / "src" / "shapes" / "mod.rs"
+    edits = ["\n// a comment\n", "\npub struct Triangle;\n", "\nimpl Shape for Triangle { fn area(&self) -> f64 { 1.0 } }\n",
+             "\nfn helper() -> u8 { 1 }\n"]
+    for edit in edits:
+        mod.write_text(mod.read_text() + edit)
+        (cached, _, _), = isolation._work(str(demo), ["src/shapes/mod.rs"], 7, engine.layouts, 2_000_000)
+        fresh, _, _ = extract_path(demo, "src/shapes/mod.rs", engine.layouts, 2_000_000)
+        assert facts_to_json(cached) == facts_to_json(fresh)
+    assert (7, "src/shapes/mod.rs") in isolation._ITEM_CACHES
