@@ -178,6 +178,7 @@ class LiveIndex:
         self._next_takeover = 0.0
         self._thread: threading.Thread | None = None
         self._observer = None
+        self._handler = None
         self._exclude = pathspec.GitIgnoreSpec.from_lines(self.config.exclude)
         if persist:
             self._open_store()
@@ -228,6 +229,8 @@ class LiveIndex:
             except Exception:  # noqa: BLE001
                 pass
             self._observer = None
+        if self.pool is not None:
+            self.pool.close()                     # first: an index still parsing gives up at once
         if self._thread is not None:
             self._thread.join(timeout=30)
         with self.lock:
@@ -238,8 +241,6 @@ class LiveIndex:
                 except Exception as error:  # noqa: BLE001 - the next start re-reads what changed
                     log.warning("closing %s: %s", self.engine.db_path, error)
             self.engine.store = None
-        if self.pool is not None:
-            self.pool.close()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         return self.ready.wait(timeout)
@@ -264,6 +265,9 @@ class LiveIndex:
             self.lock.release()                   # a re-index is due after all (the layout changed): wait for it
         try:
             notes = []
+            if self.state == "failed":
+                notes.append(f"indexing the workspace failed ({self.index_error}): answers come from what was "
+                             f"indexed before; isg_stats says more")
             if not self._settled():
                 notes.append("the workspace is being indexed again (many files or its layout changed); this answer "
                              "comes from the graph before that: ask again in a few seconds for a current one")
@@ -306,8 +310,10 @@ class LiveIndex:
                     self._apply_pending()
                 self._maybe_flush()
                 self._maybe_take_over()
-            except Exception:  # noqa: BLE001 - the watcher must keep going; the next event tries again
-                log.exception("applying file changes failed")
+            except Exception as error:  # noqa: BLE001 - the watcher must keep going; the next event tries again
+                if self._stop.is_set():
+                    break                         # closing: the parser pool is gone
+                log.exception("applying file changes failed: %s", error)
 
     def _wait_for_work(self) -> None:
         with self._wake:
