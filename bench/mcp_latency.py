@@ -173,6 +173,7 @@ async def run_stdio(workspace: Path, args, errlog) -> dict:
             after = (await session.call_tool("isg_stats", {})).structured_content
     return {"stats": {k: stats.get(k) for k in ("files", "linesOfCode", "nodes", "edges")},
             "warmCalls": warm, "edits": edits, "serverUpdateMs": after["watcher"]["updateLatencyMs"],
+            "serverAnswerMs": after.get("answerLatencyMs"),
             "targets": {"traits": len(traits), "functions": len(functions), "modules": len(modules)},
             "_plan": (traits, functions, modules)}
 
@@ -306,6 +307,10 @@ def report(r: dict) -> str:
                  f"p99 {e['p99']} ms, max {e['max']} ms; the first call after the write saw it "
                  f"{edits['firstCallSawIt']}/{edits['edits']} times")
     lines.append(f"  server side, file event -> graph updated: p50 {s['p50']} ms, p99 {s['p99']} ms")
+    answers = stdio.get("serverAnswerMs")
+    if answers:
+        lines.append(f"server side, a tool's time with the graph (every call of the run): p50 {answers['p50']} ms, "
+                     f"p99 {answers['p99']} ms")
     if "http" in r:
         h = r["http"]["all"]
         lines.append(f"warm tool calls over streamable HTTP ({h['n']} calls): p50 {h['p50']} ms, p95 {h['p95']} ms, "

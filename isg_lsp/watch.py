@@ -163,6 +163,7 @@ class LiveIndex:
         self.index_report = None
         self.started_at = time.monotonic()
         self.update_latency = Latencies()         # file event → graph updated (ms)
+        self.read_latency = Latencies()           # a reader's time with the graph: pending events applied + its work
         self.events_seen = 0
         self.updates_applied = 0
         self.last_update: float | None = None     # time.time() of the last applied change
@@ -254,6 +255,7 @@ class LiveIndex:
         waits for it a few seconds, then answers from the graph before it, with a note saying so."""
         if not self.ready.wait(wait_s):
             raise NotReady(self._not_ready_message())
+        started = time.perf_counter()
         deadline = time.monotonic() + REINDEX_WAIT_S
         while True:
             self._wait_settled(deadline)
@@ -274,6 +276,7 @@ class LiveIndex:
             store_path = self.engine.db_path if self.mode == "writer" and self.engine.store is not None else None
             yield View(self.engine.graph, self.root, notes, store_path)
         finally:
+            self.read_latency.add((time.perf_counter() - started) * 1000)
             self.lock.release()
 
     def _settled(self) -> bool:

@@ -271,6 +271,7 @@ def stats(live: LiveIndex, view: View | None) -> dict:
                        "filesUpdated": live.updates_applied,
                        "lastUpdateSecondsAgo": round(time.time() - live.last_update, 1) if live.last_update else None,
                        "updateLatencyMs": live.update_latency.summary()}
+    data["answerLatencyMs"] = live.read_latency.summary()
     return data
 
 

@@ -208,6 +208,9 @@ def render_stats(answer: dict, args: dict) -> str:
                  + (f", the last {watcher['lastUpdateSecondsAgo']} s ago" if watcher["lastUpdateSecondsAgo"]
                     is not None else "")
                  + (f"; file event -> graph p50 {latency['p50']} ms, p99 {latency['p99']} ms" if latency["n"] else ""))
+    answers = answer.get("answerLatencyMs") or {}
+    if answers.get("n"):
+        lines.append(f"answers (server side, {answers['n']} so far): p50 {answers['p50']} ms, p99 {answers['p99']} ms")
     return "\n".join(lines)
 
 
