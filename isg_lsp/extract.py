@@ -63,6 +63,12 @@ def extract_source(rel: str, data: bytes, spec: languages.LanguageSpec, layout: 
     return facts, None
 
 
+def takes_item_cache(rel: str) -> bool:
+    """Whether the language of a file extracts item by item with a per-file cache (``extract(..., cache=)``)."""
+    spec = languages.language_for_path(rel)
+    return spec is not None and bool(getattr(languages.support(spec.name), "ITEM_CACHE", False))
+
+
 def extract_path(root: Path, rel: str, layouts: dict[str, object], max_bytes: int,
                  cache: dict | None = None) -> Extracted:
     """One file of the workspace, read from disk and extracted; a file that cannot be read keeps its module node

@@ -25,7 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .extract import extract_batch, extract_path
+from .extract import extract_batch, extract_path, takes_item_cache
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +104,7 @@ def _item_cache(layouts_version: int, rel: str) -> dict | None:
     """A worker's per-item extraction cache of a file parsed alone (a file changed on disk, again and again as an
     agent edits it): only the items that changed are extracted again (the engine's caches of open documents, here for
     files that are not open). Keyed by the layouts' version: a cached item's FQPs depend on them."""
-    from . import languages
-
-    spec = languages.language_for_path(rel)
-    if spec is None or not getattr(languages.support(spec.name), "ITEM_CACHE", False):
+    if not takes_item_cache(rel):
         return None
     key = (layouts_version, rel)
     cache = _ITEM_CACHES.pop(key, None)

@@ -62,6 +62,7 @@ class View:
     root: Path
     notes: list[str] = field(default_factory=list)
     store_path: Path | None = None      # the database, when this process writes it (for SQL-planned queries)
+    live: "LiveIndex | None" = None
 
 
 class Latencies:
@@ -274,7 +275,7 @@ class LiveIndex:
                 notes.append("the workspace is being indexed again (many files or its layout changed); this answer "
                              "comes from the graph before that: ask again in a few seconds for a current one")
             store_path = self.engine.db_path if self.mode == "writer" and self.engine.store is not None else None
-            yield View(self.engine.graph, self.root, notes, store_path)
+            yield View(self.engine.graph, self.root, notes, store_path, self)
         finally:
             self.read_latency.add((time.perf_counter() - started) * 1000)
             self.lock.release()

@@ -1,27 +1,28 @@
-"""The one place where the MCP server asks the engine: plain-data answers over a workspace's graph.
+"""The one place where the MCP server asks questions: plain-data answers over a workspace's graph.
 
 Every function takes a ``View`` (the graph, current with the files on disk, and the workspace root: ``watch.py``)
 and returns plain data (dicts, lists, strings) or raises ``ToolError`` with a message that tells the caller how to
-ask again. They call the public functions the CLI and the language server call (``querylang.run_query``,
-``querylang.context_of``, ``export.map_text``, ``export.triple``); nothing here answers a question of its own.
-(When the analysis layer, ``isg_lsp/analysis/``, lands, this module calls it instead.)
+ask again. Questions go to the analysis layer (``analysis.Analysis``: queries, context, counts), as the language
+server's and the CLI's do; what it does not offer yet comes from the public functions it is built on (the query
+language's target resolution, ``export.map_text`` and ``export.triple``). Nothing here answers a question of its own.
 """
 
 from __future__ import annotations
 
 import time
+import weakref
 
 from .. import queries
+from ..analysis import Analysis
 from ..export import map_text, triple
 from ..graph import Graph
 from ..model import Node, NodeKind, Resolution
-from ..querylang import QueryLanguageError, context_of, run_query
+from ..querylang import QueryLanguageError
 from ..querylang.execute import resolve
 from ..querylang.syntax import TargetRef
 from ..watch import LiveIndex, View
 
-QUERY_BUDGET_MS = 250.0
-CONTEXT_BUDGET_MS = 1000.0
+QUERY_BUDGET_MS = 250.0                 # resolving a target (the query language's own budget)
 MAP_CHARS_PER_TOKEN = 4
 
 
@@ -73,9 +74,20 @@ def _target_note(text: str, nodes: list[Node]) -> list[str]:
 
 # ---- questions ------------------------------------------------------------------------------------------------
 
+_ANALYSES: "weakref.WeakKeyDictionary[LiveIndex, Analysis]" = weakref.WeakKeyDictionary()
+
+
+def analysis_of(live: LiveIndex) -> Analysis:
+    """The analysis of a live index's engine (one per index; it reads the engine's current graph at each call)."""
+    found = _ANALYSES.get(live)
+    if found is None:
+        found = _ANALYSES[live] = Analysis(live.engine)
+    return found
+
+
 def _run(view: View, text: str, limit: int) -> dict:
     try:
-        result = run_query(view.graph, text, limit=limit, budget_ms=QUERY_BUDGET_MS)
+        result = analysis_of(view.live).query(text, limit=limit)
     except QueryLanguageError as error:
         raise ToolError(_query_error(error, text)) from None
     rows = result.rows
@@ -137,13 +149,12 @@ def query(view: View, text: str, limit: int = 100) -> dict:
     return _run(view, text, limit)
 
 
-def context(view: View, target: str, budget_tokens: int = 2000, exclude_heuristic: bool = False) -> dict:
+def context(view: View, target: str, budget_tokens: int = 2000) -> dict:
     subject = (target or "").strip()
     if not subject.lower().startswith("find"):
         targets(view.graph, subject)                  # a clear error, with a suggestion, for a target that is not
     try:
-        found = context_of(view.graph, subject, budget_tokens=budget_tokens, root=view.root,
-                           deadline=queries.Deadline(CONTEXT_BUDGET_MS), include_heuristic=not exclude_heuristic)
+        found = analysis_of(view.live).context(subject, budget_tokens=budget_tokens)
     except QueryLanguageError as error:
         raise ToolError(_query_error(error, subject)) from None
     except queries.QueryError as error:
@@ -259,7 +270,7 @@ def stats(live: LiveIndex, view: View | None) -> dict:
     """What the server knows: the index's size and state, the database's role, the watcher's figures."""
     data: dict = {"workspace": str(live.root), "state": live.state}
     if view is not None:
-        data.update(_counts(view.graph))
+        data.update(_counts(live, view.graph))
         data["skippedFiles"] = len(live.engine.skipped)
     db = live.engine.db_path
     data["database"] = {"path": str(db), "mode": live.mode, "message": live.mode_message,
@@ -275,36 +286,17 @@ def stats(live: LiveIndex, view: View | None) -> dict:
     return data
 
 
-def _counts(graph: Graph) -> dict:
-    """Counts over the whole graph, computed once per graph version."""
+def _counts(live: LiveIndex, graph: Graph) -> dict:
+    """The analysis's counts of the graph (memoized per graph version), with the lines of code."""
+    counts = analysis_of(live).counts()
     memo = queries.graph_memo(graph)
-    if "counts" in memo:
-        return memo["counts"]
-    nodes_by_kind: dict[str, int] = {}
-    external = 0
-    for node in graph.nodes.values():
-        if node.external:
-            external += 1
-        else:
-            nodes_by_kind[node.kind.value] = nodes_by_kind.get(node.kind.value, 0) + 1
-    edges_by_kind: dict[str, int] = {}
-    heuristic = 0
-    for edge in graph.edges():
-        edges_by_kind[edge.kind.value] = edges_by_kind.get(edge.kind.value, 0) + 1
-        if edge.resolution is Resolution.HEURISTIC:
-            heuristic += 1
-    by_language: dict[str, int] = {}
-    unresolved = loc = 0
-    for state in graph.files.values():
-        by_language[state.facts.lang] = by_language.get(state.facts.lang, 0) + 1
-        unresolved += state.unresolved
-        loc += state.facts.loc
-    counts = dict(files=len(graph.files), linesOfCode=loc, nodes=sum(nodes_by_kind.values()), externalNodes=external,
-                  edges=sum(edges_by_kind.values()), heuristicEdges=heuristic, unresolvedReferences=unresolved,
-                  nodesByKind=nodes_by_kind, edgesByKind=edges_by_kind, byLanguage=by_language,
-                  graphVersion=graph.version)
-    memo["counts"] = counts
-    return counts
+    if "loc" not in memo:
+        memo["loc"] = sum(state.facts.loc for state in graph.files.values())
+    return dict(files=counts.files, linesOfCode=memo["loc"], nodes=counts.nodes, externalNodes=counts.external,
+                edges=sum(counts.edges_by_kind.values()), heuristicEdges=counts.heuristic,
+                unresolvedReferences=counts.unresolved, nodesByKind=dict(counts.nodes_by_kind),
+                edgesByKind=dict(counts.edges_by_kind), byLanguage=dict(counts.by_language),
+                graphVersion=counts.version)
 
 
 def _mode_description(live: LiveIndex) -> str:

@@ -31,7 +31,8 @@ from mcp.shared.exceptions import MCPError
 
 from .. import __version__
 from ..watch import LiveIndex, NotReady
-from . import ConfigError, adapter
+from . import adapter
+from .config import ConfigError
 from .adapter import ToolError
 from .tools import BY_NAME, TOOLS, check_arguments, normalized
 

@@ -265,10 +265,9 @@ TOOLS: list[ToolSpec] = [
         "budget: relations as triples '[kind] FQP x EDGE x [kind] FQP', then signatures, then the symbol's source "
         "if room is left. Read it before changing code you have not seen.",
         _object({"target": dict(TARGET, description="an FQP, name, SigHash, or a 'find ...' query"),
-                 "budget_tokens": {"type": "integer", "minimum": 50, "maximum": 50000, "default": 2000},
-                 "exclude_heuristic": EXCLUDE_HEURISTIC}, ["target"]),
-        lambda live, view, target, budget_tokens=2000, exclude_heuristic=False:
-            adapter.context(view, target, budget_tokens, exclude_heuristic),
+                 "budget_tokens": {"type": "integer", "minimum": 50, "maximum": 50000, "default": 2000}},
+                ["target"]),
+        lambda live, view, target, budget_tokens=2000: adapter.context(view, target, budget_tokens),
         render_context),
     ToolSpec(
         "isg_map", "Architecture map",
