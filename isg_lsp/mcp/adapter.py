@@ -23,7 +23,6 @@ from ..querylang.syntax import TargetRef
 from ..watch import LiveIndex, View
 
 QUERY_BUDGET_MS = 250.0                 # resolving a target (the query language's own budget)
-MAP_CHARS_PER_TOKEN = 4
 
 
 class ToolError(ValueError):
@@ -164,86 +163,29 @@ def context(view: View, target: str, budget_tokens: int = 2000) -> dict:
             "subject": found.subject}
 
 
-def modules(graph: Graph) -> list[str]:
-    return sorted(n.fqp for n in graph.nodes.values() if n.kind is NodeKind.MODULE and not n.external)
+def workspace_map(view: View, module: str | None = None, level: str = "api", max_tokens: int = 4000,
+                  focus: str | None = None) -> dict:
+    """The map a model reads (``repomap.render_map``, the function behind ``Analysis.map``, called directly:
+    ``Analysis.map`` measures the whole source on every call, ~0.1 s at 100K lines, for a share the tool does not
+    show): the workspace or a module and its submodules, at a level of detail, ranked and cut to ``max_tokens`` (0: no
+    cut) around an optional focus. A pure function of the graph, so memoized per graph version."""
+    from ..repomap import MapError, render_map
 
-
-def workspace_map(view: View, module: str | None = None, max_tokens: int = 4000) -> dict:
-    """The compact map (ISG-SPEC §3) of the workspace or of a module and the modules under it, cut to a budget:
-    whole modules while they fit, then the names of those left out (to ask for one by one)."""
-    graph = view.graph
-    all_modules = modules(graph)
-    if module:
-        module = module.strip()
-        chosen = [m for m in all_modules if m == module or _under(m, module)]
-        if not chosen:
-            hint = _closest_module(all_modules, module)
-            raise ToolError(f"no module {module!r} in the workspace" +
-                            (f"; did you mean {hint!r}?" if hint else "") +
-                            " Call isg_map without a module for the whole workspace, or with one of its modules "
-                            "(isg_query 'find module' lists them).")
-    else:
-        chosen = all_modules
-    limit_chars = max_tokens * MAP_CHARS_PER_TOKEN
-    parts: list[str] = []
-    used = 0
-    left_out: list[str] = []
-    shown: list[str] = []
-    cut: list[str] = []
-    for name, block in _module_blocks(map_text(graph, chosen)):
-        if used + len(block) > limit_chars:
-            if not parts:                         # the first module alone is too big: as much of it as fits
-                block, dropped = _cut_block(block, limit_chars)
-                parts.append(block)
-                used += len(block)
-                shown.append(name)
-                cut.append(f"{name} ({dropped} more lines)")
-                continue
-            left_out.append(name)
-            continue
-        parts.append(block)
-        used += len(block)
-        shown.append(name)
-    text = "".join(parts)
-    return {"text": text, "tokens": -(-len(text) // MAP_CHARS_PER_TOKEN), "budgetTokens": max_tokens,
-            "modules": shown, "leftOut": left_out, "cut": cut, "module": module}
-
-
-def _cut_block(block: str, limit_chars: int) -> tuple[str, int]:
-    lines = block.splitlines(keepends=True)
-    kept: list[str] = []
-    used = 0
-    for line in lines:
-        if used + len(line) > limit_chars and kept:
-            break
-        kept.append(line)
-        used += len(line)
-    return "".join(kept), len(lines) - len(kept)
-
-
-def _module_blocks(text: str) -> list[tuple[str, str]]:
-    """The map cut into its modules: each starts with an unindented line (the module's FQP)."""
-    blocks: list[tuple[str, str]] = []
-    lines: list[str] = []
-    for line in text.splitlines(keepends=True):
-        if not line.startswith(" ") and lines:
-            blocks.append((lines[0].strip(), "".join(lines)))
-            lines = []
-        lines.append(line)
-    if lines:
-        blocks.append((lines[0].strip(), "".join(lines)))
-    return blocks
-
-
-def _under(fqp: str, prefix: str) -> bool:
-    return any(fqp.startswith(prefix + sep) for sep in ("::", ".", "/"))
-
-
-def _closest_module(names: list[str], text: str) -> str | None:
-    import difflib
-
-    close = difflib.get_close_matches(text, names, n=1, cutoff=0.6)
-    return close[0] if close else None
+    module = module.strip() if module and module.strip() else None
+    focus = focus.strip() if focus and focus.strip() else None
+    memo = queries.graph_memo(view.graph)
+    key = ("mcp-map", module, level, max_tokens, focus)
+    answer = memo.get(key)
+    if answer is None:
+        try:
+            result = render_map(view.graph, level, budget=max_tokens or None, focus=[focus] if focus else (),
+                                modules=[module] if module else None)
+        except MapError as error:
+            stop = "" if str(error).endswith(("?", ".")) else "."
+            raise ToolError(f"{error}{stop} Call isg_map without a module for the whole workspace, or with one of "
+                            f"its modules (isg_query 'find module' lists them); levels: modules, api, full") from None
+        answer = memo[key] = result.to_json()
+    return dict(answer, module=module)
 
 
 def node_triples(view: View, target: str, limit: int = 200) -> str:

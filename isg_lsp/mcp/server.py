@@ -151,7 +151,7 @@ def read_resource_text(live: LiveIndex, uri: str) -> str:
         return answer_call(live, BY_NAME["isg_stats"], {})[1]
     with live.read() as view:
         if kind == "map":
-            answer = adapter.workspace_map(view, rest or None, max_tokens=10_000_000)
+            answer = adapter.workspace_map(view, rest or None, max_tokens=0)
             return answer["text"] or "(no items)\n"
         if kind == "triples" and rest:
             return adapter.node_triples(view, rest) or "(no relations)\n"

@@ -174,16 +174,8 @@ def render_context(answer: dict, args: dict) -> str:
 
 def render_map(answer: dict, args: dict) -> str:
     text = answer["text"].rstrip("\n") or "(no items)"
-    lines = [text]
-    if answer.get("cut"):
-        lines.append(f"(cut at {answer['budgetTokens']} tokens: {', '.join(answer['cut'])}; ask for its submodules "
-                     f"or a larger max_tokens)")
-    left = answer.get("leftOut") or []
-    if left:
-        shown = ", ".join(left[:30]) + (f", ... ({len(left) - 30} more)" if len(left) > 30 else "")
-        lines.append(f"({len(left)} module(s) did not fit in {answer['budgetTokens']} tokens: {shown}. "
-                     f"Call isg_map with module=<one of them>, or a larger max_tokens)")
-    return "\n".join(lines)
+    return (f"{text}\n({answer['tokens']} tokens, level {answer['level']}: {answer['units']} of "
+            f"{answer['totalUnits']} items shown)")
 
 
 def render_stats(answer: dict, args: dict) -> str:
@@ -271,14 +263,19 @@ TOOLS: list[ToolSpec] = [
         render_context),
     ToolSpec(
         "isg_map", "Architecture map",
-        "The architecture of the workspace, or of one module and its submodules, as compact text: each module, "
-        "then its items (kind code T trait, S struct/class, E enum, F function, A type alias; members indented) "
-        "with signatures and relations after | (impl, ext, bound, calls; ~ = heuristic). Cut to max_tokens: "
-        "modules that did not fit are named, to ask for one by one.",
+        "The architecture as compact text: each module, then its items (kind code T trait, S struct/class, E enum, "
+        "F function, A type alias; members indented) with signatures and relations after | (impl, ext, bound, "
+        "calls; ~ = heuristic). level: modules (one line each), api (public items, the default) or full. Ranked and "
+        "cut to max_tokens (0: no cut), around focus (a file, symbol or 'find ...' query) if given; the last line "
+        "says what was left out.",
         _object({"module": {"type": "string", "maxLength": 2000,
-                            "description": "a module/package FQP; omit for the whole workspace"},
-                 "max_tokens": {"type": "integer", "minimum": 100, "maximum": 100000, "default": 4000}}, []),
-        lambda live, view, module=None, max_tokens=4000: adapter.workspace_map(view, module, max_tokens),
+                            "description": "a module/package FQP (with its submodules); omit for the workspace"},
+                 "level": {"type": "string", "enum": ["modules", "api", "full"], "default": "api"},
+                 "max_tokens": {"type": "integer", "minimum": 0, "maximum": 200000, "default": 4000},
+                 "focus": {"type": "string", "maxLength": 2000, "description": "a file, symbol or 'find' query"}},
+                []),
+        lambda live, view, module=None, level="api", max_tokens=4000, focus=None:
+            adapter.workspace_map(view, module, level, max_tokens, focus),
         render_map),
     ToolSpec(
         "isg_stats", "Index statistics",

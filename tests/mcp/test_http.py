@@ -32,8 +32,8 @@ async def test_tools_over_http(http_server):
         assert stats["files"] == 4 and stats["database"]["mode"] == "writer"
     # two clients, one after the other, one server
     async with http_session(server.url) as session:
-        result = await session.call_tool("isg_map", {"module": "demo_crate::util"})
-        assert text_of(result).startswith("demo_crate::util\n")
+        result = await session.call_tool("isg_map", {"module": "demo_crate::shapes::circle"})
+        assert text_of(result).startswith("demo_crate::shapes::circle\n")
     assert server.stop() == 0
 
 

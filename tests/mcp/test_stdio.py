@@ -86,16 +86,16 @@ async def test_every_tool_answers_on_the_fixture(demo):
 
         result = await session.call_tool("isg_map", {})
         text = text_of(result)
-        assert "demo_crate::shapes\n  T pub Shape\n    F area(&self) -> f64" in text
-        assert "F pub helper() -> u32 | calls shapes::unit_circle, ~area" in text      # ~ marks the guess
-        assert result.structured_content["leftOut"] == []
+        assert "demo_crate::shapes\n  T Shape | by Square, circle::Circle\n    F area(&self) -> f64" in text
+        assert result.structured_content["omittedUnits"] == 0 and "text" not in result.structured_content
+        result = await session.call_tool("isg_map", {"level": "full"})
+        assert "F pub helper() -> u32 | calls shapes::unit_circle, ~area" in text_of(result)     # ~ marks a guess
         result = await session.call_tool("isg_map", {"module": "demo_crate::shapes"})
-        assert result.structured_content["modules"] == ["demo_crate::shapes", "demo_crate::shapes::circle"]
-        assert "demo_crate::util" not in text_of(result)
-        result = await session.call_tool("isg_map", {"max_tokens": 100})
+        assert text_of(result).startswith("demo_crate::shapes\n") and "demo_crate::util" not in text_of(result)
+        result = await session.call_tool("isg_map", {"max_tokens": 60})
         data = result.structured_content
-        assert data["leftOut"] and data["tokens"] <= 100
-        assert "did not fit in 100 tokens" in text_of(result) and data["leftOut"][0] in text_of(result)
+        assert data["omittedUnits"] > 0 and data["tokens"] <= 60
+        assert "# left out at 60 tokens" in text_of(result)
 
         result = await session.call_tool("isg_query", {"query": "find struct where implements Shape"})
         assert [r["fqp"] for r in result.structured_content["rows"]] == [
@@ -121,9 +121,9 @@ async def test_resources_give_the_map_and_triples(demo):
         assert {t.uri_template for t in templates.resource_templates} == {"isg://map/{module}",
                                                                           "isg://triples/{target}"}
         whole = (await session.read_resource("isg://map")).contents[0].text
-        assert whole.startswith("demo_crate\n") and "demo_crate::util" in whole
-        one = (await session.read_resource("isg://map/demo_crate%3A%3Autil")).contents[0].text
-        assert one.startswith("demo_crate::util\n") and "Shape" not in one
+        assert whole.startswith("demo_crate\n") and "demo_crate::shapes::circle" in whole
+        one = (await session.read_resource("isg://map/demo_crate%3A%3Ashapes%3A%3Acircle")).contents[0].text
+        assert one.startswith("demo_crate::shapes::circle\n") and "Registry" not in one
         triples = (await session.read_resource("isg://triples/demo_crate%3A%3Ashapes%3A%3AShape")).contents[0].text
         assert f"[S] demo_crate::shapes::Square x IMPL x [T] {SHAPE}" in triples.splitlines()
         assert f"[T] {SHAPE} x DEFINES x [F] {SHAPE}::area" in triples.splitlines()
@@ -156,6 +156,7 @@ async def test_malformed_arguments_get_a_tool_error_that_says_how_to_retry(demo)
         ("isg_query", {"query": "find struct where implemnts Shape"}, ["cannot run at column", "implements"]),
         ("isg_query", {"query": "who-implements"}, ["cannot run"]),
         ("isg_map", {"module": "demo_crate::shape"}, ["no module 'demo_crate::shape'", "did you mean 'demo_crate::shapes'"]),
+        ("isg_map", {"level": "everything"}, ["'level' must be one of modules, api, full"]),
         ("isg_context", {"target": "find struct where name = nothing_like_this"}, ["selects no nodes"]),
         ("isg_stats", {"verbose": True}, ["unknown argument 'verbose'", "isg_stats takes no arguments"]),
         ("isg_nothing", {}, ["unknown tool 'isg_nothing'", "isg_who_implements"]),
