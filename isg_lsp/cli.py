@@ -1,4 +1,4 @@
-"""The `isg-lsp` command: index, export, map, query, context and serve."""
+"""The `isg-lsp` command: index, export, map, query, context, serve, mcp and watch."""
 
 from __future__ import annotations
 
@@ -133,6 +133,32 @@ def build_parser() -> argparse.ArgumentParser:
                              "DIR (default: the workspace)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(run=cmd_enrich)
+
+    p = sub.add_parser("mcp", help="Run the MCP server for AI agents (stdio by default; docs/agents.md).",
+                       description="The workspace's graph for AI agents over the Model Context Protocol: warm from "
+                                   "the database, kept current from the files on disk.")
+    p.add_argument("path", type=Path, nargs="?", default=Path("."), help="the workspace folder (default: .)")
+    p.add_argument("--http", metavar="HOST:PORT", default=None,
+                   help="serve streamable HTTP at http://HOST:PORT/mcp instead of stdio (a host other than loopback "
+                        "needs a bearer token)")
+    p.add_argument("--token-file", metavar="FILE", default=None,
+                   help="the bearer token HTTP clients must send (default: $ISG_LSP_MCP_TOKEN)")
+    p.add_argument("--db", type=Path, default=None, help="the database file (default: PATH/.isg/isg.db)")
+    p.add_argument("--no-db", action="store_true", help="keep the index in memory only")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="a path pattern (gitignore syntax) not to index; may be repeated")
+    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    p.set_defaults(run=cmd_mcp)
+
+    p = sub.add_parser("watch", help="Keep a workspace's database current as its files change (headless).",
+                       description="Index (warm) and watch a workspace, keeping its database current for the CLI, "
+                                   "SQL readers and MCP servers. Stops on Ctrl-C or SIGTERM.")
+    p.add_argument("path", type=Path, nargs="?", default=Path("."), help="the workspace folder (default: .)")
+    p.add_argument("--db", type=Path, default=None, help="the database file (default: PATH/.isg/isg.db)")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="a path pattern (gitignore syntax) not to index; may be repeated")
+    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    p.set_defaults(run=cmd_watch)
 
     p = sub.add_parser("serve", help="Run the language server (stdio by default).")
     p.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
@@ -379,6 +405,26 @@ def cmd_completion(args) -> int:
 
     sys.stdout.write(script(build_parser(), args.shell))
     return 0
+
+
+def cmd_mcp(args) -> int:
+    from .mcp import ConfigError, run_mcp
+
+    try:
+        return run_mcp(args.path, http=args.http, token_file=args.token_file, db_path=args.db,
+                       persist=not args.no_db, exclude=args.exclude)
+    except ConfigError as error:
+        raise CliError(str(error)) from None
+
+
+def cmd_watch(args) -> int:
+    from .watch import run_watch
+    from .workspace import DEFAULT_EXCLUDE, WorkspaceConfig
+
+    if not args.path.is_dir():
+        raise CliError(f"not a folder: {args.path}")
+    config = WorkspaceConfig(exclude=list(DEFAULT_EXCLUDE) + list(args.exclude))
+    return run_watch(args.path, db_path=args.db, config=config)
 
 
 def cmd_serve(args) -> int:

@@ -30,7 +30,7 @@ from .isolation import ParserPool, _test_hooks
 from .model import EdgeKind, FileFacts, NodeKind, Reference
 from .sqlquery import SqlError, SqlResult, run_sql
 from .store import Store, StoreBusy, StoreError
-from .workspace import WorkspaceConfig, content_hash, normalize_source, read_source, walk
+from .workspace import WorkspaceConfig, content_hash, is_excluded, normalize_source, read_source, walk
 
 log = logging.getLogger(__name__)
 
@@ -441,6 +441,27 @@ class Engine:
         touched = self.graph.replace_file(facts)
         self.dirty |= touched
         return touched
+
+    def refresh_from_disk(self, rel: str) -> set[str]:
+        """A file changed on disk (created, changed, deleted, or now left out by the exclusions): its contribution
+        follows the disk. Returns the files whose edges changed."""
+        if (self.root / rel).is_file() and is_excluded(self.root, rel, self.config):
+            return self.update_file(rel, None) if rel in self.graph.files else set()
+        return self.update_from_disk(rel)
+
+    def layout_changed(self) -> bool:
+        """Whether the module layout (crates, source roots) on disk differs from the one the graph was built with:
+        then only a new index (warm) places every file right."""
+        by_family: dict[str, list[str]] = {}
+        for rel in walk(self.root, self.config):
+            spec = languages.language_for_path(rel)
+            if spec is not None:
+                by_family.setdefault(spec.family, []).append(rel)
+        for family, old in self.layouts.items():
+            new = languages.support(_first_language(family)).build_layout(self.root, by_family.get(family, []))
+            if repr(new) != repr(old):
+                return True
+        return False
 
     def update_document(self, rel: str, data: bytes, tree: tree_sitter.Tree | None = None
                         ) -> tuple[set[str], tree_sitter.Tree | None]:

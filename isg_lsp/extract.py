@@ -68,9 +68,16 @@ def extract_source(
     return facts, None
 
 
-def extract_path(root: Path, rel: str, layouts: dict[str, object], max_bytes: int) -> Extracted:
+def takes_item_cache(rel: str) -> bool:
+    """Whether the language of a file extracts item by item with a per-file cache (``extract(..., cache=)``)."""
+    spec = languages.language_for_path(rel)
+    return spec is not None and bool(getattr(languages.support(spec.name), "ITEM_CACHE", False))
+
+
+def extract_path(root: Path, rel: str, layouts: dict[str, object], max_bytes: int,
+                 cache: dict | None = None) -> Extracted:
     """One file of the workspace, read from disk and extracted; a file that cannot be read keeps its module node
-    and says why in ``error``."""
+    and says why in ``error``. With the file's item ``cache``, items that did not change are not extracted again."""
     spec = languages.language_for_path(rel)
     assert spec is not None
     source = read_source(root, rel, max_bytes)
@@ -80,7 +87,7 @@ def extract_path(root: Path, rel: str, layouts: dict[str, object], max_bytes: in
         facts.error = source.skipped
         facts.content_hash = source.content_hash
         return facts, source.size, source.mtime_ns
-    facts, _ = extract_source(rel, source.data, spec, layouts.get(spec.family))
+    facts, _ = extract_source(rel, source.data, spec, layouts.get(spec.family), cache=cache)
     return facts, source.size, source.mtime_ns
 
 

@@ -25,7 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .extract import extract_batch
+from .extract import extract_batch, extract_path, takes_item_cache
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,35 @@ class PoolClosed(RuntimeError):
     """The pool was closed (the server is shutting down): the work is abandoned, never recorded as a failure."""
 
 
-def _init_worker() -> None:
+def _init_worker(owner_pid: int | None = None) -> None:
     global _IN_WORKER
     _IN_WORKER = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if owner_pid is not None:
+        threading.Thread(target=_exit_with, args=(owner_pid,), name="isg-owner-watch", daemon=True).start()
+
+
+def _exit_with(owner_pid: int) -> None:
+    """Ends this worker when the process that owns the pool is gone, however it died (kill -9 included): a worker
+    blocked on its task queue would otherwise wait forever, and keep the fork server alive with it."""
+    try:
+        fd = os.pidfd_open(owner_pid)
+    except (AttributeError, OSError):
+        fd = None
+    if fd is not None:
+        import select
+
+        select.select([fd], [], [])                  # readable once the owner has exited
+    else:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(owner_pid, 0)
+            except ProcessLookupError:
+                break
+            except OSError:
+                pass
+    os._exit(0)
 
 
 def _test_hooks(rel: str) -> None:
@@ -64,7 +89,31 @@ def _work(root: str, rels: list[str], layouts_version: int, layouts: dict | None
         _LAYOUTS = (layouts_version, layouts)
     elif _LAYOUTS is None or _LAYOUTS[0] != layouts_version:
         return None
+    if len(rels) == 1:                 # one file changed on disk: extracted with its item cache
+        if _IN_WORKER:
+            _test_hooks(rels[0])
+        return [extract_path(Path(root), rels[0], _LAYOUTS[1], max_bytes, _item_cache(layouts_version, rels[0]))]
     return extract_batch(Path(root), rels, _LAYOUTS[1], max_bytes, _test_hooks if _IN_WORKER else None)
+
+
+_ITEM_CACHES: dict[tuple[int, str], dict] = {}
+ITEM_CACHE_FILES = 16
+
+
+def _item_cache(layouts_version: int, rel: str) -> dict | None:
+    """A worker's per-item extraction cache of a file parsed alone (a file changed on disk, again and again as an
+    agent edits it): only the items that changed are extracted again (the engine's caches of open documents, here for
+    files that are not open). Keyed by the layouts' version: a cached item's FQPs depend on them."""
+    if not takes_item_cache(rel):
+        return None
+    key = (layouts_version, rel)
+    cache = _ITEM_CACHES.pop(key, None)
+    if cache is None:
+        cache = {}
+    _ITEM_CACHES[key] = cache                    # most recently used last
+    while len(_ITEM_CACHES) > ITEM_CACHE_FILES:
+        _ITEM_CACHES.pop(next(iter(_ITEM_CACHES)))
+    return cache
 
 
 def _warm() -> int:
@@ -101,7 +150,7 @@ class ParserPool:
                 raise PoolClosed("the parser pool is closed")
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(),
-                                                 initializer=_init_worker)
+                                                 initializer=_init_worker, initargs=(os.getpid(),))
             return self._pool
 
     def warm(self) -> None:

@@ -35,7 +35,7 @@ from ..extract import parser_for
 from ..graph import Graph
 from ..isolation import ParserPool
 from ..model import Node
-from ..workspace import content_hash, is_excluded, normalize_source, walk
+from ..workspace import content_hash, is_excluded, normalize_source
 from . import convert
 from .documents import Document, OutOfSync
 from .options import InitOptions
@@ -554,29 +554,14 @@ class Session:
         engine = folder.engine
         before = engine.graph.files.get(rel)
         snapshot = (before.facts.nodes, before.edges) if before is not None else None
-        if (folder.root / rel).is_file() and is_excluded(folder.root, rel, engine.config):
-            touched = engine.update_file(rel, None) if before is not None else set()
-        else:
-            touched = engine.update_from_disk(rel)
+        touched = engine.refresh_from_disk(rel)
         self.update_latency.add((time.perf_counter() - started) * 1000)
         if touched:
             self._changed(folder, rel, snapshot, touched)
 
     def _layout_changed(self, folder: Folder) -> bool:
         """Whether the module layout (crates, source roots) differs from the one the folder was indexed with."""
-        engine = folder.engine
-        files = walk(engine.root, engine.config)
-        by_family: dict[str, list[str]] = {}
-        for rel in files:
-            spec = languages.language_for_path(rel)
-            if spec is not None:
-                by_family.setdefault(spec.family, []).append(rel)
-        for family, old in engine.layouts.items():
-            first = next(s.name for s in languages.LANGUAGES if s.family == family)
-            new = languages.support(first).build_layout(engine.root, by_family.get(family, []))
-            if repr(new) != repr(old):
-                return True
-        return False
+        return folder.engine.layout_changed()
 
     # ---- persistence ---------------------------------------------------------------------------------------
 
