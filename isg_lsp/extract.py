@@ -74,8 +74,9 @@ def takes_item_cache(rel: str) -> bool:
     return spec is not None and bool(getattr(languages.support(spec.name), "ITEM_CACHE", False))
 
 
-def extract_path(root: Path, rel: str, layouts: dict[str, object], max_bytes: int,
-                 cache: dict | None = None) -> Extracted:
+def extract_path(
+    root: Path, rel: str, layouts: dict[str, object], max_bytes: int, cache: dict[Any, Any] | None = None
+) -> Extracted:
     """One file of the workspace, read from disk and extracted; a file that cannot be read keeps its module node
     and says why in ``error``. With the file's item ``cache``, items that did not change are not extracted again."""
     spec = languages.language_for_path(rel)
