@@ -274,6 +274,12 @@ def cfg_gated(crate_dir: Path, scope: str):
                             stem = name.text.decode()
                             gated_files.add((module_dir / f"{stem}.rs").relative_to(crate_dir).as_posix())
                             gated_dirs.append((module_dir / stem).relative_to(crate_dir).as_posix() + "/")
+                        for text in _attributes(child):        # `#[cfg(..)] #[path = "imp_std.rs"] mod imp;`
+                            placed = re.match(r'#\[\s*path\s*=\s*"([^"]+)"\s*\]', text)
+                            if placed:
+                                target = (path.parent / placed.group(1)).resolve()
+                                if target.is_relative_to(crate_dir.resolve()):
+                                    gated_files.add(target.relative_to(crate_dir.resolve()).as_posix())
                     continue
                 if child.named_child_count:
                     stack.append(child)

@@ -870,7 +870,8 @@ class RustExtraction(FileExtraction):
         if imported is not None:
             full = _segments(_naming_binding(imported)) + path[1:]
             if full and full[0] == "":
-                return _join(full[1:])
+                # through another import of this file's modules (`use self::serde::de::X` after `extern crate serde`)
+                return self.local_fqp(full, module, depth + 1) if depth < 4 else _join(full[1:])
             if self.edition_2015 and full[0] not in WELL_KNOWN_CRATES:
                 return _join((self.crate, *full))       # 2015 edition: `use a::B` is crate-relative
             return _join(full)
