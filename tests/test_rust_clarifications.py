@@ -145,7 +145,7 @@ def test_an_edit_inside_a_macro_body_is_seen_by_the_next_query(copy_fixture):
                 "mtk::runtime::handle::Handle::current"}
     # the items inside `cfg_rt! { .. }` are items of the cache, each under the macro call's header
     cache = engine._item_caches[rel]
-    inside = [key for key in cache if any(header.startswith(b"cfg_rt! {") for header in key[1])]
+    inside = [key for key in cache if isinstance(key, tuple) and any(h.startswith(b"cfg_rt! {") for h in key[1])]
     assert len(inside) >= 4                              # mod, use, struct, the impl's two methods
 
 
@@ -205,3 +205,25 @@ def test_impls_on_references_count_for_the_type_and_plain_self_types(projections
                        "<[u8] as proj::stream::Offset>::offset_from", "<(A, B) as proj::stream::Offset>::offset_from",
                        "<proj::stream::Located as proj::stream::Offset>::offset_from"}
     assert node(graph, "<str as proj::stream::Stream>::next_token").kind is NodeKind.FUNCTION
+
+
+def test_an_edit_after_a_macro_call_reuses_its_fragment(copy_fixture):
+    from isg_lsp.languages.rust import FRAGMENTS_KEY
+
+    root = copy_fixture("rust/macros")
+    engine = Engine(root, persist=False)
+    engine.index()
+    rel = "src/runtime/mod.rs"
+    text = (root / rel).read_text()
+    engine.update_file(rel, text.encode())
+    before = dict(engine._item_caches[rel][FRAGMENTS_KEY])
+    edited = text + "\npub fn after() {}\n"
+    engine.update_file(rel, edited.encode())
+    after = engine._item_caches[rel][FRAGMENTS_KEY]
+    # the `cfg_rt! { .. }` call did not change nor move: its tokens are not parsed again
+    assert before and all(after[key] is tree for key, tree in before.items())
+    (root / rel).write_text(edited)
+    fresh = Engine(root, persist=False)
+    fresh.index()
+    assert engine.graph.snapshot() == fresh.graph.snapshot()
+    assert find_targets(engine.graph, "mtk::runtime::after")

@@ -210,7 +210,8 @@ class _Generics(dict):
 
 
 PROJECTION = "\x00as"
-TRAIT_RECORD = "rust-trait:"   # import-table scope of a trait's supertraits (`rust-trait:{FQP}` → {":0": path, ...})     # first segment of a named type that is `<X as Tr>::Name`: (PROJECTION, Name, "Tr")
+TRAIT_RECORD = "rust-trait:"
+FRAGMENTS_KEY = "\x00fragments"   # in an editor's item cache: the macro fragments of the last extraction   # import-table scope of a trait's supertraits (`rust-trait:{FQP}` → {":0": path, ...})     # first segment of a named type that is `<X as Tr>::Name`: (PROJECTION, Name, "Tr")
 
 
 @dataclass(slots=True)
@@ -238,6 +239,8 @@ class RustExtraction(FileExtraction):
         self.declared: dict[str, set[str]] = {}      # module FQP -> type names declared there in this file
         self.fragments: list[tree_sitter.Tree] = []   # macro calls' tokens parsed as items (kept alive: node ids)
         self.read_macros: dict[int, object] = {}       # macro call → the root of its tokens read as items, or None
+        self.earlier_fragments: dict = {}
+        self.fragment_keys: dict = {}                  # (ranges, text) → fragment tree, kept for the next edit
         self.types_query = query(LANG, "rust-types")
         self.types_cursor = tree_sitter.QueryCursor(self.types_query)
         name = self.crate if self.is_root else modules[-1]
@@ -249,6 +252,8 @@ class RustExtraction(FileExtraction):
     # ---- driving ----
 
     def run(self, cache: dict | None = None) -> FileFacts:
+        # an editor's file: macro calls' fragments parsed last time, reused where their tokens did not change
+        self.earlier_fragments = cache.get(FRAGMENTS_KEY, {}) if cache is not None else {}
         # the outline first (modules, imports, declared type names), so that impl headers anywhere in the file can
         # be named through them; then the items one by one, each reusing its earlier facts when it did not change
         outline = {
@@ -284,6 +289,8 @@ class RustExtraction(FileExtraction):
             "definition.assoc_type": self.on_assoc_type, "definition.const": self.on_const,
             "reference.call": self.on_call, "reference.macro": self.on_macro,
         }, cache, context, containers={**CONTAINERS, "macro_invocation": self.macro_items})
+        if cache is not None:
+            cache[FRAGMENTS_KEY] = self.fragment_keys
         facts = self.finish()
         facts.module_files = self.path_mods
         return facts
@@ -646,12 +653,18 @@ class RustExtraction(FileExtraction):
         ranges = [r for r in ranges if r is not None]
         if not ranges:
             return None
-        parser = _fragment_parser()
-        parser.included_ranges = ranges
-        try:
-            fragment = parser.parse(self.source)
-        finally:
-            parser.included_ranges = [_WHOLE]
+        # the same tokens at the same place (an edit elsewhere in the file) parse the same: the earlier tree serves
+        key = (tuple((r.start_byte, r.end_byte, r.start_point, r.end_point) for r in ranges),
+               self.source[ranges[0].start_byte:ranges[-1].end_byte])
+        fragment = self.earlier_fragments.get(key)
+        if fragment is None:
+            parser = _fragment_parser()
+            parser.included_ranges = ranges
+            try:
+                fragment = parser.parse(self.source)
+            finally:
+                parser.included_ranges = [_WHOLE]
+        self.fragment_keys[key] = fragment
         root = fragment.root_node
         # an item whose head parsed is read, even when tree-sitter recovered from a few tokens it did not know
         # inside (`pub trait GraphBase { @section nodelegate .. }`, `pub struct Flags: u32 { .. }`)
