@@ -389,6 +389,8 @@ def goals(results: dict) -> list[str]:
 
 def run(args) -> int:
     plan = dict(QUICK if args.quick else FULL)
+    if getattr(args, "cold_only", False):
+        plan["deep"], plan["lsp"] = [], []
     names = args.corpus or plan["corpora"] + (["synthetic-2m"] if getattr(args, "huge", False) else [])
     started = time.perf_counter()
     work = corpora.CACHE / "work"
@@ -434,6 +436,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--corpus", action="append", help="only this corpus (repeatable): " + ", ".join(
         FULL["corpora"] + ["synthetic-2m"]))
     r.add_argument("--out", help="write the JSON here (default bench/results/<mode>-<time>.json)")
+    r.add_argument("--cold-only", action="store_true", help="only the bare parse, ctags and the cold index of each "
+                   "corpus (no warm restarts, edits, mixed runs, query or LSP latency): e.g. `--corpus rust-100k "
+                   "--cold-only` for one corpus's cold index and its ratio to a bare parse")
     sub.add_parser("corpora", help="fetch/generate the corpora only")
     args = parser.parse_args(argv)
     if args.command == "corpora":
