@@ -24,7 +24,7 @@ def _libs() -> str:
 def _check() -> int:
     try:
         import isg_lsp
-        import isg_lsp.server  # noqa: F401 - pygls, lsprotocol, cattrs, attrs
+        import isg_lsp.server.server  # noqa: F401 - the language server: pygls, lsprotocol, cattrs, attrs
         from isg_lsp import languages
     except Exception as error:  # noqa: BLE001 - reported to the extension, which shows it
         sys.stderr.write(f"isg-lsp: cannot import the server with Python {sys.version.split()[0]} "

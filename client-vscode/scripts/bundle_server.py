@@ -101,7 +101,8 @@ def check_pins(wheels: list[Path]) -> None:
     for wheel in wheels:
         name = wheel.name.split("-")[0].lower().replace(".", "_")
         if name not in pinned:
-            raise SystemExit(f"bundle_server: {wheel.name} is a dependency without a pin; add it to {REQUIREMENTS.name}")
+            raise SystemExit(f"bundle_server: {wheel.name} is a dependency without a pin; "
+                             f"add it to {REQUIREMENTS.name}")
 
 
 def unpack(wheel: Path, libs: Path) -> None:

@@ -51,7 +51,8 @@ def install_tools() -> Path:
 
 
 def build_vsix(target: str) -> Path:
-    """`npm run package:target -- <target>`: the .vsix with the server bundled (wheels cached in client-vscode/.cache)."""
+    """`npm run package:target -- <target>`: the .vsix with the server bundled (wheels cached in
+    client-vscode/.cache)."""
     if not (CLIENT / "node_modules" / ".bin" / "vsce").exists():
         run_checked(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=CLIENT)
     env = {**os.environ, "ISG_BUNDLE_PYTHON": sys.executable}
@@ -105,7 +106,8 @@ class CodeServer:
         # Python 3.11+ and nothing else".
         (self.home / ".profile").write_text(f'export PATH="{path_first}:$PATH"\n')
         keep = {k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "TZ", "TMPDIR")}
-        return {**keep, "HOME": str(self.home), "SHELL": "/bin/bash", "PATH": f"{path_first}:/usr/local/bin:/usr/bin:/bin",
+        return {**keep, "HOME": str(self.home), "SHELL": "/bin/bash",
+                "PATH": f"{path_first}:/usr/local/bin:/usr/bin:/bin",
                 "XDG_CONFIG_HOME": str(self.home / ".config"), "XDG_DATA_HOME": str(self.home / ".local" / "share"),
                 "XDG_CACHE_HOME": str(self.home / ".cache")}
 

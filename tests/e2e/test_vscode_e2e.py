@@ -29,7 +29,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -256,7 +255,8 @@ def server_output(page, expect: str, timeout: float = 30) -> str:
     run_command(page, "ISG: Show Server Output")
     view = page.locator(".panel .monaco-editor .view-lines").first
     # the output view wraps long lines: join them again
-    return wait_for(lambda: text_containing(view, expect, join_lines=True), timeout, f"{expect!r} in the server's output")
+    return wait_for(lambda: text_containing(view, expect, join_lines=True), timeout,
+                    f"{expect!r} in the server's output")
 
 
 # ---- the tests (in order; they share the page) ---------------------------------------------------------------------
@@ -281,7 +281,8 @@ def test_status_bar_and_rust_trait_lenses_on_a_fresh_install(vsc):
     servers = vsc["cs"].isg_servers()
     assert any(s.startswith(f"python3 -I {launcher}") for s in servers), servers
     text = server_output(page, "bundled with the extension")
-    assert re.search(rf"Python 3\.\d+(\.\d+)? at {re.escape(str(vsc['python_on_path']))} \(python3, from PATH\)", text), text
+    on_path = re.escape(str(vsc["python_on_path"]))
+    assert re.search(rf"Python 3\.\d+(\.\d+)? at {on_path} \(python3, from PATH\)", text), text
     assert re.search(r"Server: isg-lsp \S+ bundled with the extension \(linux-(x64|arm64)\), on Python 3", text), text
     run_command(page, "View: Hide Panel")
 
@@ -386,7 +387,8 @@ def test_python_path_in_the_user_settings_of_a_remote_window(vsc):
     assert not any(wanted in s for s in cs.isg_servers())
     run_command(page, "Preferences: Open User Settings (JSON)")
     page.locator(".editor-group-container.active .tab.active", has_text="settings.json").wait_for()
-    page.locator(".editor-group-container.active .monaco-editor .view-lines", has_text="workbench.startupEditor").click()
+    editor = page.locator(".editor-group-container.active .monaco-editor .view-lines")
+    editor.filter(has_text="workbench.startupEditor").click()
     page.keyboard.press("Control+A")
     page.keyboard.insert_text(json.dumps({**BASE_SETTINGS, "isg.server.pythonPath": wanted}, indent=2))
     before = len(status_history(page))
@@ -401,7 +403,7 @@ def test_python_path_in_the_user_settings_of_a_remote_window(vsc):
     assert any("starting" in t for t in after), after
     text = server_output(page, "from isg.server.pythonPath")
     log(f"output: {text[-900:]!r}")
-    assert f"Python 3" in text and f"at {wanted} ({wanted}, from isg.server.pythonPath)" in text, text
+    assert "Python 3" in text and f"at {wanted} ({wanted}, from isg.server.pythonPath)" in text, text
     run_command(page, "View: Hide Panel")
     # the new server reads the unsaved buffer: Triangle (typed, not saved) is still counted
     open_file(page, "src/shapes.rs")
