@@ -407,7 +407,20 @@ def cmd_completion(args) -> int:
     return 0
 
 
+def _agents_extra(*modules: str) -> None:
+    """`isg-lsp mcp` and `isg-lsp watch` need the MCP SDK and watchdog (dependencies of the package, left out of the
+    VS Code extension's bundle): say so when they are missing."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise CliError(f"this command needs {', '.join(missing)}, which this installation of isg-lsp lacks (the VS "
+                       f"Code extension's bundled server leaves it out): install isg-lsp from a clone with "
+                       f"`pipx install .` (or `uv tool install .`; docs/agents.md)")
+
+
 def cmd_mcp(args) -> int:
+    _agents_extra("mcp", "watchdog")
     from .mcp import ConfigError, run_mcp
 
     try:
@@ -418,6 +431,7 @@ def cmd_mcp(args) -> int:
 
 
 def cmd_watch(args) -> int:
+    _agents_extra("watchdog")
     from .watch import run_watch
     from .workspace import DEFAULT_EXCLUDE, WorkspaceConfig
 

@@ -29,11 +29,13 @@ from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pathspec
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from . import languages
-from .engine import Engine
+from .engine import Engine, IndexReport
 from .graph import Graph
 from .store import SCHEMA_VERSION, Store, StoreBusy, StoreError
 from .workspace import WorkspaceConfig, walk
@@ -161,7 +163,7 @@ class LiveIndex:
         self.indexed = threading.Event()          # cleared while an index runs
         self.index_error: str | None = None
         self.index_seconds = 0.0
-        self.index_report = None
+        self.index_report: IndexReport | None = None
         self.started_at = time.monotonic()
         self.update_latency = Latencies()         # file event → graph updated (ms)
         self.read_latency = Latencies()           # a reader's time with the graph: pending events applied + its work
@@ -179,8 +181,8 @@ class LiveIndex:
         self._flush_at: float | None = None
         self._next_takeover = 0.0
         self._thread: threading.Thread | None = None
-        self._observer = None
-        self._handler = None
+        self._observer: Any = None                 # watchdog's Observer, once watching
+        self._handler: _Handler | None = None
         self._exclude = pathspec.GitIgnoreSpec.from_lines(self.config.exclude)
         if persist:
             self._open_store()
@@ -487,7 +489,8 @@ class LiveIndex:
             dirty = sorted(engine.dirty)
             engine.dirty.clear()
             files = engine.graph.files
-            rows, externals = engine.persist_rows([p for p in dirty if p in files], [p for p in dirty if p not in files])
+            rows, externals = engine.persist_rows([p for p in dirty if p in files],
+                                                  [p for p in dirty if p not in files])
             store = engine.store
         try:
             store.save(rows, externals)             # outside the lock: readers go on meanwhile
@@ -512,11 +515,8 @@ class LiveIndex:
     # ---- the watcher ---------------------------------------------------------------------------------------
 
     def _start_watcher(self) -> None:
-        try:
-            from watchdog.observers import Observer
-        except ImportError as error:                # pragma: no cover - a dependency
-            log.warning("no file watching: %s", error)
-            return
+        from watchdog.observers import Observer
+
         handler = _Handler(self)
         observer = Observer()
         try:
@@ -558,13 +558,14 @@ def _EVENT_TYPES():
             e.DirCreatedEvent, e.DirDeletedEvent, e.DirMovedEvent, e.EventsLostEvent]
 
 
-class _Handler:
+class _Handler(FileSystemEventHandler):
     """Turns watchdog's events into ``LiveIndex.notice`` calls (in watchdog's thread)."""
 
     def __init__(self, live: LiveIndex) -> None:
+        super().__init__()
         self.live = live
 
-    def dispatch(self, event) -> None:
+    def dispatch(self, event: FileSystemEvent) -> None:
         live = self.live
         kind = event.event_type
         if kind == "events_lost":

@@ -14,7 +14,7 @@ import weakref
 
 from .. import queries
 from ..analysis import Analysis
-from ..export import map_text, triple
+from ..export import triple
 from ..graph import Graph
 from ..model import Node, NodeKind, Resolution
 from ..querylang import QueryLanguageError
@@ -44,7 +44,7 @@ def targets(graph: Graph, text: str) -> list[Node]:
                         "(Type::method) or a SigHash")
     try:
         return resolve(graph, TargetRef(text, 0), queries.Deadline(QUERY_BUDGET_MS))
-    except QueryLanguageError as error:
+    except QueryLanguageError:
         hint = queries.suggest(graph, text)
         if hint:
             raise ToolError(f"no node matches {text!r}; did you mean {hint!r}? Call again with "
@@ -84,9 +84,15 @@ def analysis_of(live: LiveIndex) -> Analysis:
     return found
 
 
+def _analysis(view: View) -> Analysis:
+    if view.live is None:
+        raise ToolError("no live index behind this view")          # a View made by hand (tests)
+    return analysis_of(view.live)
+
+
 def _run(view: View, text: str, limit: int) -> dict:
     try:
-        result = analysis_of(view.live).query(text, limit=limit)
+        result = _analysis(view).query(text, limit=limit)
     except QueryLanguageError as error:
         raise ToolError(_query_error(error, text)) from None
     rows = result.rows
@@ -153,7 +159,7 @@ def context(view: View, target: str, budget_tokens: int = 2000) -> dict:
     if not subject.lower().startswith("find"):
         targets(view.graph, subject)                  # a clear error, with a suggestion, for a target that is not
     try:
-        found = analysis_of(view.live).context(subject, budget_tokens=budget_tokens)
+        found = _analysis(view).context(subject, budget_tokens=budget_tokens)
     except QueryLanguageError as error:
         raise ToolError(_query_error(error, subject)) from None
     except queries.QueryError as error:
@@ -234,11 +240,11 @@ def _counts(live: LiveIndex, graph: Graph) -> dict:
     memo = queries.graph_memo(graph)
     if "loc" not in memo:
         memo["loc"] = sum(state.facts.loc for state in graph.files.values())
-    return dict(files=counts.files, linesOfCode=memo["loc"], nodes=counts.nodes, externalNodes=counts.external,
-                edges=sum(counts.edges_by_kind.values()), heuristicEdges=counts.heuristic,
-                unresolvedReferences=counts.unresolved, nodesByKind=dict(counts.nodes_by_kind),
-                edgesByKind=dict(counts.edges_by_kind), byLanguage=dict(counts.by_language),
-                graphVersion=counts.version)
+    return {"files": counts.files, "linesOfCode": memo["loc"], "nodes": counts.nodes, "externalNodes": counts.external,
+            "edges": sum(counts.edges_by_kind.values()), "heuristicEdges": counts.heuristic,
+            "unresolvedReferences": counts.unresolved, "nodesByKind": dict(counts.nodes_by_kind),
+            "edgesByKind": dict(counts.edges_by_kind), "byLanguage": dict(counts.by_language),
+            "graphVersion": counts.version}
 
 
 def _mode_description(live: LiveIndex) -> str:

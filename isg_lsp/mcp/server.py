@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.parse
 from functools import partial
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -247,7 +248,7 @@ def serve_http(server: Server, host: str, port: int, token: str | None) -> None:
     for name in ("mcp.server.streamable_http", "uvicorn.error"):
         logging.getLogger(name).addFilter(QuietDisconnects())
 
-    app = server.streamable_http_app(host=host)         # SSE answers: measured faster than json_response here
+    app: Any = server.streamable_http_app(host=host)    # SSE answers: measured faster than json_response here
     if token is not None:
         app = BearerAuth(app, token)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -163,3 +163,15 @@ def test_kill_9_leaves_no_parser_worker_behind(demo):
     while any(alive(pid) for pid in below) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in below if alive(pid)], "processes left behind"
+
+
+def test_without_the_sdk_the_command_says_how_to_get_it(demo, monkeypatch, capsys):
+    import importlib.util
+
+    from isg_lsp.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mcp" else real(name, *a))
+    assert main(["mcp", str(demo)]) == 2
+    err = capsys.readouterr().err
+    assert "this command needs mcp, which this installation of isg-lsp lacks" in err and "pipx install ." in err
