@@ -393,7 +393,8 @@ def run(args) -> int:
         plan["deep"], plan["lsp"] = [], []
     names = args.corpus or plan["corpora"] + (["synthetic-2m"] if getattr(args, "huge", False) else [])
     started = time.perf_counter()
-    work = corpora.CACHE / "work"
+    # ISG_BENCH_WORK: a work folder of one's own (several people running the benchmark share the corpora's cache)
+    work = Path(os.environ.get("ISG_BENCH_WORK") or corpora.CACHE / "work")
     work.mkdir(parents=True, exist_ok=True)
     results = {"quick": args.quick, "machine": machine(), "plan": {k: v for k, v in plan.items()}, "corpora": [],
                "goals": GOALS}

@@ -124,12 +124,15 @@ class RawClient:
         self._send({"jsonrpc": "2.0", "method": method, "params": params})
 
     async def stop(self) -> None:
-        await self.request("shutdown", None)
-        self.notify("exit", None)
+        if self.proc is None or self.proc.returncode is not None:
+            return
         try:
+            await asyncio.wait_for(self.request("shutdown", None), 30)
+            self.notify("exit", None)
             await asyncio.wait_for(self.proc.wait(), 10)
-        except asyncio.TimeoutError:
+        except (asyncio.TimeoutError, OSError, RuntimeError):
             self.proc.kill()
+            await self.proc.wait()
         if self.reader is not None:
             self.reader.cancel()
 
@@ -145,6 +148,7 @@ class Bench:
         self.client = RawClient()
 
     async def start(self) -> float:
+        """Starts the server, waits until its folder is indexed (seconds: start → ready), opens the file."""
         from lsprotocol.converters import get_converter
 
         await self.client.start(sys.executable, "-m", "isg_lsp", "serve")
@@ -165,6 +169,10 @@ class Bench:
     async def stop(self) -> None:
         await self.client.stop()
 
+    def memory_mb(self) -> dict[str, float]:
+        """The server process's resident memory now and at its peak (VmRSS, VmHWM), without its parser workers."""
+        return server_memory_mb(self.client.proc.pid)
+
     async def request(self, method: str, params):
         return await self.client.request(method, params)
 
@@ -174,6 +182,18 @@ class Bench:
             "textDocument": {"uri": self.uri, "version": self.version},
             "contentChanges": [{"range": {"start": {"line": start[0], "character": start[1]},
                                           "end": {"line": end[0], "character": end[1]}}, "text": text}]})
+
+
+def server_memory_mb(pid: int) -> dict[str, float]:
+    found = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    found["rss" if line.startswith("VmRSS") else "peak"] = int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return found
 
 
 def edit_plan(lines: list[str], count: int, impl_path: str) -> list[tuple[str, tuple, tuple, str]]:
@@ -203,36 +223,47 @@ def edit_plan(lines: list[str], count: int, impl_path: str) -> list[tuple[str, t
 
 
 async def pick_targets(bench: Bench) -> tuple[str, str]:
-    """The trait with the most implementors and the function with the most callers (serde: de::Visitor)."""
+    """The trait with the most implementors, preferring one the edited file implements (so
+    that definition and references are asked at a place in it), and the function with the most callers."""
     traits = (await bench.request("isg/search", {"pattern": "*", "kinds": ["T"], "limit": 300}))["nodes"]
-    best_trait, most = None, -1
+    impl_lines = [line for line in bench.lines if re.match(r"\s*(pub(\([^)]*\))?\s+)?(unsafe\s+)?(impl|trait)\b",
+                                                            line)]
+    best_trait, most = None, (-1, -1)
     for node in traits:
-        if node["fqp"] == "serde::de::Visitor":
-            best_trait = node["fqp"]
-            break
         count = len((await bench.request("isg/whoImplements", {"id": node["id"]}))["implementors"])
-        if count > most:
-            best_trait, most = node["fqp"], count
+        name = node["fqp"].rsplit("::", 1)[-1]
+        here = any(re.search(rf"\b{re.escape(name)}\b", line) for line in impl_lines)
+        if (here, count) > most:
+            best_trait, most = node["fqp"], (here, count)
     functions = (await bench.request("isg/search", {"pattern": "*", "kinds": ["F"], "limit": 300}))["nodes"]
-    best_function, most = None, -1
+    best_function, most_calls = None, -1
     for node in functions:
         count = len((await bench.request("isg/callers", {"id": node["id"]}))["calls"])
-        if count > most:
-            best_function, most = node["fqp"], count
+        if count > most_calls:
+            best_function, most_calls = node["fqp"], count
     if best_trait is None or best_function is None:
         raise SystemExit("the workspace has no trait or no function to query")
     return best_trait, best_function
 
 
+ISSUE_FILE_LINES = 1855      # issue #21 measured edits on a 1,855-line file of tokio: the corpus's nearest file
+
+
 def run(root: Path, quick: bool = False, files: list[str] | None = None, **_ignored) -> dict:
-    """For `python -m bench run`: the same measures on the largest Rust file of a corpus (in a copy of it)."""
+    """For `python -m bench run`: the same measures on the corpus's Rust file nearest to 1,855 lines (in a copy of
+    the corpus), and the server's own figures: start → ready cold and warm (a second server on the database the
+    first left), its resident memory after indexing."""
     candidates = files if files is not None else [str(p.relative_to(root)) for p in Path(root).rglob("*.rs")]
     rust = [f for f in candidates if f.endswith(".rs") and "/target/" not in f]
     if not rust:
         return {"error": "n/a (no Rust file in the corpus)"}
-    largest = max(rust, key=lambda f: (Path(root) / f).stat().st_size)
-    args = argparse.Namespace(crate=str(root), file=largest, edits=60 if quick else 400,
-                              queries=40 if quick else 300, json=None)
+
+    def lines(rel: str) -> int:
+        return (Path(root) / rel).read_bytes().count(b"\n") + 1
+
+    chosen = min(sorted(rust), key=lambda f: abs(lines(f) - ISSUE_FILE_LINES))
+    args = argparse.Namespace(crate=str(root), file=chosen, edits=60 if quick else 400,
+                              queries=40 if quick else 100, json=None, warm=True)
     return asyncio.run(measure(args))
 
 
@@ -244,8 +275,10 @@ async def measure(args) -> dict:
     data = (root / args.file).read_bytes()
     full_parse, incremental_parse = bare_parse_ms(data)
     bench = Bench(root, args.file)
+    warm: dict = {}
     try:
         ready_s = await bench.start()
+        memory = bench.memory_mb()
         trait, function = await pick_targets(bench)
         found = await bench.request("isg/whoImplements", {"fqp": trait})
 
@@ -253,7 +286,7 @@ async def measure(args) -> dict:
         plan = edit_plan(bench.lines, args.edits, "crate::" + trait.split("::", 1)[1])
         round_trips: dict[str, list[float]] = {"all": []}
         impl_seen = False
-        for i, (kind, start, end, text) in enumerate(plan):
+        for kind, start, end, text in plan:
             started = time.perf_counter()
             bench.change(start, end, text)
             result = await bench.request("isg/whoImplements", {"fqp": trait})
@@ -269,7 +302,9 @@ async def measure(args) -> dict:
         queries: dict[str, list[float]] = {}
         position = None
         for number, line in enumerate(bench.lines):
-            if (col := line.find(trait.rsplit("::", 1)[1])) != -1 and "impl" in line:
+            named = re.search(rf"\b{re.escape(trait.rsplit('::', 1)[-1])}\b", line)
+            if named and re.match(r"\s*(pub(\([^)]*\))?\s+)?(unsafe\s+)?(impl|trait)\b", line):
+                col = named.start()
                 position = {"line": number, "character": col + 2}
                 break
         asks = [
@@ -287,15 +322,36 @@ async def measure(args) -> dict:
                 await bench.request("textDocument/definition", {"textDocument": {"uri": bench.uri},
                                                                 "position": position})
                 queries.setdefault("textDocument/definition", []).append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                await bench.request("textDocument/references", {"textDocument": {"uri": bench.uri},
+                                                                "position": position,
+                                                                "context": {"includeDeclaration": False}})
+                queries.setdefault("textDocument/references", []).append((time.perf_counter() - started) * 1000)
         final = await bench.request("isg/stats", {})
-    finally:
+        memory_after = bench.memory_mb()
         await bench.stop()
+        if getattr(args, "warm", False):
+            # a restart on the database the first server left, nothing changed: start → ready, and its memory
+            again = Bench(root, args.file)
+            try:
+                warm = {"ready_s": round(await again.start(), 3), "memory_mb": again.memory_mb()}
+            finally:
+                await again.stop()
+    except BaseException:
+        try:
+            await bench.stop()
+        except Exception:  # noqa: BLE001 - already stopped or gone
+            pass
+        raise
+    finally:
         shutil.rmtree(work, ignore_errors=True)
 
     return {
         "file": f"{crate.name}/{args.file}", "lines": data.count(b"\n") + 1, "bytes": len(data),
         "workspace": {"files": stats["files"], "nodes": stats["nodes"], "edges": stats["edges"],
                       "ready_s": round(ready_s, 3)},
+        "server_memory_mb": {"after_index": memory, "after_run": memory_after},
+        "warm_restart": warm,
         "bare_parse_ms": {"full": full_parse, "incremental": incremental_parse},
         "trait": trait, "function": function, "edits": len(plan), "impl_seen_at_once": impl_seen,
         "implementors_of_visitor": len(found["implementors"]),

@@ -338,7 +338,7 @@ def mixed_run(root: Path, files: list[str], readers: int = 2, seconds: float = 5
     from isg_lsp.engine import Engine
     from isg_lsp.model import NodeKind
 
-    db = root.parent / f".{root.name}-mixed.db"
+    db = Path(os.environ.get("ISG_BENCH_WORK") or root.parent) / f".{root.name}-mixed.db"
     _remove_db(db)
     engine = Engine(root, db_path=db)
     engine.index()
