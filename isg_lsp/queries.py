@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import networkx as nx
 
-import fnmatch
 import time
 import weakref
 from collections import deque
@@ -17,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
+from . import patterns
 from .graph import Graph
 from .model import EDGE_KINDS_FOR_IMPACT, Edge, EdgeKind, Node, NodeKind, Resolution
 
@@ -582,6 +582,11 @@ def search(graph: Graph, pattern: str, kinds: Iterable[NodeKind] | None = None, 
     wanted = frozenset(kinds) if kinds else None
     glob = any(c in pattern for c in "*?[")
     needle = pattern.lower()
+    if glob:
+        try:
+            matches = patterns.glob(needle)        # linear, and kept in a bounded cache (patterns.py)
+        except patterns.UnsafePattern as error:
+            raise QueryError(str(error)) from None
     hits = []
     for node in graph.nodes.values():
         if node.external and not include_external:
@@ -589,7 +594,7 @@ def search(graph: Graph, pattern: str, kinds: Iterable[NodeKind] | None = None, 
         if wanted is not None and node.kind not in wanted:
             continue
         value = getattr(node, field_name).lower()
-        if (fnmatch.fnmatchcase(value, needle) if glob else needle in value):
+        if (matches(value) if glob else needle in value):
             hits.append(node)
     hits.sort(key=lambda n: (n.name.lower() != needle, len(n.fqp), n.fqp, n.id))
     return hits[:limit], len(hits)

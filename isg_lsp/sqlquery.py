@@ -15,7 +15,6 @@ Every failure is an ``SqlError`` whose message says what was refused and why.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import sqlite3
@@ -24,11 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-try:                                    # Python 3.11+: the regex parser's modules are private
-    from re import _constants as sre_constants, _parser as sre_parse
-except ImportError:                     # pragma: no cover
-    import sre_constants  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+from . import patterns
 
 VIEWS = frozenset({"isg_nodes", "isg_edges", "isg_files"})
 
@@ -52,7 +47,7 @@ SAFE_FUNCTIONS = frozenset({
     # JSON readers
     "json", "json_array", "json_object", "json_extract", "json_type", "json_valid", "json_array_length",
     "json_quote", "json_group_array", "json_group_object",
-    # ours: `x REGEXP pattern`, with patterns checked for catastrophic backtracking
+    # ours: `x REGEXP pattern`, matched by RE2 in linear time (patterns.py)
     "regexp",
 })
 
@@ -101,67 +96,15 @@ class SqlResult:
 
 # ---- safe regular expressions (shared with the query language) ------------------------------------------------
 
-MAX_REGEX_LENGTH = 300
-MAX_REGEX_SUBJECT = 4000
+MAX_REGEX_LENGTH = patterns.MAX_REGEX_LENGTH
+MAX_REGEX_SUBJECT = patterns.MAX_SUBJECT
+UnsafeRegex = patterns.UnsafePattern
 
 
-class UnsafeRegex(ValueError):
-    pass
-
-
-@functools.lru_cache(maxsize=256)
-def safe_regex(pattern: str, ignore_case: bool = False) -> re.Pattern:
-    """Compiles a pattern after refusing what can backtrack catastrophically: nested unbounded repeats,
-    alternatives under an unbounded repeat, backreferences. Python's ``re`` cannot be interrupted, so this check
-    is what keeps a regex inside the time budget."""
-    if len(pattern) > MAX_REGEX_LENGTH:
-        raise UnsafeRegex(f"regular expression longer than {MAX_REGEX_LENGTH} characters")
-    try:
-        parsed = sre_parse.parse(pattern)
-    except re.error as error:
-        raise UnsafeRegex(f"invalid regular expression: {error}") from None
-    _check_regex(parsed, under_repeat=False)
-    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
-
-
-_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, getattr(sre_constants, "POSSESSIVE_REPEAT", None))
-
-
-def _check_regex(items, under_repeat: bool) -> None:
-    for op, arg in items:
-        if op in _REPEATS and op is not None:
-            low, high, sub = arg
-            unbounded = high is sre_constants.MAXREPEAT or high > 100
-            if unbounded and under_repeat and _has_repeat(sub):
-                raise UnsafeRegex("nested repetition such as (a+)+ or (a*)* is not allowed (catastrophic backtracking)")
-            if under_repeat and unbounded:
-                raise UnsafeRegex("nested repetition such as (a+)+ or (a*)* is not allowed (catastrophic backtracking)")
-            _check_regex(sub, under_repeat or unbounded)
-        elif op is sre_constants.SUBPATTERN:
-            _check_regex(arg[-1], under_repeat)
-        elif op is sre_constants.BRANCH:
-            if under_repeat:
-                raise UnsafeRegex("alternatives inside a repetition, such as (a|b)*, are not allowed "
-                                  "(catastrophic backtracking); use a character class [ab]*")
-            for branch in arg[1]:
-                _check_regex(branch, under_repeat)
-        elif op in (sre_constants.GROUPREF, sre_constants.GROUPREF_EXISTS):
-            raise UnsafeRegex("backreferences are not allowed")
-        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-            _check_regex(arg[1], under_repeat)
-        elif op is getattr(sre_constants, "ATOMIC_GROUP", None):
-            _check_regex(arg, under_repeat)
-
-
-def _has_repeat(items) -> bool:
-    for op, arg in items:
-        if op in _REPEATS and op is not None:
-            return True
-        if op is sre_constants.SUBPATTERN and _has_repeat(arg[-1]):
-            return True
-        if op is sre_constants.BRANCH and any(_has_repeat(b) for b in arg[1]):
-            return True
-    return False
+def safe_regex(pattern: str, ignore_case: bool = False) -> patterns.Regex:
+    """Compiles an untrusted pattern for RE2, whose matching is linear in the subject (patterns.py): Python's
+    ``re`` backtracks, and a match that has started cannot be interrupted by any budget or cancellation."""
+    return patterns.regex(pattern, ignore_case)
 
 
 def _sql_regexp(guard):
@@ -173,7 +116,7 @@ def _sql_regexp(guard):
         except UnsafeRegex as error:
             guard.denied = guard.denied or str(error)
             raise
-        return 1 if compiled.search(str(value)[:MAX_REGEX_SUBJECT]) else 0
+        return 1 if compiled.search(str(value)) else 0
 
     return regexp
 

@@ -6,15 +6,14 @@ answers (who-implements, callers, callees, blast radius, shortest path, cycles).
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import queries
+from .. import patterns, queries
 from ..context import Context, build_context
 from ..graph import Graph
 from ..model import Edge, EdgeKind, Node, NodeKind, Resolution
-from ..sqlquery import MAX_REGEX_SUBJECT, safe_regex
+from ..sqlquery import safe_regex
 from .syntax import (And, BlastQuery, CallsQuery, ContextQuery, CyclesQuery, FieldTest, Find, IsExternal, Not, Or,
                      PathQuery, Query, QueryLanguageError, Relation, TargetRef, WhoImplements, parse)
 
@@ -147,10 +146,13 @@ def resolve(graph: Graph, ref: TargetRef, deadline, what: str = "node") -> list[
     text = ref.text.strip()
     if any(c in text for c in "*?["):
         hits = []
-        pattern = text
+        try:
+            matches = patterns.glob(text)
+        except patterns.UnsafePattern as error:
+            raise QueryLanguageError(str(error), ref.pos, None, "too-complex") from None
         for node in _all_nodes(graph):
             deadline.check()
-            if fnmatch.fnmatchcase(node.fqp, pattern) or fnmatch.fnmatchcase(node.name, pattern):
+            if matches(node.fqp) or matches(node.name):
                 hits.append(node)
         if not hits:
             raise QueryLanguageError(f"no {what} matches the pattern {text!r}", ref.pos, None, "unknown-target")
@@ -332,11 +334,10 @@ def _field_test(test: FieldTest):
     if op == "ends-with":
         return lambda n: get(n).lower().endswith(low)
     if op == "glob":
-        import re
-        regex = re.compile(fnmatch.translate(low))
-        return lambda n: regex.match(get(n).lower()) is not None
+        matches = patterns.glob(value, ignore_case=True)
+        return lambda n: matches(get(n))
     regex = safe_regex(value)
-    return lambda n: regex.search(get(n)[:MAX_REGEX_SUBJECT]) is not None
+    return lambda n: regex.search(get(n)) is not None
 
 
 def find_nodes(graph: Graph, find: Find, include_heuristic: bool, deadline) -> tuple[list[Node], set, dict, int]:

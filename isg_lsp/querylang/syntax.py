@@ -594,7 +594,7 @@ class _Parser:
                 try:
                     safe_regex(value)
                 except UnsafeRegex as error:
-                    raise self.error(str(error), value_token, "keep patterns simple: no nested repeats",
+                    raise self.error(str(error), value_token, "RE2 syntax: no backreferences or lookaround",
                                      "bad-regex") from None
             if op == "glob" and len(value) > 300 or len(value) > 1000:
                 raise self.error("value too long", value_token, None, "too-complex")
