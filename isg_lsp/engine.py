@@ -92,7 +92,9 @@ class Engine:
         self.config = config or WorkspaceConfig()
         self.workers = workers if workers is not None else max(1, min(2, os.cpu_count() or 1))
         self.graph = Graph(resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for,
-                      path_lookup=_path_lookup)
+                           path_lookup=_path_lookup)
+        # the one source of module layouts, for extraction here and in the pool's workers (which keep a copy by
+        # version): every change of a layout takes a new version, unique in this process (isolation.py)
         self.layouts: dict[str, object] = {}
         self.layouts_version = 0
         # worker processes (isolation.ParserPool) for parsing files from disk: a crash there costs one file; the
@@ -250,6 +252,7 @@ class Engine:
             if overrides is not None:
                 for path, (crate, modules) in placements.items():
                     overrides.setdefault(path, (crate, tuple(modules)))
+        self.layouts_changed()
 
     def _save_placements(self) -> None:
         if self.store is None:
@@ -288,7 +291,13 @@ class Engine:
         for family in {spec.family for spec in languages.available_languages()}:
             support = languages.support(_first_language(family))
             self.layouts[family] = support.build_layout(self.root, by_family.get(family, []))
-        self.layouts_version += 1
+        self.layouts_changed()
+
+    def layouts_changed(self) -> None:
+        """Marks the layouts as changed: the pool's workers take the new ones before their next file."""
+        from .isolation import new_layouts_version
+
+        self.layouts_version = new_layouts_version()
 
     def _reapply_module_files(self, all_facts: list[FileFacts], changed: dict[str, FileFacts],
                               stored_facts: dict[str, FileFacts]) -> None:
@@ -303,6 +312,8 @@ class Engine:
                 if apply is None:
                     continue
                 moved = apply(layout, [f for f in current.values() if _family_of(f.lang) == family])
+                if moved:
+                    self.layouts_changed()          # placements are part of the layout the workers extract with
                 for rel in sorted(moved):
                     if not (self.root / rel).is_file():
                         continue
@@ -422,7 +433,6 @@ class Engine:
             spec = languages.language_for_path(rel)
             if spec is not None and spec.family not in self.layouts:
                 self.extract(rel, b"")                   # builds the missing layout, here
-                self.layouts_version += 1
             facts, size, mtime_ns = self._extract_one(rel)
             if facts.error:
                 self.skipped[rel] = facts.error
@@ -485,6 +495,7 @@ class Engine:
         if layout is None:
             support = languages.support(spec.name)
             layout = self.layouts[spec.family] = support.build_layout(self.root, [rel])
+            self.layouts_changed()
         return extract_source(rel, data, spec, layout, tree, cache=self._item_cache(rel, spec))
 
     def _item_cache(self, rel: str, spec: languages.LanguageSpec) -> dict | None:

@@ -14,6 +14,7 @@ server's process never reads them.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
@@ -35,6 +36,15 @@ BATCH_SIZE = 32
 
 _IN_WORKER = False
 _LAYOUTS: tuple[int, dict] | None = None         # the worker's copy of the engine's layouts, by version
+_VERSIONS = itertools.count(1)
+_VERSIONS_LOCK = threading.Lock()
+
+
+def new_layouts_version() -> int:
+    """A layouts version never used before in this process: engines of several folders share one pool, and a
+    worker keeps the layouts it was last sent under their version, so versions must not repeat across engines."""
+    with _VERSIONS_LOCK:
+        return next(_VERSIONS)
 
 
 class PoolClosed(RuntimeError):
