@@ -104,6 +104,9 @@ class Engine:
         self.skipped: dict[str, str] = {}
         self.dirty: set[str] = set()                         # files changed in memory, not yet persisted
         self._item_caches: dict[str, dict] = {}            # path -> per-item extraction cache (edited files)
+        if db_path is not None:                 # a path the user chose: its folder's links are the user's own
+            db_path = Path(db_path).expanduser()
+            db_path = db_path.parent.resolve() / db_path.name
         self.db_path = db_path if db_path is not None else self.root / ".isg" / "isg.db"
         self.store: Store | None = None
         self.store_message: str | None = None
@@ -116,8 +119,8 @@ class Engine:
         try:
             self.store = Store(self.db_path)
             if self.store.moved_aside is not None:
-                self.store_message = (f"The index database was unusable and has been rebuilt "
-                                      f"(the old one is at {self.store.moved_aside}).")
+                self.store_message = (f"The index database was unusable ({self.store.moved_why}) and has been "
+                                      f"rebuilt (the old one is at {self.store.moved_aside}).")
         except StoreBusy as error:                      # one writer per database: another server has it
             self.store = None
             self.store_message = f"Index kept in memory only: {error}."

@@ -3,6 +3,12 @@
 Tables: ``files`` (content hashes and each file's extracted facts, so that a restart re-parses only what changed),
 ``nodes`` and ``edges`` (the resolved graph, indexed for SQL queries), ``meta``. The schema version lives in
 ``PRAGMA user_version``; a database of another version, or one SQLite cannot read, is moved aside and rebuilt.
+
+A database is untrusted until proven ours (docs/security.md): it may have come with the checkout. Before anything is
+read or written, its files and lock must be regular files of this user with one link (a committed symbolic link
+``.isg/isg.db.lock`` pointing elsewhere is never opened for writing); its schema must hold exactly the objects this
+version creates (no trigger, view or table of anyone else's); and its ``meta`` must carry a stamp made with this
+user's secret (safety.py). Anything else is moved aside and rebuilt.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import safety
 from .model import Edge, EdgeKind, FileFacts, Node, NodeKind, Reference, Resolution
 
 log = logging.getLogger(__name__)
@@ -91,6 +98,42 @@ class StoreBusy(StoreError):
     """Another process writes this database (it holds the writer's lock)."""
 
 
+class ForeignDatabase(sqlite3.DatabaseError):
+    """A database this user's isg-lsp did not write (no valid stamp, or objects it does not create)."""
+
+
+_EXPECTED: frozenset | None = None
+OWNER_KEY = "owner"                  # meta: "<nonce hex>:<HMAC of the nonce under the user's secret>"
+DB_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def _schema_objects(conn: sqlite3.Connection) -> frozenset:
+    return frozenset(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+
+
+def expected_objects() -> frozenset:
+    """What ``SCHEMA`` creates, as sqlite_master lists it."""
+    global _EXPECTED
+    if _EXPECTED is None:
+        conn = sqlite3.connect(":memory:")
+        conn.executescript(SCHEMA)
+        _EXPECTED = _schema_objects(conn)
+        conn.close()
+    return _EXPECTED
+
+
+def _new_owner_stamp() -> str:
+    nonce = os.urandom(16).hex()
+    return f"{nonce}:{safety.stamp('isg-lsp database', nonce.encode())}"
+
+
+def _owner_stamp_ok(value: object) -> bool:
+    if not isinstance(value, str) or ":" not in value:
+        return False
+    nonce, mac = value.split(":", 1)
+    return safety.stamp_ok("isg-lsp database", nonce.encode(), mac)
+
+
 WAL_LIMIT_BYTES = int(os.environ.get("ISG_LSP_WAL_LIMIT_BYTES", str(16 * 1024 * 1024)))   # past this, a commit
 # is followed by a checkpoint that truncates the WAL
 
@@ -110,7 +153,7 @@ def _acquire_writer_lock(path: Path) -> str:
             held[1] += 1
             return key
         lock_path = Path(key + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _open_lock(lock_path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -128,6 +171,26 @@ def _acquire_writer_lock(path: Path) -> str:
             pass
         _LOCKS[key] = [fd, 1]
         return key
+
+
+def _open_lock(lock_path: Path) -> int:
+    """The lock file, never through a symbolic or hard link (a committed `.isg/isg.db.lock` linking to a file of the
+    user's would be truncated): such an entry is removed (unlink removes the link, never its target) and a fresh
+    file made."""
+    try:
+        return safety.open_private(lock_path)
+    except safety.UnsafePath as error:
+        log.warning("%s is %s; replacing it with a lock file of our own", lock_path, error.strerror)
+    try:
+        os.unlink(lock_path)
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        raise StoreError(f"cannot use {lock_path}: {error.strerror or error}") from None
+    try:
+        return safety.open_private(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL)
+    except OSError as error:
+        raise StoreError(f"cannot use {lock_path}: {error.strerror or error}") from None
 
 
 def _release_writer_lock(key: str | None) -> None:
@@ -158,8 +221,14 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.moved_aside: Path | None = None
+        self.moved_why: str | None = None
         self._lock_key: str | None = None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        folder = self.path.parent
+        if folder.is_symlink():                   # a committed `.isg` linking elsewhere
+            raise StoreError(f"{folder} is a symbolic link: isg-lsp never writes through one (docs/security.md)")
+        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir() or folder.is_symlink():
+            raise StoreError(f"{folder} is not a folder")
         self._lock_key = _acquire_writer_lock(self.path)     # before anything is read, moved or written
         try:
             self.conn = self._open()
@@ -169,6 +238,11 @@ class Store:
             raise
 
     def _open(self) -> sqlite3.Connection:
+        for suffix in DB_SUFFIXES:
+            why = safety.check_private_file(str(self.path) + suffix)
+            if why is not None:
+                self._move_aside(f"{self.path.name}{suffix} is {why}")
+                break
         try:
             conn = self._connect()
         except sqlite3.DatabaseError as error:
@@ -189,6 +263,8 @@ class Store:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         try:
+            conn.execute("PRAGMA trusted_schema=OFF")
+            self._check_trusted(conn)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
@@ -203,21 +279,45 @@ class Store:
                 raise sqlite3.DatabaseError(f"schema version {version}, expected {SCHEMA_VERSION}")
             conn.executescript(SCHEMA)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            if not tables:
+                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (OWNER_KEY, _new_owner_stamp()))
             conn.execute("SELECT count(*) FROM files").fetchone()
         except sqlite3.DatabaseError:
             conn.close()
             raise
         return conn
 
+    @staticmethod
+    def _check_trusted(conn: sqlite3.Connection) -> None:
+        """Refuses a database this user's isg-lsp did not write, before anything else touches it: objects other
+        than those ``SCHEMA`` creates (triggers that fill the disk or hang the writer, views, tables), or no valid
+        stamp (a database that came with the checkout, whatever its file times say)."""
+        objects = _schema_objects(conn)
+        if not objects:
+            return                                           # empty: a new database
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"schema version {version}, expected {SCHEMA_VERSION}")
+        unexpected = objects - expected_objects()
+        if unexpected:
+            names = ", ".join(sorted(f"{kind} {name}" for kind, name, _table, _sql in unexpected)[:5])
+            raise ForeignDatabase(f"it holds objects isg-lsp did not create ({names})")
+        if objects != expected_objects():
+            raise ForeignDatabase("its schema is incomplete")
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (OWNER_KEY,)).fetchone()
+        if row is None or not _owner_stamp_ok(row[0]):
+            raise ForeignDatabase("it was not written by isg-lsp for this user (it may have come with the workspace)")
+
     def _move_aside(self, why: str) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         aside = self.path.with_name(f"{self.path.name}.unusable-{stamp}")
         log.warning("database %s is unusable (%s); moved to %s and rebuilt", self.path, why, aside)
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in DB_SUFFIXES:
             source = Path(str(self.path) + suffix)
-            if source.exists():
+            if os.path.lexists(source):                     # a link is moved itself, never followed
                 os.replace(source, Path(str(aside) + suffix))
         self.moved_aside = aside
+        self.moved_why = why
 
     def close(self) -> None:
         try:
