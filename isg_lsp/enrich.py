@@ -130,12 +130,29 @@ def build(root: Path, rustdoc_json: Path, graph=None) -> dict:
             "impls": pairs}
 
 
+STAMP_PURPOSE = "isg-lsp enrichment"
+
+
+def _body(record: dict) -> bytes:
+    return json.dumps({k: v for k, v in record.items() if k != "stamp"}, sort_keys=True).encode("utf-8")
+
+
+def _stamp(record: dict) -> str:
+    from . import safety
+
+    return safety.stamp(STAMP_PURPOSE, _body(record))
+
+
 def write(root: Path, record: dict) -> Path:
+    """Writes the record, stamped with this user's secret (``load`` trusts only stamped files: one that came with
+    a checkout is ignored), never through a link (safety.py)."""
+    from . import safety
+
     target = Path(root) / ENRICH_PATH
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", "utf-8")
-    tmp.replace(target)
+    safety.make_private_dir(target.parent.parent)
+    safety.make_private_dir(target.parent)
+    record = dict(record, stamp=_stamp(record))
+    safety.write_private(target, (json.dumps(record, indent=1, sort_keys=True) + "\n").encode("utf-8"))
     return target
 
 
@@ -152,18 +169,40 @@ def facts(record: dict) -> FileFacts:
     return out
 
 
+MAX_BYTES = 64 * 1024 * 1024
+
+
+def _is_path(value) -> bool:
+    return isinstance(value, str) and 0 < len(value) < 2000 and all(value.split("::"))
+
+
 def load(graph, root: Path) -> FileFacts | None:
-    """Adds the workspace's enrichment file (when there is one) to a graph, by graph surgery."""
+    """Adds the workspace's enrichment file (when there is one) to a graph, by graph surgery. Only a file this
+    user's `isg-lsp enrich` wrote (its stamp) is loaded: a committed one would add `exact` edges nobody asked for.
+    A file that cannot be read or makes no sense is left out (it never fails the index)."""
+    import logging
+
+    from . import safety
+
     path = Path(root) / ENRICH_PATH
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None
     try:
-        record = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+        record = json.loads(safety.read_bounded(path, MAX_BYTES, follow=False))
+        if not isinstance(record, dict) or record.get("version") != VERSION:
+            return None
+        if not safety.stamp_ok(STAMP_PURPOSE, _body(record), record.get("stamp")):
+            logging.getLogger(__name__).warning(
+                "ignoring %s: it was not written by `isg-lsp enrich` for this user (it may have come with the "
+                "workspace); run `isg-lsp enrich` to make one", path)
+            return None
+        impls = record.get("impls")
+        record["impls"] = [p for p in impls if isinstance(p, dict) and _is_path(p.get("src"))
+                           and _is_path(p.get("dst"))] if isinstance(impls, list) else []
+        enrichment = facts(record)
+    except (OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as error:
+        logging.getLogger(__name__).warning("ignoring %s: %s", path, error)
         return None
-    if record.get("version") != VERSION:
-        return None
-    enrichment = facts(record)
     graph.replace_file(enrichment)
     return enrichment
 
