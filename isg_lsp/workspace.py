@@ -1,22 +1,48 @@
-"""Which files of a workspace are indexed: the walk, exclusions, `.gitignore`, and reading files safely."""
+"""Which files of a workspace are indexed: the walk, exclusions, `.gitignore`, and reading files safely.
+
+Everything here is untrusted input (docs/security.md): a `.gitignore` is read only when it is a regular file (not
+a link: git 2.32+ does not follow in-tree `.gitignore` links either), at most ``GITIGNORE_LIMIT`` bytes, and its
+patterns are matched by pathspec's RE2 backend, in linear time (``*a*a*a*a*a*a*a*a*b`` against a long name took
+pathspec's default backend minutes); a `.gitignore` that cannot be read or compiled is left out, alone. Source files
+are read only when regular (a FIFO named `x.rs` would block the reader forever), bounded by ``max_file_bytes``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
 
-from . import languages
+from . import languages, safety
 
 log = logging.getLogger(__name__)
 
 DEFAULT_EXCLUDE = ("target/", "node_modules/", ".git/", ".isg/", ".hg/", ".svn/", "__pycache__/", ".venv/",
                    "venv/")
 BINARY_SNIFF_BYTES = 8192
+GITIGNORE_LIMIT = 1024 * 1024
+
+
+_STAR_RUNS = re.compile(r"\*+")
+
+
+def _spec(lines: list[str]) -> pathspec.PathSpec:
+    """Gitignore-style patterns, matched in linear time (RE2, the `google-re2` wheel). Without RE2 (a platform
+    without the wheel), pathspec's own backend backtracks: patterns with more than two runs of `*` are left out."""
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines, backend="re2")
+    except (ImportError, ValueError, TypeError) as error:     # no RE2 on this platform
+        log.debug("pathspec's RE2 backend is unavailable (%s)", error)
+    kept = [line for line in lines if len(_STAR_RUNS.findall(line)) <= 2]
+    if len(kept) < len(lines):
+        log.warning("without RE2, %d ignore patterns with more than two runs of '*' are left out",
+                    len(lines) - len(kept))
+    return pathspec.GitIgnoreSpec.from_lines(kept)
 
 
 @dataclass
@@ -36,7 +62,7 @@ def walk(root: Path, config: WorkspaceConfig | None = None) -> list[str]:
     """
     config = config or WorkspaceConfig()
     root = root.resolve()
-    exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude)
+    exclude = _spec(config.exclude)
     found: list[str] = []
     ignores: list[tuple[str, pathspec.PathSpec]] = []   # (folder relative to root, its .gitignore)
     stack = [""]
@@ -67,6 +93,12 @@ def walk(root: Path, config: WorkspaceConfig | None = None) -> list[str]:
                 continue
             if languages.language_for_path(entry.name) is None:
                 continue
+            try:
+                if not entry.is_file():                # a FIFO, a socket, a device or a dangling link
+                    log.info("skipping %s: not a regular file", rel)
+                    continue
+            except OSError:
+                continue
             if is_link and not _inside(root, Path(entry.path)):
                 log.info("skipping %s: a link pointing outside the workspace", rel)
                 continue
@@ -77,7 +109,7 @@ def walk(root: Path, config: WorkspaceConfig | None = None) -> list[str]:
 
 def is_excluded(root: Path, rel: str, config: WorkspaceConfig) -> bool:
     """Whether one path would be left out by `walk` (used for files changed on disk)."""
-    exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude)
+    exclude = _spec(config.exclude)
     if exclude.match_file(rel):
         return True
     parts = rel.split("/")
@@ -101,10 +133,17 @@ def is_excluded(root: Path, rel: str, config: WorkspaceConfig) -> bool:
 
 def _read_gitignore(path: Path) -> pathspec.PathSpec | None:
     try:
-        lines = path.read_text("utf-8", "replace").splitlines()
+        lines = safety.read_bounded(path, GITIGNORE_LIMIT, follow=False).decode("utf-8", "replace").splitlines()
+    except safety.UnsafePath as error:
+        log.warning("ignoring %s: %s", path, error.strerror)
+        return None
     except OSError:
         return None
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    try:
+        return _spec(lines)
+    except Exception as error:  # noqa: BLE001 - one bad ignore file costs that file only
+        log.warning("ignoring %s: its patterns cannot be compiled (%s)", path, error)
+        return None
 
 
 def _ignored(rel: str, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
@@ -135,17 +174,25 @@ class SourceFile:
 
 
 def read_source(root: Path, rel: str, max_bytes: int) -> SourceFile:
-    """Reads one file as UTF-8 bytes for tree-sitter; binary, huge or unreadable files come back skipped."""
+    """Reads one file as UTF-8 bytes for tree-sitter; binary, huge, unreadable or irregular files (FIFOs, devices,
+    links out of the workspace) come back skipped. Never blocks (safety.read_bounded)."""
     path = root / rel
     try:
         stat = path.stat()
     except OSError as error:
         return SourceFile(None, b"", 0, 0, f"cannot stat: {error.strerror or error}")
+    if not safety.is_regular_file(path):
+        return SourceFile(None, _stat_hash(stat), 0, stat.st_mtime_ns, "not a regular file")
     if stat.st_size > max_bytes:
         return SourceFile(None, _stat_hash(stat), stat.st_size, stat.st_mtime_ns,
                           f"larger than {max_bytes} bytes")
+    if path.is_symlink() and not _inside(root.resolve(), path):
+        return SourceFile(None, _stat_hash(stat), stat.st_size, stat.st_mtime_ns,
+                          "a link pointing outside the workspace")
     try:
-        data = path.read_bytes()
+        data = safety.read_bounded(path, max_bytes)
+    except safety.UnsafePath as error:
+        return SourceFile(None, _stat_hash(stat), stat.st_size, stat.st_mtime_ns, error.strerror or str(error))
     except OSError as error:
         return SourceFile(None, b"", stat.st_size, stat.st_mtime_ns, f"cannot read: {error.strerror or error}")
     raw_hash = content_hash(data)
