@@ -29,6 +29,7 @@ from .graph import Graph
 from .isolation import ParserPool, _test_hooks
 from .model import EdgeKind, FileFacts, NodeKind, Reference
 from .sqlquery import SqlError, SqlResult, run_sql
+from .sqlquery import submit as submit_sql  # noqa: F401 - the server runs `run_sql` jobs on SQL threads
 from .store import Store, StoreBusy, StoreError
 from .workspace import WorkspaceConfig, content_hash, is_excluded, normalize_source, read_source, walk
 

@@ -8,7 +8,11 @@ The text comes from an untrusted client (a prompt-injected model may send anythi
 - an authorizer allows only ``SELECT`` and reads of the documented views (and of the base table columns those views
   expose, when read on their behalf), plus a list of safe functions. ``ATTACH``, ``PRAGMA``, ``load_extension``,
   writes, temporary tables and ``sqlite_master`` are denied at prepare time, before anything runs;
-- a progress handler interrupts a statement that outlives the time budget; rows are capped.
+- a progress handler interrupts a statement that outlives the time budget or SQLite's memory budget, and a watchdog
+  thread interrupts one that sits in a single long operation (a sort) past its deadline or after its cancellation;
+  temporary data stays in memory (``temp_store=MEMORY``: no temporary files), under SQLite's heap limit;
+- rows are capped, and so are the bytes of a result (a thousand rows of a megabyte each were 3 GB in the server);
+- statements run on a pool of threads with a connection each (``submit``): a slow one never queues the others.
 
 Every failure is an ``SqlError`` whose message says what was refused and why.
 """
@@ -20,6 +24,7 @@ import re
 import sqlite3
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +60,12 @@ DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
 DEFAULT_BUDGET_MS = 250
 MAX_SQL_LENGTH = 20_000
+MAX_RESULT_BYTES = int(os.environ.get("ISG_LSP_SQL_MAX_RESULT_BYTES", str(8 * 1024 * 1024)))
+MEMORY_BUDGET_BYTES = 256 * 1024 * 1024     # SQLite heap a running statement may add (checked as it runs)
+HARD_HEAP_LIMIT_BYTES = 1024 * 1024 * 1024  # SQLite's own hard limit for the process: allocations past it fail
+CACHE_KIB = 8192                            # page cache of a read connection
+THREADS = 4                                 # statements that may run at once (one connection each)
+WATCHDOG_S = 0.05
 
 _LIMITS = {
     sqlite3.SQLITE_LIMIT_ATTACHED: 0,
@@ -126,13 +137,106 @@ def _sql_regexp(guard):
 class _Guard:
     """Per-statement state the authorizer and the progress handler read: what was refused, the deadline."""
 
-    __slots__ = ("denied", "deadline", "timed_out", "cancel")
+    __slots__ = ("denied", "deadline", "timed_out", "cancel", "memory_cap", "out_of_memory")
 
     def __init__(self) -> None:
         self.denied: str | None = None
         self.deadline = 0.0
         self.timed_out = False
         self.cancel = None          # a threading.Event: set when the request is cancelled
+        self.memory_cap = 0         # SQLite heap in use past which the statement stops (0: not checked)
+        self.out_of_memory = False
+
+    def should_stop(self) -> bool:
+        if time.perf_counter() > self.deadline:
+            self.timed_out = True
+            return True
+        cancel = self.cancel
+        if cancel is not None and cancel.is_set():          # $/cancelRequest (the server sets the flag)
+            return True
+        if self.memory_cap and _memory_used() > self.memory_cap:
+            self.out_of_memory = True
+            return True
+        return False
+
+
+# SQLite's heap in use, process-wide (sqlite3_memory_used through ctypes; 0 when it cannot be reached)
+def _load_memory_used():
+    try:
+        import ctypes
+
+        import _sqlite3
+
+        function = ctypes.CDLL(_sqlite3.__file__).sqlite3_memory_used
+        function.restype = ctypes.c_int64
+        function.argtypes = []
+        function()
+        return function
+    except Exception:  # noqa: BLE001 - a Python without a reachable libsqlite3: the heap limit still holds
+        return lambda: 0
+
+
+_memory_used = _load_memory_used()
+_HEAP_LIMITED = False
+
+
+def _limit_heap(conn: sqlite3.Connection) -> None:
+    """SQLite's hard heap limit (process-wide, set once): the backstop under the per-statement memory budget."""
+    global _HEAP_LIMITED
+    if not _HEAP_LIMITED:
+        _HEAP_LIMITED = True
+        try:
+            conn.execute(f"PRAGMA hard_heap_limit={HARD_HEAP_LIMIT_BYTES}")
+        except sqlite3.Error:
+            pass
+
+
+class _Watchdog:
+    """One daemon thread that interrupts running statements past their deadline, over the memory budget or
+    cancelled: the progress handler is not called inside one long operation (a sort), ``interrupt`` lands there."""
+
+    def __init__(self) -> None:
+        self._running: dict[int, tuple[sqlite3.Connection, _Guard]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, key: int, conn: sqlite3.Connection, guard: _Guard) -> None:
+        with self._lock:
+            self._running[key] = (conn, guard)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="isg-sql-watchdog", daemon=True)
+                self._thread.start()
+
+    def forget(self, key: int) -> None:
+        with self._lock:
+            self._running.pop(key, None)
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(WATCHDOG_S)
+            with self._lock:
+                running = list(self._running.values())
+            for conn, guard in running:
+                if guard.deadline and guard.should_stop():
+                    try:
+                        conn.interrupt()
+                    except sqlite3.Error:
+                        pass
+
+
+_WATCHDOG = _Watchdog()
+_EXECUTOR: ThreadPoolExecutor | None = None
+_EXECUTOR_LOCK = threading.Lock()
+
+
+def submit(job, *args, **kwargs) -> Future:
+    """Runs ``job`` (``run_sql`` or anything calling it) on the pool of SQL threads, each with its own read-only
+    connections: statements run side by side, never queued behind a slow one or behind the index writer."""
+    global _EXECUTOR
+    with _EXECUTOR_LOCK:
+        if _EXECUTOR is None:
+            _EXECUTOR = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="isg-sql")
+        return _EXECUTOR.submit(job, *args, **kwargs)
 
 
 def _authorizer(guard: _Guard):
@@ -183,6 +287,11 @@ class _Connection:
         self.conn = sqlite3.connect(uri, uri=True, timeout=2, isolation_level=None, check_same_thread=True,
                                     cached_statements=32)
         self.conn.execute("PRAGMA query_only=1")
+        self.conn.execute("PRAGMA trusted_schema=OFF")
+        self.conn.execute("PRAGMA temp_store=MEMORY")          # no temporary files: heap, under the limits below
+        self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+        self.conn.execute("PRAGMA threads=0")
+        _limit_heap(self.conn)
         for limit, value in _LIMITS.items():
             self.conn.setlimit(limit, value)
         self.guard = _Guard()
@@ -191,15 +300,9 @@ class _Connection:
         guard = self.guard
 
         def progress() -> int:
-            if time.perf_counter() > guard.deadline:
-                guard.timed_out = True
-                return 1
-            cancel = guard.cancel
-            if cancel is not None and cancel.is_set():      # $/cancelRequest (the server sets the flag)
-                return 1
-            return 0
+            return 1 if guard.should_stop() else 0
 
-        self.conn.set_progress_handler(progress, 1000)
+        self.conn.set_progress_handler(progress, 200)
 
     def close(self) -> None:
         try:
@@ -278,30 +381,44 @@ def run_sql(db_path: Path | str, sql: str, limit: int = DEFAULT_LIMIT, budget_ms
     conn, guard = connection.conn, connection.guard
     guard.denied = None
     guard.timed_out = False
+    guard.out_of_memory = False
     guard.cancel = cancel
     if cancel is not None and cancel.is_set():
         raise SqlError("cancelled")
+    used = _memory_used()
+    guard.memory_cap = used + MEMORY_BUDGET_BYTES if used else 0
     guard.deadline = time.perf_counter() + budget_ms / 1000.0      # the statement's time, not the connection's
+    key = id(connection)
+    _WATCHDOG.watch(key, conn, guard)
     cursor = None
     try:
         cursor = conn.execute(sql, params)
         columns = [d[0] for d in cursor.description or ()]
         rows = []
         truncated = False
+        size = 0
         while True:
             batch = cursor.fetchmany(min(256, limit + 1 - len(rows)))
             if not batch:
                 break
-            rows.extend(list(r) for r in batch)
+            for row in batch:
+                size += sum(len(v) if isinstance(v, (str, bytes)) else 8 for v in row)
+                if size > MAX_RESULT_BYTES:                # a thousand rows of a megabyte: 3 GB once in JSON
+                    truncated = True
+                    break
+                rows.append(list(row))
+            if truncated:
+                break
             if len(rows) > limit:
                 rows = rows[:limit]
                 truncated = True
                 break
-            if time.perf_counter() > guard.deadline:
+            if guard.should_stop():
                 raise sqlite3.OperationalError("interrupted")
     except (sqlite3.Error, sqlite3.Warning, OverflowError, MemoryError, UnsafeRegex) as error:
         raise SqlError(_explain(error, guard, budget_ms)) from None
     finally:
+        _WATCHDOG.forget(key)
         if cursor is not None:
             try:
                 cursor.close()
@@ -309,6 +426,7 @@ def run_sql(db_path: Path | str, sql: str, limit: int = DEFAULT_LIMIT, budget_ms
                 pass
         guard.deadline = 0.0
         guard.cancel = None
+        guard.memory_cap = 0
         if conn.in_transaction:
             try:
                 conn.execute("ROLLBACK")
@@ -321,6 +439,9 @@ def _explain(error: Exception, guard: _Guard, budget_ms: float) -> str:
     message = str(error)
     if guard.cancel is not None and guard.cancel.is_set():
         return "cancelled"
+    if guard.out_of_memory or isinstance(error, MemoryError) or "out of memory" in message:
+        return (f"budget exceeded: the statement needed more than {MEMORY_BUDGET_BYTES >> 20} MiB of memory and was "
+                f"stopped; narrow it with WHERE, LIMIT or fewer joins")
     if guard.timed_out or message == "interrupted":
         return (f"budget exceeded: the statement ran longer than {budget_ms:g} ms and was stopped; "
                 f"narrow it with WHERE, LIMIT or fewer joins")

@@ -21,6 +21,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from .. import queries
 from ..analysis import heuristic_count, merge_query_results
 from ..analysis.api import EMPTY_QUERY_RESULT
+from ..engine import submit_sql
 from ..model import Node
 from . import convert
 from . import protocol as P
@@ -305,13 +306,13 @@ class Handlers:
         folder = self.session.folders_for_queries()[0] if self.session.folders else None
         if folder is None or folder.engine.store is None:
             raise queries.QueryError("no database: the index is kept in memory only")
-        self.session.flush(folder)  # queued before the query: it sees every edit so far
+        await self.session.flush_and_wait(folder)  # written before the query runs: it sees every edit so far
         cancel = threading.Event()
         job = functools.partial(
             folder.analysis.sql, params.sql, limit=convert.limit(params.limit, 1000), budget_ms=2000, cancel=cancel
         )
         try:
-            result = await asyncio.wrap_future(self.session.background.submit(job))
+            result = await asyncio.wrap_future(submit_sql(job))  # SQL threads: never behind another statement
         except asyncio.CancelledError:
             cancel.set()  # $/cancelRequest: SQLite's progress handler stops it
             raise

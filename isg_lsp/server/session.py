@@ -599,6 +599,14 @@ class Session:
 
         future.add_done_callback(written)
 
+    async def flush_and_wait(self, folder: Folder) -> None:
+        """Writes the folder's pending edits and waits until they are written (a reader of the database, isg/sql,
+        runs on another thread and must see them)."""
+        pending = bool(folder.engine.dirty) and folder.state != "indexing"
+        self.flush(folder)
+        if pending:
+            await asyncio.wrap_future(self.background.submit(lambda: None))
+
     def report_store(self, folder: Folder) -> None:
         """Tells the user about the folder's database (rebuilt, memory only) once per distinct message."""
         message = folder.engine.store_message
