@@ -27,6 +27,7 @@ from . import __version__, languages
 from .extract import extract_batch, extract_path, extract_source, parser_for
 from .graph import Graph
 from .isolation import ParserPool, _test_hooks
+from .lifeline import die_with
 from .model import EdgeKind, FileFacts, NodeKind, Reference
 from .sqlquery import SqlError, SqlResult, run_sql
 from .sqlquery import submit as submit_sql  # noqa: F401 - the server runs `run_sql` jobs on SQL threads
@@ -352,7 +353,8 @@ class Engine:
         else:
             batches = [rels[i:i + BATCH_SIZE] for i in range(0, len(rels), BATCH_SIZE)]
             isolated = None                   # workers for the files of a batch whose worker died
-            with ProcessPoolExecutor(max_workers=self.workers) as pool:
+            with ProcessPoolExecutor(max_workers=self.workers, initializer=die_with,
+                                     initargs=(os.getpid(),)) as pool:   # gone with the CLI (lifeline.py)
                 futures = [pool.submit(extract_batch, str(self.root), batch, self.layouts,
                                        self.config.max_file_bytes, _test_hooks) for batch in batches]
                 for future, batch in zip(futures, batches):

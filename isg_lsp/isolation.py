@@ -27,6 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from .extract import extract_batch, extract_path, takes_item_cache
+from .lifeline import die_with
 
 log = logging.getLogger(__name__)
 
@@ -55,31 +56,8 @@ def _init_worker(owner_pid: int | None = None) -> None:
     global _IN_WORKER
     _IN_WORKER = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if owner_pid is not None:
-        threading.Thread(target=_exit_with, args=(owner_pid,), name="isg-owner-watch", daemon=True).start()
-
-
-def _exit_with(owner_pid: int) -> None:
-    """Ends this worker when the process that owns the pool is gone, however it died (kill -9 included): a worker
-    blocked on its task queue would otherwise wait forever, and keep the fork server alive with it."""
-    try:
-        fd = os.pidfd_open(owner_pid)
-    except (AttributeError, OSError):
-        fd = None
-    if fd is not None:
-        import select
-
-        select.select([fd], [], [])                  # readable once the owner has exited
-    else:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(owner_pid, 0)
-            except ProcessLookupError:
-                break
-            except OSError:
-                pass
-    os._exit(0)
+    if owner_pid:
+        die_with(owner_pid)             # gone with the server (or the CLI), even under SIGKILL (lifeline.py)
 
 
 def _test_hooks(rel: str) -> None:
@@ -135,7 +113,8 @@ def _warm() -> int:
 def _context():
     try:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["isg_lsp.extract"])
+        # lifeline first: the fork server dies with the process that started it (lifeline.py)
+        context.set_forkserver_preload(["isg_lsp.lifeline", "isg_lsp.extract"])
         return context
     except ValueError:                                   # no fork server on this platform
         return multiprocessing.get_context("spawn")
