@@ -162,7 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="Run the language server (stdio by default).")
     p.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
-    p.add_argument("--tcp", metavar="HOST:PORT", default=None, help="listen on a TCP address instead")
+    p.add_argument("--tcp", metavar="HOST:PORT", default=None,
+                   help="listen on a TCP address instead (loopback; clients send the token printed on stderr, or "
+                        "$ISG_LSP_TOKEN, as initializationOptions.token: docs/security.md)")
+    p.add_argument("--allow-remote", action="store_true", help="allow --tcp on an address that is not loopback")
     p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     p.set_defaults(run=cmd_serve)
 
@@ -444,7 +447,7 @@ def cmd_watch(args) -> int:
 def cmd_serve(args) -> int:
     from .server import run_server
 
-    return run_server(tcp=args.tcp, verbose=args.verbose)
+    return run_server(tcp=args.tcp, verbose=args.verbose, allow_remote=args.allow_remote)
 
 
 if __name__ == "__main__":

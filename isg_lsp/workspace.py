@@ -223,3 +223,11 @@ def content_hash(data: bytes) -> bytes:
 
 def _stat_hash(stat: os.stat_result) -> bytes:
     return hashlib.blake2b(f"{stat.st_size}:{stat.st_mtime_ns}".encode(), digest_size=16).digest()
+
+
+def database_location_allowed(path: Path, root: Path) -> bool:
+    """Whether a database path from settings may be used: inside the workspace or the user's cache folder
+    (``~/.cache/isg-lsp``), links followed. Settings can come from the workspace (`.vscode/settings.json`), and a
+    database at a path of the attacker's choosing would be moved aside and overwritten (docs/security.md)."""
+    folder = path.parent
+    return safety.inside(folder, root) or safety.inside(folder, safety.user_cache_dir())

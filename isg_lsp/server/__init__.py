@@ -12,7 +12,7 @@ import sys
 log = logging.getLogger(__name__)
 
 
-def run_server(tcp: str | None = None, verbose: bool = False) -> int:
+def run_server(tcp: str | None = None, verbose: bool = False, allow_remote: bool = False) -> int:
     from .server import build_server
 
     logging.getLogger("isg_lsp").setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -27,7 +27,10 @@ def run_server(tcp: str | None = None, verbose: bool = False) -> int:
             if not port.isdigit():
                 print(f"isg-lsp: --tcp wants HOST:PORT, got {tcp!r}", file=sys.stderr)
                 return 2
-            server.start_tcp(host or "127.0.0.1", int(port))
+            from .tcp import serve_tcp, token_from_environment
+
+            code = serve_tcp(server, (host or "127.0.0.1").strip("[]"), int(port), token=token_from_environment(),
+                             allow_remote=allow_remote)
         else:
             from .stdio import serve_stdio
 

@@ -50,7 +50,10 @@ def build_server() -> IsgLanguageServer:
 
     @feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:
-        logging.getLogger("isg_lsp").addHandler(_ClientLogHandler(server, asyncio.get_running_loop()))
+        package_log = logging.getLogger("isg_lsp")
+        for handler in [h for h in package_log.handlers if isinstance(h, _ClientLogHandler)]:
+            package_log.removeHandler(handler)          # a second client over TCP: one handler, its own
+        package_log.addHandler(_ClientLogHandler(server, asyncio.get_running_loop()))
         options, warnings = parse_options(params.initialization_options)
         session.options = options
         for warning in warnings:

@@ -35,7 +35,7 @@ from ..extract import parser_for
 from ..graph import Graph
 from ..isolation import ParserPool
 from ..model import Node
-from ..workspace import content_hash, is_excluded, normalize_source
+from ..workspace import content_hash, database_location_allowed, is_excluded, normalize_source
 from . import convert
 from .documents import Document, OutOfSync
 from .options import InitOptions
@@ -193,10 +193,16 @@ class Session:
             return None
         path = Path(configured).expanduser()
         if not path.is_absolute():
-            return root / path
-        if self.folder_count_hint > 1:
-            return path.with_name(f"{path.stem}-{root.name}{path.suffix}")   # one database per folder
-        return path
+            chosen = root / path
+        elif self.folder_count_hint > 1:
+            chosen = path.with_name(f"{path.stem}-{root.name}{path.suffix}")   # one database per folder
+        else:
+            chosen = path
+        if not database_location_allowed(chosen, root):     # settings may come from the workspace itself
+            self.show_message(f"isg-lsp: databasePath {configured!r} is outside the workspace and the user's cache "
+                              f"folder; using {root.name}/.isg/isg.db instead", types.MessageType.Warning)
+            return None
+        return chosen
 
     folder_count_hint = 1           # how many folders the workspace started with (one database each)
 

@@ -82,13 +82,18 @@ class FrameReader:
     """Reads LSP frames from a binary stream; each frame becomes ``("message", obj)`` or ``("error", (code,
     text))``; the end of the stream becomes ``EOF``."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream, max_bytes: int | None = None, discard_oversized: bool = True) -> None:
         self.stream = stream
+        self.max_bytes = max_bytes            # None: MAX_MESSAGE_BYTES
+        self.discard_oversized = discard_oversized   # False: an oversized body is the end (not read at all)
+        self.headers: dict[bytes, bytes] = {}  # the last frame's headers (lower-case names)
 
     def read(self) -> tuple[str, Any]:
         stream = self.stream
         length: int | None = None
         problem: str | None = None
+        self.headers = {}
+        limit = self.max_bytes if self.max_bytes is not None else MAX_MESSAGE_BYTES
         while True:
             line = stream.readline(MAX_HEADER_LINE + 1)
             if not line:
@@ -111,6 +116,8 @@ class FrameReader:
             if not sep:
                 problem = "a header line without ':'"
                 continue
+            if len(self.headers) < 32:
+                self.headers[name.strip().lower()] = value.strip()
             if name.strip().lower() == b"content-length":
                 try:
                     length = int(value.strip())
@@ -119,14 +126,16 @@ class FrameReader:
                 if length is None or length < 0:
                     problem = "an invalid Content-Length"
                     length = None
-        if length > MAX_MESSAGE_BYTES:
+        if length > limit:
+            if not self.discard_oversized:
+                return EOF
             remaining = length
             while remaining > 0:
                 chunk = stream.read(min(remaining, _CHUNK))
                 if not chunk:
                     return EOF
                 remaining -= len(chunk)
-            return "error", (-32600, f"message of {length} bytes is larger than the limit of {MAX_MESSAGE_BYTES}")
+            return "error", (-32600, f"message of {length} bytes is larger than the limit of {limit}")
         body = stream.read(length)
         if len(body) < length:
             return EOF                                  # the stream ended in the middle of a message
