@@ -25,6 +25,7 @@ from . import queries
 from .export import triple
 from .graph import Graph
 from .model import Edge, Node, NodeKind, Resolution
+from .safety import read_file
 
 RADIUS = 3
 MAX_NEIGHBOURHOOD = 1500
@@ -214,7 +215,7 @@ def _pack(graph: Graph, subject: str, seeds: list[Node], ranked: list[Node], bud
     if root_path is not None:
         for rel in files:
             try:
-                source_tokens += count_tokens((root_path / rel).read_text(encoding="utf-8", errors="replace"))
+                source_tokens += count_tokens(read_file(root_path / rel).decode("utf-8", "replace"))
             except OSError:
                 continue
     tokens = count_tokens(text)
@@ -235,7 +236,7 @@ def _bodies(root: Path, seeds: list[Node], room_chars: int) -> str:
             resolved = path.resolve()
             if root.resolve() not in resolved.parents:
                 continue
-            lines = resolved.read_text(encoding="utf-8", errors="replace").splitlines()
+            lines = read_file(resolved).decode("utf-8", "replace").splitlines()
         except OSError:
             continue
         start, end = node.span[0], node.span[2]

@@ -25,6 +25,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 CONFIG_FILE_LIMIT = 4 * 1024 * 1024        # Cargo.toml, tsconfig.json, go.mod, .gitignore: more is refused
+SOURCE_READ_LIMIT = 64 * 1024 * 1024       # a source file read for its lines or text (hover, context, sync)
 
 
 class UnsafePath(OSError):
@@ -68,6 +69,11 @@ def read_bounded(path: Path | str, limit: int, follow: bool = True) -> bytes:
         return data
     finally:
         os.close(fd)
+
+
+def read_file(path: Path | str, limit: int = SOURCE_READ_LIMIT) -> bytes:
+    """A workspace file's bytes for its text (never a FIFO or a device, never blocking); ``OSError`` otherwise."""
+    return read_bounded(path, limit)
 
 
 def read_config_text(path: Path | str, limit: int = CONFIG_FILE_LIMIT) -> str:

@@ -22,6 +22,7 @@ from ..graph import Graph
 from ..model import EDGE_KINDS_FOR_IMPACT, EdgeKind, Node, NodeKind, Resolution
 from ..querylang import QueryResult, context_of, run_query
 from ..queries import BlastRadius, Cycle, Related
+from ..safety import read_file
 from . import cursor
 from .data import (
     Call,
@@ -536,7 +537,7 @@ class DiskLines:
         if cached is not None and cached[0] == (st.st_size, st.st_mtime_ns):
             return cached[1]
         try:
-            lines = full.read_bytes().decode("utf-8", "replace").split("\n")
+            lines = read_file(full).decode("utf-8", "replace").split("\n")   # never a FIFO: it would block
         except OSError:
             return None
         if len(self._cache) > self.size:

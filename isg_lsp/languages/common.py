@@ -9,6 +9,7 @@ import tree_sitter
 
 from ..model import Edge, EdgeKind, FileFacts, Node, NodeKind, Reference, Resolution, fold_whitespace
 from ..positions import LineIndex
+from ..safety import read_config_text
 from .contract import MAX_HEURISTIC_CANDIDATES, MAX_SAME_NAMED
 
 MAX_SIGNATURE_CHARS = 400
@@ -271,3 +272,9 @@ def dispatch(matches: list[tuple[int, dict[str, list]]], handlers: dict[str, Cal
             if handler is not None:
                 handler(nodes[0], captures)
                 break
+
+
+def read_manifest(path) -> str:
+    """A manifest of the workspace (Cargo.toml, tsconfig.json, go.mod): untrusted, so read only when it is a regular
+    file, at most 4 MiB, never blocking (safety.py). Raises OSError otherwise: the caller leaves that file out."""
+    return read_config_text(path)

@@ -53,7 +53,7 @@ import tree_sitter
 from ..graph import SymbolView, Target
 from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
 from . import query
-from .common import FileExtraction, dispatch, guess_methods
+from .common import FileExtraction, dispatch, guess_methods, read_manifest
 
 LANG = "go"
 TYPE_KINDS = frozenset({NodeKind.STRUCT, NodeKind.TRAIT, NodeKind.ASSOC_TYPE})
@@ -106,7 +106,7 @@ class GoLayout:
         return (folder or self.root_name or "main"), ""
 
 
-_MODULE_LINE = re.compile(r"^\s*module\s+\"?([^\s\"]+)\"?", re.MULTILINE)
+_MODULE_LINE = re.compile(r"^[ \t]*module[ \t]+\"?([^\s\"]+)\"?", re.MULTILINE)   # [ \t]: linear on blank lines
 
 
 def build_layout(root: Path, files: list[str]) -> GoLayout:
@@ -120,7 +120,7 @@ def build_layout(root: Path, files: list[str]) -> GoLayout:
             manifest = root / folder / "go.mod" if folder else root / "go.mod"
             if manifest.is_file():
                 try:
-                    match = _MODULE_LINE.search(manifest.read_text("utf-8", "replace"))
+                    match = _MODULE_LINE.search(read_manifest(manifest))
                 except OSError:
                     match = None
                 if match:

@@ -18,7 +18,7 @@ import tree_sitter
 from ..graph import SymbolView, Target
 from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
 from . import query
-from .common import MAX_HEURISTIC_CANDIDATES, FileExtraction, dispatch, guess_methods, strip_generics
+from .common import MAX_HEURISTIC_CANDIDATES, FileExtraction, dispatch, guess_methods, read_manifest, strip_generics
 
 LANG = "rust"
 
@@ -150,18 +150,18 @@ def build_layout(root: Path, files: list[str]) -> RustLayout:
     for folder in sorted(manifests):
         manifest = root / folder / "Cargo.toml"
         try:
-            data = tomllib.loads(manifest.read_text("utf-8", "replace"))
-        except (OSError, tomllib.TOMLDecodeError):
+            data = tomllib.loads(read_manifest(manifest))
+        except (OSError, ValueError, RecursionError):         # one hostile manifest costs that manifest only
             continue
-        package = data.get("package") or {}
-        lib = data.get("lib") or {}
+        package = data.get("package") if isinstance(data.get("package"), dict) else {}
+        lib = data.get("lib") if isinstance(data.get("lib"), dict) else {}
         name = lib.get("name") or package.get("name")
         if not name:
             continue                                           # a virtual workspace manifest
         entry = Package(root=folder, name=_ident(str(name)), edition=str(package.get("edition", "2015")))
         if isinstance(lib.get("path"), str):
             entry.lib_path = lib["path"].lstrip("./")
-        for bin_entry in data.get("bin") or []:
+        for bin_entry in data.get("bin") if isinstance(data.get("bin"), list) else []:
             if isinstance(bin_entry, dict) and isinstance(bin_entry.get("path"), str) and bin_entry.get("name"):
                 entry.bin_paths[bin_entry["path"].lstrip("./")] = _ident(str(bin_entry["name"]))
         layout.packages.append(entry)

@@ -26,7 +26,7 @@ import tree_sitter
 from ..graph import SymbolView, Target
 from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
 from . import query
-from .common import FileExtraction, dispatch, guess_methods, sorted_matches
+from .common import FileExtraction, dispatch, guess_methods, read_manifest, sorted_matches
 
 FAMILY = "typescript"
 
@@ -149,7 +149,7 @@ def _match_pattern(pattern: str, spec: str) -> str | None:
     return None
 
 
-_JSONC_TOKEN = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/', re.S)
+_JSONC_TOKEN = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?(?:\*/|\Z)', re.S)   # an unclosed comment ends the text
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 
 
@@ -164,8 +164,8 @@ def read_jsonc(text: str) -> dict:
 def _read_config(root: Path, rel: str, depth: int = 0) -> tuple[str | None, dict[str, list[str]], str]:
     """(baseUrl, paths, the folder paths are relative to), all workspace-relative, following relative `extends`."""
     try:
-        data = read_jsonc((root / rel).read_text("utf-8", "replace"))
-    except (OSError, ValueError):
+        data = read_jsonc(read_manifest(root / rel))
+    except (OSError, ValueError, RecursionError):            # one hostile tsconfig costs that file only
         return None, {}, posixpath.dirname(rel)
     folder = posixpath.dirname(rel)
     base_url, paths, paths_base = None, {}, folder
@@ -176,7 +176,7 @@ def _read_config(root: Path, rel: str, depth: int = 0) -> tuple[str | None, dict
             parent += ".json"
         if not parent.startswith("..") and (root / parent).is_file():
             base_url, paths, paths_base = _read_config(root, parent, depth + 1)
-    options = data.get("compilerOptions") or {}
+    options = data.get("compilerOptions") if isinstance(data.get("compilerOptions"), dict) else {}
     if isinstance(options.get("baseUrl"), str):
         base_url = posixpath.normpath(posixpath.join(folder, options["baseUrl"]))
         paths_base = base_url

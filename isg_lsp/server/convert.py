@@ -359,6 +359,7 @@ class FolderState:
     total: int
     counts: GraphCounts
     database: DatabaseFacts
+    failed: bool = False            # its last index failed (it serves what it had): not "ready"
 
 
 def database_info(facts: DatabaseFacts) -> P.DatabaseInfo:
@@ -374,10 +375,11 @@ def stats_result(
     for f in folders:
         progress = P.Progress(f.done, f.total) if f.indexing else P.Progress(f.counts.files, f.counts.files)
         done, total = done + progress.done, total + progress.total
+        state = "indexing" if not f.ready else "failed" if f.failed else "ready"
         out.append(
             P.FolderStats(
                 uri=f.uri,
-                state="ready" if f.ready else "indexing",
+                state=state,
                 indexed=progress,
                 files=f.counts.files,
                 nodes=f.counts.nodes,
@@ -385,8 +387,9 @@ def stats_result(
                 database=database_info(f.database),
             )
         )
+    failed = any(f.failed for f in folders)
     return P.StatsResult(
-        state="indexing" if any(not f.ready for f in folders) else "ready",
+        state="indexing" if any(not f.ready for f in folders) else "failed" if failed else "ready",
         indexed=P.Progress(done, total),
         files=totals.files,
         nodes=totals.nodes,

@@ -35,6 +35,7 @@ from ..extract import parser_for
 from ..graph import Graph
 from ..isolation import ParserPool
 from ..model import Node
+from ..safety import read_file
 from ..workspace import content_hash, database_location_allowed, is_excluded, normalize_source
 from . import convert
 from .documents import Document, OutOfSync
@@ -413,7 +414,7 @@ class Session:
         if path is None:
             return b""
         try:
-            raw = path.read_bytes()
+            raw = read_file(path)                       # never a FIFO (it would block the event loop)
         except OSError:
             return b""
         data, _ = normalize_source(raw)
@@ -432,7 +433,7 @@ class Session:
         state = folder.graph.files.get(doc.rel)
         path = folder.root / doc.rel
         try:
-            on_disk = content_hash(path.read_bytes()) if path.is_file() else None
+            on_disk = content_hash(read_file(path)) if path.is_file() else None
         except OSError:
             on_disk = None
         if state is None or on_disk is None or state.facts.content_hash != on_disk:
@@ -723,6 +724,8 @@ def _index_quietly(engine: Engine, progress):
     delay = float(os.environ.get("ISG_LSP_TEST_DELAY_MS", "0") or 0) / 1000     # a test hook (tests/lsp)
     if delay:
         time.sleep(delay)
+    if os.environ.get("ISG_LSP_TEST_INDEX_FAULT"):                                # a test hook (tests/security)
+        raise RuntimeError("injected indexing fault")
     return engine.index(progress)
 
 

@@ -268,6 +268,12 @@ def dispatch(protocol, data: Any) -> None:
     if "id" in data and "method" in data and not has_id:
         respond_error(protocol, None, -32600, "invalid request: \"id\" must be a number or a string")
         return
+    if has_id and _is_notification(data.get("method")):
+        # a notification sent as a request: the client waits for an answer. Handled as the notification it is,
+        # and answered with null (before `exit` ends the session)
+        protocol._send_data({"jsonrpc": "2.0", "id": msg_id, "result": None})
+        data = {k: v for k, v in data.items() if k != "id"}
+        has_id = False
     try:
         message = protocol.structure_message(data)
     except Exception as error:  # noqa: BLE001 - pygls raises for params it cannot structure
@@ -276,6 +282,11 @@ def dispatch(protocol, data: Any) -> None:
             respond_error(protocol, msg_id, -32602, f"invalid params for {data['method']}")
         return
     protocol.handle_message(message)
+
+
+def _is_notification(method: Any) -> bool:
+    entry = types.METHOD_TO_TYPES.get(method) if isinstance(method, str) else None
+    return entry is not None and entry[1] is None and entry[0].__name__.endswith("Notification")
 
 
 def respond_error(protocol, msg_id, code: int, text: str) -> None:
