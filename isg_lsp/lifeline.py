@@ -19,6 +19,7 @@ import signal
 import sys
 import threading
 import time
+import types
 
 PR_SET_PDEATHSIG = 1
 POLL_S = 0.5
@@ -79,7 +80,7 @@ def _watch(pid: int) -> None:
 
 
 def _imported_by_the_fork_server() -> bool:
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     while frame is not None:
         code = frame.f_code
         if code.co_name == "main" and code.co_filename.endswith(os.path.join("multiprocessing", "forkserver.py")):

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 try:
-    import re2
+    import re2  # type: ignore[import-untyped]
 except ImportError:                                         # pragma: no cover - a platform without the wheel
     re2 = None
 

@@ -537,7 +537,7 @@ class DiskLines:
         if cached is not None and cached[0] == (st.st_size, st.st_mtime_ns):
             return cached[1]
         try:
-            lines = read_file(full).decode("utf-8", "replace").split("\n")   # never a FIFO: it would block
+            lines = read_file(full).decode("utf-8", "replace").split("\n")  # never a FIFO: it would block
         except OSError:
             return None
         if len(self._cache) > self.size:

@@ -359,7 +359,7 @@ class FolderState:
     total: int
     counts: GraphCounts
     database: DatabaseFacts
-    failed: bool = False            # its last index failed (it serves what it had): not "ready"
+    failed: bool = False  # its last index failed (it serves what it had): not "ready"
 
 
 def database_info(facts: DatabaseFacts) -> P.DatabaseInfo:

@@ -281,7 +281,13 @@ class Handlers:
         session = self.session
         folders = [
             convert.FolderState(
-                f.uri, f.state == "indexing", f.ready, f.done, f.total, f.analysis.counts(), f.analysis.database(),
+                f.uri,
+                f.state == "indexing",
+                f.ready,
+                f.done,
+                f.total,
+                f.analysis.counts(),
+                f.analysis.database(),
                 failed=f.state == "failed",
             )
             for f in session.folders

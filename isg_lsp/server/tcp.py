@@ -59,7 +59,7 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None)
     except OSError:
         return False
-    addresses = {info[4][0] for info in infos}
+    addresses = {str(info[4][0]) for info in infos}
     return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 
@@ -142,7 +142,7 @@ def serve_tcp(server, host: str, port: int, token: str | None = None, allow_remo
     if announce is not None:
         announce(bound)
     protocol = server.protocol
-    result = {"code": None}
+    result: dict[str, int | None] = {"code": None}
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
