@@ -20,6 +20,7 @@ import os
 import secrets
 import stat
 import threading
+import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -218,11 +219,14 @@ def user_secret() -> bytes:
 
 
 def _load_or_create_secret(path: Path) -> bytes:
-    for _attempt in range(3):
+    for _attempt in range(5):
         try:
             data = read_bounded(path, 4096, follow=False)
             st = os.lstat(path)
             why = problem_with(st)
+            if why == "a hard link":                  # another process is linking it into place right now
+                time.sleep(0.05)
+                continue
             if why is not None:
                 raise UnsafePath(errno.EPERM, why, str(path))
             if st.st_mode & 0o077:
