@@ -188,7 +188,8 @@ class Engine:
             self._save_placements()
             if stored_valid is not stored:
                 self._persist(sorted(final), deleted)
-                self.store.set_meta("layout", fingerprint)
+                if self.store is not None:          # None when that write failed (a full disk): memory only
+                    self.store.set_meta("layout", fingerprint)
             elif resolved is not None:
                 self._persist(sorted(touched & set(final)), deleted)
             elif changed or deleted:

@@ -435,7 +435,8 @@ class Store:
             conn.execute("COMMIT")
             self._bound_wal()
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:                    # SQLite may have rolled back itself (a full disk)
+                conn.execute("ROLLBACK")
             raise
 
     def touch(self, path: str, size: int, mtime_ns: int) -> None:

@@ -45,9 +45,11 @@ def _make_db(root, db, how: str) -> None:
 @pytest.mark.parametrize("how", ["garbage", "empty", "truncated", "future", "header"])
 def test_an_unusable_database_is_moved_aside_and_rebuilt(tmp_path, how):
     root = copy_demo(tmp_path)
-    db = tmp_path / "isg.db"
+    cache = tmp_path / "cache" / "isg-lsp"                  # databasePath: the workspace or the user's cache folder
+    cache.mkdir(parents=True)
+    db = cache / "isg.db"
     _make_db(root, db, how)
-    with RawServer(tmp_path / "server.log") as server:
+    with RawServer(tmp_path / "server.log", env={"XDG_CACHE_HOME": str(tmp_path / "cache")}) as server:
         server.initialize(root, {"databasePath": str(db)})
         stats = server.result("isg/stats", {})
         assert stats["files"] == 4 and stats["database"]["persistent"] is True
@@ -58,7 +60,7 @@ def test_an_unusable_database_is_moved_aside_and_rebuilt(tmp_path, how):
             assert messages == []
         else:
             assert len(messages) == 1 and "rebuilt" in messages[0], messages
-            assert list(tmp_path.glob("isg.db.unusable-*"))
+            assert list(cache.glob("isg.db.unusable-*"))
         assert server.shutdown() == 0
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -67,9 +69,10 @@ def test_an_unusable_database_is_moved_aside_and_rebuilt(tmp_path, how):
 
 def test_a_location_that_cannot_be_written_keeps_the_index_in_memory(tmp_path):
     root = copy_demo(tmp_path)
-    blocked = tmp_path / "a-file"
+    blocked = tmp_path / "cache" / "isg-lsp" / "a-file"
+    blocked.parent.mkdir(parents=True)
     blocked.write_text("x")
-    with RawServer(tmp_path / "server.log") as server:
+    with RawServer(tmp_path / "server.log", env={"XDG_CACHE_HOME": str(tmp_path / "cache")}) as server:
         server.initialize(root, {"databasePath": str(blocked / "isg.db")})
         stats = server.result("isg/stats", {})
         assert stats["files"] == 4 and stats["database"]["persistent"] is False
