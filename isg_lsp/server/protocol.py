@@ -441,6 +441,21 @@ class IsgProtocol(LanguageServerProtocol):
             general.position_encodings = [types.PositionEncodingKind.Utf16]
         return (yield from super().lsp_initialize(params))
 
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args):
+        # pygls 2.1 cancels the futures of unanswered requests while iterating over them; a cancelled future's
+        # callbacks pop it from the same dict, so a shutdown that arrives while a request of ours (a progress token,
+        # a lens refresh) is unanswered failed with "dictionary changed size during iteration" and the server
+        # exited with 1. Iterate over a copy.
+        if (handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield handler, args, None
+        current_id = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
+        return None
+
     # The server keeps its own documents (text, tree-sitter tree): pygls' copy would cost a second application of
     # every change, so the built-in handlers only forward to ours.
 

@@ -1,7 +1,8 @@
 """A small synchronous LSP client over pipes, for robustness tests that need more control than pytest-lsp gives:
 raw bytes, kill -9, many servers at once, thousands of requests in flight, hypothesis loops.
 
-The server's own requests (progress, registration, lens refresh, configuration) are answered with `null`.
+The server's own requests (progress, registration, lens refresh, configuration) are answered with `null`, unless
+`answer_server_requests=False` (a client that never answers them).
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ class ServerGone(Exception):
 
 
 class RawServer:
-    def __init__(self, log_path: Path, env: dict | None = None, cwd: Path | None = None) -> None:
+    def __init__(self, log_path: Path, env: dict | None = None, cwd: Path | None = None,
+                 answer_server_requests: bool = True) -> None:
         full_env = dict(os.environ)
         full_env["PYTHONPATH"] = os.pathsep.join([str(REPO), full_env.get("PYTHONPATH", "")])
         full_env.update(env or {})
         self.log_path = log_path
+        self.answer_server_requests = answer_server_requests
         self._log = open(log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "isg_lsp", "serve"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self._log, env=full_env, cwd=cwd or REPO)
@@ -75,6 +78,8 @@ class RawServer:
                     self.frames_in += 1
                 if "method" in message and "id" in message:
                     self.server_requests.append(message)
+                    if not self.answer_server_requests:
+                        continue
                     result = [None] if message["method"] == "workspace/configuration" else None
                     self._send({"jsonrpc": "2.0", "id": message["id"], "result": result})
                 elif "method" in message:

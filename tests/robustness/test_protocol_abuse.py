@@ -145,3 +145,19 @@ def test_parent_process_watchdog(tmp_path):
         server.wait(15)
         assert time.monotonic() - started < 10
         assert "client process" in server.log_text()
+
+
+def test_shutdown_while_a_request_of_the_server_is_unanswered(tmp_path):
+    # A client that never answers the server's own requests (here: the progress token of the first index), then
+    # shuts down. pygls 2.1 failed in shutdown ("dictionary changed size during iteration") and exited with 1.
+    root = copy_demo(tmp_path)
+    server = RawServer(tmp_path / "server.log", answer_server_requests=False)
+    server.initialize(root, wait=False)
+    deadline = time.monotonic() + 30
+    while not server.server_requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.server_requests, "the server sent no request of its own: the test tests nothing"
+    assert server.result("shutdown", None) is None
+    server.notify("exit")
+    assert server.wait(30) == 0, server.log_text()
+    assert "changed size during iteration" not in server.log_text()
