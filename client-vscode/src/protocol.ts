@@ -218,7 +218,8 @@ export interface LatencySummary {
 }
 
 export interface StatsResult {
-  state: "indexing" | "ready";
+  /** failed: the folder's last index failed; answers come from the graph it had (docs/protocol.md) */
+  state: "indexing" | "ready" | "failed";
   indexed: { done: number; total: number };
   files: number;
   nodes: number;

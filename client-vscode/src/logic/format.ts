@@ -46,13 +46,16 @@ export function statusBarText(stats: StatsResult | null, state: "starting" | "ru
     const pct = total > 0 ? ` ${Math.floor((100 * done) / total)}%` : "";
     return `$(sync~spin) ISG: indexing ${formatNumber(done)}/${formatNumber(total)}${pct}`;
   }
+  if (stats.state === "failed") return `$(warning) ISG: index failed, ${formatNumber(stats.nodes)} nodes`;
   return `$(type-hierarchy) ISG: ${formatNumber(stats.nodes)} nodes`;
 }
 
 export function statusBarTooltip(stats: StatsResult | null): string {
   if (!stats) return "isg-lsp: waiting for the server";
+  const failed =
+    stats.state === "failed" ? "\nThe last index failed (see ISG: Show Server Output); answers come from the graph it had." : "";
   return (
-    `isg-lsp: ${stats.state}\n${formatNumber(stats.files)} files, ${formatNumber(stats.nodes)} nodes, ` +
+    `isg-lsp: ${stats.state}${failed}\n${formatNumber(stats.files)} files, ${formatNumber(stats.nodes)} nodes, ` +
     `${formatNumber(stats.edges)} edges (${formatNumber(stats.heuristicEdges)} heuristic)\nClick for details`
   );
 }
@@ -64,7 +67,9 @@ export function formatStats(stats: StatsResult, when: Date = new Date()): string
   const state =
     stats.state === "indexing"
       ? `indexing (${formatNumber(stats.indexed?.done)}/${formatNumber(stats.indexed?.total)} files)`
-      : "ready";
+      : stats.state === "failed"
+        ? "index failed (answers come from the graph it had; see ISG: Show Server Output)"
+        : "ready";
   lines.push(`State: **${state}** · taken ${when.toISOString()}`, "");
   lines.push("| | |", "|---|---:|");
   lines.push(`| files | ${formatNumber(stats.files)} |`);

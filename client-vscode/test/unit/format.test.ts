@@ -9,6 +9,7 @@ import {
   mdCell,
   pushHistory,
   statusBarText,
+  statusBarTooltip,
   whoImplementsText,
 } from "../../src/logic/format";
 import type { StatsResult } from "../../src/protocol";
@@ -35,6 +36,13 @@ describe("status bar", () => {
     assert.equal(statusBarText(stats, "running"), "$(type-hierarchy) ISG: 1,234 nodes");
     assert.equal(statusBarText(null, "starting"), "$(sync~spin) ISG: starting");
     assert.equal(statusBarText(null, "failed"), "$(error) ISG");
+  });
+  it("never shows a failed index as ready", () => {
+    const failed = { ...stats, state: "failed" as const };
+    assert.equal(statusBarText(failed, "running"), "$(warning) ISG: index failed, 1,234 nodes");
+    assert.match(statusBarTooltip(failed), /The last index failed/);
+    assert.match(formatStats(failed), /State: \*\*index failed/);
+    assert.doesNotMatch(formatStats(failed), /State: \*\*ready/);
   });
 });
 
