@@ -130,3 +130,23 @@ async def test_bad_targets_and_params_are_invalid_params(client: LanguageClient)
 
 def _pos(position) -> dict:
     return {"line": position.line, "character": position.character}
+
+
+async def test_targets_as_users_write_them_and_answers_that_say_why(client: LanguageClient):
+    """`fqp` takes every form of docs/query-language.md "Targets"; notes state the resolution and why it is empty."""
+    public = await request(client, "isg/whoImplements", {"fqp": "demo_crate::Shape"})     # a `pub use` path
+    assert [t.fqp for t in public.target] == [SHAPE]
+    assert [i.node.fqp for i in public.implementors] == sorted([CIRCLE, SQUARE])
+    assert public.notes == ["target: demo_crate::Shape = demo_crate::shapes::Shape (trait, src/shapes/mod.rs:5) "
+                            "(a public path)"]
+    member = await request(client, "isg/callers", {"fqp": "Circle::area", "includeHeuristic": False})
+    assert [t.fqp for t in member.target] == [f"<{CIRCLE} as {SHAPE}>::area"] and member.calls == []
+    assert member.notes[1] == (f"2 callers of <{CIRCLE} as {SHAPE}>::area rest on heuristic edges (guesses by "
+                               f"name) and were left out by 'exclude heuristic'")
+    debug = await request(client, "isg/whoImplements", {"fqp": "Debug"})                  # externals by name
+    assert {t.fqp for t in debug.target} == {"Debug", "std::fmt::Debug"}
+    assert {i.node.fqp for i in debug.implementors} == {CIRCLE, "demo_crate::Registry"}
+    named = await request(client, "isg/whoImplements", {"fqp": "demo_crate::Named"})
+    assert named.implementors == [] and named.notes[0].startswith("nothing in the graph implements demo_crate::Named")
+    with pytest.raises(JsonRpcInvalidParams, match="did you mean demo_crate::shapes::Square"):
+        await request(client, "isg/callers", {"fqp": "demo_crate::shapes::Sqare"})

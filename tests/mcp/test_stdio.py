@@ -55,11 +55,16 @@ async def test_every_tool_answers_on_the_fixture(demo):
         by_fqp = {r["fqp"]: r["resolution"] for r in data["rows"]}
         assert by_fqp == {"demo_crate::shapes::Shape::scaled": "exact", "demo_crate::Registry::total": "heuristic",
                           "demo_crate::helper": "heuristic"}
-        assert data["heuristicCount"] == 2 and data["targetCount"] == 3
+        # three symbols (the trait's method and two impls'), each with its callers: rows say which target they answer
+        assert data["heuristicCount"] == 6 and data["targetCount"] == 3 and data["symbolCount"] == 3
+        assert {r["target"] for r in data["rows"]} == {"demo_crate::shapes::Shape::area",
+                                                       "<demo_crate::shapes::Square as demo_crate::shapes::Shape>::area",
+                                                       "<demo_crate::shapes::circle::Circle as "
+                                                       "demo_crate::shapes::Shape>::area"}
         text = text_of(result)
         assert "F demo_crate::helper ?  src/lib.rs:53" in text
         assert "F demo_crate::shapes::Shape::scaled  src/shapes/mod.rs:7" in text
-        assert "2 of these rest on heuristic edges" in text and "'area' names 3 nodes" in text
+        assert "6 of these rest on heuristic edges" in text and "'area' names 3 symbols" in text
         exact = await session.call_tool("isg_callers", {"target": "area", "exclude_heuristic": True})
         assert [r["fqp"] for r in exact.structured_content["rows"]] == ["demo_crate::shapes::Shape::scaled"]
 
