@@ -11,9 +11,9 @@ a query, ranked, cut to a token budget, written as the spec's triples (§3) foll
    traits it implements, a module's items), then the rest; tests, examples, benches and boilerplate (`Debug`,
    `Display`, `Clone`... impls, derived impls, `toString`/`__repr__`...) last unless the seeds are tests or
    ``include_tests`` says so.
-4. Packing: nodes in rank order, each with its signature (and the first paragraph of its doc comment, while it
-   fits: always for the seeds and their own tier) and its relations to the nodes already taken, while the budget
-   allows; then, budget permitting and only with a workspace root, the seeds' source text: signatures before
+4. Packing: nodes in rank order, each with its signature (and its doc comment: the seeds' first paragraph when it
+   fits, the first sentence of the others' while the text is under half the budget) and its relations to the nodes
+   already taken, while the budget allows; then, budget permitting and only with a workspace root, the seeds' source text: signatures before
    bodies.
 
 Tokens are counted as characters / 4 (as the spec's map). ``ratio`` compares the context's tokens with the source
@@ -45,8 +45,8 @@ BOILERPLATE_TRAITS = frozenset({"Debug", "Display", "Clone", "Copy", "PartialEq"
                                 "Default", "Send", "Sync", "Sized", "Unpin", "Drop", "Serialize", "Deserialize"})
 BOILERPLATE_METHODS = frozenset({"toString", "equals", "hashCode", "clone", "__repr__", "__str__", "__eq__",
                                  "__ne__", "__hash__", "__lt__", "__le__", "__gt__", "__ge__", "__format__"})
-DOC_SHARE = 0.5          # docs of nodes beyond the seeds' own tier while the text is under this share of the budget
-SEED, OWN, NEAR, LAST = 0, 1, 2, 3
+DOC_SHARE = 0.5          # docs of nodes other than the seeds while the text is under this share of the budget
+SEED, OWN, OWN_LATE, NEAR, LAST = 0, 1, 2, 3, 4
 
 
 def count_tokens(text: str) -> int:
@@ -101,26 +101,30 @@ def is_boilerplate(graph: Graph, node: Node) -> bool:
 
 def _tiers(graph: Graph, seeds: list[Node], order: list[bytes], demote: bool) -> dict[bytes, int]:
     """Seeds first; then what they are made of (a trait's methods and implementors, a type's members and what it
-    implements or extends, a module's items); then the rest; tests and boilerplate last when ``demote``."""
+    implements or extends, a module's items), their boilerplate (derived impls, `<T as Debug>::fmt`) at the end of
+    that tier; then the rest; when ``demote``, tests, examples and benches, and the boilerplate of other nodes, last."""
     nodes = graph.nodes
     tiers = dict.fromkeys(order, NEAR)
     for seed in seeds:
         tiers[seed.id] = SEED
     for seed in seeds:
-        own: list[bytes] = []
+        own: list[tuple[bytes, bool]] = []
         for (kind, other), edge in graph.out_edges.get(seed.id, {}).items():
             if kind in ("DEFINES", "CONTAINS") or (kind in ("IMPL", "EXTENDS") and seed.kind is not NodeKind.MODULE):
-                if not edge.derived:
-                    own.append(other)
-        if seed.kind is NodeKind.TRAIT or seed.kind in (NodeKind.STRUCT, NodeKind.ENUM):
-            own.extend(src for (kind, src) in graph.in_edges.get(seed.id, {}) if kind in ("IMPL", "EXTENDS"))
-        for other in own:
-            if tiers.get(other) == NEAR:
-                tiers[other] = OWN
+                own.append((other, edge.derived))
+        if seed.kind in (NodeKind.TRAIT, NodeKind.STRUCT, NodeKind.ENUM):
+            own.extend((src, False) for (kind, src) in graph.in_edges.get(seed.id, {}) if kind in ("IMPL", "EXTENDS"))
+        for other, derived in own:
+            node = nodes.get(other)
+            if tiers.get(other) in (NEAR, OWN_LATE) and node is not None:
+                late = derived or is_boilerplate(graph, node)
+                tiers[other] = min(tiers[other], OWN_LATE if late else OWN)
     if demote:
         for node_id, tier in tiers.items():
             node = nodes.get(node_id)
-            if tier != SEED and node is not None and (is_test(node) or is_boilerplate(graph, node)):
+            if tier == SEED or node is None:
+                continue
+            if is_test(node) or (tier == NEAR and is_boilerplate(graph, node)):
                 tiers[node_id] = LAST
     return tiers
 
@@ -216,6 +220,13 @@ def _doc_line(doc: str) -> str:
     return f"    /// {doc}"
 
 
+def first_sentence(doc: str, limit: int = 160) -> str:
+    """A doc's first sentence (the seeds get their whole first paragraph; the rest of the context, this)."""
+    end = doc.find(". ")
+    sentence = doc if end < 0 else doc[: end + 1]
+    return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
+
+
 def _pack(graph: Graph, subject: str, seeds: list[Node], ranked: list[Node], tiers: dict[bytes, int], budget: int,
           root: Path | str | None, include_heuristic: bool, deadline) -> Context:
     header = f"# ISG context for {subject}: relations as [kind] FQP x EDGE x [kind] FQP, then signatures (/// docs)\n"
@@ -254,9 +265,9 @@ def _pack(graph: Graph, subject: str, seeds: list[Node], ranked: list[Node], tie
             continue
         doc = graph.doc_of(node) if signature is not None else None
         if doc and signature is not None:
-            doc_line = _doc_line(doc)
-            own = tiers.get(node.id, NEAR) <= OWN
-            if used + cost + len(doc_line) + 1 <= limit_chars and (own or used < DOC_SHARE * limit_chars):
+            seed = tiers.get(node.id, NEAR) == SEED
+            doc_line = _doc_line(doc if seed else first_sentence(doc))
+            if used + cost + len(doc_line) + 1 <= limit_chars and (seed or used < DOC_SHARE * limit_chars):
                 signature += "\n" + doc_line
                 cost += len(doc_line) + 1
         used += cost
