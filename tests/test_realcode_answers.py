@@ -77,3 +77,44 @@ def test_tokio_public_paths_and_bare_names(capsys, dbs):
     member = query(capsys, "tokio", db, "callers Handle::current")
     assert member["targets"][0]["symbols"][0]["fqp"] == "tokio::runtime::handle::Handle::current"
     assert len(member["rows"]) >= 5
+
+
+def test_tokio_external_traits_impact_hubs_cycles_and_context(capsys, dbs):
+    db = dbs / "tokio.db"
+    future = query(capsys, "tokio", db, "who-implements Future")          # an external trait, by its bare name
+    symbols = {s["fqp"] for t in future["targets"] for s in t["symbols"]}
+    assert "std::future::Future" in symbols and all(s["external"] for t in future["targets"] for s in t["symbols"])
+    found = {r["fqp"] for r in future["rows"]}
+    assert {"tokio::runtime::task::join::JoinHandle", "tokio::time::sleep::Sleep"} <= found
+    # impact stops at external nodes (std::pin::Pin, Box) and says so; through hubs goes on
+    radius = query(capsys, "tokio", db, "blast-radius tokio::io::AsyncRead depth 3")
+    stopped = {s["fqp"] for s in radius["summary"]["stoppedAt"]}
+    assert {"std::pin::Pin", "Box"} <= stopped
+    through = query(capsys, "tokio", db, "blast-radius tokio::io::AsyncRead depth 3 through hubs")
+    assert through["summary"]["total"] > radius["summary"]["total"] and through["summary"]["stoppedAt"] == []
+    assert len(radius["rows"]) < radius["summary"]["total"] and radius["truncated"]     # the default budget
+    text = query(capsys, "tokio", db, "blast-radius tokio::io::AsyncRead depth 3", as_json=False)
+    lines = text.splitlines()
+    assert lines[1].startswith("impact: ") and lines[2].startswith("by module: ") and len(text) < 4 * 2600
+    # module cycles that rest on guesses are marked, and go away without them
+    cycles = query(capsys, "tokio", db, "cycles module")
+    assert cycles["heuristicCount"] >= 1 and any(r["heuristic"] for r in cycles["rows"])
+    strict = query(capsys, "tokio", db, "cycles module exclude heuristic")
+    assert strict["heuristicCount"] == 0 and not any(r["heuristic"] for r in strict["rows"])
+    # the context carries the docs and leaves tests, examples and Debug impls for last
+    assert cli_main(["context", str(debian_crate("tokio")), "--db", str(db), "tokio::io::AsyncRead",
+                     "--budget", "8000"]) == 0
+    context = capsys.readouterr().out
+    assert "    /// Reads bytes from a source." in context
+    signatures = [line for line in context.split("## signatures\n", 1)[1].split("## bodies")[0].splitlines()
+                  if line.startswith("[")]
+    assert len(signatures) > 40
+    assert not [line for line in signatures if "(tests/" in line or "(examples/" in line or " as Debug>" in line]
+
+
+def test_an_unknown_module_is_an_error(capsys, dbs):
+    root = str(debian_crate("serde"))
+    assert cli_main(["map", root, "--db", str(dbs / "serde.db"), "--module", "serde::nope"]) == 2
+    assert "no module 'serde::nope' in the workspace" in capsys.readouterr().err
+    assert cli_main(["query", root, "--db", str(dbs / "serde.db"), "cycles module in serde::nope"]) == 2
+    assert "no module matches 'serde::nope'" in capsys.readouterr().err
