@@ -740,6 +740,8 @@ def _focus_ids(graph: Graph, focus: list[str]) -> set[bytes]:
             try:
                 hits = resolve_targets(graph, text, deadline=queries.Deadline(2000.0)).nodes
             except TargetError as error:
+                if error.code == "ambiguous":
+                    raise MapError(f"focus {text!r}: {error}") from None
                 raise MapError(f"focus {text!r} names no file or node of the workspace ({error})") from None
         if not hits:
             raise MapError(f"focus {text!r} names no file or node of the workspace")
