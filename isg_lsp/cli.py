@@ -51,6 +51,11 @@ def _place_positionals(parser: argparse.ArgumentParser, args, extras: list[str])
     if stray:
         parser.error(f"unrecognized arguments: {' '.join(stray)}")
     words += extras
+    if text_dest == "target" and getattr(args, "focus", None) and len(words) <= 1:
+        if not words or Path(words[0]).is_dir():        # `context [PATH] --focus A --focus B`: no main target
+            args.path = Path(words[0]) if words else Path(".")
+            setattr(args, text_dest, "")
+            return
     if not words:
         parser.error(f"{args.command}: give the {text_dest} text (`isg-lsp {args.command} [PATH] {text_dest.upper()}`)")
     if len(words) > 2:
@@ -117,8 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_query)
 
     p = workspace_command("context", "Print the context of a target (or a query) for a language model.",
-                          text=("target", "an FQP, a SigHash, or a query such as 'find trait where name = \"X\"'"))
+                          text=("target", "an FQP, a public path, a name, Type::member, a SigHash, or a query such "
+                                          "as 'find trait where name = \"X\"'"))
     p.add_argument("--budget", type=int, default=2000, help="the budget in tokens (default 2000)")
+    p.add_argument("--focus", action="append", default=[], metavar="TARGET",
+                   help="one more target of the same context (may be repeated; TARGET may then be left out)")
+    p.add_argument("--tests", action="store_true",
+                   help="rank tests, examples, benches and Debug/Display-style boilerplate like the rest "
+                        "(by default they come last)")
     p.add_argument("--json", action="store_true", help="print JSON with the text and its measures")
     p.set_defaults(run=cmd_context)
 
@@ -348,7 +359,8 @@ def cmd_context(args) -> int:
     engine = indexed_engine(args)
     try:
         try:
-            context = Analysis(engine).context(args.target, budget_tokens=args.budget)
+            context = Analysis(engine).context(args.target or "", budget_tokens=args.budget, focus=args.focus,
+                                               include_tests=args.tests)
         except (QueryLanguageError, ValueError) as error:
             raise CliError(str(error)) from None
         if args.json:

@@ -6,9 +6,14 @@ a query, ranked, cut to a token budget, written as the spec's triples (§3) foll
 2. Neighbourhood: up to ``RADIUS`` hops around the seeds, both directions; external nodes and modules (hubs) are
    reached but not walked through.
 3. Ranking: personalized PageRank restarting at the seeds (power iteration over a fixed node order, edge kinds
-   weighted, heuristic edges discounted), ties broken by FQP, so that the same graph always gives the same text.
-4. Packing: nodes in rank order, each with its signature and its relations to the nodes already taken, while the
-   budget allows; then, budget permitting and only with a workspace root, the seeds' source text: signatures before
+   weighted, heuristic edges discounted), ties broken by FQP, so that the same graph always gives the same text;
+   in tiers: the seeds, then what a seed is made of (a trait's methods and implementors, a type's members and the
+   traits it implements, a module's items), then the rest; tests, examples, benches and boilerplate (`Debug`,
+   `Display`, `Clone`... impls, derived impls, `toString`/`__repr__`...) last unless the seeds are tests or
+   ``include_tests`` says so.
+4. Packing: nodes in rank order, each with its signature (and its doc comment: the seeds' first paragraph when it
+   fits, the first sentence of the others' while the text is under half the budget) and its relations to the nodes
+   already taken, while the budget allows; then, budget permitting and only with a workspace root, the seeds' source text: signatures before
    bodies.
 
 Tokens are counted as characters / 4 (as the spec's map). ``ratio`` compares the context's tokens with the source
@@ -24,7 +29,7 @@ from pathlib import Path
 from . import queries
 from .export import triple
 from .graph import Graph
-from .model import Edge, Node, NodeKind, Resolution
+from .model import Edge, Node, NodeKind, Resolution, is_test
 from .safety import read_file
 
 RADIUS = 3
@@ -35,6 +40,13 @@ RESTART = 0.25
 EDGE_WEIGHTS = {"CALLS": 1.0, "IMPL": 1.0, "EXTENDS": 1.0, "DEFINES": 1.0, "BOUND_BY": 0.8, "ACCEPTS": 0.8,
                 "RETURNS": 0.8, "USES": 0.8, "CONTAINS": 0.5}
 HEURISTIC_WEIGHT = 0.3
+# traits and methods whose implementations say little about a design (what `derive` writes, printing, equality)
+BOILERPLATE_TRAITS = frozenset({"Debug", "Display", "Clone", "Copy", "PartialEq", "Eq", "PartialOrd", "Ord", "Hash",
+                                "Default", "Send", "Sync", "Sized", "Unpin", "Drop", "Serialize", "Deserialize"})
+BOILERPLATE_METHODS = frozenset({"toString", "equals", "hashCode", "clone", "__repr__", "__str__", "__eq__",
+                                 "__ne__", "__hash__", "__lt__", "__le__", "__gt__", "__ge__", "__format__"})
+DOC_SHARE = 0.5          # docs of nodes other than the seeds while the text is under this share of the budget
+SEED, OWN, OWN_LATE, NEAR, LAST = 0, 1, 2, 3, 4
 
 
 def count_tokens(text: str) -> int:
@@ -60,23 +72,69 @@ class Context:
 
 def build_context(graph: Graph, seeds: list[Node], budget_tokens: int = 2000, root: Path | str | None = None,
                   deadline: queries.Deadline | None = None, include_heuristic: bool = True,
-                  subject: str | None = None) -> Context:
+                  subject: str | None = None, include_tests: bool = False) -> Context:
     """The context of some nodes (the seeds), within a budget. ``subject`` names them in the header (by default
     their first FQPs). Text naming a target or a `find` query is resolved to nodes by the query language first
-    (``querylang.context_of``)."""
+    (``querylang.context_of``). Tests and boilerplate are ranked last unless ``include_tests`` or a seed is a
+    test."""
     deadline = deadline or queries.Deadline(1000.0)
     budget_tokens = max(50, int(budget_tokens))
-    seeds = list(seeds)[:MAX_SEEDS]
+    seeds = list({s.id: s for s in seeds}.values())[:MAX_SEEDS]
     subject = subject or ", ".join(n.fqp for n in seeds[:3])
-    ranked = _rank(graph, seeds, include_heuristic, deadline)
-    return _pack(graph, subject, seeds, ranked, budget_tokens, root, include_heuristic, deadline)
+    demote = not include_tests and not any(is_test(s) for s in seeds)
+    ranked, tiers = _rank(graph, seeds, include_heuristic, deadline, demote)
+    return _pack(graph, subject, seeds, ranked, tiers, budget_tokens, root, include_heuristic, deadline)
+
+
+def is_boilerplate(graph: Graph, node: Node) -> bool:
+    """Derive-style and printing boilerplate: a member of an impl of `Debug`, `Display`, `Clone`... (`<T as
+    Debug>::fmt`), `toString`/`equals`/`__repr__`..., an external trait of that kind."""
+    if node.kind is NodeKind.FUNCTION:
+        if node.name in BOILERPLATE_METHODS:
+            return True
+        if node.fqp.startswith("<") and " as " in node.fqp:
+            trait = node.fqp.rpartition(">::")[0].split(" as ", 1)[1]
+            return trait.replace(".", "::").rsplit("::", 1)[-1] in BOILERPLATE_TRAITS
+        return False
+    return node.external and node.kind is NodeKind.TRAIT and node.name in BOILERPLATE_TRAITS
+
+
+def _tiers(graph: Graph, seeds: list[Node], order: list[bytes], demote: bool) -> dict[bytes, int]:
+    """Seeds first; then what they are made of (a trait's methods and implementors, a type's members and what it
+    implements or extends, a module's items), their boilerplate (derived impls, `<T as Debug>::fmt`) at the end of
+    that tier; then the rest; when ``demote``, tests, examples and benches, and the boilerplate of other nodes, last."""
+    nodes = graph.nodes
+    tiers = dict.fromkeys(order, NEAR)
+    for seed in seeds:
+        tiers[seed.id] = SEED
+    for seed in seeds:
+        own: list[tuple[bytes, bool]] = []
+        for (kind, other), edge in graph.out_edges.get(seed.id, {}).items():
+            if kind in ("DEFINES", "CONTAINS") or (kind in ("IMPL", "EXTENDS") and seed.kind is not NodeKind.MODULE):
+                own.append((other, edge.derived))
+        if seed.kind in (NodeKind.TRAIT, NodeKind.STRUCT, NodeKind.ENUM):
+            own.extend((src, False) for (kind, src) in graph.in_edges.get(seed.id, {}) if kind in ("IMPL", "EXTENDS"))
+        for other, derived in own:
+            node = nodes.get(other)
+            if tiers.get(other) in (NEAR, OWN_LATE) and node is not None:
+                late = derived or is_boilerplate(graph, node)
+                tiers[other] = min(tiers[other], OWN_LATE if late else OWN)
+    if demote:
+        for node_id, tier in tiers.items():
+            node = nodes.get(node_id)
+            if tier == SEED or node is None:
+                continue
+            if is_test(node) or (tier == NEAR and is_boilerplate(graph, node)):
+                tiers[node_id] = LAST
+    return tiers
 
 
 def _usable(edge: Edge, include_heuristic: bool) -> bool:
     return include_heuristic or edge.resolution is not Resolution.HEURISTIC
 
 
-def _rank(graph: Graph, seeds: list[Node], include_heuristic: bool, deadline) -> list[Node]:
+def _rank(graph: Graph, seeds: list[Node], include_heuristic: bool, deadline,
+          demote: bool = True) -> tuple[list[Node], dict[bytes, int]]:
     nodes = graph.nodes
     seed_ids = list(dict.fromkeys(s.id for s in seeds))
     seed_set = set(seed_ids)
@@ -146,9 +204,9 @@ def _rank(graph: Graph, seeds: list[Node], include_heuristic: bool, deadline) ->
         score = next_score
         if delta < 1e-9:
             break
-    ranked = sorted(range(n), key=lambda i: (i >= len(seed_ids), -round(score[i], 12), nodes[order[i]].fqp,
-                                             order[i]))
-    return [nodes[order[i]] for i in ranked]
+    tiers = _tiers(graph, seeds, order, demote)
+    ranked = sorted(range(n), key=lambda i: (tiers[order[i]], -round(score[i], 12), nodes[order[i]].fqp, order[i]))
+    return [nodes[order[i]] for i in ranked], tiers
 
 
 def _signature_line(node: Node) -> str:
@@ -158,9 +216,22 @@ def _signature_line(node: Node) -> str:
     return f"[{node.kind.value}] {node.fqp}: {node.signature or node.name}{where}"
 
 
-def _pack(graph: Graph, subject: str, seeds: list[Node], ranked: list[Node], budget: int,
+def _doc_line(doc: str) -> str:
+    return f"    /// {doc}"
+
+
+def first_sentence(doc: str, limit: int = 160) -> str:
+    """A doc's first sentence (the seeds get their whole first paragraph; the rest of the context, this)."""
+    end = doc.find(". ")
+    sentence = doc if end < 0 else doc[: end + 1]
+    return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
+
+
+def _pack(graph: Graph, subject: str, seeds: list[Node], ranked: list[Node], tiers: dict[bytes, int], budget: int,
           root: Path | str | None, include_heuristic: bool, deadline) -> Context:
-    header = f"# ISG context for {subject}: relations as [kind] FQP x EDGE x [kind] FQP, then signatures\n"
+    header = f"# ISG context for {subject}: relations as [kind] FQP x EDGE x [kind] FQP, then signatures (/// docs)\n"
+    if len(header) > budget * 2 and len(subject) > 60:          # a long statement of the targets in a small budget
+        header = f"# ISG context for {subject[:57]}...: relations, then signatures (/// docs)\n"
     used = len(header)
     limit_chars = budget * 4
     taken: set[bytes] = set()
@@ -192,6 +263,13 @@ def _pack(graph: Graph, subject: str, seeds: list[Node], ranked: list[Node], bud
             if misses > 40:
                 break
             continue
+        doc = graph.doc_of(node) if signature is not None else None
+        if doc and signature is not None:
+            seed = tiers.get(node.id, NEAR) == SEED
+            doc_line = _doc_line(doc if seed else first_sentence(doc))
+            if used + cost + len(doc_line) + 1 <= limit_chars and (seed or used < DOC_SHARE * limit_chars):
+                signature += "\n" + doc_line
+                cost += len(doc_line) + 1
         used += cost
         taken.add(node.id)
         chosen.append(node)

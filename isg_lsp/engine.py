@@ -28,7 +28,7 @@ from .extract import extract_batch, extract_path, extract_source, parser_for
 from .graph import Graph
 from .isolation import ParserPool, _test_hooks
 from .lifeline import die_with
-from .model import EdgeKind, FileFacts, NodeKind, Reference
+from .model import FACTS_VERSION, EdgeKind, FileFacts, NodeKind, Reference
 from .sqlquery import SqlError, SqlResult, run_sql
 from .sqlquery import submit as submit_sql  # noqa: F401 - the server runs `run_sql` jobs on SQL threads
 from .store import Store, StoreBusy, StoreError
@@ -149,7 +149,7 @@ class Engine:
         self._build_layouts(files)
         # stored facts and edges hold only for the same layouts and the same extractors and resolvers: a release
         # that changes what they produce bumps the version, and every stored file is parsed again
-        fingerprint = repr((__version__, sorted((k, repr(v)) for k, v in self.layouts.items())))
+        fingerprint = repr((__version__, FACTS_VERSION, sorted((k, repr(v)) for k, v in self.layouts.items())))
         try:
             stored, stored_valid, unchanged, to_parse, final, resolved = self._read_stored(files, fingerprint)
         except Exception as error:  # noqa: BLE001 - a damaged or truncated database: move it aside, index cold

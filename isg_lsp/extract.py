@@ -2,7 +2,8 @@
 documents, small workspaces) and the worker processes (isolation.py) that parse everything else.
 
 - ``parser_for(lang)``: one tree-sitter parser per language and process.
-- ``extract_source``: parse (incrementally, given the edited old tree) and extract one file's bytes.
+- ``extract_source``: parse (incrementally, given the edited old tree) and extract one file's bytes, with the first
+  paragraph of each declaration's doc comment (``languages/docs.py``).
 - ``extract_path``: read one file of a workspace (size limits, encodings: workspace.py) and extract it.
 - ``extract_batch``: ``extract_path`` over a list of files, the unit of work a worker process receives.
 
@@ -20,6 +21,7 @@ from typing import Any, cast
 import tree_sitter
 
 from . import languages
+from .languages import docs
 from .model import FileFacts
 from .workspace import content_hash, read_source
 
@@ -58,6 +60,7 @@ def extract_source(
             facts = cast(Any, support).extract(rel, data, tree, layout, digest, spec.name, cache=cache)
         else:
             facts = support.extract(rel, data, tree, layout, digest, spec.name)
+        facts.docs = docs.collect(spec.family, data, facts.nodes)
         return facts, tree
     except RecursionError:
         error = "too deeply nested to extract"

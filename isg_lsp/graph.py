@@ -218,6 +218,11 @@ class Graph:
     def dependents_of(self, key: str) -> set[str]:
         return set(self._dependents.get(key, ()))
 
+    def doc_of(self, node: Node) -> str | None:
+        """The first paragraph of a node's doc comment (``FileFacts.docs``), if its file has one for it."""
+        state = self.files.get(node.file) if node.file is not None else None
+        return state.facts.docs.get(node.id) if state is not None else None
+
     def nodes_in_file(self, path: str) -> list[Node]:
         state = self.files.get(path)
         if state is None:

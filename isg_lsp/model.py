@@ -7,6 +7,7 @@ share it. The contract is ``ISG-SPEC.md`` (§1 and §2).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -177,7 +178,30 @@ class FileFacts:
     module_files: list[tuple[str, str]] = field(default_factory=list)  # modules this file places in other files
                                    # (Rust `#[path = "x.rs"] mod m;`): (module FQP, workspace-relative file)
     error: str | None = None       # set when the file could not be read or parsed at all
+    docs: dict[bytes, str] = field(default_factory=dict)  # node id → the first paragraph of its doc comment
 
+
+_TEST_DIRS = frozenset({"tests", "test", "__tests__", "examples", "benches", "benchmarks", "testdata"})
+_TEST_SEGMENTS = frozenset({"tests", "test"})
+_TEST_FILE = re.compile(r"(^test_.*\.py$|_test\.(py|go)$|^conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$|"
+                        r"Tests?\.java$|_tests?\.rs$)")
+
+
+def is_test(node: Node) -> bool:
+    """Tests, examples and benches: by folder (`tests/`, `examples/`, `benches/`, ...), file name (`test_*.py`,
+    `*.test.ts`, `FooTest.java`, ...) or an inline module named `tests`/`test`."""
+    path = node.file or ""
+    parts = path.split("/")
+    if any(p in _TEST_DIRS for p in parts[:-1]) or _TEST_FILE.search(parts[-1] if parts else ""):
+        return True
+    if node.lang == "rust" and any(seg in _TEST_SEGMENTS for seg in node.fqp.split("::")[1:]):
+        return True
+    return False
+
+
+# Bumped when extraction gives other facts for the same files (stored facts of another version are extracted again):
+# 2 = the first paragraph of doc comments (FileFacts.docs).
+FACTS_VERSION = 2
 
 EDGE_KINDS_FOR_IMPACT = (
     EdgeKind.CALLS, EdgeKind.IMPL, EdgeKind.EXTENDS, EdgeKind.ACCEPTS, EdgeKind.RETURNS, EdgeKind.USES,

@@ -115,31 +115,14 @@ def module_owners(graph: Graph, deadline=NO_DEADLINE) -> dict[bytes, bytes]:
 
 
 def find_targets(graph: Graph, name: str) -> list[Node]:
-    """Nodes named by an FQP, a SigHash in hex, or (when nothing else matches) a unique bare name."""
-    name = name.strip()
-    if len(name) == 32 and all(c in "0123456789abcdef" for c in name.lower()):
-        node = graph.nodes.get(bytes.fromhex(name))
-        if node is not None:
-            return [node]
-    nodes = graph.by_fqp(name)
-    if nodes and not all(n.external for n in nodes):
-        return nodes
-    path_lookup = getattr(graph, "path_lookup", None)
-    if path_lookup is not None and "::" in name:     # a re-exported path (`serde::Serialize`)
-        found = [graph.nodes[i] for i in path_lookup(graph, name) if i in graph.nodes]
-        if found:
-            return sorted(found, key=lambda n: (n.fqp, n.id))
-    if nodes:
-        return nodes
-    ids = graph.name_index.get(name, set())
-    found = sorted((graph.nodes[i] for i in ids), key=lambda n: (n.fqp, n.id))
-    if found or "::" in name or not name:
-        return found
-    # an external node named by its last segment (`Display` for `std::fmt::Display`)
-    externals = getattr(graph, "external_fqp_index", None) or {}
-    hits = [graph.nodes[i] for fqp, ids in externals.items() if fqp.rsplit("::", 1)[-1].rsplit(".", 1)[-1] == name
-            for i in ids if i in graph.nodes]
-    return sorted(hits, key=lambda n: (n.fqp, n.id))
+    """The nodes a target names, in every form a user writes one (``targets.resolve_targets``: FQP, public path,
+    name, `Type::member`, SigHash, glob); empty when it names nothing."""
+    from .targets import TargetError, resolve_targets
+
+    try:
+        return resolve_targets(graph, name, max_symbols=1 << 30).nodes
+    except TargetError:
+        return []
 
 
 def require_targets(graph: Graph, name: str) -> list[Node]:
@@ -151,14 +134,10 @@ def require_targets(graph: Graph, name: str) -> list[Node]:
 
 
 def suggest(graph: Graph, name: str) -> str | None:
-    import difflib
+    """A close declaration's FQP for a name that matched nothing (``targets.suggest``)."""
+    from .targets import suggest as close_to
 
-    last = name.replace(".", "::").split("::")[-1]
-    close = difflib.get_close_matches(last, list(graph.name_index), n=1, cutoff=0.75)
-    if not close:
-        return None
-    ids = sorted(graph.name_index[close[0]])
-    return graph.nodes[ids[0]].fqp if ids else None
+    return close_to(graph, name)
 
 
 @dataclass
@@ -241,6 +220,7 @@ class Impact:
     path: list[bytes]
     edge: Edge | None = None          # the edge of the last hop (for triples)
     fan_in: int = 0
+    stop: bool = False                # a hub or an external node: reached, not walked through
 
 
 @dataclass
@@ -250,6 +230,8 @@ class BlastRadius:
     total: int = 0
     truncated: bool = False
     heuristic_total: int = 0          # over every impacted node, before the limit
+    stopped: list[Impact] = field(default_factory=list)   # hubs and external nodes not walked through
+    hub_threshold: int | None = None  # the fan-in from which a workspace node is a hub (None: hubs walked through)
 
     @property
     def heuristic_count(self) -> int:
@@ -274,9 +256,35 @@ EDGE_RANK = {kind: i for i, kind in enumerate((EdgeKind.CALLS, EdgeKind.IMPL, Ed
                                                EdgeKind.DEFINES, EdgeKind.CONTAINS))}
 
 
+HUB_MIN_FAN_IN = 50        # a workspace node is a hub from this fan-in on, and only when it is far above the rest:
+HUB_FACTOR = 8             # at least HUB_FACTOR times the 90th percentile of the workspace's fan-ins
+
+
+def fan_in(graph: Graph, node_id: bytes) -> int:
+    """Edges of the impact kinds that point at a node (what depends on it directly)."""
+    return sum(1 for (kind, _src) in graph.in_edges.get(node_id, {}) if kind in _IMPACT_KIND_VALUES)
+
+
+_IMPACT_KIND_VALUES = frozenset(k.value for k in EDGE_KINDS_FOR_IMPACT)
+
+
+def hub_threshold(graph: Graph) -> int:
+    """The fan-in from which a workspace node is a hub: far above the rest (``HUB_FACTOR`` times the 90th
+    percentile of the fan-ins of the workspace's nodes that have any, and at least ``HUB_MIN_FAN_IN``). Memoized
+    per graph version."""
+    memo = graph_memo(graph)
+    threshold = memo.get("hub_threshold")
+    if threshold is None:
+        fans = sorted(f for f in (fan_in(graph, i) for i, n in graph.nodes.items() if not n.external) if f)
+        p90 = fans[int(0.9 * (len(fans) - 1))] if fans else 0
+        threshold = memo["hub_threshold"] = max(HUB_MIN_FAN_IN, HUB_FACTOR * p90)
+    return threshold
+
+
 def blast_radius(graph: Graph, targets: list[Node], depth: int = 3, direction: str = "up",
                  kinds: Iterable[EdgeKind] = EDGE_KINDS_FOR_IMPACT, include_heuristic: bool = True,
-                 limit: int = 500, deadline=NO_DEADLINE, paths_for: int | None = None) -> BlastRadius:
+                 limit: int = 500, deadline=NO_DEADLINE, paths_for: int | None = None,
+                 stop_at_hubs: bool = False) -> BlastRadius:
     """Breadth-first impact: "up" follows edges backwards (who depends on the target), "down" forwards.
 
     Each impacted node comes with its distance, the edge kind of its last hop, whether any hop of its path is a
@@ -284,6 +292,11 @@ def blast_radius(graph: Graph, targets: list[Node], depth: int = 3, direction: s
 
     Going up, a method a trait declares also reaches the methods implementing it (when IMPL is followed): changing
     `Shape::area` changes what `<Circle as Shape>::area` must be, and so reaches its callers too.
+
+    With ``stop_at_hubs``, external nodes (`Option`, `std::io::Result`, `java.lang.String`: what depends on them is
+    the whole workspace) and, going up, workspace hubs (fan-in from ``hub_threshold`` on) are reached but not walked
+    through: they are impacted, marked ``stop``, and listed in ``stopped`` when something was left behind them. The
+    targets themselves are always walked from.
     """
     if depth < 0 or depth > MAX_DEPTH:
         raise QueryError(f"depth must be between 0 and {MAX_DEPTH}")
@@ -293,6 +306,10 @@ def blast_radius(graph: Graph, targets: list[Node], depth: int = 3, direction: s
     follow_impls = direction == "up" and "IMPL" in wanted
     result = BlastRadius(targets)
     start = [t.id for t in targets]
+    starts = set(start)
+    threshold = hub_threshold(graph) if stop_at_hubs else None
+    result.hub_threshold = threshold
+    stops: dict[bytes, Impact] = {}
     parent: dict[bytes, tuple[bytes | None, EdgeKind | None, bool]] = {s: (None, None, False) for s in start}
     frontier = deque((s, 0) for s in start)
     found: list[Impact] = []
@@ -306,6 +323,10 @@ def blast_radius(graph: Graph, targets: list[Node], depth: int = 3, direction: s
         if dist >= depth:
             continue
         steps = [(edge, other) for (kind, other), edge in adjacency.get(node_id, {}).items() if kind in wanted]
+        if node_id in stops:
+            if any(other not in parent for _edge, other in steps):
+                result.stopped.append(stops[node_id])
+            continue
         if follow_impls and nodes[node_id].kind is NodeKind.FUNCTION:
             for (kind, owner), _edge in graph.in_edges.get(node_id, {}).items():
                 if kind != "DEFINES":
@@ -325,9 +346,15 @@ def blast_radius(graph: Graph, targets: list[Node], depth: int = 3, direction: s
                 continue
             parent[other] = (node_id, edge.kind, guess or parent[node_id][2])
             frontier.append((other, dist + 1))
-            found.append(Impact(node, dist + 1, edge.kind, parent[other][2], [], edge,
-                                len(graph.in_edges.get(other, ()))))
+            impact = Impact(node, dist + 1, edge.kind, parent[other][2], [], edge,
+                            len(graph.in_edges.get(other, ())))
+            if threshold is not None and other not in starts and (
+                    node.external or (direction == "up" and fan_in(graph, other) >= threshold)):
+                impact.stop = True
+                stops[other] = impact
+            found.append(impact)
     found.sort(key=lambda i: (i.distance, EDGE_RANK.get(i.via, 99), -i.fan_in, i.node.fqp, i.node.id))
+    result.stopped.sort(key=lambda i: (i.node.external, -i.fan_in, i.node.fqp))
     result.total = len(found)
     result.heuristic_total = sum(1 for i in found if i.heuristic)
     result.truncated = len(found) > limit
@@ -448,6 +475,7 @@ LEVEL_EDGES = {
 class Cycle:
     members: list[Node]
     example: list[Node]
+    heuristic: bool = False     # the cycle needs a heuristic edge: without guesses these members are no cycle
 
 
 def under(fqp: str, prefix: str) -> bool:
@@ -456,12 +484,24 @@ def under(fqp: str, prefix: str) -> bool:
             or fqp.startswith("<" + prefix + "::") or fqp.startswith("<" + prefix + "."))
 
 
-def dependency_graph(graph: Graph, level: str, within: str | None = None, deadline=NO_DEADLINE) -> "nx.DiGraph":
+def dependency_graph(graph: Graph, level: str, within: str | None = None, deadline=NO_DEADLINE,
+                     include_heuristic: bool = True) -> "nx.DiGraph":
     """A networkx graph of modules, types or functions and the dependencies between them.
 
     At module level, an edge a → b means something in module a depends (calls, uses, implements, ...) on
-    something in module b.
+    something in module b. Each edge's ``sure`` attribute says whether a non-heuristic edge of the ISG makes it;
+    without ``include_heuristic`` only those are there.
     """
+    def link(a, b, edge) -> None:
+        sure = edge.resolution is not Resolution.HEURISTIC
+        if not sure and not include_heuristic:
+            return
+        data = dg.get_edge_data(a, b)
+        if data is None:
+            dg.add_edge(a, b, sure=sure)
+        elif sure:
+            data["sure"] = True
+
     if level not in LEVEL_KINDS:
         raise QueryError(f"unknown level {level!r}: use module, type or function")
     import networkx as nx   # imported on first use: it costs the server's start-up half a second
@@ -481,10 +521,10 @@ def dependency_graph(graph: Graph, level: str, within: str | None = None, deadli
         for src, module in owner.items():
             deadline.check()
             dg.add_node(module)
-            for (kind, dst), _edge in graph.out_edges.get(src, {}).items():
+            for (kind, dst), edge in graph.out_edges.get(src, {}).items():
                 target = owner.get(dst)
                 if kind in dependency and target is not None and target != module:
-                    dg.add_edge(module, target)
+                    link(module, target, edge)
         return dg
     kinds = LEVEL_KINDS[level]
     edges = LEVEL_EDGES[level]
@@ -494,9 +534,9 @@ def dependency_graph(graph: Graph, level: str, within: str | None = None, deadli
             dg.add_node(node.id)
     for src in list(dg.nodes):
         deadline.check()
-        for (kind, dst), _edge in graph.out_edges.get(src, {}).items():
+        for (kind, dst), edge in graph.out_edges.get(src, {}).items():
             if kind in edges and dst in dg and dst != src:
-                dg.add_edge(src, dst)
+                link(src, dst, edge)
     if level == "type":
         # a type depends on what its methods mention: fold member edges onto the type
         for src in list(dg.nodes):
@@ -504,9 +544,9 @@ def dependency_graph(graph: Graph, level: str, within: str | None = None, deadli
             for (kind, member), _e in graph.out_edges.get(src, {}).items():
                 if kind not in ("CONTAINS", "DEFINES"):
                     continue
-                for (mkind, dst), _e2 in graph.out_edges.get(member, {}).items():
+                for (mkind, dst), e2 in graph.out_edges.get(member, {}).items():
                     if mkind in ("ACCEPTS", "RETURNS") and dst in dg and dst != src:
-                        dg.add_edge(src, dst)
+                        link(src, dst, e2)
     return dg
 
 
@@ -523,26 +563,35 @@ def _module_id(graph: Graph, node: Node) -> bytes | None:
 
 
 def cycles(graph: Graph, level: str = "module", within: str | None = None, limit: int = 50,
-           deadline=NO_DEADLINE) -> list[Cycle]:
+           deadline=NO_DEADLINE, include_heuristic: bool = True) -> list[Cycle]:
     """Strongly connected components with more than one member (Tarjan, via networkx), largest first, each with one
-    example cycle: the shortest cycle through its first member (by FQP), that member repeated at the end."""
+    example cycle: the shortest cycle through its first member (by FQP), that member repeated at the end. A cycle
+    is ``heuristic`` when its members are no strongly connected component without heuristic edges (it rests on a
+    guess); without ``include_heuristic`` heuristic edges are left out and no cycle is."""
     memo = graph_memo(graph)
-    key = ("cycles", level, within)
+    key = ("cycles", level, within, include_heuristic)
     cached = memo.get(key)
     if cached is not None:
         return cached[:limit]
-    dg = dependency_graph(graph, level, within, deadline)
+    dg = dependency_graph(graph, level, within, deadline, include_heuristic)
     deadline.check_now()
     found = []
     import networkx as nx
 
+    sure_components: set[frozenset] = set()
+    if include_heuristic:
+        sure = nx.DiGraph()
+        sure.add_nodes_from(dg.nodes)
+        sure.add_edges_from((a, b) for a, b, data in dg.edges(data=True) if data.get("sure", True))
+        sure_components = {frozenset(c) for c in nx.strongly_connected_components(sure) if len(c) > 1}
     for component in nx.strongly_connected_components(dg):
         deadline.check()
         if len(component) < 2:
             continue
         members = sorted((graph.nodes[i] for i in component), key=lambda n: (n.fqp, n.id))
         example_ids = _shortest_cycle(graph, dg, members[0].id, component, deadline)
-        found.append(Cycle(members, [graph.nodes[i] for i in example_ids]))
+        guessed = include_heuristic and frozenset(component) not in sure_components
+        found.append(Cycle(members, [graph.nodes[i] for i in example_ids], guessed))
     found.sort(key=lambda c: (-len(c.members), c.members[0].fqp))
     memo[key] = found
     return found[:limit]

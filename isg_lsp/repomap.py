@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from .export import _implemented_trait, _position, _short, compact_signature  # noqa: F401
 from .graph import Graph
-from .model import Edge, EdgeKind, Node, NodeKind, Resolution
+from .model import Edge, EdgeKind, Node, NodeKind, Resolution, is_test
 
 LEVELS = ("modules", "api", "full")
 DEFAULT_LEVEL = "api"
@@ -142,24 +142,7 @@ def _omission_note(units: int, modules: int, budget: int, level: str) -> str:
 
 # ---- what a level shows -----------------------------------------------------------------------------------------
 
-_TEST_DIRS = frozenset({"tests", "test", "__tests__", "examples", "benches", "benchmarks", "testdata"})
-_TEST_SEGMENTS = frozenset({"tests", "test"})
-_TEST_FILE = re.compile(r"(^test_.*\.py$|_test\.(py|go)$|^conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$|"
-                        r"Tests?\.java$|_tests?\.rs$)")
-
-
-def is_test(node: Node) -> bool:
-    """Tests, examples and benches: by folder (`tests/`, `examples/`, `benches/`, ...), file name (`test_*.py`,
-    `*.test.ts`, `FooTest.java`, ...) or an inline module named `tests`/`test`."""
-    path = node.file or ""
-    parts = path.split("/")
-    if any(p in _TEST_DIRS for p in parts[:-1]) or _TEST_FILE.search(parts[-1] if parts else ""):
-        return True
-    if node.lang == "rust" and any(seg in _TEST_SEGMENTS for seg in node.fqp.split("::")[1:]):
-        return True
-    return False
-
-
+# `is_test` (tests, examples, benches) lives in model.py: the context ranks them last too
 def is_public(node: Node, owner: Node | None = None) -> bool:
     """Part of the public API, as each language says it: Rust `pub` (trait members follow their trait), Java
     `public`/`protected` (interface members unless `private`), TypeScript `export` at the top level and members
@@ -232,8 +215,8 @@ class _View:
                 kept.append(module)
         unknown = [w for w in wanted if not any(m.fqp == w or _under(m.fqp, w) for m in modules)]
         if unknown:
-            from .queries import suggest
-            hint = suggest(self.graph, unknown[0])
+            from .targets import suggest
+            hint = suggest(self.graph, unknown[0], frozenset({NodeKind.MODULE}))
             raise MapError(f"no module {unknown[0]!r} in the workspace" + (f"; did you mean {hint!r}?" if hint
                                                                            else ""))
         return kept
@@ -753,10 +736,13 @@ def _focus_ids(graph: Graph, focus: list[str]) -> set[bytes]:
             except (QueryLanguageError, queries.QueryError, AttributeError) as error:
                 raise MapError(f"focus {text!r}: {error}") from None
         else:
-            hits = queries.find_targets(graph, text)
-            if not hits and ("::" in text or "." in text):
-                from .querylang.execute import _by_suffix
-                hits = _by_suffix(graph, text, queries.Deadline(2000.0))
+            from .targets import TargetError, resolve_targets
+            try:
+                hits = resolve_targets(graph, text, deadline=queries.Deadline(2000.0)).nodes
+            except TargetError as error:
+                if error.code == "ambiguous":
+                    raise MapError(f"focus {text!r}: {error}") from None
+                raise MapError(f"focus {text!r} names no file or node of the workspace ({error})") from None
         if not hits:
             raise MapError(f"focus {text!r} names no file or node of the workspace")
         for node in hits:

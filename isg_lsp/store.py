@@ -467,6 +467,8 @@ def facts_to_json(facts: FileFacts) -> bytes:
         "macros": facts.macro_calls, "error": facts.error,
         "module_files": facts.module_files,
     }
+    if facts.docs:
+        data["docs"] = {node_id.hex(): text for node_id, text in facts.docs.items()}
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -489,4 +491,5 @@ def facts_from_json(blob: bytes) -> FileFacts:
     facts.macro_calls = data["macros"]
     facts.error = data["error"]
     facts.module_files = [tuple(x) for x in data.get("module_files") or ()]
+    facts.docs = {bytes.fromhex(node_id): text for node_id, text in (data.get("docs") or {}).items()}
     return facts

@@ -60,9 +60,11 @@ class Judge:
         return True
 
 
-def ask(graph: Graph, question: Question, judge: Judge, exclude_heuristic: bool) -> Scored:
-    text = question.query + (" exclude heuristic" if exclude_heuristic else "")
-    scored = Scored(question.qid, question.cls, "exclude heuristic" if exclude_heuristic else "default")
+def ask(graph: Graph, question: Question, judge: Judge, exclude_heuristic: bool, through_hubs: bool = False) -> Scored:
+    text = question.query + (" exclude heuristic" if exclude_heuristic else "") + (" through hubs" if through_hubs
+                                                                                    else "")
+    variant = "through hubs" if through_hubs else "exclude heuristic" if exclude_heuristic else "default"
+    scored = Scored(question.qid, question.cls, variant)
     try:
         result = run_query(graph, text, limit=ROW_CAP, budget_ms=QUERY_BUDGET_MS)
     except QueryLanguageError as error:

@@ -201,10 +201,11 @@ class Workspace:
 
 
 def isg_context(graph, fqp: str, budget: int, root: Path) -> list[Line]:
+    from isg_lsp.queries import Deadline
     from isg_lsp.querylang import QueryLanguageError, context_of
 
-    try:
-        text = context_of(graph, fqp, budget_tokens=budget, root=root).text      # what `isg-lsp context` runs
+    try:   # what `isg-lsp context` runs; a long time budget: the machine is shared, a budget error is not the point
+        text = context_of(graph, fqp, budget_tokens=budget, root=root, deadline=Deadline(20_000.0)).text
     except (QueryLanguageError, ValueError):
         return []
     return [Line(line) for line in text.splitlines()]

@@ -5,12 +5,12 @@ answer is scored:
 
 | class | question (query language) | truth's answer |
 |---|---|---|
-| implementors | `who-implements X` | the workspace nodes with an IMPL or EXTENDS edge to X |
+| implementors | `who-implements X` | the nodes with an IMPL or EXTENDS edge to X (external ones too: `Box` for `impl Log for Box<T>`) |
 | callers | `callers Y` | the workspace functions with a CALLS edge to Y |
 | accepts | `blast-radius Z direction down depth 1 via ACCEPTS` | the types Z's parameters name (ACCEPTS) |
 | returns | `blast-radius Z direction down depth 1 via RETURNS` | the types Z's return type names (RETURNS) |
 | path | `path A to B via K` | the length of the shortest chain of truth edges of kinds K from A to B |
-| impact | `blast-radius W depth 2 via K` | the workspace nodes reaching W in at most 2 truth edges of kinds K (reversed) |
+| impact | `blast-radius W depth 2 via K budget 100000` | the workspace nodes reaching W in at most 2 truth edges of kinds K (reversed) |
 
 K is the set of dependency edge kinds that the language's truth holds (Rust's rustdoc JSON has no CALLS, so Rust's
 path and impact questions follow type relations only).
@@ -72,9 +72,11 @@ def candidates(truth: TruthGraph, cls: str) -> list[tuple[str, dict]]:
         for key in truth.workspace_nodes("TSE"):
             if not _askable(truth, key):
                 continue
-            answer = {k for k, _ in truth.predecessors(key, ("IMPL", "EXTENDS")) if not truth.external(k)}
-            if 0 < len(answer) <= MAX_ANSWER:
-                out.append((key, {"answer": answer}))
+            # external implementors (Rust's `impl Trait for Box<T>`) are part of the answer; which subjects are
+            # asked about still depends on the workspace's implementors only (the questions stay the same)
+            every = {k for k, _ in truth.predecessors(key, ("IMPL", "EXTENDS"))}
+            if 0 < len({k for k in every if not truth.external(k)}) <= MAX_ANSWER:
+                out.append((key, {"answer": every}))
     elif cls == "callers":
         if "CALLS" not in kinds:
             return []
@@ -173,6 +175,7 @@ def make_questions(lang: str, corpora: list[tuple[str, TruthGraph]], per_class: 
                 q.query = (f"path {quoted(fqp)} to {quoted(truth.nodes[q.dest]['fqp'])} via "
                            f"{', '.join(q.kinds)}")
             elif cls == "impact":
-                q.query = f"blast-radius {quoted(fqp)} depth {IMPACT_DEPTH} via {', '.join(q.kinds)}"
+                # the whole set is scored: no budget cut (the answer's summary comes first either way)
+                q.query = f"blast-radius {quoted(fqp)} depth {IMPACT_DEPTH} via {', '.join(q.kinds)} budget 100000"
             questions.append(q)
     return questions

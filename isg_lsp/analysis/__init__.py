@@ -9,7 +9,8 @@ import, no ``sqlite3`` (SQL is the engine's ``run_sql``). Its answers are nodes 
 of ``data.py``.
 
 - ``api.py``: ``Analysis``, one folder's graph; ``AnalysisConfig``.
-- ``workspace.py``: ``Workspace``, several folders (targets by id or FQP); ``TargetError``.
+- ``workspace.py``: ``Workspace``, several folders (targets by id or by text: ``targets.resolve_targets``, re-exported
+  here with ``Targets`` and ``TargetError``).
 - ``cursor.py``: what a position names, per language (from the registry's ``SourceSyntax``).
 - ``text.py``: ranges of names in a file's text.
 - ``data.py``: the plain data of the answers.
@@ -43,6 +44,7 @@ from .data import (
     TextRange,
 )
 from .text import Lines, LinesOf, name_range, word_ranges
+from ..targets import Symbol, Targets
 from .workspace import TargetError, Workspace
 
 __all__ = [
@@ -51,6 +53,8 @@ __all__ = [
     "DiskLines",
     "Workspace",
     "TargetError",
+    "Targets",
+    "Symbol",
     "Call",
     "Count",
     "DatabaseFacts",

@@ -20,9 +20,10 @@ from .. import queries
 from ..context import Context
 from ..graph import Graph
 from ..model import EDGE_KINDS_FOR_IMPACT, EdgeKind, Node, NodeKind, Resolution
-from ..querylang import QueryResult, context_of, run_query
+from ..querylang import QueryResult, context_of, run_query, why_notes
 from ..queries import BlastRadius, Cycle, Related
 from ..safety import read_file
+from ..targets import Targets, module_prefix, resolve_targets
 from . import cursor
 from .data import (
     Call,
@@ -190,6 +191,22 @@ class Analysis:
         """A declaration with the range of its name (``node`` must have a file and a span)."""
         return NavigationTarget(node, name_range(node, self.lines(node.file)))
 
+    def resolve(self, text: str, role: str = "any") -> Targets:
+        """What a target written by a user names (``targets.resolve_targets``: an FQP, a public path, a name,
+        `Type::member`, a SigHash, a glob), grouped by symbol; ``role`` keeps what a question is about
+        (``implementable``, ``callable``, ``module``, ``type``). Raises ``targets.TargetError``."""
+        return resolve_targets(self.graph, text, role)
+
+    def notes(self, targets: Targets, what: str, include_heuristic: bool | None = None) -> list[str]:
+        """Why an answer about targets (``what``: implementors, callers, callees) is empty for some of them, and what
+        `exclude heuristic` left out (``querylang.why_notes``)."""
+        answered = set()
+        for symbol in targets.symbols:
+            asked = {"implementors": self.implementors, "callers": self.callers, "callees": self.callees}[what]
+            if asked(list(symbol.nodes), include_heuristic):
+                answered.add(symbol.fqp)
+        return why_notes(self.graph, targets, answered, self._include(include_heuristic), what)
+
     def implementors(self, targets: list[Node], include_heuristic: bool | None = None) -> list[Related]:
         """Types implementing (or extending) the targets; for a trait method, the methods implementing it."""
         return queries.who_implements(self.graph, targets, self._include(include_heuristic))
@@ -267,8 +284,10 @@ class Analysis:
         kinds: Sequence[EdgeKind] = EDGE_KINDS_FOR_IMPACT,
         include_heuristic: bool | None = None,
         limit: int = 500,
+        through_hubs: bool = False,
     ) -> BlastRadius:
-        """What a change to the targets may reach (``queries.blast_radius``), ``depth`` hops at most."""
+        """What a change to the targets may reach (``queries.blast_radius``), ``depth`` hops at most; external nodes
+        and hubs are reached but not walked through unless ``through_hubs``."""
         depth = self.config.blast_radius_depth if depth is None else depth
         return queries.blast_radius(
             self.graph,
@@ -278,6 +297,7 @@ class Analysis:
             kinds=kinds,
             include_heuristic=self._include(include_heuristic),
             limit=limit,
+            stop_at_hubs=not through_hubs,
         )
 
     def impact_by_module(self, radius: BlastRadius) -> list[tuple[str, int]]:
@@ -372,8 +392,13 @@ class Analysis:
         nodes, _ = queries.search(self.graph, query, field_name="name", limit=limit)
         return [n for n in nodes if n.kind is not NodeKind.GENERIC]
 
-    def cycles(self, level: str = "module", within: str | None = None, limit: int = 50) -> list[Cycle]:
-        return queries.cycles(self.graph, level, within, limit)
+    def cycles(
+        self, level: str = "module", within: str | None = None, limit: int = 50, include_heuristic: bool | None = None
+    ) -> list[Cycle]:
+        """Cycles at a level, in a module (any form of ``targets.module_prefix``: an unknown one is a
+        ``TargetError``); without heuristic edges when ``include_heuristic`` is false."""
+        prefix = module_prefix(self.graph, within) if within else None
+        return queries.cycles(self.graph, level, prefix, limit, include_heuristic=self._include(include_heuristic))
 
     def query(self, text: str, limit: int = 1000) -> QueryResult:
         """One query of the query language (docs/query-language.md). Raises ``QueryLanguageError``."""
@@ -395,10 +420,24 @@ class Analysis:
         """A query's answer as the spec's triples."""
         return result.triples_text(self.graph)
 
-    def context(self, subject: str | list[Node], budget_tokens: int = 2000, include_heuristic: bool = True) -> Context:
-        """Context for a language model about a target, some nodes, or a `find` query (context.py)."""
+    def context(
+        self,
+        subject: str | list[Node],
+        budget_tokens: int = 2000,
+        include_heuristic: bool = True,
+        focus: Sequence[str] = (),
+        include_tests: bool = False,
+    ) -> Context:
+        """Context for a language model about a target, some nodes, or a `find` query, and the targets of ``focus``
+        (one context around all of them; context.py). Tests and boilerplate come last unless ``include_tests``."""
         return context_of(
-            self.graph, subject, budget_tokens=budget_tokens, root=self.root, include_heuristic=include_heuristic
+            self.graph,
+            subject,
+            budget_tokens=budget_tokens,
+            root=self.root,
+            include_heuristic=include_heuristic,
+            focus=list(focus),
+            include_tests=include_tests,
         )
 
     def map(

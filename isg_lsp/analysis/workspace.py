@@ -1,17 +1,16 @@
-"""Several folders' analyses: which folder's graph holds a node, a target named by id or FQP, searches and cycles
-over all of them. Folders are given in the order in which they are asked (innermost root first)."""
+"""Several folders' analyses: which folder's graph holds a node, a target named by id or by text (every form of
+``targets.resolve_targets``), searches and cycles over all of them. Folders are given in the order in which they are
+asked (innermost root first)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .. import queries
 from ..model import Node
+from ..targets import TargetError, Targets
 from .api import Analysis
 
-
-class TargetError(ValueError):
-    """A target that names nothing (front ends report it as the caller's mistake, e.g. LSP's -32602)."""
+__all__ = ["TargetError", "Workspace"]
 
 
 class Workspace:
@@ -38,17 +37,30 @@ class Workspace:
         return found[0], [found[1]]
 
     def by_fqp(self, fqp: str) -> tuple[Analysis, list[Node]]:
-        """The nodes with an FQP, from the first folder that has any; ``TargetError`` with a suggestion else."""
+        """The nodes a target's text names (an FQP, a public path, a name, `Type::member`...), from the first folder
+        where it names something; ``TargetError`` (with a suggestion) else."""
+        analysis, targets = self.resolve(fqp)
+        return analysis, targets.nodes
+
+    def resolve(self, text: str, role: str = "any") -> tuple[Analysis, Targets]:
+        """What a target's text names (``Analysis.resolve``), in the first folder where it names something; the
+        first folder's ``TargetError`` when none does."""
+        first: TargetError | None = None
         for analysis in self.analyses:
-            nodes = analysis.graph.by_fqp(fqp.strip())
-            if nodes:
-                return analysis, nodes
-        raise TargetError(f"no node matches {fqp}" + self.suggestion(fqp))
+            try:
+                return analysis, analysis.resolve(text, role)
+            except TargetError as error:
+                if error.code == "ambiguous":
+                    raise
+                first = first or error
+        raise first or TargetError("no workspace folder is open", None, "unavailable")
 
     def suggestion(self, name: str) -> str:
         """ "; did you mean X?" for a name close to one in the graphs, else ""."""
+        from ..targets import suggest
+
         for analysis in self.analyses:
-            hint = queries.suggest(analysis.graph, name)
+            hint = suggest(analysis.graph, name)
             if hint:
                 return f"; did you mean {hint}?"
         return ""

@@ -697,4 +697,16 @@ def _is_method(fqp: str, view: SymbolView) -> bool:
     return bool(owner) and bool(view.lookup(owner, CLASS_KINDS))
 
 
+def lookup_path(view: SymbolView, fqp: str) -> list[bytes]:
+    """The workspace nodes a public dotted path names through `__init__.py` re-exports and star imports
+    (`click.Command` is `click.core.Command`): for queries given a path that is no node's FQP."""
+    if "::" in fqp or "/" in fqp:
+        return []
+    path = _split(fqp)
+    if len(path) < 2 or not all(path):
+        return []
+    found = lookup_absolute(path, CLASS_KINDS, view) + lookup_absolute(path, FN_KINDS, view)
+    return sorted(set(found)) or lookup_absolute(path, MODULE_KINDS, view)
+
+
 __all__ = ["PyLayout", "build_layout", "extract", "resolve"]

@@ -1022,4 +1022,14 @@ def _is_method(fqp: str, view: SymbolView) -> bool:
     return "::" in owner and bool(view.lookup(owner, CLASS_KINDS))
 
 
+def lookup_path(view: SymbolView, fqp: str) -> list[bytes]:
+    """The workspace nodes a public path names through `export ... from`, `export *` and `index` modules
+    (`src/core::Basket` is `src/core/cart::Cart`): for queries given a path that is no node's FQP."""
+    path = _split(fqp)
+    if len(path) < 2 or not all(path) or "/" not in path[0] and not view.lookup(path[0], TARGET_KINDS["module"]):
+        return []
+    found = lookup_absolute(path, TYPE_KINDS, view) + lookup_absolute(path, FN_KINDS, view)
+    return sorted(set(found)) or lookup_absolute(path, TARGET_KINDS["module"], view)
+
+
 __all__ = ["TsLayout", "build_layout", "extract", "resolve", "module_path"]

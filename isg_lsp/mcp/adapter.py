@@ -16,10 +16,9 @@ from .. import queries
 from ..analysis import Analysis
 from ..export import triple
 from ..graph import Graph
-from ..model import Node, NodeKind, Resolution
+from ..model import Resolution
 from ..querylang import QueryLanguageError
-from ..querylang.execute import resolve
-from ..querylang.syntax import TargetRef
+from ..targets import TargetError, Targets, resolve_targets, suggest
 from ..watch import LiveIndex, View
 
 QUERY_BUDGET_MS = 250.0                 # resolving a target (the query language's own budget)
@@ -36,39 +35,43 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def targets(graph: Graph, text: str) -> list[Node]:
-    """The nodes a target names (FQP, bare name, partial path, SigHash, glob), as the query language resolves it."""
+def targets(graph: Graph, text: str, role: str = "any") -> Targets:
+    """What a target names (FQP, public path, bare name, `Type::member`, SigHash, glob), grouped by symbol, as
+    every entry point resolves it (``targets.resolve_targets``)."""
     text = (text or "").strip()
     if not text:
         raise ToolError("the target is empty: give an FQP (crate::module::Type), a bare name, a partial path "
                         "(Type::method) or a SigHash")
     try:
-        return resolve(graph, TargetRef(text, 0), queries.Deadline(QUERY_BUDGET_MS))
-    except QueryLanguageError:
-        hint = queries.suggest(graph, text)
+        return resolve_targets(graph, text, role, queries.Deadline(QUERY_BUDGET_MS))
+    except TargetError as error:
+        if error.code == "ambiguous":
+            raise ToolError(f"{error.message}: {error.hint}. Call again with one of them as target") from None
+        hint = suggest(graph, text)
         if hint:
             raise ToolError(f"no node matches {text!r}; did you mean {hint!r}? Call again with "
                             f"target={hint!r}, or find it with isg_query 'find * where name contains \"...\"'") \
                 from None
         raise ToolError(f"no node matches {text!r}. Targets are FQPs (crate::module::Type, package.Class.method), "
-                        f"bare names, partial paths (Type::method) or SigHashes; search with isg_query "
-                        f"'find * where name contains \"{text.split('::')[-1].split('.')[-1]}\"'") from None
+                        f"public paths, bare names, partial paths (Type::method) or SigHashes; search with "
+                        f"isg_query 'find * where name contains \"{text.split('::')[-1].split('.')[-1]}\"'") from None
     except queries.QueryError as error:
         raise ToolError(str(error)) from None
 
 
-def _target_summary(nodes: list[Node]) -> dict:
+def _target_summary(resolved: Targets) -> dict:
+    nodes = resolved.nodes
     shown = nodes[:5]
     return {"targets": [{"kind": n.kind.value, "fqp": n.fqp, "file": n.file,
-                         "line": n.span[0] + 1 if n.span else None} for n in shown],
-            "targetCount": len(nodes)}
+                         "line": n.span[0] + 1 if n.span else None, "external": n.external} for n in shown],
+            "targetCount": len(nodes), "symbolCount": len(resolved.symbols), "resolved": resolved.statement()}
 
 
-def _target_note(text: str, nodes: list[Node]) -> list[str]:
-    if len(nodes) <= 1:
-        return []
-    names = ", ".join(n.fqp for n in nodes[:5]) + (" ..." if len(nodes) > 5 else "")
-    return [f"{text!r} names {len(nodes)} nodes ({names}); the answer covers all of them. For one, pass its FQP."]
+def _target_note(resolved: Targets) -> list[str]:
+    if len(resolved.symbols) <= 1:
+        return [] if resolved.how in ("fqp", "id") else [f"target: {resolved.statement()}"]
+    return [f"{resolved.statement()}; the answer covers all of them (each row's target says which). For one, "
+            f"pass its FQP."]
 
 
 # ---- questions ------------------------------------------------------------------------------------------------
@@ -99,7 +102,8 @@ def _run(view: View, text: str, limit: int) -> dict:
     return {"columns": result.columns, "rows": rows, "heuristicCount": result.heuristic_count,
             "truncated": result.truncated, "total": result.total if result.total is not None else len(rows),
             "summary": result.summary, "notes": list(result.notes), "triples": result.triples,
-            "text": result.text, "elapsedMs": round(result.elapsed_ms, 3), "command": result.command}
+            "text": result.text, "elapsedMs": round(result.elapsed_ms, 3), "command": result.command,
+            "resolvedTargets": result.target_lines()}
 
 
 def _query_error(error: QueryLanguageError, text: str) -> str:
@@ -118,33 +122,31 @@ def _modifiers(exclude_heuristic: bool) -> str:
 
 
 def who_implements(view: View, target: str, exclude_heuristic: bool = False, limit: int = 50) -> dict:
-    nodes = targets(view.graph, target)
+    resolved = targets(view.graph, target, "implementable")
     answer = _run(view, f"who-implements {quote(target)}{_modifiers(exclude_heuristic)}", limit)
-    answer.update(_target_summary(nodes))
-    answer["notes"] = _target_note(target, nodes) + answer["notes"]
-    if not any(n.kind in (NodeKind.TRAIT, NodeKind.FUNCTION, NodeKind.STRUCT) for n in nodes):
-        answer["notes"].append(f"{target!r} is not a trait, interface, class or method: nothing implements it")
+    answer.update(_target_summary(resolved))
+    answer["notes"] = _target_note(resolved) + answer["notes"]
     return answer
 
 
 def callers(view: View, target: str, depth: int = 1, exclude_heuristic: bool = False, limit: int = 50) -> dict:
-    nodes = targets(view.graph, target)
+    resolved = targets(view.graph, target, "callable")
     answer = _run(view, f"callers {quote(target)} depth {depth}{_modifiers(exclude_heuristic)}", limit)
-    answer.update(_target_summary(nodes))
-    answer["notes"] = _target_note(target, nodes) + answer["notes"]
-    if not any(n.kind is NodeKind.FUNCTION for n in nodes):
-        answer["notes"].append(f"{target!r} is not a function or method: only functions have callers "
-                               f"(isg_blast_radius shows what depends on a type)")
+    answer.update(_target_summary(resolved))
+    answer["notes"] = _target_note(resolved) + answer["notes"]
     return answer
 
 
 def blast_radius(view: View, target: str, depth: int = 3, direction: str = "up", exclude_heuristic: bool = False,
-                 limit: int = 50) -> dict:
-    nodes = targets(view.graph, target)
-    answer = _run(view, f"blast-radius {quote(target)} depth {depth} direction {direction}"
+                 limit: int = 50, through_hubs: bool = False, budget_tokens: int = 2000,
+                 module: str | None = None) -> dict:
+    resolved = targets(view.graph, target)
+    options = (" through hubs" if through_hubs else "") + f" budget {budget_tokens}" + (
+        f" in {quote(module.strip())}" if module and module.strip() else "")
+    answer = _run(view, f"blast-radius {quote(target)} depth {depth} direction {direction}{options}"
                         f"{_modifiers(exclude_heuristic)}", limit)
-    answer.update(_target_summary(nodes))
-    answer["notes"] = _target_note(target, nodes) + answer["notes"]
+    answer.update(_target_summary(resolved))
+    answer["notes"] = _target_note(resolved) + answer["notes"]
     return answer
 
 
@@ -154,12 +156,16 @@ def query(view: View, text: str, limit: int = 100) -> dict:
     return _run(view, text, limit)
 
 
-def context(view: View, target: str, budget_tokens: int = 2000) -> dict:
+def context(view: View, target: str, budget_tokens: int = 2000, focus: list[str] | None = None,
+            include_tests: bool = False) -> dict:
     subject = (target or "").strip()
     if not subject.lower().startswith("find"):
         targets(view.graph, subject)                  # a clear error, with a suggestion, for a target that is not
+    for text in focus or ():
+        targets(view.graph, text)
     try:
-        found = _analysis(view).context(subject, budget_tokens=budget_tokens)
+        found = _analysis(view).context(subject, budget_tokens=budget_tokens, focus=focus or (),
+                                        include_tests=include_tests)
     except QueryLanguageError as error:
         raise ToolError(_query_error(error, subject)) from None
     except queries.QueryError as error:
@@ -197,7 +203,7 @@ def workspace_map(view: View, module: str | None = None, level: str = "api", max
 def node_triples(view: View, target: str, limit: int = 200) -> str:
     """The direct relations of a target (both directions) as the spec's triples, heuristic ones marked."""
     graph = view.graph
-    nodes = targets(graph, target)
+    nodes = targets(graph, target).nodes
     lines: list[str] = []
     seen = set()
     for node in nodes[:20]:

@@ -69,9 +69,9 @@ def _targets_line(answer: dict) -> str:
     if not targets:
         return "?"
     first = targets[0]
-    text = f"{first['fqp']} [{first['kind']}]"
-    more = answer.get("targetCount", len(targets)) - 1
-    return text + (f" (+{more} more of that name)" if more > 0 else "")
+    text = f"{first['fqp']} [{first['kind']}{', external' if first.get('external') else ''}]"
+    more = answer.get("symbolCount", 1) - 1
+    return text + (f" (+{more} more symbol{'s' if more > 1 else ''} of that name)" if more > 0 else "")
 
 
 def _footer(answer: dict, shown: int, what: str, narrower: str) -> list[str]:
@@ -89,12 +89,21 @@ def _footer(answer: dict, shown: int, what: str, narrower: str) -> list[str]:
 def render_who_implements(answer: dict, args: dict) -> str:
     rows = answer["rows"]
     lines = [f"{_targets_line(answer)}: {answer.get('total', len(rows))} implementor(s)"]
+    target = None
     for row in rows:
+        if answer.get("symbolCount", 1) > 1 and row.get("target") != target:
+            target = row.get("target")
+            lines.append(f"implementors of {target}:")
         tags = [row.get("via") or "IMPL", row.get("resolution") or ""]
         if row.get("derived"):
             tags.append("derived")
+        where = _where(row)
+        if "from" in row:                       # a type from outside the workspace: whence, and where its impl is
+            tags.append(f"external, from {row['from'] or 'an unknown crate'}")
+            where = f"  impl in {row['file']}" + (f":{row['line']}" if row.get("line") else "") if row.get("file") \
+                else ""
         lines.append(f"{row['kind']} {row['fqp']} ({', '.join(t for t in tags if t)})"
-                     f"{' ?' if _heuristic(row) else ''}{_where(row)}")
+                     f"{' ?' if _heuristic(row) else ''}{where}")
     lines.extend(_footer(answer, len(rows), "implementors", "filter with isg_query 'find ... where implements X'"))
     return "\n".join(lines)
 
@@ -104,7 +113,11 @@ def render_callers(answer: dict, args: dict) -> str:
     depth = args.get("depth", 1)
     lines = [f"{_targets_line(answer)}: {answer.get('total', len(rows))} caller(s)"
              + (f" within {depth} hops" if depth > 1 else "")]
+    target = None
     for row in rows:
+        if answer.get("symbolCount", 1) > 1 and row.get("target") != target:
+            target = row.get("target")
+            lines.append(f"callers of {target}:")
         hops = f"{row.get('distance')} " if depth > 1 else ""
         lines.append(f"{hops}{row['kind']} {row['fqp']}{' ?' if _heuristic(row) else ''}{_where(row)}")
     lines.extend(_footer(answer, len(rows), "callers", "lower depth"))
@@ -116,8 +129,9 @@ def render_blast_radius(answer: dict, args: dict) -> str:
     summary = answer.get("summary") or {}
     total = summary.get("total", answer.get("total", len(rows)))
     direction = args.get("direction", "up")
+    distances = ", ".join(f"{d['count']} at {d['distance']}" for d in summary.get("byDistance") or [])
     lines = [f"{_targets_line(answer)}: {total} node(s) {'depend on it' if direction == 'up' else 'it depends on'}"
-             f" within {args.get('depth', 3)} hops"]
+             f" within {args.get('depth', 3)} hops" + (f" ({distances})" if distances else "")]
     by_module = summary.get("byModule") or []
     if by_module:
         lines.append("by module: " + ", ".join(f"{m['module'] or '(none)'} {m['count']}" for m in by_module[:10])
@@ -126,13 +140,17 @@ def render_blast_radius(answer: dict, args: dict) -> str:
     if by_kind:
         lines.append("by kind: " + ", ".join(f"{k['kind']} {k['count']}" for k in by_kind))
     if rows:
-        lines.append("distance kind fqp via:")
+        lines.append("distance kind fqp via, grouped by module (! = a hub or external node, not walked through):")
+    module = None
     for row in rows:
-        lines.append(f"{row.get('distance')} {row['kind']} {row['fqp']} via {row.get('via')}"
-                     f"{' ?' if _heuristic(row) else ''}{_where(row)}")
+        if row.get("module") != module:
+            module = row.get("module")
+            lines.append(f"{module or '(no module)'}:")
+        lines.append(f"  {row.get('distance')} {row['kind']} {row['fqp']} via {row.get('via')}"
+                     f"{' ?' if _heuristic(row) else ''}{' !' if row.get('hub') else ''}{_where(row)}")
     heuristic = summary.get("heuristicCount", answer.get("heuristicCount")) or 0
-    answer = dict(answer, heuristicCount=heuristic, total=total)
-    lines.extend(_footer(answer, len(rows), "nodes", "lower depth, or direction down"))
+    answer = dict(answer, heuristicCount=heuristic, total=answer.get("total", total))
+    lines.extend(_footer(answer, len(rows), "nodes", "lower depth, direction down, or a module"))
     return "\n".join(lines)
 
 
@@ -141,7 +159,7 @@ def render_query(answer: dict, args: dict) -> str:
         return answer["text"].rstrip("\n")
     rows = answer["rows"]
     columns = answer["columns"]
-    lines: list[str] = []
+    lines: list[str] = list(answer.get("resolvedTargets") or [])
     if answer.get("triples") is not None:
         lines.append(answer["triples"] or "(no relations)")
     elif not rows:
@@ -242,24 +260,43 @@ TOOLS: list[ToolSpec] = [
     ToolSpec(
         "isg_blast_radius", "Blast radius",
         "What a change to a symbol may affect: direction up = what depends on it (callers, implementors, users of "
-        "the type in signatures and fields), down = what it depends on; up to depth hops, nearest first, with "
-        "counts by module and kind. ? marks a path through a heuristic edge.",
+        "the type in signatures and fields), down = what it depends on; up to depth hops. A summary first (counts "
+        "by distance, module and kind), then the nearest nodes grouped by module within budget_tokens; module= "
+        "gives one module's nodes. Stops at external types and hubs (nodes most of the workspace depends on, marked "
+        "!) unless through_hubs. ? marks a path through a heuristic edge.",
         _object({"target": TARGET,
                  "depth": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3, "description": "hops"},
                  "direction": {"type": "string", "enum": ["up", "down"], "default": "up"},
-                 "exclude_heuristic": EXCLUDE_HEURISTIC, "limit": _limit(50)}, ["target"]),
-        lambda live, view, target, depth=3, direction="up", exclude_heuristic=False, limit=50:
-            adapter.blast_radius(view, target, depth, direction, exclude_heuristic, limit),
+                 "exclude_heuristic": EXCLUDE_HEURISTIC, "limit": _limit(50),
+                 "through_hubs": {"type": "boolean", "default": False,
+                                  "description": "walk through external types and hubs too"},
+                 "budget_tokens": {"type": "integer", "minimum": 50, "maximum": 50000, "default": 2000,
+                                   "description": "tokens for the listed nodes (the summary is always whole)"},
+                 "module": {"type": "string", "maxLength": 2000,
+                            "description": "only this module's nodes (the summary still covers all)"}},
+                ["target"]),
+        lambda live, view, target, depth=3, direction="up", exclude_heuristic=False, limit=50, through_hubs=False,
+        budget_tokens=2000, module=None:
+            adapter.blast_radius(view, target, depth, direction, exclude_heuristic, limit, through_hubs,
+                                 budget_tokens, module),
         render_blast_radius),
     ToolSpec(
         "isg_context", "Context for a symbol",
-        "The part of the graph that matters for a symbol (or a 'find ...' query), ranked and cut to a token "
-        "budget: relations as triples '[kind] FQP x EDGE x [kind] FQP', then signatures, then the symbol's source "
-        "if room is left. Read it before changing code you have not seen.",
-        _object({"target": dict(TARGET, description="an FQP, name, SigHash, or a 'find ...' query"),
-                 "budget_tokens": {"type": "integer", "minimum": 50, "maximum": 50000, "default": 2000}},
+        "The part of the graph that matters for a symbol (or several, or a 'find ...' query), ranked and cut to a "
+        "token budget: relations as triples '[kind] FQP x EDGE x [kind] FQP', then signatures with the first "
+        "paragraph of their doc comments (/// ...), then the symbol's source if room is left. A trait's methods and "
+        "implementors come first; tests and Debug/Display-style boilerplate last unless include_tests. Read it "
+        "before changing code you have not seen.",
+        _object({"target": dict(TARGET, description="an FQP, public path, name, Type::member, SigHash, or a "
+                                                    "'find ...' query"),
+                 "budget_tokens": {"type": "integer", "minimum": 50, "maximum": 50000, "default": 2000},
+                 "focus": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 2000},
+                           "maxItems": 20, "description": "more targets of the same context"},
+                 "include_tests": {"type": "boolean", "default": False,
+                                   "description": "rank tests and boilerplate like the rest"}},
                 ["target"]),
-        lambda live, view, target, budget_tokens=2000: adapter.context(view, target, budget_tokens),
+        lambda live, view, target, budget_tokens=2000, focus=None, include_tests=False:
+            adapter.context(view, target, budget_tokens, focus or [], include_tests),
         render_context),
     ToolSpec(
         "isg_map", "Architecture map",
@@ -344,6 +381,13 @@ def _check_value(name: str, spec: dict, value) -> str | None:
     elif kind == "boolean":
         if not isinstance(value, bool):
             return f"{name!r} must be true or false (got {_show(value)})"
+    elif kind == "array":
+        if not isinstance(value, list) or len(value) > spec.get("maxItems", 1 << 30):
+            return f"{name!r} must be a list of at most {spec.get('maxItems')} items (got {_show(value)})"
+        for item in value:
+            problem = _check_value(f"{name}[]", spec["items"], item)
+            if problem:
+                return problem
     return None
 
 

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from .. import queries
 from ..graph import Graph
-from .execute import QueryResult, context_of, execute, node_row
+from .execute import QueryResult, context_of, execute, node_row, why_notes
 from .syntax import QueryLanguageError, Query, parse
 
-__all__ = ["QueryLanguageError", "QueryResult", "Query", "parse", "run_query", "node_row", "context_of"]
+__all__ = ["QueryLanguageError", "QueryResult", "Query", "parse", "run_query", "node_row", "context_of",
+           "why_notes"]
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000

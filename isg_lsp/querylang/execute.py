@@ -14,6 +14,7 @@ from ..context import Context, build_context
 from ..graph import Graph
 from ..model import Edge, EdgeKind, Node, NodeKind, Resolution
 from ..sqlquery import safe_regex
+from ..targets import TargetError, Targets, module_prefix, origin_of, resolve_targets
 from .syntax import (And, BlastQuery, CallsQuery, ContextQuery, CyclesQuery, FieldTest, Find, IsExternal, Not, Or,
                      PathQuery, Query, QueryLanguageError, Relation, TargetRef, WhoImplements, parse)
 
@@ -35,6 +36,8 @@ class QueryResult:
     triples: str | None = None
     command: str = ""
     text: str | None = None          # the context command's text (triples and signatures)
+    targets: list[Targets] = field(default_factory=list)   # what the query's targets resolved to
+    columns_ordered: bool = False    # `order by` was asked: rows in that order, as a table
 
     def to_json(self) -> dict:
         data = {"columns": self.columns, "rows": self.rows, "heuristicCount": self.heuristic_count,
@@ -49,10 +52,19 @@ class QueryResult:
             data["triples"] = self.triples
         if self.text is not None:
             data["text"] = self.text
+        if self.targets:
+            data["targets"] = [t.to_json() for t in self.targets]
         return data
 
+    def target_lines(self) -> list[str]:
+        """What the targets resolved to, one line each (`target: ...`; a path's `from: ...` and `to: ...`)."""
+        labels = ("from", "to") if self.command == "path" else ("target",) * len(self.targets)
+        return [f"{label}: {t.statement()}" for label, t in zip(labels, self.targets)]
+
     def to_text(self) -> str:
-        lines = []
+        if self.command == "blast-radius" and self.summary is not None and not self.columns_ordered:
+            return self._impact_text()
+        lines = self.target_lines()
         if not self.rows:
             lines.append("(no results)")
         else:
@@ -70,6 +82,39 @@ class QueryResult:
                     label = "by module" if key == "byModule" else "by kind"
                     lines.append(f"{label}: " + ", ".join(f"{next(iter(v.values()))} {v['count']}"
                                                           for v in self.summary[key]))
+        lines.extend(f"note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def _impact_text(self) -> str:
+        """A blast radius as text: the summary first (how many, how far, which modules, where it stopped), then the
+        rows within the budget, grouped by module (modules in the order of their nearest row)."""
+        summary = self.summary or {}
+        lines = self.target_lines()
+        distances = ", ".join(f"{d['count']} at distance {d['distance']}" for d in summary.get("byDistance", ()))
+        modules = summary.get("byModule") or []
+        total = summary.get("total", 0)
+        lines.append(f"impact: {total} node{'s' if total != 1 else ''}" + (f" ({distances})" if distances else "")
+                     + f" in {len(modules)} module{'s' if len(modules) != 1 else ''}"
+                     + (f"; {self.heuristic_count} through heuristic edges" if self.heuristic_count else ""))
+        if modules:
+            lines.append("by module: " + ", ".join(f"{m['module'] or '(none)'} {m['count']}" for m in modules[:12])
+                         + (f", ... ({len(modules) - 12} more)" if len(modules) > 12 else ""))
+        if summary.get("byKind"):
+            lines.append("by kind: " + ", ".join(f"{k['kind']} {k['count']}" for k in summary["byKind"]))
+        if self.rows:
+            lines.append("distance\tkind\tfqp\tvia\theuristic\tfan_in\tstop")
+            counts = {m["module"]: m["count"] for m in modules}
+            groups: dict[str, list[dict]] = {}
+            for row in self.rows:
+                groups.setdefault(row.get("module") or "", []).append(row)
+            for module, group in groups.items():
+                lines.append(f"# {module or '(no module)'}: {len(group)} of {counts.get(module, len(group))}")
+                for row in group:
+                    stop = ("external" if row.get("file") is None else "hub") if row.get("hub") else ""
+                    lines.append("\t".join(_cell(row.get(c)) for c in ("distance", "kind", "fqp", "via", "heuristic",
+                                                                       "fan_in")) + f"\t{stop}")
+        elif not total:
+            lines.append("(no results)")
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
 
@@ -142,44 +187,21 @@ def _order(rows: list[dict], order: tuple) -> list[dict]:
 
 # ---- targets ----------------------------------------------------------------------------------------------------
 
-def resolve(graph: Graph, ref: TargetRef, deadline, what: str = "node") -> list[Node]:
-    text = ref.text.strip()
-    if any(c in text for c in "*?["):
-        hits = []
-        try:
-            matches = patterns.glob(text)
-        except patterns.UnsafePattern as error:
-            raise QueryLanguageError(str(error), ref.pos, None, "too-complex") from None
-        for node in _all_nodes(graph):
-            deadline.check()
-            if matches(node.fqp) or matches(node.name):
-                hits.append(node)
-        if not hits:
-            raise QueryLanguageError(f"no {what} matches the pattern {text!r}", ref.pos, None, "unknown-target")
-        hits.sort(key=lambda n: (n.fqp, n.id))
-        return hits
-    nodes = queries.find_targets(graph, text)
-    if not nodes and text:
-        nodes = _by_suffix(graph, text, deadline)
-    if not nodes:
-        hint = queries.suggest(graph, text)
-        raise QueryLanguageError(f"no {what} matches {text!r}", ref.pos,
-                                 f"did you mean {hint!r}?" if hint else
-                                 "give an FQP, a name or a SigHash; quote FQPs with spaces", "unknown-target")
-    return nodes
+def resolve_ref(graph: Graph, ref: TargetRef, deadline, role: str = "any", what: str = "node") -> Targets:
+    """A target of the query, resolved as every entry point resolves targets (``targets.resolve_targets``); an
+    error carries the target's position."""
+    try:
+        return resolve_targets(graph, ref.text, role, deadline)
+    except TargetError as error:
+        if error.code != "unknown-target":
+            raise QueryLanguageError(error.message, ref.pos, error.hint, error.code) from None
+        hint = f"did you mean {error.suggestion!r}?" if error.suggestion else error.hint
+        raise QueryLanguageError(f"no {what} matches {ref.text.strip()!r}", ref.pos, hint, error.code) from None
 
 
-def _by_suffix(graph: Graph, text: str, deadline) -> list[Node]:
-    """A partial path (`Shape::area`, `shapes.Circle`): the workspace nodes whose FQP ends with it."""
-    if "::" not in text and "." not in text:
-        return []
-    tails = ("::" + text, "." + text, ">::" + text.split("::")[-1] if text.startswith("<") else "::" + text)
-    hits = []
-    for fqp, ids in graph.fqp_index.items():
-        deadline.check()
-        if fqp.endswith(tails[0]) or fqp.endswith(tails[1]):
-            hits.extend(graph.nodes[i] for i in ids if i in graph.nodes)
-    return sorted(hits, key=lambda n: (n.fqp, n.id))
+def resolve(graph: Graph, ref: TargetRef, deadline, what: str = "node", role: str = "any") -> list[Node]:
+    """The nodes of a target (``resolve_ref``'s symbols, flattened)."""
+    return resolve_ref(graph, ref, deadline, role, what).nodes
 
 
 def _all_nodes(graph: Graph):
@@ -237,16 +259,10 @@ def _relation_matches(graph: Graph, rel: Relation, include_heuristic: bool, dead
 
 
 def _module_prefix(graph: Graph, ref: TargetRef) -> str:
-    text = ref.text.strip()
-    if graph.fqp_index.get(text):
-        return text
-    modules = sorted(graph.nodes[i].fqp for i in graph.name_index.get(text, ())
-                     if graph.nodes[i].kind is NodeKind.MODULE)
-    if modules:
-        return modules[0]
-    hint = queries.suggest(graph, text)
-    raise QueryLanguageError(f"no module matches {text!r}", ref.pos,
-                             f"did you mean {hint!r}?" if hint else "give the module's FQP", "unknown-target")
+    try:
+        return module_prefix(graph, ref.text)
+    except TargetError as error:
+        raise QueryLanguageError(error.message, ref.pos, error.hint, "unknown-target") from None
 
 
 class _FindPlan:
@@ -383,11 +399,12 @@ def execute(graph: Graph, query: Query, cap: int, deadline) -> QueryResult:
     elif isinstance(command, PathQuery):
         result = _path(graph, command, include_heuristic, deadline)
     elif isinstance(command, CyclesQuery):
-        result = _cycles(graph, command, deadline)
+        result = _cycles(graph, command, include_heuristic, deadline)
     else:
         result = _context(graph, command, include_heuristic, deadline)
     if query.order:
         _order(result.rows, query.order)
+        result.columns_ordered = True
     if result.total is None:
         result.total = len(result.rows)
     if len(result.rows) > limit:
@@ -410,16 +427,137 @@ def execute(graph: Graph, query: Query, cap: int, deadline) -> QueryResult:
 
 
 def _who_implements(graph: Graph, command: WhoImplements, include_heuristic: bool, deadline) -> QueryResult:
-    targets = resolve(graph, command.target, deadline, "trait")
-    related = queries.who_implements(graph, targets, include_heuristic)
+    targets = resolve_ref(graph, command.target, deadline, "implementable", "trait")
     rows = []
-    for r in related:
-        row = node_row(r.node)
-        row.update(via=r.edge.kind.value, resolution=r.edge.resolution.value, derived=r.edge.derived,
-                   _heuristic=r.edge.resolution is HEURISTIC)
-        rows.append(row)
-    return QueryResult(["kind", "fqp", "via", "resolution", "file", "line"], rows, [r.edge for r in related],
-                       sum(1 for r in rows if r["_heuristic"]), command="who-implements")
+    edges = []
+    for symbol in targets.symbols:
+        for r in queries.who_implements(graph, list(symbol.nodes), include_heuristic):
+            deadline.check()
+            row = node_row(r.node)
+            row.update(target=symbol.fqp, via=r.edge.kind.value, resolution=r.edge.resolution.value,
+                       derived=r.edge.derived, _heuristic=r.edge.resolution is HEURISTIC)
+            if r.node.external:                      # a type from elsewhere: where its impl is written, and whence
+                row["from"] = origin_of(r.node)
+                row["file"], row["line"] = impl_site(graph, r.node, r.edge, deadline)
+            rows.append(row)
+            edges.append(r.edge)
+    columns = ["kind", "fqp", "via", "resolution", "file", "line"]
+    if any("from" in r for r in rows):
+        columns.append("from")
+    result = QueryResult(_with_target(columns, targets), rows, edges, sum(1 for r in rows if r["_heuristic"]),
+                         command="who-implements", targets=[targets])
+    result.notes.extend(_why(graph, targets, rows, include_heuristic, "implementors", deadline))
+    return result
+
+
+def _with_target(columns: list[str], targets: Targets) -> list[str]:
+    """The columns, with the target each row answers first when the text named several symbols."""
+    return ["target"] + columns if len(targets.symbols) > 1 else columns
+
+
+def impl_site(graph: Graph, implementor: Node, edge: Edge, deadline) -> tuple[str | None, int | None]:
+    """Where the impl of a type from outside the workspace is written: the file whose facts hold the edge, and the
+    line of the impl's first member there (an impl without members: no line)."""
+    memo = queries.graph_memo(graph)
+    sites = memo.get("edge_files")
+    if sites is None:
+        sites = {}
+        for path in sorted(graph.files):
+            deadline.check()
+            for e in graph.files[path].edges:
+                if e.kind is EdgeKind.IMPL or e.kind is EdgeKind.EXTENDS:
+                    sites.setdefault(e.key, path)
+        memo["edge_files"] = sites
+    file = sites.get(edge.key)
+    if file is None:
+        return None, None
+    trait = graph.nodes.get(edge.dst)
+    prefix = f"<{implementor.fqp} as "
+    lines = []
+    for node in graph.nodes_in_file(file):
+        if node.span is None or not node.fqp.startswith(prefix):
+            continue
+        trait_written = node.fqp[len(prefix):].rpartition(">::")[0]
+        if trait is None or trait_written.replace(".", "::").rsplit("::", 1)[-1] == trait.name:
+            lines.append(node.span[0] + 1)
+    return file, min(lines) if lines else None
+
+
+LANGUAGE_GAPS: dict = {
+    ("rust", "implementors"): "impls a macro writes, and blanket impls over a type parameter (impl<T: Bound> Trait "
+                              "for T), are out of a syntactic parser's reach",
+    ("go", "implementors"): "Go's implementations are matched by method sets, always as heuristic edges",
+    ("python", "implementors"): "classes that satisfy a Protocol without naming it as a base are not recorded",
+    ("typescript", "implementors"): "types that satisfy an interface without naming it (structural typing) are not "
+                                    "recorded",
+    "callers": "calls whose callee could not be resolved (a receiver of unknown type with too many same-named "
+               "methods, a call through a function value or inside a macro's arguments) are counted as unresolved, "
+               "never linked",
+}
+
+
+def _why(graph: Graph, targets: Targets, rows: list[dict], include_heuristic: bool, what: str,
+         deadline, depth: int = 1) -> list[str]:
+    return why_notes(graph, targets, {r.get("target") for r in rows}, include_heuristic, what, deadline, depth)
+
+
+def why_notes(graph: Graph, targets: Targets, answered: set, include_heuristic: bool, what: str,
+              deadline=queries.NO_DEADLINE, depth: int = 1) -> list[str]:
+    """Notes that say why the answer about a symbol is empty (``answered``: the FQPs of the symbols that have
+    rows), and what `exclude heuristic` left out. ``what``: implementors, callers or callees."""
+    notes = []
+    asked = {"implementors": queries.who_implements, "callers": queries.callers, "callees": queries.callees}[what]
+    found = answered
+    for symbol in targets.symbols:
+        deadline.check()
+        node = symbol.node
+        kind = node.kind.long_name.replace("_", " ")
+        left_out = 0
+        if not include_heuristic and depth == 1:
+            left_out = len(asked(graph, list(symbol.nodes), True)) - len(asked(graph, list(symbol.nodes), False))
+        if left_out:
+            notes.append(f"{left_out} {what if left_out > 1 else what[:-1]} of {symbol.fqp} rest on heuristic edges "
+                         f"(guesses by name) and were left out by 'exclude heuristic'")
+        if symbol.fqp in found:
+            continue
+        if not targets.fits:
+            if what == "implementors":
+                notes.append(f"{symbol.fqp} is a {kind}: nothing implements or extends it (who-implements takes "
+                             f"traits, interfaces, classes and the methods a trait declares)")
+            else:
+                notes.append(f"{symbol.fqp} is a {kind}: only functions and methods have {what} (blast-radius "
+                             f"{symbol.fqp} shows what depends on it)")
+            continue
+        if left_out:
+            continue
+        subject = f"{symbol.fqp} ({'external ' if symbol.external else ''}{kind})"
+        if what == "implementors":
+            note = f"nothing in the graph implements {subject}"
+        elif what == "callers":
+            note = f"no function in the graph calls {subject}"
+            note += _through_trait(graph, node)
+        else:
+            note = f"{subject} calls no function of the graph"
+            if node.file is not None and node.id in graph.nodes:
+                note += " (calls whose callee could not be resolved are counted as unresolved, never guessed)"
+        gap = LANGUAGE_GAPS.get((node.lang, what)) or LANGUAGE_GAPS.get(what)
+        if gap and what != "callees":
+            note += f"; {gap}"
+        notes.append(note)
+    return notes
+
+
+def _through_trait(graph: Graph, node: Node) -> str:
+    """For a method of a trait impl (`<T as Tr>::m`): calls through the trait land on `Tr::m`."""
+    if not node.fqp.startswith("<") or " as " not in node.fqp:
+        return ""
+    inside, _, name = node.fqp.rpartition(">::")
+    trait = inside.split(" as ", 1)[1]
+    for declared in graph.by_fqp(f"{trait}::{name}", include_external=False):
+        count = len(queries.callers(graph, [declared]))
+        return (f" directly; calls through the trait land on {declared.fqp} ({count} caller{'s' if count != 1 else ''}:"
+                f" callers {declared.fqp})")
+    return ""
 
 
 def _find(graph: Graph, command: Find, include_heuristic: bool, deadline) -> QueryResult:
@@ -436,83 +574,127 @@ def _find(graph: Graph, command: Find, include_heuristic: bool, deadline) -> Que
         else:
             edges.extend(sorted(graph.out_edges.get(node.id, {}).values(),
                                 key=lambda e: (e.kind.value, graph.nodes[e.dst].fqp if e.dst in graph.nodes else "")))
-    return QueryResult(list(NODE_COLUMNS), rows, edges, sum(1 for r in rows if r["_heuristic"]), command="find")
+    result = QueryResult(list(NODE_COLUMNS), rows, edges, sum(1 for r in rows if r["_heuristic"]), command="find")
+    if not rows:
+        result.notes.append("no node satisfies the query" + ("" if command.mentions_external else
+                            " (external nodes are left out unless the condition says 'is external')"))
+    return result
 
 
 def _calls(graph: Graph, command: CallsQuery, include_heuristic: bool, deadline) -> QueryResult:
-    targets = resolve(graph, command.target, deadline, "function")
+    targets = resolve_ref(graph, command.target, deadline, "callable", "function")
     columns = ["kind", "fqp", "distance", "resolution", "file", "line"]
     rows = []
     edges = []
-    if command.depth == 1:
-        fn = queries.callers if command.direction == "callers" else queries.callees
-        for r in fn(graph, targets, include_heuristic):
-            row = node_row(r.node)
-            row.update(distance=1, via="CALLS", resolution=r.edge.resolution.value,
-                       _heuristic=r.edge.resolution is HEURISTIC)
-            rows.append(row)
-            edges.append(r.edge)
-    else:
-        radius = queries.blast_radius(graph, targets, depth=command.depth,
+    for symbol in targets.symbols:
+        nodes = list(symbol.nodes)
+        if command.depth == 1:
+            fn = queries.callers if command.direction == "callers" else queries.callees
+            for r in fn(graph, nodes, include_heuristic):
+                row = node_row(r.node)
+                row.update(target=symbol.fqp, distance=1, via="CALLS", resolution=r.edge.resolution.value,
+                           _heuristic=r.edge.resolution is HEURISTIC)
+                rows.append(row)
+                edges.append(r.edge)
+            continue
+        radius = queries.blast_radius(graph, nodes, depth=command.depth,
                                       direction="up" if command.direction == "callers" else "down",
                                       kinds=(EdgeKind.CALLS,), include_heuristic=include_heuristic,
                                       limit=10_000, deadline=deadline)
+        found = []
         for impact in radius.impacted:
             row = node_row(impact.node)
-            row.update(distance=impact.distance, via="CALLS",
+            row.update(target=symbol.fqp, distance=impact.distance, via="CALLS",
                        resolution="heuristic" if impact.heuristic else impact.edge.resolution.value,
                        _heuristic=impact.heuristic)
-            rows.append(row)
+            found.append(row)
             edges.append(impact.edge)
-        rows.sort(key=lambda r: (r["distance"], r["fqp"], r["id"]))
-    return QueryResult(columns, rows, edges, sum(1 for r in rows if r["_heuristic"]), command=command.direction)
+        found.sort(key=lambda r: (r["distance"], r["fqp"], r["id"]))
+        rows.extend(found)
+    result = QueryResult(_with_target(columns, targets), rows, edges, sum(1 for r in rows if r["_heuristic"]),
+                         command=command.direction, targets=[targets])
+    result.notes.extend(_why(graph, targets, rows, include_heuristic, command.direction, deadline, command.depth))
+    return result
 
 
 def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline,
            row_limit: int | None) -> QueryResult:
-    targets = resolve(graph, command.target, deadline)
+    resolved = resolve_ref(graph, command.target, deadline)
+    targets = resolved.nodes
+    within = _module_prefix(graph, command.within) if command.within is not None else None
     kinds = tuple(EdgeKind(k) for k in command.via) if command.via else queries.EDGE_KINDS_FOR_IMPACT
     radius = queries.blast_radius(graph, targets, depth=command.depth, direction=command.direction, kinds=kinds,
                                   include_heuristic=include_heuristic, limit=10_000, deadline=deadline,
-                                  paths_for=row_limit)
+                                  stop_at_hubs=not command.through_hubs)
     nodes = graph.nodes
     owners = queries.module_owners(graph, deadline)
     rows = []
-    edges = []
     by_module: dict[str, int] = {}
     by_kind: dict[str, int] = {}
-    for index, impact in enumerate(radius.impacted):
+    by_distance: dict[int, int] = {}
+    room = command.budget * 4
+    shown = 0
+    for impact in radius.impacted:
         deadline.check()
         owner = owners.get(impact.node.id)
         module = nodes[owner].fqp if owner is not None else ("(external)" if impact.node.external else "")
         by_module[module] = by_module.get(module, 0) + 1
         kind = impact.node.kind.value
         by_kind[kind] = by_kind.get(kind, 0) + 1
-        if row_limit is not None and index >= row_limit:        # ranked already: rows only for what is shown
+        by_distance[impact.distance] = by_distance.get(impact.distance, 0) + 1
+        if within is not None and not (queries.under(module, within) or queries.under(impact.node.fqp, within)):
             continue
+        shown += 1
+        cost = len(impact.node.fqp) + 30
+        if (row_limit is not None and len(rows) >= row_limit) or cost > room:   # ranked: the rest is summed up
+            room = -1
+            continue
+        room -= cost
         row = node_row(impact.node)
         row.update(distance=impact.distance, via=impact.via.value, heuristic=impact.heuristic,
-                   fan_in=impact.fan_in, module=module, path=[nodes[i].fqp for i in impact.path])
+                   fan_in=impact.fan_in, module=module, path=[nodes[i].fqp for i in impact.path], hub=impact.stop)
         rows.append(row)
     summary = {
         "byModule": [{"module": m, "count": c} for m, c in sorted(by_module.items(), key=lambda kv: (-kv[1], kv[0]))],
         "byKind": [{"kind": k, "count": c} for k, c in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "byDistance": [{"distance": d, "count": c} for d, c in sorted(by_distance.items())],
         "total": radius.total,
         "heuristicCount": radius.heuristic_total,
         "targets": [t.fqp for t in targets],
+        "stoppedAt": [{"fqp": i.node.fqp, "kind": i.node.kind.value, "external": i.node.external,
+                       "fanIn": queries.fan_in(graph, i.node.id)} for i in radius.stopped],
+        "hubFanIn": radius.hub_threshold,
     }
-    return QueryResult(["distance", "kind", "fqp", "via", "heuristic", "fan_in", "module"], rows, edges,
-                       radius.heuristic_total, truncated=len(rows) < radius.total, total=radius.total,
-                       summary=summary, command="blast-radius")
+    result = QueryResult(["distance", "kind", "fqp", "via", "heuristic", "fan_in", "module"], rows, [],
+                         radius.heuristic_total, truncated=len(rows) < shown, total=shown,
+                         summary=summary, command="blast-radius", targets=[resolved])
+    shown_ids = {r["id"] for r in rows}
+    result.edges = [i.edge for i in radius.impacted if i.edge is not None and i.node.id.hex() in shown_ids]
+    what = "depends on" if command.direction == "up" else "is a dependency of"
+    if not radius.total:
+        result.notes.append(f"nothing {what} {', '.join(s.fqp for s in resolved.symbols)} within {command.depth} "
+                            f"hop{'s' if command.depth > 1 else ''} over {', '.join(k.value for k in kinds)}"
+                            + ("" if include_heuristic else " (heuristic edges left out)"))
+    if radius.stopped:
+        names = ", ".join(f"{i.node.fqp} ({'external' if i.node.external else 'hub'}, fan-in "
+                          f"{queries.fan_in(graph, i.node.id)})" for i in radius.stopped[:5])
+        more = f" and {len(radius.stopped) - 5} more" if len(radius.stopped) > 5 else ""
+        result.notes.append(f"stopped at {len(radius.stopped)} node{'s' if len(radius.stopped) > 1 else ''} that "
+                            f"much of the workspace depends on: {names}{more}; add 'through hubs' to go on")
+    if result.truncated:
+        result.notes.append(f"{len(rows)} of {shown} rows within the budget of {command.budget} tokens, nearest "
+                            f"first; raise 'budget', or ask for one module's rows with 'in MODULE'")
+    return result
 
 
 def _path(graph: Graph, command: PathQuery, include_heuristic: bool, deadline) -> QueryResult:
-    sources = resolve(graph, command.source, deadline)
-    dests = resolve(graph, command.dest, deadline)
+    source_targets = resolve_ref(graph, command.source, deadline)
+    dest_targets = resolve_ref(graph, command.dest, deadline)
+    sources, dests = source_targets.nodes, dest_targets.nodes
     kinds = tuple(EdgeKind(k) for k in command.via) if command.via else queries.PATH_KINDS
     chain = queries.shortest_path(graph, sources, dests, kinds, include_heuristic, deadline=deadline)
     columns = ["step", "kind", "fqp", "via", "resolution"]
-    result = QueryResult(columns, [], [], 0, command="path")
+    result = QueryResult(columns, [], [], 0, command="path", targets=[source_targets, dest_targets])
     same = {n.id for n in sources} & {n.id for n in dests}
     if not chain and same:                                   # the start is already the end
         node = min((graph.nodes[i] for i in same), key=lambda n: (n.fqp, n.id))
@@ -541,11 +723,12 @@ def _path(graph: Graph, command: PathQuery, include_heuristic: bool, deadline) -
     return result
 
 
-def _cycles(graph: Graph, command: CyclesQuery, deadline) -> QueryResult:
+def _cycles(graph: Graph, command: CyclesQuery, include_heuristic: bool, deadline) -> QueryResult:
     within = _module_prefix(graph, command.within) if command.within is not None else None
-    found = queries.cycles(graph, command.level, within, limit=10_000, deadline=deadline)
-    rows = [{"size": len(c.members), "members": [m.fqp for m in c.members], "example": [m.fqp for m in c.example]}
-            for c in found]
+    found = queries.cycles(graph, command.level, within, limit=10_000, deadline=deadline,
+                           include_heuristic=include_heuristic)
+    rows = [{"size": len(c.members), "members": [m.fqp for m in c.members], "example": [m.fqp for m in c.example],
+             "heuristic": c.heuristic, "_heuristic": c.heuristic} for c in found]
     edges: list[Edge] = []
     if command.level != "module":
         wanted = queries.LEVEL_EDGES[command.level]
@@ -556,17 +739,21 @@ def _cycles(graph: Graph, command: CyclesQuery, deadline) -> QueryResult:
                     if edge is not None:
                         edges.append(edge)
                         break
-    result = QueryResult(["size", "members", "example"], rows, edges, 0, command="cycles")
+    result = QueryResult(["size", "heuristic", "members", "example"], rows, edges,
+                         sum(1 for c in found if c.heuristic), command="cycles")
+    if not rows:
+        result.notes.append(f"no {command.level}-level cycles" + (f" in {within}" if within else "")
+                            + ("" if include_heuristic else " without heuristic edges"))
     if command.level == "module":
         result.notes.append("module cycles: a -> b means something in a depends on something in b")
     return result
 
 
 def _context(graph: Graph, command: ContextQuery, include_heuristic: bool, deadline) -> QueryResult:
-    seeds = context_seeds(graph, command.subject, include_heuristic, deadline)
-    default = "find query" if isinstance(command.subject, Find) else getattr(command.subject, "text", "")
+    seeds, label = _seeds_and_label(graph, command.subject, include_heuristic, deadline)
     context = build_context(graph, seeds, budget_tokens=command.budget, deadline=deadline,
-                            include_heuristic=include_heuristic, subject=command.subject_text or default)
+                            include_heuristic=include_heuristic, subject=label or command.subject_text,
+                            include_tests=command.include_tests)
     data = context.to_json()
     result = QueryResult(["tokens", "nodes", "sourceTokens", "ratio"], [data], list(context.edges),
                          context.heuristic_count, command="context")
@@ -586,19 +773,47 @@ def context_seeds(graph: Graph, subject: object, include_heuristic: bool, deadli
     return resolve(graph, subject, deadline)
 
 
+def _seeds_and_label(graph: Graph, subject: object, include_heuristic: bool, deadline) -> tuple[list[Node], str]:
+    """The seeds of a context, and what the header says they are (a target: what it resolved to)."""
+    if isinstance(subject, TargetRef):
+        targets = resolve_ref(graph, subject, deadline)
+        return targets.nodes, targets.statement()
+    if isinstance(subject, tuple):
+        found = [resolve_ref(graph, ref, deadline) for ref in subject]
+        return [n for t in found for n in t.nodes], "; ".join(t.statement() for t in found)
+    return context_seeds(graph, subject, include_heuristic, deadline), ""
+
+
 def context_of(graph: Graph, target_or_query: str | list[Node], budget_tokens: int = 2000,
                root: Path | str | None = None, deadline: queries.Deadline | None = None,
-               include_heuristic: bool = True, label: str | None = None) -> Context:
-    """The context of a target (an FQP, a name, a SigHash, or the nodes themselves) or of a `find ...` query:
-    resolved to nodes here, then ``context.build_context``."""
+               include_heuristic: bool = True, label: str | None = None, focus=(),
+               include_tests: bool = False) -> Context:
+    """The context of a target (an FQP, a name, a SigHash, or the nodes themselves) or of a `find ...` query, and
+    of the targets of ``focus`` (more texts: one context around all of them): resolved to nodes here (every target
+    as ``targets.resolve_targets`` reads it), then ``context.build_context``."""
     deadline = deadline or queries.Deadline(1000.0)
+    more: list[Node] = []
+    statements: list[str] = []
+    for text in focus:
+        found = resolve_ref(graph, TargetRef(text.strip(), 0), deadline)
+        more.extend(found.nodes)
+        statements.append(found.statement())
     if isinstance(target_or_query, list):
-        return build_context(graph, target_or_query, budget_tokens, root, deadline, include_heuristic, label)
+        return build_context(graph, target_or_query + more, budget_tokens, root, deadline, include_heuristic,
+                             label, include_tests)
     text = target_or_query.strip()
-    subject: object = TargetRef(text, 0)
-    if text.lower().startswith(("find ", "find\t")):
-        query = parse(text)
-        subject = query.command
-        include_heuristic = include_heuristic and not query.exclude_heuristic
-    seeds = context_seeds(graph, subject, include_heuristic, deadline)
-    return build_context(graph, seeds, budget_tokens, root, deadline, include_heuristic, label or text)
+    seeds: list[Node] = []
+    statement = ""
+    if text:
+        subject: object = TargetRef(text, 0)
+        if text.lower().startswith(("find ", "find\t")):
+            query = parse(text)
+            subject = query.command
+            include_heuristic = include_heuristic and not query.exclude_heuristic
+        seeds, statement = _seeds_and_label(graph, subject, include_heuristic, deadline)
+        statement = statement or text
+    elif not more:
+        raise QueryLanguageError("no target: give a target or a focus", 0, None, "empty")
+    label = label or "; ".join(s for s in [statement, *statements] if s)
+    return build_context(graph, seeds + more, budget_tokens, root, deadline, include_heuristic, label,
+                         include_tests)

@@ -181,6 +181,9 @@ class BlastQuery:
     depth: int = 3
     via: tuple | None = None     # EdgeKind values
     direction: str = "up"
+    through_hubs: bool = False   # walk through external nodes and workspace hubs too
+    budget: int = 2000           # tokens of rows shown (the summary is always whole)
+    within: TargetRef | None = None   # rows of one module (and its submodules) only
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,9 +201,10 @@ class CyclesQuery:
 
 @dataclass(frozen=True, slots=True)
 class ContextQuery:
-    subject: object              # TargetRef or Find
+    subject: object              # TargetRef, a tuple of TargetRefs (several targets), or Find
     budget: int = 2000
     subject_text: str = ""
+    include_tests: bool = False  # `with tests`: tests, examples and boilerplate ranked like the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,9 +256,9 @@ ROW_KEYS = {
     "who-implements": NODE_KEYS + ("via", "resolution", "derived"),
     "callers": NODE_KEYS + ("distance", "via", "resolution"),
     "callees": NODE_KEYS + ("distance", "via", "resolution"),
-    "blast-radius": NODE_KEYS + ("distance", "via", "heuristic", "fan_in", "module", "path"),
+    "blast-radius": NODE_KEYS + ("distance", "via", "heuristic", "fan_in", "module", "path", "hub"),
     "path": NODE_KEYS + ("step", "via", "resolution"),
-    "cycles": ("size", "members", "example"),
+    "cycles": ("size", "heuristic", "members", "example"),
     "context": ("text", "tokens", "nodes", "sourceTokens", "ratio"),
 }
 
@@ -264,10 +268,10 @@ COMMAND_OPTIONS = {
     "find": (),
     "callers": ("depth",),
     "callees": ("depth",),
-    "blast-radius": ("depth", "via", "direction"),
+    "blast-radius": ("depth", "via", "direction", "through", "budget", "in"),
     "path": ("via",),
     "cycles": ("in",),
-    "context": ("budget",),
+    "context": ("budget", "with"),
 }
 
 
@@ -371,7 +375,8 @@ class _Parser:
             target = self.target()
             self.options(name, options)
             command = BlastQuery(target, options.pop("depth", 3), options.pop("via", None),
-                                 options.pop("direction", "up"))
+                                 options.pop("direction", "up"), options.pop("through", False),
+                                 options.pop("budget", 2000), options.pop("in", None))
         elif name == "path":
             source = self.target("the start of the path")
             self.expect_word("to")
@@ -396,8 +401,15 @@ class _Parser:
             else:
                 subject = self.target()
                 subject_text = subject.text
+                if self.peek().type == COMMA:               # several targets: one context around all of them
+                    targets = [subject]
+                    while self.peek().type == COMMA:
+                        self.next()
+                        targets.append(self.target())
+                    subject = tuple(targets)
+                    subject_text = ", ".join(t.text for t in targets)
             self.options(name, options)
-            command = ContextQuery(subject, options.pop("budget", 2000), subject_text)
+            command = ContextQuery(subject, options.pop("budget", 2000), subject_text, options.pop("with", False))
         limit, order, fmt, exclude = options.get("limit"), options.get("order", ()), options.get("format", "json"), \
             options.get("exclude", False)
         token = self.peek()
@@ -434,6 +446,12 @@ class _Parser:
                 if self.at_word("module"):
                     self.next()
                 seen[key] = self.target("a module")
+            elif key == "with":
+                self.expect_word("tests", "test")
+                seen[key] = True
+            elif key == "through":
+                self.expect_word("hubs", "hub")
+                seen[key] = True
             elif key == "budget":
                 seen[key] = self.number("budget", MIN_TOKENS_BUDGET, MAX_TOKENS_BUDGET)
                 if self.at_word("tokens", "token"):

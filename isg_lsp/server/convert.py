@@ -16,6 +16,7 @@ from pygls.uris import to_fs_path
 
 from .. import queries
 from ..analysis import (
+    Targets,
     Analysis,
     Call,
     Count,
@@ -257,6 +258,7 @@ class Locator:
                     via=i.via.value,
                     heuristic=i.heuristic,
                     path=[analysis.fqp_of(step) for step in i.path],
+                    stop=i.stop,
                 )
                 for i in radius.impacted
             ],
@@ -265,6 +267,7 @@ class Locator:
             total=radius.total,
             heuristic_count=radius.heuristic_count,
             truncated=radius.truncated,
+            stopped_at=[i.node.fqp for i in radius.stopped],
         )
 
 
@@ -329,23 +332,44 @@ def _counted(label: str, count: Count) -> str:
 
 
 def calls_result(
-    locator: Locator, targets: list[Node], related: list[Related], unresolved: list[str] | None = None
+    locator: Locator,
+    targets: list[Node],
+    related: list[Related],
+    unresolved: list[str] | None = None,
+    notes: list[str] | None = None,
 ) -> P.CallsResult:
     result = P.CallsResult(
-        target=locator.isg_nodes(targets), calls=locator.with_edges(related), heuristic_count=heuristic_count(related)
+        target=locator.isg_nodes(targets),
+        calls=locator.with_edges(related),
+        heuristic_count=heuristic_count(related),
+        notes=list(notes or []),
     )
     if unresolved is not None:
         result.unresolved = unresolved
     return result
 
 
+def statement(targets: Targets) -> list[str]:
+    """What a target's text resolved to, as the first note of an answer (none for an id, a position or an exact
+    FQP of one symbol: the answer's `target` says it)."""
+    if targets.how in ("id", "position") or (targets.how == "fqp" and len(targets.symbols) == 1):
+        return []
+    return [f"target: {targets.statement()}"]
+
+
 def cycles_result(found: list[Cycle], limit: int) -> P.CyclesResult:
     infos = [
-        P.CycleInfo(size=len(c.members), members=[m.fqp for m in c.members], example=[m.fqp for m in c.example])
+        P.CycleInfo(
+            size=len(c.members),
+            members=[m.fqp for m in c.members],
+            example=[m.fqp for m in c.example],
+            heuristic=c.heuristic,
+        )
         for c in found
     ]
     infos.sort(key=lambda c: (-c.size, c.members[0] if c.members else ""))
-    return P.CyclesResult(cycles=infos[:limit])
+    kept = infos[:limit]
+    return P.CyclesResult(cycles=kept, heuristic_count=sum(1 for c in kept if c.heuristic))
 
 
 @dataclass(frozen=True)

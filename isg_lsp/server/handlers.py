@@ -219,27 +219,33 @@ class Handlers:
     @reads_graph
     def who_implements(self, params: P.WhoImplementsParams) -> P.WhoImplementsResult:
         params = params or P.WhoImplementsParams()
-        folder, targets = self.session.targets(params)
-        related = folder.analysis.implementors(targets, convert.include_heuristic(params.include_heuristic))
+        folder, targets = self.session.resolved(params, "implementable")
+        include = convert.include_heuristic(params.include_heuristic)
+        related = folder.analysis.implementors(targets.nodes, include)
         return P.WhoImplementsResult(
-            target=folder.locator.isg_nodes(targets),
+            target=folder.locator.isg_nodes(targets.nodes),
             implementors=folder.locator.with_edges(related),
             heuristic_count=heuristic_count(related),
+            notes=convert.statement(targets) + folder.analysis.notes(targets, "implementors", include),
         )
 
     @reads_graph
     def callers(self, params: P.CallsParams) -> P.CallsResult:
         params = params or P.CallsParams()
-        folder, targets = self.session.targets(params)
-        related = folder.analysis.callers(targets, convert.include_heuristic(params.include_heuristic))
-        return convert.calls_result(folder.locator, targets, related)
+        folder, targets = self.session.resolved(params, "callable")
+        include = convert.include_heuristic(params.include_heuristic)
+        related = folder.analysis.callers(targets.nodes, include)
+        notes = convert.statement(targets) + folder.analysis.notes(targets, "callers", include)
+        return convert.calls_result(folder.locator, targets.nodes, related, notes=notes)
 
     @reads_graph
     def callees(self, params: P.CallsParams) -> P.CallsResult:
         params = params or P.CallsParams()
-        folder, targets = self.session.targets(params)
-        related = folder.analysis.callees(targets, convert.include_heuristic(params.include_heuristic))
-        return convert.calls_result(folder.locator, targets, related, folder.analysis.unresolved_calls(targets))
+        folder, targets = self.session.resolved(params, "callable")
+        include, nodes = convert.include_heuristic(params.include_heuristic), targets.nodes
+        related = folder.analysis.callees(nodes, include)
+        notes = convert.statement(targets) + folder.analysis.notes(targets, "callees", include)
+        return convert.calls_result(folder.locator, nodes, related, folder.analysis.unresolved_calls(nodes), notes)
 
     @reads_graph_long
     async def blast_radius(self, params: P.BlastRadiusParams) -> P.BlastRadiusResult:
@@ -252,6 +258,7 @@ class Handlers:
             kinds=convert.edge_kinds(params.edge_kinds),
             include_heuristic=convert.include_heuristic(params.include_heuristic),
             limit=convert.limit(params.limit, 500),
+            through_hubs=bool(params.through_hubs),
         )
         return folder.locator.blast_radius(folder.analysis, targets, radius)
 
@@ -260,8 +267,9 @@ class Handlers:
         params = params or P.CyclesParams()
         limit = convert.limit(params.limit, 50)
         found = []
+        include = convert.include_heuristic(params.include_heuristic)
         for folder in self.session.folders:
-            found.extend(folder.analysis.cycles(params.level or "module", params.within, limit))
+            found.extend(folder.analysis.cycles(params.level or "module", params.within, limit, include))
             await asyncio.sleep(0)
         return convert.cycles_result(found, limit)
 
@@ -332,14 +340,17 @@ class Handlers:
     @reads_graph_long
     async def context(self, params: P.ContextParams):
         params = params or P.ContextParams()
-        subject: str | list[Node]
-        if params.query:
-            folder, subject = self.session.folders_for_queries()[0], params.query
+        subject: str | list[Node] = params.query or params.fqp or ""  # text: resolved with a statement of it
+        if params.query or (params.focus and not (params.id or params.fqp or params.text_document)):
+            folder = self.session.folders_for_queries()[0]
+        elif params.fqp:
+            folder = self.session.resolved(params)[0]
         else:
             folder, subject = self.session.targets(params)  # the nodes themselves
         budget = params.budget_tokens if params.budget_tokens is not None else 2000
-        include = convert.include_heuristic(params.include_heuristic)
-        return folder.analysis.context(subject, budget_tokens=budget, include_heuristic=include).to_json()
+        include, tests = convert.include_heuristic(params.include_heuristic), bool(params.include_tests)
+        found = folder.analysis.context(subject, budget, include, params.focus or (), tests)
+        return found.to_json()
 
     @reads_graph_long
     async def map(self, params: P.MapParams):

@@ -62,6 +62,7 @@ class BlastRadiusParams(TargetParams):
     direction: Optional[str] = None
     edge_kinds: Optional[list[str]] = None
     limit: Optional[int] = None
+    through_hubs: Optional[bool] = None
 
 
 @attrs.define
@@ -69,6 +70,7 @@ class CyclesParams:
     level: Optional[str] = None
     within: Optional[str] = None
     limit: Optional[int] = None
+    include_heuristic: Optional[bool] = None
 
 
 @attrs.define
@@ -101,6 +103,8 @@ class SqlParams:
 class ContextParams(TargetParams):
     query: Optional[str] = None
     budget_tokens: Optional[int] = None
+    focus: Optional[list[str]] = None
+    include_tests: Optional[bool] = None
 
 
 @attrs.define
@@ -153,6 +157,7 @@ class WhoImplementsResult:
     target: list[IsgNode]
     implementors: list[NodeWithEdge]
     heuristic_count: int
+    notes: list[str] = attrs.Factory(list)
 
 
 @attrs.define
@@ -160,6 +165,7 @@ class CallsResult:
     target: list[IsgNode]
     calls: list[NodeWithEdge]
     heuristic_count: int
+    notes: list[str] = attrs.Factory(list)
     unresolved: Optional[list[str]] = _opt()
 
 
@@ -170,6 +176,7 @@ class ImpactedNode:
     via: str
     heuristic: bool
     path: list[str]
+    stop: bool = False
 
 
 @attrs.define
@@ -193,6 +200,7 @@ class BlastRadiusResult:
     total: int
     heuristic_count: int
     truncated: bool
+    stopped_at: list[str] = attrs.Factory(list)
 
 
 @attrs.define
@@ -200,11 +208,13 @@ class CycleInfo:
     size: int
     members: list[str]
     example: list[str]
+    heuristic: bool = False
 
 
 @attrs.define
 class CyclesResult:
     cycles: list[CycleInfo]
+    heuristic_count: int = 0
 
 
 @attrs.define

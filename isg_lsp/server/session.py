@@ -29,7 +29,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from .. import languages
-from ..analysis import Analysis, AnalysisConfig, DiskLines, LensConfig, TargetError, Workspace
+from ..analysis import Analysis, AnalysisConfig, DiskLines, LensConfig, TargetError, Targets, Workspace
 from ..engine import Engine
 from ..extract import parser_for
 from ..graph import Graph
@@ -696,12 +696,18 @@ class Session:
 
     def targets(self, params) -> tuple[Folder, list[Node]]:
         """The nodes a TargetRef names (docs/protocol.md), with the folder whose graph holds them."""
+        folder, targets = self.resolved(params)
+        return folder, targets.nodes
+
+    def resolved(self, params, role: str = "any") -> tuple[Folder, Targets]:
+        """What a TargetRef names, grouped by symbol: an id; an `fqp` in any form a user writes a target (FQP, public
+        path, name, `Type::member`: ``Workspace.resolve``); else the position's targets."""
         if getattr(params, "id", None):
             analysis, nodes = self.workspace().by_id(params.id)
-            return self.folder_of(analysis), nodes
+            return self.folder_of(analysis), Targets.of_nodes(params.id, nodes, "id")
         if getattr(params, "fqp", None):
-            analysis, nodes = self.workspace().by_fqp(params.fqp)
-            return self.folder_of(analysis), nodes
+            analysis, targets = self.workspace().resolve(params.fqp, role)
+            return self.folder_of(analysis), targets
         document, position = getattr(params, "text_document", None), getattr(params, "position", None)
         if document is not None and position is not None:
             folder, rel = self.locate(document.uri)
@@ -710,7 +716,7 @@ class Session:
             nodes = folder.analysis.targets_at(rel, position.line, position.character)
             if not nodes:
                 raise TargetError(f"no node matches {rel}:{position.line + 1}:{position.character + 1}")
-            return folder, nodes
+            return folder, Targets.of_nodes(f"{rel}:{position.line + 1}:{position.character + 1}", nodes, "position")
         raise TargetError("no target: give id, fqp, or textDocument and position")
 
     def folders_for_queries(self) -> list[Folder]:

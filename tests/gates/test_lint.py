@@ -20,6 +20,7 @@ FORMATTED = [
     "isg_lsp/languages/contract.py",
     "isg_lsp/server/convert.py",
     "isg_lsp/server/handlers.py",
+    "isg_lsp/targets.py",
     "tests/analysis",
     "tests/gates",
     "tests/test_language_contract.py",

@@ -130,3 +130,40 @@ async def test_bad_targets_and_params_are_invalid_params(client: LanguageClient)
 
 def _pos(position) -> dict:
     return {"line": position.line, "character": position.character}
+
+
+async def test_targets_as_users_write_them_and_answers_that_say_why(client: LanguageClient):
+    """`fqp` takes every form of docs/query-language.md "Targets"; notes state the resolution and why it is empty."""
+    public = await request(client, "isg/whoImplements", {"fqp": "demo_crate::Shape"})     # a `pub use` path
+    assert [t.fqp for t in public.target] == [SHAPE]
+    assert [i.node.fqp for i in public.implementors] == sorted([CIRCLE, SQUARE])
+    assert public.notes == ["target: demo_crate::Shape = demo_crate::shapes::Shape (trait, src/shapes/mod.rs:5) "
+                            "(a public path)"]
+    member = await request(client, "isg/callers", {"fqp": "Circle::area", "includeHeuristic": False})
+    assert [t.fqp for t in member.target] == [f"<{CIRCLE} as {SHAPE}>::area"] and member.calls == []
+    assert member.notes[1] == (f"2 callers of <{CIRCLE} as {SHAPE}>::area rest on heuristic edges (guesses by "
+                               f"name) and were left out by 'exclude heuristic'")
+    debug = await request(client, "isg/whoImplements", {"fqp": "Debug"})                  # externals by name
+    assert {t.fqp for t in debug.target} == {"Debug", "std::fmt::Debug"}
+    assert {i.node.fqp for i in debug.implementors} == {CIRCLE, "demo_crate::Registry"}
+    named = await request(client, "isg/whoImplements", {"fqp": "demo_crate::Named"})
+    assert named.implementors == [] and named.notes[0].startswith("nothing in the graph implements demo_crate::Named")
+    with pytest.raises(JsonRpcInvalidParams, match="did you mean demo_crate::shapes::Square"):
+        await request(client, "isg/callers", {"fqp": "demo_crate::shapes::Sqare"})
+
+
+async def test_context_with_docs_focus_targets_and_impact_that_stops(client: LanguageClient):
+    named = await request(client, "isg/context", {"fqp": "demo_crate::Named", "budgetTokens": 300})
+    assert "    /// A named thing." in named.text                           # the doc comment's first paragraph
+    both = await request(client, "isg/context", {"fqp": "Circle", "focus": ["helper"], "budgetTokens": 300})
+    assert both.text.startswith("# ISG context for Circle = demo_crate::shapes::circle::Circle (struct, "
+                                "src/shapes/circle.rs:4); helper = demo_crate::helper")
+    only_focus = await request(client, "isg/context", {"focus": ["helper"], "budgetTokens": 200})
+    assert "[F] demo_crate::helper: pub fn helper() -> u32" in only_focus.text
+    radius = await request(client, "isg/blastRadius", {"fqp": CIRCLE, "direction": "down", "depth": 2})
+    stops = {i.node.fqp for i in radius.impacted if i.stop}
+    assert {"Clone", "Debug"} <= stops and radius.stoppedAt == []   # external nodes have nothing behind them
+    cycles = await request(client, "isg/cycles", {"level": "module", "includeHeuristic": False})
+    assert cycles.heuristicCount == 0 and [c.heuristic for c in cycles.cycles] == [False]
+    with pytest.raises(JsonRpcInvalidParams, match="no module matches 'nowhere'"):
+        await request(client, "isg/cycles", {"within": "nowhere"})

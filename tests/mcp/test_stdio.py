@@ -55,11 +55,16 @@ async def test_every_tool_answers_on_the_fixture(demo):
         by_fqp = {r["fqp"]: r["resolution"] for r in data["rows"]}
         assert by_fqp == {"demo_crate::shapes::Shape::scaled": "exact", "demo_crate::Registry::total": "heuristic",
                           "demo_crate::helper": "heuristic"}
-        assert data["heuristicCount"] == 2 and data["targetCount"] == 3
+        # three symbols (the trait's method and two impls'), each with its callers: rows say which target they answer
+        assert data["heuristicCount"] == 6 and data["targetCount"] == 3 and data["symbolCount"] == 3
+        assert {r["target"] for r in data["rows"]} == {"demo_crate::shapes::Shape::area",
+                                                       "<demo_crate::shapes::Square as demo_crate::shapes::Shape>::area",
+                                                       "<demo_crate::shapes::circle::Circle as "
+                                                       "demo_crate::shapes::Shape>::area"}
         text = text_of(result)
         assert "F demo_crate::helper ?  src/lib.rs:53" in text
         assert "F demo_crate::shapes::Shape::scaled  src/shapes/mod.rs:7" in text
-        assert "2 of these rest on heuristic edges" in text and "'area' names 3 nodes" in text
+        assert "6 of these rest on heuristic edges" in text and "'area' names 3 symbols" in text
         exact = await session.call_tool("isg_callers", {"target": "area", "exclude_heuristic": True})
         assert [r["fqp"] for r in exact.structured_content["rows"]] == ["demo_crate::shapes::Shape::scaled"]
 
@@ -83,6 +88,18 @@ async def test_every_tool_answers_on_the_fixture(demo):
         assert f"[S] demo_crate::shapes::Square x IMPL x [T] {SHAPE}" in text
         assert result.structured_content["tokens"] <= 300
         assert "text" not in result.structured_content            # the text is the content, not repeated
+        both = await session.call_tool("isg_context", {"target": "Named", "focus": ["helper"],
+                                                       "budget_tokens": 400, "include_tests": True})
+        text = text_of(both)
+        assert text.startswith("# ISG context for Named = demo_crate::Named (trait, src/lib.rs:9); helper = ")
+        assert "    /// A named thing." in text and "[F] demo_crate::helper: pub fn helper() -> u32" in text
+        bad = await session.call_tool("isg_context", {"target": "Named", "focus": "helper"})
+        assert bad.is_error and "'focus' must be a list" in text_of(bad)
+        hubs = await session.call_tool("isg_blast_radius", {"target": SHAPE, "depth": 3, "budget_tokens": 60,
+                                                            "module": "demo_crate::shapes::circle"})
+        data = hubs.structured_content
+        assert {r["module"] for r in data["rows"]} == {"demo_crate::shapes::circle"} and data["summary"]["total"] == 13
+        assert "(6 at 1, 5 at 2, 2 at 3)" in text_of(hubs).splitlines()[0]
 
         result = await session.call_tool("isg_map", {})
         text = text_of(result)

@@ -190,13 +190,14 @@ def test_path_absent_says_so_and_suggests_the_other_way(graph):
 def test_cycles_are_memoized_until_the_graph_changes(graph):
     first = queries.cycles(graph, "module")
     assert queries.cycles(graph, "module") is not first or first == []
-    assert queries.graph_memo(graph).get(("cycles", "module", None)) is not None
+    assert queries.graph_memo(graph).get(("cycles", "module", None, True)) is not None   # (level, in, heuristic)
 
 
 def test_cycles_module_type_function(graph):
     modules = run_query(graph, "cycles")
     assert modules.rows == [{"size": 2, "members": ["demo_crate::shapes", "demo_crate::shapes::circle"],
-                             "example": ["demo_crate::shapes", "demo_crate::shapes::circle", "demo_crate::shapes"]}]
+                             "example": ["demo_crate::shapes", "demo_crate::shapes::circle", "demo_crate::shapes"],
+                             "heuristic": False}]
     assert run_query(graph, "cycles module in demo_crate::shapes").rows == modules.rows
     assert run_query(graph, "cycles module in demo_crate::util").rows == []
     assert run_query(graph, "cycles type").rows == [] and run_query(graph, "cycles functions").rows == []
