@@ -544,7 +544,7 @@ class Engine:
                 continue                    # enrichment (.isg/enrich/*) is re-read at each start, never stored
             size, mtime_ns = self.stats.get(path, (0, 0))
             rows.append((path, state.facts, list(state.edges), size, mtime_ns, state.unresolved, sorted(state.deps)))
-            for node_id in state.externals:
+            for node_id in state.external_ids():
                 node = self.graph.nodes.get(node_id)
                 if node is not None:
                     externals[node_id] = node
