@@ -9,8 +9,10 @@ and a change announces the keys it touched.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 
 from .model import Edge, EdgeKind, FileFacts, Node, NodeKind, Resolution, sighash
 
@@ -44,13 +46,24 @@ class Target:
 class FileState:
     facts: FileFacts
     edges: list[Edge] = field(default_factory=list)        # edges this file contributes, resolved
-    externals: list[bytes] = field(default_factory=list)   # external nodes its edges point at (with repeats)
+    # external nodes its edges point at (with repeats), when the file was not resolved here one reference at a time
+    # (a warm start, or a language resolved file by file); else ``ref_ext`` holds them
+    externals: list[bytes] = field(default_factory=list)
     deps: set[str] = field(default_factory=set)            # keys its resolution looked up
     unresolved: int = 0
-    answers: dict = field(default_factory=dict)            # question → answer, valid while no dep changes
-    # id(reference) → (reference, the edges it gave, the external nodes it counted, whether it failed): what an
-    # edit that leaves a reference object in place (the item cache of extraction) reuses without resolving it
-    results: dict = field(default_factory=dict)
+    # Per reference, parallel to ``facts.references``, when the file was resolved one question at a time (languages
+    # with a question key, ``memo_key_for``): what each reference gave, so that a change re-resolves only the
+    # references whose lookups it touched. ``None`` when the file was loaded resolved (a warm start) or resolved as
+    # a whole (languages whose resolvers share memos across references): a change re-resolves all of it then.
+    ref_edges: list | None = None   # a tuple of the edges it gave, or None when it did not resolve
+    ref_ext: list | None = None     # a tuple of the external nodes it counted (usually empty)
+    ref_keys: list | None = None    # a tuple of the keys its question looked up (shared by same questions)
+
+    def external_ids(self) -> Iterable[bytes]:
+        """The external nodes this file's resolution counted (with repeats)."""
+        if self.ref_ext is not None:
+            return chain.from_iterable(self.ref_ext)
+        return self.externals
 
 
 class SymbolView:
@@ -268,7 +281,7 @@ class Graph:
                     if end in external_ids:
                         state.externals.append(end)
                         self.external_refs[end] = self.external_refs.get(end, 0) + 1
-            state.deps = set(deps)
+            state.deps = {sys.intern(key) for key in deps}
             state.unresolved = unresolved
             for key in state.deps:
                 self._dependents.setdefault(key, set()).add(state.facts.path)
@@ -280,37 +293,39 @@ class Graph:
         self.version += 1
 
     def replace_file(self, facts: FileFacts | None, path: str | None = None) -> set[str]:
-        """Replaces one file's contribution (``None``: the file is gone). Returns the files whose edges changed."""
+        """Replaces one file's contribution (``None``: the file is gone). Returns the files whose edges changed.
+
+        Which lookups the change may answer differently is known exactly (``_changed_keys``: what the file declares
+        and imports, before and after); the file itself and every file whose resolution asked one of those keys are
+        re-resolved, and where the file was resolved one question at a time (``FileState.ref_keys``) only the
+        references whose questions asked them: a reference object the item cache kept in place, or any reference
+        of another file, whose lookups touched none of the changed keys keeps its edges."""
         path = facts.path if facts is not None else path
         assert path is not None
         old = self.files.pop(path, None)
-        if (old is not None and facts is not None and old.answers and old.facts.lang == facts.lang
-                and not _changed_keys(old.facts, facts)):
-            # the edit path: the file declares and imports exactly what it did before (an edit inside a body,
-            # say), so nothing any of its answers depends on has changed (resolvers may also read the file's own
-            # facts): earlier answers hold, reference objects left in place keep their edges, and only the
-            # difference reaches the adjacency
-            state = FileState(facts)
-            self.files[path] = state
-            self._swap_symbols(old.facts, facts)
-            self._resolve_into(state, previous=old)
-            self.version += 1
-            return {path}
-        changed_keys: set[str] = set()
-        if old is not None:
-            self._remove_resolved(old)
-            self._remove_symbols(old.facts)
-            changed_keys |= _symbol_keys(old.facts)
         touched = {path}
-        if facts is not None:
+        if old is not None and facts is not None and old.facts.lang == facts.lang:
+            changed_keys = _changed_keys(old.facts, facts)
+            if changed_keys:
+                self._remove_symbols(old.facts)
+                self._add_symbols(facts)
+            else:                                # the same declarations and imports (an edit inside a body)
+                self._swap_symbols(old.facts, facts)
             state = FileState(facts)
             self.files[path] = state
-            self._add_symbols(facts)
+            self._resolve_into(state, previous=old, changed=changed_keys)
+        else:
+            changed_keys = set()
             if old is not None:
-                changed_keys = _changed_keys(old.facts, facts)
-            else:
-                changed_keys |= _symbol_keys(facts)
-            self._resolve_into(state)
+                self._remove_resolved(old)
+                self._remove_symbols(old.facts)
+                changed_keys |= _symbol_keys(old.facts)
+            if facts is not None:
+                state = FileState(facts)
+                self.files[path] = state
+                self._add_symbols(facts)
+                changed_keys = _changed_keys(old.facts, facts) if old is not None else _symbol_keys(facts)
+                self._resolve_into(state)
         dependents: set[str] = set()
         for key in changed_keys:
             dependents |= self._dependents.get(key, set())
@@ -319,10 +334,9 @@ class Graph:
             dependent = self.files.get(other)
             if dependent is None:
                 continue
-            before = dependent.edges
-            self._remove_resolved(dependent)
-            self._resolve_into(dependent)
-            if dependent.edges != before:
+            state = FileState(dependent.facts)
+            self.files[other] = state
+            if self._resolve_into(state, previous=dependent, changed=changed_keys):
                 touched.add(other)
         self.version += 1
         return touched
@@ -395,98 +409,155 @@ class Graph:
         if best is not None:
             self.nodes[node_id] = best
 
-    def _resolve_into(self, state: FileState, previous: FileState | None = None) -> None:
-        """Resolves a file's references into its edges and adds them to the adjacency. With ``previous`` (the same
-        file before an edit that changed nothing its answers depend on), earlier answers and per-reference results
-        are reused, and only the difference between the two versions' edges is applied."""
+    def _resolve_into(self, state: FileState, previous: FileState | None = None,
+                      changed: set[str] | None = None) -> bool:
+        """Resolves a file's references into its edges and puts them in the adjacency, in place of ``previous``'s
+        (the same file's state before, or None). Where both were resolved one question at a time, a reference of
+        ``previous`` still in the facts (the same object) whose question looked up none of the ``changed`` keys keeps
+        its result; only the difference between the two versions' edges reaches the adjacency. Returns whether the
+        file's edges changed."""
+        facts = state.facts
+        resolve = self._resolver_for(facts.lang) if self._resolver_for else None
+        key_of = self._memo_key_for(facts.lang) if self._memo_key_for is not None else None
+        if resolve is None or key_of is None:
+            self._resolve_whole(state, resolve)
+        else:
+            self._resolve_by_question(state, resolve, key_of, previous, changed)
+        return self._apply(state, previous)
+
+    def _resolve_by_question(self, state: FileState, resolve, key_of, previous: FileState | None,
+                             changed: set[str] | None) -> None:
+        facts = state.facts
+        refs = facts.references
+        count = len(refs)
+        todo: Iterable[int]
+        if previous is not None and previous.ref_edges is not None and previous.ref_keys is not None:
+            old_refs = previous.facts.references
+            old_edges, old_ext, old_keys = previous.ref_edges, previous.ref_ext, previous.ref_keys
+            assert old_ext is not None
+            if old_refs is refs:             # another file's change: the same references, a few questions asked again
+                ref_edges, ref_ext, ref_keys = list(old_edges), list(old_ext), list(old_keys)
+                todo = [i for i, keys in enumerate(old_keys) if not changed.isdisjoint(keys)] if changed else []
+                for i in todo:
+                    ref_ext[i] = ()
+            else:
+                # this file's edit: the references of items the item cache kept are the same objects; those of items
+                # extracted again are matched by value (the question and both ends), so that an item extracted anew
+                # but unchanged (a new declaration changes every item's context) keeps its answers
+                ref_edges, ref_ext, ref_keys = [None] * count, [()] * count, [()] * count
+                where = {id(ref): i for i, ref in enumerate(old_refs)}
+                missed = []
+                for i, ref in enumerate(refs):
+                    j = where.pop(id(ref), None)
+                    if j is not None and (not changed or changed.isdisjoint(old_keys[j])):
+                        ref_edges[i], ref_ext[i], ref_keys[i] = old_edges[j], old_ext[j], old_keys[j]
+                    else:
+                        missed.append(i)
+                todo = []
+                if missed and where:
+                    by_value: dict[tuple, list[int]] = {}
+                    for j in where.values():    # old references no longer there as such
+                        if not changed or changed.isdisjoint(old_keys[j]):
+                            by_value.setdefault(_ref_value(old_refs[j], key_of), []).append(j)
+                    for i in missed:
+                        same = by_value.get(_ref_value(refs[i], key_of)) if by_value else None
+                        if same:
+                            j = same.pop()
+                            ref_edges[i], ref_ext[i], ref_keys[i] = old_edges[j], old_ext[j], old_keys[j]
+                        else:
+                            todo.append(i)
+                else:
+                    todo = missed
+        else:
+            ref_edges, ref_ext, ref_keys = [None] * count, [()] * count, [()] * count
+            todo = range(count)
+        external_refs = self.external_refs
+        for kept in filter(None, ref_ext):      # what the kept results count again (``previous`` lets go of its own)
+            for node_id in kept:
+                external_refs[node_id] = external_refs.get(node_id, 0) + 1
+        # references that ask the same question get the same answer within one file (the graph does not change
+        # in between but for external nodes, which resolve to the same ids): each question is answered once, through
+        # a view of its own, so that the keys it looked up are its own
+        memo: dict = {}
+        intern = sys.intern
+        lang = facts.lang
+        for i in todo:
+            ref = refs[i]
+            question = key_of(ref)
+            hit = memo.get(question)
+            if hit is None:
+                view = SymbolView(self)
+                answer = resolve(ref, view, facts)
+                hit = memo[question] = (answer, tuple(map(intern, view.deps)))
+            (src_target, dst_target), keys = hit
+            ref_keys[i] = keys
+            externals: list[bytes] = []
+            src_ids = [ref.src] if ref.src is not None else self._target_ids(src_target, lang, externals)
+            dst_ids = [ref.dst] if ref.dst is not None else self._target_ids(dst_target, lang, externals)
+            ref_ext[i] = tuple(externals) if externals else ()
+            ref_edges[i] = _ref_edges(ref, src_ids, dst_ids, src_target, dst_target)
+        state.ref_edges, state.ref_ext, state.ref_keys = ref_edges, ref_ext, ref_keys
+        state.unresolved = ref_edges.count(None)
+        state.edges = _file_edges(facts.edges, filter(None, ref_edges))
+        unique = {id(keys): keys for keys in ref_keys}
+        state.deps = set(chain.from_iterable(unique.values()))
+
+    def _resolve_whole(self, state: FileState, resolve) -> None:
+        """A file resolved through one view (languages whose resolvers memoize across references)."""
         facts = state.facts
         view = SymbolView(self)
-        resolve = self._resolver_for(facts.lang) if self._resolver_for else None
-        # references that ask the same question get the same answer within one file (the graph does not change
-        # in between but for external nodes, which resolve to the same ids): answer each question once
-        key_of = self._memo_key_for(facts.lang) if self._memo_key_for is not None else None
-        memo: dict[tuple, tuple[Target | None, Target | None]] = dict(previous.answers) if previous else {}
-        old_results = previous.results if previous is not None else {}
-        asked: dict[tuple, tuple[Target | None, Target | None]] = {}
-        results: dict[int, tuple] = {}
         unresolved = 0
-        chosen: dict[tuple[bytes, str, bytes], Edge] = {edge.key: edge for edge in facts.edges}
-        external_refs = self.external_refs
+        found = []
         for ref in facts.references:
             if resolve is None:
                 unresolved += 1
                 continue
-            cached = old_results.get(id(ref))
-            if cached is not None and cached[0] is ref:
-                _, ref_edges, externals, failed, question = cached
-                for node_id in externals:
-                    external_refs[node_id] = external_refs.get(node_id, 0) + 1
-                state.externals.extend(externals)
-                if question is not None:
-                    asked[question] = memo[question]
-            else:
-                question = None
-                if key_of is not None:
-                    question = key_of(ref)
-                    answer = memo.get(question)
-                    if answer is None:
-                        answer = memo[question] = resolve(ref, view, facts)
-                    asked[question] = answer
-                    src_target, dst_target = answer
-                else:
-                    src_target, dst_target = resolve(ref, view, facts)
-                first_external = len(state.externals)
-                ref_edges = []
-                src_ids = [ref.src] if ref.src is not None else self._target_ids(src_target, facts.lang, state)
-                dst_ids = [ref.dst] if ref.dst is not None else self._target_ids(dst_target, facts.lang, state)
-                failed = not src_ids or not dst_ids
-                if not failed:
-                    target = dst_target if ref.dst is None else src_target
-                    resolution = target.resolution if target is not None else Resolution.EXACT
-                    candidates = target.candidates if target is not None else None
-                    for s in src_ids:
-                        for d in dst_ids:
-                            if s == d and ref.kind is not EdgeKind.CALLS:
-                                continue
-                            ref_edges.append(Edge(s, ref.kind, d, resolution, candidates, ref.derived))
-                externals = state.externals[first_external:]
-            results[id(ref)] = (ref, ref_edges, externals, failed, question)
-            if failed:
+            src_target, dst_target = resolve(ref, view, facts)
+            src_ids = [ref.src] if ref.src is not None else self._target_ids(src_target, facts.lang, state.externals)
+            dst_ids = [ref.dst] if ref.dst is not None else self._target_ids(dst_target, facts.lang, state.externals)
+            edges = _ref_edges(ref, src_ids, dst_ids, src_target, dst_target)
+            if edges is None:
                 unresolved += 1
-                continue
-            for edge in ref_edges:
-                key = edge.key
-                earlier = chosen.get(key)
-                # the same relation found twice keeps its surest finding (exact, then import, then heuristic)
-                if earlier is None or _RESOLUTION_RANK[edge.resolution] < _RESOLUTION_RANK[earlier.resolution]:
-                    chosen[key] = edge
-        local = {edge.key for edge in facts.edges}
-        state.edges = list(facts.edges)
-        state.edges.extend(edge for key, edge in chosen.items() if key not in local)
+            elif edges:
+                found.append(edges)
+        state.edges = _file_edges(facts.edges, found)
         state.unresolved = unresolved
-        state.results = results
-        if key_of is not None:
-            state.answers = asked           # only what this version of the file asks
+        state.deps = {sys.intern(key) for key in view.deps}
+
+    def _apply(self, state: FileState, previous: FileState | None) -> bool:
+        """Puts a newly resolved state's edges, external nodes and dependencies in place of ``previous``'s."""
+        path = state.facts.path
+        dependents = self._dependents
+        changed = True
         if previous is None:
             for edge in state.edges:
                 self._add_edge(edge)
+            for key in state.deps:
+                dependents.setdefault(key, set()).add(path)
         else:
-            view.deps |= previous.deps      # reused answers keep depending on what they looked up
             before = {id(edge) for edge in previous.edges}
             after = {id(edge) for edge in state.edges}
-            for edge in state.edges:        # added before the old ones go: shared edges never drop to zero
-                if id(edge) not in before:
-                    self._add_edge(edge)
-            for edge in previous.edges:
-                if id(edge) not in after:
-                    self._remove_edge(edge)
-            self._drop_externals(previous.externals)
-            self._drop_deps(previous)
-        state.deps = view.deps
-        for key in view.deps:
-            self._dependents.setdefault(key, set()).add(facts.path)
+            added = [edge for edge in state.edges if id(edge) not in before]
+            removed = [edge for edge in previous.edges if id(edge) not in after]
+            for edge in removed:            # first: an edge of the same relation found anew replaces the old
+                self._remove_edge(edge)
+            for edge in added:
+                self._add_edge(edge)
+            changed = ({_edge_value(e) for e in added} != {_edge_value(e) for e in removed}
+                       or len(state.edges) != len(previous.edges))
+            self._drop_externals(previous.external_ids())
+            old_deps, new_deps = previous.deps, state.deps
+            for key in new_deps - old_deps if old_deps else new_deps:
+                dependents.setdefault(key, set()).add(path)
+            for key in old_deps - new_deps:
+                files = dependents.get(key)
+                if files is not None:
+                    files.discard(path)
+                    if not files:
+                        del dependents[key]
+        return changed
 
-    def _target_ids(self, target: Target | None, lang: str, state: FileState) -> list[bytes]:
+    def _target_ids(self, target: Target | None, lang: str, externals: list[bytes]) -> list[bytes]:
         if target is None:
             return []
         if target.ids:
@@ -502,18 +573,19 @@ class Graph:
             # external nodes stay out of the symbol tables resolvers read: resolution must not depend on them
             self.external_fqp_index.setdefault(fqp, set()).add(node_id)
         self.external_refs[node_id] = self.external_refs.get(node_id, 0) + 1
-        state.externals.append(node_id)
+        externals.append(node_id)
         return [node_id]
 
     def _remove_resolved(self, state: FileState) -> None:
         for edge in state.edges:
             self._remove_edge(edge)
         state.edges = []
-        self._drop_externals(state.externals)
+        self._drop_externals(state.external_ids())
         state.externals = []
+        state.ref_edges = state.ref_ext = state.ref_keys = None
         self._drop_deps(state)
 
-    def _drop_externals(self, externals: list[bytes]) -> None:
+    def _drop_externals(self, externals: Iterable[bytes]) -> None:
         for node_id in externals:
             count = self.external_refs.get(node_id, 0) - 1
             if count > 0:
@@ -571,6 +643,48 @@ class Graph:
 
 
 _RESOLUTION_RANK = {Resolution.EXACT: 0, Resolution.IMPORT: 1, Resolution.HEURISTIC: 2}
+
+
+def _ref_edges(ref, src_ids: list[bytes], dst_ids: list[bytes], src_target: Target | None,
+               dst_target: Target | None) -> tuple[Edge, ...] | None:
+    """The edges one reference gives once its ends are known; None when an end did not resolve."""
+    if not src_ids or not dst_ids:
+        return None
+    target = dst_target if ref.dst is None else src_target
+    resolution = target.resolution if target is not None else Resolution.EXACT
+    candidates = target.candidates if target is not None else None
+    kind = ref.kind
+    calls = kind is EdgeKind.CALLS
+    return tuple(Edge(s, kind, d, resolution, candidates, ref.derived)
+                 for s in src_ids for d in dst_ids if s != d or calls)
+
+
+def _file_edges(local: list[Edge], found: Iterable[tuple[Edge, ...]]) -> list[Edge]:
+    """A file's edges: those extraction settled, then what its references gave, each relation once with its surest
+    finding (exact, then import, then heuristic)."""
+    chosen: dict[tuple[bytes, str, bytes], Edge] = {}
+    rank = _RESOLUTION_RANK
+    for edges in found:
+        for edge in edges:
+            key = edge.key
+            earlier = chosen.get(key)
+            if earlier is None or rank[edge.resolution] < rank[earlier.resolution]:
+                chosen[key] = edge
+    if not local:
+        return list(chosen.values())
+    keys = {edge.key for edge in local}
+    out = list(local)
+    out.extend(edge for key, edge in chosen.items() if key not in keys)
+    return out
+
+
+def _ref_value(ref, key_of) -> tuple:
+    """What a reference's result depends on besides the graph: its question and its settled ends."""
+    return (key_of(ref), ref.kind, ref.src, ref.dst, ref.derived)
+
+
+def _edge_value(edge: Edge) -> tuple:
+    return (edge.src, edge.kind, edge.dst, edge.resolution, edge.candidates, edge.derived)
 
 
 def _prefer(candidate: Node, current: Node) -> bool:
