@@ -13,8 +13,8 @@ a query, ranked, cut to a token budget, written as the spec's triples (§3) foll
    ``include_tests`` says so.
 4. Packing: nodes in rank order, each with its signature (and its doc comment: the seeds' first paragraph when it
    fits, the first sentence of the others' while the text is under half the budget) and its relations to the nodes
-   already taken, while the budget allows; then, budget permitting and only with a workspace root, the seeds' source text: signatures before
-   bodies.
+   already taken, while the budget allows; then, budget permitting and only with a workspace root, the seeds'
+   source text: signatures before bodies.
 
 Tokens are counted as characters / 4 (as the spec's map). ``ratio`` compares the context's tokens with the source
 tokens of the files its nodes come from.
