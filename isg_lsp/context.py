@@ -8,9 +8,9 @@ a query, ranked, cut to a token budget, written as the spec's triples (§3) foll
 3. Ranking: personalized PageRank restarting at the seeds (power iteration over a fixed node order, edge kinds
    weighted, heuristic edges discounted), ties broken by FQP, so that the same graph always gives the same text;
    in tiers: the seeds, then what a seed is made of (a trait's methods and implementors, a type's members and the
-   traits it implements, a module's items), then the rest; tests, examples, benches and boilerplate (`Debug`,
-   `Display`, `Clone`... impls, derived impls, `toString`/`__repr__`...) last unless the seeds are tests or
-   ``include_tests`` says so.
+   traits it implements, a module's items; its own boilerplate at the end of that tier), then the rest; tests,
+   examples, benches and other nodes' boilerplate (`Debug`, `Display`, `Clone`... impls, `toString`/`__repr__`...)
+   last unless the seeds are tests or ``include_tests`` says so.
 4. Packing: nodes in rank order, each with its signature (and its doc comment: the seeds' first paragraph when it
    fits, the first sentence of the others' while the text is under half the budget) and its relations to the nodes
    already taken, while the budget allows; then, budget permitting and only with a workspace root, the seeds'

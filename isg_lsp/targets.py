@@ -25,6 +25,7 @@ states what its target resolved to (``Targets.statement``).
 from __future__ import annotations
 
 import difflib
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -340,12 +341,24 @@ def _candidates(graph: Graph, text: str, check: Any) -> tuple[str, list[Node]]:
     return "name", _by_name(graph, text, check)
 
 
+_PUBLIC_PATHS: weakref.WeakKeyDictionary[Graph, tuple[int, dict[str, list[bytes]]]] = weakref.WeakKeyDictionary()
+
+
 def _public_path(graph: Graph, text: str) -> list[Node]:
+    """The nodes a public path names through re-exports (the languages' ``lookup_path``; a walk through globs that
+    can take tens of milliseconds on a large crate: memoized per graph version)."""
     lookup = graph.path_lookup
     if lookup is None:
         return []
-    ids = set(lookup(graph, text))
-    return [graph.nodes[i] for i in sorted(ids) if i in graph.nodes]
+    entry = _PUBLIC_PATHS.get(graph)
+    if entry is None or entry[0] != graph.version:
+        entry = _PUBLIC_PATHS[graph] = (graph.version, {})
+    ids = entry[1].get(text)
+    if ids is None:
+        if len(entry[1]) > 1024:
+            entry[1].clear()
+        ids = entry[1][text] = sorted(set(lookup(graph, text)))
+    return [graph.nodes[i] for i in ids if i in graph.nodes]
 
 
 def _members(graph: Graph, text: str, check: Any) -> list[Node]:

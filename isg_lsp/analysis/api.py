@@ -200,11 +200,8 @@ class Analysis:
     def notes(self, targets: Targets, what: str, include_heuristic: bool | None = None) -> list[str]:
         """Why an answer about targets (``what``: implementors, callers, callees) is empty for some of them, and what
         `exclude heuristic` left out (``querylang.why_notes``)."""
-        answered = set()
-        for symbol in targets.symbols:
-            asked = {"implementors": self.implementors, "callers": self.callers, "callees": self.callees}[what]
-            if asked(list(symbol.nodes), include_heuristic):
-                answered.add(symbol.fqp)
+        asked = {"implementors": self.implementors, "callers": self.callers, "callees": self.callees}[what]
+        answered = {s.fqp for s in targets.symbols if asked(list(s.nodes), include_heuristic)}
         return why_notes(self.graph, targets, answered, self._include(include_heuristic), what)
 
     def implementors(self, targets: list[Node], include_heuristic: bool | None = None) -> list[Related]:

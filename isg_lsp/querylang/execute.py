@@ -14,7 +14,7 @@ from ..context import Context, build_context
 from ..graph import Graph
 from ..model import Edge, EdgeKind, Node, NodeKind, Resolution
 from ..sqlquery import safe_regex
-from ..targets import TargetError, Targets, module_prefix, origin_of, resolve_targets
+from ..targets import MAX_SYMBOLS, TargetError, Targets, module_prefix, origin_of, resolve_targets
 from .syntax import (And, BlastQuery, CallsQuery, ContextQuery, CyclesQuery, FieldTest, Find, IsExternal, Not, Or,
                      PathQuery, Query, QueryLanguageError, Relation, TargetRef, WhoImplements, parse)
 
@@ -508,6 +508,9 @@ def why_notes(graph: Graph, targets: Targets, answered: set, include_heuristic: 
     notes = []
     asked = {"implementors": queries.who_implements, "callers": queries.callers, "callees": queries.callees}[what]
     found = answered
+    if len(targets.symbols) > MAX_SYMBOLS:                   # a glob: one note, not one per symbol
+        empty = sum(1 for symbol in targets.symbols if symbol.fqp not in found)
+        return [f"{empty} of the {len(targets.symbols)} symbols {targets.text!r} names have no {what}"] if empty else []
     for symbol in targets.symbols:
         deadline.check()
         node = symbol.node
