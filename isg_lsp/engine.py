@@ -129,7 +129,10 @@ class Engine:
     def store_location(self) -> str:
         """Where the graph is stored, for messages."""
         if self.store is not None:
-            return self.store.describe()
+            self._location = self.store.describe()
+        location = getattr(self, "_location", None)
+        if location is not None:
+            return location
         return self.store_spec.describe() if self.store_spec is not None else str(self.db_path)
 
     def open_store(self) -> None:
@@ -138,6 +141,7 @@ class Engine:
                 from .store_pg import PgStore
 
                 self.store = PgStore.open(self.store_spec, self.root, write=self.store_write)
+                self._location = self.store.describe()
                 return
             self.store = Store(self.db_path)
             if self.store.moved_aside is not None:
