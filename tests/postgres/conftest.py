@@ -58,21 +58,34 @@ class Database:
         return self.url(READER)
 
 
-@pytest.fixture
-def pg(pg_server) -> Database:
+def _database(server: pgserver.PgServer):
     """A new database, set up as `isg-lsp store-setup` does: the schema owned by the writer, readable by readers."""
     name = f"isg_{os.getpid()}_{next(_databases)}"
-    with psycopg.connect(pg_server.url(), autocommit=True) as conn:
+    with psycopg.connect(server.url(), autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
-    db = Database(pg_server, name)
+    db = Database(server, name)
     done = isg("store-setup", db.admin, "--writer", WRITER, "--reader", READER, "--reader", OTHER_READER)
     assert done.returncode == 0, done.stderr
-    yield db
-    from isg_lsp import sqlquery_pg
+    try:
+        yield db
+    finally:
+        from isg_lsp import sqlquery_pg
 
-    sqlquery_pg.close_connections()
-    with psycopg.connect(pg_server.url(), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        sqlquery_pg.close_connections()
+        with psycopg.connect(server.url(), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg(pg_server):
+    """A database of this test's own."""
+    yield from _database(pg_server)
+
+
+@pytest.fixture(scope="module")
+def pg_module(pg_server):
+    """A database shared by a module's tests (which must leave it as they found it)."""
+    yield from _database(pg_server)
 
 
 def isg(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
