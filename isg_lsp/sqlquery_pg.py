@@ -250,8 +250,11 @@ class _Connection:
                     f"(SELECT n.fqp FROM isg.nodes n WHERE n.snapshot = {s} AND n.id = e.dst LIMIT 1) AS dst_fqp "
                     f"FROM isg.edges e WHERE e.snapshot = {s} AND NOT EXISTS "
                     f"(SELECT 1 FROM pg_temp.isg_shadow h WHERE h.path = e.file) "
-                    f"UNION SELECT src_hex, kind, dst_hex, resolution, candidates, derived, src_fqp, dst_fqp "
-                    f"FROM pg_temp.isg_overlay_edges")
+                    f"UNION SELECT o.src_hex, o.kind, o.dst_hex, o.resolution, o.candidates, o.derived, "
+                    f"coalesce(o.src_fqp, (SELECT n.fqp FROM isg.nodes n WHERE n.snapshot = {s} AND "
+                    f"n.id = decode(o.src_hex, 'hex') LIMIT 1)), "
+                    f"coalesce(o.dst_fqp, (SELECT n.fqp FROM isg.nodes n WHERE n.snapshot = {s} AND "
+                    f"n.id = decode(o.dst_hex, 'hex') LIMIT 1)) FROM pg_temp.isg_overlay_edges o")
             execute(f"CREATE TEMP VIEW isg_files AS SELECT path, lang, loc, size, unresolved, error, hash_hex "
                     f"FROM isg.isg_files v WHERE v.snapshot = {s} AND NOT EXISTS "
                     f"(SELECT 1 FROM pg_temp.isg_shadow h WHERE h.path = v.path) "
