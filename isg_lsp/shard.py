@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from .engine import Engine
-from .graph import _symbol_keys
+from .graph import FileState, _symbol_keys
 from .model import FileFacts, Node
 from .storage import StoreSpec
 from .store import StoreError
@@ -194,9 +194,9 @@ def resolve(engine: Engine, spec: StoreSpec) -> dict:
             if scope == "shard" and any(declared.get(key, _NONE) - {shard} for key in deps):
                 redo.append(facts.path)
         for path in sorted(redo):             # resolution reads symbols, never edges: any order gives the same
-            state = graph.files[path]
-            graph._remove_resolved(state)
-            graph._resolve_into(state)
+            previous = graph.files[path]
+            state = graph.files[path] = FileState(previous.facts)
+            graph._resolve_into(state, previous=previous)     # as graph surgery resolves a dependent again
         graph.version += 1
         # files the shards could not place, could not see, or that are gone
         engine.stats.update({facts.path: (0, 0) for facts, *_ in loaded})
@@ -221,7 +221,7 @@ def resolve(engine: Engine, spec: StoreSpec) -> dict:
                          if p in changed or p in touched or set(graph.files[p].edges) != before.get(p, _NONE_EDGES))
         redone = sorted(set(redo) - set(rewrite))
         rows, _ = engine.persist_rows(rewrite, gone)
-        externals_now = sorted({node_id for state in graph.files.values() for node_id in state.externals})
+        externals_now = sorted({node_id for state in graph.files.values() for node_id in state.external_ids()})
         final_externals = [graph.nodes[i] for i in externals_now if i in graph.nodes]
         updates = [(p, graph.files[p].unresolved, json.dumps(sorted(graph.files[p].deps), ensure_ascii=False))
                    for p in redone]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import decimal
 import threading
 import time
+from typing import Any
 
 from .sqlquery import DEFAULT_BUDGET_MS, DEFAULT_LIMIT, MAX_LIMIT, MAX_RESULT_BYTES, MAX_SQL_LENGTH, VIEWS, SqlError
 from .sqlquery import SqlResult
@@ -112,19 +113,20 @@ def _children(node):
         yield name, value
 
 
-def _collect_ctes(node, names: set[str], depth: int) -> None:
+def _collect_ctes(node: Any, names: set[str], depth: int) -> None:
     from pglast import ast
 
     if depth > MAX_DEPTH:
         raise _deny("expression too deeply nested")
     if isinstance(node, tuple | list):
-        for item in node:
-            _collect_ctes(item, names, depth + 1)
+        for element in node:
+            _collect_ctes(element, names, depth + 1)
         return
     if not isinstance(node, ast.Node):
         return
-    if type(node).__name__ == "CommonTableExpr":
-        names.add(node.ctename.lower())
+    item: Any = node
+    if type(item).__name__ == "CommonTableExpr":
+        names.add(item.ctename.lower())
     for _name, value in _children(node):
         _collect_ctes(value, names, depth + 1)
 
@@ -133,37 +135,38 @@ def _names(parts) -> list[str]:
     return [getattr(p, "sval", None) or "" for p in (parts or ())]
 
 
-def _walk(node, ctes: set[str], depth: int) -> None:
+def _walk(node: Any, ctes: set[str], depth: int) -> None:
     from pglast import ast
 
     if depth > MAX_DEPTH:
         raise _deny("expression too deeply nested")
     if isinstance(node, tuple | list):
-        for item in node:
-            _walk(item, ctes, depth + 1)
+        for element in node:
+            _walk(element, ctes, depth + 1)
         return
     if not isinstance(node, ast.Node):
         return
-    kind = type(node).__name__
+    item: Any = node
+    kind = type(item).__name__
     if kind not in SAFE_NODES:
         raise _deny(f"{_describe(kind)} is not allowed: isg/sql is read-only, SELECT only, over the documented "
                     f"views (docs/sql.md)")
-    if kind == "SelectStmt" and (node.intoClause is not None or node.lockingClause):
+    if kind == "SelectStmt" and (item.intoClause is not None or item.lockingClause):
         raise _deny("SELECT INTO and FOR UPDATE/SHARE are not allowed: isg/sql is read-only")
     elif kind == "RangeVar":
-        name = (node.relname or "").lower()
-        if node.schemaname or node.catalogname:
-            raise _deny(f"reading {node.schemaname}.{node.relname} is not allowed: only the views "
+        name = (item.relname or "").lower()
+        if item.schemaname or item.catalogname:
+            raise _deny(f"reading {item.schemaname}.{item.relname} is not allowed: only the views "
                         f"{', '.join(sorted(VIEWS))} may be read (docs/sql.md)")
         if name.startswith("pg_") or (name not in VIEWS and name not in ctes):
-            raise _deny(f"reading {node.relname!r} is not allowed: only the views {', '.join(sorted(VIEWS))} may "
+            raise _deny(f"reading {item.relname!r} is not allowed: only the views {', '.join(sorted(VIEWS))} may "
                         f"be read (docs/sql.md)")
     elif kind == "FuncCall":
-        parts = [p.lower() for p in _names(node.funcname)]
+        parts = [p.lower() for p in _names(item.funcname)]
         if not (len(parts) == 1 or (len(parts) == 2 and parts[0] == "pg_catalog")) or parts[-1] not in SAFE_FUNCTIONS:
             raise _deny(f"function {'.'.join(parts)}() is not allowed (docs/sql.md lists the safe ones)")
     elif kind == "A_Expr":
-        parts = _names(node.name)
+        parts = _names(item.name)
         operator = parts[-1] if parts else ""
         if len(parts) > 2 or (len(parts) == 2 and parts[0].lower() != "pg_catalog"):
             raise _deny(f"operator {'.'.join(parts)} is not allowed")
@@ -171,9 +174,9 @@ def _walk(node, ctes: set[str], depth: int) -> None:
                 and operator not in SAFE_OPERATORS:
             raise _deny(f"operator {operator} is not allowed (docs/sql.md lists the safe ones)")
     elif kind == "TypeName":
-        parts = [p.lower() for p in _names(node.names)]
+        parts = [p.lower() for p in _names(item.names)]
         if not parts or parts[-1] not in SAFE_TYPES or (len(parts) == 2 and parts[0] != "pg_catalog") \
-                or len(parts) > 2 or node.setof or node.pct_type:
+                or len(parts) > 2 or item.setof or item.pct_type:
             raise _deny(f"a cast to {'.'.join(parts) or 'that type'} is not allowed (plain text, number, boolean "
                         f"and JSON types only)")
     for _name, value in _children(node):
