@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.set_defaults(text_dest=text[0])
         p.add_argument("--db", type=Path, default=None, help="the database file (default: PATH/.isg/isg.db)")
         p.add_argument("--no-db", action="store_true", help="keep the index in memory only")
+        _store_options(p)
         p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                        help="a path pattern (gitignore syntax) not to index; may be repeated")
         p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
@@ -93,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = workspace_command("index", "Index (or refresh the index of) a workspace and print a summary.")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--shard", metavar="K/N", default=None,
+                   help="index only shard K of N (files grouped by crate, package or folder) into the PostgreSQL "
+                        "store; a CI matrix runs K = 1..N, then `index --resolve` (docs/team-index.md)")
+    p.add_argument("--resolve", action="store_true",
+                   help="join the shards of a sharded index (cross-shard references resolved) and report counts")
     p.set_defaults(run=cmd_index)
 
     p = workspace_command("export", "Write the ISG as JSONL (ISG-SPEC §3): byte-identical for the same code.")
@@ -177,8 +183,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="listen on a TCP address instead (loopback; clients send the token printed on stderr, or "
                         "$ISG_LSP_TOKEN, as initializationOptions.token: docs/security.md)")
     p.add_argument("--allow-remote", action="store_true", help="allow --tcp on an address that is not loopback")
+    p.add_argument("--base", metavar="URL@COMMIT", default=None,
+                   help="answer from a shared index (postgresql://READER@HOST/DB@COMMIT) plus the files that differ "
+                        "from it, indexed locally (default: $ISG_BASE; docs/team-index.md)")
+    p.add_argument("--workspace", metavar="NAME", default=None,
+                   help="the workspace's name in the shared index (default: $ISG_WORKSPACE, else the folder's name)")
     p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("store-setup", help="Prepare a PostgreSQL database for a shared index (an administrator, once).",
+                       description="Create the schema isg (owned by the writer role CI uses) and let reader roles "
+                                   "(editors, agents) read it. The roles must exist (CREATE ROLE ... LOGIN). "
+                                   "docs/team-index.md")
+    p.add_argument("url", metavar="URL", help="postgresql://ADMIN@HOST/DB: a role that may create the schema and act "
+                                              "as the writer role")
+    p.add_argument("--writer", required=True, metavar="ROLE", help="the role that writes (CI)")
+    p.add_argument("--reader", action="append", default=[], metavar="ROLE",
+                   help="a role that reads (editors, agents); may be repeated")
+    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    p.set_defaults(run=cmd_store_setup)
 
     p = sub.add_parser("completion", help="Print a shell completion script (bash or zsh).",
                        description="Print a completion script for the shell, generated from these commands. "
@@ -187,6 +210,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("shell", choices=["bash", "zsh"], help="the shell")
     p.set_defaults(run=cmd_completion)
     return parser
+
+
+def _store_options(p) -> None:
+    p.add_argument("--store", metavar="PATH|URL", default=None,
+                   help="where the index lives: a SQLite file (the default is PATH/.isg/isg.db) or a shared "
+                        "PostgreSQL database, postgresql://USER@HOST/DB[@COMMIT] (default: $ISG_STORE; "
+                        "docs/team-index.md)")
+    p.add_argument("--workspace", metavar="NAME", default=None,
+                   help="the workspace's name in a shared store (default: $ISG_WORKSPACE, else the folder's name)")
+    p.add_argument("--commit", metavar="REF", default=None,
+                   help="the commit of the snapshot in a shared store (default: the URL's @COMMIT, else git's HEAD)")
+
+
+def store_spec(args):
+    """The store the command line (or $ISG_STORE) names; None for the default SQLite file."""
+    from .storage import StoreSpecError, from_environment
+
+    try:
+        return from_environment(getattr(args, "store", None), workspace=getattr(args, "workspace", None),
+                                commit=getattr(args, "commit", None))
+    except StoreSpecError as error:
+        raise CliError(f"--store: {error}") from None
 
 
 def open_engine(args, persist_default: bool = True):
@@ -199,7 +244,16 @@ def open_engine(args, persist_default: bool = True):
     if not path.is_dir():
         raise CliError(f"not a folder: {path} (give the workspace's root folder)")
     config = WorkspaceConfig(exclude=list(DEFAULT_EXCLUDE) + list(args.exclude))
-    engine = Engine(path, db_path=args.db, config=config, persist=persist_default and not args.no_db)
+    spec = store_spec(args)
+    if spec is not None and not spec.is_postgres:
+        if args.db is not None:
+            raise CliError("give --db or --store, not both")
+        args.db = spec.path
+        spec = None
+    # a shared store is written by `index` (the writer role); other commands read it as a base, with the files
+    # that differ from it indexed locally and nothing written
+    engine = Engine(path, db_path=args.db, config=config, persist=persist_default and not args.no_db,
+                    store_spec=spec, store_write=args.command == "index")
     if engine.store_message:
         print(f"isg-lsp: {engine.store_message}", file=sys.stderr)
     return engine
@@ -221,7 +275,12 @@ def _supported() -> str:
 
 
 def cmd_index(args) -> int:
+    if args.shard is not None or args.resolve:
+        return cmd_index_sharded(args)
     engine = open_engine(args)
+    if engine.store_spec is not None and engine.store is None:     # asked to write the shared index, and cannot
+        engine.close()
+        raise CliError(f"the shared index was not written: {engine.store_message}")
     progress = None
     if not args.quiet and sys.stderr.isatty():
         progress = _progress_bar
@@ -275,7 +334,7 @@ def format_report(report, engine) -> str:
         ("files skipped", f"{len(report.skipped)}"),
         ("seconds", f"{report.seconds:.2f}"),
         ("peak memory", f"{report.peak_rss_mb:.0f} MB"),
-        ("database", f"{report.db_bytes / 1e6:.1f} MB at {engine.db_path}" if engine.store is not None or
+        ("database", f"{report.db_bytes / 1e6:.1f} MB at {engine.store_location}" if engine.store is not None or
          report.db_bytes else "none (memory only)"),
         ("map size", f"{report.map_tokens:,} tokens = {100 * report.map_share:.1f}% of the source's "
                      f"{report.source_tokens:,} (the default map)"),
@@ -456,9 +515,87 @@ def cmd_watch(args) -> int:
     return run_watch(args.path, db_path=args.db, config=config)
 
 
+def cmd_index_sharded(args) -> int:
+    from . import shard
+    from .engine import Engine
+    from .workspace import DEFAULT_EXCLUDE, WorkspaceConfig
+
+    spec = store_spec(args)
+    if spec is None or not spec.is_postgres:
+        raise CliError("--shard and --resolve write a shared index: give --store postgresql://WRITER@HOST/DB "
+                       "(or $ISG_STORE)")
+    if args.shard is not None and args.resolve:
+        raise CliError("give --shard K/N or --resolve, not both")
+    if not args.path.is_dir():
+        raise CliError(f"not a folder: {args.path}")
+    config = WorkspaceConfig(exclude=list(DEFAULT_EXCLUDE) + list(args.exclude))
+    engine = Engine(args.path, config=config, persist=False)
+    try:
+        if args.shard is not None:
+            try:
+                k, n = shard.parse_shard(args.shard)
+            except ValueError as error:
+                raise CliError(f"--shard: {error}") from None
+            result = shard.index_shard(engine, spec, k, n)
+        else:
+            result = shard.resolve(engine, spec)
+    except shard.ShardError as error:
+        raise CliError(str(error)) from None
+    finally:
+        engine.close()
+    if args.json:
+        print(json.dumps(result, indent=2, sort_keys=True))
+    else:
+        width = max(len(k) for k in result)
+        print("\n".join(f"{key.ljust(width)}  {value}" for key, value in result.items()))
+    return 0
+
+
+def cmd_store_setup(args) -> int:
+    from .store import StoreError
+    from .store_pg import check_schema, connect, create_schema
+    from .storage import StoreSpecError, parse_store
+
+    try:
+        spec = parse_store(args.url)
+    except StoreSpecError as error:
+        raise CliError(str(error)) from None
+    if not spec.is_postgres or spec.url is None:
+        raise CliError("store-setup takes a postgresql:// URL")
+    try:
+        conn = connect(spec.url)
+    except StoreError as error:
+        raise CliError(str(error)) from None
+    try:
+        create_schema(conn, owner=args.writer, readers=args.reader)
+        check_schema(conn)
+    except StoreError as error:
+        raise CliError(str(error)) from None
+    except Exception as error:  # noqa: BLE001 - psycopg's errors, said in one line
+        raise CliError(f"store-setup failed: {str(error).strip().splitlines()[0]}") from None
+    finally:
+        conn.close()
+    print(f"schema isg ready (writer {args.writer}; readers {', '.join(args.reader) or 'none'})")
+    return 0
+
+
 def cmd_serve(args) -> int:
+    import os
+
     from .server import run_server
 
+    if args.base is not None or args.workspace is not None:   # read by the session for each workspace folder
+        from .storage import ENV_BASE, ENV_WORKSPACE, StoreSpecError, parse_store
+
+        if args.base is not None:
+            try:
+                if not parse_store(args.base).is_postgres:
+                    raise CliError("--base takes a postgresql:// URL (postgresql://READER@HOST/DB@COMMIT)")
+            except StoreSpecError as error:
+                raise CliError(f"--base: {error}") from None
+            os.environ[ENV_BASE] = args.base
+        if args.workspace is not None:
+            os.environ[ENV_WORKSPACE] = args.workspace
     return run_server(tcp=args.tcp, verbose=args.verbose, allow_remote=args.allow_remote)
 
 

@@ -33,6 +33,7 @@ from .lifeline import die_with
 from .model import FACTS_VERSION, EdgeKind, FileFacts, NodeKind, Reference
 from .sqlquery import SqlError, SqlResult, run_sql
 from .sqlquery import submit as submit_sql  # noqa: F401 - the server runs `run_sql` jobs on SQL threads
+from .storage import GraphStore, StoreSpec
 from .store import Store, StoreBusy, StoreError
 from .workspace import WorkspaceConfig, content_hash, is_excluded, normalize_source, read_source, walk
 
@@ -89,7 +90,8 @@ class IndexReport:
 
 class Engine:
     def __init__(self, root: Path, db_path: Path | None = None, config: WorkspaceConfig | None = None,
-                 persist: bool = True, workers: int | None = None, pool=None) -> None:
+                 persist: bool = True, workers: int | None = None, pool=None, store_spec: StoreSpec | None = None,
+                 store_write: bool = True) -> None:
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise FileNotFoundError(f"not a folder: {root}")
@@ -112,15 +114,35 @@ class Engine:
             db_path = Path(db_path).expanduser()
             db_path = db_path.parent.resolve() / db_path.name
         self.db_path = db_path if db_path is not None else self.root / ".isg" / "isg.db"
-        self.store: Store | None = None
+        # another store than the default SQLite file (storage.py): a PostgreSQL snapshot, written by an index
+        # (store_write) or read as the base of an editor's overlay
+        self.store_spec = store_spec if store_spec is not None and store_spec.is_postgres else None
+        self.store_write = store_write
+        self.store: GraphStore | None = None
         self.store_message: str | None = None
         if persist:
             self.open_store()
 
     # ---- storage -------------------------------------------------------------------------------------------
 
+    @property
+    def store_location(self) -> str:
+        """Where the graph is stored, for messages."""
+        if self.store is not None:
+            self._location = self.store.describe()
+        location = getattr(self, "_location", None)
+        if location is not None:
+            return location
+        return self.store_spec.describe() if self.store_spec is not None else str(self.db_path)
+
     def open_store(self) -> None:
         try:
+            if self.store_spec is not None:
+                from .store_pg import PgStore
+
+                self.store = PgStore.open(self.store_spec, self.root, write=self.store_write)
+                self._location = self.store.describe()
+                return
             self.store = Store(self.db_path)
             if self.store.moved_aside is not None:
                 self.store_message = (f"The index database was unusable ({self.store.moved_why}) and has been "
@@ -131,7 +153,7 @@ class Engine:
             log.warning(self.store_message)
         except (OSError, StoreError, Exception) as error:  # noqa: BLE001 - a read-only or full disk must not stop us
             self.store = None
-            self.store_message = f"Index kept in memory only: cannot use {self.db_path}: {error}"
+            self.store_message = f"Index kept in memory only: cannot use {self.store_location}: {error}"
             log.warning(self.store_message)
 
     def close(self) -> None:
@@ -155,7 +177,7 @@ class Engine:
         self._build_layouts(files)
         # stored facts and edges hold only for the same layouts and the same extractors and resolvers: a release
         # that changes what they produce bumps the version, and every stored file is parsed again
-        fingerprint = repr((__version__, FACTS_VERSION, sorted((k, repr(v)) for k, v in self.layouts.items())))
+        fingerprint = self.layout_fingerprint()
         try:
             stored, stored_valid, unchanged, to_parse, final, resolved = self._read_stored(files, fingerprint)
         except Exception as error:  # noqa: BLE001 - a damaged or truncated database: move it aside, index cold
@@ -211,6 +233,10 @@ class Engine:
             progress(len(files), len(files), "done")
         return report
 
+    def layout_fingerprint(self) -> str:
+        """What stored facts and edges hold for: the package version and the module layouts."""
+        return repr((__version__, FACTS_VERSION, sorted((k, repr(v)) for k, v in self.layouts.items())))
+
     def _read_stored(self, files: list[str], fingerprint: str):
         """What the database knows: its files, those still valid, which files are unchanged (by size and time)
         and must be parsed, and the facts of the unchanged ones."""
@@ -222,13 +248,22 @@ class Engine:
             self._restore_placements()
         to_parse: list[str] = []
         unchanged: list[str] = []
+        # a shared store (PostgreSQL) knows the content, not this checkout's times: it tells which files are its own
+        probe = getattr(self.store, "unchanged_files", None) if stored_valid else None
+        same = probe(self.root, files, stored_valid, self.config.max_file_bytes) if probe is not None else None
         for rel in files:
             old = stored_valid.get(rel)
             try:
                 st = os.stat(self.root / rel)
             except OSError:
                 continue
-            if old is not None and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
+            if same is not None:
+                if rel in same:
+                    unchanged.append(rel)
+                    self.stats[rel] = (st.st_size, st.st_mtime_ns)
+                else:
+                    to_parse.append(rel)
+            elif old is not None and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
                 unchanged.append(rel)
                 self.stats[rel] = (old.size, old.mtime_ns)
             else:
@@ -563,18 +598,11 @@ class Engine:
     def store_failed(self, error: Exception) -> None:
         """A write failed (a full disk, a file made read-only): from now on the index lives in memory only. The
         database keeps its last committed state; the next start re-reads the files that changed since."""
-        self.store_message = f"Index kept in memory only: writing {self.db_path} failed: {error}"
+        self.store_message = f"Index kept in memory only: writing {self.store_location} failed: {error}"
         log.warning(self.store_message)
         store, self.store = self.store, None
         if store is not None:
-            try:
-                store.conn.close()
-            except Exception:  # noqa: BLE001
-                pass
-            from .store import _release_writer_lock
-
-            _release_writer_lock(store._lock_key)
-            store._lock_key = None
+            store.abandon()
 
     # ---- reporting -----------------------------------------------------------------------------------------
 
@@ -587,6 +615,8 @@ class Engine:
         message is for the user. Safe to call from another thread (its own read-only connection)."""
         if self.store is None:
             raise SqlError("no database: the index is kept in memory only")
+        if self.store_spec is not None:                     # PostgreSQL: its own sandbox (sqlquery_pg.py)
+            return self.store.run_sql(sql, limit=limit, budget_ms=budget_ms, cancel=cancel)
         try:
             return run_sql(self.db_path, sql, limit=limit, budget_ms=budget_ms, cancel=cancel)
         except sqlite3.Error as error:

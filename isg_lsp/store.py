@@ -330,6 +330,30 @@ class Store:
             _release_writer_lock(self._lock_key)
             self._lock_key = None
 
+    # ---- the storage interface (storage.GraphStore) -----------------------------------------------------------
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def abandon(self) -> None:
+        """After a failed write (a full disk): close without checkpointing, and let another writer have it."""
+        try:
+            self.conn.close()
+        except Exception:  # noqa: BLE001
+            pass
+        _release_writer_lock(self._lock_key)
+        self._lock_key = None
+
+    def run_sql(self, sql: str, limit: int, budget_ms: float, cancel: threading.Event | None = None):
+        from .sqlquery import run_sql
+
+        try:
+            return run_sql(self.path, sql, limit=limit, budget_ms=budget_ms, cancel=cancel)
+        except sqlite3.Error as error:
+            from .sqlquery import SqlError
+
+            raise SqlError(str(error)) from None
+
     def _bound_wal(self) -> None:
         """Keeps the WAL bounded: past ``WAL_LIMIT_BYTES``, checkpoint and truncate it, waiting for readers only
         briefly (a reader that never ends can still hold it; isg-lsp's own readers end with each statement)."""

@@ -36,6 +36,7 @@ from ..graph import Graph
 from ..isolation import ParserPool
 from ..model import Node
 from ..safety import read_file
+from ..storage import ENV_BASE, ENV_WORKSPACE, StoreSpec, StoreSpecError, parse_store
 from ..workspace import content_hash, database_location_allowed, is_excluded, normalize_source
 from . import convert
 from .documents import Document, OutOfSync
@@ -168,7 +169,8 @@ class Session:
         if not self._pool_warming:
             self._pool_warming = True             # workers start while the folder is listed and its database read
             threading.Thread(target=self.pool.warm, name="isg-pool-warm", daemon=True).start()
-        engine = Engine(root, db_path=self._db_path(root), config=self.options.workspace_config(), pool=self.pool)
+        engine = Engine(root, db_path=self._db_path(root), config=self.options.workspace_config(), pool=self.pool,
+                        store_spec=self._base(), store_write=False)
         folder = Folder(uri, root, engine, Analysis(engine, lambda rel: self.document_lines(folder, rel),
                                                     self.analysis_config))
         self.report_store(folder)
@@ -204,6 +206,19 @@ class Session:
                               f"folder; using {root.name}/.isg/isg.db instead", types.MessageType.Warning)
             return None
         return chosen
+
+    def _base(self) -> StoreSpec | None:
+        """A shared index to answer from (`serve --base URL@COMMIT`, or $ISG_BASE: the user's own command line or
+        environment, never a workspace's settings), with the files that differ from it indexed locally."""
+        text = os.environ.get(ENV_BASE)
+        if not text:
+            return None
+        try:
+            spec = parse_store(text, workspace=os.environ.get(ENV_WORKSPACE) or None)
+        except StoreSpecError as error:
+            self.show_message(f"isg-lsp: {ENV_BASE}: {error}", types.MessageType.Warning)
+            return None
+        return spec if spec.is_postgres else None
 
     folder_count_hint = 1           # how many folders the workspace started with (one database each)
 
