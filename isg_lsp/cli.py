@@ -323,9 +323,9 @@ def format_report(report, engine) -> str:
         if report.nodes_by_kind.get(kind.value):
             rows.append((f"  {kind.value} {kind.long_name}", f"{report.nodes_by_kind[kind.value]:,}"))
     rows.append(("edges", f"{report.edges:,} ({report.heuristic_edges:,} heuristic)"))
-    for kind in EdgeKind:
-        if report.edges_by_kind.get(kind.value):
-            rows.append((f"  {kind.value}", f"{report.edges_by_kind[kind.value]:,}"))
+    for edge_kind in EdgeKind:
+        if report.edges_by_kind.get(edge_kind.value):
+            rows.append((f"  {edge_kind.value}", f"{report.edges_by_kind[edge_kind.value]:,}"))
     rows += [
         ("unresolved references", f"{report.unresolved:,}"),
         ("macro calls not read", f"{report.macro_calls:,} item-position calls whose items only an expansion "

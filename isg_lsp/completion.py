@@ -115,7 +115,8 @@ def bash_script(parser: argparse.ArgumentParser) -> str:
         "            continue",
         "        fi",
         '        case "$word" in',
-        f"            {_bash_alternatives(value_options.split())}) skip=1 ;;" if value_options else "            '') ;;",
+        (f"            {_bash_alternatives(value_options.split())}) skip=1 ;;" if value_options
+         else "            '') ;;"),
         "            -*) ;;",
         "            *) ((npos++)) ;;",
         "        esac",

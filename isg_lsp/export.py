@@ -29,7 +29,7 @@ def node_record(node: Node) -> dict:
 
 
 def edge_record(edge: Edge) -> dict:
-    record = {"type": "edge", "src": edge.src.hex(), "kind": edge.kind.value, "dst": edge.dst.hex(),
+    record: dict[str, object] = {"type": "edge", "src": edge.src.hex(), "kind": edge.kind.value, "dst": edge.dst.hex(),
               "resolution": edge.resolution.value}
     if edge.candidates is not None and edge.resolution.value == "heuristic":
         record["candidates"] = edge.candidates
@@ -69,7 +69,9 @@ def _type_parameter_names(signature: str, name: str) -> list[str]:
     if start == -1:
         return []
     i = start + len(name) + 1
-    depth, current, params = 1, [], []
+    depth = 1
+    current: list[str] = []
+    params: list[str] = []
     while i < len(signature) and depth:
         ch = signature[i]
         if ch in "<([":

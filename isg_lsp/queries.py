@@ -310,7 +310,7 @@ def blast_radius(graph: Graph, targets: list[Node], depth: int = 3, direction: s
     threshold = hub_threshold(graph) if stop_at_hubs else None
     result.hub_threshold = threshold
     stops: dict[bytes, Impact] = {}
-    parent: dict[bytes, tuple[bytes | None, EdgeKind | None, bool]] = {s: (None, None, False) for s in start}
+    parent: dict[bytes, tuple[bytes | None, EdgeKind | None, bool]] = dict.fromkeys(start, (None, None, False))
     frontier = deque((s, 0) for s in start)
     found: list[Impact] = []
     adjacency = graph.in_edges if direction == "up" else graph.out_edges
@@ -480,8 +480,7 @@ class Cycle:
 
 def under(fqp: str, prefix: str) -> bool:
     """Whether an FQP lies under a module (or type) FQP: itself, its items, its submodules' items."""
-    return (fqp == prefix or fqp.startswith(prefix + "::") or fqp.startswith(prefix + ".")
-            or fqp.startswith("<" + prefix + "::") or fqp.startswith("<" + prefix + "."))
+    return fqp == prefix or fqp.startswith((prefix + "::", prefix + ".", "<" + prefix + "::", "<" + prefix + "."))
 
 
 def dependency_graph(graph: Graph, level: str, within: str | None = None, deadline=NO_DEADLINE,

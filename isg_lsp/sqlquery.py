@@ -143,7 +143,7 @@ class _Guard:
         self.denied: str | None = None
         self.deadline = 0.0
         self.timed_out = False
-        self.cancel = None          # a threading.Event: set when the request is cancelled
+        self.cancel: threading.Event | None = None  # a threading.Event: set when the request is cancelled
         self.memory_cap = 0         # SQLite heap in use past which the statement stops (0: not checked)
         self.out_of_memory = False
 
@@ -394,7 +394,7 @@ def run_sql(db_path: Path | str, sql: str, limit: int = DEFAULT_LIMIT, budget_ms
     try:
         cursor = conn.execute(sql, params)
         columns = [d[0] for d in cursor.description or ()]
-        rows = []
+        rows: list[list] = []
         truncated = False
         size = 0
         while True:

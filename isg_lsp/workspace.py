@@ -196,8 +196,8 @@ def read_source(root: Path, rel: str, max_bytes: int) -> SourceFile:
     except OSError as error:
         return SourceFile(None, b"", stat.st_size, stat.st_mtime_ns, f"cannot read: {error.strerror or error}")
     raw_hash = content_hash(data)
-    data, why = normalize_source(data)
-    return SourceFile(data, content_hash(data) if data is not None else raw_hash, stat.st_size, stat.st_mtime_ns,
+    text, why = normalize_source(data)
+    return SourceFile(text, content_hash(text) if text is not None else raw_hash, stat.st_size, stat.st_mtime_ns,
                       why)
 
 

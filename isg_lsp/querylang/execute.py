@@ -401,6 +401,7 @@ def execute(graph: Graph, query: Query, cap: int, deadline) -> QueryResult:
     elif isinstance(command, CyclesQuery):
         result = _cycles(graph, command, include_heuristic, deadline)
     else:
+        assert isinstance(command, ContextQuery), command
         result = _context(graph, command, include_heuristic, deadline)
     if query.order:
         _order(result.rows, query.order)
@@ -606,12 +607,14 @@ def _calls(graph: Graph, command: CallsQuery, include_heuristic: bool, deadline)
                                       limit=10_000, deadline=deadline)
         found = []
         for impact in radius.impacted:
+            edge = impact.edge
+            assert edge is not None, "every impacted node is reached by an edge"
             row = node_row(impact.node)
             row.update(target=symbol.fqp, distance=impact.distance, via="CALLS",
-                       resolution="heuristic" if impact.heuristic else impact.edge.resolution.value,
+                       resolution="heuristic" if impact.heuristic else edge.resolution.value,
                        _heuristic=impact.heuristic)
             found.append(row)
-            edges.append(impact.edge)
+            edges.append(edge)
         found.sort(key=lambda r: (r["distance"], r["fqp"], r["id"]))
         rows.extend(found)
     result = QueryResult(_with_target(columns, targets), rows, edges, sum(1 for r in rows if r["_heuristic"]),
@@ -631,7 +634,7 @@ def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline,
                                   stop_at_hubs=not command.through_hubs)
     nodes = graph.nodes
     owners = queries.module_owners(graph, deadline)
-    rows = []
+    rows: list[dict] = []
     by_module: dict[str, int] = {}
     by_kind: dict[str, int] = {}
     by_distance: dict[int, int] = {}

@@ -102,6 +102,7 @@ class _Compiler:
 
 def compile_find(db: Path, query: Query, cap: int, budget_ms: float) -> tuple[str, list]:
     find = query.command
+    assert isinstance(find, Find), find
     compiler = _Compiler(db, not query.exclude_heuristic, budget_ms)
     clauses = []
     if find.kinds is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import EdgeKind, NodeKind
 
@@ -360,7 +361,8 @@ class _Parser:
             hint = did_you_mean(first.value, COMMANDS + tuple(COMMAND_ALIASES)) or "commands: " + ", ".join(COMMANDS)
             raise self.error(f"unknown command {first.value!r}", first, hint, "unknown-command")
         self.next()
-        options: dict[str, object] = {}
+        options: dict[str, Any] = {}
+        command: object
         if name == "who-implements":
             command = WhoImplements(self.target("a trait or interface"))
             self.options(name, options)
@@ -394,15 +396,16 @@ class _Parser:
             self.options(name, options)
             command = CyclesQuery(level, options.pop("in", None))
         else:                                            # context
+            subject: object
             if self.at_word("find"):
                 token = self.next()
                 subject = self.find(token.pos)
                 subject_text = self.text[token.pos:self.peek().pos].strip()
             else:
-                subject = self.target()
-                subject_text = subject.text
+                first_target = self.target()
+                subject, subject_text = first_target, first_target.text
                 if self.peek().type == COMMA:               # several targets: one context around all of them
-                    targets = [subject]
+                    targets = [first_target]
                     while self.peek().type == COMMA:
                         self.next()
                         targets.append(self.target())
@@ -622,9 +625,9 @@ class _Parser:
             if rel == "in" and self.at_word("module"):
                 self.next()
             return Relation(rel, self.target("the other end of the relation"), token.pos)
-        hint = did_you_mean(word, list(FIELDS) + list(RELATIONS) + ["is external"])
+        relation_hint = did_you_mean(word, list(FIELDS) + list(RELATIONS) + ["is external"])
         raise self.error(f"unknown field or relation {token.value!r}", token,
-                         hint or "fields: name, fqp, kind, file, lang, visibility, signature; relations: "
+                         relation_hint or "fields: name, fqp, kind, file, lang, visibility, signature; relations: "
                          + ", ".join(RELATIONS), "unknown-field")
 
 

@@ -180,7 +180,7 @@ def serve_stdio(server, stdin=None, stdout: BinaryIO | None = None) -> int:
     stdin = stdin or RawInput(sys.stdin.fileno())
     stdout = stdout or sys.stdout.buffer
     protocol = server.protocol
-    code = {"value": None}
+    code: dict[str, int | None] = {"value": None}
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
