@@ -37,15 +37,59 @@ MAX_NEIGHBOURHOOD = 1500
 MAX_SEEDS = 50
 ITERATIONS = 25
 RESTART = 0.25
-EDGE_WEIGHTS = {"CALLS": 1.0, "IMPL": 1.0, "EXTENDS": 1.0, "DEFINES": 1.0, "BOUND_BY": 0.8, "ACCEPTS": 0.8,
-                "RETURNS": 0.8, "USES": 0.8, "CONTAINS": 0.5}
+EDGE_WEIGHTS = {
+    "CALLS": 1.0,
+    "IMPL": 1.0,
+    "EXTENDS": 1.0,
+    "DEFINES": 1.0,
+    "BOUND_BY": 0.8,
+    "ACCEPTS": 0.8,
+    "RETURNS": 0.8,
+    "USES": 0.8,
+    "CONTAINS": 0.5,
+}
 HEURISTIC_WEIGHT = 0.3
 # traits and methods whose implementations say little about a design (what `derive` writes, printing, equality)
-BOILERPLATE_TRAITS = frozenset({"Debug", "Display", "Clone", "Copy", "PartialEq", "Eq", "PartialOrd", "Ord", "Hash",
-                                "Default", "Send", "Sync", "Sized", "Unpin", "Drop", "Serialize", "Deserialize"})
-BOILERPLATE_METHODS = frozenset({"toString", "equals", "hashCode", "clone", "__repr__", "__str__", "__eq__",
-                                 "__ne__", "__hash__", "__lt__", "__le__", "__gt__", "__ge__", "__format__"})
-DOC_SHARE = 0.5          # docs of nodes other than the seeds while the text is under this share of the budget
+BOILERPLATE_TRAITS = frozenset(
+    {
+        "Debug",
+        "Display",
+        "Clone",
+        "Copy",
+        "PartialEq",
+        "Eq",
+        "PartialOrd",
+        "Ord",
+        "Hash",
+        "Default",
+        "Send",
+        "Sync",
+        "Sized",
+        "Unpin",
+        "Drop",
+        "Serialize",
+        "Deserialize",
+    }
+)
+BOILERPLATE_METHODS = frozenset(
+    {
+        "toString",
+        "equals",
+        "hashCode",
+        "clone",
+        "__repr__",
+        "__str__",
+        "__eq__",
+        "__ne__",
+        "__hash__",
+        "__lt__",
+        "__le__",
+        "__gt__",
+        "__ge__",
+        "__format__",
+    }
+)
+DOC_SHARE = 0.5  # docs of nodes other than the seeds while the text is under this share of the budget
 SEED, OWN, OWN_LATE, NEAR, LAST = 0, 1, 2, 3, 4
 
 
@@ -66,13 +110,25 @@ class Context:
     subject: str = ""
 
     def to_json(self) -> dict:
-        return {"text": self.text, "tokens": self.tokens, "nodes": self.nodes, "sourceTokens": self.source_tokens,
-                "ratio": self.ratio}
+        return {
+            "text": self.text,
+            "tokens": self.tokens,
+            "nodes": self.nodes,
+            "sourceTokens": self.source_tokens,
+            "ratio": self.ratio,
+        }
 
 
-def build_context(graph: Graph, seeds: list[Node], budget_tokens: int = 2000, root: Path | str | None = None,
-                  deadline: queries.Deadline | None = None, include_heuristic: bool = True,
-                  subject: str | None = None, include_tests: bool = False) -> Context:
+def build_context(
+    graph: Graph,
+    seeds: list[Node],
+    budget_tokens: int = 2000,
+    root: Path | str | None = None,
+    deadline: queries.Deadline | None = None,
+    include_heuristic: bool = True,
+    subject: str | None = None,
+    include_tests: bool = False,
+) -> Context:
     """The context of some nodes (the seeds), within a budget. ``subject`` names them in the header (by default
     their first FQPs). Text naming a target or a `find` query is resolved to nodes by the query language first
     (``querylang.context_of``). Tests and boilerplate are ranked last unless ``include_tests`` or a seed is a
@@ -133,8 +189,9 @@ def _usable(edge: Edge, include_heuristic: bool) -> bool:
     return include_heuristic or edge.resolution is not Resolution.HEURISTIC
 
 
-def _rank(graph: Graph, seeds: list[Node], include_heuristic: bool, deadline,
-          demote: bool = True) -> tuple[list[Node], dict[bytes, int]]:
+def _rank(
+    graph: Graph, seeds: list[Node], include_heuristic: bool, deadline, demote: bool = True
+) -> tuple[list[Node], dict[bytes, int]]:
     nodes = graph.nodes
     seed_ids = list(dict.fromkeys(s.id for s in seeds))
     seed_set = set(seed_ids)
@@ -173,8 +230,9 @@ def _rank(graph: Graph, seeds: list[Node], include_heuristic: bool, deadline,
             j = index.get(other)
             if j is None or j == i or not _usable(edge, include_heuristic):
                 continue
-            weight = EDGE_WEIGHTS.get(kind, 0.5) * (HEURISTIC_WEIGHT if edge.resolution is Resolution.HEURISTIC
-                                                    else 1.0)
+            weight = EDGE_WEIGHTS.get(kind, 0.5) * (
+                HEURISTIC_WEIGHT if edge.resolution is Resolution.HEURISTIC else 1.0
+            )
             links[i].append((j, weight))
             links[j].append((i, weight))
     totals = [sum(w for _, w in out) for out in links]
@@ -227,10 +285,19 @@ def first_sentence(doc: str, limit: int = 160) -> str:
     return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
 
 
-def _pack(graph: Graph, subject: str, seeds: list[Node], ranked: list[Node], tiers: dict[bytes, int], budget: int,
-          root: Path | str | None, include_heuristic: bool, deadline) -> Context:
+def _pack(
+    graph: Graph,
+    subject: str,
+    seeds: list[Node],
+    ranked: list[Node],
+    tiers: dict[bytes, int],
+    budget: int,
+    root: Path | str | None,
+    include_heuristic: bool,
+    deadline,
+) -> Context:
     header = f"# ISG context for {subject}: relations as [kind] FQP x EDGE x [kind] FQP, then signatures (/// docs)\n"
-    if len(header) > budget * 2 and len(subject) > 60:          # a long statement of the targets in a small budget
+    if len(header) > budget * 2 and len(subject) > 60:  # a long statement of the targets in a small budget
         header = f"# ISG context for {subject[:57]}...: relations, then signatures (/// docs)\n"
     used = len(header)
     limit_chars = budget * 4
@@ -252,8 +319,10 @@ def _pack(graph: Graph, subject: str, seeds: list[Node], ranked: list[Node], tie
             if other in taken and other != node.id and _usable(edge, include_heuristic):
                 relations.append(edge)
         relations.sort(key=lambda e: (graph.nodes[e.src].fqp, e.kind.value, graph.nodes[e.dst].fqp))
-        lines = [triple(graph, e, generics=True) + (" ~heuristic" if e.resolution is Resolution.HEURISTIC else "")
-                 for e in relations]
+        lines = [
+            triple(graph, e, generics=True) + (" ~heuristic" if e.resolution is Resolution.HEURISTIC else "")
+            for e in relations
+        ]
         signature = None if node.external else _signature_line(node)
         cost = sum(len(line) + 1 for line in lines) + (len(signature) + 1 if signature else 0)
         if not lines and signature is None:
@@ -318,7 +387,7 @@ def _bodies(root: Path, seeds: list[Node], room_chars: int) -> str:
         except OSError:
             continue
         start, end = node.span[0], node.span[2]
-        body = "\n".join(lines[start:end + 1])
+        body = "\n".join(lines[start : end + 1])
         block = f"### {node.fqp} ({node.file}:{start + 1})\n{body}\n"
         if used + len(block) > room_chars:
             continue

@@ -97,8 +97,13 @@ def impl_pairs(doc: dict) -> list[dict]:
         kind, inner = _item_kind(item)
         if kind != "impl" or not isinstance(inner, dict) or not inner.get("trait"):
             continue
-        if inner.get("is_synthetic") or inner.get("synthetic") or inner.get("blanket_impl") is not None \
-                or inner.get("is_negative") or inner.get("negative"):
+        if (
+            inner.get("is_synthetic")
+            or inner.get("synthetic")
+            or inner.get("blanket_impl") is not None
+            or inner.get("is_negative")
+            or inner.get("negative")
+        ):
             continue
         head = _head(inner.get("for"))
         trait = _path(inner.get("trait"))
@@ -124,10 +129,16 @@ def build(root: Path, rustdoc_json: Path, graph=None) -> dict:
                 src, dst = graph.nodes[edge.src], graph.nodes[edge.dst]
                 known.add((src.fqp, dst.fqp.rsplit("::", 1)[-1]))
         pairs = [p for p in pairs if (p["src"], p["dst"].rsplit("::", 1)[-1]) not in known]
-    return {"version": VERSION, "lang": "rust", "source": "rustdoc", "format_version": doc.get("format_version"),
-            "crate": doc.get("index", {}).get(str(doc.get("root")), {}).get("name")
-            if isinstance(doc.get("index"), dict) else None,
-            "impls": pairs}
+    return {
+        "version": VERSION,
+        "lang": "rust",
+        "source": "rustdoc",
+        "format_version": doc.get("format_version"),
+        "crate": doc.get("index", {}).get(str(doc.get("root")), {}).get("name")
+        if isinstance(doc.get("index"), dict)
+        else None,
+        "impls": pairs,
+    }
 
 
 STAMP_PURPOSE = "isg-lsp enrichment"
@@ -159,13 +170,17 @@ def write(root: Path, record: dict) -> Path:
 def facts(record: dict) -> FileFacts:
     """The enrichment as one file's facts: references from absolute paths, resolved as `exact` by the resolver."""
     text = json.dumps(record, sort_keys=True).encode("utf-8")
-    out = FileFacts(path=ENRICH_PATH, lang=record.get("lang", "rust"),
-                    content_hash=hashlib.blake2b(text, digest_size=16).digest())
+    out = FileFacts(
+        path=ENRICH_PATH, lang=record.get("lang", "rust"), content_hash=hashlib.blake2b(text, digest_size=16).digest()
+    )
     for pair in record.get("impls", []):
         src = tuple(pair["src"].split("::"))
         dst = tuple(pair["dst"].split("::"))
-        out.references.append(Reference(EdgeKind.IMPL, src[0], "trait", ("", *dst), src_path=("", *src),
-                                        derived=bool(pair.get("derived"))))
+        out.references.append(
+            Reference(
+                EdgeKind.IMPL, src[0], "trait", ("", *dst), src_path=("", *src), derived=bool(pair.get("derived"))
+            )
+        )
     return out
 
 
@@ -194,11 +209,16 @@ def load(graph, root: Path) -> FileFacts | None:
         if not safety.stamp_ok(STAMP_PURPOSE, _body(record), record.get("stamp")):
             logging.getLogger(__name__).warning(
                 "ignoring %s: it was not written by `isg-lsp enrich` for this user (it may have come with the "
-                "workspace); run `isg-lsp enrich` to make one", path)
+                "workspace); run `isg-lsp enrich` to make one",
+                path,
+            )
             return None
         impls = record.get("impls")
-        record["impls"] = [p for p in impls if isinstance(p, dict) and _is_path(p.get("src"))
-                           and _is_path(p.get("dst"))] if isinstance(impls, list) else []
+        record["impls"] = (
+            [p for p in impls if isinstance(p, dict) and _is_path(p.get("src")) and _is_path(p.get("dst"))]
+            if isinstance(impls, list)
+            else []
+        )
         enrichment = facts(record)
     except (OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as error:
         logging.getLogger(__name__).warning("ignoring %s: %s", path, error)
@@ -215,8 +235,15 @@ def load(graph, root: Path) -> FileFacts | None:
 # bench/accuracy/rust.py builds its ground truth with these same functions.
 
 DEBIAN_REGISTRY = Path("/usr/share/cargo/registry")
-RUSTDOC_FLAGS = ["--", "-Z", "unstable-options", "--output-format", "json", "--document-private-items",
-                 "--document-hidden-items"]
+RUSTDOC_FLAGS = [
+    "--",
+    "-Z",
+    "unstable-options",
+    "--output-format",
+    "json",
+    "--document-private-items",
+    "--document-hidden-items",
+]
 
 
 class CargoError(RuntimeError):
@@ -272,8 +299,12 @@ def prepare_copy(source: Path, work: Path) -> Path:
     for line in manifest.read_text("utf-8").splitlines():
         header = re.match(r"^\s*\[+([^\]]+)\]+\s*$", line)
         if header:
-            skipping = "dev-dependencies" in header.group(1) or header.group(1).strip() in ("workspace", "bench",
-                                                                                              "test", "example")
+            skipping = "dev-dependencies" in header.group(1) or header.group(1).strip() in (
+                "workspace",
+                "bench",
+                "test",
+                "example",
+            )
         if not skipping:
             kept.append(line)
     manifest.write_text("\n".join(kept) + "\n\n[workspace]\n", "utf-8")
@@ -286,27 +317,55 @@ def debian_cargo_home(work: Path, registry: Path = DEBIAN_REGISTRY) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text(
         '[source.crates-io]\nreplace-with = "debian"\n[source.debian]\ndirectory = "%s"\n[net]\noffline = true\n'
-        % registry, "utf-8")
+        % registry,
+        "utf-8",
+    )
     return home
 
 
-def run_rustdoc(crate_dir: Path, cargo: str, target_dir: Path, cargo_home: Path | None = None,
-                echo: bool = False, locked: bool = False) -> tuple[Path, str]:
+def run_rustdoc(
+    crate_dir: Path,
+    cargo: str,
+    target_dir: Path,
+    cargo_home: Path | None = None,
+    echo: bool = False,
+    locked: bool = False,
+) -> tuple[Path, str]:
     """`cargo rustdoc --lib` with JSON output for one crate, offline: every feature, else the default ones.
     Returns (the JSON file, "all" or "default"); raises CargoError with cargo's own words when neither builds."""
-    env = dict(os.environ, RUSTC_BOOTSTRAP="1", CARGO_TARGET_DIR=str(target_dir),
-               RUSTFLAGS="--cap-lints=allow", RUSTDOCFLAGS="--cap-lints=allow")
+    env = dict(
+        os.environ,
+        RUSTC_BOOTSTRAP="1",
+        CARGO_TARGET_DIR=str(target_dir),
+        RUSTFLAGS="--cap-lints=allow",
+        RUSTDOCFLAGS="--cap-lints=allow",
+    )
     if cargo_home is not None:
         env["CARGO_HOME"] = str(cargo_home)
     if "/.cargo/bin" in cargo:
         env["PATH"] = str(Path(cargo).parent) + os.pathsep + env.get("PATH", "")
     errors = []
     for features, extra in (("all", ["--all-features"]), ("default", [])):
-        command = [cargo, "rustdoc", "--lib", "--offline", *(["--locked"] if locked else []), *extra,
-                   *([] if echo else ["-q"]), *RUSTDOC_FLAGS]
+        command = [
+            cargo,
+            "rustdoc",
+            "--lib",
+            "--offline",
+            *(["--locked"] if locked else []),
+            *extra,
+            *([] if echo else ["-q"]),
+            *RUSTDOC_FLAGS,
+        ]
         try:
-            proc = subprocess.run(command, cwd=crate_dir, env=env, text=True, timeout=3600,
-                                  stdout=subprocess.DEVNULL, stderr=None if echo else subprocess.PIPE)
+            proc = subprocess.run(
+                command,
+                cwd=crate_dir,
+                env=env,
+                text=True,
+                timeout=3600,
+                stdout=subprocess.DEVNULL,
+                stderr=None if echo else subprocess.PIPE,
+            )
         except (OSError, subprocess.SubprocessError) as error:
             raise CargoError(f"cannot run {cargo}: {error}") from None
         if proc.returncode == 0:
@@ -323,10 +382,15 @@ def _explain(stderr: str) -> str:
     """cargo's failure in one paragraph, with what to do when dependencies are missing."""
     lines = [line for line in stderr.splitlines() if line.strip()]
     excerpt = "\n".join(lines[-8:])
-    if re.search(r"offline|no matching package|failed to (select|load|download)|unable to update|"
-                 r"failed to get .* as a dependency", stderr):
-        return ("its dependencies are not available offline (run `cargo fetch` in the crate, or install Debian's "
-                "librust-*-dev packages of them):\n" + excerpt)
+    if re.search(
+        r"offline|no matching package|failed to (select|load|download)|unable to update|"
+        r"failed to get .* as a dependency",
+        stderr,
+    ):
+        return (
+            "its dependencies are not available offline (run `cargo fetch` in the crate, or install Debian's "
+            "librust-*-dev packages of them):\n" + excerpt
+        )
     return excerpt or "cargo failed without a message"
 
 
@@ -348,8 +412,10 @@ def rustdoc_for_crates(root: Path, crates: list[Path], progress=None) -> list[tu
     crates.io (when there is one). Raises CargoError when there is no toolchain or when no crate builds."""
     cargo = find_cargo()
     if cargo is None:
-        raise CargoError("no Rust toolchain found: `cargo` is neither on PATH nor in ~/.cargo/bin (install one with "
-                         "rustup, or Debian's `cargo` and `rustc` packages), so rustdoc cannot be run")
+        raise CargoError(
+            "no Rust toolchain found: `cargo` is neither on PATH nor in ~/.cargo/bin (install one with "
+            "rustup, or Debian's `cargo` and `rustc` packages), so rustdoc cannot be run"
+        )
     work = Path(root) / ".isg" / "enrich"
     out, failures = [], []
     say = progress or (lambda message: None)
@@ -397,7 +463,11 @@ def build_many(root: Path, docs: list[Path], graph=None) -> dict:
     for record in records:
         for pair in record["impls"]:
             impls[(pair["src"], pair["dst"])] = pair
-    return {"version": VERSION, "lang": "rust", "source": "rustdoc",
-            "format_version": next((r["format_version"] for r in records if r.get("format_version")), None),
-            "crate": ",".join(sorted(str(r["crate"]) for r in records if r.get("crate"))),
-            "impls": [impls[k] for k in sorted(impls)]}
+    return {
+        "version": VERSION,
+        "lang": "rust",
+        "source": "rustdoc",
+        "format_version": next((r["format_version"] for r in records if r.get("format_version")), None),
+        "crate": ",".join(sorted(str(r["crate"]) for r in records if r.get("crate"))),
+        "impls": [impls[k] for k in sorted(impls)],
+    }

@@ -22,15 +22,28 @@ def jsonl_lines(graph: Graph) -> Iterator[str]:
 
 def node_record(node: Node) -> dict:
     return {
-        "type": "node", "id": node.id.hex(), "kind": node.kind.value, "name": node.name, "fqp": node.fqp,
-        "lang": node.lang, "file": node.file, "span": list(node.span) if node.span is not None else None,
-        "signature": node.signature, "visibility": node.visibility, "external": node.external,
+        "type": "node",
+        "id": node.id.hex(),
+        "kind": node.kind.value,
+        "name": node.name,
+        "fqp": node.fqp,
+        "lang": node.lang,
+        "file": node.file,
+        "span": list(node.span) if node.span is not None else None,
+        "signature": node.signature,
+        "visibility": node.visibility,
+        "external": node.external,
     }
 
 
 def edge_record(edge: Edge) -> dict:
-    record: dict[str, object] = {"type": "edge", "src": edge.src.hex(), "kind": edge.kind.value, "dst": edge.dst.hex(),
-              "resolution": edge.resolution.value}
+    record: dict[str, object] = {
+        "type": "edge",
+        "src": edge.src.hex(),
+        "kind": edge.kind.value,
+        "dst": edge.dst.hex(),
+        "resolution": edge.resolution.value,
+    }
     if edge.candidates is not None and edge.resolution.value == "heuristic":
         record["candidates"] = edge.candidates
     if edge.derived:
@@ -39,6 +52,7 @@ def edge_record(edge: Edge) -> dict:
 
 
 # ---- triples ------------------------------------------------------------------------------------------------
+
 
 def triple(graph: Graph, edge: Edge, generics: bool = False) -> str:
     """`[code] FQP x KIND x [code] FQP`; with ``generics``, types and traits show their type parameters as in the
@@ -89,7 +103,7 @@ def _type_parameter_names(signature: str, name: str) -> list[str]:
     for param in params:
         param = param.strip()
         if not param or "=" in param or param.startswith("'"):
-            continue                       # defaulted parameters and lifetimes are left out
+            continue  # defaulted parameters and lifetimes are left out
         for prefix in ("const ", "in ", "out "):
             param = param.removeprefix(prefix)
         names.append(param.split(":")[0].split(" extends ")[0].strip())
@@ -97,8 +111,10 @@ def _type_parameter_names(signature: str, name: str) -> list[str]:
 
 
 def triples(graph: Graph, edges: Iterable[Edge]) -> list[str]:
-    return [triple(graph, e) for e in sorted(edges, key=lambda e: (graph.nodes[e.src].fqp, e.kind.value,
-                                                                  graph.nodes[e.dst].fqp))]
+    return [
+        triple(graph, e)
+        for e in sorted(edges, key=lambda e: (graph.nodes[e.src].fqp, e.kind.value, graph.nodes[e.dst].fqp))
+    ]
 
 
 # ---- the map ------------------------------------------------------------------------------------------------
@@ -120,13 +136,17 @@ def map_text(graph: Graph, modules: Iterable[str] | None = None) -> str:
     lines: list[str] = []
     nodes = graph.nodes
     wanted = set(modules) if modules is not None else None
-    module_nodes = sorted((n for n in nodes.values() if n.kind is NodeKind.MODULE and not n.external),
-                          key=lambda n: n.fqp)
+    module_nodes = sorted(
+        (n for n in nodes.values() if n.kind is NodeKind.MODULE and not n.external), key=lambda n: n.fqp
+    )
     for module in module_nodes:
         if wanted is not None and module.fqp not in wanted:
             continue
-        children = [nodes[e.dst] for e in graph.successors(module.id) if e.kind.value == "CONTAINS"
-                    and e.dst in nodes and nodes[e.dst].kind is not NodeKind.MODULE]
+        children = [
+            nodes[e.dst]
+            for e in graph.successors(module.id)
+            if e.kind.value == "CONTAINS" and e.dst in nodes and nodes[e.dst].kind is not NodeKind.MODULE
+        ]
         if not children:
             continue
         lines.append(module.fqp)
@@ -142,9 +162,11 @@ def _map_item(graph: Graph, node: Node, prefix: str, depth: int, lines: list[str
     seen.add(node.id)
     indent = "  " * depth
     lines.append(f"{indent}{node.kind.value} {compact_signature(node)}{_relations(graph, [node.id], prefix, node)}")
-    members = [graph.nodes[e.dst] for e in graph.successors(node.id)
-               if e.kind.value in MEMBER_EDGES and e.dst in graph.nodes
-               and graph.nodes[e.dst].kind is not NodeKind.MODULE]
+    members = [
+        graph.nodes[e.dst]
+        for e in graph.successors(node.id)
+        if e.kind.value in MEMBER_EDGES and e.dst in graph.nodes and graph.nodes[e.dst].kind is not NodeKind.MODULE
+    ]
     groups: dict[str, list[Node]] = {}
     for member in sorted(members, key=_position):
         trait = _implemented_trait(member.fqp)
@@ -193,25 +215,41 @@ def _relations(graph: Graph, sources: list[bytes], prefix: str, owner: Node | No
 def _owner_prefixes(fqp: str) -> tuple[str, ...]:
     """The prefixes naming a member's own type: `a::T::m` gives `a::T::`; `<a::T as b::Tr>::m` gives `a::T::`."""
     if fqp.startswith("<") and " as " in fqp:
-        fqp = fqp[1:fqp.find(" as ")] + "::x"
+        fqp = fqp[1 : fqp.find(" as ")] + "::x"
     for sep in ("::", "."):
         cut = fqp.rfind(sep)
         if cut > 0:
-            return (fqp[:cut + len(sep)],)
+            return (fqp[: cut + len(sep)],)
     return ()
 
 
 def _short_member(fqp: str, module: str, own_type: tuple[str, ...]) -> str:
     for prefix in own_type:
         if fqp.startswith(prefix) and len(fqp) > len(prefix):
-            return fqp[len(prefix):]
+            return fqp[len(prefix) :]
     return _short(fqp, module)
 
 
 MAX_RELATIONS_SHOWN = 6
 MAX_GUESSES_SHOWN = 3
-_DECLARATION_WORDS = frozenset({"fn", "struct", "enum", "trait", "type", "union", "mod", "class", "interface",
-                                "def", "function", "func", "record", "@interface"})
+_DECLARATION_WORDS = frozenset(
+    {
+        "fn",
+        "struct",
+        "enum",
+        "trait",
+        "type",
+        "union",
+        "mod",
+        "class",
+        "interface",
+        "def",
+        "function",
+        "func",
+        "record",
+        "@interface",
+    }
+)
 
 
 def compact_signature(node: Node) -> str:
@@ -247,8 +285,8 @@ def _without_defaults(text: str) -> str:
     """Drops `= value` of parameters (directly inside the first parenthesized list) and the arguments of
     decorators (`@name(...)`), keeping everything else as written."""
     out: list[str] = []
-    stack: list[str] = []                          # open brackets: ( [ { <
-    skipping = False                               # inside a default value
+    stack: list[str] = []  # open brackets: ( [ { <
+    skipping = False  # inside a default value
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
@@ -257,7 +295,7 @@ def _without_defaults(text: str) -> str:
             while j < n and (text[j].isalnum() or text[j] in "._"):
                 j += 1
             out.append(text[i:j])
-            if j < n and text[j] == "(":         # skip the decorator's arguments, balanced
+            if j < n and text[j] == "(":  # skip the decorator's arguments, balanced
                 depth = 0
                 while j < n:
                     if text[j] in "([{":
@@ -270,7 +308,7 @@ def _without_defaults(text: str) -> str:
                     j += 1
             i = j
             continue
-        arrow = ch == ">" and text[i - 1:i] == "="
+        arrow = ch == ">" and text[i - 1 : i] == "="
         if ch in "([{" or (ch == "<" and not skipping):
             stack.append(ch)
         elif (ch in ")]}" or (ch == ">" and not arrow and not skipping)) and stack:
@@ -279,8 +317,13 @@ def _without_defaults(text: str) -> str:
             stack.pop()
         elif skipping and ch == "," and stack == ["("]:
             skipping = False
-        elif (ch == "=" and stack == ["("] and not skipping and text[i + 1:i + 2] not in ("=", ">")
-              and text[i - 1:i] not in ("=", "!", "<", ">")):
+        elif (
+            ch == "="
+            and stack == ["("]
+            and not skipping
+            and text[i + 1 : i + 2] not in ("=", ">")
+            and text[i - 1 : i] not in ("=", "!", "<", ">")
+        ):
             skipping = True
             while out and out[-1] == " ":
                 out.pop()
@@ -300,7 +343,7 @@ def _implemented_trait(fqp: str) -> str | None:
     middle = fqp.find(" as ")
     if end == -1 or middle == -1 or middle > end:
         return None
-    return fqp[middle + 4:end]
+    return fqp[middle + 4 : end]
 
 
 def _position(node: Node) -> tuple:

@@ -31,12 +31,12 @@ from .lifeline import die_with
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 2                 # a file whose parse kills a worker this many times is marked failed
-FILE_TIMEOUT_S = float(os.environ.get("ISG_LSP_PARSE_TIMEOUT_S", "60"))   # one file, alone in a worker
+MAX_ATTEMPTS = 2  # a file whose parse kills a worker this many times is marked failed
+FILE_TIMEOUT_S = float(os.environ.get("ISG_LSP_PARSE_TIMEOUT_S", "60"))  # one file, alone in a worker
 BATCH_SIZE = 32
 
 _IN_WORKER = False
-_LAYOUTS: tuple[int, dict] | None = None         # the worker's copy of the engine's layouts, by version
+_LAYOUTS: tuple[int, dict] | None = None  # the worker's copy of the engine's layouts, by version
 _VERSIONS = itertools.count(1)
 _VERSIONS_LOCK = threading.Lock()
 
@@ -57,7 +57,7 @@ def _init_worker(owner_pid: int | None = None) -> None:
     _IN_WORKER = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if owner_pid:
-        die_with(owner_pid)             # gone with the server (or the CLI), even under SIGKILL (lifeline.py)
+        die_with(owner_pid)  # gone with the server (or the CLI), even under SIGKILL (lifeline.py)
 
 
 def _test_hooks(rel: str) -> None:
@@ -77,7 +77,7 @@ def _work(root: str, rels: list[str], layouts_version: int, layouts: dict | None
         _LAYOUTS = (layouts_version, layouts)
     elif _LAYOUTS is None or _LAYOUTS[0] != layouts_version:
         return None
-    if len(rels) == 1:                 # one file changed on disk: extracted with its item cache
+    if len(rels) == 1:  # one file changed on disk: extracted with its item cache
         if _IN_WORKER:
             _test_hooks(rels[0])
         return [extract_path(Path(root), rels[0], _LAYOUTS[1], max_bytes, _item_cache(layouts_version, rels[0]))]
@@ -98,7 +98,7 @@ def _item_cache(layouts_version: int, rel: str) -> dict | None:
     cache = _ITEM_CACHES.pop(key, None)
     if cache is None:
         cache = {}
-    _ITEM_CACHES[key] = cache                    # most recently used last
+    _ITEM_CACHES[key] = cache  # most recently used last
     while len(_ITEM_CACHES) > ITEM_CACHE_FILES:
         _ITEM_CACHES.pop(next(iter(_ITEM_CACHES)))
     return cache
@@ -116,7 +116,7 @@ def _context():
         # lifeline first: the fork server dies with the process that started it (lifeline.py)
         context.set_forkserver_preload(["isg_lsp.lifeline", "isg_lsp.extract"])
         return context
-    except ValueError:                                   # no fork server on this platform
+    except ValueError:  # no fork server on this platform
         return multiprocessing.get_context("spawn")
 
 
@@ -127,7 +127,7 @@ class ParserPool:
         self.workers = max(1, workers)
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.RLock()
-        self.crashes = 0                  # workers lost (figures for docs/reliability.md)
+        self.crashes = 0  # workers lost (figures for docs/reliability.md)
         self.failed: dict[str, str] = {}  # files given up on: why
         self.closed = False
 
@@ -138,8 +138,9 @@ class ParserPool:
             if self.closed:
                 raise PoolClosed("the parser pool is closed")
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(),
-                                                 initializer=_init_worker, initargs=(os.getpid(),))
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=_context(), initializer=_init_worker, initargs=(os.getpid(),)
+                )
             return self._pool
 
     def warm(self) -> None:
@@ -180,8 +181,9 @@ class ParserPool:
 
     # ---- parsing -------------------------------------------------------------------------------------------
 
-    def _submit(self, root: str, rels: list[str], version: int, layouts: dict, max_bytes: int,
-                with_layouts: bool) -> Future:
+    def _submit(
+        self, root: str, rels: list[str], version: int, layouts: dict, max_bytes: int, with_layouts: bool
+    ) -> Future:
         return self._get().submit(_work, root, rels, version, layouts if with_layouts else None, max_bytes)
 
     def _run(self, root, rels, version, layouts, max_bytes, timeout: float):
@@ -203,15 +205,22 @@ class ParserPool:
                 return result
         raise RuntimeError("a parser worker did not take the layouts")
 
-    def extract_many(self, root: Path, rels: list[str], version: int, layouts: dict, max_bytes: int,
-                     failed_facts: Callable[[str, str], tuple], progress: Callable[[int], None] | None = None
-                     ) -> list[tuple]:
+    def extract_many(
+        self,
+        root: Path,
+        rels: list[str],
+        version: int,
+        layouts: dict,
+        max_bytes: int,
+        failed_facts: Callable[[str, str], tuple],
+        progress: Callable[[int], None] | None = None,
+    ) -> list[tuple]:
         """Extracts files in the workers, batches in parallel; files in flight when a worker died are parsed
         again alone. Returns (facts, size, mtime_ns) per file, in no particular order."""
         root_s = str(root)
         results: list[tuple] = []
         suspects: list[str] = []
-        batches = [rels[i:i + BATCH_SIZE] for i in range(0, len(rels), BATCH_SIZE)]
+        batches = [rels[i : i + BATCH_SIZE] for i in range(0, len(rels), BATCH_SIZE)]
         pending: list[tuple[Future, list[str]]] = []
         try:
             pool = self._get()
@@ -232,8 +241,9 @@ class ParserPool:
                 if not broken:
                     broken = True
                     self.crashes += 1
-                    log.warning("a parser worker died (%s); its files are parsed again, one at a time",
-                                type(error).__name__)
+                    log.warning(
+                        "a parser worker died (%s); its files are parsed again, one at a time", type(error).__name__
+                    )
                     self._replace(kill=True)
                 suspects.extend(batch)
         if self.closed:
@@ -244,8 +254,15 @@ class ParserPool:
                 progress(1)
         return results
 
-    def extract_one(self, root: Path, rel: str, version: int, layouts: dict, max_bytes: int,
-                    failed_facts: Callable[[str, str], tuple]) -> tuple:
+    def extract_one(
+        self,
+        root: Path,
+        rel: str,
+        version: int,
+        layouts: dict,
+        max_bytes: int,
+        failed_facts: Callable[[str, str], tuple],
+    ) -> tuple:
         """One file, alone in a worker, tried up to ``MAX_ATTEMPTS`` times; then its failed facts."""
         why = ""
         for attempt in range(MAX_ATTEMPTS):
@@ -261,8 +278,7 @@ class ParserPool:
                 why = "the parser crashed"
             except Exception as error:  # noqa: BLE001 - the pool could not start
                 why = f"the parser could not run: {type(error).__name__}"
-            log.warning("parsing %s in a worker failed (attempt %d of %d): %s", rel, attempt + 1, MAX_ATTEMPTS,
-                        why)
+            log.warning("parsing %s in a worker failed (attempt %d of %d): %s", rel, attempt + 1, MAX_ATTEMPTS, why)
         self.failed[rel] = why
         log.error("%s is not indexed: %s", rel, why)
         return failed_facts(rel, why)

@@ -41,7 +41,7 @@ def die_with(pid: int, parent_death_signal: bool = True) -> None:
     process's own parent ends (the kernel's signal needs no Python thread, so it works while the GIL is held)."""
     if parent_death_signal:
         set_parent_death_signal()
-        if os.getppid() == 1:                         # the parent ended before the signal was asked for
+        if os.getppid() == 1:  # the parent ended before the signal was asked for
             os._exit(0)
     if not _alive(pid):
         os._exit(0)
@@ -71,9 +71,9 @@ def _watch(pid: int) -> None:
         poller = select.poll()
         poller.register(fd, select.POLLIN)
         while True:
-            if poller.poll():                          # readable once the process has exited
+            if poller.poll():  # readable once the process has exited
                 os._exit(0)
-    while True:                                        # no pidfd: poll
+    while True:  # no pidfd: poll
         time.sleep(POLL_S)
         if not _alive(pid):
             os._exit(0)

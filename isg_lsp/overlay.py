@@ -22,9 +22,14 @@ if TYPE_CHECKING:
 def git(root: Path, *args: str) -> str | None:
     """A git command's output in the workspace, or None (not a repository, no git, an unknown commit)."""
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=120, check=False,
-                              stdin=subprocess.DEVNULL,
-                              env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"})
+        done = subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            timeout=120,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"},
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if done.returncode != 0:
@@ -59,8 +64,9 @@ def changed_since(root: Path, commit: str) -> set[str] | None:
     return {p for p in (diff + untracked).split("\0") if p}
 
 
-def unchanged_files(root: Path, commit: str, files: list[str], stored: dict[str, StoredFile],
-                    max_bytes: int) -> set[str]:
+def unchanged_files(
+    root: Path, commit: str, files: list[str], stored: dict[str, StoredFile], max_bytes: int
+) -> set[str]:
     """The files of ``files`` whose content is the base's: by git when it knows the commit, else (and whenever the
     size differs from the base's record) by content hash."""
     changed = changed_since(root, commit)

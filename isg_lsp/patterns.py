@@ -23,14 +23,14 @@ from collections.abc import Callable
 
 try:
     import re2  # type: ignore[import-untyped]
-except ImportError:                                         # pragma: no cover - a platform without the wheel
+except ImportError:  # pragma: no cover - a platform without the wheel
     re2 = None
 
 MAX_REGEX_LENGTH = 300
 MAX_GLOB_LENGTH = 300
-MAX_SUBJECT = 4000            # characters of a value a regex looks at
+MAX_SUBJECT = 4000  # characters of a value a regex looks at
 CACHE_SIZE = 64
-RE2_MAX_MEM = 8 << 20         # bytes for one compiled program and its DFA cache
+RE2_MAX_MEM = 8 << 20  # bytes for one compiled program and its DFA cache
 
 
 class UnsafePattern(ValueError):
@@ -124,7 +124,7 @@ def _compile_re2(pattern: str, ignore_case: bool):
             if needle in text:
                 raise UnsafePattern(f"{friendly}: regular expressions run on RE2, in linear time") from None
         raise UnsafePattern(f"invalid regular expression: {text}") from None
-    except (TypeError, ValueError, UnicodeError) as error:     # e.g. lone surrogates
+    except (TypeError, ValueError, UnicodeError) as error:  # e.g. lone surrogates
         raise UnsafePattern(f"invalid regular expression: {error}") from None
 
 

@@ -19,7 +19,7 @@ class LineIndex:
     def __init__(self, data: bytes) -> None:
         self._data = data
         self._ascii = data.isascii()
-        self._line_starts: list[int] | None = None     # computed on first need: pure ASCII text rarely needs it
+        self._line_starts: list[int] | None = None  # computed on first need: pure ASCII text rarely needs it
         self._cache: dict[int, bytes] = {}
 
     @property

@@ -25,8 +25,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-CONFIG_FILE_LIMIT = 4 * 1024 * 1024        # Cargo.toml, tsconfig.json, go.mod, .gitignore: more is refused
-SOURCE_READ_LIMIT = 64 * 1024 * 1024       # a source file read for its lines or text (hover, context, sync)
+CONFIG_FILE_LIMIT = 4 * 1024 * 1024  # Cargo.toml, tsconfig.json, go.mod, .gitignore: more is refused
+SOURCE_READ_LIMIT = 64 * 1024 * 1024  # a source file read for its lines or text (hover, context, sync)
 
 
 class UnsafePath(OSError):
@@ -65,7 +65,7 @@ def read_bounded(path: Path | str, limit: int, follow: bool = True) -> bytes:
             chunks.append(chunk)
             left -= len(chunk)
         data = b"".join(chunks)
-        if len(data) > limit:                       # grew while read
+        if len(data) > limit:  # grew while read
             raise UnsafePath(errno.EFBIG, f"larger than {limit} bytes", str(path))
         return data
     finally:
@@ -91,6 +91,7 @@ def is_regular_file(path: Path | str) -> bool:
 
 
 # ---- files isg-lsp writes -----------------------------------------------------------------------------------------
+
 
 def problem_with(st: os.stat_result) -> str | None:
     """Why a file isg-lsp writes must not be used as it is (None when it may)."""
@@ -212,8 +213,9 @@ def user_secret() -> bytes:
             try:
                 _SECRET = _load_or_create_secret(state_dir() / "secret")
             except OSError as error:
-                log.warning("cannot keep a secret in %s (%s): databases are trusted for this process only",
-                            state_dir(), error)
+                log.warning(
+                    "cannot keep a secret in %s (%s): databases are trusted for this process only", state_dir(), error
+                )
                 _SECRET = secrets.token_bytes(32)
         return _SECRET
 
@@ -224,7 +226,7 @@ def _load_or_create_secret(path: Path) -> bytes:
             data = read_bounded(path, 4096, follow=False)
             st = os.lstat(path)
             why = problem_with(st)
-            if why == "a hard link":                  # another process is linking it into place right now
+            if why == "a hard link":  # another process is linking it into place right now
                 time.sleep(0.05)
                 continue
             if why is not None:
@@ -244,7 +246,7 @@ def _load_or_create_secret(path: Path) -> bytes:
         finally:
             os.close(fd)
         try:
-            os.link(tmp, path)               # atomic, and never replaces a secret another process just made
+            os.link(tmp, path)  # atomic, and never replaces a secret another process just made
         except FileExistsError:
             pass
         finally:

@@ -35,36 +35,101 @@ VIEWS = frozenset({"isg_nodes", "isg_edges", "isg_files"})
 # Base-table columns the views read. Reads on a view's behalf are allowed only for these (a CTE named like a view
 # cannot reach anything else, such as files.facts or the meta table).
 _BASE_COLUMNS = {
-    "nodes": frozenset({"id", "kind", "name", "fqp", "lang", "file", "start_line", "start_char", "end_line",
-                        "end_char", "signature", "visibility", "external"}),
+    "nodes": frozenset(
+        {
+            "id",
+            "kind",
+            "name",
+            "fqp",
+            "lang",
+            "file",
+            "start_line",
+            "start_char",
+            "end_line",
+            "end_char",
+            "signature",
+            "visibility",
+            "external",
+        }
+    ),
     "edges": frozenset({"src", "kind", "dst", "resolution", "candidates", "derived"}),
     "files": frozenset({"path", "lang", "loc", "size", "unresolved", "error", "hash"}),
 }
 
-SAFE_FUNCTIONS = frozenset({
-    # core scalar functions without side effects or unbounded allocation
-    "abs", "char", "coalesce", "glob", "hex", "ifnull", "iif", "instr", "length", "like", "likely", "lower",
-    "ltrim", "max", "min", "nullif", "quote", "replace", "round", "rtrim", "sign", "substr",
-    "substring", "trim", "typeof", "unicode", "unlikely", "upper",
-    # aggregates and window functions
-    "avg", "count", "group_concat", "string_agg", "sum", "total", "row_number", "rank", "dense_rank",
-    "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value", "last_value", "nth_value",
-    # JSON readers
-    "json", "json_array", "json_object", "json_extract", "json_type", "json_valid", "json_array_length",
-    "json_quote", "json_group_array", "json_group_object",
-    # ours: `x REGEXP pattern`, matched by RE2 in linear time (patterns.py)
-    "regexp",
-})
+SAFE_FUNCTIONS = frozenset(
+    {
+        # core scalar functions without side effects or unbounded allocation
+        "abs",
+        "char",
+        "coalesce",
+        "glob",
+        "hex",
+        "ifnull",
+        "iif",
+        "instr",
+        "length",
+        "like",
+        "likely",
+        "lower",
+        "ltrim",
+        "max",
+        "min",
+        "nullif",
+        "quote",
+        "replace",
+        "round",
+        "rtrim",
+        "sign",
+        "substr",
+        "substring",
+        "trim",
+        "typeof",
+        "unicode",
+        "unlikely",
+        "upper",
+        # aggregates and window functions
+        "avg",
+        "count",
+        "group_concat",
+        "string_agg",
+        "sum",
+        "total",
+        "row_number",
+        "rank",
+        "dense_rank",
+        "percent_rank",
+        "cume_dist",
+        "ntile",
+        "lag",
+        "lead",
+        "first_value",
+        "last_value",
+        "nth_value",
+        # JSON readers
+        "json",
+        "json_array",
+        "json_object",
+        "json_extract",
+        "json_type",
+        "json_valid",
+        "json_array_length",
+        "json_quote",
+        "json_group_array",
+        "json_group_object",
+        # ours: `x REGEXP pattern`, matched by RE2 in linear time (patterns.py)
+        "regexp",
+    }
+)
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
 DEFAULT_BUDGET_MS = 250
 MAX_SQL_LENGTH = 20_000
 MAX_RESULT_BYTES = int(os.environ.get("ISG_LSP_SQL_MAX_RESULT_BYTES", str(8 * 1024 * 1024)))
-MEMORY_BUDGET_BYTES = 256 * 1024 * 1024     # SQLite heap a running statement may add (checked as it runs)
+MEMORY_BUDGET_BYTES = 256 * 1024 * 1024  # SQLite heap a running statement may add (checked as it runs)
 HARD_HEAP_LIMIT_BYTES = 1024 * 1024 * 1024  # SQLite's own hard limit for the process: allocations past it fail
-CACHE_KIB = 8192                            # page cache of a read connection
-THREADS = 4                                 # statements that may run at once (one connection each)
+CACHE_KIB = 8192  # page cache of a read connection
+THREADS = 4  # statements that may run at once (one connection each)
 WATCHDOG_S = 0.05
 
 _LIMITS = {
@@ -81,13 +146,43 @@ _LIMITS = {
     sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH: 1,
 }
 
-_ACTION_NAMES = {getattr(sqlite3, name): name[len("SQLITE_"):] for name in dir(sqlite3)
-                 if name.startswith("SQLITE_") and name[len("SQLITE_"):] in {
-                     "ATTACH", "DETACH", "PRAGMA", "INSERT", "UPDATE", "DELETE", "CREATE_TABLE", "CREATE_TEMP_TABLE",
-                     "CREATE_INDEX", "CREATE_TEMP_INDEX", "CREATE_VIEW", "CREATE_TEMP_VIEW", "CREATE_TRIGGER",
-                     "CREATE_TEMP_TRIGGER", "DROP_TABLE", "DROP_TEMP_TABLE", "DROP_VIEW", "DROP_TEMP_VIEW",
-                     "DROP_INDEX", "DROP_TEMP_INDEX", "DROP_TRIGGER", "DROP_TEMP_TRIGGER", "TRANSACTION",
-                     "SAVEPOINT", "ANALYZE", "ALTER_TABLE", "REINDEX", "CREATE_VTABLE", "DROP_VTABLE"}}
+_ACTION_NAMES = {
+    getattr(sqlite3, name): name[len("SQLITE_") :]
+    for name in dir(sqlite3)
+    if name.startswith("SQLITE_")
+    and name[len("SQLITE_") :]
+    in {
+        "ATTACH",
+        "DETACH",
+        "PRAGMA",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "CREATE_TABLE",
+        "CREATE_TEMP_TABLE",
+        "CREATE_INDEX",
+        "CREATE_TEMP_INDEX",
+        "CREATE_VIEW",
+        "CREATE_TEMP_VIEW",
+        "CREATE_TRIGGER",
+        "CREATE_TEMP_TRIGGER",
+        "DROP_TABLE",
+        "DROP_TEMP_TABLE",
+        "DROP_VIEW",
+        "DROP_TEMP_VIEW",
+        "DROP_INDEX",
+        "DROP_TEMP_INDEX",
+        "DROP_TRIGGER",
+        "DROP_TEMP_TRIGGER",
+        "TRANSACTION",
+        "SAVEPOINT",
+        "ANALYZE",
+        "ALTER_TABLE",
+        "REINDEX",
+        "CREATE_VTABLE",
+        "DROP_VTABLE",
+    }
+}
 
 
 class SqlError(ValueError):
@@ -134,6 +229,7 @@ def _sql_regexp(guard):
 
 # ---- the connection -----------------------------------------------------------------------------------------
 
+
 class _Guard:
     """Per-statement state the authorizer and the progress handler read: what was refused, the deadline."""
 
@@ -144,7 +240,7 @@ class _Guard:
         self.deadline = 0.0
         self.timed_out = False
         self.cancel: threading.Event | None = None  # a threading.Event: set when the request is cancelled
-        self.memory_cap = 0         # SQLite heap in use past which the statement stops (0: not checked)
+        self.memory_cap = 0  # SQLite heap in use past which the statement stops (0: not checked)
         self.out_of_memory = False
 
     def should_stop(self) -> bool:
@@ -152,7 +248,7 @@ class _Guard:
             self.timed_out = True
             return True
         cancel = self.cancel
-        if cancel is not None and cancel.is_set():          # $/cancelRequest (the server sets the flag)
+        if cancel is not None and cancel.is_set():  # $/cancelRequest (the server sets the flag)
             return True
         if self.memory_cap and _memory_used() > self.memory_cap:
             self.out_of_memory = True
@@ -240,8 +336,12 @@ def submit(job, *args, **kwargs) -> Future:
 
 
 def _authorizer(guard: _Guard):
-    select, read, function, recursive = (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
-                                         sqlite3.SQLITE_RECURSIVE)
+    select, read, function, recursive = (
+        sqlite3.SQLITE_SELECT,
+        sqlite3.SQLITE_READ,
+        sqlite3.SQLITE_FUNCTION,
+        sqlite3.SQLITE_RECURSIVE,
+    )
     ok, deny = sqlite3.SQLITE_OK, sqlite3.SQLITE_DENY
 
     def authorize(action, arg1, arg2, db_name, inner):
@@ -249,7 +349,7 @@ def _authorizer(guard: _Guard):
             return ok
         if action == read:
             table = (arg1 or "").lower()
-            if db_name is None:                  # a common table expression or subquery, not a stored table
+            if db_name is None:  # a common table expression or subquery, not a stored table
                 return ok
             if db_name != "main":
                 guard.denied = guard.denied or f"reading {db_name}.{arg1} is not allowed"
@@ -259,8 +359,9 @@ def _authorizer(guard: _Guard):
             columns = _BASE_COLUMNS.get(table)
             if columns is not None and inner in VIEWS and (arg2 or "") in columns | {""}:
                 return ok
-            guard.denied = guard.denied or (f"reading {arg1!r} is not allowed: only the views "
-                                            f"{', '.join(sorted(VIEWS))} may be read (docs/sql.md)")
+            guard.denied = guard.denied or (
+                f"reading {arg1!r} is not allowed: only the views {', '.join(sorted(VIEWS))} may be read (docs/sql.md)"
+            )
             return deny
         if action == function:
             name = (arg2 or "").lower()
@@ -284,11 +385,12 @@ class _Connection:
         st = os.stat(db_path)
         self.identity = (st.st_dev, st.st_ino)
         uri = db_path.resolve().as_uri() + "?mode=ro"
-        self.conn = sqlite3.connect(uri, uri=True, timeout=2, isolation_level=None, check_same_thread=True,
-                                    cached_statements=32)
+        self.conn = sqlite3.connect(
+            uri, uri=True, timeout=2, isolation_level=None, check_same_thread=True, cached_statements=32
+        )
         self.conn.execute("PRAGMA query_only=1")
         self.conn.execute("PRAGMA trusted_schema=OFF")
-        self.conn.execute("PRAGMA temp_store=MEMORY")          # no temporary files: heap, under the limits below
+        self.conn.execute("PRAGMA temp_store=MEMORY")  # no temporary files: heap, under the limits below
         self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self.conn.execute("PRAGMA threads=0")
         _limit_heap(self.conn)
@@ -362,8 +464,14 @@ def _first_word(sql: str) -> str:
     return match.group(0).upper() if match else ""
 
 
-def run_sql(db_path: Path | str, sql: str, limit: int = DEFAULT_LIMIT, budget_ms: float = DEFAULT_BUDGET_MS,
-            params: tuple | dict = (), cancel: threading.Event | None = None) -> SqlResult:
+def run_sql(
+    db_path: Path | str,
+    sql: str,
+    limit: int = DEFAULT_LIMIT,
+    budget_ms: float = DEFAULT_BUDGET_MS,
+    params: tuple | dict = (),
+    cancel: threading.Event | None = None,
+) -> SqlResult:
     """Runs one SELECT over the documented views, read-only, with a row cap and a time budget."""
     started = time.perf_counter()
     if not isinstance(sql, str):
@@ -374,8 +482,10 @@ def run_sql(db_path: Path | str, sql: str, limit: int = DEFAULT_LIMIT, budget_ms
         raise SqlError("statement contains a NUL character")
     first = _first_word(sql)
     if first not in ("SELECT", "WITH", "VALUES"):
-        raise SqlError(f"only SELECT statements are allowed (got {first or 'nothing'!r}); "
-                       f"read the views {', '.join(sorted(VIEWS))}")
+        raise SqlError(
+            f"only SELECT statements are allowed (got {first or 'nothing'!r}); "
+            f"read the views {', '.join(sorted(VIEWS))}"
+        )
     limit = max(1, min(int(limit), MAX_LIMIT))
     connection = _connection(Path(db_path))
     conn, guard = connection.conn, connection.guard
@@ -387,7 +497,7 @@ def run_sql(db_path: Path | str, sql: str, limit: int = DEFAULT_LIMIT, budget_ms
         raise SqlError("cancelled")
     used = _memory_used()
     guard.memory_cap = used + MEMORY_BUDGET_BYTES if used else 0
-    guard.deadline = time.perf_counter() + budget_ms / 1000.0      # the statement's time, not the connection's
+    guard.deadline = time.perf_counter() + budget_ms / 1000.0  # the statement's time, not the connection's
     key = id(connection)
     _WATCHDOG.watch(key, conn, guard)
     cursor = None
@@ -403,7 +513,7 @@ def run_sql(db_path: Path | str, sql: str, limit: int = DEFAULT_LIMIT, budget_ms
                 break
             for row in batch:
                 size += sum(len(v) if isinstance(v, (str, bytes)) else 8 for v in row)
-                if size > MAX_RESULT_BYTES:                # a thousand rows of a megabyte: 3 GB once in JSON
+                if size > MAX_RESULT_BYTES:  # a thousand rows of a megabyte: 3 GB once in JSON
                     truncated = True
                     break
                 rows.append(list(row))
@@ -440,11 +550,15 @@ def _explain(error: Exception, guard: _Guard, budget_ms: float) -> str:
     if guard.cancel is not None and guard.cancel.is_set():
         return "cancelled"
     if guard.out_of_memory or isinstance(error, MemoryError) or "out of memory" in message:
-        return (f"budget exceeded: the statement needed more than {MEMORY_BUDGET_BYTES >> 20} MiB of memory and was "
-                f"stopped; narrow it with WHERE, LIMIT or fewer joins")
+        return (
+            f"budget exceeded: the statement needed more than {MEMORY_BUDGET_BYTES >> 20} MiB of memory and was "
+            f"stopped; narrow it with WHERE, LIMIT or fewer joins"
+        )
     if guard.timed_out or message == "interrupted":
-        return (f"budget exceeded: the statement ran longer than {budget_ms:g} ms and was stopped; "
-                f"narrow it with WHERE, LIMIT or fewer joins")
+        return (
+            f"budget exceeded: the statement ran longer than {budget_ms:g} ms and was stopped; "
+            f"narrow it with WHERE, LIMIT or fewer joins"
+        )
     if guard.denied:
         return f"refused: {guard.denied}"
     if isinstance(error, UnsafeRegex):

@@ -32,42 +32,188 @@ from .sqlquery import SqlResult
 WORK_MEM = "16MB"
 MAX_DEPTH = 200
 
-SAFE_FUNCTIONS = frozenset({
-    # scalar functions without side effects or unbounded allocation (no repeat, lpad, rpad, generate_series)
-    "abs", "ceil", "ceiling", "floor", "round", "trunc", "sign", "mod", "lower", "upper", "initcap", "length",
-    "char_length", "character_length", "octet_length", "substr", "substring", "strpos", "position", "replace",
-    "trim", "btrim", "ltrim", "rtrim", "left", "right", "concat", "concat_ws", "split_part", "starts_with",
-    "reverse", "md5", "regexp_replace", "regexp_match", "regexp_like", "regexp_count", "regexp_substr",
-    "regexp_instr", "string_to_array", "array_to_string", "array_length", "cardinality", "nullif", "coalesce",
-    "greatest", "least", "similar_to_escape",
-    # aggregates and window functions
-    "count", "sum", "avg", "min", "max", "string_agg", "array_agg", "bool_and", "bool_or", "every",
-    "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value",
-    "last_value", "nth_value",
-    # JSON builders
-    "json_build_object", "json_build_array", "jsonb_build_object", "jsonb_build_array", "to_json", "to_jsonb",
-    "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg",
-})
+SAFE_FUNCTIONS = frozenset(
+    {
+        # scalar functions without side effects or unbounded allocation (no repeat, lpad, rpad, generate_series)
+        "abs",
+        "ceil",
+        "ceiling",
+        "floor",
+        "round",
+        "trunc",
+        "sign",
+        "mod",
+        "lower",
+        "upper",
+        "initcap",
+        "length",
+        "char_length",
+        "character_length",
+        "octet_length",
+        "substr",
+        "substring",
+        "strpos",
+        "position",
+        "replace",
+        "trim",
+        "btrim",
+        "ltrim",
+        "rtrim",
+        "left",
+        "right",
+        "concat",
+        "concat_ws",
+        "split_part",
+        "starts_with",
+        "reverse",
+        "md5",
+        "regexp_replace",
+        "regexp_match",
+        "regexp_like",
+        "regexp_count",
+        "regexp_substr",
+        "regexp_instr",
+        "string_to_array",
+        "array_to_string",
+        "array_length",
+        "cardinality",
+        "nullif",
+        "coalesce",
+        "greatest",
+        "least",
+        "similar_to_escape",
+        # aggregates and window functions
+        "count",
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "string_agg",
+        "array_agg",
+        "bool_and",
+        "bool_or",
+        "every",
+        "row_number",
+        "rank",
+        "dense_rank",
+        "percent_rank",
+        "cume_dist",
+        "ntile",
+        "lag",
+        "lead",
+        "first_value",
+        "last_value",
+        "nth_value",
+        # JSON builders
+        "json_build_object",
+        "json_build_array",
+        "jsonb_build_object",
+        "jsonb_build_array",
+        "to_json",
+        "to_jsonb",
+        "json_agg",
+        "jsonb_agg",
+        "json_object_agg",
+        "jsonb_object_agg",
+    }
+)
 
-SAFE_OPERATORS = frozenset({
-    "=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "||",
-    "~~", "!~~", "~~*", "!~~*", "~", "~*", "!~", "!~*",
-})
+SAFE_OPERATORS = frozenset(
+    {
+        "=",
+        "<>",
+        "!=",
+        "<",
+        ">",
+        "<=",
+        ">=",
+        "+",
+        "-",
+        "*",
+        "/",
+        "%",
+        "||",
+        "~~",
+        "!~~",
+        "~~*",
+        "!~~*",
+        "~",
+        "~*",
+        "!~",
+        "!~*",
+    }
+)
 
-SAFE_TYPES = frozenset({
-    "text", "varchar", "bpchar", "char", "int2", "int4", "int8", "smallint", "integer", "int", "bigint",
-    "numeric", "decimal", "float4", "float8", "real", "bool", "boolean", "json", "jsonb",
-})
+SAFE_TYPES = frozenset(
+    {
+        "text",
+        "varchar",
+        "bpchar",
+        "char",
+        "int2",
+        "int4",
+        "int8",
+        "smallint",
+        "integer",
+        "int",
+        "bigint",
+        "numeric",
+        "decimal",
+        "float4",
+        "float8",
+        "real",
+        "bool",
+        "boolean",
+        "json",
+        "jsonb",
+    }
+)
 
 # Node types a SELECT over the views needs; anything else is refused (IntoClause, LockingClause, RangeFunction,
 # RangeTableSample, RangeTableFunc, XmlExpr, XmlSerialize, SQLValueFunction, CurrentOfExpr, SetToDefault, ...).
-SAFE_NODES = frozenset({
-    "RawStmt", "SelectStmt", "ResTarget", "ColumnRef", "A_Const", "A_Expr", "BoolExpr", "FuncCall", "TypeCast",
-    "TypeName", "RangeVar", "JoinExpr", "RangeSubselect", "SortBy", "WithClause", "CommonTableExpr", "SubLink",
-    "CaseExpr", "CaseWhen", "NullTest", "BooleanTest", "CoalesceExpr", "MinMaxExpr", "A_Star", "A_Indirection",
-    "A_Indices", "A_ArrayExpr", "WindowDef", "RowExpr", "GroupingSet", "Alias", "String", "Integer", "Float",
-    "Boolean", "ParamRef", "CollateClause", "CTESearchClause", "CTECycleClause",
-})
+SAFE_NODES = frozenset(
+    {
+        "RawStmt",
+        "SelectStmt",
+        "ResTarget",
+        "ColumnRef",
+        "A_Const",
+        "A_Expr",
+        "BoolExpr",
+        "FuncCall",
+        "TypeCast",
+        "TypeName",
+        "RangeVar",
+        "JoinExpr",
+        "RangeSubselect",
+        "SortBy",
+        "WithClause",
+        "CommonTableExpr",
+        "SubLink",
+        "CaseExpr",
+        "CaseWhen",
+        "NullTest",
+        "BooleanTest",
+        "CoalesceExpr",
+        "MinMaxExpr",
+        "A_Star",
+        "A_Indirection",
+        "A_Indices",
+        "A_ArrayExpr",
+        "WindowDef",
+        "RowExpr",
+        "GroupingSet",
+        "Alias",
+        "String",
+        "Integer",
+        "Float",
+        "Boolean",
+        "ParamRef",
+        "CollateClause",
+        "CTESearchClause",
+        "CTECycleClause",
+    }
+)
 
 
 def _deny(why: str) -> SqlError:
@@ -97,8 +243,10 @@ def check(sql: str):
         raise _deny("one statement at a time" if statements else "no statement")
     statement = statements[0].stmt
     if type(statement).__name__ != "SelectStmt":
-        raise SqlError(f"only SELECT statements are allowed (got {type(statement).__name__}); read the views "
-                       f"{', '.join(sorted(VIEWS))}")
+        raise SqlError(
+            f"only SELECT statements are allowed (got {type(statement).__name__}); read the views "
+            f"{', '.join(sorted(VIEWS))}"
+        )
     ctes: set[str] = set()
     _collect_ctes(statement, ctes, 0)
     _walk(statement, ctes, 0)
@@ -149,18 +297,24 @@ def _walk(node: Any, ctes: set[str], depth: int) -> None:
     item: Any = node
     kind = type(item).__name__
     if kind not in SAFE_NODES:
-        raise _deny(f"{_describe(kind)} is not allowed: isg/sql is read-only, SELECT only, over the documented "
-                    f"views (docs/sql.md)")
+        raise _deny(
+            f"{_describe(kind)} is not allowed: isg/sql is read-only, SELECT only, over the documented "
+            f"views (docs/sql.md)"
+        )
     if kind == "SelectStmt" and (item.intoClause is not None or item.lockingClause):
         raise _deny("SELECT INTO and FOR UPDATE/SHARE are not allowed: isg/sql is read-only")
     elif kind == "RangeVar":
         name = (item.relname or "").lower()
         if item.schemaname or item.catalogname:
-            raise _deny(f"reading {item.schemaname}.{item.relname} is not allowed: only the views "
-                        f"{', '.join(sorted(VIEWS))} may be read (docs/sql.md)")
+            raise _deny(
+                f"reading {item.schemaname}.{item.relname} is not allowed: only the views "
+                f"{', '.join(sorted(VIEWS))} may be read (docs/sql.md)"
+            )
         if name.startswith("pg_") or (name not in VIEWS and name not in ctes):
-            raise _deny(f"reading {item.relname!r} is not allowed: only the views {', '.join(sorted(VIEWS))} may "
-                        f"be read (docs/sql.md)")
+            raise _deny(
+                f"reading {item.relname!r} is not allowed: only the views {', '.join(sorted(VIEWS))} may "
+                f"be read (docs/sql.md)"
+            )
     elif kind == "FuncCall":
         parts = [p.lower() for p in _names(item.funcname)]
         if not (len(parts) == 1 or (len(parts) == 2 and parts[0] == "pg_catalog")) or parts[-1] not in SAFE_FUNCTIONS:
@@ -170,24 +324,39 @@ def _walk(node: Any, ctes: set[str], depth: int) -> None:
         operator = parts[-1] if parts else ""
         if len(parts) > 2 or (len(parts) == 2 and parts[0].lower() != "pg_catalog"):
             raise _deny(f"operator {'.'.join(parts)} is not allowed")
-        if operator.upper() not in ("BETWEEN", "NOT BETWEEN", "BETWEEN SYMMETRIC", "NOT BETWEEN SYMMETRIC") \
-                and operator not in SAFE_OPERATORS:
+        if (
+            operator.upper() not in ("BETWEEN", "NOT BETWEEN", "BETWEEN SYMMETRIC", "NOT BETWEEN SYMMETRIC")
+            and operator not in SAFE_OPERATORS
+        ):
             raise _deny(f"operator {operator} is not allowed (docs/sql.md lists the safe ones)")
     elif kind == "TypeName":
         parts = [p.lower() for p in _names(item.names)]
-        if not parts or parts[-1] not in SAFE_TYPES or (len(parts) == 2 and parts[0] != "pg_catalog") \
-                or len(parts) > 2 or item.setof or item.pct_type:
-            raise _deny(f"a cast to {'.'.join(parts) or 'that type'} is not allowed (plain text, number, boolean "
-                        f"and JSON types only)")
+        if (
+            not parts
+            or parts[-1] not in SAFE_TYPES
+            or (len(parts) == 2 and parts[0] != "pg_catalog")
+            or len(parts) > 2
+            or item.setof
+            or item.pct_type
+        ):
+            raise _deny(
+                f"a cast to {'.'.join(parts) or 'that type'} is not allowed (plain text, number, boolean "
+                f"and JSON types only)"
+            )
     for _name, value in _children(node):
         _walk(value, ctes, depth + 1)
 
 
 def _describe(kind: str) -> str:
-    return {"IntoClause": "SELECT INTO", "LockingClause": "FOR UPDATE/SHARE",
-            "RangeFunction": "a function in FROM", "RangeTableSample": "TABLESAMPLE",
-            "SQLValueFunction": "a session value (current_user, now, ...)", "XmlExpr": "XML",
-            "XmlSerialize": "XML"}.get(kind, kind)
+    return {
+        "IntoClause": "SELECT INTO",
+        "LockingClause": "FOR UPDATE/SHARE",
+        "RangeFunction": "a function in FROM",
+        "RangeTableSample": "TABLESAMPLE",
+        "SQLValueFunction": "a session value (current_user, now, ...)",
+        "XmlExpr": "XML",
+        "XmlSerialize": "XML",
+    }.get(kind, kind)
 
 
 def deparse(statement) -> str:
@@ -200,8 +369,9 @@ def deparse(statement) -> str:
 
 _local = threading.local()
 
-_BASE_NODE_COLUMNS = ("id_hex, kind, name, fqp, lang, file, start_line, start_char, end_line, end_char, signature, "
-                      "visibility, external")
+_BASE_NODE_COLUMNS = (
+    "id_hex, kind, name, fqp, lang, file, start_line, start_char, end_line, end_char, signature, visibility, external"
+)
 
 
 class _Connection:
@@ -211,8 +381,7 @@ class _Connection:
         import psycopg
 
         try:
-            self.conn = psycopg.connect(store.url, autocommit=True, connect_timeout=15,
-                                        application_name="isg-lsp sql")
+            self.conn = psycopg.connect(store.url, autocommit=True, connect_timeout=15, application_name="isg-lsp sql")
         except psycopg.Error as error:
             raise SqlError(f"cannot connect to the shared index: {_first_line(error)}") from None
         self.conn.execute("SET default_transaction_read_only = on")
@@ -222,47 +391,64 @@ class _Connection:
         self._create_views()
 
     def _create_views(self) -> None:
-        s = self.snapshot                        # an integer: the only value ever written into this SQL
+        s = self.snapshot  # an integer: the only value ever written into this SQL
         execute = self.conn.execute
-        execute("SET default_transaction_read_only = off")       # temporary objects of this session only
+        execute("SET default_transaction_read_only = off")  # temporary objects of this session only
         if not self.overlay:
-            execute(f"CREATE TEMP VIEW isg_nodes AS SELECT {_BASE_NODE_COLUMNS} FROM isg.isg_nodes "
-                    f"WHERE snapshot = {s}")
-            execute(f"CREATE TEMP VIEW isg_edges AS SELECT src_hex, kind, dst_hex, resolution, candidates, derived, "
-                    f"src_fqp, dst_fqp FROM isg.isg_edges WHERE snapshot = {s}")
-            execute(f"CREATE TEMP VIEW isg_files AS SELECT path, lang, loc, size, unresolved, error, hash_hex "
-                    f"FROM isg.isg_files WHERE snapshot = {s}")
+            execute(
+                f"CREATE TEMP VIEW isg_nodes AS SELECT {_BASE_NODE_COLUMNS} FROM isg.isg_nodes WHERE snapshot = {s}"
+            )
+            execute(
+                f"CREATE TEMP VIEW isg_edges AS SELECT src_hex, kind, dst_hex, resolution, candidates, derived, "
+                f"src_fqp, dst_fqp FROM isg.isg_edges WHERE snapshot = {s}"
+            )
+            execute(
+                f"CREATE TEMP VIEW isg_files AS SELECT path, lang, loc, size, unresolved, error, hash_hex "
+                f"FROM isg.isg_files WHERE snapshot = {s}"
+            )
         else:
             # an editor over a shared base: the base, less the files the editor's overlay shadows, plus the overlay
             execute("CREATE TEMP TABLE isg_shadow (path text PRIMARY KEY)")
-            execute("CREATE TEMP TABLE isg_overlay_nodes (id_hex text, kind text, name text, fqp text, lang text, "
-                    "file text, start_line integer, start_char integer, end_line integer, end_char integer, "
-                    "signature text, visibility text, external smallint)")
-            execute("CREATE TEMP TABLE isg_overlay_edges (src_hex text, kind text, dst_hex text, resolution text, "
-                    "candidates integer, derived smallint, src_fqp text, dst_fqp text)")
-            execute("CREATE TEMP TABLE isg_overlay_files (path text, lang text, loc integer, size bigint, "
-                    "unresolved integer, error text, hash_hex text)")
-            execute(f"CREATE TEMP VIEW isg_nodes AS SELECT {_BASE_NODE_COLUMNS} FROM isg.isg_nodes v "
-                    f"WHERE v.snapshot = {s} AND (v.file IS NULL OR NOT EXISTS "
-                    f"(SELECT 1 FROM pg_temp.isg_shadow h WHERE h.path = v.file)) "
-                    f"UNION SELECT {_BASE_NODE_COLUMNS} FROM pg_temp.isg_overlay_nodes")
-            execute(f"CREATE TEMP VIEW isg_edges AS SELECT encode(e.src, 'hex') AS src_hex, e.kind AS kind, "
-                    f"encode(e.dst, 'hex') AS dst_hex, e.resolution AS resolution, e.candidates AS candidates, "
-                    f"e.derived AS derived, "
-                    f"(SELECT n.fqp FROM isg.nodes n WHERE n.snapshot = {s} AND n.id = e.src LIMIT 1) AS src_fqp, "
-                    f"(SELECT n.fqp FROM isg.nodes n WHERE n.snapshot = {s} AND n.id = e.dst LIMIT 1) AS dst_fqp "
-                    f"FROM isg.edges e WHERE e.snapshot = {s} AND NOT EXISTS "
-                    f"(SELECT 1 FROM pg_temp.isg_shadow h WHERE h.path = e.file) "
-                    f"UNION SELECT o.src_hex, o.kind, o.dst_hex, o.resolution, o.candidates, o.derived, "
-                    f"coalesce(o.src_fqp, (SELECT n.fqp FROM isg.nodes n WHERE n.snapshot = {s} AND "
-                    f"n.id = decode(o.src_hex, 'hex') LIMIT 1)), "
-                    f"coalesce(o.dst_fqp, (SELECT n.fqp FROM isg.nodes n WHERE n.snapshot = {s} AND "
-                    f"n.id = decode(o.dst_hex, 'hex') LIMIT 1)) FROM pg_temp.isg_overlay_edges o")
-            execute(f"CREATE TEMP VIEW isg_files AS SELECT path, lang, loc, size, unresolved, error, hash_hex "
-                    f"FROM isg.isg_files v WHERE v.snapshot = {s} AND NOT EXISTS "
-                    f"(SELECT 1 FROM pg_temp.isg_shadow h WHERE h.path = v.path) "
-                    f"UNION ALL SELECT path, lang, loc, size, unresolved, error, hash_hex "
-                    f"FROM pg_temp.isg_overlay_files")
+            execute(
+                "CREATE TEMP TABLE isg_overlay_nodes (id_hex text, kind text, name text, fqp text, lang text, "
+                "file text, start_line integer, start_char integer, end_line integer, end_char integer, "
+                "signature text, visibility text, external smallint)"
+            )
+            execute(
+                "CREATE TEMP TABLE isg_overlay_edges (src_hex text, kind text, dst_hex text, resolution text, "
+                "candidates integer, derived smallint, src_fqp text, dst_fqp text)"
+            )
+            execute(
+                "CREATE TEMP TABLE isg_overlay_files (path text, lang text, loc integer, size bigint, "
+                "unresolved integer, error text, hash_hex text)"
+            )
+            execute(
+                f"CREATE TEMP VIEW isg_nodes AS SELECT {_BASE_NODE_COLUMNS} FROM isg.isg_nodes v "
+                f"WHERE v.snapshot = {s} AND (v.file IS NULL OR NOT EXISTS "
+                f"(SELECT 1 FROM pg_temp.isg_shadow h WHERE h.path = v.file)) "
+                f"UNION SELECT {_BASE_NODE_COLUMNS} FROM pg_temp.isg_overlay_nodes"
+            )
+            execute(
+                f"CREATE TEMP VIEW isg_edges AS SELECT encode(e.src, 'hex') AS src_hex, e.kind AS kind, "
+                f"encode(e.dst, 'hex') AS dst_hex, e.resolution AS resolution, e.candidates AS candidates, "
+                f"e.derived AS derived, "
+                f"(SELECT n.fqp FROM isg.nodes n WHERE n.snapshot = {s} AND n.id = e.src LIMIT 1) AS src_fqp, "
+                f"(SELECT n.fqp FROM isg.nodes n WHERE n.snapshot = {s} AND n.id = e.dst LIMIT 1) AS dst_fqp "
+                f"FROM isg.edges e WHERE e.snapshot = {s} AND NOT EXISTS "
+                f"(SELECT 1 FROM pg_temp.isg_shadow h WHERE h.path = e.file) "
+                f"UNION SELECT o.src_hex, o.kind, o.dst_hex, o.resolution, o.candidates, o.derived, "
+                f"coalesce(o.src_fqp, (SELECT n.fqp FROM isg.nodes n WHERE n.snapshot = {s} AND "
+                f"n.id = decode(o.src_hex, 'hex') LIMIT 1)), "
+                f"coalesce(o.dst_fqp, (SELECT n.fqp FROM isg.nodes n WHERE n.snapshot = {s} AND "
+                f"n.id = decode(o.dst_hex, 'hex') LIMIT 1)) FROM pg_temp.isg_overlay_edges o"
+            )
+            execute(
+                f"CREATE TEMP VIEW isg_files AS SELECT path, lang, loc, size, unresolved, error, hash_hex "
+                f"FROM isg.isg_files v WHERE v.snapshot = {s} AND NOT EXISTS "
+                f"(SELECT 1 FROM pg_temp.isg_shadow h WHERE h.path = v.path) "
+                f"UNION ALL SELECT path, lang, loc, size, unresolved, error, hash_hex "
+                f"FROM pg_temp.isg_overlay_files"
+            )
         execute("SET default_transaction_read_only = on")
 
     def sync_overlay(self, store) -> None:
@@ -272,7 +458,7 @@ class _Connection:
             return
         conn = self.conn
         with conn.transaction():
-            conn.execute("SET TRANSACTION READ WRITE")             # temporary tables only
+            conn.execute("SET TRANSACTION READ WRITE")  # temporary tables only
             for table in ("isg_shadow", "isg_overlay_nodes", "isg_overlay_edges", "isg_overlay_files"):
                 conn.execute(f"DELETE FROM pg_temp.{table}")
             fqps: dict[bytes, str] = {n.id: n.fqp for n in externals}
@@ -288,23 +474,47 @@ class _Connection:
                     if facts is None:
                         continue
                     for n in facts.nodes:
-                        copy.write_row((n.id.hex(), n.kind.value, n.name, n.fqp, n.lang, path,
-                                        *(n.span or (None,) * 4), n.signature, n.visibility, 0))
+                        copy.write_row(
+                            (
+                                n.id.hex(),
+                                n.kind.value,
+                                n.name,
+                                n.fqp,
+                                n.lang,
+                                path,
+                                *(n.span or (None,) * 4),
+                                n.signature,
+                                n.visibility,
+                                0,
+                            )
+                        )
                 for n in externals:
-                    copy.write_row((n.id.hex(), n.kind.value, n.name, n.fqp, n.lang, None, None, None, None, None,
-                                    "", None, 1))
+                    copy.write_row(
+                        (n.id.hex(), n.kind.value, n.name, n.fqp, n.lang, None, None, None, None, None, "", None, 1)
+                    )
             with cur.copy("COPY pg_temp.isg_overlay_edges FROM STDIN") as copy:
                 for _path, facts, edges, *_ in rows:
                     if facts is None:
                         continue
                     for e in edges:
-                        copy.write_row((e.src.hex(), e.kind.value, e.dst.hex(), e.resolution.value, e.candidates,
-                                        int(e.derived), fqps.get(e.src), fqps.get(e.dst)))
+                        copy.write_row(
+                            (
+                                e.src.hex(),
+                                e.kind.value,
+                                e.dst.hex(),
+                                e.resolution.value,
+                                e.candidates,
+                                int(e.derived),
+                                fqps.get(e.src),
+                                fqps.get(e.dst),
+                            )
+                        )
             with cur.copy("COPY pg_temp.isg_overlay_files FROM STDIN") as copy:
                 for path, facts, _edges, size, _mtime, unresolved, *_ in rows:
                     if facts is not None:
-                        copy.write_row((path, facts.lang, facts.loc, size, unresolved, facts.error,
-                                        facts.content_hash.hex()))
+                        copy.write_row(
+                            (path, facts.lang, facts.loc, size, unresolved, facts.error, facts.content_hash.hex())
+                        )
         self.overlay_version = version
 
     def close(self) -> None:
@@ -341,8 +551,14 @@ def _value(value):
     return str(value)
 
 
-def run_sql(store, sql: str, limit: int = DEFAULT_LIMIT, budget_ms: float = DEFAULT_BUDGET_MS,
-            params: tuple | dict = (), cancel: threading.Event | None = None) -> SqlResult:
+def run_sql(
+    store,
+    sql: str,
+    limit: int = DEFAULT_LIMIT,
+    budget_ms: float = DEFAULT_BUDGET_MS,
+    params: tuple | dict = (),
+    cancel: threading.Event | None = None,
+) -> SqlResult:
     """One SELECT over a PostgreSQL store's views, read-only, with a row cap and a time budget."""
     import psycopg
 
@@ -358,7 +574,7 @@ def run_sql(store, sql: str, limit: int = DEFAULT_LIMIT, budget_ms: float = DEFA
     conn = connection.conn
     done = threading.Event()
 
-    def watch() -> None:                         # $/cancelRequest: cancel the statement on the server
+    def watch() -> None:  # $/cancelRequest: cancel the statement on the server
         while not done.wait(0.05):
             if cancel is not None and cancel.is_set():
                 try:
@@ -397,7 +613,7 @@ def run_sql(store, sql: str, limit: int = DEFAULT_LIMIT, budget_ms: float = DEFA
         finally:
             try:
                 if truncated:
-                    conn.cancel_safe(timeout=2)      # the rest of a stream left behind
+                    conn.cancel_safe(timeout=2)  # the rest of a stream left behind
             except Exception:  # noqa: BLE001
                 pass
             try:
@@ -409,8 +625,10 @@ def run_sql(store, sql: str, limit: int = DEFAULT_LIMIT, budget_ms: float = DEFA
             raise SqlError("cancelled") from None
         if truncated:
             return SqlResult(columns, rows, True, (time.perf_counter() - started) * 1000)
-        raise SqlError(f"budget exceeded: the statement ran longer than {budget_ms:g} ms and was stopped; narrow it "
-                       f"with WHERE, LIMIT or fewer joins") from None
+        raise SqlError(
+            f"budget exceeded: the statement ran longer than {budget_ms:g} ms and was stopped; narrow it "
+            f"with WHERE, LIMIT or fewer joins"
+        ) from None
     except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction) as error:
         raise _deny(_first_line(error)) from None
     except psycopg.Error as error:

@@ -35,7 +35,7 @@ ENV_BASE = "ISG_BASE"
 class GraphStore(Protocol):
     """The durable layer as the engine uses it. One store serves one workspace (and, on PostgreSQL, one commit)."""
 
-    moved_aside: Path | None          # SQLite: where an unusable database was moved (None otherwise)
+    moved_aside: Path | None  # SQLite: where an unusable database was moved (None otherwise)
     moved_why: str | None
 
     def describe(self) -> str:
@@ -121,12 +121,12 @@ def parse_store(text: str, workspace: str | None = None, commit: str | None = No
         raise StoreSpecError("an empty store name")
     if not text.startswith(("postgresql://", "postgres://")):
         if text.startswith("sqlite:"):
-            text = text[len("sqlite:"):]
+            text = text[len("sqlite:") :]
         return StoreSpec("sqlite", path=Path(text).expanduser())
     split = urlsplit(text)
     tail = split.path + ("?" + split.query if split.query else "") + ("#" + split.fragment if split.fragment else "")
     url = text
-    if "@" in tail:                      # `...@COMMIT` after the host part: the snapshot's commit
+    if "@" in tail:  # `...@COMMIT` after the host part: the snapshot's commit
         url, _, suffix = text.rpartition("@")
         if not _COMMIT.fullmatch(suffix):
             raise StoreSpecError(f"{suffix!r} is not a commit (give a hash or a ref after the last '@')")
@@ -153,8 +153,9 @@ def redact(url: str) -> str:
     return urlunsplit((split.scheme, netloc, split.path, query, split.fragment))
 
 
-def from_environment(explicit: str | None, workspace: str | None = None, commit: str | None = None,
-                     variable: str = ENV_STORE) -> StoreSpec | None:
+def from_environment(
+    explicit: str | None, workspace: str | None = None, commit: str | None = None, variable: str = ENV_STORE
+) -> StoreSpec | None:
     """The store named on the command line, else by the environment variable; None: the default (SQLite in
     ``<workspace>/.isg/isg.db``). The workspace name comes from ``--workspace`` or ``ISG_WORKSPACE``."""
     text = explicit if explicit is not None else os.environ.get(variable)

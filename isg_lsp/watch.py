@@ -42,14 +42,14 @@ from .workspace import WorkspaceConfig, walk
 
 log = logging.getLogger(__name__)
 
-DEBOUNCE_S = 0.03            # quiet this long after a file event: apply the burst
-MAX_DELAY_S = 0.2            # ... but never wait longer than this after the first event of a burst
-FLUSH_DELAY_S = 1.0          # changes reach the database at most this long after they happen (writer only)
-TAKEOVER_CHECK_S = 5.0       # a reader tries this often to become the writer
-REINDEX_EVENTS = 200         # more file events than this at once (a branch switch): index again (warm)
+DEBOUNCE_S = 0.03  # quiet this long after a file event: apply the burst
+MAX_DELAY_S = 0.2  # ... but never wait longer than this after the first event of a burst
+FLUSH_DELAY_S = 1.0  # changes reach the database at most this long after they happen (writer only)
+TAKEOVER_CHECK_S = 5.0  # a reader tries this often to become the writer
+REINDEX_EVENTS = 200  # more file events than this at once (a branch switch): index again (warm)
 LAYOUT_FILES = ("Cargo.toml", ".gitignore", "go.mod", "tsconfig.json")
-READ_WAIT_S = 30.0           # how long a reader waits for the first index before being told to retry
-REINDEX_WAIT_S = 5.0         # how long a reader waits for a re-index before being answered from the graph before it
+READ_WAIT_S = 30.0  # how long a reader waits for the first index before being told to retry
+REINDEX_WAIT_S = 5.0  # how long a reader waits for a re-index before being answered from the graph before it
 
 
 class NotReady(RuntimeError):
@@ -63,7 +63,7 @@ class View:
     graph: Graph
     root: Path
     notes: list[str] = field(default_factory=list)
-    store_path: Path | None = None      # the database, when this process writes it (for SQL-planned queries)
+    store_path: Path | None = None  # the database, when this process writes it (for SQL-planned queries)
     live: "LiveIndex | None" = None
 
 
@@ -93,7 +93,7 @@ class SnapshotStore(Store):
     """A read-only view of a database that another process writes: one read transaction (a consistent snapshot of
     its last commit), no writer's lock, every write ignored. ``Engine.index`` warm-starts from it as from its own."""
 
-    def __init__(self, path: Path) -> None:                 # noqa: D107 - no lock, no schema changes: on purpose
+    def __init__(self, path: Path) -> None:  # noqa: D107 - no lock, no schema changes: on purpose
         self.path = path
         self.moved_aside = None
         self._lock_key = None
@@ -106,7 +106,7 @@ class SnapshotStore(Store):
             if version != SCHEMA_VERSION:
                 raise StoreError(f"schema version {version}, expected {SCHEMA_VERSION}")
             self.conn.execute("BEGIN")
-            self.conn.execute("SELECT count(*) FROM files").fetchone()          # the snapshot starts here
+            self.conn.execute("SELECT count(*) FROM files").fetchone()  # the snapshot starts here
         except BaseException:
             self.conn.close()
             raise
@@ -143,9 +143,16 @@ def writer_pid(db_path: Path) -> int | None:
 class LiveIndex:
     """One workspace's graph, warm-started from its database and kept current from the disk."""
 
-    def __init__(self, root: Path, db_path: Path | None = None, config: WorkspaceConfig | None = None,
-                 persist: bool = True, watch: bool = True, use_pool: bool = True,
-                 on_update=None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        db_path: Path | None = None,
+        config: WorkspaceConfig | None = None,
+        persist: bool = True,
+        watch: bool = True,
+        use_pool: bool = True,
+        on_update=None,
+    ) -> None:
         from .isolation import ParserPool
 
         self.config = config or WorkspaceConfig()
@@ -154,25 +161,25 @@ class LiveIndex:
         self.root = self.engine.root
         self.persist = persist
         self.watch = watch
-        self.on_update = on_update                # called (in the applier thread) with a line for the log
-        self.mode = "memory"                      # writer | reader | memory
+        self.on_update = on_update  # called (in the applier thread) with a line for the log
+        self.mode = "memory"  # writer | reader | memory
         self.mode_message: str | None = None
-        self.lock = threading.RLock()             # held by whoever reads or changes the graph
-        self.state = "starting"                   # starting → indexing → ready (reindexing → ready) | failed
-        self.ready = threading.Event()            # set when a graph is there to answer from
-        self.indexed = threading.Event()          # cleared while an index runs
+        self.lock = threading.RLock()  # held by whoever reads or changes the graph
+        self.state = "starting"  # starting → indexing → ready (reindexing → ready) | failed
+        self.ready = threading.Event()  # set when a graph is there to answer from
+        self.indexed = threading.Event()  # cleared while an index runs
         self.index_error: str | None = None
         self.index_seconds = 0.0
         self.index_report: IndexReport | None = None
         self.started_at = time.monotonic()
-        self.update_latency = Latencies()         # file event → graph updated (ms)
-        self.read_latency = Latencies()           # a reader's time with the graph: pending events applied + its work
+        self.update_latency = Latencies()  # file event → graph updated (ms)
+        self.read_latency = Latencies()  # a reader's time with the graph: pending events applied + its work
         self.events_seen = 0
         self.updates_applied = 0
-        self.last_update: float | None = None     # time.time() of the last applied change
+        self.last_update: float | None = None  # time.time() of the last applied change
         self.watcher_kind = "none"
         self._events_lock = threading.Lock()
-        self._pending: dict[str, tuple[str, float]] = {}     # rel → (kind, time of its first event)
+        self._pending: dict[str, tuple[str, float]] = {}  # rel → (kind, time of its first event)
         self._reindex_wanted = False
         self._first_event: float | None = None
         self._last_event: float | None = None
@@ -181,7 +188,7 @@ class LiveIndex:
         self._flush_at: float | None = None
         self._next_takeover = 0.0
         self._thread: threading.Thread | None = None
-        self._observer: Any = None                 # watchdog's Observer, once watching
+        self._observer: Any = None  # watchdog's Observer, once watching
         self._handler: _Handler | None = None
         self._exclude = pathspec.GitIgnoreSpec.from_lines(self.config.exclude)
         if persist:
@@ -197,8 +204,10 @@ class LiveIndex:
         except StoreBusy:
             pid = writer_pid(engine.db_path)
             self.mode = "reader"
-            self.mode_message = (f"another isg-lsp process{f' (pid {pid})' if pid else ''} writes {engine.db_path}; "
-                                 f"this one reads it and keeps its own in-memory index current from the disk")
+            self.mode_message = (
+                f"another isg-lsp process{f' (pid {pid})' if pid else ''} writes {engine.db_path}; "
+                f"this one reads it and keeps its own in-memory index current from the disk"
+            )
             return False
         except Exception as error:  # noqa: BLE001 - an unusable database: serve from memory, say so
             self.mode = "memory"
@@ -208,8 +217,9 @@ class LiveIndex:
         self.mode = "writer"
         self.mode_message = None
         if engine.store.moved_aside is not None:
-            self.mode_message = (f"the index database was unusable and has been rebuilt (the old one is at "
-                                 f"{engine.store.moved_aside})")
+            self.mode_message = (
+                f"the index database was unusable and has been rebuilt (the old one is at {engine.store.moved_aside})"
+            )
         return True
 
     # ---- life cycle ----------------------------------------------------------------------------------------
@@ -217,7 +227,7 @@ class LiveIndex:
     def start(self) -> None:
         """Indexes (warm when the database allows) and starts watching, in the background."""
         if self.watch:
-            self._start_watcher()           # first: a change made while the index runs is not missed
+            self._start_watcher()  # first: a change made while the index runs is not missed
         self._thread = threading.Thread(target=self._run, name="isg-live", daemon=True)
         self._thread.start()
 
@@ -234,7 +244,7 @@ class LiveIndex:
                 pass
             self._observer = None
         if self.pool is not None:
-            self.pool.close()                     # first: an index still parsing gives up at once
+            self.pool.close()  # first: an index still parsing gives up at once
         if self._thread is not None:
             self._thread.join(timeout=30)
         with self.lock:
@@ -267,15 +277,19 @@ class LiveIndex:
                 self._apply_pending()
             if self._settled() or time.monotonic() >= deadline:
                 break
-            self.lock.release()                   # a re-index is due after all (the layout changed): wait for it
+            self.lock.release()  # a re-index is due after all (the layout changed): wait for it
         try:
             notes = []
             if self.state == "failed":
-                notes.append(f"indexing the workspace failed ({self.index_error}): answers come from what was "
-                             f"indexed before; isg_stats says more")
+                notes.append(
+                    f"indexing the workspace failed ({self.index_error}): answers come from what was "
+                    f"indexed before; isg_stats says more"
+                )
             if not self._settled():
-                notes.append("the workspace is being indexed again (many files or its layout changed); this answer "
-                             "comes from the graph before that: ask again in a few seconds for a current one")
+                notes.append(
+                    "the workspace is being indexed again (many files or its layout changed); this answer "
+                    "comes from the graph before that: ask again in a few seconds for a current one"
+                )
             store_path = self.engine.db_path if self.mode == "writer" and self.engine.store is not None else None
             yield View(self.engine.graph, self.root, notes, store_path, self)
         finally:
@@ -295,8 +309,10 @@ class LiveIndex:
     def _not_ready_message(self) -> str:
         if self.state == "failed":
             return f"indexing {self.root} failed: {self.index_error}"
-        return (f"the workspace {self.root} is still being indexed ({self.state}, "
-                f"{time.monotonic() - self.started_at:.0f} s so far); call again in a few seconds")
+        return (
+            f"the workspace {self.root} is still being indexed ({self.state}, "
+            f"{time.monotonic() - self.started_at:.0f} s so far); call again in a few seconds"
+        )
 
     # ---- the applier thread --------------------------------------------------------------------------------
 
@@ -318,7 +334,7 @@ class LiveIndex:
                 self._maybe_take_over()
             except Exception as error:  # noqa: BLE001 - the watcher must keep going; the next event tries again
                 if self._stop.is_set():
-                    break                         # closing: the parser pool is gone
+                    break  # closing: the parser pool is gone
                 log.exception("applying file changes failed: %s", error)
 
     def _wait_for_work(self) -> None:
@@ -328,7 +344,7 @@ class LiveIndex:
                 deadlines = []
                 if self._pending or self._reindex_wanted:
                     if self._first_event is None or self._last_event is None:
-                        return                        # asked for by a reader (a layout change): now
+                        return  # asked for by a reader (a layout change): now
                     due = min(self._last_event + DEBOUNCE_S, self._first_event + MAX_DELAY_S)
                     if due <= now:
                         return
@@ -351,11 +367,11 @@ class LiveIndex:
         """(Re)builds the graph: warm from the database when there is one (a reader from a read-only snapshot), then
         swaps it in whole. Runs without the lock: readers keep the previous graph meanwhile."""
         with self._events_lock:
-            self._pending.clear()                 # the index reads every file's state from the disk anyway
+            self._pending.clear()  # the index reads every file's state from the disk anyway
             self._reindex_wanted = False
             self._first_event = self._last_event = None
         first = not self.ready.is_set()
-        with self.lock:                           # readers apply no file event while an index runs
+        with self.lock:  # readers apply no file event while an index runs
             self.indexed.clear()
         self.state = "indexing" if first else "reindexing"
         started = time.perf_counter()
@@ -370,7 +386,7 @@ class LiveIndex:
                     log.info("no snapshot of %s to start from (%s): indexing in memory", engine.db_path, error)
             try:
                 self.index_report = engine.index()
-            except StoreError as error:           # a snapshot that turned out unreadable: index cold, in memory
+            except StoreError as error:  # a snapshot that turned out unreadable: index cold, in memory
                 log.info("the snapshot of %s is unreadable (%s): indexing in memory", engine.db_path, error)
                 engine.store = None
                 self.index_report = engine.index()
@@ -400,7 +416,7 @@ class LiveIndex:
         with self._wake:
             self.events_seen += 1
             if kind == "lost":
-                self._reindex_wanted = True          # the kernel dropped events: only a new index is sure
+                self._reindex_wanted = True  # the kernel dropped events: only a new index is sure
             else:
                 old = self._pending.get(rel)
                 self._pending[rel] = (kind, old[1] if old is not None else now)
@@ -420,7 +436,7 @@ class LiveIndex:
         """Applies the file events seen so far (the caller holds the lock)."""
         with self._events_lock:
             if not self._pending or self._reindex_wanted or len(self._pending) > REINDEX_EVENTS:
-                return                              # nothing, or a re-index will read them all
+                return  # nothing, or a re-index will read them all
             pending, self._pending = self._pending, {}
             self._first_event = self._last_event = None
         engine = self.engine
@@ -429,7 +445,7 @@ class LiveIndex:
         structural = layout = False
         for rel, (kind, seen) in pending.items():
             if rel.rsplit("/", 1)[-1] in LAYOUT_FILES:
-                structural = True                 # crates, source roots or exclusions may have changed
+                structural = True  # crates, source roots or exclusions may have changed
                 if rel.endswith(".gitignore"):
                     layout = True
             elif kind in ("changed", "deleted"):
@@ -444,7 +460,7 @@ class LiveIndex:
                         structural = True
             elif kind == "dir-created":
                 prefix = rel.rstrip("/") + "/"
-                for path in walk(self.root, self.config):       # files already there when the folder came
+                for path in walk(self.root, self.config):  # files already there when the folder came
                     if path.startswith(prefix) and path not in graph.files:
                         rels[path] = seen
                         structural = True
@@ -472,8 +488,10 @@ class LiveIndex:
                     self._wake.notify_all()
             if self.on_update is not None:
                 more = len(touched - set(applied))
-                self.on_update(f"updated {', '.join(applied[:3])}{' ...' if len(applied) > 3 else ''}"
-                               f"{f' (+{more} files re-resolved)' if more else ''}")
+                self.on_update(
+                    f"updated {', '.join(applied[:3])}{' ...' if len(applied) > 3 else ''}"
+                    f"{f' (+{more} files re-resolved)' if more else ''}"
+                )
 
     # ---- persistence ---------------------------------------------------------------------------------------
 
@@ -489,11 +507,12 @@ class LiveIndex:
             dirty = sorted(engine.dirty)
             engine.dirty.clear()
             files = engine.graph.files
-            rows, externals = engine.persist_rows([p for p in dirty if p in files],
-                                                  [p for p in dirty if p not in files])
+            rows, externals = engine.persist_rows(
+                [p for p in dirty if p in files], [p for p in dirty if p not in files]
+            )
             store = engine.store
         try:
-            store.save(rows, externals)             # outside the lock: readers go on meanwhile
+            store.save(rows, externals)  # outside the lock: readers go on meanwhile
         except Exception as error:  # noqa: BLE001 - keep serving from memory, say so
             engine.store_failed(error)
             self.mode = "memory"
@@ -510,7 +529,7 @@ class LiveIndex:
             log.info("the database's writer is gone: this process writes %s now", self.engine.db_path)
             if self.on_update is not None:
                 self.on_update(f"the database's writer is gone: this process writes {self.engine.db_path} now")
-            self._index()                           # warm: brings the database up to date with the disk
+            self._index()  # warm: brings the database up to date with the disk
 
     # ---- the watcher ---------------------------------------------------------------------------------------
 
@@ -554,8 +573,17 @@ class LiveIndex:
 def _EVENT_TYPES():
     from watchdog import events as e
 
-    return [e.FileCreatedEvent, e.FileModifiedEvent, e.FileDeletedEvent, e.FileMovedEvent, e.FileClosedEvent,
-            e.DirCreatedEvent, e.DirDeletedEvent, e.DirMovedEvent, e.EventsLostEvent]
+    return [
+        e.FileCreatedEvent,
+        e.FileModifiedEvent,
+        e.FileDeletedEvent,
+        e.FileMovedEvent,
+        e.FileClosedEvent,
+        e.DirCreatedEvent,
+        e.DirDeletedEvent,
+        e.DirMovedEvent,
+        e.EventsLostEvent,
+    ]
 
 
 class _Handler(FileSystemEventHandler):
@@ -594,7 +622,7 @@ class _Handler(FileSystemEventHandler):
             return
         if is_dir:
             if "/" not in rel and kind == "dir-created" and live._observer is not None:
-                live._watch_folder(live._observer, self, str(live.root / rel))   # a new top-level folder
+                live._watch_folder(live._observer, self, str(live.root / rel))  # a new top-level folder
             live.notice(rel, kind)
             return
         name = rel.rsplit("/", 1)[-1]

@@ -22,8 +22,7 @@ from . import languages, safety
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EXCLUDE = ("target/", "node_modules/", ".git/", ".isg/", ".hg/", ".svn/", "__pycache__/", ".venv/",
-                   "venv/")
+DEFAULT_EXCLUDE = ("target/", "node_modules/", ".git/", ".isg/", ".hg/", ".svn/", "__pycache__/", ".venv/", "venv/")
 BINARY_SNIFF_BYTES = 8192
 GITIGNORE_LIMIT = 1024 * 1024
 
@@ -36,12 +35,13 @@ def _spec(lines: list[str]) -> pathspec.PathSpec:
     without the wheel), pathspec's own backend backtracks: patterns with more than two runs of `*` are left out."""
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines, backend="re2")
-    except (ImportError, ValueError, TypeError) as error:     # no RE2 on this platform
+    except (ImportError, ValueError, TypeError) as error:  # no RE2 on this platform
         log.debug("pathspec's RE2 backend is unavailable (%s)", error)
     kept = [line for line in lines if len(_STAR_RUNS.findall(line)) <= 2]
     if len(kept) < len(lines):
-        log.warning("without RE2, %d ignore patterns with more than two runs of '*' are left out",
-                    len(lines) - len(kept))
+        log.warning(
+            "without RE2, %d ignore patterns with more than two runs of '*' are left out", len(lines) - len(kept)
+        )
     return pathspec.GitIgnoreSpec.from_lines(kept)
 
 
@@ -64,7 +64,7 @@ def walk(root: Path, config: WorkspaceConfig | None = None) -> list[str]:
     root = root.resolve()
     exclude = _spec(config.exclude)
     found: list[str] = []
-    ignores: list[tuple[str, pathspec.PathSpec]] = []   # (folder relative to root, its .gitignore)
+    ignores: list[tuple[str, pathspec.PathSpec]] = []  # (folder relative to root, its .gitignore)
     stack = [""]
     while stack:
         rel_dir = stack.pop()
@@ -94,7 +94,7 @@ def walk(root: Path, config: WorkspaceConfig | None = None) -> list[str]:
             if languages.language_for_path(entry.name) is None:
                 continue
             try:
-                if not entry.is_file():                # a FIFO, a socket, a device or a dangling link
+                if not entry.is_file():  # a FIFO, a socket, a device or a dangling link
                     log.info("skipping %s: not a regular file", rel)
                     continue
             except OSError:
@@ -150,7 +150,7 @@ def _ignored(rel: str, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
     for folder, spec in ignores:
         if folder and not rel.startswith(folder + "/"):
             continue
-        inner = rel[len(folder) + 1:] if folder else rel
+        inner = rel[len(folder) + 1 :] if folder else rel
         if spec.match_file(inner):
             return True
     return False
@@ -170,7 +170,7 @@ class SourceFile:
     content_hash: bytes
     size: int
     mtime_ns: int
-    skipped: str | None = None     # why the file's content is not indexed
+    skipped: str | None = None  # why the file's content is not indexed
 
 
 def read_source(root: Path, rel: str, max_bytes: int) -> SourceFile:
@@ -184,11 +184,11 @@ def read_source(root: Path, rel: str, max_bytes: int) -> SourceFile:
     if not safety.is_regular_file(path):
         return SourceFile(None, _stat_hash(stat), 0, stat.st_mtime_ns, "not a regular file")
     if stat.st_size > max_bytes:
-        return SourceFile(None, _stat_hash(stat), stat.st_size, stat.st_mtime_ns,
-                          f"larger than {max_bytes} bytes")
+        return SourceFile(None, _stat_hash(stat), stat.st_size, stat.st_mtime_ns, f"larger than {max_bytes} bytes")
     if path.is_symlink() and not _inside(root.resolve(), path):
-        return SourceFile(None, _stat_hash(stat), stat.st_size, stat.st_mtime_ns,
-                          "a link pointing outside the workspace")
+        return SourceFile(
+            None, _stat_hash(stat), stat.st_size, stat.st_mtime_ns, "a link pointing outside the workspace"
+        )
     try:
         data = safety.read_bounded(path, max_bytes)
     except safety.UnsafePath as error:
@@ -197,8 +197,7 @@ def read_source(root: Path, rel: str, max_bytes: int) -> SourceFile:
         return SourceFile(None, b"", stat.st_size, stat.st_mtime_ns, f"cannot read: {error.strerror or error}")
     raw_hash = content_hash(data)
     text, why = normalize_source(data)
-    return SourceFile(text, content_hash(text) if text is not None else raw_hash, stat.st_size, stat.st_mtime_ns,
-                      why)
+    return SourceFile(text, content_hash(text) if text is not None else raw_hash, stat.st_size, stat.st_mtime_ns, why)
 
 
 def normalize_source(data: bytes) -> tuple[bytes | None, str | None]:

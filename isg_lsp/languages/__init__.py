@@ -20,40 +20,52 @@ from .contract import LanguageSupport
 
 @dataclass(frozen=True)
 class LanguageSpec:
-    name: str                      # the `lang` of the nodes
-    extensions: tuple[str, ...]    # lowercase, with the dot
-    grammar_module: str            # the official grammar wheel's module
-    grammar_function: str          # its function returning the language capsule
-    support_module: str            # isg_lsp.languages.<x>: build_layout, extract, resolve
-    family: str                    # languages that share one support module and FQP rules share a family
+    name: str  # the `lang` of the nodes
+    extensions: tuple[str, ...]  # lowercase, with the dot
+    grammar_module: str  # the official grammar wheel's module
+    grammar_function: str  # its function returning the language capsule
+    support_module: str  # isg_lsp.languages.<x>: build_layout, extract, resolve
+    family: str  # languages that share one support module and FQP rules share a family
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec("rust", (".rs",), "tree_sitter_rust", "language", "isg_lsp.languages.rust", "rust"),
     LanguageSpec("java", (".java",), "tree_sitter_java", "language", "isg_lsp.languages.java", "java"),
-    LanguageSpec("typescript", (".ts", ".mts", ".cts"), "tree_sitter_typescript", "language_typescript",
-                 "isg_lsp.languages.typescript", "typescript"),
-    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "isg_lsp.languages.typescript",
-                 "typescript"),
-    LanguageSpec("javascript", (".js", ".jsx", ".mjs", ".cjs"), "tree_sitter_javascript", "language",
-                 "isg_lsp.languages.typescript", "typescript"),
+    LanguageSpec(
+        "typescript",
+        (".ts", ".mts", ".cts"),
+        "tree_sitter_typescript",
+        "language_typescript",
+        "isg_lsp.languages.typescript",
+        "typescript",
+    ),
+    LanguageSpec(
+        "tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "isg_lsp.languages.typescript", "typescript"
+    ),
+    LanguageSpec(
+        "javascript",
+        (".js", ".jsx", ".mjs", ".cjs"),
+        "tree_sitter_javascript",
+        "language",
+        "isg_lsp.languages.typescript",
+        "typescript",
+    ),
     LanguageSpec("python", (".py", ".pyi"), "tree_sitter_python", "language", "isg_lsp.languages.python", "python"),
     LanguageSpec("go", (".go",), "tree_sitter_go", "language", "isg_lsp.languages.go", "go"),
 )
-
 
 
 @dataclass(frozen=True)
 class SourceSyntax:
     """How a language's source text names things, for "what is at this position" (analysis/cursor.py)."""
 
-    path_separator: str = "."             # between the segments of a name written in source: `a::b`, `a.b`
-    fqp_separator: str = "."              # between the last segments of an FQP: `a::b::C`, `a.b.C`
-    self_names: tuple[str, ...] = ()      # leading segments that name the current scope or value, not a module
+    path_separator: str = "."  # between the segments of a name written in source: `a::b`, `a.b`
+    fqp_separator: str = "."  # between the last segments of an FQP: `a::b::C`, `a.b.C`
+    self_names: tuple[str, ...] = ()  # leading segments that name the current scope or value, not a module
     identifier: str = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
-SOURCE_SYNTAX: dict[str, SourceSyntax] = {           # by family
+SOURCE_SYNTAX: dict[str, SourceSyntax] = {  # by family
     "rust": SourceSyntax("::", "::", ("crate", "self", "super", "Self")),
     "java": SourceSyntax(".", ".", ("this", "super")),
     "typescript": SourceSyntax(".", "::", ("this", "super"), r"[A-Za-z_$][A-Za-z0-9_$]*"),

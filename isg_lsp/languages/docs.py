@@ -22,7 +22,7 @@ from collections.abc import Callable
 from ..model import Node, NodeKind
 
 MAX_DOC_CHARS = 320
-MAX_SCAN = 200              # lines looked at above a declaration (a long Javadoc, a multi-line attribute)
+MAX_SCAN = 200  # lines looked at above a declaration (a long Javadoc, a multi-line attribute)
 _TAG = re.compile(r"^\s*@\w")
 _JAVADOC_INLINE = re.compile(r"\{@(?:link|linkplain|code|literal|value)\s+([^}]*)\}")
 _PARAGRAPH_TAG = re.compile(r"<p\s*/?>", re.I)
@@ -41,7 +41,7 @@ def collect(family: str, source: bytes, nodes: list[Node]) -> dict[bytes, str]:
             continue
         row, column = node.span[0], node.span[1]
         if row >= len(lines) or any(c in lines[row][:column] for c in "{};=(,"):
-            continue                # a declaration that does not begin its line (`interface I { m(): T }`)
+            continue  # a declaration that does not begin its line (`interface I { m(): T }`)
         text = finder(lines, node)
         if text:
             paragraph = first_paragraph(text)
@@ -94,6 +94,7 @@ def first_paragraph(text: str) -> str:
 
 # ---- per family --------------------------------------------------------------------------------------------------
 
+
 def _file_module(node: Node) -> bool:
     return node.kind is NodeKind.MODULE and node.span is not None and node.span[:2] == (0, 0)
 
@@ -110,9 +111,9 @@ def _rust(lines: _Lines, node: Node) -> str:
         if text.startswith("///") and not text.startswith("////"):
             found.append(text[3:].removeprefix(" "))
         elif text.startswith("#[") and text.endswith("]"):
-            pass                                              # an attribute between the docs and the item
+            pass  # an attribute between the docs and the item
         elif text.endswith("]") and not text.startswith(("//", "}")):
-            j = i                                             # the end of a multi-line attribute: find its start
+            j = i  # the end of a multi-line attribute: find its start
             while j > floor and not lines[j].strip().startswith("#["):
                 j -= 1
             if j <= floor:
@@ -143,8 +144,8 @@ def _rust_inner(lines: _Lines) -> str:
             end = next((j for j in range(i, min(len(lines), i + MAX_SCAN)) if "*/" in lines[j]), None)
             if end is None:
                 break
-            block = "\n".join(lines[i:end + 1]).strip()
-            found.extend(_block_lines(block[3:block.rfind("*/")]))
+            block = "\n".join(lines[i : end + 1]).strip()
+            found.extend(_block_lines(block[3 : block.rfind("*/")]))
             break
         elif found:
             break
@@ -167,7 +168,7 @@ def _javadoc(lines: _Lines, node: Node) -> str:
             if blank > 1:
                 return ""
         elif text.startswith("@"):
-            pass                                              # an annotation or a decorator
+            pass  # an annotation or a decorator
         elif text.endswith("*/"):
             block, _ = _block_above(lines, i, floor)
             if block is None or not block.startswith("/**") or block.startswith("/**/"):
@@ -224,8 +225,9 @@ def _header_end(lines: _Lines, row: int) -> int | None:
     depth = 0
     seen = False
     for i in range(row, min(len(lines), row + MAX_SCAN)):
-        code = lines[i].split("#", 1)[0] if "#" in lines[i] and '"' not in lines[i] and "'" not in lines[i] \
-            else lines[i]
+        code = (
+            lines[i].split("#", 1)[0] if "#" in lines[i] and '"' not in lines[i] and "'" not in lines[i] else lines[i]
+        )
         stripped = code.strip()
         if not seen and stripped.startswith(("def ", "class ", "async def ")):
             seen = True
@@ -247,14 +249,14 @@ def _docstring(lines: _Lines, start: int) -> str:
     for quote in ('"""', "'''", '"', "'"):
         if not body.startswith(quote):
             continue
-        rest = body[len(quote):]
+        rest = body[len(quote) :]
         close = rest.find(quote)
         if close >= 0:
             return rest[:close]
         if len(quote) == 1:
             return ""
         parts = [rest]
-        for line in lines[start + 1:start + MAX_SCAN]:
+        for line in lines[start + 1 : start + MAX_SCAN]:
             close = line.find(quote)
             if close >= 0:
                 parts.append(line[:close])
@@ -269,8 +271,8 @@ def _block_above(lines: _Lines, end: int, floor: int) -> tuple[str | None, int]:
     i = end
     while i > floor:
         if "/*" in lines[i]:
-            text = "\n".join(lines[i:end + 1]).strip()
-            return text[text.find("/*"):], i
+            text = "\n".join(lines[i : end + 1]).strip()
+            return text[text.find("/*") :], i
         i -= 1
     return None, end
 
@@ -287,7 +289,11 @@ def _block_lines(inner: str) -> list[str]:
 
 
 _FINDERS: dict[str, Callable[[_Lines, Node], str]] = {
-    "rust": _rust, "java": _javadoc, "typescript": _javadoc, "python": _python, "go": _go,
+    "rust": _rust,
+    "java": _javadoc,
+    "typescript": _javadoc,
+    "python": _python,
+    "go": _go,
 }
 
 __all__ = ["MAX_DOC_CHARS", "collect", "first_paragraph"]

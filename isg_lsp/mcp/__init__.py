@@ -13,8 +13,14 @@ from .config import TOKEN_ENV, ConfigError, is_loopback, parse_address, read_tok
 __all__ = ["ConfigError", "TOKEN_ENV", "run_mcp"]
 
 
-def run_mcp(path, http: str | None = None, token_file: str | None = None, db_path=None, persist: bool = True,
-            exclude: list[str] | None = None) -> int:
+def run_mcp(
+    path,
+    http: str | None = None,
+    token_file: str | None = None,
+    db_path=None,
+    persist: bool = True,
+    exclude: list[str] | None = None,
+) -> int:
     """Runs the server until its client goes away (stdio) or it is stopped (HTTP)."""
     from pathlib import Path
 
@@ -30,13 +36,15 @@ def run_mcp(path, http: str | None = None, token_file: str | None = None, db_pat
         address = parse_address(http)
         token = read_token(token_file)
         if token is None and not is_loopback(address[0]):
-            raise ConfigError(f"refusing to listen on {address[0]} without a bearer token: anyone who can reach it "
-                              f"could read the code's structure. Set {TOKEN_ENV} or pass --token-file FILE, or "
-                              f"listen on 127.0.0.1")
+            raise ConfigError(
+                f"refusing to listen on {address[0]} without a bearer token: anyone who can reach it "
+                f"could read the code's structure. Set {TOKEN_ENV} or pass --token-file FILE, or "
+                f"listen on 127.0.0.1"
+            )
     config = WorkspaceConfig(exclude=list(DEFAULT_EXCLUDE) + list(exclude or []))
     _stop_on_signals()
     live = LiveIndex(root, db_path=db_path, config=config, persist=persist)
-    live.start()                                    # indexes while the SDK loads and the client connects
+    live.start()  # indexes while the SDK loads and the client connects
     threading.Thread(target=_warm_up, args=(live,), name="isg-warm-up", daemon=True).start()
     try:
         import anyio

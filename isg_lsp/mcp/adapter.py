@@ -21,7 +21,7 @@ from ..querylang import QueryLanguageError
 from ..targets import TargetError, Targets, resolve_targets, suggest
 from ..watch import LiveIndex, View
 
-QUERY_BUDGET_MS = 250.0                 # resolving a target (the query language's own budget)
+QUERY_BUDGET_MS = 250.0  # resolving a target (the query language's own budget)
 
 
 class ToolError(ValueError):
@@ -29,6 +29,7 @@ class ToolError(ValueError):
 
 
 # ---- targets ------------------------------------------------------------------------------------------------
+
 
 def quote(text: str) -> str:
     """A value as the query language reads it back unchanged (docs/query-language.md: \\" and \\\\ escape)."""
@@ -40,8 +41,10 @@ def targets(graph: Graph, text: str, role: str = "any") -> Targets:
     every entry point resolves it (``targets.resolve_targets``)."""
     text = (text or "").strip()
     if not text:
-        raise ToolError("the target is empty: give an FQP (crate::module::Type), a bare name, a partial path "
-                        "(Type::method) or a SigHash")
+        raise ToolError(
+            "the target is empty: give an FQP (crate::module::Type), a bare name, a partial path "
+            "(Type::method) or a SigHash"
+        )
     try:
         return resolve_targets(graph, text, role, queries.Deadline(QUERY_BUDGET_MS))
     except TargetError as error:
@@ -49,12 +52,15 @@ def targets(graph: Graph, text: str, role: str = "any") -> Targets:
             raise ToolError(f"{error.message}: {error.hint}. Call again with one of them as target") from None
         hint = suggest(graph, text)
         if hint:
-            raise ToolError(f"no node matches {text!r}; did you mean {hint!r}? Call again with "
-                            f"target={hint!r}, or find it with isg_query 'find * where name contains \"...\"'") \
-                from None
-        raise ToolError(f"no node matches {text!r}. Targets are FQPs (crate::module::Type, package.Class.method), "
-                        f"public paths, bare names, partial paths (Type::method) or SigHashes; search with "
-                        f"isg_query 'find * where name contains \"{text.split('::')[-1].split('.')[-1]}\"'") from None
+            raise ToolError(
+                f"no node matches {text!r}; did you mean {hint!r}? Call again with "
+                f"target={hint!r}, or find it with isg_query 'find * where name contains \"...\"'"
+            ) from None
+        raise ToolError(
+            f"no node matches {text!r}. Targets are FQPs (crate::module::Type, package.Class.method), "
+            f"public paths, bare names, partial paths (Type::method) or SigHashes; search with "
+            f"isg_query 'find * where name contains \"{text.split('::')[-1].split('.')[-1]}\"'"
+        ) from None
     except queries.QueryError as error:
         raise ToolError(str(error)) from None
 
@@ -62,16 +68,29 @@ def targets(graph: Graph, text: str, role: str = "any") -> Targets:
 def _target_summary(resolved: Targets) -> dict:
     nodes = resolved.nodes
     shown = nodes[:5]
-    return {"targets": [{"kind": n.kind.value, "fqp": n.fqp, "file": n.file,
-                         "line": n.span[0] + 1 if n.span else None, "external": n.external} for n in shown],
-            "targetCount": len(nodes), "symbolCount": len(resolved.symbols), "resolved": resolved.statement()}
+    return {
+        "targets": [
+            {
+                "kind": n.kind.value,
+                "fqp": n.fqp,
+                "file": n.file,
+                "line": n.span[0] + 1 if n.span else None,
+                "external": n.external,
+            }
+            for n in shown
+        ],
+        "targetCount": len(nodes),
+        "symbolCount": len(resolved.symbols),
+        "resolved": resolved.statement(),
+    }
 
 
 def _target_note(resolved: Targets) -> list[str]:
     if len(resolved.symbols) <= 1:
         return [] if resolved.how in ("fqp", "id") else [f"target: {resolved.statement()}"]
-    return [f"{resolved.statement()}; the answer covers all of them (each row's target says which). For one, "
-            f"pass its FQP."]
+    return [
+        f"{resolved.statement()}; the answer covers all of them (each row's target says which). For one, pass its FQP."
+    ]
 
 
 # ---- questions ------------------------------------------------------------------------------------------------
@@ -89,7 +108,7 @@ def analysis_of(live: LiveIndex) -> Analysis:
 
 def _analysis(view: View) -> Analysis:
     if view.live is None:
-        raise ToolError("no live index behind this view")          # a View made by hand (tests)
+        raise ToolError("no live index behind this view")  # a View made by hand (tests)
     return analysis_of(view.live)
 
 
@@ -99,17 +118,28 @@ def _run(view: View, text: str, limit: int) -> dict:
     except QueryLanguageError as error:
         raise ToolError(_query_error(error, text)) from None
     rows = result.rows
-    return {"columns": result.columns, "rows": rows, "heuristicCount": result.heuristic_count,
-            "truncated": result.truncated, "total": result.total if result.total is not None else len(rows),
-            "summary": result.summary, "notes": list(result.notes), "triples": result.triples,
-            "text": result.text, "elapsedMs": round(result.elapsed_ms, 3), "command": result.command,
-            "resolvedTargets": result.target_lines()}
+    return {
+        "columns": result.columns,
+        "rows": rows,
+        "heuristicCount": result.heuristic_count,
+        "truncated": result.truncated,
+        "total": result.total if result.total is not None else len(rows),
+        "summary": result.summary,
+        "notes": list(result.notes),
+        "triples": result.triples,
+        "text": result.text,
+        "elapsedMs": round(result.elapsed_ms, 3),
+        "command": result.command,
+        "resolvedTargets": result.target_lines(),
+    }
 
 
 def _query_error(error: QueryLanguageError, text: str) -> str:
     if error.code == "budget":
-        return (f"{error.message}. Narrow the question: a lower depth, a where clause, exclude_heuristic, or a "
-                f"smaller limit")
+        return (
+            f"{error.message}. Narrow the question: a lower depth, a where clause, exclude_heuristic, or a "
+            f"smaller limit"
+        )
     where = f" at column {error.position + 1}" if error.position else ""
     message = f"the query {text!r} cannot run{where}: {error.message}"
     if error.hint:
@@ -137,14 +167,28 @@ def callers(view: View, target: str, depth: int = 1, exclude_heuristic: bool = F
     return answer
 
 
-def blast_radius(view: View, target: str, depth: int = 3, direction: str = "up", exclude_heuristic: bool = False,
-                 limit: int = 50, through_hubs: bool = False, budget_tokens: int = 2000,
-                 module: str | None = None) -> dict:
+def blast_radius(
+    view: View,
+    target: str,
+    depth: int = 3,
+    direction: str = "up",
+    exclude_heuristic: bool = False,
+    limit: int = 50,
+    through_hubs: bool = False,
+    budget_tokens: int = 2000,
+    module: str | None = None,
+) -> dict:
     resolved = targets(view.graph, target)
-    options = (" through hubs" if through_hubs else "") + f" budget {budget_tokens}" + (
-        f" in {quote(module.strip())}" if module and module.strip() else "")
-    answer = _run(view, f"blast-radius {quote(target)} depth {depth} direction {direction}{options}"
-                        f"{_modifiers(exclude_heuristic)}", limit)
+    options = (
+        (" through hubs" if through_hubs else "")
+        + f" budget {budget_tokens}"
+        + (f" in {quote(module.strip())}" if module and module.strip() else "")
+    )
+    answer = _run(
+        view,
+        f"blast-radius {quote(target)} depth {depth} direction {direction}{options}{_modifiers(exclude_heuristic)}",
+        limit,
+    )
     answer.update(_target_summary(resolved))
     answer["notes"] = _target_note(resolved) + answer["notes"]
     return answer
@@ -156,27 +200,37 @@ def query(view: View, text: str, limit: int = 100) -> dict:
     return _run(view, text, limit)
 
 
-def context(view: View, target: str, budget_tokens: int = 2000, focus: list[str] | None = None,
-            include_tests: bool = False) -> dict:
+def context(
+    view: View, target: str, budget_tokens: int = 2000, focus: list[str] | None = None, include_tests: bool = False
+) -> dict:
     subject = (target or "").strip()
     if not subject.lower().startswith("find"):
-        targets(view.graph, subject)                  # a clear error, with a suggestion, for a target that is not
+        targets(view.graph, subject)  # a clear error, with a suggestion, for a target that is not
     for text in focus or ():
         targets(view.graph, text)
     try:
-        found = _analysis(view).context(subject, budget_tokens=budget_tokens, focus=focus or (),
-                                        include_tests=include_tests)
+        found = _analysis(view).context(
+            subject, budget_tokens=budget_tokens, focus=focus or (), include_tests=include_tests
+        )
     except QueryLanguageError as error:
         raise ToolError(_query_error(error, subject)) from None
     except queries.QueryError as error:
         raise ToolError(str(error)) from None
-    return {"text": found.text, "tokens": found.tokens, "budgetTokens": budget_tokens, "nodes": found.nodes,
-            "sourceTokens": found.source_tokens, "ratio": found.ratio, "heuristicCount": found.heuristic_count,
-            "subject": found.subject}
+    return {
+        "text": found.text,
+        "tokens": found.tokens,
+        "budgetTokens": budget_tokens,
+        "nodes": found.nodes,
+        "sourceTokens": found.source_tokens,
+        "ratio": found.ratio,
+        "heuristicCount": found.heuristic_count,
+        "subject": found.subject,
+    }
 
 
-def workspace_map(view: View, module: str | None = None, level: str = "api", max_tokens: int = 4000,
-                  focus: str | None = None) -> dict:
+def workspace_map(
+    view: View, module: str | None = None, level: str = "api", max_tokens: int = 4000, focus: str | None = None
+) -> dict:
     """The map a model reads (``repomap.render_map``, the function behind ``Analysis.map``, called directly:
     ``Analysis.map`` measures the whole source on every call, ~0.1 s at 100K lines, for a share the tool does not
     show): the workspace or a module and its submodules, at a level of detail, ranked and cut to ``max_tokens`` (0: no
@@ -190,12 +244,19 @@ def workspace_map(view: View, module: str | None = None, level: str = "api", max
     answer = memo.get(key)
     if answer is None:
         try:
-            result = render_map(view.graph, level, budget=max_tokens or None, focus=[focus] if focus else (),
-                                modules=[module] if module else None)
+            result = render_map(
+                view.graph,
+                level,
+                budget=max_tokens or None,
+                focus=[focus] if focus else (),
+                modules=[module] if module else None,
+            )
         except MapError as error:
             stop = "" if str(error).endswith(("?", ".")) else "."
-            raise ToolError(f"{error}{stop} Call isg_map without a module for the whole workspace, or with one of "
-                            f"its modules (isg_query 'find module' lists them); levels: modules, api, full") from None
+            raise ToolError(
+                f"{error}{stop} Call isg_map without a module for the whole workspace, or with one of "
+                f"its modules (isg_query 'find module' lists them); levels: modules, api, full"
+            ) from None
         answer = memo[key] = result.to_json()
     return dict(answer, module=module)
 
@@ -227,15 +288,26 @@ def stats(live: LiveIndex, view: View | None) -> dict:
         data.update(_counts(live, view.graph))
         data["skippedFiles"] = len(live.engine.skipped)
     db = live.engine.db_path
-    data["database"] = {"path": str(db), "mode": live.mode, "message": live.mode_message,
-                        "description": _mode_description(live)}
+    data["database"] = {
+        "path": str(db),
+        "mode": live.mode,
+        "message": live.mode_message,
+        "description": _mode_description(live),
+    }
     report = live.index_report
-    data["index"] = {"seconds": round(live.index_seconds, 3), "parsed": report.parsed if report else None,
-                     "reused": report.reused if report else None, "error": live.index_error}
-    data["watcher"] = {"kind": live.watcher_kind, "eventsSeen": live.events_seen,
-                       "filesUpdated": live.updates_applied,
-                       "lastUpdateSecondsAgo": round(time.time() - live.last_update, 1) if live.last_update else None,
-                       "updateLatencyMs": live.update_latency.summary()}
+    data["index"] = {
+        "seconds": round(live.index_seconds, 3),
+        "parsed": report.parsed if report else None,
+        "reused": report.reused if report else None,
+        "error": live.index_error,
+    }
+    data["watcher"] = {
+        "kind": live.watcher_kind,
+        "eventsSeen": live.events_seen,
+        "filesUpdated": live.updates_applied,
+        "lastUpdateSecondsAgo": round(time.time() - live.last_update, 1) if live.last_update else None,
+        "updateLatencyMs": live.update_latency.summary(),
+    }
     data["answerLatencyMs"] = live.read_latency.summary()
     return data
 
@@ -246,17 +318,27 @@ def _counts(live: LiveIndex, graph: Graph) -> dict:
     memo = queries.graph_memo(graph)
     if "loc" not in memo:
         memo["loc"] = sum(state.facts.loc for state in graph.files.values())
-    return {"files": counts.files, "linesOfCode": memo["loc"], "nodes": counts.nodes, "externalNodes": counts.external,
-            "edges": sum(counts.edges_by_kind.values()), "heuristicEdges": counts.heuristic,
-            "unresolvedReferences": counts.unresolved, "nodesByKind": dict(counts.nodes_by_kind),
-            "edgesByKind": dict(counts.edges_by_kind), "byLanguage": dict(counts.by_language),
-            "graphVersion": counts.version}
+    return {
+        "files": counts.files,
+        "linesOfCode": memo["loc"],
+        "nodes": counts.nodes,
+        "externalNodes": counts.external,
+        "edges": sum(counts.edges_by_kind.values()),
+        "heuristicEdges": counts.heuristic,
+        "unresolvedReferences": counts.unresolved,
+        "nodesByKind": dict(counts.nodes_by_kind),
+        "edgesByKind": dict(counts.edges_by_kind),
+        "byLanguage": dict(counts.by_language),
+        "graphVersion": counts.version,
+    }
 
 
 def _mode_description(live: LiveIndex) -> str:
     if live.mode == "writer":
-        return (f"this process writes the database {live.engine.db_path} (warm starts read it; `isg-lsp query` and "
-                f"isg/sql read it too)")
+        return (
+            f"this process writes the database {live.engine.db_path} (warm starts read it; `isg-lsp query` and "
+            f"isg/sql read it too)"
+        )
     if live.mode == "reader":
         return live.mode_message or "another process writes the database; this one keeps its own in-memory index"
     return live.mode_message or "no database: the index lives in memory only"

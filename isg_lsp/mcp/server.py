@@ -39,7 +39,7 @@ from .tools import BY_NAME, TOOLS, check_arguments, normalized
 
 log = logging.getLogger(__name__)
 
-TEST_DELAY_ENV = "ISG_LSP_MCP_TEST_DELAY_MS"      # tests only: every tool call sleeps this long first
+TEST_DELAY_ENV = "ISG_LSP_MCP_TEST_DELAY_MS"  # tests only: every tool call sleeps this long first
 MAX_TEXT_CHARS = 400_000
 
 INSTRUCTIONS = """\
@@ -52,13 +52,21 @@ signature. Rows marked ? (or ~) rest on heuristic edges: guesses by name, not fa
 
 # ---- the server ---------------------------------------------------------------------------------------------------
 
+
 def build_server(live: LiveIndex) -> Server:
     async def list_tools(ctx, params) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=[
-            types.Tool(name=t.name, title=t.title, description=t.description, input_schema=t.schema,
-                       annotations=types.ToolAnnotations(read_only_hint=True, open_world_hint=False,
-                                                         idempotent_hint=True))
-            for t in TOOLS])
+        return types.ListToolsResult(
+            tools=[
+                types.Tool(
+                    name=t.name,
+                    title=t.title,
+                    description=t.description,
+                    input_schema=t.schema,
+                    annotations=types.ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True),
+                )
+                for t in TOOLS
+            ]
+        )
 
     async def call_tool(ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
         tool = BY_NAME.get(params.name)
@@ -69,36 +77,54 @@ def build_server(live: LiveIndex) -> Server:
         except ToolError as error:
             return _error(str(error))
         try:
-            answer, text = await anyio.to_thread.run_sync(partial(answer_call, live, tool, arguments),
-                                                          abandon_on_cancel=True)
+            answer, text = await anyio.to_thread.run_sync(
+                partial(answer_call, live, tool, arguments), abandon_on_cancel=True
+            )
         except ToolError as error:
             return _error(str(error))
         except Exception as error:  # noqa: BLE001 - one failed call, never a dead server
             log.exception("%s failed", tool.name)
-            return _error(f"{tool.name} failed inside the server ({type(error).__name__}: {error}); this is a bug in "
-                          f"isg-lsp. Try a narrower question, or isg_query.")
-        return types.CallToolResult(content=[types.TextContent(text=_cap(text))],
-                                    structured_content=_structured(tool.name, answer))
+            return _error(
+                f"{tool.name} failed inside the server ({type(error).__name__}: {error}); this is a bug in "
+                f"isg-lsp. Try a narrower question, or isg_query."
+            )
+        return types.CallToolResult(
+            content=[types.TextContent(text=_cap(text))], structured_content=_structured(tool.name, answer)
+        )
 
     async def list_resources(ctx, params) -> types.ListResourcesResult:
-        return types.ListResourcesResult(resources=[
-            types.Resource(uri="isg://map", name="map", title="Architecture map of the workspace",
-                           description="The compact map of every module (ISG-SPEC §3), current with the disk.",
-                           mime_type="text/plain"),
-            types.Resource(uri="isg://stats", name="stats", title="Index statistics", mime_type="text/plain"),
-        ])
+        return types.ListResourcesResult(
+            resources=[
+                types.Resource(
+                    uri="isg://map",
+                    name="map",
+                    title="Architecture map of the workspace",
+                    description="The compact map of every module (ISG-SPEC §3), current with the disk.",
+                    mime_type="text/plain",
+                ),
+                types.Resource(uri="isg://stats", name="stats", title="Index statistics", mime_type="text/plain"),
+            ]
+        )
 
     async def list_templates(ctx, params) -> types.ListResourceTemplatesResult:
-        return types.ListResourceTemplatesResult(resource_templates=[
-            types.ResourceTemplate(uri_template="isg://map/{module}", name="module-map", title="Map of a module",
-                                   description="The compact map of one module and its submodules.",
-                                   mime_type="text/plain"),
-            types.ResourceTemplate(uri_template="isg://triples/{target}", name="triples",
-                                   title="Relations of a symbol",
-                                   description="A symbol's direct relations as the spec's triples "
-                                               "([kind] FQP x EDGE x [kind] FQP).",
-                                   mime_type="text/plain"),
-        ])
+        return types.ListResourceTemplatesResult(
+            resource_templates=[
+                types.ResourceTemplate(
+                    uri_template="isg://map/{module}",
+                    name="module-map",
+                    title="Map of a module",
+                    description="The compact map of one module and its submodules.",
+                    mime_type="text/plain",
+                ),
+                types.ResourceTemplate(
+                    uri_template="isg://triples/{target}",
+                    name="triples",
+                    title="Relations of a symbol",
+                    description="A symbol's direct relations as the spec's triples ([kind] FQP x EDGE x [kind] FQP).",
+                    mime_type="text/plain",
+                ),
+            ]
+        )
 
     async def read_resource(ctx, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
         uri = str(params.uri)
@@ -106,13 +132,21 @@ def build_server(live: LiveIndex) -> Server:
             text = await anyio.to_thread.run_sync(partial(read_resource_text, live, uri), abandon_on_cancel=True)
         except (ToolError, NotReady) as error:
             raise MCPError(code=types.INVALID_PARAMS, message=str(error)) from None
-        return types.ReadResourceResult(contents=[types.TextResourceContents(uri=uri, mime_type="text/plain",
-                                                                             text=text)])
+        return types.ReadResourceResult(
+            contents=[types.TextResourceContents(uri=uri, mime_type="text/plain", text=text)]
+        )
 
-    return Server("isg-lsp", version=__version__, title="isg-lsp: the Interface Signature Graph",
-                  instructions=INSTRUCTIONS.format(root=live.root),
-                  on_list_tools=list_tools, on_call_tool=call_tool, on_list_resources=list_resources,
-                  on_list_resource_templates=list_templates, on_read_resource=read_resource)
+    return Server(
+        "isg-lsp",
+        version=__version__,
+        title="isg-lsp: the Interface Signature Graph",
+        instructions=INSTRUCTIONS.format(root=live.root),
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+        on_list_resources=list_resources,
+        on_list_resource_templates=list_templates,
+        on_read_resource=read_resource,
+    )
 
 
 def answer_call(live: LiveIndex, tool, arguments: dict) -> tuple[dict, str]:
@@ -182,6 +216,7 @@ def _structured(name: str, answer: dict) -> dict:
 
 # ---- transports -----------------------------------------------------------------------------------------------
 
+
 class BearerAuth:
     """ASGI middleware: every HTTP request must carry ``Authorization: Bearer <token>`` (compared in constant time)."""
 
@@ -197,11 +232,22 @@ class BearerAuth:
                     given = value
                     break
             if not hmac.compare_digest(given, self.expected):
-                await send({"type": "http.response.start", "status": 401,
-                            "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                                        (b"www-authenticate", b'Bearer realm="isg-lsp"')]})
-                await send({"type": "http.response.body",
-                            "body": b"isg-lsp: a bearer token is required (Authorization: Bearer <token>)\n"})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [
+                            (b"content-type", b"text/plain; charset=utf-8"),
+                            (b"www-authenticate", b'Bearer realm="isg-lsp"'),
+                        ],
+                    }
+                )
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": b"isg-lsp: a bearer token is required (Authorization: Bearer <token>)\n",
+                    }
+                )
                 return
         await self.app(scope, receive, send)
 
@@ -248,7 +294,7 @@ def serve_http(server: Server, host: str, port: int, token: str | None) -> None:
     for name in ("mcp.server.streamable_http", "uvicorn.error"):
         logging.getLogger(name).addFilter(QuietDisconnects())
 
-    app: Any = server.streamable_http_app(host=host)    # SSE answers: measured faster than json_response here
+    app: Any = server.streamable_http_app(host=host)  # SSE answers: measured faster than json_response here
     if token is not None:
         app = BearerAuth(app, token)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -262,8 +308,12 @@ def serve_http(server: Server, host: str, port: int, token: str | None) -> None:
     sock.listen(128)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    print(f"isg-lsp mcp: listening on http://{shown}:{bound}/mcp"
-          f"{' (bearer token required)' if token else ''}", file=sys.stderr, flush=True)
-    config = uvicorn.Config(app, log_config=None, access_log=False, log_level="warning", lifespan="on",
-                            timeout_graceful_shutdown=2)
+    print(
+        f"isg-lsp mcp: listening on http://{shown}:{bound}/mcp{' (bearer token required)' if token else ''}",
+        file=sys.stderr,
+        flush=True,
+    )
+    config = uvicorn.Config(
+        app, log_config=None, access_log=False, log_level="warning", lifespan="on", timeout_graceful_shutdown=2
+    )
     asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))

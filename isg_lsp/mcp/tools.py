@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from . import adapter
 from .adapter import ToolError
 
-TARGET = {"type": "string", "minLength": 1, "maxLength": 2000,
-          "description": "FQP (crate::mod::Type, pkg.Class.method), bare name, partial path (Type::method), "
-                         "SigHash or glob"}
-EXCLUDE_HEURISTIC = {"type": "boolean", "default": False,
-                     "description": "leave out edges guessed by name (marked ?)"}
+TARGET = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 2000,
+    "description": "FQP (crate::mod::Type, pkg.Class.method), bare name, partial path (Type::method), SigHash or glob",
+}
+EXCLUDE_HEURISTIC = {"type": "boolean", "default": False, "description": "leave out edges guessed by name (marked ?)"}
 
 
 def _limit(default: int) -> dict:
@@ -47,12 +49,13 @@ class ToolSpec:
     title: str
     description: str
     schema: dict
-    run: Callable          # (live, view, **arguments) -> dict
-    render: Callable       # (answer dict, arguments) -> str
+    run: Callable  # (live, view, **arguments) -> dict
+    render: Callable  # (answer dict, arguments) -> str
     needs_graph: bool = True
 
 
 # ---- rendering --------------------------------------------------------------------------------------------------
+
 
 def _where(row: dict) -> str:
     if row.get("file"):
@@ -78,8 +81,10 @@ def _footer(answer: dict, shown: int, what: str, narrower: str) -> list[str]:
     lines = []
     heuristic = answer.get("heuristicCount") or 0
     if heuristic:
-        lines.append(f"{heuristic} of these rest on heuristic edges (guessed by name, marked ?): "
-                     f"exclude_heuristic=true leaves them out")
+        lines.append(
+            f"{heuristic} of these rest on heuristic edges (guessed by name, marked ?): "
+            f"exclude_heuristic=true leaves them out"
+        )
     if answer.get("truncated"):
         lines.append(f"showing {shown} of {answer.get('total')} {what}: raise limit (up to 1000) or {narrower}")
     lines.extend(answer.get("notes") or [])
@@ -98,12 +103,14 @@ def render_who_implements(answer: dict, args: dict) -> str:
         if row.get("derived"):
             tags.append("derived")
         where = _where(row)
-        if "from" in row:                       # a type from outside the workspace: whence, and where its impl is
+        if "from" in row:  # a type from outside the workspace: whence, and where its impl is
             tags.append(f"external, from {row['from'] or 'an unknown crate'}")
-            where = f"  impl in {row['file']}" + (f":{row['line']}" if row.get("line") else "") if row.get("file") \
-                else ""
-        lines.append(f"{row['kind']} {row['fqp']} ({', '.join(t for t in tags if t)})"
-                     f"{' ?' if _heuristic(row) else ''}{where}")
+            where = (
+                f"  impl in {row['file']}" + (f":{row['line']}" if row.get("line") else "") if row.get("file") else ""
+            )
+        lines.append(
+            f"{row['kind']} {row['fqp']} ({', '.join(t for t in tags if t)}){' ?' if _heuristic(row) else ''}{where}"
+        )
     lines.extend(_footer(answer, len(rows), "implementors", "filter with isg_query 'find ... where implements X'"))
     return "\n".join(lines)
 
@@ -111,8 +118,10 @@ def render_who_implements(answer: dict, args: dict) -> str:
 def render_callers(answer: dict, args: dict) -> str:
     rows = answer["rows"]
     depth = args.get("depth", 1)
-    lines = [f"{_targets_line(answer)}: {answer.get('total', len(rows))} caller(s)"
-             + (f" within {depth} hops" if depth > 1 else "")]
+    lines = [
+        f"{_targets_line(answer)}: {answer.get('total', len(rows))} caller(s)"
+        + (f" within {depth} hops" if depth > 1 else "")
+    ]
     target = None
     for row in rows:
         if answer.get("symbolCount", 1) > 1 and row.get("target") != target:
@@ -130,12 +139,17 @@ def render_blast_radius(answer: dict, args: dict) -> str:
     total = summary.get("total", answer.get("total", len(rows)))
     direction = args.get("direction", "up")
     distances = ", ".join(f"{d['count']} at {d['distance']}" for d in summary.get("byDistance") or [])
-    lines = [f"{_targets_line(answer)}: {total} node(s) {'depend on it' if direction == 'up' else 'it depends on'}"
-             f" within {args.get('depth', 3)} hops" + (f" ({distances})" if distances else "")]
+    lines = [
+        f"{_targets_line(answer)}: {total} node(s) {'depend on it' if direction == 'up' else 'it depends on'}"
+        f" within {args.get('depth', 3)} hops" + (f" ({distances})" if distances else "")
+    ]
     by_module = summary.get("byModule") or []
     if by_module:
-        lines.append("by module: " + ", ".join(f"{m['module'] or '(none)'} {m['count']}" for m in by_module[:10])
-                     + (f", ... ({len(by_module) - 10} more modules)" if len(by_module) > 10 else ""))
+        lines.append(
+            "by module: "
+            + ", ".join(f"{m['module'] or '(none)'} {m['count']}" for m in by_module[:10])
+            + (f", ... ({len(by_module) - 10} more modules)" if len(by_module) > 10 else "")
+        )
     by_kind = summary.get("byKind") or []
     if by_kind:
         lines.append("by kind: " + ", ".join(f"{k['kind']} {k['count']}" for k in by_kind))
@@ -146,8 +160,10 @@ def render_blast_radius(answer: dict, args: dict) -> str:
         if row.get("module") != module:
             module = row.get("module")
             lines.append(f"{module or '(no module)'}:")
-        lines.append(f"  {row.get('distance')} {row['kind']} {row['fqp']} via {row.get('via')}"
-                     f"{' ?' if _heuristic(row) else ''}{' !' if row.get('hub') else ''}{_where(row)}")
+        lines.append(
+            f"  {row.get('distance')} {row['kind']} {row['fqp']} via {row.get('via')}"
+            f"{' ?' if _heuristic(row) else ''}{' !' if row.get('hub') else ''}{_where(row)}"
+        )
     heuristic = summary.get("heuristicCount", answer.get("heuristicCount")) or 0
     answer = dict(answer, heuristicCount=heuristic, total=answer.get("total", total))
     lines.extend(_footer(answer, len(rows), "nodes", "lower depth, direction down, or a module"))
@@ -155,7 +171,7 @@ def render_blast_radius(answer: dict, args: dict) -> str:
 
 
 def render_query(answer: dict, args: dict) -> str:
-    if answer.get("text"):                      # context
+    if answer.get("text"):  # context
         return answer["text"].rstrip("\n")
     rows = answer["rows"]
     columns = answer["columns"]
@@ -186,23 +202,29 @@ def render_query(answer: dict, args: dict) -> str:
 
 def render_context(answer: dict, args: dict) -> str:
     text = answer["text"].rstrip("\n")
-    return (f"{text}\n({answer['tokens']} of {answer['budgetTokens']} tokens, {answer['nodes']} nodes; "
-            f"~heuristic marks relations guessed by name)")
+    return (
+        f"{text}\n({answer['tokens']} of {answer['budgetTokens']} tokens, {answer['nodes']} nodes; "
+        f"~heuristic marks relations guessed by name)"
+    )
 
 
 def render_map(answer: dict, args: dict) -> str:
     text = answer["text"].rstrip("\n") or "(no items)"
-    return (f"{text}\n({answer['tokens']} tokens, level {answer['level']}: {answer['units']} of "
-            f"{answer['totalUnits']} items shown)")
+    return (
+        f"{text}\n({answer['tokens']} tokens, level {answer['level']}: {answer['units']} of "
+        f"{answer['totalUnits']} items shown)"
+    )
 
 
 def render_stats(answer: dict, args: dict) -> str:
     lines = [f"workspace {answer['workspace']}: {answer['state']}"]
     if "files" in answer:
         languages = ", ".join(f"{k} {v}" for k, v in sorted(answer["byLanguage"].items()))
-        lines.append(f"{answer['files']} files ({languages}), {answer['linesOfCode']} lines; {answer['nodes']} nodes "
-                     f"(+{answer['externalNodes']} external), {answer['edges']} edges ({answer['heuristicEdges']} "
-                     f"heuristic), {answer['unresolvedReferences']} unresolved references")
+        lines.append(
+            f"{answer['files']} files ({languages}), {answer['linesOfCode']} lines; {answer['nodes']} nodes "
+            f"(+{answer['externalNodes']} external), {answer['edges']} edges ({answer['heuristicEdges']} "
+            f"heuristic), {answer['unresolvedReferences']} unresolved references"
+        )
         lines.append("nodes: " + ", ".join(f"{k} {v}" for k, v in sorted(answer["nodesByKind"].items())))
         lines.append("edges: " + ", ".join(f"{k} {v}" for k, v in sorted(answer["edgesByKind"].items())))
     database = answer["database"]
@@ -214,10 +236,11 @@ def render_stats(answer: dict, args: dict) -> str:
         lines.append(f"indexing failed: {index['error']}")
     watcher = answer["watcher"]
     latency = watcher["updateLatencyMs"]
-    lines.append(f"watching files: {watcher['kind']}; {watcher['filesUpdated']} file updates applied"
-                 + (f", the last {watcher['lastUpdateSecondsAgo']} s ago" if watcher["lastUpdateSecondsAgo"]
-                    is not None else "")
-                 + (f"; file event -> graph p50 {latency['p50']} ms, p99 {latency['p99']} ms" if latency["n"] else ""))
+    lines.append(
+        f"watching files: {watcher['kind']}; {watcher['filesUpdated']} file updates applied"
+        + (f", the last {watcher['lastUpdateSecondsAgo']} s ago" if watcher["lastUpdateSecondsAgo"] is not None else "")
+        + (f"; file event -> graph p50 {latency['p50']} ms, p99 {latency['p99']} ms" if latency["n"] else "")
+    )
     answers = answer.get("answerLatencyMs") or {}
     if answers.get("n"):
         lines.append(f"answers (server side, {answers['n']} so far): p50 {answers['p50']} ms, p99 {answers['p99']} ms")
@@ -226,107 +249,174 @@ def render_stats(answer: dict, args: dict) -> str:
 
 # ---- the tools ----------------------------------------------------------------------------------------------------
 
+
 def _object(properties: dict, required: list[str]) -> dict:
     return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
 
 
 TOOLS: list[ToolSpec] = [
     ToolSpec(
-        "isg_query", "ISG query",
+        "isg_query",
+        "ISG query",
         QUERY_DESCRIPTION,
-        _object({"query": {"type": "string", "minLength": 1, "maxLength": 10000, "description": "one query"},
-                 "limit": _limit(100)}, ["query"]),
+        _object(
+            {
+                "query": {"type": "string", "minLength": 1, "maxLength": 10000, "description": "one query"},
+                "limit": _limit(100),
+            },
+            ["query"],
+        ),
         lambda live, view, query, limit=100: adapter.query(view, query, limit),
-        render_query),
+        render_query,
+    ),
     ToolSpec(
-        "isg_who_implements", "Who implements",
+        "isg_who_implements",
+        "Who implements",
         "Types that implement or extend a trait/interface/class; for a trait method, the methods implementing it. "
         "Rows marked ? rest on a heuristic edge (a guess by name).",
         _object({"target": TARGET, "exclude_heuristic": EXCLUDE_HEURISTIC, "limit": _limit(50)}, ["target"]),
-        lambda live, view, target, exclude_heuristic=False, limit=50:
-            adapter.who_implements(view, target, exclude_heuristic, limit),
-        render_who_implements),
+        lambda live, view, target, exclude_heuristic=False, limit=50: adapter.who_implements(
+            view, target, exclude_heuristic, limit
+        ),
+        render_who_implements,
+    ),
     ToolSpec(
-        "isg_callers", "Callers",
+        "isg_callers",
+        "Callers",
         "Functions that call a function or method: depth 1 for direct callers, more for callers of callers. "
         "Unresolved calls are never guessed; ? marks method calls matched by name on a receiver of unknown type. "
         "(Callees: isg_query 'callees X'.)",
-        _object({"target": TARGET,
-                 "depth": {"type": "integer", "minimum": 1, "maximum": 10, "default": 1, "description": "hops"},
-                 "exclude_heuristic": EXCLUDE_HEURISTIC, "limit": _limit(50)}, ["target"]),
-        lambda live, view, target, depth=1, exclude_heuristic=False, limit=50:
-            adapter.callers(view, target, depth, exclude_heuristic, limit),
-        render_callers),
+        _object(
+            {
+                "target": TARGET,
+                "depth": {"type": "integer", "minimum": 1, "maximum": 10, "default": 1, "description": "hops"},
+                "exclude_heuristic": EXCLUDE_HEURISTIC,
+                "limit": _limit(50),
+            },
+            ["target"],
+        ),
+        lambda live, view, target, depth=1, exclude_heuristic=False, limit=50: adapter.callers(
+            view, target, depth, exclude_heuristic, limit
+        ),
+        render_callers,
+    ),
     ToolSpec(
-        "isg_blast_radius", "Blast radius",
+        "isg_blast_radius",
+        "Blast radius",
         "What a change to a symbol may affect: direction up = what depends on it (callers, implementors, users of "
         "the type in signatures and fields), down = what it depends on; up to depth hops. A summary first (counts "
         "by distance, module and kind), then the nearest nodes grouped by module within budget_tokens; module= "
         "gives one module's nodes. Stops at external types and hubs (nodes most of the workspace depends on, marked "
         "!) unless through_hubs. ? marks a path through a heuristic edge.",
-        _object({"target": TARGET,
-                 "depth": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3, "description": "hops"},
-                 "direction": {"type": "string", "enum": ["up", "down"], "default": "up"},
-                 "exclude_heuristic": EXCLUDE_HEURISTIC, "limit": _limit(50),
-                 "through_hubs": {"type": "boolean", "default": False,
-                                  "description": "walk through external types and hubs too"},
-                 "budget_tokens": {"type": "integer", "minimum": 50, "maximum": 50000, "default": 2000,
-                                   "description": "tokens for the listed nodes (the summary is always whole)"},
-                 "module": {"type": "string", "maxLength": 2000,
-                            "description": "only this module's nodes (the summary still covers all)"}},
-                ["target"]),
-        lambda live, view, target, depth=3, direction="up", exclude_heuristic=False, limit=50, through_hubs=False,
-        budget_tokens=2000, module=None:
-            adapter.blast_radius(view, target, depth, direction, exclude_heuristic, limit, through_hubs,
-                                 budget_tokens, module),
-        render_blast_radius),
+        _object(
+            {
+                "target": TARGET,
+                "depth": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3, "description": "hops"},
+                "direction": {"type": "string", "enum": ["up", "down"], "default": "up"},
+                "exclude_heuristic": EXCLUDE_HEURISTIC,
+                "limit": _limit(50),
+                "through_hubs": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "walk through external types and hubs too",
+                },
+                "budget_tokens": {
+                    "type": "integer",
+                    "minimum": 50,
+                    "maximum": 50000,
+                    "default": 2000,
+                    "description": "tokens for the listed nodes (the summary is always whole)",
+                },
+                "module": {
+                    "type": "string",
+                    "maxLength": 2000,
+                    "description": "only this module's nodes (the summary still covers all)",
+                },
+            },
+            ["target"],
+        ),
+        lambda live, view, target, depth=3, direction="up", exclude_heuristic=False, limit=50, through_hubs=False, budget_tokens=2000, module=None: (  # noqa: E501
+            adapter.blast_radius(
+                view, target, depth, direction, exclude_heuristic, limit, through_hubs, budget_tokens, module
+            )
+        ),
+        render_blast_radius,
+    ),
     ToolSpec(
-        "isg_context", "Context for a symbol",
+        "isg_context",
+        "Context for a symbol",
         "The part of the graph that matters for a symbol (or several, or a 'find ...' query), ranked and cut to a "
         "token budget: relations as triples '[kind] FQP x EDGE x [kind] FQP', then signatures with the first "
         "paragraph of their doc comments (/// ...), then the symbol's source if room is left. A trait's methods and "
         "implementors come first; tests and Debug/Display-style boilerplate last unless include_tests. Read it "
         "before changing code you have not seen.",
-        _object({"target": dict(TARGET, description="an FQP, public path, name, Type::member, SigHash, or a "
-                                                    "'find ...' query"),
-                 "budget_tokens": {"type": "integer", "minimum": 50, "maximum": 50000, "default": 2000},
-                 "focus": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 2000},
-                           "maxItems": 20, "description": "more targets of the same context"},
-                 "include_tests": {"type": "boolean", "default": False,
-                                   "description": "rank tests and boilerplate like the rest"}},
-                ["target"]),
-        lambda live, view, target, budget_tokens=2000, focus=None, include_tests=False:
-            adapter.context(view, target, budget_tokens, focus or [], include_tests),
-        render_context),
+        _object(
+            {
+                "target": dict(
+                    TARGET, description="an FQP, public path, name, Type::member, SigHash, or a 'find ...' query"
+                ),
+                "budget_tokens": {"type": "integer", "minimum": 50, "maximum": 50000, "default": 2000},
+                "focus": {
+                    "type": "array",
+                    "items": {"type": "string", "minLength": 1, "maxLength": 2000},
+                    "maxItems": 20,
+                    "description": "more targets of the same context",
+                },
+                "include_tests": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "rank tests and boilerplate like the rest",
+                },
+            },
+            ["target"],
+        ),
+        lambda live, view, target, budget_tokens=2000, focus=None, include_tests=False: adapter.context(
+            view, target, budget_tokens, focus or [], include_tests
+        ),
+        render_context,
+    ),
     ToolSpec(
-        "isg_map", "Architecture map",
+        "isg_map",
+        "Architecture map",
         "The architecture as compact text: each module, then its items (kind code T trait, S struct/class, E enum, "
         "F function, A type alias; members indented) with signatures and relations after | (impl, ext, bound, "
         "calls; ~ = heuristic). level: modules (one line each), api (public items, the default) or full. Ranked and "
         "cut to max_tokens (0: no cut), around focus (a file, symbol or 'find ...' query) if given; the last line "
         "says what was left out.",
-        _object({"module": {"type": "string", "maxLength": 2000,
-                            "description": "a module/package FQP (with its submodules); omit for the workspace"},
-                 "level": {"type": "string", "enum": ["modules", "api", "full"], "default": "api"},
-                 "max_tokens": {"type": "integer", "minimum": 0, "maximum": 200000, "default": 4000},
-                 "focus": {"type": "string", "maxLength": 2000, "description": "a file, symbol or 'find' query"}},
-                []),
-        lambda live, view, module=None, level="api", max_tokens=4000, focus=None:
-            adapter.workspace_map(view, module, level, max_tokens, focus),
-        render_map),
+        _object(
+            {
+                "module": {
+                    "type": "string",
+                    "maxLength": 2000,
+                    "description": "a module/package FQP (with its submodules); omit for the workspace",
+                },
+                "level": {"type": "string", "enum": ["modules", "api", "full"], "default": "api"},
+                "max_tokens": {"type": "integer", "minimum": 0, "maximum": 200000, "default": 4000},
+                "focus": {"type": "string", "maxLength": 2000, "description": "a file, symbol or 'find' query"},
+            },
+            [],
+        ),
+        lambda live, view, module=None, level="api", max_tokens=4000, focus=None: adapter.workspace_map(
+            view, module, level, max_tokens, focus
+        ),
+        render_map,
+    ),
     ToolSpec(
-        "isg_stats", "Index statistics",
+        "isg_stats",
+        "Index statistics",
         "The index: files, nodes and edges by kind, heuristic edges, unresolved references; whether this server "
         "writes the database or reads one another isg-lsp process writes; file-watching figures.",
         _object({}, []),
         lambda live, view: adapter.stats(live, view),
-        render_stats),
+        render_stats,
+    ),
 ]
 
 BY_NAME = {tool.name: tool for tool in TOOLS}
 
 
 # ---- argument checks ------------------------------------------------------------------------------------------------
+
 
 def check_arguments(tool: ToolSpec, arguments) -> dict:
     """The arguments, with defaults filled in, or ``ToolError`` saying what was wrong and what the tool takes."""
@@ -374,8 +464,9 @@ def _check_value(name: str, spec: dict, value) -> str | None:
             return f"{name!r} must be one of {', '.join(spec['enum'])} (got {_show(value)})"
     elif kind == "integer":
         if isinstance(value, bool) or not (isinstance(value, int) or isinstance(value, float) and value.is_integer()):
-            return (f"{name!r} must be an integer from {spec.get('minimum')} to {spec.get('maximum')} "
-                    f"(got {_show(value)})")
+            return (
+                f"{name!r} must be an integer from {spec.get('minimum')} to {spec.get('maximum')} (got {_show(value)})"
+            )
         if not spec.get("minimum", -(1 << 62)) <= value <= spec.get("maximum", 1 << 62):
             return f"{name!r} must be from {spec['minimum']} to {spec['maximum']} (got {_show(value)})"
     elif kind == "boolean":

@@ -16,8 +16,7 @@ from ..graph import Graph
 from .execute import QueryResult, context_of, execute, node_row, why_notes
 from .syntax import QueryLanguageError, Query, parse
 
-__all__ = ["QueryLanguageError", "QueryResult", "Query", "parse", "run_query", "node_row", "context_of",
-           "why_notes"]
+__all__ = ["QueryLanguageError", "QueryResult", "Query", "parse", "run_query", "node_row", "context_of", "why_notes"]
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
@@ -28,12 +27,17 @@ def _load_graph_algorithms() -> None:
     import networkx  # noqa: F401 - cycles and paths use it; a second import is free
 
 
-def run_query(graph: Graph | None, text: str, store_path: Path | None = None, limit: int = DEFAULT_LIMIT,
-              budget_ms: float = DEFAULT_BUDGET_MS) -> QueryResult:
+def run_query(
+    graph: Graph | None,
+    text: str,
+    store_path: Path | None = None,
+    limit: int = DEFAULT_LIMIT,
+    budget_ms: float = DEFAULT_BUDGET_MS,
+) -> QueryResult:
     """Runs one query. ``limit`` caps the rows (a query's own ``limit`` may only lower it); ``budget_ms`` bounds
     the time: past it the query stops with ``QueryLanguageError('budget exceeded ...')``."""
     query = parse(text)
-    _load_graph_algorithms()            # networkx loads on first use; its import is not the query's time
+    _load_graph_algorithms()  # networkx loads on first use; its import is not the query's time
     started = time.perf_counter()
     cap = max(1, min(int(limit or DEFAULT_LIMIT), MAX_LIMIT))
     deadline = queries.Deadline(float(budget_ms), started)
@@ -42,12 +46,14 @@ def run_query(graph: Graph | None, text: str, store_path: Path | None = None, li
             if store_path is None:
                 raise QueryLanguageError("no graph and no database to query", 0, None, "unavailable")
             from .sqlplan import run_find_sql
+
             result = run_find_sql(Path(store_path), query, cap, float(budget_ms))
         else:
             result = execute(graph, query, cap, deadline)
     except queries.BudgetExceeded as error:
-        raise QueryLanguageError(str(error), 0, "narrow the query: a where clause, a lower depth, a limit",
-                                 "budget") from None
+        raise QueryLanguageError(
+            str(error), 0, "narrow the query: a where clause, a lower depth, a limit", "budget"
+        ) from None
     except queries.QueryError as error:
         raise QueryLanguageError(str(error), 0, None, "invalid") from None
     except RecursionError:

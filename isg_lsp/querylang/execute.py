@@ -15,8 +15,25 @@ from ..graph import Graph
 from ..model import Edge, EdgeKind, Node, NodeKind, Resolution
 from ..sqlquery import safe_regex
 from ..targets import MAX_SYMBOLS, TargetError, Targets, module_prefix, origin_of, resolve_targets
-from .syntax import (And, BlastQuery, CallsQuery, ContextQuery, CyclesQuery, FieldTest, Find, IsExternal, Not, Or,
-                     PathQuery, Query, QueryLanguageError, Relation, TargetRef, WhoImplements, parse)
+from .syntax import (
+    And,
+    BlastQuery,
+    CallsQuery,
+    ContextQuery,
+    CyclesQuery,
+    FieldTest,
+    Find,
+    IsExternal,
+    Not,
+    Or,
+    PathQuery,
+    Query,
+    QueryLanguageError,
+    Relation,
+    TargetRef,
+    WhoImplements,
+    parse,
+)
 
 HEURISTIC = Resolution.HEURISTIC
 
@@ -35,13 +52,18 @@ class QueryResult:
     format: str = "json"
     triples: str | None = None
     command: str = ""
-    text: str | None = None          # the context command's text (triples and signatures)
-    targets: list[Targets] = field(default_factory=list)   # what the query's targets resolved to
-    columns_ordered: bool = False    # `order by` was asked: rows in that order, as a table
+    text: str | None = None  # the context command's text (triples and signatures)
+    targets: list[Targets] = field(default_factory=list)  # what the query's targets resolved to
+    columns_ordered: bool = False  # `order by` was asked: rows in that order, as a table
 
     def to_json(self) -> dict:
-        data = {"columns": self.columns, "rows": self.rows, "heuristicCount": self.heuristic_count,
-                "truncated": self.truncated, "elapsedMs": round(self.elapsed_ms, 3)}
+        data = {
+            "columns": self.columns,
+            "rows": self.rows,
+            "heuristicCount": self.heuristic_count,
+            "truncated": self.truncated,
+            "elapsedMs": round(self.elapsed_ms, 3),
+        }
         if self.total is not None:
             data["total"] = self.total
         if self.summary is not None:
@@ -74,14 +96,16 @@ class QueryResult:
         if self.truncated:
             lines.append(f"(truncated: {len(self.rows)} of {self.total if self.total is not None else 'more'} rows)")
         if self.heuristic_count:
-            lines.append(f"({self.heuristic_count} of these rest on heuristic edges; "
-                         f"add 'exclude heuristic' to leave them out)")
+            lines.append(
+                f"({self.heuristic_count} of these rest on heuristic edges; add 'exclude heuristic' to leave them out)"
+            )
         if self.summary:
             for key in ("byModule", "byKind"):
                 if self.summary.get(key):
                     label = "by module" if key == "byModule" else "by kind"
-                    lines.append(f"{label}: " + ", ".join(f"{next(iter(v.values()))} {v['count']}"
-                                                          for v in self.summary[key]))
+                    lines.append(
+                        f"{label}: " + ", ".join(f"{next(iter(v.values()))} {v['count']}" for v in self.summary[key])
+                    )
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
 
@@ -93,12 +117,18 @@ class QueryResult:
         distances = ", ".join(f"{d['count']} at distance {d['distance']}" for d in summary.get("byDistance", ()))
         modules = summary.get("byModule") or []
         total = summary.get("total", 0)
-        lines.append(f"impact: {total} node{'s' if total != 1 else ''}" + (f" ({distances})" if distances else "")
-                     + f" in {len(modules)} module{'s' if len(modules) != 1 else ''}"
-                     + (f"; {self.heuristic_count} through heuristic edges" if self.heuristic_count else ""))
+        lines.append(
+            f"impact: {total} node{'s' if total != 1 else ''}"
+            + (f" ({distances})" if distances else "")
+            + f" in {len(modules)} module{'s' if len(modules) != 1 else ''}"
+            + (f"; {self.heuristic_count} through heuristic edges" if self.heuristic_count else "")
+        )
         if modules:
-            lines.append("by module: " + ", ".join(f"{m['module'] or '(none)'} {m['count']}" for m in modules[:12])
-                         + (f", ... ({len(modules) - 12} more)" if len(modules) > 12 else ""))
+            lines.append(
+                "by module: "
+                + ", ".join(f"{m['module'] or '(none)'} {m['count']}" for m in modules[:12])
+                + (f", ... ({len(modules) - 12} more)" if len(modules) > 12 else "")
+            )
         if summary.get("byKind"):
             lines.append("by kind: " + ", ".join(f"{k['kind']} {k['count']}" for k in summary["byKind"]))
         if self.rows:
@@ -111,8 +141,10 @@ class QueryResult:
                 lines.append(f"# {module or '(no module)'}: {len(group)} of {counts.get(module, len(group))}")
                 for row in group:
                     stop = ("external" if row.get("file") is None else "hub") if row.get("hub") else ""
-                    lines.append("\t".join(_cell(row.get(c)) for c in ("distance", "kind", "fqp", "via", "heuristic",
-                                                                       "fan_in")) + f"\t{stop}")
+                    lines.append(
+                        "\t".join(_cell(row.get(c)) for c in ("distance", "kind", "fqp", "via", "heuristic", "fan_in"))
+                        + f"\t{stop}"
+                    )
         elif not total:
             lines.append("(no results)")
         lines.extend(f"note: {n}" for n in self.notes)
@@ -149,6 +181,7 @@ def _triples(graph: Graph, edges: list[Edge]) -> str:
 
 # ---- the module of a node (memoized per graph version in queries.module_owners) ---------------------------------
 
+
 def module_fqp(graph: Graph, node: Node) -> str:
     module = queries.module_owners(graph).get(node.id)
     if module is not None:
@@ -158,10 +191,19 @@ def module_fqp(graph: Graph, node: Node) -> str:
 
 # ---- rows -----------------------------------------------------------------------------------------------------
 
+
 def node_row(node: Node) -> dict:
-    return {"kind": node.kind.value, "name": node.name, "fqp": node.fqp, "lang": node.lang, "file": node.file,
-            "line": node.span[0] + 1 if node.span else None, "visibility": node.visibility,
-            "signature": node.signature, "id": node.id.hex()}
+    return {
+        "kind": node.kind.value,
+        "name": node.name,
+        "fqp": node.fqp,
+        "lang": node.lang,
+        "file": node.file,
+        "line": node.span[0] + 1 if node.span else None,
+        "visibility": node.visibility,
+        "signature": node.signature,
+        "id": node.id.hex(),
+    }
 
 
 NODE_COLUMNS = ["kind", "fqp", "signature", "file", "line"]
@@ -187,6 +229,7 @@ def _order(rows: list[dict], order: tuple) -> list[dict]:
 
 # ---- targets ----------------------------------------------------------------------------------------------------
 
+
 def resolve_ref(graph: Graph, ref: TargetRef, deadline, role: str = "any", what: str = "node") -> Targets:
     """A target of the query, resolved as every entry point resolves targets (``targets.resolve_targets``); an
     error carries the target's position."""
@@ -210,8 +253,15 @@ def _all_nodes(graph: Graph):
 
 # ---- find -------------------------------------------------------------------------------------------------------
 
-FORWARD = {"implements": "IMPL", "extends": "EXTENDS", "accepts": "ACCEPTS", "returns": "RETURNS",
-           "bound-by": "BOUND_BY", "calls": "CALLS", "uses": "USES"}
+FORWARD = {
+    "implements": "IMPL",
+    "extends": "EXTENDS",
+    "accepts": "ACCEPTS",
+    "returns": "RETURNS",
+    "bound-by": "BOUND_BY",
+    "calls": "CALLS",
+    "uses": "USES",
+}
 BACKWARD = {"implemented-by": "IMPL", "called-by": "CALLS", "used-by": "USES"}
 
 
@@ -238,7 +288,7 @@ def _relation_matches(graph: Graph, rel: Relation, include_heuristic: bool, dead
                 owners = [src]
                 node = nodes.get(src)
                 if kind == "BOUND_BY" and node is not None and node.kind is NodeKind.GENERIC and "::<" in node.fqp:
-                    owners += list(graph.fqp_index.get(node.fqp[:node.fqp.rfind("::<")], ()))
+                    owners += list(graph.fqp_index.get(node.fqp[: node.fqp.rfind("::<")], ()))
                 for owner in owners:
                     ids.add(owner)
                     edges.setdefault(owner, []).append(edge)
@@ -270,8 +320,8 @@ class _FindPlan:
         self.graph = graph
         self.include_heuristic = include_heuristic
         self.deadline = deadline
-        self.relations: dict[int, _RelMatch] = {}      # id(Relation) -> matches
-        self.positive: list[_RelMatch] = []            # relations not under a `not`
+        self.relations: dict[int, _RelMatch] = {}  # id(Relation) -> matches
+        self.positive: list[_RelMatch] = []  # relations not under a `not`
         self.modules: dict[int, str] = {}
         if find.where is not None:
             self.predicate = self._compile(find.where, negated=False)
@@ -337,6 +387,7 @@ def _field_test(test: FieldTest):
         get = lambda n: n.file or ""  # noqa: E731
     else:
         from operator import attrgetter
+
         get = attrgetter(field_name)
     if op == "=":
         return lambda n: get(n) == value
@@ -383,6 +434,7 @@ def find_nodes(graph: Graph, find: Find, include_heuristic: bool, deadline) -> t
 
 
 # ---- commands ---------------------------------------------------------------------------------------------------
+
 
 def execute(graph: Graph, query: Query, cap: int, deadline) -> QueryResult:
     command = query.command
@@ -435,9 +487,14 @@ def _who_implements(graph: Graph, command: WhoImplements, include_heuristic: boo
         for r in queries.who_implements(graph, list(symbol.nodes), include_heuristic):
             deadline.check()
             row = node_row(r.node)
-            row.update(target=symbol.fqp, via=r.edge.kind.value, resolution=r.edge.resolution.value,
-                       derived=r.edge.derived, _heuristic=r.edge.resolution is HEURISTIC)
-            if r.node.external:                      # a type from elsewhere: where its impl is written, and whence
+            row.update(
+                target=symbol.fqp,
+                via=r.edge.kind.value,
+                resolution=r.edge.resolution.value,
+                derived=r.edge.derived,
+                _heuristic=r.edge.resolution is HEURISTIC,
+            )
+            if r.node.external:  # a type from elsewhere: where its impl is written, and whence
                 row["from"] = origin_of(r.node)
                 row["file"], row["line"] = impl_site(graph, r.node, r.edge, deadline)
             rows.append(row)
@@ -445,8 +502,14 @@ def _who_implements(graph: Graph, command: WhoImplements, include_heuristic: boo
     columns = ["kind", "fqp", "via", "resolution", "file", "line"]
     if any("from" in r for r in rows):
         columns.append("from")
-    result = QueryResult(_with_target(columns, targets), rows, edges, sum(1 for r in rows if r["_heuristic"]),
-                         command="who-implements", targets=[targets])
+    result = QueryResult(
+        _with_target(columns, targets),
+        rows,
+        edges,
+        sum(1 for r in rows if r["_heuristic"]),
+        command="who-implements",
+        targets=[targets],
+    )
     result.notes.extend(_why(graph, targets, rows, include_heuristic, "implementors", deadline))
     return result
 
@@ -478,7 +541,7 @@ def impl_site(graph: Graph, implementor: Node, edge: Edge, deadline) -> tuple[st
     for node in graph.nodes_in_file(file):
         if node.span is None or not node.fqp.startswith(prefix):
             continue
-        trait_written = node.fqp[len(prefix):].rpartition(">::")[0]
+        trait_written = node.fqp[len(prefix) :].rpartition(">::")[0]
         if trait is None or trait_written.replace(".", "::").rsplit("::", 1)[-1] == trait.name:
             lines.append(node.span[0] + 1)
     return file, min(lines) if lines else None
@@ -486,30 +549,38 @@ def impl_site(graph: Graph, implementor: Node, edge: Edge, deadline) -> tuple[st
 
 LANGUAGE_GAPS: dict = {
     ("rust", "implementors"): "impls a macro writes, and blanket impls over a type parameter (impl<T: Bound> Trait "
-                              "for T), are out of a syntactic parser's reach",
+    "for T), are out of a syntactic parser's reach",
     ("go", "implementors"): "Go's implementations are matched by method sets, always as heuristic edges",
     ("python", "implementors"): "classes that satisfy a Protocol without naming it as a base are not recorded",
     ("typescript", "implementors"): "types that satisfy an interface without naming it (structural typing) are not "
-                                    "recorded",
+    "recorded",
     "callers": "calls whose callee could not be resolved (a receiver of unknown type with too many same-named "
-               "methods, a call through a function value or inside a macro's arguments) are counted as unresolved, "
-               "never linked",
+    "methods, a call through a function value or inside a macro's arguments) are counted as unresolved, "
+    "never linked",
 }
 
 
-def _why(graph: Graph, targets: Targets, rows: list[dict], include_heuristic: bool, what: str,
-         deadline, depth: int = 1) -> list[str]:
+def _why(
+    graph: Graph, targets: Targets, rows: list[dict], include_heuristic: bool, what: str, deadline, depth: int = 1
+) -> list[str]:
     return why_notes(graph, targets, {r.get("target") for r in rows}, include_heuristic, what, deadline, depth)
 
 
-def why_notes(graph: Graph, targets: Targets, answered: set, include_heuristic: bool, what: str,
-              deadline=queries.NO_DEADLINE, depth: int = 1) -> list[str]:
+def why_notes(
+    graph: Graph,
+    targets: Targets,
+    answered: set,
+    include_heuristic: bool,
+    what: str,
+    deadline=queries.NO_DEADLINE,
+    depth: int = 1,
+) -> list[str]:
     """Notes that say why the answer about a symbol is empty (``answered``: the FQPs of the symbols that have
     rows), and what `exclude heuristic` left out. ``what``: implementors, callers or callees."""
     notes = []
     asked = {"implementors": queries.who_implements, "callers": queries.callers, "callees": queries.callees}[what]
     found = answered
-    if len(targets.symbols) > MAX_SYMBOLS:                   # a glob: one note, not one per symbol
+    if len(targets.symbols) > MAX_SYMBOLS:  # a glob: one note, not one per symbol
         empty = sum(1 for symbol in targets.symbols if symbol.fqp not in found)
         return [f"{empty} of the {len(targets.symbols)} symbols {targets.text!r} names have no {what}"] if empty else []
     for symbol in targets.symbols:
@@ -520,17 +591,23 @@ def why_notes(graph: Graph, targets: Targets, answered: set, include_heuristic: 
         if not include_heuristic and depth == 1:
             left_out = len(asked(graph, list(symbol.nodes), True)) - len(asked(graph, list(symbol.nodes), False))
         if left_out:
-            notes.append(f"{left_out} {what if left_out > 1 else what[:-1]} of {symbol.fqp} rest on heuristic edges "
-                         f"(guesses by name) and were left out by 'exclude heuristic'")
+            notes.append(
+                f"{left_out} {what if left_out > 1 else what[:-1]} of {symbol.fqp} rest on heuristic edges "
+                f"(guesses by name) and were left out by 'exclude heuristic'"
+            )
         if symbol.fqp in found:
             continue
         if not targets.fits:
             if what == "implementors":
-                notes.append(f"{symbol.fqp} is a {kind}: nothing implements or extends it (who-implements takes "
-                             f"traits, interfaces, classes and the methods a trait declares)")
+                notes.append(
+                    f"{symbol.fqp} is a {kind}: nothing implements or extends it (who-implements takes "
+                    f"traits, interfaces, classes and the methods a trait declares)"
+                )
             else:
-                notes.append(f"{symbol.fqp} is a {kind}: only functions and methods have {what} (blast-radius "
-                             f"{symbol.fqp} shows what depends on it)")
+                notes.append(
+                    f"{symbol.fqp} is a {kind}: only functions and methods have {what} (blast-radius "
+                    f"{symbol.fqp} shows what depends on it)"
+                )
             continue
         if left_out:
             continue
@@ -559,8 +636,10 @@ def _through_trait(graph: Graph, node: Node) -> str:
     trait = inside.split(" as ", 1)[1]
     for declared in graph.by_fqp(f"{trait}::{name}", include_external=False):
         count = len(queries.callers(graph, [declared]))
-        return (f" directly; calls through the trait land on {declared.fqp} ({count} caller{'s' if count != 1 else ''}:"
-                f" callers {declared.fqp})")
+        return (
+            f" directly; calls through the trait land on {declared.fqp} ({count} caller{'s' if count != 1 else ''}:"
+            f" callers {declared.fqp})"
+        )
     return ""
 
 
@@ -576,12 +655,22 @@ def _find(graph: Graph, command: Find, include_heuristic: bool, deadline) -> Que
         if relations:
             edges.extend(rel_edges.get(node.id, ()))
         else:
-            edges.extend(sorted(graph.out_edges.get(node.id, {}).values(),
-                                key=lambda e: (e.kind.value, graph.nodes[e.dst].fqp if e.dst in graph.nodes else "")))
+            edges.extend(
+                sorted(
+                    graph.out_edges.get(node.id, {}).values(),
+                    key=lambda e: (e.kind.value, graph.nodes[e.dst].fqp if e.dst in graph.nodes else ""),
+                )
+            )
     result = QueryResult(list(NODE_COLUMNS), rows, edges, sum(1 for r in rows if r["_heuristic"]), command="find")
     if not rows:
-        result.notes.append("no node satisfies the query" + ("" if command.mentions_external else
-                            " (external nodes are left out unless the condition says 'is external')"))
+        result.notes.append(
+            "no node satisfies the query"
+            + (
+                ""
+                if command.mentions_external
+                else " (external nodes are left out unless the condition says 'is external')"
+            )
+        )
     return result
 
 
@@ -596,42 +685,70 @@ def _calls(graph: Graph, command: CallsQuery, include_heuristic: bool, deadline)
             fn = queries.callers if command.direction == "callers" else queries.callees
             for r in fn(graph, nodes, include_heuristic):
                 row = node_row(r.node)
-                row.update(target=symbol.fqp, distance=1, via="CALLS", resolution=r.edge.resolution.value,
-                           _heuristic=r.edge.resolution is HEURISTIC)
+                row.update(
+                    target=symbol.fqp,
+                    distance=1,
+                    via="CALLS",
+                    resolution=r.edge.resolution.value,
+                    _heuristic=r.edge.resolution is HEURISTIC,
+                )
                 rows.append(row)
                 edges.append(r.edge)
             continue
-        radius = queries.blast_radius(graph, nodes, depth=command.depth,
-                                      direction="up" if command.direction == "callers" else "down",
-                                      kinds=(EdgeKind.CALLS,), include_heuristic=include_heuristic,
-                                      limit=10_000, deadline=deadline)
+        radius = queries.blast_radius(
+            graph,
+            nodes,
+            depth=command.depth,
+            direction="up" if command.direction == "callers" else "down",
+            kinds=(EdgeKind.CALLS,),
+            include_heuristic=include_heuristic,
+            limit=10_000,
+            deadline=deadline,
+        )
         found = []
         for impact in radius.impacted:
             edge = impact.edge
             assert edge is not None, "every impacted node is reached by an edge"
             row = node_row(impact.node)
-            row.update(target=symbol.fqp, distance=impact.distance, via="CALLS",
-                       resolution="heuristic" if impact.heuristic else edge.resolution.value,
-                       _heuristic=impact.heuristic)
+            row.update(
+                target=symbol.fqp,
+                distance=impact.distance,
+                via="CALLS",
+                resolution="heuristic" if impact.heuristic else edge.resolution.value,
+                _heuristic=impact.heuristic,
+            )
             found.append(row)
             edges.append(edge)
         found.sort(key=lambda r: (r["distance"], r["fqp"], r["id"]))
         rows.extend(found)
-    result = QueryResult(_with_target(columns, targets), rows, edges, sum(1 for r in rows if r["_heuristic"]),
-                         command=command.direction, targets=[targets])
+    result = QueryResult(
+        _with_target(columns, targets),
+        rows,
+        edges,
+        sum(1 for r in rows if r["_heuristic"]),
+        command=command.direction,
+        targets=[targets],
+    )
     result.notes.extend(_why(graph, targets, rows, include_heuristic, command.direction, deadline, command.depth))
     return result
 
 
-def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline,
-           row_limit: int | None) -> QueryResult:
+def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline, row_limit: int | None) -> QueryResult:
     resolved = resolve_ref(graph, command.target, deadline)
     targets = resolved.nodes
     within = _module_prefix(graph, command.within) if command.within is not None else None
     kinds = tuple(EdgeKind(k) for k in command.via) if command.via else queries.EDGE_KINDS_FOR_IMPACT
-    radius = queries.blast_radius(graph, targets, depth=command.depth, direction=command.direction, kinds=kinds,
-                                  include_heuristic=include_heuristic, limit=10_000, deadline=deadline,
-                                  stop_at_hubs=not command.through_hubs)
+    radius = queries.blast_radius(
+        graph,
+        targets,
+        depth=command.depth,
+        direction=command.direction,
+        kinds=kinds,
+        include_heuristic=include_heuristic,
+        limit=10_000,
+        deadline=deadline,
+        stop_at_hubs=not command.through_hubs,
+    )
     nodes = graph.nodes
     owners = queries.module_owners(graph, deadline)
     rows: list[dict] = []
@@ -652,13 +769,20 @@ def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline,
             continue
         shown += 1
         cost = len(impact.node.fqp) + 30
-        if (row_limit is not None and len(rows) >= row_limit) or cost > room:   # ranked: the rest is summed up
+        if (row_limit is not None and len(rows) >= row_limit) or cost > room:  # ranked: the rest is summed up
             room = -1
             continue
         room -= cost
         row = node_row(impact.node)
-        row.update(distance=impact.distance, via=impact.via.value, heuristic=impact.heuristic,
-                   fan_in=impact.fan_in, module=module, path=[nodes[i].fqp for i in impact.path], hub=impact.stop)
+        row.update(
+            distance=impact.distance,
+            via=impact.via.value,
+            heuristic=impact.heuristic,
+            fan_in=impact.fan_in,
+            module=module,
+            path=[nodes[i].fqp for i in impact.path],
+            hub=impact.stop,
+        )
         rows.append(row)
     summary = {
         "byModule": [{"module": m, "count": c} for m, c in sorted(by_module.items(), key=lambda kv: (-kv[1], kv[0]))],
@@ -667,29 +791,52 @@ def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline,
         "total": radius.total,
         "heuristicCount": radius.heuristic_total,
         "targets": [t.fqp for t in targets],
-        "stoppedAt": [{"fqp": i.node.fqp, "kind": i.node.kind.value, "external": i.node.external,
-                       "fanIn": queries.fan_in(graph, i.node.id)} for i in radius.stopped],
+        "stoppedAt": [
+            {
+                "fqp": i.node.fqp,
+                "kind": i.node.kind.value,
+                "external": i.node.external,
+                "fanIn": queries.fan_in(graph, i.node.id),
+            }
+            for i in radius.stopped
+        ],
         "hubFanIn": radius.hub_threshold,
     }
-    result = QueryResult(["distance", "kind", "fqp", "via", "heuristic", "fan_in", "module"], rows, [],
-                         radius.heuristic_total, truncated=len(rows) < shown, total=shown,
-                         summary=summary, command="blast-radius", targets=[resolved])
+    result = QueryResult(
+        ["distance", "kind", "fqp", "via", "heuristic", "fan_in", "module"],
+        rows,
+        [],
+        radius.heuristic_total,
+        truncated=len(rows) < shown,
+        total=shown,
+        summary=summary,
+        command="blast-radius",
+        targets=[resolved],
+    )
     shown_ids = {r["id"] for r in rows}
     result.edges = [i.edge for i in radius.impacted if i.edge is not None and i.node.id.hex() in shown_ids]
     what = "depends on" if command.direction == "up" else "is a dependency of"
     if not radius.total:
-        result.notes.append(f"nothing {what} {', '.join(s.fqp for s in resolved.symbols)} within {command.depth} "
-                            f"hop{'s' if command.depth > 1 else ''} over {', '.join(k.value for k in kinds)}"
-                            + ("" if include_heuristic else " (heuristic edges left out)"))
+        result.notes.append(
+            f"nothing {what} {', '.join(s.fqp for s in resolved.symbols)} within {command.depth} "
+            f"hop{'s' if command.depth > 1 else ''} over {', '.join(k.value for k in kinds)}"
+            + ("" if include_heuristic else " (heuristic edges left out)")
+        )
     if radius.stopped:
-        names = ", ".join(f"{i.node.fqp} ({'external' if i.node.external else 'hub'}, fan-in "
-                          f"{queries.fan_in(graph, i.node.id)})" for i in radius.stopped[:5])
+        names = ", ".join(
+            f"{i.node.fqp} ({'external' if i.node.external else 'hub'}, fan-in {queries.fan_in(graph, i.node.id)})"
+            for i in radius.stopped[:5]
+        )
         more = f" and {len(radius.stopped) - 5} more" if len(radius.stopped) > 5 else ""
-        result.notes.append(f"stopped at {len(radius.stopped)} node{'s' if len(radius.stopped) > 1 else ''} that "
-                            f"much of the workspace depends on: {names}{more}; add 'through hubs' to go on")
+        result.notes.append(
+            f"stopped at {len(radius.stopped)} node{'s' if len(radius.stopped) > 1 else ''} that "
+            f"much of the workspace depends on: {names}{more}; add 'through hubs' to go on"
+        )
     if result.truncated:
-        result.notes.append(f"{len(rows)} of {shown} rows within the budget of {command.budget} tokens, nearest "
-                            f"first; raise 'budget', or ask for one module's rows with 'in MODULE'")
+        result.notes.append(
+            f"{len(rows)} of {shown} rows within the budget of {command.budget} tokens, nearest "
+            f"first; raise 'budget', or ask for one module's rows with 'in MODULE'"
+        )
     return result
 
 
@@ -702,7 +849,7 @@ def _path(graph: Graph, command: PathQuery, include_heuristic: bool, deadline) -
     columns = ["step", "kind", "fqp", "via", "resolution"]
     result = QueryResult(columns, [], [], 0, command="path", targets=[source_targets, dest_targets])
     same = {n.id for n in sources} & {n.id for n in dests}
-    if not chain and same:                                   # the start is already the end
+    if not chain and same:  # the start is already the end
         node = min((graph.nodes[i] for i in same), key=lambda n: (n.fqp, n.id))
         row = node_row(node)
         row.update(step=0, via=None, resolution=None)
@@ -721,8 +868,9 @@ def _path(graph: Graph, command: PathQuery, include_heuristic: bool, deadline) -
     result.rows.append(row)
     for step, edge in enumerate(chain, 1):
         row = node_row(graph.nodes[edge.dst])
-        row.update(step=step, via=edge.kind.value, resolution=edge.resolution.value,
-                   _heuristic=edge.resolution is HEURISTIC)
+        row.update(
+            step=step, via=edge.kind.value, resolution=edge.resolution.value, _heuristic=edge.resolution is HEURISTIC
+        )
         result.rows.append(row)
     result.edges = list(chain)
     result.heuristic_count = sum(1 for e in chain if e.resolution is HEURISTIC)
@@ -731,10 +879,19 @@ def _path(graph: Graph, command: PathQuery, include_heuristic: bool, deadline) -
 
 def _cycles(graph: Graph, command: CyclesQuery, include_heuristic: bool, deadline) -> QueryResult:
     within = _module_prefix(graph, command.within) if command.within is not None else None
-    found = queries.cycles(graph, command.level, within, limit=10_000, deadline=deadline,
-                           include_heuristic=include_heuristic)
-    rows = [{"size": len(c.members), "members": [m.fqp for m in c.members], "example": [m.fqp for m in c.example],
-             "heuristic": c.heuristic, "_heuristic": c.heuristic} for c in found]
+    found = queries.cycles(
+        graph, command.level, within, limit=10_000, deadline=deadline, include_heuristic=include_heuristic
+    )
+    rows = [
+        {
+            "size": len(c.members),
+            "members": [m.fqp for m in c.members],
+            "example": [m.fqp for m in c.example],
+            "heuristic": c.heuristic,
+            "_heuristic": c.heuristic,
+        }
+        for c in found
+    ]
     edges: list[Edge] = []
     if command.level != "module":
         wanted = queries.LEVEL_EDGES[command.level]
@@ -745,11 +902,15 @@ def _cycles(graph: Graph, command: CyclesQuery, include_heuristic: bool, deadlin
                     if edge is not None:
                         edges.append(edge)
                         break
-    result = QueryResult(["size", "heuristic", "members", "example"], rows, edges,
-                         sum(1 for c in found if c.heuristic), command="cycles")
+    result = QueryResult(
+        ["size", "heuristic", "members", "example"], rows, edges, sum(1 for c in found if c.heuristic), command="cycles"
+    )
     if not rows:
-        result.notes.append(f"no {command.level}-level cycles" + (f" in {within}" if within else "")
-                            + ("" if include_heuristic else " without heuristic edges"))
+        result.notes.append(
+            f"no {command.level}-level cycles"
+            + (f" in {within}" if within else "")
+            + ("" if include_heuristic else " without heuristic edges")
+        )
     if command.level == "module":
         result.notes.append("module cycles: a -> b means something in a depends on something in b")
     return result
@@ -757,12 +918,23 @@ def _cycles(graph: Graph, command: CyclesQuery, include_heuristic: bool, deadlin
 
 def _context(graph: Graph, command: ContextQuery, include_heuristic: bool, deadline) -> QueryResult:
     seeds, label = _seeds_and_label(graph, command.subject, include_heuristic, deadline)
-    context = build_context(graph, seeds, budget_tokens=command.budget, deadline=deadline,
-                            include_heuristic=include_heuristic, subject=label or command.subject_text,
-                            include_tests=command.include_tests)
+    context = build_context(
+        graph,
+        seeds,
+        budget_tokens=command.budget,
+        deadline=deadline,
+        include_heuristic=include_heuristic,
+        subject=label or command.subject_text,
+        include_tests=command.include_tests,
+    )
     data = context.to_json()
-    result = QueryResult(["tokens", "nodes", "sourceTokens", "ratio"], [data], list(context.edges),
-                         context.heuristic_count, command="context")
+    result = QueryResult(
+        ["tokens", "nodes", "sourceTokens", "ratio"],
+        [data],
+        list(context.edges),
+        context.heuristic_count,
+        command="context",
+    )
     result.text = context.text
     return result
 
@@ -772,8 +944,12 @@ def context_seeds(graph: Graph, subject: object, include_heuristic: bool, deadli
     if isinstance(subject, Find):
         hits, _h, _e, _r = find_nodes(graph, subject, include_heuristic, deadline)
         if not hits:
-            raise QueryLanguageError("the query selects no nodes: nothing to give context for", subject.pos,
-                                     "loosen the where clause", "empty-result")
+            raise QueryLanguageError(
+                "the query selects no nodes: nothing to give context for",
+                subject.pos,
+                "loosen the where clause",
+                "empty-result",
+            )
         return sorted(hits, key=lambda n: (n.fqp, n.id))
     assert isinstance(subject, TargetRef)
     return resolve(graph, subject, deadline)
@@ -790,10 +966,17 @@ def _seeds_and_label(graph: Graph, subject: object, include_heuristic: bool, dea
     return context_seeds(graph, subject, include_heuristic, deadline), ""
 
 
-def context_of(graph: Graph, target_or_query: str | list[Node], budget_tokens: int = 2000,
-               root: Path | str | None = None, deadline: queries.Deadline | None = None,
-               include_heuristic: bool = True, label: str | None = None, focus=(),
-               include_tests: bool = False) -> Context:
+def context_of(
+    graph: Graph,
+    target_or_query: str | list[Node],
+    budget_tokens: int = 2000,
+    root: Path | str | None = None,
+    deadline: queries.Deadline | None = None,
+    include_heuristic: bool = True,
+    label: str | None = None,
+    focus=(),
+    include_tests: bool = False,
+) -> Context:
     """The context of a target (an FQP, a name, a SigHash, or the nodes themselves) or of a `find ...` query, and
     of the targets of ``focus`` (more texts: one context around all of them): resolved to nodes here (every target
     as ``targets.resolve_targets`` reads it), then ``context.build_context``."""
@@ -805,8 +988,9 @@ def context_of(graph: Graph, target_or_query: str | list[Node], budget_tokens: i
         more.extend(found.nodes)
         statements.append(found.statement())
     if isinstance(target_or_query, list):
-        return build_context(graph, target_or_query + more, budget_tokens, root, deadline, include_heuristic,
-                             label, include_tests)
+        return build_context(
+            graph, target_or_query + more, budget_tokens, root, deadline, include_heuristic, label, include_tests
+        )
     text = target_or_query.strip()
     seeds: list[Node] = []
     statement = ""
@@ -821,5 +1005,4 @@ def context_of(graph: Graph, target_or_query: str | list[Node], budget_tokens: i
     elif not more:
         raise QueryLanguageError("no target: give a target or a focus", 0, None, "empty")
     label = label or "; ".join(s for s in [statement, *statements] if s)
-    return build_context(graph, seeds + more, budget_tokens, root, deadline, include_heuristic, label,
-                         include_tests)
+    return build_context(graph, seeds + more, budget_tokens, root, deadline, include_heuristic, label, include_tests)

@@ -18,8 +18,8 @@ MAX_DEPTH = 10
 MAX_LIMIT = 10_000
 MAX_TOKENS_BUDGET = 100_000
 MIN_TOKENS_BUDGET = 50
-MAX_TERMS = 64           # predicates in one where clause
-MAX_NESTING = 16         # parentheses and `not`s
+MAX_TERMS = 64  # predicates in one where clause
+MAX_NESTING = 16  # parentheses and `not`s
 
 
 class QueryLanguageError(ValueError):
@@ -70,7 +70,7 @@ def tokenize(text: str) -> list[Token]:
         c = text[i]
         if c in " \t\r\n":
             i += 1
-        elif c == "#":                                   # a comment, to the end of the line
+        elif c == "#":  # a comment, to the end of the line
             while i < n and text[i] != "\n":
                 i += 1
         elif c in "(),":
@@ -114,6 +114,7 @@ def tokenize(text: str) -> list[Token]:
 
 # ---- syntax tree --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class TargetRef:
     text: str
@@ -122,15 +123,15 @@ class TargetRef:
 
 @dataclass(frozen=True, slots=True)
 class FieldTest:
-    field: str          # name, fqp, kind, file, lang, visibility, signature
-    op: str             # =, !=, contains, glob, regex, starts-with, ends-with
+    field: str  # name, fqp, kind, file, lang, visibility, signature
+    op: str  # =, !=, contains, glob, regex, starts-with, ends-with
     value: str
     pos: int
 
 
 @dataclass(frozen=True, slots=True)
 class Relation:
-    rel: str            # implements, implemented-by, extends, accepts, returns, bound-by, calls, called-by, uses, in
+    rel: str  # implements, implemented-by, extends, accepts, returns, bound-by, calls, called-by, uses, in
     target: TargetRef
     pos: int
 
@@ -158,7 +159,7 @@ class Or:
 
 @dataclass(frozen=True, slots=True)
 class Find:
-    kinds: frozenset | None      # NodeKind values, None: every kind
+    kinds: frozenset | None  # NodeKind values, None: every kind
     where: object | None
     pos: int
     mentions_external: bool = False
@@ -171,7 +172,7 @@ class WhoImplements:
 
 @dataclass(frozen=True, slots=True)
 class CallsQuery:
-    direction: str               # "callers" or "callees"
+    direction: str  # "callers" or "callees"
     target: TargetRef
     depth: int = 1
 
@@ -180,11 +181,11 @@ class CallsQuery:
 class BlastQuery:
     target: TargetRef
     depth: int = 3
-    via: tuple | None = None     # EdgeKind values
+    via: tuple | None = None  # EdgeKind values
     direction: str = "up"
-    through_hubs: bool = False   # walk through external nodes and workspace hubs too
-    budget: int = 2000           # tokens of rows shown (the summary is always whole)
-    within: TargetRef | None = None   # rows of one module (and its submodules) only
+    through_hubs: bool = False  # walk through external nodes and workspace hubs too
+    budget: int = 2000  # tokens of rows shown (the summary is always whole)
+    within: TargetRef | None = None  # rows of one module (and its submodules) only
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +203,7 @@ class CyclesQuery:
 
 @dataclass(frozen=True, slots=True)
 class ContextQuery:
-    subject: object              # TargetRef, a tuple of TargetRefs (several targets), or Find
+    subject: object  # TargetRef, a tuple of TargetRefs (several targets), or Find
     budget: int = 2000
     subject_text: str = ""
     include_tests: bool = False  # `with tests`: tests, examples and boilerplate ranked like the rest
@@ -213,7 +214,7 @@ class Query:
     command: object
     text: str
     limit: int | None = None
-    order: tuple = ()            # (key, descending, pos)
+    order: tuple = ()  # (key, descending, pos)
     format: str = "json"
     exclude_heuristic: bool = False
 
@@ -221,34 +222,105 @@ class Query:
 # ---- vocabulary ---------------------------------------------------------------------------------------------
 
 COMMANDS = ("who-implements", "find", "callers", "callees", "blast-radius", "path", "cycles", "context")
-COMMAND_ALIASES = {"implementors": "who-implements", "implementations": "who-implements",
-                   "impact": "blast-radius", "blast": "blast-radius", "search": "find"}
+COMMAND_ALIASES = {
+    "implementors": "who-implements",
+    "implementations": "who-implements",
+    "impact": "blast-radius",
+    "blast": "blast-radius",
+    "search": "find",
+}
 
 KIND_WORDS: dict[str, str] = {}
 for _kind in NodeKind:
     for _word in (_kind.long_name, _kind.long_name + "s", _kind.value.lower()):
         KIND_WORDS[_word] = _kind.value
-KIND_WORDS.update({"fn": "F", "fns": "F", "method": "F", "methods": "F", "class": "S", "classes": "S",
-                   "interface": "T", "interfaces": "T", "mod": "M", "package": "M", "packages": "M",
-                   "type_alias": "A", "alias": "A", "assoc": "A", "enums": "E"})
+KIND_WORDS.update(
+    {
+        "fn": "F",
+        "fns": "F",
+        "method": "F",
+        "methods": "F",
+        "class": "S",
+        "classes": "S",
+        "interface": "T",
+        "interfaces": "T",
+        "mod": "M",
+        "package": "M",
+        "packages": "M",
+        "type_alias": "A",
+        "alias": "A",
+        "assoc": "A",
+        "enums": "E",
+    }
+)
 ALL_KINDS_WORDS = {"*", "any", "all", "nodes", "node", "items"}
 KIND_SUGGESTIONS = sorted({k.long_name for k in NodeKind})
 
-FIELDS = {"name": "name", "fqp": "fqp", "path": "fqp", "kind": "kind", "file": "file", "lang": "lang",
-          "language": "lang", "visibility": "visibility", "signature": "signature", "sig": "signature"}
-OPERATORS = {"=": "=", "!=": "!=", "contains": "contains", "glob": "glob", "like": "glob", "regex": "regex",
-             "matches": "regex", "starts-with": "starts-with", "ends-with": "ends-with"}
-RELATIONS = {"implements": "implements", "implemented-by": "implemented-by", "extends": "extends",
-             "accepts": "accepts", "returns": "returns", "bound-by": "bound-by", "calls": "calls",
-             "called-by": "called-by", "uses": "uses", "used-by": "used-by", "in": "in"}
+FIELDS = {
+    "name": "name",
+    "fqp": "fqp",
+    "path": "fqp",
+    "kind": "kind",
+    "file": "file",
+    "lang": "lang",
+    "language": "lang",
+    "visibility": "visibility",
+    "signature": "signature",
+    "sig": "signature",
+}
+OPERATORS = {
+    "=": "=",
+    "!=": "!=",
+    "contains": "contains",
+    "glob": "glob",
+    "like": "glob",
+    "regex": "regex",
+    "matches": "regex",
+    "starts-with": "starts-with",
+    "ends-with": "ends-with",
+}
+RELATIONS = {
+    "implements": "implements",
+    "implemented-by": "implemented-by",
+    "extends": "extends",
+    "accepts": "accepts",
+    "returns": "returns",
+    "bound-by": "bound-by",
+    "calls": "calls",
+    "called-by": "called-by",
+    "uses": "uses",
+    "used-by": "used-by",
+    "in": "in",
+}
 
 EDGE_WORDS: dict[str, str] = {k.value.lower(): k.value for k in EdgeKind}
-EDGE_WORDS.update({"implements": "IMPL", "impls": "IMPL", "bound-by": "BOUND_BY", "bounds": "BOUND_BY",
-                   "bound_by": "BOUND_BY", "call": "CALLS", "uses": "USES", "use": "USES", "accept": "ACCEPTS",
-                   "return": "RETURNS", "extend": "EXTENDS", "define": "DEFINES", "contain": "CONTAINS"})
+EDGE_WORDS.update(
+    {
+        "implements": "IMPL",
+        "impls": "IMPL",
+        "bound-by": "BOUND_BY",
+        "bounds": "BOUND_BY",
+        "bound_by": "BOUND_BY",
+        "call": "CALLS",
+        "uses": "USES",
+        "use": "USES",
+        "accept": "ACCEPTS",
+        "return": "RETURNS",
+        "extend": "EXTENDS",
+        "define": "DEFINES",
+        "contain": "CONTAINS",
+    }
+)
 LEVELS = ("module", "type", "function")
-LEVEL_WORDS = {"module": "module", "modules": "module", "type": "type", "types": "type", "function": "function",
-               "functions": "function", "fn": "function"}
+LEVEL_WORDS = {
+    "module": "module",
+    "modules": "module",
+    "type": "type",
+    "types": "type",
+    "function": "function",
+    "functions": "function",
+    "fn": "function",
+}
 
 # the row keys each command produces (what `order by` may name)
 NODE_KEYS = ("kind", "name", "fqp", "lang", "file", "line", "visibility", "signature", "id")
@@ -283,6 +355,7 @@ def did_you_mean(word: str, options) -> str | None:
 
 # ---- parser -------------------------------------------------------------------------------------------------
 
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
@@ -310,8 +383,11 @@ class _Parser:
         token = self.next()
         if token.type != WORD or token.lower not in words:
             options = " or ".join(repr(w) for w in words)
-            raise self.error(f"expected {options}, found {token.describe()}", token,
-                             did_you_mean(token.value, words) if token.type == WORD else None)
+            raise self.error(
+                f"expected {options}, found {token.describe()}",
+                token,
+                did_you_mean(token.value, words) if token.type == WORD else None,
+            )
         return token
 
     def number(self, what: str, low: int, high: int) -> int:
@@ -320,8 +396,9 @@ class _Parser:
             raise self.error(f"{what} needs a number, found {token.describe()}", token, f"e.g. {what} {low + 1}")
         value = int(token.value) if len(token.value) < 12 else high + 1
         if not low <= value <= high:
-            raise QueryLanguageError(f"{what} must be between {low} and {high}, not {token.value}", token.pos,
-                                     None, "range")
+            raise QueryLanguageError(
+                f"{what} must be between {low} and {high}, not {token.value}", token.pos, None, "range"
+            )
         return value
 
     def target(self, what: str = "a target") -> TargetRef:
@@ -331,8 +408,11 @@ class _Parser:
             if not token.value.strip():
                 raise self.error(f"{what} is empty", token, None)
             return TargetRef(token.value, token.pos)
-        raise self.error(f"expected {what} (an FQP, a name, or a quoted string), found {token.describe()}", token,
-                         "quote FQPs with spaces: \"<a::B as c::D>::f\"")
+        raise self.error(
+            f"expected {what} (an FQP, a name, or a quoted string), found {token.describe()}",
+            token,
+            'quote FQPs with spaces: "<a::B as c::D>::f"',
+        )
 
     def _looks_like_modifier(self) -> bool:
         word, after = self.peek().lower, self.peek(1)
@@ -351,11 +431,16 @@ class _Parser:
     def query(self) -> Query:
         first = self.peek()
         if first.type == EOF:
-            raise self.error("empty query", first, "try: who-implements <trait>, or find struct where name = \"X\"",
-                             "empty")
+            raise self.error(
+                "empty query", first, 'try: who-implements <trait>, or find struct where name = "X"', "empty"
+            )
         if first.type != WORD:
-            raise self.error(f"a query starts with a command, found {first.describe()}", first,
-                             "commands: " + ", ".join(COMMANDS), "unknown-command")
+            raise self.error(
+                f"a query starts with a command, found {first.describe()}",
+                first,
+                "commands: " + ", ".join(COMMANDS),
+                "unknown-command",
+            )
         name = COMMAND_ALIASES.get(first.lower, first.lower)
         if name not in COMMANDS:
             hint = did_you_mean(first.value, COMMANDS + tuple(COMMAND_ALIASES)) or "commands: " + ", ".join(COMMANDS)
@@ -376,9 +461,15 @@ class _Parser:
         elif name == "blast-radius":
             target = self.target()
             self.options(name, options)
-            command = BlastQuery(target, options.pop("depth", 3), options.pop("via", None),
-                                 options.pop("direction", "up"), options.pop("through", False),
-                                 options.pop("budget", 2000), options.pop("in", None))
+            command = BlastQuery(
+                target,
+                options.pop("depth", 3),
+                options.pop("via", None),
+                options.pop("direction", "up"),
+                options.pop("through", False),
+                options.pop("budget", 2000),
+                options.pop("in", None),
+            )
         elif name == "path":
             source = self.target("the start of the path")
             self.expect_word("to")
@@ -391,20 +482,24 @@ class _Parser:
             if token.type == WORD and token.lower in LEVEL_WORDS:
                 level = LEVEL_WORDS[self.next().lower]
             elif token.type == WORD and token.lower not in MODIFIERS and token.lower != "in":
-                raise self.error(f"unknown level {token.value!r}", token,
-                                 did_you_mean(token.value, LEVELS) or "levels: module, type, function", "unknown-level")
+                raise self.error(
+                    f"unknown level {token.value!r}",
+                    token,
+                    did_you_mean(token.value, LEVELS) or "levels: module, type, function",
+                    "unknown-level",
+                )
             self.options(name, options)
             command = CyclesQuery(level, options.pop("in", None))
-        else:                                            # context
+        else:  # context
             subject: object
             if self.at_word("find"):
                 token = self.next()
                 subject = self.find(token.pos)
-                subject_text = self.text[token.pos:self.peek().pos].strip()
+                subject_text = self.text[token.pos : self.peek().pos].strip()
             else:
                 first_target = self.target()
                 subject, subject_text = first_target, first_target.text
-                if self.peek().type == COMMA:               # several targets: one context around all of them
+                if self.peek().type == COMMA:  # several targets: one context around all of them
                     targets = [first_target]
                     while self.peek().type == COMMA:
                         self.next()
@@ -413,8 +508,12 @@ class _Parser:
                     subject_text = ", ".join(t.text for t in targets)
             self.options(name, options)
             command = ContextQuery(subject, options.pop("budget", 2000), subject_text, options.pop("with", False))
-        limit, order, fmt, exclude = options.get("limit"), options.get("order", ()), options.get("format", "json"), \
-            options.get("exclude", False)
+        limit, order, fmt, exclude = (
+            options.get("limit"),
+            options.get("order", ()),
+            options.get("format", "json"),
+            options.get("exclude", False),
+        )
         token = self.peek()
         if token.type != EOF:
             allowed = COMMAND_OPTIONS[name] + ("limit", "order by", "format", "exclude heuristic")
@@ -475,10 +574,17 @@ class _Parser:
         while True:
             token = self.next()
             if token.type != WORD or token.lower not in EDGE_WORDS:
-                hint = (did_you_mean(token.value, [k.value for k in EdgeKind]) if token.type == WORD else None) \
-                    or "edge kinds: " + ", ".join(k.value for k in EdgeKind)
-                raise self.error(f"unknown edge kind {token.value!r}" if token.type == WORD else
-                                 f"expected an edge kind, found {token.describe()}", token, hint, "unknown-edge-kind")
+                hint = (
+                    did_you_mean(token.value, [k.value for k in EdgeKind]) if token.type == WORD else None
+                ) or "edge kinds: " + ", ".join(k.value for k in EdgeKind)
+                raise self.error(
+                    f"unknown edge kind {token.value!r}"
+                    if token.type == WORD
+                    else f"expected an edge kind, found {token.describe()}",
+                    token,
+                    hint,
+                    "unknown-edge-kind",
+                )
             value = EDGE_WORDS[token.lower]
             if value not in kinds:
                 kinds.append(value)
@@ -492,8 +598,9 @@ class _Parser:
         while True:
             token = self.next()
             if token.type != WORD or token.value not in allowed and token.lower not in allowed:
-                hint = (did_you_mean(token.value, allowed) if token.type == WORD else None) or \
-                    "columns: " + ", ".join(allowed)
+                hint = (did_you_mean(token.value, allowed) if token.type == WORD else None) or "columns: " + ", ".join(
+                    allowed
+                )
                 raise self.error(f"cannot order {command} results by {token.value!r}", token, hint, "unknown-field")
             key = token.value if token.value in allowed else token.lower
             descending = False
@@ -525,13 +632,22 @@ class _Parser:
             elif token.type == WORD and token.lower in KIND_WORDS:
                 found.add(KIND_WORDS[token.lower])
             elif token.type == WORD:
-                raise self.error(f"unknown kind {token.value!r}", token,
-                                 did_you_mean(token.value.rstrip("s") if token.value.endswith("s") else token.value,
-                                              KIND_SUGGESTIONS) or "kinds: " + ", ".join(KIND_SUGGESTIONS) + ", or *",
-                                 "unknown-kind")
+                raise self.error(
+                    f"unknown kind {token.value!r}",
+                    token,
+                    did_you_mean(
+                        token.value.rstrip("s") if token.value.endswith("s") else token.value, KIND_SUGGESTIONS
+                    )
+                    or "kinds: " + ", ".join(KIND_SUGGESTIONS) + ", or *",
+                    "unknown-kind",
+                )
             else:
-                raise self.error(f"find needs kinds, found {token.describe()}", token,
-                                 "e.g. find struct, enum where ...; or find * where ...", "syntax")
+                raise self.error(
+                    f"find needs kinds, found {token.describe()}",
+                    token,
+                    "e.g. find struct, enum where ...; or find * where ...",
+                    "syntax",
+                )
             if self.peek().type != COMMA:
                 break
             self.next()
@@ -573,8 +689,12 @@ class _Parser:
     def predicate(self, mentions: list):
         token = self.next()
         if token.type != WORD:
-            raise self.error(f"expected a condition, found {token.describe()}", token,
-                             "e.g. name = \"X\", signature contains \"Y\", implements Z", "syntax")
+            raise self.error(
+                f"expected a condition, found {token.describe()}",
+                token,
+                'e.g. name = "X", signature contains "Y", implements Z',
+                "syntax",
+            )
         word = token.lower
         if word == "is":
             negate = False
@@ -588,35 +708,52 @@ class _Parser:
         if word in FIELDS:
             field = FIELDS[word]
             op_token = self.next()
-            op = OPERATORS.get(op_token.value if op_token.type == OP else op_token.lower) \
-                if op_token.type in (OP, WORD) else None
+            op = (
+                OPERATORS.get(op_token.value if op_token.type == OP else op_token.lower)
+                if op_token.type in (OP, WORD)
+                else None
+            )
             if op is None:
-                hint = (did_you_mean(op_token.value, [o for o in OPERATORS if o[0].isalpha()])
-                        if op_token.type == WORD else None) or "operators: =, !=, contains, glob, regex, " \
-                                                             "starts-with, ends-with"
-                raise self.error(f"expected an operator after {token.value!r}, found {op_token.describe()}",
-                                 op_token, hint, "unknown-operator")
+                hint = (
+                    did_you_mean(op_token.value, [o for o in OPERATORS if o[0].isalpha()])
+                    if op_token.type == WORD
+                    else None
+                ) or "operators: =, !=, contains, glob, regex, starts-with, ends-with"
+                raise self.error(
+                    f"expected an operator after {token.value!r}, found {op_token.describe()}",
+                    op_token,
+                    hint,
+                    "unknown-operator",
+                )
             value_token = self.next()
             if value_token.type not in (WORD, STRING, NUMBER):
-                raise self.error(f"expected a value after {op_token.value!r}, found {value_token.describe()}",
-                                 value_token, "quote values with spaces", "syntax")
+                raise self.error(
+                    f"expected a value after {op_token.value!r}, found {value_token.describe()}",
+                    value_token,
+                    "quote values with spaces",
+                    "syntax",
+                )
             value = value_token.value
             if field == "kind":
                 if op not in ("=", "!="):
-                    raise self.error(f"kind takes = or !=, not {op_token.value!r}", op_token, None,
-                                     "unknown-operator")
+                    raise self.error(f"kind takes = or !=, not {op_token.value!r}", op_token, None, "unknown-operator")
                 if value.lower() not in KIND_WORDS:
-                    raise self.error(f"unknown kind {value!r}", value_token,
-                                     did_you_mean(value, KIND_SUGGESTIONS) or "kinds: " + ", ".join(KIND_SUGGESTIONS),
-                                     "unknown-kind")
+                    raise self.error(
+                        f"unknown kind {value!r}",
+                        value_token,
+                        did_you_mean(value, KIND_SUGGESTIONS) or "kinds: " + ", ".join(KIND_SUGGESTIONS),
+                        "unknown-kind",
+                    )
                 value = KIND_WORDS[value.lower()]
             if op == "regex":
                 from ..sqlquery import UnsafeRegex, safe_regex
+
                 try:
                     safe_regex(value)
                 except UnsafeRegex as error:
-                    raise self.error(str(error), value_token, "RE2 syntax: no backreferences or lookaround",
-                                     "bad-regex") from None
+                    raise self.error(
+                        str(error), value_token, "RE2 syntax: no backreferences or lookaround", "bad-regex"
+                    ) from None
             if op == "glob" and len(value) > 300 or len(value) > 1000:
                 raise self.error("value too long", value_token, None, "too-complex")
             return FieldTest(field, op, value, token.pos)
@@ -626,9 +763,13 @@ class _Parser:
                 self.next()
             return Relation(rel, self.target("the other end of the relation"), token.pos)
         relation_hint = did_you_mean(word, list(FIELDS) + list(RELATIONS) + ["is external"])
-        raise self.error(f"unknown field or relation {token.value!r}", token,
-                         relation_hint or "fields: name, fqp, kind, file, lang, visibility, signature; relations: "
-                         + ", ".join(RELATIONS), "unknown-field")
+        raise self.error(
+            f"unknown field or relation {token.value!r}",
+            token,
+            relation_hint
+            or "fields: name, fqp, kind, file, lang, visibility, signature; relations: " + ", ".join(RELATIONS),
+            "unknown-field",
+        )
 
 
 @functools.lru_cache(maxsize=1024)
@@ -641,6 +782,7 @@ def parse(text: str) -> Query:
     if not isinstance(text, str):
         raise QueryLanguageError("the query must be a string", 0, None, "syntax")
     if len(text) > MAX_QUERY_LENGTH:
-        raise QueryLanguageError(f"query longer than {MAX_QUERY_LENGTH} characters", MAX_QUERY_LENGTH, None,
-                                 "too-complex")
+        raise QueryLanguageError(
+            f"query longer than {MAX_QUERY_LENGTH} characters", MAX_QUERY_LENGTH, None, "too-complex"
+        )
     return _parse_cached(text)

@@ -16,7 +16,7 @@ def run_server(tcp: str | None = None, verbose: bool = False, allow_remote: bool
     from .server import build_server
 
     logging.getLogger("isg_lsp").setLevel(logging.DEBUG if verbose else logging.INFO)
-    logging.getLogger("pygls").setLevel(logging.WARNING)   # at INFO, pygls logs every message it sends
+    logging.getLogger("pygls").setLevel(logging.WARNING)  # at INFO, pygls logs every message it sends
     if not logging.getLogger().handlers:
         logging.basicConfig(stream=sys.stderr, format="isg-lsp: %(levelname)s: %(message)s")
     server = build_server()
@@ -29,8 +29,13 @@ def run_server(tcp: str | None = None, verbose: bool = False, allow_remote: bool
                 return 2
             from .tcp import serve_tcp, token_from_environment
 
-            code = serve_tcp(server, (host or "127.0.0.1").strip("[]"), int(port), token=token_from_environment(),
-                             allow_remote=allow_remote)
+            code = serve_tcp(
+                server,
+                (host or "127.0.0.1").strip("[]"),
+                int(port),
+                token=token_from_environment(),
+                allow_remote=allow_remote,
+            )
         else:
             from .stdio import serve_stdio
 

@@ -36,8 +36,23 @@ class Document:
     graph follows it, and incremental changes are ignored until a change sends the whole text, the document is
     saved (the disk then holds the editor's text) or opened again."""
 
-    __slots__ = ("uri", "version", "data", "tree", "lang", "folder", "rel", "dirty", "changed", "pending_s",
-                 "synced", "desync_reason", "ignored_changes", "_starts", "_lines")
+    __slots__ = (
+        "uri",
+        "version",
+        "data",
+        "tree",
+        "lang",
+        "folder",
+        "rel",
+        "dirty",
+        "changed",
+        "pending_s",
+        "synced",
+        "desync_reason",
+        "ignored_changes",
+        "_starts",
+        "_lines",
+    )
 
     def __init__(self, uri: str, version: int, text: str, lang: str | None, folder=None, rel: str | None = None):
         self.uri = uri
@@ -47,12 +62,12 @@ class Document:
         self.lang = lang
         self.folder = folder
         self.rel = rel
-        self.dirty = False            # the graph has not seen this text yet
-        self.changed = False          # edited since it was opened
-        self.pending_s = 0.0          # server time spent on changes not yet in the graph
+        self.dirty = False  # the graph has not seen this text yet
+        self.changed = False  # edited since it was opened
+        self.pending_s = 0.0  # server time spent on changes not yet in the graph
         self.synced = True
         self.desync_reason: str | None = None
-        self.ignored_changes = 0      # incremental changes dropped while out of sync
+        self.ignored_changes = 0  # incremental changes dropped while out of sync
         self._starts: list[int] | None = None
         self._lines: list[str] | None = None
 
@@ -90,8 +105,9 @@ class Document:
         line = position.line
         if line >= len(starts):
             if line > len(starts) or position.character > 0:
-                raise OutOfSync(f"position {line}:{position.character} is past the end of the text "
-                                f"({len(starts)} lines)")
+                raise OutOfSync(
+                    f"position {line}:{position.character} is past the end of the text ({len(starts)} lines)"
+                )
             offset = len(data)
         else:
             start = starts[line]
@@ -117,8 +133,8 @@ class Document:
             raise OutOfSync(f"version {version} does not follow version {self.version}")
         original = (self.data, self._starts)
         if len(changes) > 1 and self._starts is not None:
-            self._starts = list(self._starts)          # a later change may fail: keep the original intact
-        edits: list = []                                # per change: its tree edit, or None (a whole text)
+            self._starts = list(self._starts)  # a later change may fail: keep the original intact
+        edits: list = []  # per change: its tree edit, or None (a whole text)
         try:
             for change in changes:
                 if getattr(change, "range", None) is None:
@@ -132,9 +148,12 @@ class Document:
                     raise OutOfSync(f"range {_show(change.range)} ends before it starts")
                 new = change.text.encode("utf-8", "surrogatepass")
                 data = self.data
-                incremental = (self._starts is not None and b"\r" not in new
-                               and not (start > 0 and data[start - 1] == 0x0D)
-                               and b"\r" not in data[start:end])
+                incremental = (
+                    self._starts is not None
+                    and b"\r" not in new
+                    and not (start > 0 and data[start - 1] == 0x0D)
+                    and b"\r" not in data[start:end]
+                )
                 self.data = data[:start] + new + data[end:]
                 newlines = new.count(b"\n")
                 if newlines:
@@ -157,8 +176,14 @@ class Document:
                 self.tree = None
             elif self.tree is not None:
                 start, end, new_end, start_point, end_point, new_end_point = edit
-                self.tree.edit(start_byte=start, old_end_byte=end, new_end_byte=new_end, start_point=start_point,
-                               old_end_point=end_point, new_end_point=new_end_point)
+                self.tree.edit(
+                    start_byte=start,
+                    old_end_byte=end,
+                    new_end_byte=new_end,
+                    start_point=start_point,
+                    old_end_point=end_point,
+                    new_end_point=new_end_point,
+                )
 
     def replace(self, text: str | bytes, version: int | None = None) -> None:
         """The whole text, known to be the editor's (a full change, a save, an open): back in sync."""
@@ -185,10 +210,10 @@ class Document:
         while offset != -1:
             middle.append(start + offset + 1)
             offset = new.find(b"\n", offset + 1)
-        tail = starts[last + 1:]
+        tail = starts[last + 1 :]
         if shift:
             tail = [s + shift for s in tail]
-        del starts[first + 1:]
+        del starts[first + 1 :]
         starts.extend(middle)
         starts.extend(tail)
 

@@ -92,16 +92,17 @@ def _read_into(target: Any, raw: dict, prefix: str, warnings: list[str]) -> None
             if isinstance(value, dict):
                 _read_into(default, value, f"{prefix}{key}.", warnings)
             elif value is not None:
-                warnings.append(f"option {prefix}{key} should be an object, got {_describe(value)}; "
-                                f"using the defaults")
+                warnings.append(f"option {prefix}{key} should be an object, got {_describe(value)}; using the defaults")
             continue
         checked = _check(f.name, value)
         if checked is _INVALID:
-            warnings.append(f"option {prefix}{key} should be {_EXPECTED.get(f.name, 'another type')}, "
-                            f"got {_describe(value)}; using the default ({_describe(default)})")
+            warnings.append(
+                f"option {prefix}{key} should be {_EXPECTED.get(f.name, 'another type')}, "
+                f"got {_describe(value)}; using the default ({_describe(default)})"
+            )
             continue
         if value is None and f.name != "database_path":
-            continue                                          # null: the default
+            continue  # null: the default
         setattr(target, f.name, checked)
 
 
@@ -130,8 +131,12 @@ def _check(name: str, value: Any) -> Any:
     if name in ("use_gitignore", "implementations", "callers", "blast_radius", "include_heuristic"):
         return value if isinstance(value, bool) else _INVALID
     if name == "blast_radius_depth":
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() \
+        ok = (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and float(value).is_integer()
             and 0 <= value <= MAX_BLAST_RADIUS_DEPTH
+        )
         return int(value) if ok else _INVALID
     if name == "max_file_bytes":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() and value > 0

@@ -29,8 +29,14 @@ CONFIG_SECTION = "isg"
 
 class IsgLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("isg-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-                         protocol_cls=P.IsgProtocol, converter_factory=P.converter_factory, max_workers=4)
+        super().__init__(
+            "isg-lsp",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=P.IsgProtocol,
+            converter_factory=P.converter_factory,
+            max_workers=4,
+        )
         self.session = Session(self)
         self.closed = False
 
@@ -52,7 +58,7 @@ def build_server() -> IsgLanguageServer:
     def initialize(params: types.InitializeParams) -> None:
         package_log = logging.getLogger("isg_lsp")
         for handler in [h for h in package_log.handlers if isinstance(h, _ClientLogHandler)]:
-            package_log.removeHandler(handler)          # a second client over TCP: one handler, its own
+            package_log.removeHandler(handler)  # a second client over TCP: one handler, its own
         package_log.addHandler(_ClientLogHandler(server, asyncio.get_running_loop()))
         options, warnings = parse_options(params.initialization_options)
         session.options = options
@@ -92,8 +98,9 @@ def build_server() -> IsgLanguageServer:
         raw = settings.get(CONFIG_SECTION) if isinstance(settings, dict) else None
         if raw is None and session.client_supports("workspace.configuration"):
             try:
-                answers = await server.workspace_configuration_async(types.ConfigurationParams(
-                    items=[types.ConfigurationItem(section=CONFIG_SECTION)]))
+                answers = await server.workspace_configuration_async(
+                    types.ConfigurationParams(items=[types.ConfigurationItem(section=CONFIG_SECTION)])
+                )
                 raw = answers[0] if answers else None
             except Exception as error:  # noqa: BLE001 - keep the options we have
                 log.info("workspace/configuration failed: %s", error)
@@ -168,8 +175,10 @@ def _test_memory():
         previous, state["snapshot"] = state.get("snapshot"), snapshot
         if previous is None:
             return []
-        return [{"size": stat.size_diff, "count": stat.count_diff, "where": stat.traceback.format()[-6:]}
-                for stat in snapshot.compare_to(previous, "traceback")[:8]]
+        return [
+            {"size": stat.size_diff, "count": stat.count_diff, "where": stat.traceback.format()[-6:]}
+            for stat in snapshot.compare_to(previous, "traceback")[:8]
+        ]
 
     return test_memory
 
@@ -202,11 +211,14 @@ def _test_document(session: Session):
 def _plain(method):
     """A function calling a bound method (pygls marks handlers with attributes, which methods cannot take)."""
     if asyncio.iscoroutinefunction(method):
+
         async def handler(params):
             return await method(params)
     else:
+
         def handler(params):  # type: ignore[misc]  # one of two shapes, chosen once
             return method(params)
+
     handler.__name__ = handler.__qualname__ = method.__name__
     handler.__doc__ = method.__doc__
     return handler
@@ -215,6 +227,7 @@ def _plain(method):
 def _plain_varargs(method):
     def handler(*args):
         return method(*args)
+
     handler.__name__ = handler.__qualname__ = method.__name__
     return handler
 
@@ -229,8 +242,10 @@ async def _register_watchers(server: IsgLanguageServer) -> None:
         types.FileSystemWatcher(glob_pattern="**/*", kind=types.WatchKind.Delete),
     ]
     registration = types.Registration(
-        id="isg-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-        register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))
+        id="isg-watched-files",
+        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+    )
     try:
         await server.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
     except Exception as error:  # noqa: BLE001 - without a watcher, files changed outside the editor are missed

@@ -45,10 +45,10 @@ from .writer import Background, save_rows
 
 log = logging.getLogger(__name__)
 
-SYNC_DELAY_S = 0.05          # a pause in typing this long brings the graph up to date
-FLUSH_DELAY_S = 1.0          # changes are written to SQLite at most this long after they happen
+SYNC_DELAY_S = 0.05  # a pause in typing this long brings the graph up to date
+FLUSH_DELAY_S = 1.0  # changes are written to SQLite at most this long after they happen
 LENS_REFRESH_DELAY_S = 0.3
-REINDEX_EVENTS = 200         # more file events than this at once (a branch switch): index again (warm)
+REINDEX_EVENTS = 200  # more file events than this at once (a branch switch): index again (warm)
 LAYOUT_FILES = ("Cargo.toml", ".gitignore")
 
 __all__ = ["Folder", "Session", "TargetError", "LatencyLog"]
@@ -84,17 +84,17 @@ class Folder:
         self.root = root
         self.name = root.name
         self.engine = engine
-        self.analysis = analysis                 # the folder's graph asked in editor terms
+        self.analysis = analysis  # the folder's graph asked in editor terms
         self.locator = convert.Locator(root)
-        self.state = "queued"                    # queued → indexing → ready (or failed, still serving)
+        self.state = "queued"  # queued → indexing → ready (or failed, still serving)
         self.done = 0
         self.total = 0
-        self.pending_disk: set[str] = set()      # files changed on disk while indexing
+        self.pending_disk: set[str] = set()  # files changed on disk while indexing
         self.reindex_wanted = False
         self.index_task: asyncio.Task | None = None
         self.flush_handle: asyncio.TimerHandle | None = None
         self.closed = False
-        self.store_shown: str | None = None      # the database message the user was shown (once each)
+        self.store_shown: str | None = None  # the database message the user was shown (once each)
 
     @property
     def graph(self) -> Graph:
@@ -108,7 +108,7 @@ class Folder:
 class Session:
     def __init__(self, server) -> None:
         self.server = server
-        self.analysis_config = AnalysisConfig()     # what the options say to the analyses, shared by every folder
+        self.analysis_config = AnalysisConfig()  # what the options say to the analyses, shared by every folder
         self.options = InitOptions()
         self.folders: list[Folder] = []
         self.documents: dict[str, Document] = {}
@@ -125,8 +125,8 @@ class Session:
         self._lens_checks: list = []
         self._disk_lines: dict[Path, DiskLines] = {}
         self.shutting_down = False
-        self.folder_order: dict[str, int] = {}     # workspace folder URI → its place in the workspace
-        self.desyncs = 0                           # documents found out of sync (docs/reliability.md)
+        self.folder_order: dict[str, int] = {}  # workspace folder URI → its place in the workspace
+        self.desyncs = 0  # documents found out of sync (docs/reliability.md)
         self._unopened_changes: set[str] = set()
 
     @property
@@ -139,8 +139,11 @@ class Session:
         config = self.analysis_config
         config.include_heuristic = options.include_heuristic
         config.blast_radius_depth = options.blast_radius_depth
-        config.lenses = LensConfig(implementations=options.lenses.implementations, callers=options.lenses.callers,
-                                   blast_radius=options.lenses.blast_radius)
+        config.lenses = LensConfig(
+            implementations=options.lenses.implementations,
+            callers=options.lenses.callers,
+            blast_radius=options.lenses.blast_radius,
+        )
 
     # ---- capabilities --------------------------------------------------------------------------------------
 
@@ -167,16 +170,23 @@ class Session:
         if any(f.root == root for f in self.folders):
             return None
         if not self._pool_warming:
-            self._pool_warming = True             # workers start while the folder is listed and its database read
+            self._pool_warming = True  # workers start while the folder is listed and its database read
             threading.Thread(target=self.pool.warm, name="isg-pool-warm", daemon=True).start()
-        engine = Engine(root, db_path=self._db_path(root), config=self.options.workspace_config(), pool=self.pool,
-                        store_spec=self._base(), store_write=False)
-        folder = Folder(uri, root, engine, Analysis(engine, lambda rel: self.document_lines(folder, rel),
-                                                    self.analysis_config))
+        engine = Engine(
+            root,
+            db_path=self._db_path(root),
+            config=self.options.workspace_config(),
+            pool=self.pool,
+            store_spec=self._base(),
+            store_write=False,
+        )
+        folder = Folder(
+            uri, root, engine, Analysis(engine, lambda rel: self.document_lines(folder, rel), self.analysis_config)
+        )
         self.report_store(folder)
         self.folder_order.setdefault(uri, len(self.folder_order))
         self.folders.append(folder)
-        self.folders.sort(key=lambda f: len(str(f.root)), reverse=True)   # the innermost root wins
+        self.folders.sort(key=lambda f: len(str(f.root)), reverse=True)  # the innermost root wins
         for doc in self.documents.values():
             self._place(doc)
         return folder
@@ -198,12 +208,15 @@ class Session:
         if not path.is_absolute():
             chosen = root / path
         elif self.folder_count_hint > 1:
-            chosen = path.with_name(f"{path.stem}-{root.name}{path.suffix}")   # one database per folder
+            chosen = path.with_name(f"{path.stem}-{root.name}{path.suffix}")  # one database per folder
         else:
             chosen = path
-        if not database_location_allowed(chosen, root):     # settings may come from the workspace itself
-            self.show_message(f"isg-lsp: databasePath {configured!r} is outside the workspace and the user's cache "
-                              f"folder; using {root.name}/.isg/isg.db instead", types.MessageType.Warning)
+        if not database_location_allowed(chosen, root):  # settings may come from the workspace itself
+            self.show_message(
+                f"isg-lsp: databasePath {configured!r} is outside the workspace and the user's cache "
+                f"folder; using {root.name}/.isg/isg.db instead",
+                types.MessageType.Warning,
+            )
             return None
         return chosen
 
@@ -220,7 +233,7 @@ class Session:
             return None
         return spec if spec.is_postgres else None
 
-    folder_count_hint = 1           # how many folders the workspace started with (one database each)
+    folder_count_hint = 1  # how many folders the workspace started with (one database each)
 
     def locate(self, uri: str) -> tuple[Folder | None, str | None]:
         """The folder that indexes a URI, and the file's workspace-relative path."""
@@ -241,8 +254,12 @@ class Session:
 
     def _place(self, doc: Document) -> None:
         folder, rel = self.locate(doc.uri)
-        indexed = (folder is not None and rel is not None and languages.language_for_path(rel) is not None
-                   and not is_excluded(folder.root, rel, folder.engine.config))
+        indexed = (
+            folder is not None
+            and rel is not None
+            and languages.language_for_path(rel) is not None
+            and not is_excluded(folder.root, rel, folder.engine.config)
+        )
         doc.folder, doc.rel = (folder, rel) if indexed else (None, None)
 
     # ---- indexing ------------------------------------------------------------------------------------------
@@ -271,14 +288,18 @@ class Session:
                 log.info("work done progress refused: %s", error)
                 token = None
         if token is not None:
-            self.server.work_done_progress.begin(token, types.WorkDoneProgressBegin(
-                title=f"isg: indexing {folder.name}", message="listing files", percentage=0, cancellable=False))
-        self.flush(folder)                                      # queued before the index: it sees them
+            self.server.work_done_progress.begin(
+                token,
+                types.WorkDoneProgressBegin(
+                    title=f"isg: indexing {folder.name}", message="listing files", percentage=0, cancellable=False
+                ),
+            )
+        self.flush(folder)  # queued before the index: it sees them
         folder.state = "indexing"
         folder.done = folder.total = 0
         last_report = [0.0]
 
-        def on_progress(done: int, total: int, message: str) -> None:        # in the background thread
+        def on_progress(done: int, total: int, message: str) -> None:  # in the background thread
             loop.call_soon_threadsafe(report, done, total, message)
 
         def report(done: int, total: int, message: str) -> None:
@@ -287,16 +308,19 @@ class Session:
             if token is not None and (now - last_report[0] > 0.2 or done == total):
                 last_report[0] = now
                 percentage = int(100 * done / total) if total else 100
-                self.server.work_done_progress.report(token, types.WorkDoneProgressReport(
-                    message=f"{done}/{total} files", percentage=percentage))
+                self.server.work_done_progress.report(
+                    token, types.WorkDoneProgressReport(message=f"{done}/{total} files", percentage=percentage)
+                )
 
         started = time.perf_counter()
         engine = folder.engine
         summary = "failed"
         try:
             report_ = await asyncio.wrap_future(self.background.submit(partial(_index_quietly, engine, on_progress)))
-            summary = (f"{report_.files} files ({report_.parsed} parsed), {engine.graph.edge_count()} edges, "
-                       f"{time.perf_counter() - started:.1f} s")
+            summary = (
+                f"{report_.files} files ({report_.parsed} parsed), {engine.graph.edge_count()} edges, "
+                f"{time.perf_counter() - started:.1f} s"
+            )
             folder.state = "ready"
         except Exception as error:  # noqa: BLE001 - keep serving what we have
             log.error("indexing %s failed", folder.root, exc_info=True)
@@ -365,9 +389,9 @@ class Session:
                 doc.version = version
                 return
             doc.replace(changes[full[-1]].text)
-            changes = changes[full[-1] + 1:]
+            changes = changes[full[-1] + 1 :]
             self._resynced(doc, "the whole text was sent")
-            doc.version = None                          # any version follows a full text
+            doc.version = None  # any version follows a full text
         try:
             doc.apply(changes, version)
         except OutOfSync as error:
@@ -405,8 +429,11 @@ class Session:
         name = doc.rel or convert_message_uri(doc.uri)
         log.warning("lost track of the text of %s: %s; using the file on disk", name, reason)
         if first:
-            self.show_message(f"isg-lsp lost track of the editor's text of {name} ({reason}). It uses the file "
-                              f"on disk until the document is saved or reopened.", types.MessageType.Warning)
+            self.show_message(
+                f"isg-lsp lost track of the editor's text of {name} ({reason}). It uses the file "
+                f"on disk until the document is saved or reopened.",
+                types.MessageType.Warning,
+            )
 
     def desync_uri(self, uri: str, reason: str) -> None:
         """A change to this document could not even be read (wrong parameter types)."""
@@ -416,8 +443,12 @@ class Session:
 
     def _resynced(self, doc: Document, how: str) -> None:
         if not doc.synced:
-            log.info("back in step with the editor's text of %s: %s (%d changes were ignored meanwhile)",
-                     doc.rel or doc.uri, how, doc.ignored_changes)
+            log.info(
+                "back in step with the editor's text of %s: %s (%d changes were ignored meanwhile)",
+                doc.rel or doc.uri,
+                how,
+                doc.ignored_changes,
+            )
         doc.synced = True
         doc.desync_reason = None
         doc.ignored_changes = 0
@@ -429,7 +460,7 @@ class Session:
         if path is None:
             return b""
         try:
-            raw = read_file(path)                       # never a FIFO (it would block the event loop)
+            raw = read_file(path)  # never a FIFO (it would block the event loop)
         except OSError:
             return b""
         data, _ = normalize_source(raw)
@@ -473,7 +504,7 @@ class Session:
         except OSError:
             return
         if stat.st_size == len(doc.data) and doc.rel in doc.folder.graph.files:
-            doc.folder.engine.stats[doc.rel] = (stat.st_size, stat.st_mtime_ns)   # the database may trust the file
+            doc.folder.engine.stats[doc.rel] = (stat.st_size, stat.st_mtime_ns)  # the database may trust the file
             doc.folder.engine.dirty.add(doc.rel)
             self.schedule_flush(doc.folder)
 
@@ -498,14 +529,14 @@ class Session:
                 self.dirty_docs.discard(uri)
                 continue
             if not doc.folder.ready:
-                continue                               # applied when its folder's index is done
+                continue  # applied when its folder's index is done
             self.dirty_docs.discard(uri)
             self._apply_document(doc)
 
     def _apply_document(self, doc: Document) -> None:
         started = time.perf_counter()
         folder = doc.folder
-        assert folder is not None and doc.rel is not None          # only placed documents are applied
+        assert folder is not None and doc.rel is not None  # only placed documents are applied
         if len(doc.data) > self.options.max_file_bytes:
             log.info("not indexing the buffer of %s: larger than %d bytes", doc.rel, self.options.max_file_bytes)
             doc.dirty = False
@@ -568,7 +599,7 @@ class Session:
             self.start_indexing(folder)
             return
         open_rels = {doc.rel for doc in self.documents.values() if doc.folder is folder}
-        for rel in sorted(rels - open_rels):             # an open document's buffer wins over the disk
+        for rel in sorted(rels - open_rels):  # an open document's buffer wins over the disk
             self._apply_disk(folder, rel)
 
     def _apply_disk(self, folder: Folder, rel: str) -> None:
@@ -609,14 +640,14 @@ class Session:
         future = self.background.submit(partial(save_rows, engine, rows, externals))
         try:
             loop = asyncio.get_running_loop()
-        except RuntimeError:                             # shutting down after the loop ended
+        except RuntimeError:  # shutting down after the loop ended
             return
 
         def written(_future) -> None:
             if engine.store_message != folder.store_shown and not self.shutting_down:
                 try:
                     loop.call_soon_threadsafe(self.report_store, folder)
-                except RuntimeError:                   # the loop has ended (shutdown)
+                except RuntimeError:  # the loop has ended (shutdown)
                     pass
 
         future.add_done_callback(written)
@@ -742,10 +773,10 @@ class Session:
 
 
 def _index_quietly(engine: Engine, progress):
-    delay = float(os.environ.get("ISG_LSP_TEST_DELAY_MS", "0") or 0) / 1000     # a test hook (tests/lsp)
+    delay = float(os.environ.get("ISG_LSP_TEST_DELAY_MS", "0") or 0) / 1000  # a test hook (tests/lsp)
     if delay:
         time.sleep(delay)
-    if os.environ.get("ISG_LSP_TEST_INDEX_FAULT"):                                # a test hook (tests/security)
+    if os.environ.get("ISG_LSP_TEST_INDEX_FAULT"):  # a test hook (tests/security)
         raise RuntimeError("injected indexing fault")
     return engine.index(progress)
 

@@ -84,8 +84,8 @@ class FrameReader:
 
     def __init__(self, stream, max_bytes: int | None = None, discard_oversized: bool = True) -> None:
         self.stream = stream
-        self.max_bytes = max_bytes            # None: MAX_MESSAGE_BYTES
-        self.discard_oversized = discard_oversized   # False: an oversized body is the end (not read at all)
+        self.max_bytes = max_bytes  # None: MAX_MESSAGE_BYTES
+        self.discard_oversized = discard_oversized  # False: an oversized body is the end (not read at all)
         self.headers: dict[bytes, bytes] = {}  # the last frame's headers (lower-case names)
 
     def read(self) -> tuple[str, Any]:
@@ -110,7 +110,7 @@ class FrameReader:
                 if length is None:
                     if problem is not None:
                         return "error", (-32600, f"invalid message header: {problem}")
-                    continue                        # stray blank lines between frames
+                    continue  # stray blank lines between frames
                 break
             name, sep, value = stripped.partition(b":")
             if not sep:
@@ -138,7 +138,7 @@ class FrameReader:
             return "error", (-32600, f"message of {length} bytes is larger than the limit of {limit}")
         body = stream.read(length)
         if len(body) < length:
-            return EOF                                  # the stream ended in the middle of a message
+            return EOF  # the stream ended in the middle of a message
         try:
             return "message", json.loads(body)
         except RecursionError:
@@ -163,7 +163,7 @@ class SafeWriter:
             with self._lock:
                 self._stream.write(data)
                 self._stream.flush()
-        except (OSError, ValueError):             # BrokenPipeError, or the stream was closed
+        except (OSError, ValueError):  # BrokenPipeError, or the stream was closed
             self.lost = True
             self._on_lost()
 
@@ -194,7 +194,7 @@ def serve_stdio(server, stdin=None, stdout: BinaryIO | None = None) -> int:
         server.stop_transport = stop
         reader = FrameReader(stdin)
 
-        def read_frames() -> None:                         # the daemon thread
+        def read_frames() -> None:  # the daemon thread
             while True:
                 try:
                     item = reader.read()
@@ -203,7 +203,7 @@ def serve_stdio(server, stdin=None, stdout: BinaryIO | None = None) -> int:
                     item = EOF
                 try:
                     loop.call_soon_threadsafe(queue.put_nowait, item)
-                except RuntimeError:                        # the loop has ended
+                except RuntimeError:  # the loop has ended
                     return
                 if item is EOF:
                     return
@@ -250,8 +250,7 @@ def serve_stdio(server, stdin=None, stdout: BinaryIO | None = None) -> int:
 def dispatch(protocol, data: Any) -> None:
     """Structures one JSON value as a message and hands it to pygls, answering what cannot be handled."""
     if not isinstance(data, dict):
-        respond_error(protocol, None, -32600, "invalid request: a message is a JSON object (batches are not "
-                                               "supported)")
+        respond_error(protocol, None, -32600, "invalid request: a message is a JSON object (batches are not supported)")
         return
     msg_id = data.get("id")
     has_id = isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool)
@@ -259,14 +258,14 @@ def dispatch(protocol, data: Any) -> None:
         if has_id and "method" in data:
             respond_error(protocol, msg_id, -32600, 'invalid request: "jsonrpc" must be "2.0"')
         else:
-            log.warning("ignoring a message without \"jsonrpc\": \"2.0\"")
+            log.warning('ignoring a message without "jsonrpc": "2.0"')
         return
     if "method" in data and not isinstance(data.get("method"), str):
         if has_id:
-            respond_error(protocol, msg_id, -32600, "invalid request: \"method\" must be a string")
+            respond_error(protocol, msg_id, -32600, 'invalid request: "method" must be a string')
         return
     if "id" in data and "method" in data and not has_id:
-        respond_error(protocol, None, -32600, "invalid request: \"id\" must be a number or a string")
+        respond_error(protocol, None, -32600, 'invalid request: "id" must be a number or a string')
         return
     if has_id and _is_notification(data.get("method")):
         # a notification sent as a request: the client waits for an answer. Handled as the notification it is,
@@ -290,7 +289,7 @@ def _is_notification(method: Any) -> bool:
 
 
 def respond_error(protocol, msg_id, code: int, text: str) -> None:
-    if msg_id is None:                # JSON-RPC: "id": null when the request's id could not be read
+    if msg_id is None:  # JSON-RPC: "id": null when the request's id could not be read
         protocol._send_data({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": text}})
         return
     protocol._send_response(msg_id, error=types.ResponseError(code=code, message=text))
@@ -309,5 +308,5 @@ async def _watch_parent(server, stop) -> None:
             log.warning("the client process %d is gone; exiting", pid)
             stop()
             return
-        except OSError:                                  # exists, owned by someone else
+        except OSError:  # exists, owned by someone else
             continue

@@ -118,12 +118,14 @@ def _strip_token(message: Any) -> None:
         options.pop("token", None)
 
 
-def serve_tcp(server, host: str, port: int, token: str | None = None, allow_remote: bool = False,
-              announce=None) -> int:
+def serve_tcp(server, host: str, port: int, token: str | None = None, allow_remote: bool = False, announce=None) -> int:
     """Serves LSP on ``host:port`` until a client sends `exit` (or `shutdown` and leaves). Returns the exit code."""
     if not allow_remote and not is_loopback(host):
-        print(f"isg-lsp: {host} is not a loopback address; anyone who can reach it could connect. Use "
-              f"127.0.0.1, or add --allow-remote if that is what you want", file=sys.stderr)
+        print(
+            f"isg-lsp: {host} is not a loopback address; anyone who can reach it could connect. Use "
+            f"127.0.0.1, or add --allow-remote if that is what you want",
+            file=sys.stderr,
+        )
         return 2
     generated = token is None
     token = token or secrets.token_urlsafe(32)
@@ -135,8 +137,12 @@ def serve_tcp(server, host: str, port: int, token: str | None = None, allow_remo
     bound = listener.getsockname()[1]
     where = f"{host}:{bound}"
     if generated:
-        print(f"isg-lsp: listening on {where}; token {token} (clients send it as initializationOptions.token "
-              f"or the header Isg-Token)", file=sys.stderr, flush=True)
+        print(
+            f"isg-lsp: listening on {where}; token {token} (clients send it as initializationOptions.token "
+            f"or the header Isg-Token)",
+            file=sys.stderr,
+            flush=True,
+        )
     else:
         print(f"isg-lsp: listening on {where}; token from ${TOKEN_ENV}", file=sys.stderr, flush=True)
     if announce is not None:
@@ -155,27 +161,36 @@ def serve_tcp(server, host: str, port: int, token: str | None = None, allow_remo
         def put(item) -> None:
             try:
                 loop.call_soon_threadsafe(queue.put_nowait, item)
-            except RuntimeError:                       # the loop has ended
+            except RuntimeError:  # the loop has ended
                 pass
 
         def handshake(conn: socket.socket) -> None:
             try:
-                _receive_timeout(conn, AUTH_TIMEOUT_S)   # the fd stays blocking: RawInput reads it with os.read
+                _receive_timeout(conn, AUTH_TIMEOUT_S)  # the fd stays blocking: RawInput reads it with os.read
                 reader = FrameReader(RawInput(conn.fileno()), max_bytes=AUTH_MAX_BYTES, discard_oversized=False)
                 try:
                     item = reader.read()
                 except (OSError, ValueError):
                     item = EOF
                 if item is EOF or item[0] != "message":
-                    _close(conn)                       # a port scan, a timeout, garbage: nothing to answer
+                    _close(conn)  # a port scan, a timeout, garbage: nothing to answer
                     return
                 message = item[1]
                 msg_id = message.get("id") if isinstance(message, dict) else None
                 if not _authorized(message, reader.headers, token):
                     log.warning("refused a TCP connection without the token")
-                    _send_raw(conn, {"jsonrpc": "2.0", "id": msg_id if isinstance(msg_id, (int, str)) else None,
-                                     "error": {"code": -32600, "message": "unauthorized: send the token printed by "
-                                                                          "isg-lsp as initializationOptions.token"}})
+                    _send_raw(
+                        conn,
+                        {
+                            "jsonrpc": "2.0",
+                            "id": msg_id if isinstance(msg_id, (int, str)) else None,
+                            "error": {
+                                "code": -32600,
+                                "message": "unauthorized: send the token printed by "
+                                "isg-lsp as initializationOptions.token",
+                            },
+                        },
+                    )
                     _close(conn)
                     return
                 with guard:
@@ -184,12 +199,18 @@ def serve_tcp(server, host: str, port: int, token: str | None = None, allow_remo
                         active["id"] = next(ids)
                         cid = active["id"]
                 if busy:
-                    _send_raw(conn, {"jsonrpc": "2.0", "id": msg_id if isinstance(msg_id, (int, str)) else None,
-                                     "error": {"code": -32600, "message": "another client is connected"}})
+                    _send_raw(
+                        conn,
+                        {
+                            "jsonrpc": "2.0",
+                            "id": msg_id if isinstance(msg_id, (int, str)) else None,
+                            "error": {"code": -32600, "message": "another client is connected"},
+                        },
+                    )
                     _close(conn)
                     return
                 _receive_timeout(conn, 0)
-                reader.max_bytes = None                # stdio's limits from now on
+                reader.max_bytes = None  # stdio's limits from now on
                 reader.discard_oversized = True
                 put(("connect", (cid, conn, reader, message)))
             except Exception:  # noqa: BLE001 - one connection never ends the server
@@ -203,9 +224,9 @@ def serve_tcp(server, host: str, port: int, token: str | None = None, allow_remo
                 try:
                     conn, _address = listener.accept()
                 except OSError:
-                    return                              # the listener was closed
+                    return  # the listener was closed
                 if not handshakes.acquire(blocking=False):
-                    _close(conn)                        # too many connections proving at once
+                    _close(conn)  # too many connections proving at once
                     continue
                 threading.Thread(target=handshake, args=(conn,), name="isg-tcp-auth", daemon=True).start()
 
@@ -231,13 +252,14 @@ def serve_tcp(server, host: str, port: int, token: str | None = None, allow_remo
                     stream = connection.makefile("wb")
                     cid = current
                     protocol.set_writer(SafeWriter(stream, lambda cid=cid: put(("eof", None, cid))))
-                    threading.Thread(target=read_frames, args=(current, reader), name="isg-tcp-read",
-                                     daemon=True).start()
+                    threading.Thread(
+                        target=read_frames, args=(current, reader), name="isg-tcp-read", daemon=True
+                    ).start()
                     log.info("a client connected over TCP")
                     payload = first
                     kind = "message"
                 elif rest and rest[0] != current:
-                    continue                            # what a client that has gone still had in the pipe
+                    continue  # what a client that has gone still had in the pipe
                 if kind == "eof":
                     await _disconnected(server, protocol)
                     if connection is not None:
@@ -246,7 +268,7 @@ def serve_tcp(server, host: str, port: int, token: str | None = None, allow_remo
                     with guard:
                         active["id"] = None
                     if protocol._shutdown:
-                        break                           # shut down, then left: the end
+                        break  # shut down, then left: the end
                     log.info("the client left; waiting for the next one")
                     continue
                 if kind == "error":
@@ -290,14 +312,15 @@ async def _disconnected(server, protocol) -> None:
         future.cancel()
     protocol._request_futures.clear()
     for _ in range(3):
-        await asyncio.sleep(0)                          # cancelled handlers finish, writing to the old connection
+        await asyncio.sleep(0)  # cancelled handlers finish, writing to the old connection
     protocol.set_writer(_NullWriter())
     session = getattr(server, "session", None)
     if session is not None and not getattr(server, "closed", False):
         for uri in list(session.documents):
             try:
-                session.close_document(types.DidCloseTextDocumentParams(
-                    text_document=types.TextDocumentIdentifier(uri=uri)))
+                session.close_document(
+                    types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+                )
             except Exception:  # noqa: BLE001
                 log.exception("closing %s after the client left failed", uri)
 
