@@ -274,6 +274,11 @@ export type ContextParams = TargetRef & {
   query?: string;
   /** default 2000 */
   budgetTokens?: number;
+  includeHeuristic?: boolean;
+  /** more targets (any form of TargetRef.fqp): one context around all of them */
+  focus?: string[];
+  /** tests, examples, benches and boilerplate are ranked last unless this is true (or a target is a test) */
+  includeTests?: boolean;
 };
 
 export interface ContextResult {
