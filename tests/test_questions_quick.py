@@ -75,39 +75,75 @@ def test_maps_and_context_are_measured(reports):
     assert summary["8000"]["isg"]["recall"] >= 0.9                # measured 1.00
 
 
-class _Truth:
-    def __init__(self, fqps):
-        self.nodes = {f: {"fqp": f} for f in fqps}
-
-
 MAP = """\
 app
   T Shape | by Square, geo::Circle
     F area(&self) -> f64
   S Square | impl Shape
-  F total(items: &[Square], unit: geo::Unit) -> f64 | calls Shape::area, geo::{scale, round}, 3 in io
+  F total(items: &[Square], unit: geo::Unit) -> f64 | calls Shape::area, geo::{scale, round}, 3 in io, ~guess
+  F pick(unit: Unit, shape: Square) -> Shape
   F visit_{x}(v: &mut V, node: &{X}) for X in Square, Circle
 app::geo
   S Circle | ext Base; overrides area
   S Base
     F area(&self) -> Meters
+  S Unit
+app::other
+  S Unit
 """
 
+TRUTH_NODES = {"app": "M", "app::geo": "M", "app::other": "M", "app::Shape": "T", "app::Shape::area": "F",
+               "app::Square": "S", "app::total": "F", "app::pick": "F", "app::guess": "F", "app::geo::Circle": "S",
+               "app::geo::Circle::area": "F", "app::geo::Base": "S", "app::geo::Base::area": "F",
+               "app::geo::Unit": "S", "app::other::Unit": "S", "app::geo::Meters": "S", "app::geo::scale": "F",
+               "app::io::read": "F"}
+TRUTH_EDGES = [("app::Square", "IMPL", "app::Shape"), ("app::geo::Circle", "IMPL", "app::Shape"),
+               ("app::geo::Circle", "EXTENDS", "app::geo::Base"), ("app::Square", "EXTENDS", "app::geo::Base"),
+               ("app::total", "ACCEPTS", "app::Square"), ("app::total", "ACCEPTS", "app::geo::Unit"),
+               ("app::total", "CALLS", "app::Shape::area"), ("app::total", "CALLS", "app::geo::scale"),
+               ("app::total", "CALLS", "app::io::read"), ("app::total", "CALLS", "app::guess"),
+               ("app::pick", "ACCEPTS", "app::geo::Unit"), ("app::pick", "ACCEPTS", "app::Square"),
+               ("app::pick", "ACCEPTS", "app::Shape"), ("app::pick", "RETURNS", "app::Shape"),
+               ("app::geo::Circle::area", "RETURNS", "app::geo::Meters"), ("app::geo::Base::area", "RETURNS",
+                                                                           "app::geo::Meters"),
+               ("app::Shape", "DEFINES", "app::Shape::area"), ("app", "CONTAINS", "app::Square")]
 
-def test_the_map_reader_states_answers_only_with_their_relation():
+
+def _truth(folder: Path):
+    from bench.questions.truth import TruthGraph
+
+    lines = [json.dumps({"type": "node", "id": fqp, "kind": kind, "name": fqp.rsplit("::", 1)[-1], "fqp": fqp,
+                         "external": False}) for fqp, kind in TRUTH_NODES.items()]
+    lines += [json.dumps({"type": "edge", "src": s, "kind": k, "dst": d}) for s, k, d in TRUTH_EDGES]
+    path = folder / "truth.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return TruthGraph(path, ("app",))
+
+
+def test_the_map_reader_states_answers_only_with_their_relation(tmp_path):
     items = {i.fqp for i in parse_map(MAP)}
     assert {"app::Shape", "app::Shape::area", "app::total", "app::visit_square", "app::visit_circle",
             "app::geo::Circle"} <= items
     index = MapIndex(MAP)
-    truth = _Truth(["app::Shape", "app::Square", "app::geo::Circle", "app::total", "app::geo::Circle::area",
-                    "app::Shape::area", "app::geo::scale", "app::io::read", "app::geo::Unit", "app::geo::Meters"])
+    truth = _truth(tmp_path)
 
-    def ask(cls, target, answer):
-        return stated(index, Question("q", "rust", "c", cls, target, "", frozenset(answer)), truth)
+    def ask(cls, target, answer=(), **more):
+        return stated(index, Question("q", "rust", "c", cls, target, "", frozenset(answer), **more), truth)
 
     assert ask("implementors", "app::Shape", ["app::Square", "app::geo::Circle"]) == (2, 2)   # `impl`, then `by`
-    assert ask("callers", "app::Shape::area", ["app::total"]) == (1, 1)
+    assert ask("implementors", "app::geo::Base", ["app::Square", "app::geo::Circle"]) == (1, 2)  # both named, no
+    assert ask("callers", "app::Shape::area", ["app::total"]) == (1, 1)                  # relation: not stated
     assert ask("callers", "app::geo::scale", ["app::total"]) == (1, 1)                        # braces expand
     assert ask("callers", "app::io::read", ["app::total"]) == (0, 1)                          # a count names none
-    assert ask("accepts", "app::total", ["app::Square", "app::geo::Unit", "app::geo::Meters"]) == (2, 3)
+    assert ask("callers", "app::guess", ["app::total"]) == (0, 1)                             # a guess states none
+    assert ask("accepts", "app::total", ["app::Square", "app::geo::Unit"]) == (2, 2)
+    # `Unit` in app is declared twice elsewhere (app::geo, app::other): ambiguous; `Shape` is only in the result
+    assert ask("accepts", "app::pick", ["app::geo::Unit", "app::Square", "app::Shape"]) == (1, 3)
+    assert ask("returns", "app::pick", ["app::Shape"]) == (1, 1)
     assert ask("returns", "app::geo::Circle::area", ["app::geo::Meters"]) == (1, 1)           # through `overrides`
+    assert ask("path", "app::Square", dest="app::Shape::area", distance=2,
+               kinds=("IMPL", "DEFINES")) == (1, 1)                                           # impl, then member
+    assert ask("path", "app::Square", dest="app::Shape::area", distance=1, kinds=("IMPL", "DEFINES")) == (0, 1)
+    assert ask("impact", "app::Shape", ["app::Square", "app::geo::Circle", "app::pick", "app::total"],
+               kinds=("IMPL", "ACCEPTS", "RETURNS", "CALLS")) == (4, 4)                       # total: via Square
+    assert ask("impact", "app::geo::Base", ["app::geo::Circle", "app::Square"], kinds=("EXTENDS",)) == (1, 2)

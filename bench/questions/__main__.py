@@ -26,7 +26,7 @@ from bench.accuracy.common import Unavailable
 from .answer import Judge, ask, summarize
 from .context import BUDGETS, Workspace, choose_targets, measure
 from .generate import CLASSES, make_questions
-from .maps import MAP_CLASSES, MapIndex, stated
+from .maps import BOUND_CLASSES, MAP_CLASSES, MapIndex, answer_bounds, stated
 from .truth import TruthGraph
 
 MAPS = ("before", "modules", "api", "default", "full", "full@default")
@@ -101,6 +101,7 @@ def run_language(lang: str, quick: bool, per_class: int, seed: int, context_targ
     scores = []
     maps: dict[str, dict] = {name: {"tokens": 0, "classes": {}, "api_classes": {}} for name in MAPS}
     source_tokens_total = 0
+    bounds: dict[str, dict[str, int]] = {}
     contexts: list[dict] = []
     per_corpus_targets = max(2, -(-context_targets // max(1, len({q.corpus for q in questions}))))
     for label in sorted({q.corpus for q in questions}):
@@ -114,6 +115,9 @@ def run_language(lang: str, quick: bool, per_class: int, seed: int, context_targ
             if question.cls == "impact":                 # impact stops at hubs by default; walked through here
                 scores.append(ask(graph, question, judge, False, through_hubs=True))
         source_tokens_total += source_tokens
+        for cls, bound in answer_bounds(truth, public.get(label, set())).items():
+            for section, tokens in bound.items():
+                bounds.setdefault(cls, {"all": 0, "api": 0})[section] += tokens
         for name, text in map_texts(graph, source_tokens).items():
             entry = maps[name]
             entry["tokens"] += (len(text) + 3) // 4
@@ -148,7 +152,7 @@ def run_language(lang: str, quick: bool, per_class: int, seed: int, context_targ
         if through:
             classes[cls]["through_hubs"] = summarize(through)
     return {"status": "ok", "corpora": [c["label"] for c in corpora], "questions": [q.as_dict() for q in questions],
-            "scores": [s.as_dict() for s in scores], "classes": classes, "maps": maps,
+            "scores": [s.as_dict() for s in scores], "classes": classes, "maps": maps, "bounds": bounds,
             "source_tokens": source_tokens_total, "contexts": contexts, "context_summary": context_summary(contexts),
             "seconds": round(time.perf_counter() - started, 1)}
 
@@ -211,9 +215,9 @@ def table(report: dict) -> str:
     lines.append("")
     for section, title in (("classes", "all questions"), ("api_classes", "API questions (subject public)")):
         lines.append(f"## answers stated by the maps, {title}: answer items stated / items (questions stated "
-                     f"whole); tokens; share of the source")
+                     f"whole); tokens; share of the source; mean: of the classes' shares")
         lines.append(f"{'lang':<11}{'map':<13}{'tokens':>9}{'share':>8}" + "".join(f"{c:>20}" for c in MAP_CLASSES)
-                     + f"{'all':>8}")
+                     + f"{'mean':>8}")
         for lang, result in report["languages"].items():
             if result.get("status") != "ok":
                 continue
@@ -223,12 +227,23 @@ def table(report: dict) -> str:
                     c = entry[section].get(cls)
                     cells.append(f"{c['stated'] / c['items']:.3f} ({c['whole']}/{c['questions']})"
                                  if c and c["items"] else "-")
-                items = sum(c["items"] for c in entry[section].values())
-                overall = f"{sum(c['stated'] for c in entry[section].values()) / items:.3f}" if items else "-"
+                class_shares = [c["stated"] / c["items"] for c in entry[section].values() if c["items"]]
+                overall = f"{sum(class_shares) / len(class_shares):.3f}" if class_shares else "-"
                 share = f"{100 * entry['share']:.2f}%" if entry.get("share") is not None else "-"
                 lines.append(f"{lang:<11}{name:<13}{entry['tokens']:>9,}{share:>8}"
                              + "".join(f"{c:>20}" for c in cells) + f"{overall:>8}")
         lines.append("")
+    lines.append("## the least tokens a map needs to state every answer of a class (names only, "
+                 "bench/questions/maps.py answer_bounds), against a tenth of the full map: all subjects / public ones")
+    lines.append(f"{'lang':<11}{'full / 10':>10}" + "".join(f"{c:>20}" for c in BOUND_CLASSES))
+    for lang, result in report["languages"].items():
+        if result.get("status") != "ok" or not result.get("bounds"):
+            continue
+        tenth = result["maps"]["full"]["tokens"] // 10
+        cells = [f"{result['bounds'][c]['all']:,} / {result['bounds'][c]['api']:,}" if c in result["bounds"] else "-"
+                 for c in BOUND_CLASSES]
+        lines.append(f"{lang:<11}{tenth:>10,}" + "".join(f"{c:>20}" for c in cells))
+    lines.append("")
     lines.append("## context: mean recall of the facts about a target (mean tokens used), isg-lsp context vs raw "
                  "files (grep, read) vs a ctags outline")
     lines.append(f"{'lang':<11}{'n':>3}" + "".join(f"{f'{b} tokens: isg / raw / ctags':>42}" for b in BUDGETS))

@@ -4,17 +4,27 @@ A deterministic reading of the map's text (ISG-SPEC §3; `isg_lsp/repomap.py`, a
 `export.map_text`): module headings at column 0, items indented below them (kind code, signature, `×N` for
 folded overloads, `| impl A; ext B; calls c, m::{d, e}` relations), members indented below their type, families
 written once (`visit_{x}(i: &{X}) for X in Abi, Arm`, expanded here). Each item gets the FQP its heading and
-owners give it. An answer item counts as stated when:
+owners give it. The reader turns the text into the edges it states, and a question's answer item counts only when
+one of those edges is the truth's edge that answers it (naming both ends somewhere is not enough):
 
-- implementors of X: the implementor's line names X (last segment) in its `impl`, `derives` or `ext` list, or X's
-  line names the implementor in its `by` list;
-- callers of Y: the caller's line (or its `impl Trait` line) names Y in its `calls` list (a `~guess` counts: the
-  map marks it as one; a count such as `12 in sync` does not name it);
-- accepts / returns of Z: Z's line names the type in its parameter list / after it (a type's last segment); when
-  Z's type says `overrides Z` instead, the lines of the same-named methods of the supertypes its line names are
-  read (as a reader would), and count only if they name the type.
+- a **relation list** (`impl`, `derives`, `ext`, `bound`, `by`, `calls`) states an edge from the line's item to each
+  name, or (`by`) from each name to the line's item. A name is read as the map writes it: relative to the line's own
+  item, its owner, its module heading, the heading's root (or, for modules named by paths, its folders), or whole;
+  the first reading the map declares wins, else every such reading stands (an external by its last segment).
+  Counts (`12 in sync`, `+6`) name nothing; guesses (`~name`) are marked as unresolved and state nothing;
+- a **signature** (functions) states ACCEPTS for each type named in its parameters' types (not their names) and
+  RETURNS for each type named in its result: a type name is read in the map's scope (the item's own type or module
+  first, then the one type of that name the map declares); a name the map declares twice or more elsewhere is
+  ambiguous and states nothing; a name the map does not declare at all states the type by its name; `Self` is the
+  owner. When a method is folded into its type's `overrides` list, the signature of the same-named method of the
+  nearest supertype its line names (`ext`/`impl`, declared in the map) is read, as a reader would;
+- the **layout** states CONTAINS (a module heading and its items) and CONTAINS/DEFINES (a type and its members).
 
-Only what the text says counts: an item folded into a count, an `overrides` list or a left-out line is not stated.
+Classes: implementors of X (an IMPL/EXTENDS edge to X), callers of Y (a CALLS edge to Y), what Z accepts / returns
+(ACCEPTS / RETURNS edges from Z), a path A → B (a chain of stated edges of the question's kinds, each a truth edge,
+as short as the truth's shortest; one item), what breaks if W changes (each answer item with a chain of at most two
+stated edges of the question's kinds to W, each a truth edge). Only what the text says counts: an item folded into a
+count, a left-out line or an `overrides` list with no declared supertype is not stated.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from bench.accuracy.compare import last_segment
 
 from .generate import Question
 
-MAP_CLASSES = ("implementors", "callers", "accepts", "returns")
+MAP_CLASSES = ("implementors", "callers", "accepts", "returns", "path", "impact")
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
 _MODIFIERS = frozenset({"pub", "pub(crate)", "pub(super)", "public", "protected", "private", "static", "final",
                         "abstract", "export", "default", "declare", "async", "const", "unsafe", "extern", "sealed",
@@ -42,6 +52,8 @@ class MapItem:
     kind: str
     signature: str
     relations: dict[str, list[str]] = field(default_factory=dict)
+    heading: str = ""             # the module heading above it
+    owner: str = ""               # the FQP of the item it is indented under ("" at the top of a module)
 
 
 def _split_depth0(text: str, sep: str = ",") -> list[str]:
@@ -126,7 +138,7 @@ def parse_map(text: str) -> list[MapItem]:
                 module, _, names = raw.partition(": ")
                 sep = _sep(module)
                 for name in names.split(", "):
-                    items.append(MapItem(module + sep + name.strip(), name.strip(), "?", ""))
+                    items.append(MapItem(module + sep + name.strip(), name.strip(), "?", "", heading=module))
                 continue
             heading = raw.strip()
             stack = []
@@ -142,6 +154,8 @@ def parse_map(text: str) -> list[MapItem]:
                 stack.pop()
             parent = stack[-1][1] if stack else heading
             sep = _sep(heading)
+            item.heading = heading
+            item.owner = stack[-1][1] if stack else ""
             if item.kind == "impl":            # `impl Trait | calls ...`: members of a trait implementation
                 item.fqp = parent
                 items.append(item)
@@ -157,8 +171,22 @@ def _sep(module: str) -> str:
     return "." if "." in module and "::" not in module and "/" not in module else "::"
 
 
+RELATION_WORDS = ("impl", "derives", "ext", "bound", "by", "calls", "special", "overrides")
+
+
+def _split_relations(line: str) -> tuple[str, str]:
+    """(the item, its relations): split at the first ` | ` that a relation word follows (a TypeScript union type
+    in a signature has ` | ` too)."""
+    at = line.find(" | ")
+    while at != -1:
+        if line[at + 3:].split(" ", 1)[0] in RELATION_WORDS:
+            return line[:at], line[at + 3:]
+        at = line.find(" | ", at + 3)
+    return line, ""
+
+
 def _parse_item(line: str) -> MapItem | None:
-    main, _, rels = line.partition(" | ")
+    main, rels = _split_relations(line)
     main = re.sub(r" ×\d+$", "", main.strip())
     if main.startswith("impl "):
         item = MapItem("", main[5:].strip(), "impl", "")
@@ -198,50 +226,226 @@ def _last(name: str) -> str:
 
 
 class MapIndex:
+    """A map's items by FQP, and (given a truth, `edges`) the edges its text states, as truth keys."""
+
     def __init__(self, text: str) -> None:
         self.items: dict[str, list[MapItem]] = {}
-        self.members: dict[tuple[str, str], list[MapItem]] = {}      # (owner's last segment, name) -> items
-        self.types: dict[str, list[MapItem]] = {}                    # a type's name -> its lines
+        self.all: list[MapItem] = []
+        self.types_by_name: dict[str, set[str]] = {}                 # a type's last segment -> the FQPs declared
+        self.headings: set[str] = set()
         for item in parse_map(text):
+            self.all.append(item)
             self.items.setdefault(item.fqp, []).append(item)
-            if item.kind in ("S", "T", "E"):
-                self.types.setdefault(item.name, []).append(item)
-            owner = _owner(item.fqp)
-            if owner:
-                self.members.setdefault((_last(owner), item.name), []).append(item)
+            self.headings.add(item.heading)
+            if item.kind in _TYPE_CODES:
+                self.types_by_name.setdefault(item.name, set()).add(item.fqp)
+        self.declared = set(self.items) | self.headings
+        self.owner_of = {item.fqp: item.owner for item in self.all if item.owner and item.owner != item.fqp}
+        self._edges: dict[int, set[tuple[str, str, str]]] = {}
 
     def lines_of(self, fqp: str) -> list[MapItem]:
         return self.items.get(fqp, [])
 
-    def signatures_of(self, fqp: str) -> list[MapItem]:
-        """The lines stating a function's signature: its own, or, when its type's line says it `overrides` it,
-        the lines of the same-named methods of the supertypes that line names (what a reader would look up)."""
-        own = self.lines_of(fqp)
-        if own:
-            return own
-        owner, name = _owner(fqp), _last(fqp)
+    # ---- reading names as the map writes them ----------------------------------------------------------------
+
+    def _scopes(self, item: MapItem) -> list[tuple[str, str]]:
+        """(base, separator) where a name written on ``item``'s line is looked up, nearest first: the item itself
+        (a type: its members), its owners, its module heading, the heading's enclosing modules (for modules named
+        by paths, their folders)."""
+        sep = _sep(item.heading)
+        out = [(item.fqp, sep)] if item.kind in _TYPE_CODES else []
+        owner, seen = item.owner, set()
+        while owner and owner not in seen:
+            seen.add(owner)
+            out.append((owner, sep))
+            owner = self.owner_of.get(owner, "")
+        heading = item.heading
+        if heading:
+            out.append((heading, sep))
+        if "/" in heading and "::" not in heading:
+            while "/" in heading:
+                heading = heading[:heading.rfind("/")]
+                out.append((heading, "/"))
+        else:
+            while sep in heading:
+                heading = heading[:heading.rfind(sep)]
+                out.append((heading, sep))
+        return out
+
+    def readings(self, name: str, item: MapItem, kinds: str = "") -> list[str]:
+        """The FQPs a relation name on ``item``'s line can stand for: relative to each of its scopes, or whole. The
+        first one the map declares (as an item of ``kinds``, when given) is the reading; else all of them."""
+        out = list(dict.fromkeys([base + sep + name for base, sep in self._scopes(item)] + [name]))
+        declared = [c for c in out if self._declared(c, kinds)]
+        return declared[:1] or out
+
+    def _declared(self, fqp: str, kinds: str) -> bool:
+        if not kinds:
+            return fqp in self.declared
+        return any(i.kind in kinds for i in self.items.get(fqp, ()))
+
+    def type_reading(self, path: str, item: MapItem) -> tuple[list[str], str]:
+        """(the FQPs a type named in ``item``'s signature stands for, the name it states when the map declares no
+        type of that name): a type of its scopes first, nearest first, then the one type of that name the map
+        declares anywhere."""
+        if path == "Self":
+            owner = item.owner or item.fqp
+            return ([owner] if owner else []), ""
+        scoped = [c for c in self.readings(path, item, _TYPE_CODES) if self._declared(c, _TYPE_CODES)]
+        if scoped:
+            return scoped, ""
+        same = self.types_by_name.get(_last(path), set())
+        if len(same) == 1:
+            return sorted(same), ""
+        if same:
+            return [], ""                     # ambiguous: declared more than once, in other scopes
+        return [], _last(path)
+
+    # ---- the edges the text states ------------------------------------------------------------------------
+
+    def edges(self, truth) -> set[tuple[str, str, str]]:
+        """(src, kind, dst) truth keys of the edges the map states that are edges of the truth."""
+        cached = self._edges.get(id(truth))
+        if cached is not None:
+            return cached
+        key = _keyer(truth)
+        by_last = _truth_by_last(truth)
+        found: set[tuple[str, str, str]] = set()
+
+        def add(src: str, kinds: tuple[str, ...], dsts, reverse: bool = False) -> None:
+            for dst in dsts:
+                a, b = (dst, src) if reverse else (src, dst)
+                for kind in kinds:
+                    if truth.has_edge(a, kind, b):
+                        found.add((a, kind, b))
+
+        def named(fqps: list[str], name: str) -> set[str]:
+            out = {key(f) for f in fqps}
+            if name:
+                out |= by_last.get(name, set()) | {"~" + name}
+            return out
+
+        for item in self.all:
+            src = key(item.fqp)
+            if item.kind != "impl":
+                if item.owner:
+                    add(key(item.owner), ("CONTAINS", "DEFINES"), [src])
+                elif item.heading:
+                    add(key(item.heading), ("CONTAINS",), [src])
+            for word, kinds, reverse in _RELATION_WORDS:
+                for name in item.relations.get(word, ()):
+                    if name.startswith("~"):
+                        continue                              # a guess: marked as unresolved, states nothing
+                    codes = "F" + _TYPE_CODES if word == "calls" else _TYPE_CODES
+                    readings = self.readings(name, item, codes)
+                    externals = set() if self._declared(readings[0], codes) else {"~" + _last(name)}
+                    add(src, kinds, {key(r) for r in readings} | externals, reverse)
+            if item.kind == "F":
+                self._signature_edges(item, item, src, add, named)
+            overrides = item.relations.get("overrides", ())
+            if overrides and item.kind in ("S", "T", "E"):
+                sep = _sep(item.heading)
+                for name in overrides:
+                    for method in self._inherited(item, name):
+                        member = key(item.fqp + sep + name)
+                        add(src, ("CONTAINS", "DEFINES"), [member])
+                        self._signature_edges(method, item, member, add, named, inherited=True)
+        self._edges[id(truth)] = found
+        return found
+
+    def _signature_edges(self, item: MapItem, owner_item: MapItem, src: str, add, named, inherited=False) -> None:
+        params, result = _params_and_result(item.signature, item.name)
+        for text, kind in ((_param_types(params), "ACCEPTS"), (result, "RETURNS")):
+            for path in _TYPE_PATH.findall(text):
+                if path in _NOT_TYPES:
+                    continue
+                if inherited and path == "Self":
+                    fqps, name = [owner_item.fqp], ""
+                else:
+                    fqps, name = self.type_reading(path, item)
+                add(src, (kind,), named(fqps, name))
+
+    def _inherited(self, item: MapItem, name: str) -> list[MapItem]:
+        """The same-named methods of the nearest supertypes ``item``'s line names (`ext`, `impl`, transitively),
+        as declared in the map."""
         found: list[MapItem] = []
-        for item in self.lines_of(owner) if owner else ():
-            if name not in item.relations.get("overrides", ()):
-                continue
-            seen: set[str] = set()
-            stack = [item]
-            while stack and not found:                     # the nearest supertypes declaring it, transitively
-                current = stack.pop(0)
-                for word in ("ext", "impl"):
-                    for supertype in current.relations.get(word, ()):
-                        last = _last(supertype)
-                        if last in seen:
+        seen: set[str] = set()
+        queue = [item]
+        while queue and not found:
+            current = queue.pop(0)
+            for word in ("ext", "impl"):
+                for ref in current.relations.get(word, ()):
+                    if ref.startswith("~"):
+                        continue
+                    readings = [r for r in self.readings(ref, current, _TYPE_CODES) if self._declared(r, _TYPE_CODES)]
+                    for fqp in readings:
+                        if fqp in seen:
                             continue
-                        seen.add(last)
-                        found.extend(self.members.get((last, name), ()))
-                        stack.extend(self.types.get(last, ()))
+                        seen.add(fqp)
+                        sep = _sep(current.heading)
+                        found.extend(self.lines_of(fqp + sep + name))
+                        queue.extend(self.lines_of(fqp))
         return found
 
 
-def _owner(fqp: str) -> str:
-    cut = max(fqp.rfind("::"), fqp.rfind("."))
-    return fqp[:cut] if cut > 0 else ""
+_TYPE_CODES = "STEA?"
+_RELATION_WORDS = (("impl", ("IMPL",), False), ("derives", ("IMPL",), False), ("ext", ("EXTENDS",), False),
+                   ("bound", ("BOUND_BY",), False), ("calls", ("CALLS",), False),
+                   ("by", ("IMPL", "EXTENDS"), True))
+_TYPE_PATH = re.compile(r"[A-Za-z_$][\w$]*(?:(?:::|\.)[A-Za-z_$][\w$]*)*")
+_NOT_TYPES = frozenset({"self", "mut", "dyn", "impl", "const", "extends", "keyof", "typeof", "infer", "is", "in",
+                        "readonly", "unique", "asserts", "super", "as", "where", "for", "fn", "unsafe", "extern",
+                        "new", "final", "void", "null", "undefined", "None"})
+
+
+def _keyer(truth):
+    norm = getattr(truth, "norm", None)
+    if norm is None:
+        return lambda fqp: fqp
+    return lambda fqp: truth.key(fqp, False)
+
+
+_BY_LAST: dict[int, tuple[object, dict[str, set[str]]]] = {}
+
+
+def _truth_by_last(truth) -> dict[str, set[str]]:
+    """The truth's keys by their last segment (a type the map names without declaring it)."""
+    cached = _BY_LAST.get(id(truth))
+    if cached is not None and cached[0] is truth:
+        return cached[1]
+    out: dict[str, set[str]] = {}
+    for key, node in truth.nodes.items():
+        out.setdefault(_last(node.get("fqp", key)), set()).add(key)
+    _BY_LAST[id(truth)] = (truth, out)
+    return out
+
+
+def _param_types(params: str) -> str:
+    """The types of a parameter list, without the parameters' names (`a: A, b: B` → `A B`, Java's `A a, B b` →
+    `A B`, `&self`/`self` dropped)."""
+    out = []
+    for param in _split_depth0(params):
+        param = re.sub(r"@[\w.]+(\([^)]*\))?\s*", "", param).strip()
+        colon = _depth0_colon(param)
+        if colon != -1:
+            out.append(param[colon + 1:])
+        elif " " in param.strip() and not param.startswith("&"):
+            out.append(param.rsplit(" ", 1)[0])                # Java/C-like: `Type name`
+        elif param.lstrip("&*").split(" ")[-1] not in ("self", "this", "cls"):
+            out.append("" if re.fullmatch(r"\*{0,2}[A-Za-z_$][\w$]*", param) and param[:1].islower() else param)
+    return " ".join(out)
+
+
+def _depth0_colon(text: str) -> int:
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{<":
+            depth += 1
+        elif ch in ")]}>":
+            depth = max(0, depth - 1)
+        elif ch == ":" and depth == 0 and not text.startswith("::", i) and text[i - 1:i] != ":":
+            return i
+    return -1
 
 
 def _params_and_result(signature: str, name: str) -> tuple[str, str]:
@@ -265,35 +469,100 @@ def _params_and_result(signature: str, name: str) -> tuple[str, str]:
     return signature[start + 1:], before
 
 
-def _names_in(text: str) -> set[str]:
-    return set(_WORD.findall(text))
-
-
 def stated(index: MapIndex, question: Question, truth) -> tuple[int, int]:
-    """(answer items the map states, answer items) for one question."""
-    target_name = _last(truth.nodes[question.target]["fqp"]) if question.target in truth.nodes else ""
+    """(answer items the map states, answer items) for one question (a path: one item)."""
+    edges = index.edges(truth)
+    target = question.target
+    cls = question.cls
+    if cls == "path":
+        return int(_distance(edges, target, question.dest, question.kinds, truth) == question.distance), 1
     answer = sorted(question.answer)
+    if cls == "impact":
+        reached = _reverse_reach(edges, target, question.kinds, 2)
+        return sum(1 for key in answer if key in reached), len(answer)
     hits = 0
     for key in answer:
-        node = truth.nodes.get(key)
-        fqp = node["fqp"] if node is not None else key.lstrip("~")
-        if question.cls == "implementors":
-            name = _last(fqp)
-            if any(target_name in {_last(n) for w in ("impl", "derives", "ext") for n in item.relations.get(w, ())}
-                   for item in index.lines_of(fqp)) or any(
-                    name in {_last(n) for n in item.relations.get("by", ())}
-                    for item in index.lines_of(truth.nodes[question.target]["fqp"])):
-                hits += 1
-        elif question.cls == "callers":
-            if any(target_name in {_last(n) for n in item.relations.get("calls", ())}
-                   for item in index.lines_of(fqp)):
-                hits += 1
-        elif question.cls in ("accepts", "returns"):
-            subject = truth.nodes[question.target]["fqp"]
-            wanted = _last(fqp)
-            for item in index.signatures_of(subject):
-                params, result = _params_and_result(item.signature, item.name)
-                if wanted in _names_in(params if question.cls == "accepts" else result):
-                    hits += 1
-                    break
+        if cls == "implementors":
+            ok = (key, "IMPL", target) in edges or (key, "EXTENDS", target) in edges
+        elif cls == "callers":
+            ok = (key, "CALLS", target) in edges
+        elif cls in ("accepts", "returns"):
+            ok = (target, cls.upper(), key) in edges
+        else:
+            ok = False
+        hits += ok
     return hits, len(answer)
+
+
+def _distance(edges, start: str, dest: str | None, kinds, truth) -> int | None:
+    """The shortest chain of stated edges of ``kinds`` from start to dest (a module's CONTAINS edges not followed
+    forwards, as the truth's own walk does)."""
+    if dest is None:
+        return None
+    out: dict[str, list[str]] = {}
+    for src, kind, dst in edges:
+        if kind in kinds and not (kind == "CONTAINS" and truth.is_module(src)):
+            out.setdefault(src, []).append(dst)
+    seen = {start: 0}
+    frontier = [start]
+    while frontier:
+        following = []
+        for key in frontier:
+            for other in out.get(key, ()):
+                if other not in seen:
+                    seen[other] = seen[key] + 1
+                    if other == dest:
+                        return seen[other]
+                    following.append(other)
+        frontier = following
+    return None
+
+
+def _reverse_reach(edges, target: str, kinds, depth: int) -> set[str]:
+    into: dict[str, list[str]] = {}
+    for src, kind, dst in edges:
+        if kind in kinds:
+            into.setdefault(dst, []).append(src)
+    seen = {target}
+    frontier = [target]
+    for _ in range(depth):
+        following = []
+        for key in frontier:
+            for other in into.get(key, ()):
+                if other not in seen:
+                    seen.add(other)
+                    following.append(other)
+        frontier = following
+    seen.discard(target)
+    return seen
+
+
+BOUND_CLASSES = ("implementors", "callers", "accepts", "returns")
+
+
+def answer_bounds(truth, public: set[str] | frozenset[str] = frozenset()) -> dict[str, dict[str, int]]:
+    """A floor under any map that lists every answer of a class: the questions' subjects
+    (``generate.candidates``) with their answers, as the shorter of two name lists, `, `-separated, nothing else: each
+    subject's name followed by its answers' names, or each answer's name followed by the subjects it answers; names
+    are last segments. In tokens (characters / 4), over all subjects and over public ones."""
+    from .generate import candidates
+
+    out: dict[str, dict[str, int]] = {}
+    for cls in BOUND_CLASSES:
+        floors = {}
+        for section in ("all", "api"):
+            by_subject = 0
+            by_answer: dict[str, int] = {}
+            for key, data in candidates(truth, cls):
+                if section == "api" and key not in public:
+                    continue
+                answer = data.get("answer", ())
+                subject = len(_last(truth.nodes[key]["fqp"])) + 2
+                by_subject += subject
+                for a in answer:
+                    name = len(_last(truth.nodes.get(a, {}).get("fqp", a))) + 2
+                    by_subject += name
+                    by_answer[a] = by_answer.get(a, name) + subject
+            floors[section] = (min(by_subject, sum(by_answer.values())) + 3) // 4
+        out[cls] = floors
+    return out
