@@ -268,7 +268,7 @@ class _View:
         folded: dict[str, list[Node]] = {}          # trait (or supertype) -> members folded into the type's line
         shown: list[Node] = []
         special: list[str] = []
-        overrides = self._overridden_names(node) if self.level == "api" else frozenset()
+        overrides = self._overridden_names(node) if self.level == "api" else {}
         for member in members:
             trait = _implemented_trait(member.fqp)
             if trait is not None:
@@ -423,12 +423,13 @@ class _View:
             parts.extend(words)
         return "calls " + ", ".join(parts)
 
-    def _overridden_names(self, node: Node) -> frozenset[tuple[str, int]]:
-        """Names of the methods a type's workspace supertypes (IMPL/EXTENDS, transitively) declare, and Java's
-        `Object` methods: a member of that name restates a signature the map shows elsewhere."""
+    def _overridden_names(self, node: Node) -> dict[tuple[str, int], frozenset[str]]:
+        """The methods a type's workspace supertypes (IMPL/EXTENDS, transitively) declare, by name and parameter
+        count, with their signatures as the map writes them (`_restated`), and Java's `Object` methods (any
+        signature): a member restating one of those signatures says nothing the map does not show elsewhere."""
         if node.kind not in _TYPE_KINDS or node.lang == "rust":
-            return frozenset()
-        names: set[str] = set()
+            return {}
+        names: dict[tuple[str, int], set[str]] = {}
         seen = {node.id}
         stack = [node.id]
         while stack:
@@ -444,20 +445,36 @@ class _View:
                 for member in self.children(target):
                     if member.kind is NodeKind.FUNCTION and member.name not in (target.name, "__init__",
                                                                                 "constructor"):
-                        names.add((member.name, _arity(member)))
+                        names.setdefault((member.name, _arity(member)), set()).add(_restated(member))
+        out = {key: frozenset(texts) for key, texts in names.items() if key[0] != node.name}   # not constructors
         if node.lang == "java":
-            names |= _JAVA_OBJECT_METHODS
-        return frozenset(n for n in names if n[0] != node.name)       # constructors are not overrides
+            for key in _JAVA_OBJECT_METHODS:
+                out[key] = frozenset({"*"})
+        return out
 
 
 _JAVA_OBJECT_METHODS = frozenset({("equals", 1), ("hashCode", 0), ("toString", 0), ("clone", 0), ("finalize", 0)})
+_NOT_RESTATED = frozenset({"public", "protected", "private", "abstract", "default", "final", "synchronized",
+                           "native", "strictfp", "override", "export", "declare", "readonly"})
 
 
-def _overrides(member: Node, overridden: frozenset[tuple[str, int]]) -> bool:
-    """A method restating a supertype's: same name and parameter count, not static (Java statics hide)."""
+def _overrides(member: Node, overridden: dict[tuple[str, int], frozenset[str]]) -> bool:
+    """A method restating a supertype's: same name, parameter count and signature as the map writes it (a
+    covariant return or other parameter types are shown), not static (Java statics hide); Java's `Object`
+    methods by name and count."""
     if not overridden or (member.lang == "java" and " static " in f" {member.signature} "):
         return False
-    return (member.name, _arity(member)) in overridden
+    texts = overridden.get((member.name, _arity(member)))
+    return bool(texts) and ("*" in texts or _restated(member) in texts)
+
+
+def _restated(node: Node) -> str:
+    """A method's signature as the map writes it, without modifiers and annotations: two methods restate each
+    other when these are equal."""
+    text = _terse(compact_signature(node), node)
+    text = re.sub(r"@[\w.]+(\([^)]*\))?\s*", "", text)
+    return " ".join(w for w in text.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split()
+                    if w not in _NOT_RESTATED)
 
 
 def _arity(node: Node) -> int:
@@ -624,8 +641,10 @@ def _pagerank(graph: Graph, focus: set[bytes]) -> dict[bytes, float]:
 
 
 def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: set[bytes], budget: int) -> set[int]:
-    """Indices of the units to show: in priority order while they fit (a unit too big for what is left shows its
-    first line and its highest-ranked members)."""
+    """Indices of the units to show, each unit's body cut to the lines taken (with `(+N more)` where some of a
+    line's members are left out). Focused lines first, public before private; within those, the structure first
+    (types with their `impl`/`ext`/`by` relations, in rank order, each trait followed by its implementors), then
+    every other line (functions, members) by rank per character, a member only with the lines it sits under."""
     def unit_score(unit: _Unit) -> float:
         if view.level == "modules":
             return sum(scores.get(i, 0.0) for i in unit.ids)
@@ -654,49 +673,151 @@ def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: se
                 placed.add(j)
                 sequence.append(j)
     room = budget * 4 - len(_omission_note(10 ** 6, 10 ** 5, budget, view.level)) - 8
+    chosen: set[int] = set()
+    if view.level == "modules":
+        used = 0
+        for i in sequence:
+            cost = len(units[i].head) + 1
+            if used + cost <= room:
+                used += cost
+                chosen.add(i)
+        return chosen
+    rank = {i: n for n, i in enumerate(sequence)}
+    mean = 1.0 / max(1, len(scores))
+
+    def value(ids: frozenset[bytes], cost: int) -> float:
+        """What a line is worth per character: the facts it states (its relations and the types its signature
+        names), weighted by how referenced its items are."""
+        facts = 0
+        weight = 0.0
+        for x in ids:
+            facts += sum(1 for (kind, _o) in view.graph.out_edges.get(x, {}) if kind in _FACT_KINDS)
+            weight = max(weight, scores.get(x, 0.0) / mean)
+        return (1 + facts) * math.sqrt(1 + weight) / cost
+    parents = {i: _parents(unit.body) for i, unit in enumerate(units)}
+    candidates: list[tuple] = []
+    for i, unit in enumerate(units):
+        focused = 0 if unit.ids & focus else 1
+        public = 0 if unit.public else 1
+        if unit.node.kind in _TYPE_KINDS and _has_structure(unit.head):
+            candidates.append(((focused, public, 0, rank[i]), i, -1))
+        else:
+            candidates.append(((focused, public, 1, -value(frozenset([unit.node.id]), len(unit.head) + 1), rank[i],
+                                -1), i, -1))
+        for k, line in enumerate(unit.body):
+            ids = unit.body_ids[k]
+            line_public = public or int(not any(is_public(view.nodes[x], unit.node) for x in ids if x in view.nodes))
+            candidates.append(((0 if ids & focus else 1, line_public, 1, -value(ids, len(line) + 1), rank[i], k), i,
+                               k))
+    candidates.sort(key=lambda c: c[0])
+    taken: dict[int, set[int]] = {}
+    reserved: dict[tuple[int, int], int] = {}          # (unit, line) -> characters kept for its `(+N more)` note
+    children = {i: _children(parents[i]) for i in parents}
     used = 0
     opened: set[bytes] = set()
-    chosen: set[int] = set()
-    notes: dict[int, str] = {}
-    # first the units' first lines (types with their relations, functions), in priority order: the skeleton
-    for i in sequence:
+    for _key, i, k in candidates:
         unit = units[i]
-        heading = 0 if unit.module.id in opened or view.level == "modules" else len(unit.module.fqp) + 1
-        note = ""
-        if unit.body:
-            indent = unit.body[0][:len(unit.body[0]) - len(unit.body[0].lstrip())]
-            note = f"{indent}(+{len(unit.body)} more members)"
-        cost = len(unit.head) + 1 + heading + (len(note) + 1 if note else 0)
-        if used + cost <= room:
-            used += cost
-            chosen.add(i)
-            opened.add(unit.module.id)
-            if note:
-                notes[i] = note
-    # then their members, in the same order: whole when they fit, else the best ranked that fit
-    for i in sequence:
+        lines = taken.get(i, set())
+        if k in lines:
+            continue
+        chain = []
+        j = k
+        while j not in lines:
+            chain.append(j)
+            if j == -1:
+                break
+            j = parents[i][j]
+        cost = sum(len(unit.head if j == -1 else unit.body[j]) + 1 for j in chain)
+        if unit.module.id not in opened:
+            cost += len(unit.module.fqp) + 1
+        after = lines | set(chain)
+        notes: dict[tuple[int, int], int] = {}
+        for j in set(chain) | {parents[i][c] for c in chain if c != -1}:
+            kids = children[i].get(j, ())
+            left = sum(1 for c in kids if c not in after)
+            if left:
+                notes[(i, j)] = _note_reserve(unit, j, left)
+        change = sum(notes.values()) - sum(reserved.get((i, j), 0) for j in set(chain) | {
+            parents[i][c] for c in chain if c != -1} if (i, j) in reserved)
+        if used + cost + change > room:
+            continue
+        used += cost + change
+        for j in set(chain) | {parents[i][c] for c in chain if c != -1}:
+            reserved.pop((i, j), None)
+        reserved.update(notes)
+        taken[i] = after
+        opened.add(unit.module.id)
+    for i, lines in taken.items():
+        chosen.add(i)
         unit = units[i]
-        if i not in notes:
+        if len(lines) - 1 == len(unit.body):
             continue
-        whole = sum(len(line) + 1 for line in unit.body)
-        if used - len(notes[i]) - 1 + whole <= room:
-            used += whole - len(notes[i]) - 1
-            del notes[i]
-            continue
-        ranked = sorted(range(len(unit.body)), key=lambda k: (
-            not any(is_public(view.nodes[x], unit.node) for x in unit.body_ids[k] if x in view.nodes),
-            -max((scores.get(x, 0.0) for x in unit.body_ids[k]), default=0.0), k))
-        kept = []
-        for k in ranked:
-            if used + len(unit.body[k]) + 1 <= room:
-                kept.append(k)
-                used += len(unit.body[k]) + 1
-        indent = unit.body[0][:len(unit.body[0]) - len(unit.body[0].lstrip())]
-        note = f"{indent}(+{len(unit.body) - len(kept)} more members)"
-        used += len(note) - len(notes[i])              # the count's digits: never more than reserved
-        unit.body = [unit.body[k] for k in sorted(kept)] + [note]
-        del notes[i]
+        unit.body = _cut_body(unit.body, lines, parents[i], children[i])
     return chosen
+
+
+def _parents(body: list[str]) -> list[int]:
+    """For each line of a unit's body, the index of the line it sits under (-1: the unit's first line)."""
+    out: list[int] = []
+    stack: list[tuple[int, int]] = []               # (indent, index)
+    for k, line in enumerate(body):
+        indent = len(line) - len(line.lstrip(" "))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        out.append(stack[-1][1] if stack else -1)
+        stack.append((indent, k))
+    return out
+
+
+def _children(parents: list[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for k, parent in enumerate(parents):
+        out.setdefault(parent, []).append(k)
+    return out
+
+
+def _note_reserve(unit: _Unit, j: int, left: int) -> int:
+    """The characters of the `(+N more)` line under line j of a unit (-1: its first line)."""
+    line = unit.head if j == -1 else unit.body[j]
+    indent = len(line) - len(line.lstrip(" ")) + 2
+    return indent + len(f"(+{left} more)") + 1
+
+
+def _cut_body(body: list[str], lines: set[int], parents: list[int], children: dict[int, list[int]]) -> list[str]:
+    """The lines taken, in order, each line with members left out followed (after its members taken) by
+    `(+N more)`: N of its own members left out."""
+    end: dict[int, int] = {}                        # line -> the last index of its subtree
+    for k in range(len(body) - 1, -1, -1):
+        end.setdefault(k, k)
+        parent = parents[k]
+        while parent != -1 and end.get(parent, -1) < end[k]:
+            end[parent] = end[k]
+            parent = parents[parent]
+    notes_at: dict[int, list[str]] = {}
+    for j in sorted(j for j in lines if children.get(j)):
+        left = sum(1 for c in children[j] if c not in lines)
+        if not left:
+            continue
+        first = body[children[j][0]]
+        indent = first[:len(first) - len(first.lstrip(" "))]
+        at = len(body) - 1 if j == -1 else end[j]
+        notes_at.setdefault(at, []).append((j, f"{indent}(+{left} more)"))
+    out = []
+    for k, line in enumerate(body):
+        if k in lines:
+            out.append(line)
+        for _j, note in sorted(notes_at.get(k, ()), key=lambda n: -n[0]):
+            out.append(note)
+    return out
+
+
+_FACT_KINDS = frozenset({"ACCEPTS", "RETURNS", "IMPL", "EXTENDS", "BOUND_BY"})
+_STRUCTURE = re.compile(r" \| (?:.*; )?(?:impl|derives|ext|bound|by) ")
+
+
+def _has_structure(head: str) -> bool:
+    """A type's line stating IMPL/EXTENDS/BOUND_BY relations (`| impl A; ext B; by C`)."""
+    return _STRUCTURE.search(head) is not None
 
 
 def _write(units: list[_Unit], chosen: set[int], view: _View) -> str:

@@ -75,7 +75,8 @@ def map_texts(graph, source_tokens: int) -> dict[str, str]:
             "full@default": render_map(graph, "full", budget=default.tokens).text}
 
 
-def run_language(lang: str, quick: bool, per_class: int, seed: int, context_targets: int = 8) -> dict:
+def run_language(lang: str, quick: bool, per_class: int, seed: int, context_targets: int = 8,
+                 map_per_class: int = 0) -> dict:
     started = time.perf_counter()
     try:
         corpora = load_corpora(lang, quick)
@@ -97,6 +98,10 @@ def run_language(lang: str, quick: bool, per_class: int, seed: int, context_targ
     public = {label: api_keys(graph, judge) for label, (graph, judge, _s) in indexed.items()}
     questions = make_questions(lang, [(c["label"], c["graph_truth"]) for c in corpora], per_class, seed,
                                public=public)
+    # the maps are read for many more questions (a map costs nothing to ask): every subject of every class by
+    # default (a path: one destination per source), or a seeded sample of ``map_per_class``
+    map_questions = make_questions(lang, [(c["label"], c["graph_truth"]) for c in corpora],
+                                   map_per_class or 10 ** 9, seed, public=public)
     by_corpus = {c["label"]: c for c in corpora}
     scores = []
     maps: dict[str, dict] = {name: {"tokens": 0, "classes": {}, "api_classes": {}} for name in MAPS}
@@ -122,7 +127,7 @@ def run_language(lang: str, quick: bool, per_class: int, seed: int, context_targ
             entry = maps[name]
             entry["tokens"] += (len(text) + 3) // 4
             index_ = MapIndex(text)
-            for question in (q for q in mine if q.cls in MAP_CLASSES):
+            for question in (q for q in map_questions if q.corpus == label and q.cls in MAP_CLASSES):
                 hits, total = stated(index_, question, truth)
                 for section in ("classes", "api_classes") if question.api else ("classes",):
                     cls = entry[section].setdefault(question.cls, {"stated": 0, "items": 0, "questions": 0,
@@ -319,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--context-targets", type=int, default=None, help="targets per language for the context "
                         "measure (default 12; quick 3; 0: none)")
+    parser.add_argument("--map-questions", type=int, default=0, help="questions per class and language the maps "
+                        "are read for (default 0: every subject the truth can ask about)")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--shares", action="store_true", help="only the map's share per level on the ~100K-line "
                         "corpora of bench/corpora.py (rust-100k, java-100k, ts-130k, python-100k)")
@@ -341,7 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     for lang in langs:
         log(f"{lang}: starting")
         try:
-            report["languages"][lang] = run_language(lang, args.quick, per_class, args.seed, context_targets)
+            report["languages"][lang] = run_language(lang, args.quick, per_class, args.seed, context_targets,
+                                                     args.map_questions)
         except Exception as error:  # noqa: BLE001 - one language failing must not cost the others
             traceback.print_exc(file=sys.stderr)
             report["languages"][lang] = {"status": f"error ({type(error).__name__}: {str(error)[:300]})"}

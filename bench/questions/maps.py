@@ -242,6 +242,7 @@ class MapIndex:
         self.declared = set(self.items) | self.headings
         self.owner_of = {item.fqp: item.owner for item in self.all if item.owner and item.owner != item.fqp}
         self._edges: dict[int, set[tuple[str, str, str]]] = {}
+        self._adjacency: dict[tuple, dict[str, list[str]]] = {}
 
     def lines_of(self, fqp: str) -> list[MapItem]:
         return self.items.get(fqp, [])
@@ -352,6 +353,24 @@ class MapIndex:
                         self._signature_edges(method, item, member, add, named, inherited=True)
         self._edges[id(truth)] = found
         return found
+
+    def adjacency(self, truth, kinds: tuple[str, ...], reverse: bool) -> dict[str, list[str]]:
+        """The stated edges of ``kinds`` as adjacency lists (``reverse``: dst -> srcs); forwards, a module's
+        CONTAINS edges are not followed (as the truth's own walk does)."""
+        cache_key = (id(truth), kinds, reverse)
+        cached = self._adjacency.get(cache_key)
+        if cached is not None:
+            return cached
+        out: dict[str, list[str]] = {}
+        for src, kind, dst in sorted(self.edges(truth)):
+            if kind not in kinds:
+                continue
+            if reverse:
+                out.setdefault(dst, []).append(src)
+            elif not (kind == "CONTAINS" and truth.is_module(src)):
+                out.setdefault(src, []).append(dst)
+        self._adjacency[cache_key] = out
+        return out
 
     def _signature_edges(self, item: MapItem, owner_item: MapItem, src: str, add, named, inherited=False) -> None:
         params, result = _params_and_result(item.signature, item.name)
@@ -475,10 +494,11 @@ def stated(index: MapIndex, question: Question, truth) -> tuple[int, int]:
     target = question.target
     cls = question.cls
     if cls == "path":
-        return int(_distance(edges, target, question.dest, question.kinds, truth) == question.distance), 1
+        out = index.adjacency(truth, tuple(question.kinds), reverse=False)
+        return int(_distance(out, target, question.dest) == question.distance), 1
     answer = sorted(question.answer)
     if cls == "impact":
-        reached = _reverse_reach(edges, target, question.kinds, 2)
+        reached = _reverse_reach(index.adjacency(truth, tuple(question.kinds), reverse=True), target, 2)
         return sum(1 for key in answer if key in reached), len(answer)
     hits = 0
     for key in answer:
@@ -494,15 +514,10 @@ def stated(index: MapIndex, question: Question, truth) -> tuple[int, int]:
     return hits, len(answer)
 
 
-def _distance(edges, start: str, dest: str | None, kinds, truth) -> int | None:
-    """The shortest chain of stated edges of ``kinds`` from start to dest (a module's CONTAINS edges not followed
-    forwards, as the truth's own walk does)."""
+def _distance(out: dict[str, list[str]], start: str, dest: str | None) -> int | None:
+    """The shortest chain of stated edges from start to dest."""
     if dest is None:
         return None
-    out: dict[str, list[str]] = {}
-    for src, kind, dst in edges:
-        if kind in kinds and not (kind == "CONTAINS" and truth.is_module(src)):
-            out.setdefault(src, []).append(dst)
     seen = {start: 0}
     frontier = [start]
     while frontier:
@@ -518,11 +533,7 @@ def _distance(edges, start: str, dest: str | None, kinds, truth) -> int | None:
     return None
 
 
-def _reverse_reach(edges, target: str, kinds, depth: int) -> set[str]:
-    into: dict[str, list[str]] = {}
-    for src, kind, dst in edges:
-        if kind in kinds:
-            into.setdefault(dst, []).append(src)
+def _reverse_reach(into: dict[str, list[str]], target: str, depth: int) -> set[str]:
     seen = {target}
     frontier = [target]
     for _ in range(depth):
