@@ -291,6 +291,14 @@ class _View:
             relations.append("overrides " + ", ".join(_dedupe(m.name for m in folded[""])))
             seen.update(m.id for m in folded[""])
         signature = self._signature(node, bool(relations))
+        if twins and node.kind is NodeKind.FUNCTION:
+            # overloads: the first signature, then every other distinct one (`| or ...`); identical ones counted
+            signature = _OVERLOAD_MARK.sub("", signature)
+            others = [s for s in _dedupe(_OVERLOAD_MARK.sub("", self._signature(t, False)) for t in twins)
+                      if s != signature]
+            if others:
+                relations.insert(0, "or " + ", ".join(_overload_text(signature, o, node.name) for o in others))
+                count = 1
         line = f"{indent}{node.kind.value} {signature}"
         if count > 1:
             line += f" ×{count}"
@@ -453,6 +461,38 @@ class _View:
         return out
 
 
+def _signature_parts(text: str, name: str) -> tuple[str, str, str, str] | None:
+    """(before the name, type parameters after it, the parameter list with its parentheses, after the list)."""
+    at = text.find(name)
+    if at == -1 or not name:
+        return None
+    start = text.find("(", at + len(name))
+    if start == -1:
+        return None
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] in "([{":
+            depth += 1
+        elif text[i] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return text[:at], text[at + len(name):start], text[start:i + 1], text[i + 1:]
+    return None
+
+
+def _overload_text(first: str, other: str, name: str) -> str:
+    """Another overload as written after `or`: from where it differs from the first (`(Runnable task)`,
+    `<T> T[] (T[] a)`: the name dropped, what precedes it and what follows the parameter list only when they
+    differ), or whole when a part the first has is missing."""
+    a, b = _signature_parts(first, name), _signature_parts(other, name)
+    if a is None or b is None or (a[0].strip() and not b[0].strip()) or (a[3].strip() and not b[3].strip()):
+        return other
+    before = "" if b[0] == a[0] else b[0]
+    after = "" if b[3] == a[3] else b[3]
+    return (before + b[1] + b[2] + after).strip()
+
+
+_OVERLOAD_MARK = re.compile(r"^@(?:typing\.)?overload\s+")
 _JAVA_OBJECT_METHODS = frozenset({("equals", 1), ("hashCode", 0), ("toString", 0), ("clone", 0), ("finalize", 0)})
 _NOT_RESTATED = frozenset({"public", "protected", "private", "abstract", "default", "final", "synchronized",
                            "native", "strictfp", "override", "export", "declare", "readonly"})

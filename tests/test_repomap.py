@@ -78,7 +78,9 @@ def test_api_level_in_other_languages(fixture, private, public):
 
 def test_java_overloads_fold_into_one_line_and_overrides_into_the_type_line():
     text = render_map(graph_of(FIXTURES / "java/demo"), "api").text
-    assert "    F Circle(double radius) ×2\n" in text
+    # every overload's signature is on the one line (what each accepts and returns stays stated)
+    assert "    F Circle(double radius) | or ()\n" in text
+    assert "    F void register(T item) | or (T item, int times)\n" in text
     assert "  S Circle | ext Base; overrides area\n" in text
     assert "double area()" in text.split("  S Circle")[0] + text.split("  T Shape")[1]   # Shape declares it
 

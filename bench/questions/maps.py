@@ -171,7 +171,7 @@ def _sep(module: str) -> str:
     return "." if "." in module and "::" not in module and "/" not in module else "::"
 
 
-RELATION_WORDS = ("impl", "derives", "ext", "bound", "by", "calls", "special", "overrides")
+RELATION_WORDS = ("or", "impl", "derives", "ext", "bound", "by", "calls", "special", "overrides")
 
 
 def _split_relations(line: str) -> tuple[str, str]:
@@ -195,8 +195,11 @@ def _parse_item(line: str) -> MapItem | None:
         if kind not in ("T", "S", "E", "F", "A", "M", "G"):
             return None
         item = MapItem("", _name_of(kind, signature), kind, signature)
-    for part in rels.split("; ") if rels else ():
+    for part in _split_depth0(rels, ";") if rels else ():
         word, _, names = part.partition(" ")
+        if word == "or":                       # other overloads' signatures
+            item.relations.setdefault(word, []).extend(_split_depth0(names))
+            continue
         item.relations.setdefault(word, []).extend(_relation_names(names))
     return item
 
@@ -343,6 +346,11 @@ class MapIndex:
                     add(src, kinds, {key(r) for r in readings} | externals, reverse)
             if item.kind == "F":
                 self._signature_edges(item, item, src, add, named)
+                for other in item.relations.get("or", ()):
+                    overload = MapItem(item.fqp, item.name, "F", _overload_signature(item.signature, other,
+                                                                                      item.name),
+                                       heading=item.heading, owner=item.owner)
+                    self._signature_edges(overload, item, src, add, named)
             overrides = item.relations.get("overrides", ())
             if overrides and item.kind in ("S", "T", "E"):
                 sep = _sep(item.heading)
@@ -405,6 +413,38 @@ class MapIndex:
                         found.extend(self.lines_of(fqp + sep + name))
                         queue.extend(self.lines_of(fqp))
         return found
+
+
+def _overload_signature(first: str, other: str, name: str) -> str:
+    """An overload written after `or` as a whole signature: as is when it names the function; else its parameter
+    list, with what precedes the name and what follows the list taken from the first signature where it writes
+    none."""
+    if re.search(rf"(?<![\w$]){re.escape(name)}\s*[(<]", other):
+        return other
+    mine = _parts(other, 0)
+    at = first.find(name)
+    theirs = _parts(first, at + len(name)) if at != -1 else None
+    if mine is None or theirs is None:
+        return other
+    before = mine[0] if mine[0].strip() else first[:at]
+    after = mine[2] if mine[2].strip() else theirs[2]
+    return f"{before}{name}{mine[1]}{after}"
+
+
+def _parts(text: str, start: int) -> tuple[str, str, str] | None:
+    """(before the parameter list that starts at or after ``start``, the list with its parentheses, after it)."""
+    open_at = text.find("(", start)
+    if open_at == -1:
+        return None
+    depth = 0
+    for i in range(open_at, len(text)):
+        if text[i] in "([{":
+            depth += 1
+        elif text[i] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return text[:open_at], text[open_at:i + 1], text[i + 1:]
+    return None
 
 
 _TYPE_CODES = "STEA?"
