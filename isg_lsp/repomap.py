@@ -39,8 +39,6 @@ MAX_TOGETHER = 8                       # implementors pulled right after their t
 MAX_SAME_MODULE_CALLS = 8
 MAX_NAMED_PER_MODULE = 3               # more calls into one other module are counted, not named
 MAX_GUESSES = 2
-MAX_RELATION_NAMES = 12
-MAX_IMPLEMENTORS = 24                  # `by` lists (api level): who implements or extends a type
 PAGERANK_ITERATIONS = 30
 DAMPING = 0.85
 
@@ -363,7 +361,7 @@ class _View:
         parts = []
         for word, names in (("impl", impl), ("derives", derived - impl), ("ext", ext), ("bound", bound)):
             if names:
-                parts.append(f"{word} {_listed(sorted(names))}")
+                parts.append(f"{word} {_grouped(names)}")
         if self.level == "api" and owner.kind in _TYPE_KINDS:
             # who implements or extends it, private types included (their own lines are not at this level)
             by = set()
@@ -375,7 +373,7 @@ class _View:
                         by.add(("~" if edge.resolution is Resolution.HEURISTIC else "") + _short_member(
                             sub.fqp, prefix, ()))
             if by:
-                parts.append(f"by {_listed(sorted(by), MAX_IMPLEMENTORS)}")
+                parts.append(f"by {_grouped(by)}")
         if self.level == "full":
             calls = self._calls(sources, prefix, owner)
             if calls:
@@ -927,11 +925,27 @@ def _dedupe(names: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _listed(names: list[str], cap: int = 0) -> str:
-    cap = cap or MAX_RELATION_NAMES
-    if len(names) > cap:
-        return ", ".join(names[:cap]) + f", +{len(names) - cap}"
-    return ", ".join(names)
+def _grouped(names: Iterable[str]) -> str:
+    """A relation list, every name kept (each one is a fact), names sharing a module or type written once with
+    their common prefix: `data::{Build, DataMap}, visit::Data, Clone`."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(set(names)):
+        cut = -1 if name.startswith("~") or "<" in name else max(name.rfind("::"), name.rfind("."))
+        if cut > 0:
+            sep = 2 if name.startswith("::", cut) else 1
+            groups.setdefault(name[:cut + sep], []).append(name[cut + sep:])
+        else:
+            groups.setdefault("", []).append(name)
+    parts = []
+    for prefix in sorted(groups):
+        rest = groups[prefix]
+        if not prefix:
+            parts.extend(rest)
+        elif len(rest) == 1:
+            parts.append(prefix + rest[0])
+        else:
+            parts.append(prefix + "{" + ", ".join(rest) + "}")
+    return ", ".join(parts)
 
 
 def _own_type_prefixes(owner: Node | None) -> tuple[str, ...]:
