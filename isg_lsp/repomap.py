@@ -680,9 +680,10 @@ def _pagerank(graph: Graph, focus: set[bytes]) -> dict[bytes, float]:
 
 def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: set[bytes], budget: int) -> set[int]:
     """Indices of the units to show, each unit's body cut to the lines taken (with `(+N more)` where some of a
-    line's members are left out). Focused lines first, public before private; within those, the structure first
-    (types with their `impl`/`ext`/`by` relations, in rank order, each trait followed by its implementors), then
-    every other line (functions, members) by rank per character, a member only with the lines it sits under."""
+    line's members are left out). Focused lines first, public before private; within those, every line (a type
+    with its relations, a function with its signature, a member) by what it is worth per character: the facts it
+    states (relations, types its signature names) weighted by rank; a member only with the lines it sits under.
+    Ties in rank order (each trait followed by its implementors). Taken while they fit."""
     def unit_score(unit: _Unit) -> float:
         if view.level == "modules":
             return sum(scores.get(i, 0.0) for i in unit.ids)
@@ -730,6 +731,8 @@ def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: se
         weight = 0.0
         for x in ids:
             facts += sum(1 for (kind, _o) in view.graph.out_edges.get(x, {}) if kind in _FACT_KINDS)
+            if view.level == "api":                                 # the `by` list of a type
+                facts += sum(1 for (kind, _o) in view.graph.in_edges.get(x, {}) if kind in ("IMPL", "EXTENDS"))
             weight = max(weight, scores.get(x, 0.0) / mean)
         return (1 + facts) * math.sqrt(1 + weight) / cost
     parents = {i: _parents(unit.body) for i, unit in enumerate(units)}
@@ -737,11 +740,8 @@ def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: se
     for i, unit in enumerate(units):
         focused = 0 if unit.ids & focus else 1
         public = 0 if unit.public else 1
-        if unit.node.kind in _TYPE_KINDS and _has_structure(unit.head):
-            candidates.append(((focused, public, 0, rank[i]), i, -1))
-        else:
-            candidates.append(((focused, public, 1, -value(frozenset([unit.node.id]), len(unit.head) + 1), rank[i],
-                                -1), i, -1))
+        candidates.append(((focused, public, 1, -value(frozenset([unit.node.id]), len(unit.head) + 1), rank[i],
+                            -1), i, -1))
         for k, line in enumerate(unit.body):
             ids = unit.body_ids[k]
             line_public = public or int(not any(is_public(view.nodes[x], unit.node) for x in ids if x in view.nodes))
@@ -850,14 +850,6 @@ def _cut_body(body: list[str], lines: set[int], parents: list[int], children: di
 
 
 _FACT_KINDS = frozenset({"ACCEPTS", "RETURNS", "IMPL", "EXTENDS", "BOUND_BY"})
-_STRUCTURE = re.compile(r" \| (?:.*; )?(?:impl|derives|ext|bound|by) ")
-
-
-def _has_structure(head: str) -> bool:
-    """A type's line stating IMPL/EXTENDS/BOUND_BY relations (`| impl A; ext B; by C`)."""
-    return _STRUCTURE.search(head) is not None
-
-
 def _write(units: list[_Unit], chosen: set[int], view: _View) -> str:
     lines: list[str] = []
     current = None
