@@ -362,14 +362,16 @@ class _View:
         for word, names in (("impl", impl), ("derives", derived - impl), ("ext", ext), ("bound", bound)):
             if names:
                 parts.append(f"{word} {_grouped(names)}")
-        if self.level == "api" and owner.kind in _TYPE_KINDS:
-            # who implements or extends it, private types included (their own lines are not at this level)
+        if self.level != "modules" and owner.kind in _TYPE_KINDS:
+            # who implements or extends it: at `api` every type (private ones' lines are not at this level), at
+            # `full` external types (`impl Log for Box<T>`: Box has no line of its own)
             by = set()
             for source in sources:
                 for (kind, other), edge in self.graph.in_edges.get(source.id, {}).items():
                     sub = self.nodes.get(other)
-                    if kind in ("IMPL", "EXTENDS") and sub is not None and not sub.external and (
-                            self.include_tests or not is_test(sub)):
+                    if kind in ("IMPL", "EXTENDS") and sub is not None and (
+                            sub.external or self.level == "api") and (
+                            sub.external or self.include_tests or not is_test(sub)):
                         by.add(("~" if edge.resolution is Resolution.HEURISTIC else "") + _short_member(
                             sub.fqp, prefix, ()))
             if by:
