@@ -137,6 +137,48 @@ def test_families_of_generated_functions_are_written_once(tmp_path):
     assert "visit_abi" not in text
 
 
+def _crate(tmp_path, name: str, source: str) -> Path:
+    crate = tmp_path / name
+    (crate / "src").mkdir(parents=True)
+    (crate / "Cargo.toml").write_text(f'[package]\nname = "{name}"\nversion = "0.1.0"\n')
+    (crate / "src/lib.rs").write_text(textwrap.dedent(source))
+    return crate
+
+
+def test_relation_lists_keep_every_name_and_group_a_module_once(tmp_path):
+    types = [f"S{i}" for i in range(14)]                       # more than the 12 names a list once showed
+    graph = graph_of(_crate(tmp_path, "rel", "pub trait Shape {}\npub mod many {\n" + "".join(
+        f"    pub struct {t};\n    impl crate::Shape for {t} {{}}\n" for t in types) + "}\n"))
+    api, full = render_map(graph, "api").text, render_map(graph, "full").text
+    assert "  T Shape | by many::{" + ", ".join(sorted(types)) + "}\n" in api
+    assert "+2" not in api and "+2" not in full
+    assert all(f"  S pub {t} | impl Shape\n" in full for t in types)
+
+
+def test_external_implementors_are_on_the_trait_line(tmp_path):
+    graph = graph_of(_crate(tmp_path, "ext", """\
+        pub trait Log { fn log(&self); }
+        impl<T: Log> Log for Box<T> { fn log(&self) {} }
+        pub struct Quiet;
+        impl Log for Quiet { fn log(&self) {} }
+        """))
+    assert "  T Log | by Box, Quiet\n" in render_map(graph, "api").text
+    assert "  T pub Log | by Box\n" in render_map(graph, "full").text      # Quiet's own line says `impl Log`
+
+
+def test_a_method_folds_into_overrides_only_when_it_restates_the_supertype(tmp_path):
+    package = tmp_path / "j" / "src" / "com" / "x"
+    package.mkdir(parents=True)
+    (package / "Stage.java").write_text("package com.x;\n\npublic interface Stage<T> {\n    Stage<T> then(int times);\n"
+                                        "    String name();\n}\n")
+    (package / "Future.java").write_text("package com.x;\n\npublic class Future<T> implements Stage<T> {\n"
+                                         "    public Future<T> then(int times) { return this; }\n"
+                                         "    public String name() { return \"f\"; }\n}\n")
+    text = render_map(graph_of(tmp_path / "j"), "api").text
+    # name() says nothing new; then() returns Future<T>, not Stage<T>: folding it would state a wrong return type
+    assert "  S Future<T> | impl Stage; overrides name\n    F Future<T> then(int times)\n" in text
+
+
 # ---- the budget -------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("budget", [40, 80, 120, 200])
@@ -147,6 +189,31 @@ def test_budget_cuts_with_a_line_saying_what_was_left_out(demo, budget):
     assert cut.units < whole.units and cut.omitted_units == whole.units - cut.units
     last = cut.text.splitlines()[-1]
     assert last.startswith(f"# left out at {budget:,} tokens: ") and f"{cut.omitted_units} items" in last
+
+
+def test_the_budget_takes_lines_by_the_facts_they_state_per_character(tmp_path):
+    graph = graph_of(_crate(tmp_path, "facts", """\
+        pub struct Alpha;
+        pub struct Beta;
+        pub struct Gamma;
+        pub struct Plain;
+        impl Plain {
+            pub fn plain_and_simple(&self) {}
+            pub fn rich(&self, a: Alpha, b: Beta) -> Gamma { Gamma }
+        }
+        """ + "".join(f"pub fn helper_number_{i}() {{}}\n" for i in range(8))))
+    whole = render_map(graph, "api")
+    assert "    F plain_and_simple(&self)\n    F rich(&self, a: Alpha, b: Beta) -> Gamma\n" in whole.text
+    rich_alone = 0
+    for budget in range(20, whole.tokens):          # (the last line, saying what was left out, takes 17)
+        cut = render_map(graph, "api", budget=budget)
+        assert cut.tokens <= budget
+        if "F plain" in cut.text:                   # states one fact (that it exists): taken after rich's four
+            assert "F rich" in cut.text
+        elif "F rich" in cut.text:
+            assert "    F rich(&self, a: Alpha, b: Beta) -> Gamma\n    (+1 more)\n" in cut.text   # what was left out
+            rich_alone += 1
+    assert rich_alone
 
 
 def test_a_budget_that_fits_everything_changes_nothing(demo):
