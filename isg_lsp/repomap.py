@@ -7,14 +7,17 @@
   examples and benches are left out unless ``include_tests``.
 - **compression** that keeps what an agent needs: names relative to the module heading (and to the member's own
   type), calls grouped by the module of their target (``calls a, b, io::{read, write}, 12 in sync``), overloads
-  folded into one line with a count (``×3``), derived implementations as a list on the type's line
-  (``derives Clone, Debug``), the members of a trait implementation (and, at ``api``, methods overriding a
-  workspace supertype's) folded into the type's line, since the trait's own declaration shows their signatures.
+  on one line (the first signature, then ``or`` and each other one from where it differs; identical ones counted,
+  ``×3``), relation lists with every name (a shared module prefix written once: ``data::{Build, DataMap}``),
+  derived implementations as a list on the type's line (``derives Clone, Debug``), the members of a trait
+  implementation (and, at ``api``, methods restating a workspace supertype's signature) folded into the type's
+  line, since the trait's own declaration shows their signatures.
 - **a token budget**: units (a module's top-level item with its members; at ``modules``, a module line) ranked by
   structural importance (PageRank over the ISG's dependency edges, members lending weight to their owners), public
   before private, each trait followed by its implementors, optionally personalised to a ``focus`` (files, targets or
-  `find` queries: their units first, then what is near them); taken in that order while they fit, written in the
-  map's usual order, with a last line saying what was left out.
+  `find` queries: their units first, then what is near them); then every line competes by the facts it states per
+  character, weighted by rank, and is taken while it fits (a member with the lines it sits under, ``(+N more)``
+  where members are left out), written in the map's usual order, with a last line saying what was left out.
 
 Tokens are characters / 4, as everywhere else (ISG-SPEC §3).
 """
