@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from .export import _implemented_trait, _position, _short, compact_signature  # noqa: F401
 from .graph import Graph
-from .model import Edge, EdgeKind, Node, NodeKind, Resolution, is_test
+from .model import EdgeKind, Node, NodeKind, Resolution, is_test
 
 LEVELS = ("modules", "api", "full")
 DEFAULT_LEVEL = "api"
@@ -193,7 +193,7 @@ class _View:
         self.nodes = graph.nodes
         self.level = level
         self.include_tests = include_tests
-        self._owners = None
+        self._owners: dict[bytes, bytes] | None = None
 
     def shown(self, node: Node, owner: Node | None) -> bool:
         if node.external or node.kind in (NodeKind.MODULE, NodeKind.GENERIC):
@@ -295,10 +295,10 @@ class _View:
         if twins and node.kind is NodeKind.FUNCTION:
             # overloads: the first signature, then every other distinct one (`| or ...`); identical ones counted
             signature = _OVERLOAD_MARK.sub("", signature)
-            others = [s for s in _dedupe(_OVERLOAD_MARK.sub("", self._signature(t, False)) for t in twins)
-                      if s != signature]
-            if others:
-                relations.insert(0, "or " + ", ".join(_overload_text(signature, o, node.name) for o in others))
+            variants = [s for s in _dedupe(_OVERLOAD_MARK.sub("", self._signature(t, False)) for t in twins)
+                        if s != signature]
+            if variants:
+                relations.insert(0, "or " + ", ".join(_overload_text(signature, o, node.name) for o in variants))
                 count = 1
         line = f"{indent}{node.kind.value} {signature}"
         if count > 1:
@@ -508,7 +508,9 @@ def _overrides(member: Node, overridden: dict[tuple[str, int], frozenset[str]]) 
     if not overridden or (member.lang == "java" and " static " in f" {member.signature} "):
         return False
     texts = overridden.get((member.name, _arity(member)))
-    return bool(texts) and ("*" in texts or _restated(member) in texts)
+    if not texts:
+        return False
+    return "*" in texts or _restated(member) in texts
 
 
 def _restated(node: Node) -> str:
@@ -577,13 +579,15 @@ def _families(entries: list[tuple[Node, list[str], list]]) -> list[tuple[Node, l
     for index, entry in enumerate(entries):
         if index in skip:
             continue
-        members = folded.get(index)
-        if members is None:
+        family = folded.get(index)
+        if family is None:
             out.append(entry)
             continue
-        names = ", ".join(keyed[i][1] for i in members)
-        ids = frozenset().union(*(entries[i][2][0] for i in members))
-        out.append((entry[0], [f"{keyed[index][0]} for X in {names}"], [ids]))
+        names = ", ".join(key[1] for i in family if (key := keyed[i]) is not None)
+        ids = frozenset().union(*(entries[i][2][0] for i in family))
+        template = keyed[index]
+        assert template is not None                     # a family's first member has its template
+        out.append((entry[0], [f"{template[0]} for X in {names}"], [ids]))
     return out
 
 
@@ -836,7 +840,7 @@ def _cut_body(body: list[str], lines: set[int], parents: list[int], children: di
         while parent != -1 and end.get(parent, -1) < end[k]:
             end[parent] = end[k]
             parent = parents[parent]
-    notes_at: dict[int, list[str]] = {}
+    notes_at: dict[int, list[tuple[int, str]]] = {}
     for j in sorted(j for j in lines if children.get(j)):
         left = sum(1 for c in children[j] if c not in lines)
         if not left:
@@ -886,8 +890,11 @@ def _focus_ids(graph: Graph, focus: list[str]) -> set[bytes]:
         if text.lower().startswith("find "):
             from .querylang import QueryLanguageError, parse
             from .querylang.execute import find_nodes
+            from .querylang.syntax import Find
             try:
                 query = parse(text)
+                if not isinstance(query.command, Find):
+                    raise MapError(f"focus {text!r}: not a find query")
                 hits, _h, _e, _r = find_nodes(graph, query.command, True, queries.Deadline(2000.0))
             except (QueryLanguageError, queries.QueryError, AttributeError) as error:
                 raise MapError(f"focus {text!r}: {error}") from None
@@ -1005,7 +1012,8 @@ def _without_modifiers(text: str, lang: str) -> str:
     return " ".join(parts[i:])
 
 
-_LIFETIME_PARAM = re.compile(r"<\s*'\w+\s*(?::\s*'\w+\s*)?>|'\w+\s*(:\s*'\w+(\s*\+\s*'\w+)*)?\s*,\s*|,\s*'\w+\b(?!')|<\s*'\w+\s*>")
+_LIFETIME_PARAM = re.compile(r"<\s*'\w+\s*(?::\s*'\w+\s*)?>|'\w+\s*(:\s*'\w+(\s*\+\s*'\w+)*)?\s*,\s*"
+                             r"|,\s*'\w+\b(?!')|<\s*'\w+\s*>")
 _LIFETIME_REF = re.compile(r"&'\w+\s+|\s*\+\s*'\w+\b|'\w+\s*\+\s*|'_\s*,\s*|<'_>")
 _PY_TYPING = re.compile(r"\b(?:t|typing|te|typing_extensions|tx)\.(?=[A-Za-z_])")
 _PY_NOISE = re.compile(r"\s*->\s*None$|#\s*(?:noqa|type:\s*ignore|pragma)[^ ]*(?:\s+[A-Z]+\d+,?)*")
@@ -1086,7 +1094,9 @@ def _depth0_find(text: str, needle: str) -> int:
 
 
 def _split_depth0(text: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
     for i, ch in enumerate(text):
         if ch in "([{<":
             depth += 1
