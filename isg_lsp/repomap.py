@@ -35,19 +35,26 @@ from .model import EdgeKind, Node, NodeKind, Resolution, is_test
 
 LEVELS = ("modules", "api", "full")
 DEFAULT_LEVEL = "api"
-DEFAULT_SHARE = 0.03                   # the default map's budget: 3% of the source's tokens (ISG-SPEC §4's goal)
+DEFAULT_SHARE = 0.03  # the default map's budget: 3% of the source's tokens (ISG-SPEC §4's goal)
 MIN_DEFAULT_BUDGET = 1000
-DEFAULT_FOCUS_BUDGET = 4000            # a focus without a budget: a focused map, not the whole one
-MAX_TOGETHER = 8                       # implementors pulled right after their trait
+DEFAULT_FOCUS_BUDGET = 4000  # a focus without a budget: a focused map, not the whole one
+MAX_TOGETHER = 8  # implementors pulled right after their trait
 MAX_SAME_MODULE_CALLS = 8
-MAX_NAMED_PER_MODULE = 3               # more calls into one other module are counted, not named
+MAX_NAMED_PER_MODULE = 3  # more calls into one other module are counted, not named
 MAX_GUESSES = 2
 PAGERANK_ITERATIONS = 30
 DAMPING = 0.85
 
 _MEMBER_EDGES = ("CONTAINS", "DEFINES")
-_RANK_WEIGHTS = {"CALLS": 1.0, "IMPL": 2.0, "EXTENDS": 2.0, "BOUND_BY": 1.5, "ACCEPTS": 1.0, "RETURNS": 1.0,
-                 "USES": 1.0}
+_RANK_WEIGHTS = {
+    "CALLS": 1.0,
+    "IMPL": 2.0,
+    "EXTENDS": 2.0,
+    "BOUND_BY": 1.5,
+    "ACCEPTS": 1.0,
+    "RETURNS": 1.0,
+    "USES": 1.0,
+}
 _TYPE_KINDS = (NodeKind.TRAIT, NodeKind.STRUCT, NodeKind.ENUM)
 
 
@@ -60,8 +67,8 @@ class MapResult:
     text: str
     level: str
     tokens: int
-    units: int                  # units shown (top-level items with their members; modules at `modules`)
-    total_units: int            # units at this level before the budget
+    units: int  # units shown (top-level items with their members; modules at `modules`)
+    total_units: int  # units at this level before the budget
     omitted_modules: int = 0
     budget: int | None = None
     focus: list[str] = field(default_factory=list)
@@ -71,17 +78,30 @@ class MapResult:
         return self.total_units - self.units
 
     def to_json(self) -> dict:
-        return {"text": self.text, "level": self.level, "tokens": self.tokens, "units": self.units,
-                "totalUnits": self.total_units, "omittedUnits": self.omitted_units,
-                "omittedModules": self.omitted_modules, "budget": self.budget}
+        return {
+            "text": self.text,
+            "level": self.level,
+            "tokens": self.tokens,
+            "units": self.units,
+            "totalUnits": self.total_units,
+            "omittedUnits": self.omitted_units,
+            "omittedModules": self.omitted_modules,
+            "budget": self.budget,
+        }
 
 
 class MapError(ValueError):
     """A map asked wrongly: an unknown level, module or focus."""
 
 
-def render_map(graph: Graph, level: str = DEFAULT_LEVEL, budget: int | None = None, focus: Iterable[str] = (),
-               include_tests: bool = False, modules: Iterable[str] | None = None) -> MapResult:
+def render_map(
+    graph: Graph,
+    level: str = DEFAULT_LEVEL,
+    budget: int | None = None,
+    focus: Iterable[str] = (),
+    include_tests: bool = False,
+    modules: Iterable[str] | None = None,
+) -> MapResult:
     """The map of the workspace at a level of detail, optionally cut to ``budget`` tokens around a ``focus``
     (workspace-relative files, FQPs or names, `find ...` queries). ``modules`` keeps those modules and their
     submodules. Two calls on equal graphs give byte-identical text."""
@@ -96,8 +116,16 @@ def render_map(graph: Graph, level: str = DEFAULT_LEVEL, budget: int | None = No
     units = view.units(module_list)
     whole = _write(units, set(range(len(units))), view)
     if budget is None or count_tokens(whole) <= int(budget):
-        return MapResult(whole, level, count_tokens(whole), len(units), len(units), 0,
-                         int(budget) if budget is not None else None, focus)
+        return MapResult(
+            whole,
+            level,
+            count_tokens(whole),
+            len(units),
+            len(units),
+            0,
+            int(budget) if budget is not None else None,
+            focus,
+        )
     budget = max(1, int(budget))
     scores = _pagerank(graph, focus_ids)
     chosen = _pack(units, view, scores, focus_ids, budget)
@@ -131,8 +159,11 @@ def map_tokens_by_level(graph: Graph, source_tokens: int | None = None) -> dict[
     (key ``default``): what `isg-lsp index` reports."""
     sizes = {level: render_map(graph, level).tokens for level in LEVELS}
     if source_tokens is not None:
-        sizes["default"] = (sizes[DEFAULT_LEVEL] if sizes[DEFAULT_LEVEL] <= default_budget(source_tokens)
-                            else default_map(graph, source_tokens).tokens)
+        sizes["default"] = (
+            sizes[DEFAULT_LEVEL]
+            if sizes[DEFAULT_LEVEL] <= default_budget(source_tokens)
+            else default_map(graph, source_tokens).tokens
+        )
     return sizes
 
 
@@ -142,6 +173,7 @@ def _omission_note(units: int, modules: int, budget: int, level: str) -> str:
 
 
 # ---- what a level shows -----------------------------------------------------------------------------------------
+
 
 # `is_test` (tests, examples, benches) lives in model.py: the context ranks them last too
 def is_public(node: Node, owner: Node | None = None) -> bool:
@@ -154,8 +186,11 @@ def is_public(node: Node, owner: Node | None = None) -> bool:
     visibility = node.visibility or ""
     in_trait = owner is not None and owner.kind is NodeKind.TRAIT
     if lang == "rust":
-        own = visibility == "pub" or (in_trait and node.kind is not NodeKind.GENERIC) or _implemented_trait(
-            node.fqp) is not None
+        own = (
+            visibility == "pub"
+            or (in_trait and node.kind is not NodeKind.GENERIC)
+            or _implemented_trait(node.fqp) is not None
+        )
     elif lang == "java":
         own = visibility in ("public", "protected") or (in_trait and visibility != "private")
     elif lang in ("typescript", "tsx", "javascript"):
@@ -175,12 +210,12 @@ def is_public(node: Node, owner: Node | None = None) -> bool:
 @dataclass
 class _Unit:
     module: Node
-    node: Node                     # the top-level item (a module line at `modules`)
-    head: str                      # its first line
-    body: list[str]                # its other lines (members), in order
-    ids: frozenset[bytes]          # the nodes the unit shows
+    node: Node  # the top-level item (a module line at `modules`)
+    head: str  # its first line
+    body: list[str]  # its other lines (members), in order
+    ids: frozenset[bytes]  # the nodes the unit shows
     public: bool
-    body_ids: list[frozenset[bytes]] = field(default_factory=list)   # per body line
+    body_ids: list[frozenset[bytes]] = field(default_factory=list)  # per body line
 
     @property
     def cost(self) -> int:
@@ -205,8 +240,10 @@ class _View:
         return is_public(node, owner)
 
     def modules(self, wanted: Iterable[str] | None) -> list[Node]:
-        modules = sorted((n for n in self.nodes.values() if n.kind is NodeKind.MODULE and not n.external),
-                         key=lambda n: (n.fqp, n.id))
+        modules = sorted(
+            (n for n in self.nodes.values() if n.kind is NodeKind.MODULE and not n.external),
+            key=lambda n: (n.fqp, n.id),
+        )
         if wanted is None:
             return modules
         wanted = [w.strip() for w in wanted if w and w.strip()]
@@ -217,9 +254,9 @@ class _View:
         unknown = [w for w in wanted if not any(m.fqp == w or _under(m.fqp, w) for m in modules)]
         if unknown:
             from .targets import suggest
+
             hint = suggest(self.graph, unknown[0], frozenset({NodeKind.MODULE}))
-            raise MapError(f"no module {unknown[0]!r} in the workspace" + (f"; did you mean {hint!r}?" if hint
-                                                                           else ""))
+            raise MapError(f"no module {unknown[0]!r} in the workspace" + (f"; did you mean {hint!r}?" if hint else ""))
         return kept
 
     def children(self, node: Node) -> list[Node]:
@@ -253,20 +290,31 @@ class _View:
                 if lines:
                     entries.append((item, lines, ids))
             for item, lines, ids in _families(entries):
-                units.append(_Unit(module, item, lines[0], lines[1:], frozenset().union(*ids),
-                                   is_public(item, None), ids[1:]))
+                units.append(
+                    _Unit(module, item, lines[0], lines[1:], frozenset().union(*ids), is_public(item, None), ids[1:])
+                )
         return units
 
     # ---- one item and its members ------------------------------------------------------------------------------
 
-    def _item(self, node: Node, prefix: str, owner: Node | None, depth: int, lines: list[str],
-              ids: list[frozenset[bytes]], seen: set[bytes], count: int = 1, twins: tuple[Node, ...] = ()) -> None:
+    def _item(
+        self,
+        node: Node,
+        prefix: str,
+        owner: Node | None,
+        depth: int,
+        lines: list[str],
+        ids: list[frozenset[bytes]],
+        seen: set[bytes],
+        count: int = 1,
+        twins: tuple[Node, ...] = (),
+    ) -> None:
         if node.id in seen or depth > 5:
             return
         seen.add(node.id)
         indent = "  " * depth
         members = [m for m in self.children(node) if m.id not in seen]
-        folded: dict[str, list[Node]] = {}          # trait (or supertype) -> members folded into the type's line
+        folded: dict[str, list[Node]] = {}  # trait (or supertype) -> members folded into the type's line
         shown: list[Node] = []
         special: list[str] = []
         overrides = self._overridden_names(node) if self.level == "api" else {}
@@ -278,8 +326,13 @@ class _View:
                 continue
             elif self.level == "api" and member.kind is NodeKind.FUNCTION and _overrides(member, overrides):
                 folded.setdefault("", []).append(member)
-            elif (self.level == "api" and member.lang == "python" and member.name.startswith("__")
-                  and member.name.endswith("__") and member.name != "__init__"):
+            elif (
+                self.level == "api"
+                and member.lang == "python"
+                and member.name.startswith("__")
+                and member.name.endswith("__")
+                and member.name != "__init__"
+            ):
                 special.append(member.name)
                 seen.add(member.id)
             else:
@@ -295,8 +348,9 @@ class _View:
         if twins and node.kind is NodeKind.FUNCTION:
             # overloads: the first signature, then every other distinct one (`| or ...`); identical ones counted
             signature = _OVERLOAD_MARK.sub("", signature)
-            variants = [s for s in _dedupe(_OVERLOAD_MARK.sub("", self._signature(t, False)) for t in twins)
-                        if s != signature]
+            variants = [
+                s for s in _dedupe(_OVERLOAD_MARK.sub("", self._signature(t, False)) for t in twins) if s != signature
+            ]
             if variants:
                 relations.insert(0, "or " + ", ".join(_overload_text(signature, o, node.name) for o in variants))
                 count = 1
@@ -372,11 +426,16 @@ class _View:
             for source in sources:
                 for (kind, other), edge in self.graph.in_edges.get(source.id, {}).items():
                     sub = self.nodes.get(other)
-                    if kind in ("IMPL", "EXTENDS") and sub is not None and (
-                            sub.external or self.level == "api") and (
-                            sub.external or self.include_tests or not is_test(sub)):
-                        by.add(("~" if edge.resolution is Resolution.HEURISTIC else "") + _short_member(
-                            sub.fqp, prefix, ()))
+                    if (
+                        kind in ("IMPL", "EXTENDS")
+                        and sub is not None
+                        and (sub.external or self.level == "api")
+                        and (sub.external or self.include_tests or not is_test(sub))
+                    ):
+                        by.add(
+                            ("~" if edge.resolution is Resolution.HEURISTIC else "")
+                            + _short_member(sub.fqp, prefix, ())
+                        )
             if by:
                 parts.append(f"by {_grouped(by)}")
         if self.level == "full":
@@ -389,6 +448,7 @@ class _View:
         """`calls a, b, io::{read, write}, 12 in sync, ~guess`: grouped by the module of their target."""
         if self._owners is None:
             from .queries import module_owners
+
             self._owners = module_owners(self.graph)
         own = _own_type_prefixes(owner)
         by_module: dict[str, set[str]] = {}
@@ -419,7 +479,7 @@ class _View:
                 continue
             where = _rel(module, prefix) if module != prefix else module
             sep = _separator(module)
-            names = [t[len(module) + len(sep):] if t.startswith(module + sep) else _rel(t, prefix) for t in targets]
+            names = [t[len(module) + len(sep) :] if t.startswith(module + sep) else _rel(t, prefix) for t in targets]
             if len(names) > MAX_NAMED_PER_MODULE:
                 parts.append(f"{len(names)} in {where}")
             elif len(names) == 1:
@@ -454,10 +514,9 @@ class _View:
                     continue
                 stack.append(other)
                 for member in self.children(target):
-                    if member.kind is NodeKind.FUNCTION and member.name not in (target.name, "__init__",
-                                                                                "constructor"):
+                    if member.kind is NodeKind.FUNCTION and member.name not in (target.name, "__init__", "constructor"):
                         names.setdefault((member.name, _arity(member)), set()).add(_restated(member))
-        out = {key: frozenset(texts) for key, texts in names.items() if key[0] != node.name}   # not constructors
+        out = {key: frozenset(texts) for key, texts in names.items() if key[0] != node.name}  # not constructors
         if node.lang == "java":
             for key in _JAVA_OBJECT_METHODS:
                 out[key] = frozenset({"*"})
@@ -479,7 +538,7 @@ def _signature_parts(text: str, name: str) -> tuple[str, str, str, str] | None:
         elif text[i] in ")]}":
             depth -= 1
             if depth == 0:
-                return text[:at], text[at + len(name):start], text[start:i + 1], text[i + 1:]
+                return text[:at], text[at + len(name) : start], text[start : i + 1], text[i + 1 :]
     return None
 
 
@@ -497,8 +556,23 @@ def _overload_text(first: str, other: str, name: str) -> str:
 
 _OVERLOAD_MARK = re.compile(r"^@(?:typing\.)?overload\s+")
 _JAVA_OBJECT_METHODS = frozenset({("equals", 1), ("hashCode", 0), ("toString", 0), ("clone", 0), ("finalize", 0)})
-_NOT_RESTATED = frozenset({"public", "protected", "private", "abstract", "default", "final", "synchronized",
-                           "native", "strictfp", "override", "export", "declare", "readonly"})
+_NOT_RESTATED = frozenset(
+    {
+        "public",
+        "protected",
+        "private",
+        "abstract",
+        "default",
+        "final",
+        "synchronized",
+        "native",
+        "strictfp",
+        "override",
+        "export",
+        "declare",
+        "readonly",
+    }
+)
 
 
 def _overrides(member: Node, overridden: dict[tuple[str, int], frozenset[str]]) -> bool:
@@ -518,8 +592,9 @@ def _restated(node: Node) -> str:
     other when these are equal."""
     text = _terse(compact_signature(node), node)
     text = re.sub(r"@[\w.]+(\([^)]*\))?\s*", "", text)
-    return " ".join(w for w in text.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split()
-                    if w not in _NOT_RESTATED)
+    return " ".join(
+        w for w in text.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split() if w not in _NOT_RESTATED
+    )
 
 
 def _arity(node: Node) -> int:
@@ -537,7 +612,7 @@ def _arity(node: Node) -> int:
             if depth == 0:
                 end = i
                 break
-    params = [p.strip() for p in _split_depth0(text[start + 1:end])]
+    params = [p.strip() for p in _split_depth0(text[start + 1 : end])]
     if node.lang == "python" and params and params[0].split(":")[0].strip() in ("self", "cls"):
         params = params[1:]
     return len(params)
@@ -586,7 +661,7 @@ def _families(entries: list[tuple[Node, list[str], list]]) -> list[tuple[Node, l
         names = ", ".join(key[1] for i in family if (key := keyed[i]) is not None)
         ids = frozenset().union(*(entries[i][2][0] for i in family))
         template = keyed[index]
-        assert template is not None                     # a family's first member has its template
+        assert template is not None  # a family's first member has its template
         out.append((entry[0], [f"{template[0]} for X in {names}"], [ids]))
     return out
 
@@ -598,19 +673,19 @@ def _template(node: Node, line: str) -> tuple[str, str] | None:
     if at == -1 or len(name) < 4:
         return None
     words = [w.lower() for w in _WORDS.findall(name)]
-    rest = line[at + len(name):]
+    rest = line[at + len(name) :]
     candidates = sorted(set(_CAMEL.findall(rest)), key=lambda t: (-len(t), t))
     for type_name in candidates:
         type_words = [w.lower() for w in _WORDS.findall(type_name)]
         k = len(type_words)
         for i in range(len(words) - k + 1):
-            if words[i:i + k] != type_words:
+            if words[i : i + k] != type_words:
                 continue
             spelled = _spelled(name, i, k)
             if spelled is None:
                 return None
             start, end = spelled
-            placeholder = "{X}" if name[start:start + 1].isupper() else "{x}"
+            placeholder = "{X}" if name[start : start + 1].isupper() else "{x}"
             new_name = name[:start] + placeholder + name[end:]
             new_rest = re.sub(rf"(?<![\w$]){re.escape(type_name)}(?![\w$])", "{X}", rest)
             return line[:at] + new_name + new_rest, type_name
@@ -627,6 +702,7 @@ def _spelled(name: str, first: int, count: int) -> tuple[int, int] | None:
 
 # ---- ranking and packing ----------------------------------------------------------------------------------------
 
+
 def _pagerank(graph: Graph, focus: set[bytes]) -> dict[bytes, float]:
     """PageRank over the workspace's nodes: dependency edges point from user to used (IMPL, EXTENDS and BOUND_BY
     weigh most, heuristic edges little), members point to their owners. With a focus the walk restarts at the focus
@@ -642,7 +718,7 @@ def _pagerank(graph: Graph, focus: set[bytes]) -> dict[bytes, float]:
             if j is None or j == i:
                 continue
             if kind in _MEMBER_EDGES:
-                links[j].append((i, 0.5))                     # member -> owner
+                links[j].append((i, 0.5))  # member -> owner
                 if symmetric:
                     links[i].append((j, 0.5))
                 continue
@@ -693,6 +769,7 @@ def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: se
     with its relations, a function with its signature, a member) by what it is worth per character: the facts it
     states (relations, types its signature names) weighted by rank; a member only with the lines it sits under.
     Ties in rank order (each trait followed by its implementors). Taken while they fit."""
+
     def unit_score(unit: _Unit) -> float:
         if view.level == "modules":
             return sum(scores.get(i, 0.0) for i in unit.ids)
@@ -700,8 +777,13 @@ def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: se
 
     def priority(i: int) -> tuple:
         unit = units[i]
-        return (0 if unit.ids & focus else 1, 0 if unit.public else 1, -unit_score(unit), unit.module.fqp,
-                _position(unit.node))
+        return (
+            0 if unit.ids & focus else 1,
+            0 if unit.public else 1,
+            -unit_score(unit),
+            unit.module.fqp,
+            _position(unit.node),
+        )
 
     order = sorted(range(len(units)), key=priority)
     # each trait is followed by its implementors
@@ -714,13 +796,18 @@ def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: se
         placed.add(i)
         sequence.append(i)
         if units[i].node.kind is NodeKind.TRAIT and view.level != "modules":
-            implementors = sorted((by_node[e.src] for e in view.graph.predecessors(units[i].node.id,
-                                                                                   (EdgeKind.IMPL, EdgeKind.EXTENDS))
-                                   if e.src in by_node and by_node[e.src] not in placed), key=priority)
+            implementors = sorted(
+                (
+                    by_node[e.src]
+                    for e in view.graph.predecessors(units[i].node.id, (EdgeKind.IMPL, EdgeKind.EXTENDS))
+                    if e.src in by_node and by_node[e.src] not in placed
+                ),
+                key=priority,
+            )
             for j in implementors[:MAX_TOGETHER]:
                 placed.add(j)
                 sequence.append(j)
-    room = budget * 4 - len(_omission_note(10 ** 6, 10 ** 5, budget, view.level)) - 8
+    room = budget * 4 - len(_omission_note(10**6, 10**5, budget, view.level)) - 8
     chosen: set[int] = set()
     if view.level == "modules":
         used = 0
@@ -740,25 +827,26 @@ def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: se
         weight = 0.0
         for x in ids:
             facts += sum(1 for (kind, _o) in view.graph.out_edges.get(x, {}) if kind in _FACT_KINDS)
-            if view.level == "api":                                 # the `by` list of a type
+            if view.level == "api":  # the `by` list of a type
                 facts += sum(1 for (kind, _o) in view.graph.in_edges.get(x, {}) if kind in ("IMPL", "EXTENDS"))
             weight = max(weight, scores.get(x, 0.0) / mean)
         return (1 + facts) * math.sqrt(1 + weight) / cost
+
     parents = {i: _parents(unit.body) for i, unit in enumerate(units)}
     candidates: list[tuple] = []
     for i, unit in enumerate(units):
         focused = 0 if unit.ids & focus else 1
         public = 0 if unit.public else 1
-        candidates.append(((focused, public, 1, -value(frozenset([unit.node.id]), len(unit.head) + 1), rank[i],
-                            -1), i, -1))
+        candidates.append(
+            ((focused, public, 1, -value(frozenset([unit.node.id]), len(unit.head) + 1), rank[i], -1), i, -1)
+        )
         for k, line in enumerate(unit.body):
             ids = unit.body_ids[k]
             line_public = public or int(not any(is_public(view.nodes[x], unit.node) for x in ids if x in view.nodes))
-            candidates.append(((0 if ids & focus else 1, line_public, 1, -value(ids, len(line) + 1), rank[i], k), i,
-                               k))
+            candidates.append(((0 if ids & focus else 1, line_public, 1, -value(ids, len(line) + 1), rank[i], k), i, k))
     candidates.sort(key=lambda c: c[0])
     taken: dict[int, set[int]] = {}
-    reserved: dict[tuple[int, int], int] = {}          # (unit, line) -> characters kept for its `(+N more)` note
+    reserved: dict[tuple[int, int], int] = {}  # (unit, line) -> characters kept for its `(+N more)` note
     children = {i: _children(parents[i]) for i in parents}
     used = 0
     opened: set[bytes] = set()
@@ -784,8 +872,11 @@ def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: se
             left = sum(1 for c in kids if c not in after)
             if left:
                 notes[(i, j)] = _note_reserve(unit, j, left)
-        change = sum(notes.values()) - sum(reserved.get((i, j), 0) for j in set(chain) | {
-            parents[i][c] for c in chain if c != -1} if (i, j) in reserved)
+        change = sum(notes.values()) - sum(
+            reserved.get((i, j), 0)
+            for j in set(chain) | {parents[i][c] for c in chain if c != -1}
+            if (i, j) in reserved
+        )
         if used + cost + change > room:
             continue
         used += cost + change
@@ -806,7 +897,7 @@ def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: se
 def _parents(body: list[str]) -> list[int]:
     """For each line of a unit's body, the index of the line it sits under (-1: the unit's first line)."""
     out: list[int] = []
-    stack: list[tuple[int, int]] = []               # (indent, index)
+    stack: list[tuple[int, int]] = []  # (indent, index)
     for k, line in enumerate(body):
         indent = len(line) - len(line.lstrip(" "))
         while stack and stack[-1][0] >= indent:
@@ -833,7 +924,7 @@ def _note_reserve(unit: _Unit, j: int, left: int) -> int:
 def _cut_body(body: list[str], lines: set[int], parents: list[int], children: dict[int, list[int]]) -> list[str]:
     """The lines taken, in order, each line with members left out followed (after its members taken) by
     `(+N more)`: N of its own members left out."""
-    end: dict[int, int] = {}                        # line -> the last index of its subtree
+    end: dict[int, int] = {}  # line -> the last index of its subtree
     for k in range(len(body) - 1, -1, -1):
         end.setdefault(k, k)
         parent = parents[k]
@@ -846,7 +937,7 @@ def _cut_body(body: list[str], lines: set[int], parents: list[int], children: di
         if not left:
             continue
         first = body[children[j][0]]
-        indent = first[:len(first) - len(first.lstrip(" "))]
+        indent = first[: len(first) - len(first.lstrip(" "))]
         at = len(body) - 1 if j == -1 else end[j]
         notes_at.setdefault(at, []).append((j, f"{indent}(+{left} more)"))
     out = []
@@ -859,6 +950,8 @@ def _cut_body(body: list[str], lines: set[int], parents: list[int], children: di
 
 
 _FACT_KINDS = frozenset({"ACCEPTS", "RETURNS", "IMPL", "EXTENDS", "BOUND_BY"})
+
+
 def _write(units: list[_Unit], chosen: set[int], view: _View) -> str:
     lines: list[str] = []
     current = None
@@ -875,10 +968,12 @@ def _write(units: list[_Unit], chosen: set[int], view: _View) -> str:
 
 # ---- focus ------------------------------------------------------------------------------------------------------
 
+
 def _focus_ids(graph: Graph, focus: list[str]) -> set[bytes]:
     """The nodes a focus names: every node of a workspace-relative file, the nodes of a target (FQP, name,
     `Type::member`) or of a `find ...` query, with their members."""
     from . import queries
+
     found: set[bytes] = set()
     for entry in focus:
         text = entry.strip()
@@ -891,6 +986,7 @@ def _focus_ids(graph: Graph, focus: list[str]) -> set[bytes]:
             from .querylang import QueryLanguageError, parse
             from .querylang.execute import find_nodes
             from .querylang.syntax import Find
+
             try:
                 query = parse(text)
                 if not isinstance(query.command, Find):
@@ -900,6 +996,7 @@ def _focus_ids(graph: Graph, focus: list[str]) -> set[bytes]:
                 raise MapError(f"focus {text!r}: {error}") from None
         else:
             from .targets import TargetError, resolve_targets
+
             try:
                 hits = resolve_targets(graph, text, deadline=queries.Deadline(2000.0)).nodes
             except TargetError as error:
@@ -916,6 +1013,7 @@ def _focus_ids(graph: Graph, focus: list[str]) -> set[bytes]:
 
 
 # ---- text helpers -----------------------------------------------------------------------------------------------
+
 
 def _under(fqp: str, prefix: str) -> bool:
     return any(fqp.startswith(prefix + sep) for sep in ("::", ".", "/"))
@@ -937,7 +1035,7 @@ def _grouped(names: Iterable[str]) -> str:
         cut = -1 if name.startswith("~") or "<" in name else max(name.rfind("::"), name.rfind("."))
         if cut > 0:
             sep = 2 if name.startswith("::", cut) else 1
-            groups.setdefault(name[:cut + sep], []).append(name[cut + sep:])
+            groups.setdefault(name[: cut + sep], []).append(name[cut + sep :])
         else:
             groups.setdefault("", []).append(name)
     parts = []
@@ -958,20 +1056,20 @@ def _own_type_prefixes(owner: Node | None) -> tuple[str, ...]:
         return ()
     fqp = owner.fqp
     if fqp.startswith("<") and " as " in fqp:
-        fqp = fqp[1:fqp.find(" as ")] + "::x"
+        fqp = fqp[1 : fqp.find(" as ")] + "::x"
     elif owner.kind in _TYPE_KINDS:
         return (fqp + "::", fqp + ".")
     for sep in ("::", "."):
         cut = fqp.rfind(sep)
         if cut > 0:
-            return (fqp[:cut + len(sep)],)
+            return (fqp[: cut + len(sep)],)
     return ()
 
 
 def _short_member(fqp: str, module: str, own_type: tuple[str, ...]) -> str:
     for prefix in own_type:
         if fqp.startswith(prefix) and len(fqp) > len(prefix):
-            return fqp[len(prefix):]
+            return fqp[len(prefix) :]
     return _rel(fqp, module)
 
 
@@ -983,16 +1081,15 @@ def _rel(fqp: str, module: str) -> str:
         cut = module.rfind("/") + 1
         folder = module[:cut]
         while folder and not short.startswith(folder):
-            folder = folder[:folder.rstrip("/").rfind("/") + 1]
+            folder = folder[: folder.rstrip("/").rfind("/") + 1]
         if folder:
-            short = short[len(folder):]
+            short = short[len(folder) :]
     return short
 
 
 _MODIFIERS = {
     "rust": frozenset({"pub"}),
-    "java": frozenset({"public", "protected", "final", "synchronized", "native", "strictfp", "transient",
-                       "volatile"}),
+    "java": frozenset({"public", "protected", "final", "synchronized", "native", "strictfp", "transient", "volatile"}),
     "typescript": frozenset({"export", "public", "declare"}),
     "tsx": frozenset({"export", "public", "declare"}),
     "javascript": frozenset({"export", "public", "declare"}),
@@ -1012,8 +1109,10 @@ def _without_modifiers(text: str, lang: str) -> str:
     return " ".join(parts[i:])
 
 
-_LIFETIME_PARAM = re.compile(r"<\s*'\w+\s*(?::\s*'\w+\s*)?>|'\w+\s*(:\s*'\w+(\s*\+\s*'\w+)*)?\s*,\s*"
-                             r"|,\s*'\w+\b(?!')|<\s*'\w+\s*>")
+_LIFETIME_PARAM = re.compile(
+    r"<\s*'\w+\s*(?::\s*'\w+\s*)?>|'\w+\s*(:\s*'\w+(\s*\+\s*'\w+)*)?\s*,\s*"
+    r"|,\s*'\w+\b(?!')|<\s*'\w+\s*>"
+)
 _LIFETIME_REF = re.compile(r"&'\w+\s+|\s*\+\s*'\w+\b|'\w+\s*\+\s*|'_\s*,\s*|<'_>")
 _PY_TYPING = re.compile(r"\b(?:t|typing|te|typing_extensions|tx)\.(?=[A-Za-z_])")
 _PY_NOISE = re.compile(r"\s*->\s*None$|#\s*(?:noqa|type:\s*ignore|pragma)[^ ]*(?:\s+[A-Z]+\d+,?)*")
@@ -1055,7 +1154,7 @@ def _cap_type_text(text: str, node: Node) -> str:
     if node.kind is NodeKind.ASSOC_TYPE:
         cut = _depth0_find(text, " = ")
         if cut != -1 and len(text) - cut - 3 > TS_TYPE_CAP:
-            return text[:cut + 3 + TS_TYPE_CAP].rstrip() + "…"
+            return text[: cut + 3 + TS_TYPE_CAP].rstrip() + "…"
         return text
     if node.kind is not NodeKind.FUNCTION:
         return text
@@ -1073,12 +1172,12 @@ def _cap_type_text(text: str, node: Node) -> str:
                 break
     if end == -1:
         return text
-    params = [p.strip() for p in _split_depth0(text[start + 1:end])]
+    params = [p.strip() for p in _split_depth0(text[start + 1 : end])]
     params = [p if len(p) <= TS_TYPE_CAP else p[:TS_TYPE_CAP].rstrip() + "…" for p in params]
-    rest = text[end + 1:]
+    rest = text[end + 1 :]
     if len(rest) > TS_TYPE_CAP + 2:
-        rest = rest[:TS_TYPE_CAP + 2].rstrip() + "…"
-    return text[:start + 1] + ", ".join(params) + ")" + rest
+        rest = rest[: TS_TYPE_CAP + 2].rstrip() + "…"
+    return text[: start + 1] + ", ".join(params) + ")" + rest
 
 
 def _depth0_find(text: str, needle: str) -> int:
@@ -1088,7 +1187,7 @@ def _depth0_find(text: str, needle: str) -> int:
             return i
         if ch in "([{<":
             depth += 1
-        elif ch in ")]}>" and not (ch == ">" and text[i - 1:i] == "="):
+        elif ch in ")]}>" and not (ch == ">" and text[i - 1 : i] == "="):
             depth = max(0, depth - 1)
     return -1
 
@@ -1100,7 +1199,7 @@ def _split_depth0(text: str) -> list[str]:
     for i, ch in enumerate(text):
         if ch in "([{<":
             depth += 1
-        elif ch in ")]}>" and not (ch == ">" and text[i - 1:i] == "="):
+        elif ch in ")]}>" and not (ch == ">" and text[i - 1 : i] == "="):
             depth = max(0, depth - 1)
         if ch == "," and depth == 0:
             parts.append("".join(current))
@@ -1133,8 +1232,9 @@ def _without_heritage(text: str, node: Node) -> str:
         elif ch in ">)]}":
             depth = max(0, depth - 1)
         elif depth == 0:
-            if lang in ("java", "typescript", "tsx", "javascript") and (text.startswith(" extends ", i) or
-                                                                      text.startswith(" implements ", i)):
+            if lang in ("java", "typescript", "tsx", "javascript") and (
+                text.startswith(" extends ", i) or text.startswith(" implements ", i)
+            ):
                 return text[:i].rstrip()
             if lang == "rust" and ch == ":" and node.kind in (NodeKind.TRAIT, NodeKind.ASSOC_TYPE):
                 return text[:i].rstrip()
@@ -1142,5 +1242,16 @@ def _without_heritage(text: str, node: Node) -> str:
     return text
 
 
-__all__ = ["LEVELS", "DEFAULT_LEVEL", "DEFAULT_SHARE", "MapError", "MapResult", "render_map", "default_map",
-           "default_budget", "map_tokens_by_level", "is_test", "is_public"]
+__all__ = [
+    "LEVELS",
+    "DEFAULT_LEVEL",
+    "DEFAULT_SHARE",
+    "MapError",
+    "MapResult",
+    "render_map",
+    "default_map",
+    "default_budget",
+    "map_tokens_by_level",
+    "is_test",
+    "is_public",
+]

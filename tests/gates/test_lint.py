@@ -27,7 +27,6 @@ FORMAT_PENDING = [
     "isg_lsp/languages/typescript.py",
     "isg_lsp/model.py",
     "isg_lsp/queries.py",
-    "isg_lsp/repomap.py",
     "isg_lsp/server/convert.py",
     "isg_lsp/server/handlers.py",
     "isg_lsp/server/protocol.py",
