@@ -4,10 +4,12 @@ only, and stopped at the end with its folder removed."""
 
 from __future__ import annotations
 
+import ctypes
 import glob
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -30,6 +32,7 @@ class PgServer:
     folder: Path               # holds data/, the socket and the log
     bindir: Path
     user: str | None           # the unprivileged user it runs as (None: the current user)
+    process: subprocess.Popen | None = None     # the postmaster, a child of this process
 
     @property
     def socket_dir(self) -> str:
@@ -40,30 +43,62 @@ class PgServer:
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         command = [str(self.bindir / args[0]), *args[1:]]
-        as_user = {}
-        if self.user is not None:                  # like `runuser -u nobody`, without needing util-linux's tool
-            entry = pwd.getpwnam(self.user)
-            as_user = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
         return subprocess.run(command, check=check, capture_output=True, text=True, cwd="/", timeout=120,
-                              env={"PATH": "/usr/bin:/bin", "LC_ALL": "C", "HOME": "/"}, **as_user)
+                              env={"PATH": "/usr/bin:/bin", "LC_ALL": "C", "HOME": "/"}, **self._as_user())
+
+    def _as_user(self) -> dict:
+        if self.user is None:
+            return {}
+        entry = pwd.getpwnam(self.user)             # like `runuser -u nobody`, without needing util-linux's tool
+        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
     def start(self) -> None:
+        """initdb, then the postmaster as a child of this process (not daemonized by pg_ctl): it gets SIGINT (a fast
+        shutdown) when the test process dies, even by SIGKILL, so a killed run leaves no server behind."""
         data = self.folder / "data"
         self._run("initdb", "-D", str(data), "-U", ADMIN, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync")
-        options = (f"-k {self.socket_dir} -p 54329 -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-                   f"-c full_page_writes=off -c shared_buffers=64MB -c max_connections=60")
-        self._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(self.folder / "log"), "-w", "-t", "60",
-                  "start")
+        command = [str(self.bindir / "postgres"), "-D", str(data), "-k", self.socket_dir, "-p", "54329",
+                   "-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
+                   "-c", "full_page_writes=off", "-c", "shared_buffers=64MB", "-c", "max_connections=60"]
+        with open(self.folder / "log", "ab") as log:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd="/",
+                env={"PATH": "/usr/bin:/bin", "LC_ALL": "C", "HOME": "/"},
+                preexec_fn=_die_with_parent,             # runs after the change of user, which would clear it
+                **self._as_user())
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"postgres exited with {self.process.returncode}")
+            ready = self._run("pg_isready", "-h", self.socket_dir, "-p", "54329", "-U", ADMIN, check=False)
+            if ready.returncode == 0:
+                return
+            time.sleep(0.2)
+        raise RuntimeError("postgres did not accept connections within 120 s")
 
     def stop(self) -> None:
+        process = self.process
         try:
-            self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "-t", "60", "stop", check=False)
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGINT)       # fast shutdown: clients disconnected, a checkpoint
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.send_signal(signal.SIGQUIT)  # immediate shutdown (fsync is off: nothing to keep)
+                    try:
+                        process.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
         finally:
-            for _ in range(50):                    # the postmaster's pid file goes last
-                if not (self.folder / "data" / "postmaster.pid").exists():
-                    break
-                time.sleep(0.1)
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _die_with_parent() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGINT, 0, 0, 0)                # PR_SET_PDEATHSIG
+    if os.getppid() == 1:                                # the parent died before the call
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 def start_server() -> PgServer:
