@@ -31,6 +31,7 @@ from .graph import Graph
 from .isolation import ParserPool, _test_hooks
 from .lifeline import die_with
 from .model import FACTS_VERSION, EdgeKind, FileFacts, NodeKind, Reference
+from .naming import Names
 from .sqlquery import SqlError, SqlResult, run_sql
 from .sqlquery import submit as submit_sql  # noqa: F401 - the server runs `run_sql` jobs on SQL threads
 from .storage import GraphStore, StoreSpec
@@ -103,6 +104,9 @@ class Engine:
         # version): every change of a layout takes a new version, unique in this process (isolation.py)
         self.layouts: dict[str, object] = {}
         self.layouts_version = 0
+        # the names files give each other (Rust impl members by their types' definition paths): the graph holds
+        # every file's extracted facts as named by them (naming.py); every surgery goes through `_surgery`
+        self.names = Names()
         # worker processes (isolation.ParserPool) for parsing files from disk: a crash there costs one file; the
         # language server gives one, the CLI parses in-process or in a one-off pool
         self.pool = pool
@@ -197,21 +201,25 @@ class Engine:
         deleted = [rel for rel in stored if rel not in file_set]
         graph = Graph(resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for,
                       path_lookup=_path_lookup)
+        names = Names()                 # what the files name through each other (naming.py)
         touched: set[str] = set()
         if resolved is not None:
             # a warm start: the graph as the last run left it, without resolving anything; then surgery for what
             # changed since, which re-resolves exactly the files those changes reach
             graph.load_resolved(*resolved)
+            for path in names.load_named(facts for facts, *_ in resolved[0]):
+                touched |= graph.replace_file(names.rename(graph.files[path].facts))
             for path in sorted(changed):
-                touched |= graph.replace_file(changed[path])
+                touched |= self._surgery(changed[path], path, graph, names)
             for path in sorted(set(graph.files) - set(final)):
-                touched |= graph.replace_file(None, path)
+                touched |= self._surgery(None, path, graph, names)
         else:
-            graph.load(final[path] for path in sorted(final))
+            graph.load(names.load(final[path] for path in sorted(final)))
         from . import enrich           # compiler facts, when `isg-lsp enrich` left some: one more file's facts
 
         enrich.load(graph, self.root)
         self.graph = graph              # swapped whole: readers on other threads never see a graph half loaded
+        self.names = names
         if self.store is not None:
             self._save_placements()
             if stored_valid is not stored:
@@ -431,12 +439,12 @@ class Engine:
         if data is None:
             self.stats.pop(rel, None)
             self.skipped.pop(rel, None)
-            touched = self.graph.replace_file(None, rel)
+            touched = self._surgery(None, rel)
         else:
             facts = self.extract(rel, data, tree)
             self.stats[rel] = stat if stat is not None else (len(data), 0)
             old = self.graph.files.get(rel)
-            touched = self.graph.replace_file(facts)
+            touched = self._surgery(facts, rel)
             if old is not None and old.facts.module_files != facts.module_files:
                 touched |= self._replace_moved_files()
         self.dirty |= touched
@@ -448,7 +456,22 @@ class Engine:
         self._reapply_module_files([s.facts for s in self.graph.files.values()], moved, {})
         touched: set[str] = set()
         for facts in moved.values():
-            touched |= self.graph.replace_file(facts)
+            touched |= self._surgery(facts, facts.path)
+        return touched
+
+    def _surgery(self, facts: FileFacts | None, rel: str, graph: Graph | None = None, names: Names | None = None
+                 ) -> set[str]:
+        """Graph surgery for one file's extracted facts (None: the file is gone), named as the workspace names
+        them, then for the files whose names that change changed (a `pub use` edited). Returns the files whose
+        edges changed."""
+        graph = graph if graph is not None else self.graph
+        names = names if names is not None else self.names
+        named, renamed = names.update(rel, facts)
+        touched = graph.replace_file(named, rel)
+        for other in renamed:
+            state = graph.files.get(other)
+            if state is not None:
+                touched |= graph.replace_file(names.rename(state.facts))
         return touched
 
     def _extract_one(self, rel: str) -> tuple[FileFacts, int, int]:
@@ -487,7 +510,7 @@ class Engine:
             else:
                 self.skipped.pop(rel, None)
             self.stats[rel] = (size, mtime_ns)
-            touched = self.graph.replace_file(facts)
+            touched = self._surgery(facts, rel)
             self.dirty |= touched
             return touched
         source = read_source(self.root, rel, self.config.max_file_bytes)
@@ -496,7 +519,7 @@ class Engine:
         if source.skipped:
             facts.error = source.skipped
         self.stats[rel] = (source.size, source.mtime_ns)
-        touched = self.graph.replace_file(facts)
+        touched = self._surgery(facts, rel)
         self.dirty |= touched
         return touched
 
@@ -527,7 +550,7 @@ class Engine:
         returns the new tree, for the next edit."""
         facts, new_tree = self.extract_with_tree(rel, data, tree)
         self.stats[rel] = (len(data), 0)
-        touched = self.graph.replace_file(facts)
+        touched = self._surgery(facts, rel)
         self.dirty |= touched
         return touched, new_tree
 

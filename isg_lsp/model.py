@@ -10,6 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class NodeKind(str, Enum):
@@ -179,6 +180,9 @@ class FileFacts:
                                    # (Rust `#[path = "x.rs"] mod m;`): (module FQP, workspace-relative file)
     error: str | None = None       # set when the file could not be read or parsed at all
     docs: dict[bytes, str] = field(default_factory=dict)  # node id → the first paragraph of its doc comment
+    # what the file names through other files (naming.py): extraction's requests (Rust: the type and trait paths of
+    # its impls), and, once the workspace named them, what was renamed (to name again when a re-export changes)
+    names: dict[str, Any] = field(default_factory=dict)
 
 
 _TEST_DIRS = frozenset({"tests", "test", "__tests__", "examples", "benches", "benchmarks", "testdata"})
@@ -200,8 +204,8 @@ def is_test(node: Node) -> bool:
 
 
 # Bumped when extraction gives other facts for the same files (stored facts of another version are extracted again):
-# 2 = the first paragraph of doc comments (FileFacts.docs).
-FACTS_VERSION = 2
+# 2 = the first paragraph of doc comments (FileFacts.docs); 3 = what a file names through others (FileFacts.names).
+FACTS_VERSION = 3
 
 EDGE_KINDS_FOR_IMPACT = (
     EdgeKind.CALLS, EdgeKind.IMPL, EdgeKind.EXTENDS, EdgeKind.ACCEPTS, EdgeKind.RETURNS, EdgeKind.USES,

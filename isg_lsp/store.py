@@ -493,6 +493,8 @@ def facts_to_json(facts: FileFacts) -> bytes:
     }
     if facts.docs:
         data["docs"] = {node_id.hex(): text for node_id, text in facts.docs.items()}
+    if facts.names:
+        data["names"] = facts.names
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -516,4 +518,6 @@ def facts_from_json(blob: bytes) -> FileFacts:
     facts.error = data["error"]
     facts.module_files = [tuple(x) for x in data.get("module_files") or ()]
     facts.docs = {bytes.fromhex(node_id): text for node_id, text in (data.get("docs") or {}).items()}
+    names = data.get("names")
+    facts.names = names if isinstance(names, dict) else {}
     return facts

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from isg_lsp.engine import Engine
 from isg_lsp.graph import Graph
+from isg_lsp.naming import Names
 from tests.helpers import FIXTURES
 
 ROOT = FIXTURES / "rust" / "demo"
@@ -40,6 +41,12 @@ VARIANTS = {
         None,   # deleted
         "pub struct Tri;\nimpl crate::shapes::Shape for Tri { fn area(&self) -> f64 { 1.0 } }\n"
         "pub fn sum(x: Vec<f64>) -> f64 { Tri.area() }\n",
+        # impls of a type named through shapes/mod.rs's re-export (whose variants remove it, or shadow it): their
+        # members are named by the definition path, which another file decides (naming.py)
+        "use crate::shapes::Circle;\npub(crate) fn sum(x: Vec<f64>) -> f64 { 0.0 }\n"
+        "impl Circle { pub fn grow<T: Into<f64>>(&self, by: T) -> Circle { Circle::new(by.into()) } }\n"
+        "impl crate::Named for Circle { type Id = u8; const LIMIT: usize = 1;\n"
+        "    fn name(&self) -> String { self.grow(1.0); String::new() } }\n",
     ],
 }
 FILES = sorted(VARIANTS)
@@ -47,7 +54,8 @@ FILES = sorted(VARIANTS)
 
 def fresh_graph(engine: Engine, texts: dict[str, str | None]) -> Graph:
     graph = Graph(resolver_for=engine.graph._resolver_for, family_of=engine.graph._family_of)
-    graph.load(engine.extract(rel, text.encode()) for rel, text in sorted(texts.items()) if text is not None)
+    graph.load(Names().load(engine.extract(rel, text.encode()) for rel, text in sorted(texts.items())
+                            if text is not None))
     return graph
 
 

@@ -27,7 +27,7 @@ MAX_SAME_NAMED = 40
 
 @runtime_checkable
 class LanguageSupport(Protocol):
-    """What the engine asks of a language. Two optional members are read with ``getattr``:
+    """What the engine asks of a language. Optional members are read with ``getattr``:
 
     - ``ITEM_CACHE: bool``: ``extract`` accepts ``cache=`` (a per-file dict kept between edits: items whose text
       did not change reuse their facts); the result must equal an extraction without it.
@@ -36,6 +36,12 @@ class LanguageSupport(Protocol):
     - ``resolve_name(view, module, path, call=False) -> list[bytes]``: what a name written in a module names,
       resolved as references are; "go to definition" asks it first (analysis/cursor.py) and falls back to matching
       names when a language has none.
+    - naming (``naming.py``), for names only the workspace can give (Rust impl members by definition paths):
+      ``naming_declarations(facts)``, the (FQP, kind) pairs its path lookups may find in a file (never what naming
+      renames); ``naming_table(requests, view)``, a file's answer to what its extraction asked (``FileFacts.names``),
+      read through a ``naming.NamingView`` (empty: the extracted names stand); ``rename_facts(facts, table)``, the
+      facts named by an answer (``{}``: the facts as extracted, exactly); ``naming_applied(facts)``, the answer
+      facts were named by. A language without ``naming_table`` is left as extracted.
     """
 
     def build_layout(self, root: Path, files: list[str]) -> Any:
@@ -61,7 +67,8 @@ def missing_members(module: object) -> list[str]:
     missing = [name for name in ("build_layout", "extract", "resolve") if not callable(getattr(module, name, None))]
     if not isinstance(getattr(module, "ITEM_CACHE", False), bool):
         missing.append("ITEM_CACHE (must be a bool)")
-    for optional in ("apply_module_files", "resolve_name"):
+    for optional in ("apply_module_files", "resolve_name", "naming_declarations", "naming_table", "rename_facts",
+                     "naming_applied"):
         member = getattr(module, optional, None)
         if member is not None and not callable(member):
             missing.append(f"{optional} (must be callable)")

@@ -16,7 +16,7 @@ from pathlib import Path
 import tree_sitter
 
 from ..graph import SymbolView, Target
-from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
+from ..model import Edge, EdgeKind, FileFacts, Node, NodeKind, Reference, Resolution, sighash
 from . import query
 from .common import MAX_HEURISTIC_CANDIDATES, FileExtraction, dispatch, guess_methods, read_manifest, strip_generics
 
@@ -516,8 +516,15 @@ class RustExtraction(FileExtraction):
             prefix = f"<{self_fqp} as {trait_fqp}>::"
             receivers = (self_fqp, trait_fqp)
         else:
+            trait_fqp = ""
             prefix = f"{self_fqp}::"
             receivers = (self_fqp,)
+        # the members are named from this file (the type and trait as its imports name them); the workspace names
+        # them by the definition paths these resolve to (`name_facts`, naming.py): asked here, answered there
+        if self_path or trait_path:
+            self.facts.names.setdefault(NAMES_IMPLS, {}).setdefault(prefix, [
+                scope.module, self_fqp, _join(self_path), trait_fqp,
+                _join(self.absolutize(trait_path, scope.module)) if trait_path else ""])
         # an impl's own type parameters are not nodes (the spec gives G nodes to types, traits and fns);
         # names bound to b"" are known generics that references inside the impl must not resolve
         generics = _Generics({name: b"" for name in impl_generics})
@@ -1179,11 +1186,10 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
     if ids:
         return Target(ids, Resolution.EXACT)
     for glob in view.globs(scope):
-        base = _segments(glob)
-        base = base[1:] if base and base[0] == "" else base
-        ids = lookup_absolute(base + path, kinds, view)
-        if ids:
-            return Target(ids, Resolution.IMPORT)
+        for base in _glob_bases(glob, scope):
+            ids = lookup_absolute(base + path, kinds, view)
+            if ids:
+                return Target(ids, Resolution.IMPORT)
     if outside is not None:
         if target == "fn" or _in_workspace(outside, scope, view):
             return None
@@ -1203,6 +1209,19 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
             return None
         return _external(_join(path), target, Resolution.EXACT)
     return _external(first, target, Resolution.HEURISTIC, candidates=0)
+
+
+def _glob_bases(glob: str, scope: str) -> list[tuple[str, ...]]:
+    """Where a glob import's module may be: an absolute one where it says; a relative one (`pub use traits::*;`)
+    as written (another crate), then from the importing module (2018 uniform paths), then from the crate root
+    (2015 edition paths), as a named import's candidates are tried."""
+    base = _segments(glob)
+    if not base:
+        return []
+    if base[0] == "":
+        return [base[1:]]
+    module = tuple(scope.split("::"))
+    return [base, module + base, (module[0], *base)] if len(module) > 1 else [base, module + base]
 
 
 def _in_workspace(path: tuple[str, ...], scope: str, view: SymbolView) -> bool:
@@ -1262,11 +1281,10 @@ def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: Sym
             if ids:
                 return ids
     for glob in view.globs(parent_fqp):
-        base = _segments(glob)
-        base = base[1:] if base and base[0] == "" else base
-        ids = lookup_absolute(base + path[-1:], kinds, view, depth + 1)
-        if ids:
-            return ids
+        for base in _glob_bases(glob, parent_fqp):
+            ids = lookup_absolute(base + path[-1:], kinds, view, depth + 1)
+            if ids:
+                return ids
     # a module along the path may be an import of the module before it (`pub use inner as outer;`,
     # `extern crate serde;` in a submodule): the nearest first
     for cut in range(len(parent) - 1, 0, -1):
@@ -1342,3 +1360,184 @@ def resolve_name(view: SymbolView, module: str, path: tuple[str, ...], call: boo
         if found is not None and found.ids:
             return found.ids
     return []
+
+
+# ---- names the workspace decides (naming.py) ------------------------------------------------------------------
+# Extraction names impl members from the file alone, the type and trait as the file's imports name them
+# (`<indexmap::IndexMap as Tr>::m`); ISG-SPEC §2 names them by definition paths (`<indexmap::map::IndexMap as Tr>::m`),
+# which other files' re-exports decide. Each impl asks (`facts.names["impls"]`: its members' prefix → the module, the
+# self type's FQP and path, the trait's FQP and path), naming.py answers through the workspace's declarations and
+# imports (`naming_table`), and `rename_facts` gives the facts the graph holds.
+
+NAMES_IMPLS = "impls"     # raw members' prefix → [module, self FQP, self path, trait FQP, trait path] ("" for none)
+NAMES_TABLE = "table"     # in named facts: the answer they were named by (raw prefix → [self FQP, trait FQP])
+NAMES_NODES = "nodes"     # in named facts: index of a renamed node → its FQP as extracted
+NAMES_REFS = "refs"       # in named facts: index of a changed reference → [its path, its receiver] as extracted
+_NAMES_APPLIED = (NAMES_TABLE, NAMES_NODES, NAMES_REFS)
+_DECLARED_KINDS = frozenset({NodeKind.MODULE, NodeKind.STRUCT, NodeKind.ENUM, NodeKind.TRAIT, NodeKind.ASSOC_TYPE})
+
+
+def naming_declarations(facts: FileFacts):
+    """The (FQP, kind) of what a path lookup may find in a file: its modules, types, traits and type aliases, never
+    an impl's members (what naming renames), whether the facts are named yet or not."""
+    members = None
+    for node in facts.nodes:
+        kind = node.kind
+        if kind not in _DECLARED_KINDS:
+            continue
+        if kind is NodeKind.ASSOC_TYPE:
+            if node.fqp.startswith("<"):
+                continue
+            if members is None:
+                members = {r.dst for r in facts.references
+                           if r.kind is EdgeKind.CONTAINS and r.src_path is not None and r.dst is not None}
+            if node.id in members:
+                continue
+        yield node.fqp, kind
+
+
+def naming_table(requests: dict, view) -> dict[str, list[str]]:
+    """The definition paths of the types and traits a file's impls name, found as references are resolved (the
+    same path, from the same module): raw prefix → [self FQP, trait FQP] for the impls whose names change. A type
+    or trait outside the workspace keeps the name the file gives it."""
+    impls = requests.get(NAMES_IMPLS)
+    if not impls:
+        return {}
+    table: dict[str, list[str]] = {}
+    for prefix, (module, self_fqp, self_path, trait_fqp, trait_path) in impls.items():
+        found_self = _definition_path(self_path, "type", module, view) if self_path else None
+        found_trait = _definition_path(trait_path, "trait", module, view) if trait_path else None
+        if (found_self or self_fqp) != self_fqp or (found_trait or trait_fqp) != trait_fqp:
+            table[prefix] = [found_self or self_fqp, found_trait or trait_fqp]
+    return table
+
+
+def _definition_path(path: str, target: str, module: str, view) -> str | None:
+    def compute() -> str | None:
+        found = resolve_path(_segments(path), target, module, view)
+        if found is None or not found.ids:
+            return None
+        return found.ids[0].decode("utf-8", "surrogatepass")      # naming.NamingView: the FQP found
+
+    return view.cached((path, target, module), compute)
+
+
+def naming_applied(facts: FileFacts) -> dict:
+    """The answer facts were named by (empty for facts as extracted)."""
+    return facts.names.get(NAMES_TABLE) or {}
+
+
+def rename_facts(facts: FileFacts, table: dict) -> FileFacts:
+    """Facts (as extracted, or named by an earlier answer) named by `table`: the members of each impl it lists
+    (`<X as Tr>::m`, `X::m` and their G nodes) take the new prefix, with new ids (the SigHash of the new FQP);
+    edges and references follow the ids, receivers (`self.m()`) and `Self::f()` paths the new type paths. What was
+    renamed is kept in `facts.names`, so an empty table gives the extracted facts back, exactly."""
+    facts = _as_extracted(facts)
+    if not table:
+        return facts
+    impls = facts.names.get(NAMES_IMPLS) or {}
+    prefixes: dict[str, str] = {}
+    paths: dict[str, str] = {}
+    for prefix, (self_fqp, trait_fqp) in table.items():
+        entry = impls.get(prefix)
+        if entry is None:
+            continue
+        raw_self, raw_trait = entry[1], entry[3]
+        prefixes[prefix] = f"<{self_fqp} as {trait_fqp}>::" if raw_trait else f"{self_fqp}::"
+        if self_fqp != raw_self:
+            paths[raw_self] = self_fqp
+        if raw_trait and trait_fqp != raw_trait:
+            paths[raw_trait] = trait_fqp
+    ordered = sorted(prefixes, key=len, reverse=True)
+    nodes = list(facts.nodes)
+    ids: dict[bytes, bytes] = {}
+    renamed_nodes: dict[str, str] = {}
+    for i, node in enumerate(nodes):
+        fqp = node.fqp
+        for prefix in ordered:
+            if fqp.startswith(prefix):
+                new_fqp = prefixes[prefix] + fqp[len(prefix):]
+                new_id = sighash(node.lang, node.kind.value, new_fqp, node.signature)
+                nodes[i] = Node(new_id, node.kind, node.name, new_fqp, node.lang, node.file, node.span,
+                                node.signature, node.visibility, node.external)
+                ids[node.id] = new_id
+                renamed_nodes[str(i)] = fqp
+                break
+    names = {**facts.names, NAMES_TABLE: table}
+    if len({n.id for n in nodes}) != len({n.id for n in facts.nodes}):
+        # two impls the file tells apart are one after naming (cfg'd twins through two re-exports): their members
+        # would be one node, which naming again could not split; such a file keeps its extracted names
+        return _replaced(facts, facts.nodes, facts.edges, facts.references, names)
+    edges = [e if e.src not in ids and e.dst not in ids else
+             Edge(ids.get(e.src, e.src), e.kind, ids.get(e.dst, e.dst), e.resolution, e.candidates, e.derived)
+             for e in facts.edges]
+    references = list(facts.references)
+    renamed_refs: dict[str, list] = {}
+    for i, ref in enumerate(references):
+        path, receiver = ref.path, ref.receiver
+        if receiver and any(r in paths for r in receiver):
+            receiver = tuple(paths.get(r, r) for r in receiver)
+        if ref.target == "fn" and len(path) > 2 and path[0] == "":
+            owner = paths.get(_join(path[1:-1]))
+            if owner is not None:
+                path = ("", *_segments(owner), path[-1])
+        if path is not ref.path or receiver is not ref.receiver:
+            renamed_refs[str(i)] = [list(ref.path), list(ref.receiver) if ref.receiver is not None else None]
+        elif ref.src not in ids and ref.dst not in ids:
+            continue
+        references[i] = Reference(ref.kind, ref.scope, ref.target, path, ids.get(ref.src, ref.src) if ref.src else None,
+                                  ids.get(ref.dst, ref.dst) if ref.dst else None, ref.src_path, receiver, ref.derived)
+    if renamed_nodes:
+        names[NAMES_NODES] = renamed_nodes
+    if renamed_refs:
+        names[NAMES_REFS] = renamed_refs
+    return _replaced(facts, nodes, edges, references, names, ids)
+
+
+def _as_extracted(facts: FileFacts) -> FileFacts:
+    """Named facts as extraction gave them (facts as extracted are returned as they are)."""
+    names = facts.names
+    if NAMES_TABLE not in names:
+        return facts
+    raw_nodes = names.get(NAMES_NODES) or {}
+    raw_refs = names.get(NAMES_REFS) or {}
+    nodes = list(facts.nodes)
+    ids: dict[bytes, bytes] = {}
+    for key, fqp in raw_nodes.items():
+        i = int(key)
+        node = nodes[i]
+        raw_id = sighash(node.lang, node.kind.value, fqp, node.signature)
+        ids[node.id] = raw_id
+        nodes[i] = Node(raw_id, node.kind, node.name, fqp, node.lang, node.file, node.span, node.signature,
+                        node.visibility, node.external)
+    edges = facts.edges
+    references = facts.references
+    if ids or raw_refs:
+        edges = [e if e.src not in ids and e.dst not in ids else
+                 Edge(ids.get(e.src, e.src), e.kind, ids.get(e.dst, e.dst), e.resolution, e.candidates, e.derived)
+                 for e in facts.edges]
+        references = list(facts.references)
+        for i, ref in enumerate(references):
+            raw = raw_refs.get(str(i))
+            if raw is None and ref.src not in ids and ref.dst not in ids:
+                continue
+            path = tuple(raw[0]) if raw is not None else ref.path
+            receiver = (tuple(raw[1]) if raw[1] is not None else None) if raw is not None else ref.receiver
+            references[i] = Reference(ref.kind, ref.scope, ref.target, path,
+                                      ids.get(ref.src, ref.src) if ref.src else None,
+                                      ids.get(ref.dst, ref.dst) if ref.dst else None, ref.src_path, receiver,
+                                      ref.derived)
+    names = {k: v for k, v in names.items() if k not in _NAMES_APPLIED}
+    return _replaced(facts, nodes, edges, references, names, ids)
+
+
+def _replaced(facts: FileFacts, nodes, edges, references, names: dict, ids: dict[bytes, bytes] | None = None
+              ) -> FileFacts:
+    """A copy of facts with other nodes, edges, references and names (and doc comments under the nodes' new ids)."""
+    docs = facts.docs
+    if ids and docs:
+        docs = {ids.get(node_id, node_id): text for node_id, text in docs.items()}
+    return FileFacts(path=facts.path, lang=facts.lang, content_hash=facts.content_hash, loc=facts.loc, nodes=nodes,
+                     edges=edges, references=references, imports=facts.imports, glob_imports=facts.glob_imports,
+                     errors=facts.errors, macro_calls=facts.macro_calls, module_files=facts.module_files,
+                     error=facts.error, docs=docs, names=names)
