@@ -62,13 +62,22 @@ class LanguageSupport(Protocol):
         ...
 
 
+OPTIONAL_MEMBERS = (
+    "apply_module_files",
+    "resolve_name",
+    "naming_declarations",
+    "naming_table",
+    "rename_facts",
+    "naming_applied",
+)
+
+
 def missing_members(module: object) -> list[str]:
     """The members of ``LanguageSupport`` a module lacks or does not make callable (empty: it satisfies it)."""
     missing = [name for name in ("build_layout", "extract", "resolve") if not callable(getattr(module, name, None))]
     if not isinstance(getattr(module, "ITEM_CACHE", False), bool):
         missing.append("ITEM_CACHE (must be a bool)")
-    for optional in ("apply_module_files", "resolve_name", "naming_declarations", "naming_table", "rename_facts",
-                     "naming_applied"):
+    for optional in OPTIONAL_MEMBERS:
         member = getattr(module, optional, None)
         if member is not None and not callable(member):
             missing.append(f"{optional} (must be callable)")
