@@ -182,3 +182,27 @@ def test_real_crates_name_members_by_nodes_of_the_workspace(crate):
         if rust.NAMES_TABLE in state.facts.names:
             raw = rust.rename_facts(state.facts, {})
             assert rust.rename_facts(raw, rust.naming_applied(state.facts)) == state.facts, path
+
+
+def test_the_editor_and_the_disk_paths_rename_through_the_workers(copy_fixture):
+    """The server's paths: an editor's buffer (`update_document`), then the disk (`refresh_from_disk`, files parsed
+    in the pool's worker processes, as the server and `isg-lsp watch` do): both end where a fresh index does."""
+    from isg_lsp.isolation import ParserPool
+
+    root = copy_fixture("rust/reexports")
+    pool = ParserPool(workers=1)
+    try:
+        engine = Engine(root, persist=False, pool=pool)
+        engine.index()
+        touched, _tree = engine.update_document("src/lib.rs", LIB_EDITS[0].encode())
+        assert "src/imp.rs" in touched and f"{TRI}::grow" in members(engine.graph)
+        (root / "src" / "lib.rs").write_text(LIB_EDITS[2])
+        engine.refresh_from_disk("src/lib.rs")
+        fresh = indexed(root)
+        assert engine.graph.snapshot() == fresh.graph.snapshot()
+        assert f"<{TRI} as {NAMED}>::name" in members(engine.graph)  # globbed.rs: `impl Named for Sq`
+        (root / "src" / "imp.rs").unlink()
+        engine.refresh_from_disk("src/imp.rs")
+        assert engine.graph.snapshot() == indexed(root).graph.snapshot()
+    finally:
+        pool.close()
