@@ -158,13 +158,22 @@ class Names:
         old = self._parts.pop(path, None)
         if old is not None:
             self._leave(path, old)
-        self._requests.pop(path, None)
+        asked = self._requests.pop(path, None)
         if facts is not None and support is not None:
             facts = support.rename_facts(facts, {})
             self._enter(facts, support)
         changed = _changed_keys(old, self._parts.get(path))
         memo: dict = {}
-        table = self._answer(path, memo)
+        request = self._requests.get(path)
+        if (
+            asked is not None
+            and request is not None
+            and asked[1] == request[1]
+            and changed.isdisjoint(self._deps.get(path, ()))
+        ):
+            table = self.tables.get(path, _EMPTY)  # the edit path: the same requests, nothing they read changed
+        else:
+            table = self._answer(path, memo)
         named = support.rename_facts(facts, table) if support is not None and facts is not None else facts
         others: set[str] = set()
         for key in changed:

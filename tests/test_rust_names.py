@@ -116,6 +116,56 @@ def test_an_edit_of_a_reexport_renames_the_members_that_depend_on_it(copy_fixtur
         assert {p: s.facts for p, s in engine.graph.files.items()} == {p: s.facts for p, s in fresh.graph.files.items()}
 
 
+IMP = (FIXTURE / "src" / "imp.rs").read_text()
+INNER = "mod inner {{ pub use crate::shapes::square::{} as C; }}\nimpl inner::C {{ pub fn extra(&self) {{}} }}\n"
+IMP_EDITS = [
+    # inside a body: the same requests, nothing they read changed, so the earlier answer stands (not asked again)
+    (IMP.replace("self.twice() * self.r", "self.twice() * self.r * 2.0"), True),
+    # another `use` in the same module: a key the answer read changed, so it is asked again (and is the same)
+    (IMP.replace("use crate::{Area, Circle};", "use crate::{Area, Circle};\nuse crate::traits::Named;"), False),
+    # the file's own route now names another type: new requests
+    (IMP.replace("use crate::{Area, Circle};", "use crate::{Area, shapes::square::Tri as Circle};"), False),
+    # a declaration in the file shadows the re-export it imported (the module's own `Circle`)
+    (IMP.replace("use crate::{Area, Circle};", "use crate::Area;\npub struct Circle { r: f64 }\n"
+                 "impl Circle { fn twice(&self) -> f64 { self.r } }"), False),
+    (IMP, False),
+    (IMP.replace("String::new()", "String::from(\"round\")"), True),
+    # an inline module's re-export the file's own impl names: the same requests after the `pub use` changes, but a
+    # key the answer read changed, so it is asked again (reusing the answer would keep `Tri::extra`)
+    (IMP + INNER.format("Tri"), False),
+    (IMP + INNER.format("Square"), False),
+    (IMP.replace("self.twice() * self.r", "self.r") + INNER.format("Square"), True),
+]
+
+
+def test_an_edit_of_the_file_that_asks_equals_a_fresh_index(copy_fixture, monkeypatch):
+    """Edits of imp.rs itself (whose impls' names other files decide): an edit that keeps its requests and touches
+    nothing their answer read reuses the answer (naming.Names.update), and every edit ends where a fresh index
+    does."""
+    root = copy_fixture("rust/reexports")
+    engine = indexed(root)
+    asked: list[str] = []
+    answer = Names._answer
+
+    def counted(self, path, memo):
+        asked.append(path)
+        return answer(self, path, memo)
+
+    monkeypatch.setattr(Names, "_answer", counted)
+    imp = root / "src" / "imp.rs"
+    for i, (text, reused) in enumerate(IMP_EDITS):
+        imp.write_text(text)
+        asked.clear()
+        engine.update_file("src/imp.rs", text.encode())
+        assert ("src/imp.rs" not in asked) == reused, i
+        fresh = indexed(root)
+        assert engine.graph.snapshot() == fresh.graph.snapshot(), i
+        assert {p: s.facts for p, s in engine.graph.files.items()} == {p: s.facts for p, s in fresh.graph.files.items()}
+        assert engine.names.tables == fresh.names.tables, i
+    assert f"<{CIRCLE} as {AREA}>::area" in members(engine.graph)
+    assert f"{SQUARE}::extra" in {n.fqp for n in engine.graph.nodes.values()}
+
+
 def test_a_warm_start_after_a_reexport_changed_equals_a_cold_index(copy_fixture, tmp_path):
     root = copy_fixture("rust/reexports")
     db = tmp_path / "isg.db"
