@@ -13,8 +13,10 @@ state ``running`` and is simply run again (restartable: its rows are replaced wh
 **The join** loads every shard's resolved files (no parsing) into one graph, then resolves again exactly the files
 whose resolution looked up a key (an FQP, a name, a module's imports...) that another shard declares: only those
 can answer differently with the whole workspace in view (graph.py's dependency tracking, the same rule graph surgery
-uses). Files placed by a declaration in another shard are extracted again, files no shard wrote are indexed, files
-gone are dropped. The result equals an unsharded index of the same files (tests/postgres check it byte for byte).
+uses). What files name through other files (Rust impl members by definition paths, naming.py) is named again with
+every shard in view, as a warm start does. Files placed by a declaration in another shard are extracted again, files
+no shard wrote are indexed, files gone are dropped. The result equals an unsharded index of the same files
+(tests/postgres check it byte for byte).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 from .engine import Engine
 from .graph import FileState, _symbol_keys
 from .model import FileFacts, Node
+from .naming import Names
 from .storage import StoreSpec
 from .store import StoreError
 from .workspace import walk
@@ -140,7 +143,8 @@ def index_shard(engine: Engine, spec: StoreSpec, k: int, n: int) -> dict:
         for path, facts in changed.items():
             if path in extracted:              # a file of another shard placed from here: the join places it
                 extracted[path] = facts
-        engine.graph.load(extracted[path] for path in sorted(extracted))
+        # named as far as the shard sees (naming.py); the join names them again with every shard's files in view
+        engine.graph.load(engine.names.load(extracted[path] for path in sorted(extracted)))
         rows, externals = engine.persist_rows(sorted(extracted), [])
         store.save_shard(k, n, rows, externals, fingerprint, _placements(engine), socket.gethostname(),
                          time.perf_counter() - started)
@@ -198,6 +202,12 @@ def resolve(engine: Engine, spec: StoreSpec) -> dict:
             state = graph.files[path] = FileState(previous.facts)
             graph._resolve_into(state, previous=previous)     # as graph surgery resolves a dependent again
         graph.version += 1
+        # what files name through other shards' files (Rust impl members by their definition paths, naming.py):
+        # named again with the whole workspace in view, as a warm start does (Engine.index)
+        names = Names()
+        touched: set[str] = set()
+        for path in names.load_named(facts for facts, *_ in loaded):
+            touched |= graph.replace_file(names.rename(graph.files[path].facts))
         # files the shards could not place, could not see, or that are gone
         engine.stats.update({facts.path: (0, 0) for facts, *_ in loaded})
         changed: dict[str, FileFacts] = {}
@@ -207,12 +217,12 @@ def resolve(engine: Engine, spec: StoreSpec) -> dict:
         for facts, size, mtime_ns in engine._extract_many(absent, None, len(absent), 0):
             engine.stats[facts.path] = (size, mtime_ns)
             changed[facts.path] = facts
-        touched: set[str] = set()
         for path in sorted(changed):
-            touched |= graph.replace_file(changed[path])
+            touched |= engine._surgery(changed[path], path, graph, names)
         gone = sorted(set(graph.files) - on_disk - {p for p in graph.files if p.startswith(".isg/")})
         for path in gone:
-            touched |= graph.replace_file(None, path)
+            touched |= engine._surgery(None, path, graph, names)
+        engine.names = names
         stored_sizes = store.stored_files()
         for path, stored in stored_sizes.items():
             if path not in changed:
