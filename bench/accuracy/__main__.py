@@ -109,6 +109,9 @@ def table(lang: str, report: dict) -> str:
                    f"{fmt(_f1(e['precision'], e.get('recall_syntactic', e['recall']))):>8}")
             if section == "edges" and e.get("ours_exact", e["ours"]) != e["ours"]:
                 row += f"   non-heuristic: {e['ours_exact']} edges, P {fmt(e['precision_exact'])}"
+                if kind == "CALLS":
+                    row += (f" R {fmt(e['recall_exact'])}; heuristic: {e['ours_heuristic']} more, "
+                            f"P {fmt(e['precision_heuristic'])}")
             if e.get("duplicates"):
                 row += f"   duplicates: {e['duplicates']}"
             lines.append(row)
@@ -130,7 +133,8 @@ def samples(lang: str, report: dict) -> str:
     lines = [f"-- {lang}: samples"]
     for section in ("nodes", "edges"):
         for kind, e in report[section].items():
-            for label, key in (("missed", "missed"), ("false +", "false_positives")):
+            for label, key in (("missed", "missed"), ("false +", "false_positives"), ("not exact", "missed_exact"),
+                               ("guessed", "false_heuristic")):
                 for item in e.get(key, [])[:4]:
                     lines.append(f"   {kind:<9}{label:<8} {item}")
     return "\n".join(lines)

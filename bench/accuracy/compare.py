@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections import defaultdict
 from pathlib import Path
 
-SAMPLES = 8
+SAMPLES = int(os.environ.get("ISG_ACCURACY_SAMPLES", "8"))      # how many misses / false positives a report keeps
 
 
 def load(path: Path) -> tuple[dict[str, dict], list[dict]]:
@@ -246,6 +247,12 @@ def compare(truth_path: Path, ours_path: Path, scope: str | None = None, local_r
         entry["tp_exact"] = len(truth & exact)
         entry["precision_exact"] = _ratio(len(truth & exact), len(exact))
         entry["recall_exact"] = _ratio(len(truth & exact), len(truth))
+        guessed = ours - exact                 # relations found only by a heuristic edge
+        entry["ours_heuristic"] = len(guessed)
+        entry["tp_heuristic"] = len(truth & guessed)
+        entry["precision_heuristic"] = _ratio(len(truth & guessed), len(guessed))
+        entry["missed_exact"] = [f"{s} -> {d}" for s, d in sorted(truth - exact)[:SAMPLES]]
+        entry["false_heuristic"] = [f"{s} -> {d}" for s, d in sorted(guessed - truth)[:SAMPLES]]
         entry["missed"] = [f"{s} -> {d}" for s, d in sorted(truth - ours)[:SAMPLES]]
         entry["false_positives"] = [f"{s} -> {d}" for s, d in sorted(ours - truth)[:SAMPLES]]
         result["edges"][kind] = entry
@@ -294,6 +301,13 @@ def merge(results: list[dict]) -> dict:
                 total["tp_exact"] = tp_exact
                 total["precision_exact"] = _ratio(tp_exact, exact)
                 total["recall_exact"] = _ratio(tp_exact, total["truth"])
+                guessed = sum(p.get("ours_heuristic", 0) for p in parts)
+                tp_guessed = sum(p.get("tp_heuristic", 0) for p in parts)
+                total["ours_heuristic"] = guessed
+                total["tp_heuristic"] = tp_guessed
+                total["precision_heuristic"] = _ratio(tp_guessed, guessed)
+                total["missed_exact"] = _interleave([p.get("missed_exact", []) for p in parts])
+                total["false_heuristic"] = _interleave([p.get("false_heuristic", []) for p in parts])
             if "missed" in parts[0]:
                 total["missed"] = _interleave([p["missed"] for p in parts])
                 total["false_positives"] = _interleave([p["false_positives"] for p in parts])

@@ -44,10 +44,12 @@ from pathlib import Path
 import tree_sitter
 
 from ..graph import SymbolView, Target
-from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution, fold_whitespace
+from ..model import EdgeKind, FileFacts, Node, NodeKind, Reference, Resolution, fold_whitespace
 from . import query
+from . import infer
 from .common import FileExtraction, dispatch, strip_generics
 from .contract import MAX_HEURISTIC_CANDIDATES
+from .infer import Declared, Expr, Outcome, Ty
 
 LANG = "java"
 TYPE_KINDS = frozenset({NodeKind.STRUCT, NodeKind.ENUM, NodeKind.TRAIT})
@@ -141,6 +143,13 @@ class _Scope:
     inner: frozenset[str] = frozenset()         # type scopes: the simple names of its inner (non-static) classes
     simple: dict[str, str] = field(default_factory=dict)   # variable → its declared type's simple name (`int`,
                                                 # `String`, `List`, `T[]`): the argument types of overloaded calls
+    exprs: dict[str, Expr | None] = field(default_factory=dict)   # fn scopes: variable → the expression of its
+                                                # value's type (infer.py): its declared type, or `var`'s initializer
+    field_types: dict[str, str] = field(default_factory=dict)      # type scopes: field → its declared type's text
+    constructors: list[bytes] = field(default_factory=list)       # type scopes: constructors that do not call
+                                                # `this(...)` (javac runs the instance initializers in them)
+    initializer: "_Scope | None" = None         # type scopes: the scope of calls in instance initializers
+    pending: list[Reference] = field(default_factory=list)        # initializer scopes: their calls (no source yet)
 
 
 class JavaExtraction(FileExtraction):
@@ -153,6 +162,7 @@ class JavaExtraction(FileExtraction):
         self.file_scope = _Scope("file")
         self.scopes: dict[int, _Scope] = {}
         self.types_cursor = tree_sitter.QueryCursor(query(LANG, "java-types"))
+        self.generic_fqps: dict[bytes, str] = {}       # G node id → its FQP (a variable typed by a type parameter)
 
     # ---- driving ----
 
@@ -170,7 +180,22 @@ class JavaExtraction(FileExtraction):
             "reference.call": self.on_call, "reference.new": self.on_new,
             "reference.this_or_super": self.on_constructor_call, "reference.method_ref": self.on_method_ref,
         })
+        self.initializer_calls()
         return self.finish()
+
+    def initializer_calls(self) -> None:
+        """javac compiles instance field initializers and instance initializer blocks into every constructor that
+        does not start with `this(...)`: their calls are those constructors' calls (a class without a written
+        constructor has only the implicit one, which is no node)."""
+        for scope in list(self.scopes.values()):
+            init = scope.initializer
+            if scope.kind != "type" or init is None or not init.pending:
+                continue
+            for constructor in scope.constructors:
+                for ref in init.pending:
+                    self.add_reference(Reference(ref.kind, ref.scope, ref.target, ref.path, src=constructor,
+                                                 receiver=ref.receiver))
+            init.pending = []
 
 
     # ---- package and imports ----
@@ -258,6 +283,10 @@ class JavaExtraction(FileExtraction):
             for child in body.named_children:
                 if child.type == "enum_body_declarations":
                     self.fields(child, scope)
+                elif child.type == "enum_constant":            # `Kind.SMALL.next()`: a constant is a Kind
+                    name = child.child_by_field_name("name")
+                    if name is not None:
+                        scope.field_types[self.text(name)] = self.text(caps["name"][0])
         self.publish(scope, node)
 
     def on_interface(self, node, caps):
@@ -296,6 +325,9 @@ class JavaExtraction(FileExtraction):
         if interfaces:
             record["implements"] = "\n".join(interfaces)
         self.facts.imports[TYPE_KEY + scope.fqp] = record
+        if scope.field_types:                            # what `x.f.m()` reads in other files (infer.py)
+            self.facts.imports[infer.fields_key(LANG, scope.fqp)] = {
+                infer.field_entry(name): text for name, text in scope.field_types.items()}
 
     def fields(self, body, scope: _Scope) -> None:
         """USES edges to the types of a class body's fields (interface constants included), and the field table."""
@@ -310,11 +342,15 @@ class JavaExtraction(FileExtraction):
             self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope)
             path = self.variable_type(type_node, scope)
             simple = self.simple_type(type_node)
+            text = _type_text(self, type_node)
             for declarator in member.children_by_field_name("declarator"):
                 name = declarator.child_by_field_name("name")
                 if name is not None:
                     scope.fields[self.text(name)] = path
                     scope.simple[self.text(name)] = simple
+                    if text:
+                        dims = declarator.child_by_field_name("dimensions")
+                        scope.field_types[self.text(name)] = text + (self.text(dims) if dims is not None else "")
 
     # ---- members ----
 
@@ -338,6 +374,8 @@ class JavaExtraction(FileExtraction):
         if returns is not None:
             self.type_refs(returns, item.id, EdgeKind.RETURNS, scope)
         self.scopes[node.id] = scope
+        if node.type in ("constructor_declaration", "compact_constructor_declaration") and not _invokes_this(body):
+            owner.constructors.append(item.id)
         if node.type == "constructor_declaration" and owner.superclass and not _invokes_constructor(body):
             # no `this(...)` / `super(...)` first: the compiler calls the superclass's no-argument constructor
             self.add_reference(Reference(EdgeKind.CALLS, scope.fqp, "fn", (owner.superclass[-1], "0"),
@@ -359,10 +397,18 @@ class JavaExtraction(FileExtraction):
                 continue
             self.type_refs(type_node, src, kind, scope)
             if name_node is not None:
-                table[self.text(name_node)] = (self.variable_type(type_node, scope)
-                                               if param.type == "formal_parameter" else ARRAY)
-                scope.simple[self.text(name_node)] = self.simple_type(type_node) + (
+                name = self.text(name_node)
+                table[name] = (self.variable_type(type_node, scope)
+                               if param.type == "formal_parameter" else ARRAY)
+                scope.simple[name] = self.simple_type(type_node) + (
                     "" if param.type == "formal_parameter" else "[]")
+                if kind is EdgeKind.USES:                          # a record's components are its fields
+                    text = _type_text(self, type_node)
+                    if text:
+                        scope.field_types[name] = text
+                else:
+                    scope.exprs[name] = self.declared(type_node, scope,
+                                                      "" if param.type == "formal_parameter" else "[]")
 
     def on_local_body(self, node, caps):
         outer = self.scope_of(node)
@@ -372,18 +418,48 @@ class JavaExtraction(FileExtraction):
         scope = self.scope_of(node)
         if scope.kind != "fn":
             return
-        path = self.variable_type(caps["local.type"][0], scope)
-        simple = self.simple_type(caps["local.type"][0])
+        type_node = caps["local.type"][0]
+        if type_node.type == "catch_type":                 # `catch (A | B e)`: a union is of no type we follow
+            type_node = type_node.named_children[0] if type_node.named_child_count == 1 else None
+            if type_node is None:
+                for name in caps.get("local.name", []):
+                    scope.locals[self.text(name)] = None
+                    scope.simple[self.text(name)] = ""
+                    scope.exprs[self.text(name)] = None
+                return
+        path = self.variable_type(type_node, scope)
+        simple = self.simple_type(type_node)
+        declared = self.declared(type_node, scope)
         names = caps.get("local.name")
         if names:
-            scope.locals[self.text(names[0])] = path
-            scope.simple[self.text(names[0])] = simple
+            name = self.text(names[0])
+            scope.locals[name] = path
+            scope.simple[name] = simple
+            if node.type == "enhanced_for_statement":
+                # javac calls `iterator()` on what a for-each walks (not on an array): a call when the walked
+                # value's type is a workspace type, never a guess
+                walked = self.expression(node.child_by_field_name("value"), scope)
+                if walked is not None:
+                    self.add_reference(Reference(EdgeKind.CALLS, scope.fqp, "implicit", ("iterator", "0"),
+                                                 src=scope.node_id, receiver=walked))
+            if declared is None and self.text(type_node) == "var":
+                if node.type == "enhanced_for_statement":          # `for (var x : xs)`: an element of xs
+                    declared = infer.element(self.expression(node.child_by_field_name("value"), scope))
+                else:                                              # `try (var r = open())`
+                    declared = self.expression(node.child_by_field_name("value"), scope)
+            scope.exprs[name] = declared
             return
         for declarator in node.children_by_field_name("declarator"):
             name = declarator.child_by_field_name("name")
             if name is not None:
-                scope.locals[self.text(name)] = path
-                scope.simple[self.text(name)] = simple
+                text = self.text(name)
+                scope.locals[text] = path
+                scope.simple[text] = simple
+                dims = declarator.child_by_field_name("dimensions")
+                if declared is None and self.text(type_node) == "var":
+                    scope.exprs[text] = self.expression(declarator.child_by_field_name("value"), scope)
+                else:
+                    scope.exprs[text] = self.declared(type_node, scope, self.text(dims) if dims else "")
 
     def on_lambda(self, node, caps):
         scope = self.scope_of(node)
@@ -393,6 +469,7 @@ class JavaExtraction(FileExtraction):
         if params.type == "identifier":
             scope.locals[self.text(params)] = None
             scope.simple[self.text(params)] = ""
+            scope.exprs[self.text(params)] = None
         elif params.type == "formal_parameters":
             self.parameters_table(params, scope)
         else:
@@ -400,6 +477,7 @@ class JavaExtraction(FileExtraction):
                 if child.type == "identifier":
                     scope.locals[self.text(child)] = None
                     scope.simple[self.text(child)] = ""
+                    scope.exprs[self.text(child)] = None
 
     def parameters_table(self, params, scope: _Scope) -> None:
         for param in params.named_children:
@@ -408,12 +486,35 @@ class JavaExtraction(FileExtraction):
             if name_node is not None:
                 scope.locals[self.text(name_node)] = self.variable_type(type_node, scope) if type_node else None
                 scope.simple[self.text(name_node)] = self.simple_type(type_node) if type_node else ""
+                scope.exprs[self.text(name_node)] = self.declared(type_node, scope)
 
     # ---- bodies ----
 
     def fn_scope(self, node) -> _Scope | None:
+        """The method whose calls a node's calls are: the enclosing method, or for an instance field initializer or
+        initializer block the class's initializer scope (its calls go to the constructors)."""
         scope = self.scope_of(node)
-        return scope if scope.kind == "fn" else None
+        if scope.kind == "fn":
+            return scope
+        if scope.kind != "type" or scope.is_interface:
+            return None
+        parent = node.parent
+        instance = False
+        while parent is not None and self.scopes.get(parent.id) is not scope:
+            kind = parent.type
+            if kind == "field_declaration":
+                instance = not _has_modifier(parent, "static")
+            elif kind == "block" and parent.parent is not None and parent.parent.type == "class_body":
+                instance = True
+            elif kind == "static_initializer":
+                instance = False
+            parent = parent.parent
+        if not instance:
+            return None
+        if scope.initializer is None:
+            scope.initializer = _Scope("fn", scope.fqp, None, outer=scope, is_static=False,
+                                       generics=dict(scope.generics))
+        return scope.initializer
 
     def call(self, scope: _Scope, name: str, receiver: tuple[str, ...] | None, call_node=None) -> None:
         """A CALLS reference; its path is (method name, number of arguments or "" when unknown, then each argument's
@@ -425,11 +526,14 @@ class JavaExtraction(FileExtraction):
         if arguments is not None:
             args = [a for a in arguments.named_children if a.type not in ("line_comment", "block_comment")]
             arity = str(len(args))
-            types = [self.argument_type(a, scope) for a in args]
+            types = [self.argument_type(a, scope) or _encoded(self.expression(a, scope)) for a in args]
             while types and not types[-1]:
                 types.pop()
-        self.add_reference(Reference(EdgeKind.CALLS, scope.fqp, "fn", (name, arity, *types), src=scope.node_id,
-                                     receiver=receiver))
+        ref = Reference(EdgeKind.CALLS, scope.fqp, "fn", (name, arity, *types), src=scope.node_id, receiver=receiver)
+        if scope.node_id is None:                      # an instance initializer's call: its constructors' (later)
+            scope.pending.append(ref)
+        else:
+            self.add_reference(ref)
 
     def argument_type(self, node, scope: _Scope) -> str:
         """The simple type name of an argument expression, or "" when the call site does not say."""
@@ -461,13 +565,30 @@ class JavaExtraction(FileExtraction):
             if inner is not None and inner.type == "this" and field_node is not None:
                 owner = scope.outer if scope.kind == "fn" else scope
                 return owner.simple.get(self.text(field_node), "") if owner is not None else ""
-            return ""
+            return _CONSTANTS.get("".join(text.split()), "")
         if kind == "object_creation_expression":
             return self.simple_type(node.child_by_field_name("type"))
         if kind == "cast_expression":
             return self.simple_type(node.child_by_field_name("type"))
         if kind == "parenthesized_expression" and node.named_child_count == 1:
             return self.argument_type(node.named_children[0], scope)
+        if kind == "binary_expression":
+            operator = node.child_by_field_name("operator")
+            op = operator.type if operator is not None else ""
+            if op in ("==", "!=", "<", ">", "<=", ">=", "&&", "||", "instanceof"):
+                return "boolean"
+            left = self.argument_type(node.child_by_field_name("left"), scope)
+            right = self.argument_type(node.child_by_field_name("right"), scope)
+            if op == "+" and "String" in (left, right):
+                return "String"
+            if left in _NUMERIC and right in _NUMERIC:          # binary numeric promotion
+                if op in ("<<", ">>", ">>>"):
+                    return "long" if left == "long" else "int"
+                for wide in ("double", "float", "long"):
+                    if wide in (left, right):
+                        return wide
+                return "int"
+            return ""
         return ""
 
     def simple_type(self, type_node) -> str:
@@ -485,7 +606,8 @@ class JavaExtraction(FileExtraction):
         self.call(scope, name, None if obj is None else self.receiver(obj, scope), node)
 
     def receiver(self, obj, scope: _Scope) -> tuple[str, ...]:
-        """How a call's receiver is known: ("this",), ("super",), ("type", path), ("var", path), or () unknown."""
+        """How a call's receiver is known: ("this",), ("super",), ("type", path), ("var", path), ("array",), an
+        expression of its type (infer.py), or () unknown."""
         kind = obj.type
         if kind == "this":
             return ("this",)
@@ -497,8 +619,12 @@ class JavaExtraction(FileExtraction):
             if path == ARRAY:
                 return ("array",)
             if found:
-                return ("var", ".".join(path)) if path else ()
-            return ("type", name) if name[:1].isupper() else ()
+                if path:
+                    return ("var", ".".join(path))
+                return self.expression(obj, scope) or ()
+            if name[:1].isupper():
+                return ("type", name)
+            return self.expression(obj, scope) or ()
         if kind == "field_access":
             inner = obj.child_by_field_name("object")
             field_node = obj.child_by_field_name("field")
@@ -506,13 +632,18 @@ class JavaExtraction(FileExtraction):
                 path = _field_type(scope, self.text(field_node))
                 if path == ARRAY:
                     return ("array",)
+                if path:
+                    return ("var", ".".join(path))
+                return self.expression(obj, scope) or ()
+            if field_node is not None and field_node.type == "this" and inner is not None:   # `Outer.this.m()`
+                path = _head_path(self, inner)
                 return ("var", ".".join(path)) if path else ()
             text = "".join(self.text(obj).split())
             parts = text.split(".")
             if all(p.isidentifier() for p in parts) and parts[-1][:1].isupper() and not self.variable(parts[0],
                                                                                                       scope)[0]:
                 return ("type", text)
-            return ()
+            return self.expression(obj, scope) or ()
         if kind in ("generic_type", "type_identifier", "scoped_type_identifier"):
             path = _head_path(self, obj)
             return ("type", ".".join(path)) if path else ()
@@ -524,7 +655,94 @@ class JavaExtraction(FileExtraction):
             return self.receiver(obj.named_children[0], scope)
         if kind == "array_creation_expression":
             return ("array",)
-        return ()
+        return self.expression(obj, scope) or ()
+
+    # ---- receiver types (infer.py) ----
+
+    def declared(self, type_node, scope: _Scope, dims: str = "") -> Expr | None:
+        """The expression of a value of a declared type: its text, or a type parameter's G node."""
+        if type_node is None or type_node.type in ("integral_type", "floating_point_type", "boolean_type",
+                                                   "void_type"):
+            return None
+        text = _type_text(self, type_node)
+        if not text or text == "var":
+            return None
+        if not dims and not text.endswith("]"):
+            generic = _generic_in_scope(text, scope)
+            if generic is not None:
+                fqp = self.generic_fqps.get(generic)
+                return infer.known(fqp) if fqp is not None else None
+        return infer.typed(text + dims)
+
+    def expression(self, node, scope: _Scope) -> Expr | None:
+        """The expression of an expression's type, as far as this file can say (infer.py), or None."""
+        if node is None:
+            return None
+        kind = node.type
+        if kind == "identifier":
+            name = self.text(node)
+            if name in scope.exprs:
+                return scope.exprs[name]
+            type_scope = scope.outer if scope.kind == "fn" else scope
+            while type_scope is not None:
+                if name in type_scope.field_types:
+                    if type_scope.kind == "type":
+                        return infer.member(infer.known(type_scope.fqp), name)
+                    break
+                type_scope = type_scope.outer
+            if name in scope.locals or name[:1].isupper():
+                return None
+            owner = _type_context(scope)                      # an inherited field
+            return infer.member(infer.known(owner), name) if owner else None
+        if kind == "this":
+            owner = _type_context(scope)
+            return infer.known(owner) if owner else None
+        if kind == "super":                                   # `super.m()`: a method of the superclass
+            owner = scope.outer if scope.kind == "fn" else scope
+            return infer.typed(".".join(owner.superclass)) if owner is not None and owner.superclass else None
+        if kind == "field_access":
+            inner = node.child_by_field_name("object")
+            field_node = node.child_by_field_name("field")
+            if inner is None or field_node is None:
+                return None
+            if field_node.type == "this":                     # `Outer.this`
+                return self.declared(inner, scope)
+            name = self.text(field_node)
+            if inner.type == "identifier" and self.text(inner)[:1].isupper() and not self.variable(
+                    self.text(inner), scope)[0]:
+                return infer.member(infer.typed(self.text(inner)), name)     # `Kind.SMALL`, `Foo.INSTANCE`
+            return infer.member(self.expression(inner, scope), name)
+        if kind == "method_invocation":
+            name_node = node.child_by_field_name("name")
+            if name_node is None:
+                return None
+            name = self.text(name_node)
+            arguments = node.child_by_field_name("arguments")
+            arity = len([a for a in arguments.named_children if a.type not in ("line_comment", "block_comment")]
+                        ) if arguments is not None else None
+            inner = node.child_by_field_name("object")
+            if inner is None:
+                return infer.called(name, arity)
+            if inner.type == "identifier" and self.text(inner)[:1].isupper() and not self.variable(
+                    self.text(inner), scope)[0]:
+                return infer.called(f"{self.text(inner)}.{name}", arity)       # `Foo.of(...)`
+            return infer.method(self.expression(inner, scope), name, arity)
+        if kind in ("object_creation_expression", "cast_expression"):
+            type_node = node.child_by_field_name("type")
+            if type_node is None or kind == "object_creation_expression" and any(
+                    c.type == "class_body" for c in node.named_children):
+                return None                                   # an anonymous class: a type of its own
+            return self.declared(type_node, scope)
+        if kind == "parenthesized_expression" and node.named_child_count == 1:
+            return self.expression(node.named_children[0], scope)
+        if kind == "assignment_expression":                   # `(e = (Map.Entry<?,?>) o).getKey()`
+            return self.expression(node.child_by_field_name("left"), scope) or self.expression(
+                node.child_by_field_name("right"), scope)
+        if kind == "array_access":
+            return infer.element(self.expression(node.child_by_field_name("array"), scope))
+        if kind in ("string_literal", "text_block"):
+            return infer.typed("String")
+        return None
 
     def variable(self, name: str, scope: _Scope) -> tuple[bool, tuple[str, ...] | None]:
         """(is it a known variable, its declared type path or None)."""
@@ -542,7 +760,8 @@ class JavaExtraction(FileExtraction):
         scope = self.scope_of(node)
         if body is not None:
             self.scopes[body.id] = scope if scope.kind == "fn" else _Scope("local", outer=scope)
-        if scope.kind != "fn":
+        scope = self.fn_scope(node)
+        if scope is None:
             return
         path = _head_path(self, caps["reference.type"][0])
         if path:
@@ -592,6 +811,7 @@ class JavaExtraction(FileExtraction):
             name = self.text(name_node)
             g = self.add_node(NodeKind.GENERIC, name, f"{owner_fqp}.<{name}>", param, _strip_annotations(self, param))
             generics[name] = g.id
+            self.generic_fqps[g.id] = g.fqp
             created.append((g.id, param))
         scope.generics = generics
         for g_id, param in created:
@@ -705,11 +925,45 @@ def _invokes_constructor(body) -> bool:
     return first is not None and first.type == "explicit_constructor_invocation"
 
 
+def _invokes_this(body) -> bool:
+    """Whether a constructor body starts with `this(...)`."""
+    if body is None:
+        return False
+    first = next((c for c in body.named_children if c.type not in ("line_comment", "block_comment")), None)
+    if first is None or first.type != "explicit_constructor_invocation":
+        return False
+    constructor = first.child_by_field_name("constructor")
+    return constructor is not None and constructor.type == "this"
+
+
 def _type_context(scope: _Scope) -> str:
     """The FQP of the innermost type around a scope ("" at file level): the `scope` of its references."""
     while scope is not None and scope.kind != "type":
         scope = scope.outer
     return scope.fqp if scope is not None else ""
+
+
+def _encoded(expr: Expr | None) -> str:
+    """An argument whose type only inference can tell, as a path segment ("" when unknown)."""
+    return infer.encode(expr) if expr is not None else ""
+
+
+def _type_text(extraction: FileExtraction, type_node) -> str:
+    """A declared type's text as inference reads it: annotations dropped, white space folded."""
+    text = extraction.text(type_node)
+    if "@" in text:
+        text = re.sub(r"@[\w.$]+(?:\([^)]*\))?", " ", text)
+    return " ".join(text.split())
+
+
+def _generic_in_scope(text: str, scope: _Scope) -> bytes | None:
+    """The G node of a type parameter in scope that a type's text names, or None."""
+    current: _Scope | None = scope
+    while current is not None:
+        if text in current.generics:
+            return current.generics[text]
+        current = current.outer
+    return None
 
 
 def _field_type(scope: _Scope, name: str) -> tuple[str, ...] | None:
@@ -799,11 +1053,12 @@ def extract(path: str, source: bytes, tree: tree_sitter.Tree, layout: JavaLayout
 class _Resolver:
     """Answers one file's references; memoizes within one resolution pass (one ``SymbolView``)."""
 
-    __slots__ = ("view", "memo")
+    __slots__ = ("view", "memo", "types")
 
     def __init__(self, view: SymbolView) -> None:
         self.view = view
         self.memo: dict[tuple, object] = {}
+        self.types = _JavaTypes(self)
 
     # ---- lookups (Java nodes only: another language may use the same dotted FQPs) ----
 
@@ -934,6 +1189,89 @@ class _Resolver:
         memo[key] = found
         return found
 
+    def argument_closure(self, arg: str, where) -> tuple[str, frozenset[str] | None]:
+        """An argument's simple type name, and when it is a workspace type whose supertypes are all in the workspace,
+        the simple names of it and all its supertypes (what it can be passed as); None when that is open."""
+        ty: Ty | None = None
+        if arg.startswith(infer.EXPR_PREFIX):
+            ty = infer.inference(self.types, self.view).value(infer.decode(arg), where)
+            if ty is None or ty.fqp == infer.OPAQUE.fqp:
+                return "", None
+            if ty.fqp == infer.ARRAY:
+                element = ty.arg(0)
+                return (element.name + "[]" if element is not None and element.fqp != infer.OPAQUE.fqp else ""), None
+            arg = ty.name
+        elif arg and arg[0].isupper() and not arg.endswith("]") and arg not in _UNBOXES and arg != "String":
+            ty = self.types.type_named(arg, where)
+        if ty is None or ty.external:
+            return arg, None
+        return arg, self.closure(ty.fqp)
+
+    def outside_arguments_fit(self, closures, params: list[str] | None, fn: Node, where) -> bool:
+        """An argument of a type outside the workspace cannot be passed for a parameter of a workspace type (no
+        outside type extends one of ours)."""
+        if params is None:
+            return True
+        context = (fn.fqp.rsplit(".", 1)[0], FILE_KEY + (fn.file or ""))
+        for i, (name, names) in enumerate(closures):
+            if i >= len(params) or (params[-1].endswith("[]") and i >= len(params) - 1):
+                break
+            param = params[i]
+            if names is not None or not name or not name[0].isupper() or name.endswith("]") or name == param \
+                    or not param[:1].isupper() or param.endswith("]") or _TYPE_VARIABLE.match(param):
+                continue
+            arg_ty = self.types.type_named(name, where)
+            if arg_ty is None or not arg_ty.external:
+                continue
+            param_ty = self.types.type_named(param, context)
+            if param_ty is not None and not param_ty.external:
+                return False
+        return True
+
+    def closure(self, fqp: str) -> frozenset[str] | None:
+        """The simple names of a workspace type and all its supertypes; None when one of them is outside the
+        workspace (its own supertypes are unknown)."""
+        key = ("closure", fqp)
+        if key in self.memo:
+            return self.memo[key]  # type: ignore[return-value]
+        self.memo[key] = None
+        names: set[str] = set()
+        todo, seen = [fqp], set()
+        found: frozenset[str] | None = None
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            names.add(current.rsplit(".", 1)[-1])
+            record = self.view.imports(TYPE_KEY + current)
+            written = ([record["extends"]] if "extends" in record else []) + (
+                record["implements"].split("\n") if "implements" in record else [])
+            parents = self.supertypes(current)
+            if len(parents) < len(written) or len(seen) > 4 * MAX_SUPER_DEPTH:
+                break
+            todo.extend(parents)
+        else:
+            found = frozenset(names)
+        self.memo[key] = found
+        return found
+
+    def superclass(self, fqp: str) -> str | None:
+        """The FQP of a workspace class's superclass when it is in the workspace, else None (none written, or an
+        external one, whose methods are not ours)."""
+        record = self.view.imports(TYPE_KEY + fqp)
+        written = record.get("extends")
+        file_key = record.get("file")
+        if not written or not file_key:
+            return None
+        outer = fqp.rsplit(".", 1)[0] if "." in fqp else ""
+        package = self.file_record(file_key).get("package", "")
+        context = outer if outer != package and len(outer) > len(package) else ""
+        target = self.type_path(tuple(written.split(".")), context, file_key)
+        if target is None or not target.ids:
+            return None
+        return self.view.node(target.ids[0]).fqp
+
     def inherited_type(self, owner: str, name: str, depth: int) -> list[bytes]:
         if depth > MAX_SUPER_DEPTH:
             return []
@@ -989,7 +1327,7 @@ class _Resolver:
     def call(self, ref: Reference, facts: FileFacts) -> Target | None:
         """ISG-SPEC §1 Clarifications: an overloaded call is resolved by argument count, then by the argument types
         the call site declares; when that leaves several candidates the edge is `heuristic` with their count."""
-        found = self._call(ref, facts)
+        found = self._call(ref, FILE_KEY + facts.path)
         if found is None or not found.ids or len(ref.path) < 2 or not ref.path[1]:
             if found is not None and len(found.ids) > 1:
                 return Target(found.ids, Resolution.HEURISTIC, len(found.ids))
@@ -1001,8 +1339,13 @@ class _Resolver:
         if not fitting:
             return None                      # none of ours takes that many arguments: an outside overload's call
         if len(fitting) > 1 and any(args):
+            where = (ref.scope, FILE_KEY + facts.path)
+            closures = tuple(self.argument_closure(a, where) for a in args)
+            args = tuple(name for name, _ in closures)
             params = {i: _parameter_types(signatures[i]) for i in fitting}
-            typed = [i for i in fitting if _arguments_fit(args, params[i])]
+            typed = [i for i in fitting if _arguments_fit(args, params[i])
+                     and _arguments_fit_hierarchy(closures, params[i])
+                     and self.outside_arguments_fit(closures, params[i], self.view.node(i), where)]
             if typed:
                 fitting = typed
             exact = [i for i in fitting if _arguments_match_exactly(args, params[i], arity)]
@@ -1012,18 +1355,17 @@ class _Resolver:
             return Target(fitting, found.resolution, found.candidates and 1)
         return Target(fitting, Resolution.HEURISTIC, len(fitting))
 
-    def _call(self, ref: Reference, facts: FileFacts) -> Target | None:
+    def _call(self, ref: Reference, file_key: str) -> Target | None:
         name = ref.path[0]
         receiver = ref.receiver
         context = ref.scope
-        file_key = FILE_KEY + facts.path
         if receiver is None:                                  # foo(): the enclosing classes, then static imports
             package = self.file_record(file_key).get("package", "")
             for owner in _class_chain(context, package):
                 ids = self.methods_named(owner, name)
                 if ids:
                     return Target(ids, Resolution.EXACT)
-            static_key = STATIC_KEY + facts.path
+            static_key = STATIC_KEY + file_key[len(FILE_KEY):]
             imported = self.view.imports(static_key).get(name)
             if imported is not None:
                 ids = self.lookup(imported, FN_KINDS)
@@ -1037,13 +1379,19 @@ class _Resolver:
         how = receiver[0] if receiver else ""
         if how == "array":                                    # an array's methods are Object's: none of ours
             return None
+        if how == infer.MARK:                                 # an expression: its type, inferred (infer.py)
+            outcome, ty, fns = infer.inference(self.types, self.view).methods_of(receiver, (context, file_key), name)
+            if outcome == Outcome.UNKNOWN:
+                return self.by_name(name, ref.path[1] if len(ref.path) > 1 else "")
+            if not fns:
+                return None
+            return Target([fn.id for fn in fns], ty.resolution if ty is not None else Resolution.EXACT)
         if how == "this":
             ids = self.methods_named(context, name) if context else []
             return Target(ids, Resolution.EXACT) if ids else None
-        if how == "super":
-            ids = []
-            for parent in self.supertypes(context) if context else ():
-                ids.extend(i for i in self.methods_named(parent, name) if i not in ids)
+        if how == "super":                                    # the superclass's (javac's invokespecial)
+            superclass = self.superclass(context) if context else None
+            ids = self.methods_named(superclass, name) if superclass else []
             return Target(ids, Resolution.EXACT) if ids else None
         if how in ("type", "var", "new"):
             owner = self.type_path(tuple(receiver[1].split(".")), context, file_key)
@@ -1072,6 +1420,187 @@ class _Resolver:
         return None
 
 
+# ---- receiver types (infer.py) -----------------------------------------------------------------------------
+
+_MODIFIERS = frozenset({"public", "protected", "private", "static", "final", "abstract", "synchronized", "native",
+                        "default", "strictfp", "transient", "volatile", "sealed", "non-sealed"})
+_ELEMENT_METHODS = frozenset({"get", "getFirst", "getLast", "peek", "peekFirst", "peekLast", "poll", "pollFirst",
+                              "pollLast", "pop", "take", "element", "first", "last", "next", "previous",
+                              "nextElement", "removeFirst", "removeLast", "floor", "ceiling", "higher", "lower"})
+_MAPS = frozenset({"Map", "HashMap", "TreeMap", "LinkedHashMap", "ConcurrentMap", "ConcurrentHashMap", "SortedMap",
+                   "NavigableMap", "ConcurrentNavigableMap", "ConcurrentSkipListMap", "WeakHashMap",
+                   "IdentityHashMap", "EnumMap", "Hashtable"})
+_MAP_VALUE_METHODS = frozenset({"get", "remove", "put", "getOrDefault", "putIfAbsent", "replace", "compute",
+                                "computeIfAbsent", "computeIfPresent", "merge"})
+_HOLDERS = frozenset({"Optional", "Future", "CompletableFuture", "FutureTask", "ForkJoinTask", "AtomicReference",
+                      "ThreadLocal", "InheritableThreadLocal", "Supplier", "Callable", "Reference", "WeakReference",
+                      "SoftReference", "ScheduledFuture", "RunnableFuture", "RunnableScheduledFuture"})
+_FUNCTIONS = frozenset({"Function", "BiFunction", "UnaryOperator", "BinaryOperator", "IntFunction", "LongFunction",
+                        "DoubleFunction"})
+_HOLDER_METHODS = frozenset({"get", "orElse", "orElseThrow", "orElseGet", "join", "getNow", "call", "getPlain",
+                             "getAcquire", "getOpaque", "resultNow", "getRawResult", "invoke"})
+
+
+class _JavaTypes:
+    """Java's side of receiver inference (infer.TypeSystem): a type is read where it is written, as (the FQP of the
+    class around it, the file key whose imports name it)."""
+
+    nullish: frozenset[str] = frozenset()
+    self_type = ""
+
+    def __init__(self, resolver: _Resolver) -> None:
+        self.resolver = resolver
+        self.view = resolver.view
+
+    def normalize(self, text: str) -> str:
+        if "@" in text:
+            text = re.sub(r"@[\w.$]+(?:\([^)]*\))?", " ", text)
+        text = text.replace("...", "[]").replace("? extends ", "").replace("? super ", "?")
+        words = text.split()
+        while words and words[0] in ("final",):
+            words.pop(0)
+        text = " ".join(words)
+        if ">." in text:                                      # `Outer<K, V>.Inner` is Inner
+            text = re.sub(r"<[^<>]*>\.", ".", text)
+        return text.replace("[ ]", "[]")
+
+    def type_named(self, path: str, where) -> Ty | None:
+        context, file_key = where
+        target = self.resolver.type_path(tuple(path.split(".")), context, file_key)
+        if target is None:
+            return None
+        if target.ids:
+            return Ty(self.view.node(target.ids[0]).fqp, False, (), target.resolution)
+        if target.external_fqp is None or target.resolution is Resolution.HEURISTIC:
+            return None                                       # a name nothing places (a type parameter, a primitive)
+        return Ty(target.external_fqp, True, (), target.resolution)
+
+    def bounds(self, ty: Ty) -> list[Ty]:
+        """The workspace types a type parameter (a G node) is bounded by."""
+        nodes = [self.view.node(i) for i in self.view.lookup(ty.fqp, frozenset({NodeKind.GENERIC}))]
+        found: list[Ty] = []
+        for node in nodes:
+            owner = ty.fqp[:ty.fqp.rfind(".<")]
+            context = owner if self.resolver.lookup(owner, TYPE_KINDS) else owner.rsplit(".", 1)[0]
+            _, _, bound = node.signature.partition(" extends ")
+            for part in bound.split("&"):
+                path = _path_of(part)
+                bound_ty = self.type_named(".".join(path), (context, FILE_KEY + (node.file or ""))) if path else None
+                if bound_ty is not None and bound_ty not in found:
+                    found.append(bound_ty)
+        return found
+
+    def methods(self, ty: Ty, name: str) -> list[Node]:
+        if ty.fqp.endswith(">") and ".<" in ty.fqp:             # a type parameter: its bounds' methods
+            fns: list[Node] = []
+            for bound in self.bounds(ty):
+                if not bound.external:
+                    fns.extend(fn for fn in self.methods(bound, name) if fn not in fns)
+            return fns
+        return [self.view.node(i) for i in self.resolver.methods_named(ty.fqp, name)]
+
+    def returns(self, fn: Node) -> Declared | None:
+        signature = fn.signature
+        match = re.search(r"(?<![\w$])" + re.escape(fn.name) + r"\s*\(", signature)
+        if match is None:
+            return None
+        words = signature[:match.start()].strip()
+        while True:
+            first, _, rest = words.partition(" ")
+            if first in _MODIFIERS:
+                words = rest.strip()
+            else:
+                break
+        generics: frozenset[str] = frozenset()
+        if words.startswith("<"):
+            depth = 0
+            for i, ch in enumerate(words):
+                depth += 1 if ch == "<" else -1 if ch == ">" else 0
+                if depth == 0:
+                    generics = frozenset(infer.type_parameters("f" + words[:i + 1], "f"))
+                    words = words[i + 1:].strip()
+                    break
+        if not words or words == "void":
+            return None
+        owner = fn.fqp.rsplit(".", 1)[0]
+        return Declared(words, (owner, FILE_KEY + (fn.file or "")), generics, owner)
+
+    def field(self, ty: Ty, name: str) -> Declared | None:
+        entry = infer.field_entry(name)
+        todo, seen = [ty.fqp], set()
+        while todo and len(seen) <= 4 * MAX_SUPER_DEPTH:
+            fqp = todo.pop(0)
+            if fqp in seen:
+                continue
+            seen.add(fqp)
+            text = self.view.imports(infer.fields_key(LANG, fqp)).get(entry)
+            if text is not None:
+                file_key = self.view.imports(TYPE_KEY + fqp).get("file", "")
+                return Declared(text, (fqp, file_key), frozenset(), fqp)
+            todo.extend(self.resolver.supertypes(fqp))
+        return None
+
+    def call_value(self, path: str, arity: int | None, where, inference: infer.Inference) -> Ty | None:
+        context, file_key = where
+        qualifier, _, name = path.rpartition(".")
+        ref = Reference(EdgeKind.CALLS, context, "fn", (name, "" if arity is None else str(arity)),
+                        receiver=("type", qualifier) if qualifier else None)
+        target = self.resolver._call(ref, file_key)
+        if target is None or not target.ids:
+            if qualifier and "." not in qualifier:             # `Thread.currentThread()`: a type outside
+                owner = self.type_named(qualifier, where)
+                if owner is not None and owner.external:
+                    return infer.OPAQUE
+            return None
+        fns = [self.view.node(i) for i in target.ids]
+        if arity is not None:
+            fns = [fn for fn in fns if _accepts_arity(fn.signature, arity)]
+        return inference.returned(fns)
+
+    def external_method(self, ty: Ty, name: str) -> Ty | None:
+        kind = ty.name
+        if kind in _MAPS:
+            if name in _MAP_VALUE_METHODS:
+                return ty.arg(1)
+            if name == "keySet" or name == "navigableKeySet":
+                return Ty("java.util.Set", True, (ty.arg(0),))
+            if name == "values":
+                return Ty("java.util.Collection", True, (ty.arg(1),))
+            if name == "entrySet":
+                return Ty("java.util.Set", True, (Ty("java.util.Map.Entry", True, ty.args[:2]),))
+            return None
+        if kind == "Entry":
+            return ty.arg(0) if name == "getKey" else ty.arg(1) if name == "getValue" else None
+        if kind in _HOLDERS:
+            return ty.arg(0) if name in _HOLDER_METHODS else None
+        if kind in infer.CONTAINERS:
+            if name in _ELEMENT_METHODS:
+                return ty.arg(0)
+            if name in ("iterator", "listIterator", "descendingIterator"):
+                return Ty("java.util.Iterator", True, (ty.arg(0),))
+        if kind in _FUNCTIONS and name in ("apply", "applyAsLong", "applyAsInt", "applyAsDouble"):
+            return ty.args[-1] if ty.args else None             # `Function<A, R>.apply` gives R
+        if name in ("toString", "name", "getName", "getSimpleName") and ty.fqp != infer.OPAQUE.fqp:
+            return Ty("java.lang.String", True)
+        return infer.OPAQUE                                     # a method outside the workspace: its value too
+
+    def element(self, ty: Ty, inference: infer.Inference) -> Ty | None:
+        """`for (X x : xs)` over a workspace type: the element of what its `iterator()` returns."""
+        if ty.external:
+            return None
+        iterator = inference.call(ty, "iterator", 0)
+        return iterator.arg(0) if iterator is not None and iterator.external else None
+
+    def type_parameters(self, type_fqp: str) -> tuple[str, ...]:
+        for node_id in self.resolver.lookup(type_fqp, TYPE_KINDS):
+            node = self.view.node(node_id)
+            return infer.type_parameters(node.signature, node.name)
+        return ()
+
+    def accepts(self, fn: Node, arity: int) -> bool:
+        return _accepts_arity(fn.signature, arity)
+
+
 def _resolver(view: SymbolView) -> _Resolver:
     """One resolver per resolution pass (per view): its memo is only valid while the graph does not change."""
     current = view.memo.get(_Resolver)
@@ -1089,6 +1618,11 @@ def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target 
         return None, None
     if ref.target == "fn":
         return None, resolver.call(ref, facts)
+    if ref.target == "implicit":                                   # a call the compiler writes: never guessed
+        outcome, _, fns = infer.inference(resolver.types, view).methods_of(
+            ref.receiver or (), (ref.scope, FILE_KEY + facts.path), ref.path[0])
+        fns = [fn for fn in fns if _accepts_arity(fn.signature, int(ref.path[1]))]
+        return None, (Target([fn.id for fn in fns], Resolution.EXACT) if len(fns) == 1 else None)
     return None, resolver.type_path(ref.path, ref.scope, FILE_KEY + facts.path, ref.target)
 
 
@@ -1198,6 +1732,13 @@ def _parameter_types(signature: str) -> list[str] | None:
 
 
 _PRIMITIVES = frozenset({"byte", "short", "char", "int", "long", "float", "double", "boolean"})
+_NUMERIC = _PRIMITIVES - {"boolean"}
+_CONSTANTS = {f"{box}.{end}": prim for box, prim in (("Integer", "int"), ("Long", "long"), ("Short", "short"),
+                                                       ("Byte", "byte"), ("Character", "char"))
+              for end in ("MAX_VALUE", "MIN_VALUE")}
+# final classes of java.lang: nothing else can be passed for them
+_FINAL = frozenset({"String", "Integer", "Long", "Short", "Byte", "Character", "Boolean", "Double", "Float", "Class",
+                    "StringBuilder", "StringBuffer", "Void", "Math", "System"})
 _WIDENING = {"byte": {"short", "int", "long", "float", "double"}, "short": {"int", "long", "float", "double"},
              "char": {"int", "long", "float", "double"}, "int": {"long", "float", "double"},
              "long": {"float", "double"}, "float": {"double"}}
@@ -1230,6 +1771,8 @@ def _argument_fits(arg: str, param: str) -> bool:
         return unboxed is not None and (unboxed == param or param in _WIDENING.get(unboxed, ()))
     if arg == "String":
         return param in ("CharSequence", "Comparable", "Serializable")
+    if param in _FINAL:                                   # a final class takes itself only
+        return False
     return arg not in _UNBOXES or param in ("Number", "Comparable", "Serializable")
 
 
@@ -1240,6 +1783,22 @@ def _arguments_fit(args: tuple[str, ...], params: list[str] | None) -> bool:
         if i >= len(params) or (params[-1].endswith("[]") and i >= len(params) - 1):
             break                                         # varargs: not checked
         if not _argument_fits(arg, params[i]):
+            return False
+    return True
+
+
+def _arguments_fit_hierarchy(closures: tuple[tuple[str, frozenset[str] | None], ...], params: list[str] | None
+                             ) -> bool:
+    """Whether each argument whose whole hierarchy is known (a workspace type) can be passed as its parameter."""
+    if params is None:
+        return True
+    for i, (_, names) in enumerate(closures):
+        if i >= len(params) or (params[-1].endswith("[]") and i >= len(params) - 1):
+            break
+        param = params[i]
+        if names is None or param in _PRIMITIVES or param.endswith("]"):
+            continue
+        if param not in names and param != "Object" and not _TYPE_VARIABLE.match(param):
             return False
     return True
 

@@ -23,6 +23,7 @@
 (local_variable_declaration type: (_) @local.type) @local.definition
 (enhanced_for_statement type: (_) @local.type name: (identifier) @local.name) @local.definition
 (resource type: (_) @local.type name: (identifier) @local.name) @local.definition
+(catch_formal_parameter (catch_type) @local.type name: (identifier) @local.name) @local.definition
 (lambda_expression parameters: (_) @local.params) @local.lambda
 
 (method_invocation name: (identifier) @name) @reference.call
