@@ -182,11 +182,15 @@ ATTACHED = COMMENTS | {"attribute_item", "decorator"}
 
 
 
-def guess_methods(view, name: str, kinds, family: str, is_method):
+def guess_methods(view, name: str, kinds, family: str, is_method, standard: frozenset[str] = frozenset()):
     """A call on a receiver of unknown type: the workspace's methods of that name, when there are few enough
-    for the guess to mean something, as a `heuristic` target with the number of candidates."""
+    for the guess to mean something, as a `heuristic` target with the number of candidates. A name in
+    ``standard`` (the methods of the language's common library types: `get`, `forEach`, `append` ...) is not
+    guessed: a receiver of unknown type that calls it is as likely a map or a list as one of ours."""
     from ..graph import Target
 
+    if name in standard:
+        return None
     named = view.by_name(name, kinds, family, limit=MAX_SAME_NAMED)
     if len(named) > MAX_SAME_NAMED:
         return None                # a name this common says nothing about which one is meant

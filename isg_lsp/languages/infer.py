@@ -15,7 +15,8 @@ Extraction sees one file. Where a call's receiver is not a plain name it can set
   (TypeScript `isFoo(x): x is Foo`).
 - steps: ``"." + name`` (``"/N"``: arguments) a method call: the method's declared return type; ``":" + name`` a
   field: its declared type; ``"?"`` the inner type of a wrapper (`?`, `.await`, `await`, `.unwrap()` on
-  `Result`/`Option`/`Promise`); ``"["`` an element (`for x in xs`, `xs[i]` over `Vec<T>`, `T[]`, `List<T>`).
+  `Result`/`Option`/`Promise`); ``"["`` an element (`for x in xs`, `xs[i]` over `Vec<T>`, `T[]`, `List<T>`), and
+  ``"[" + key`` an index by a name (`o[$mobx]`: a member declared as `[$mobx]: T`, else an element).
 
 Each function body's names map to such expressions in an ``Env`` (flow-insensitive: the last binding written before
 a use), and a name's expression is inlined where it is used, so a reference carries everything its answer depends on
@@ -101,8 +102,10 @@ def unwrapped(expr: Expr | None) -> Expr | None:
     return then(expr, STEP_UNWRAP)
 
 
-def element(expr: Expr | None) -> Expr | None:
-    return then(expr, STEP_ELEMENT)
+def element(expr: Expr | None, key: str = "") -> Expr | None:
+    """An element of a value (`xs[i]`, `for x of xs`); with a ``key`` (`o[$mobx]`, an index by a name), the member
+    a workspace type declares under `[key]`, else an element."""
+    return then(expr, STEP_ELEMENT + key)
 
 
 def is_expression(receiver: tuple[str, ...] | None) -> bool:
@@ -468,6 +471,11 @@ class Inference:
         if op == STEP_UNWRAP:
             return self.unwrap(ty)
         if op == STEP_ELEMENT:
+            key = token[1:]
+            if key and not ty.external:                        # `o[$mobx]`: a member declared as `[$mobx]: T`
+                found = self.field(ty, f"[{key}]")
+                if found is not None:
+                    return found
             return self.element(ty)
         if op == STEP_FIELD:
             return self.field(ty, token[1:])

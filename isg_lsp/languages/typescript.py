@@ -24,9 +24,10 @@ from pathlib import Path
 import tree_sitter
 
 from ..graph import SymbolView, Target
-from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
-from . import query
+from ..model import EdgeKind, FileFacts, Node, NodeKind, Reference, Resolution
+from . import infer, query
 from .common import FileExtraction, dispatch, guess_methods, read_manifest, sorted_matches
+from .infer import Declared, Expr, Outcome, Ty
 
 FAMILY = "typescript"
 
@@ -62,6 +63,16 @@ GLOBAL_TYPES = frozenset({
     "Float64Array", "BigInt64Array", "BigUint64Array", "Uint8ClampedArray", "Element", "HTMLElement", "Event",
     "Node", "Document", "Window", "Response", "Request", "Headers", "URL", "AbortSignal", "AbortController",
 })
+# Methods of the standard library's common types (Map, Set, Array, Promise, String, Object, iterators): a receiver of
+# unknown type calling one of them is not guessed to be a workspace class (common.guess_methods).
+STANDARD_METHODS = frozenset("""
+get set has delete add clear forEach keys values entries size map filter reduce reduceRight find findIndex findLast
+findLastIndex some every push pop shift unshift splice slice concat join indexOf lastIndexOf includes sort reverse
+flat flatMap fill at then catch finally toString valueOf toJSON hasOwnProperty apply call bind replace replaceAll
+split trim trimStart trimEnd toLowerCase toUpperCase startsWith endsWith match matchAll charAt charCodeAt codePointAt
+substring substr padStart padEnd repeat next return throw length emit on off once addEventListener
+removeEventListener dispatchEvent""".split())
+
 # Calls of global functions and constructors: neither workspace functions nor worth counting as unresolved.
 GLOBAL_CALLS = frozenset({
     "require", "parseInt", "parseFloat", "isNaN", "isFinite", "setTimeout", "clearTimeout", "setInterval",
@@ -223,6 +234,11 @@ class _Scope:
     receivers: tuple[str, ...] = ()    # `this.m()`: the enclosing class
     bases: tuple[str, ...] = ()        # `super.m()`: its bases, as paths
     generics: dict[str, bytes] = field(default_factory=dict)
+    env: infer.Env | None = None       # module and fn scopes: names → the expressions of their types (infer.py)
+    this: Expr | None = None           # fn scopes: `this: T` declared as a function's first parameter
+    nested: bool = False               # fn scopes of functions written in a function's body (callbacks)
+    fields: dict[str, str] = field(default_factory=dict)   # class, interface and module scopes: field or value →
+                                       # its declared type's text, or its initializer's encoded expression
 
 
 class TsExtraction(FileExtraction):
@@ -239,7 +255,8 @@ class TsExtraction(FileExtraction):
         name = self.module.rsplit("/", 1)[-1]
         module_node = self.add_node(NodeKind.MODULE, name, self.module, None, f"module {self.module}")
         module_node.span = self.whole_file_span()
-        self.file_scope = _Scope("module", self.module, module_node.id, self.module)
+        self.file_scope = _Scope("module", self.module, module_node.id, self.module, env=infer.Env())
+        self.generic_fqps: dict[bytes, str] = {}        # G node id → FQP (a value typed by a type parameter)
 
     def run(self) -> FileFacts:
         matches = sorted_matches(query(self.grammar, "javascript" if self.is_js else "typescript"),
@@ -256,11 +273,23 @@ class TsExtraction(FileExtraction):
             "definition.field": self.on_field, "definition.namespace": self.on_namespace,
             "definition.ambient_module": self.on_ambient, "definition.ambient_global": self.on_ambient_global,
             "reference.call": self.on_call, "reference.new": self.on_new,
+            "local.definition": self.on_local, "local.for": self.on_for, "local.function": self.on_nested_function,
+            "local.assign": self.on_this_assignment,
         })
         imports = self.facts.imports.get(self.module)
         if imports is not None and not imports:
             del self.facts.imports[self.module]
+        self.publish_fields()
         return self.finish()
+
+    def publish_fields(self) -> None:
+        """The declared types of classes' and interfaces' fields, and of the module's top-level values, for
+        `x.f.m()` and `imported.m()` in other files (infer.py)."""
+        for scope in [self.file_scope, *self.scopes.values()]:
+            if scope.fields and scope.kind in ("module", "class", "interface"):
+                key = infer.fields_key(FAMILY, scope.fqp)
+                if key not in self.facts.imports:
+                    self.facts.imports[key] = {infer.field_entry(n): t for n, t in scope.fields.items()}
 
 
     # ---- imports and exports ----
@@ -488,7 +517,10 @@ class TsExtraction(FileExtraction):
         returns = fn_node.child_by_field_name("return_type")
         if returns is not None:
             self.type_refs(returns, item.id, EdgeKind.RETURNS, scope, generics)
-        self.scopes[fn_node.id] = _Scope("fn", scope.module, item.id, item.fqp, receivers, bases, generics)
+        own = _Scope("fn", scope.module, item.id, item.fqp, receivers, bases, generics,
+                     env=infer.Env(self.file_scope.env))
+        self.bind_parameters(params_list, own)
+        self.scopes[fn_node.id] = own
 
     def on_variable_function(self, node, caps):
         """`const f = (x: T): R => ...` (or a function expression) at the top level of a module: a function (the
@@ -554,6 +586,9 @@ class TsExtraction(FileExtraction):
             type_node = param.child_by_field_name("type")
             if type_node is not None:
                 self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope, scope.generics)
+                pattern = param.child_by_field_name("pattern")
+                if pattern is not None and pattern.type == "identifier":
+                    scope.fields.setdefault(self.text(pattern), self.type_text(type_node))
 
     def direct_member(self, node, scope: _Scope) -> bool:
         """A member of the class or interface body itself (not of an object type nested in a member's type)."""
@@ -576,6 +611,17 @@ class TsExtraction(FileExtraction):
         type_node = node.child_by_field_name("type")
         if type_node is not None:
             self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope, scope.generics)
+        name_node = caps["name"][0]
+        if name_node.type in ("property_identifier", "private_property_identifier", "computed_property_name") \
+                and self.direct_member(node, scope):
+            name = "".join(self.text(name_node).split())       # `[$mobx]: Administration` is the field `[$mobx]`
+            if type_node is not None:
+                scope.fields[name] = self.type_text(type_node)
+            elif value is not None:
+                expr = self.expression(value, _Scope("fn", scope.module, None, scope.fqp, scope.receivers,
+                                                     env=self.file_scope.env))
+                if expr is not None:
+                    scope.fields[name] = infer.encode(expr)
 
     def on_namespace(self, node, caps):
         self.namespace(node, node, self.text(caps["name"][0]), self.outer(node))
@@ -626,6 +672,7 @@ class TsExtraction(FileExtraction):
                 continue
             g = self.add_node(NodeKind.GENERIC, name, g_fqp, param, self.text(param))
             self.type_parameters[g_fqp] = g.id
+            self.generic_fqps[g.id] = g_fqp
             generics[name] = g.id
             created.append((g.id, param))
         module_scope = _Scope("module", self.module)
@@ -701,6 +748,271 @@ class TsExtraction(FileExtraction):
                 continue
             self.add_reference(Reference(kind, scope.module, "type", path, src=src))
 
+    # ---- receiver types (infer.py) ----
+
+    def type_text(self, type_node) -> str:
+        """A type annotation's text (without its `:`), white space folded."""
+        text = " ".join(self.text(type_node).split())
+        return text[1:].strip() if text.startswith(":") else text
+
+    def declared(self, type_node, scope: _Scope) -> Expr | None:
+        """The expression of a value of a declared type: its text, or a type parameter's G node."""
+        text = self.type_text(type_node)
+        if not text:
+            return None
+        generic = scope.generics.get(text)
+        if generic is not None:
+            fqp = self.generic_fqps.get(generic)
+            return infer.known(fqp) if fqp is not None else None
+        return infer.typed(text)
+
+    def bind_parameters(self, params, scope: _Scope, element: Expr | None = None) -> None:
+        """Binds a function's parameters in its scope's environment: their declared types, else their default
+        values' (``element``: what the first parameter of an array method's callback is)."""
+        env = scope.env
+        assert env is not None
+        for index, param in enumerate(params):
+            if param.type == "identifier":                       # `x => ...`
+                env.bind(self.text(param), element if index == 0 else None)
+                continue
+            pattern = param.child_by_field_name("pattern")
+            if pattern is None:
+                continue
+            type_node = param.child_by_field_name("type")
+            value = param.child_by_field_name("value")
+            if pattern.type == "this":                           # `function f(this: Annotation, ...)`
+                scope.this = self.declared(type_node, scope) if type_node is not None else None
+                continue
+            if pattern.type == "rest_pattern":
+                pattern = next((c for c in pattern.named_children if c.type == "identifier"), None)
+                if pattern is None:
+                    continue
+            if pattern.type != "identifier":
+                for ident in _pattern_names(pattern):
+                    env.bind(self.text(ident), None)
+                continue
+            if type_node is not None:
+                expr = self.declared(type_node, scope)
+            elif value is not None:
+                expr = self.expression(value, scope)
+            else:
+                expr = element if index == 0 else None
+            env.bind(self.text(pattern), expr)
+
+    def on_local(self, node, caps):
+        """`const x: T = ...`, `let x = new Foo()`: the variable's type, declared or its initializer's."""
+        scope = self.scope_of(node)
+        if scope.env is None:
+            return
+        name = self.text(caps["local.name"][0])
+        type_node = node.child_by_field_name("type")
+        value = node.child_by_field_name("value")
+        if type_node is not None:
+            expr = self.declared(type_node, scope)
+        elif value is not None and value.type not in ("arrow_function", "function_expression"):
+            expr = self.expression(value, scope)
+        else:
+            expr = None
+        scope.env.bind(name, expr)
+        if scope is self.file_scope:                             # a module's value: for its importers too
+            if type_node is not None:
+                scope.fields[name] = self.type_text(type_node)
+            elif expr is not None:
+                scope.fields[name] = infer.encode(expr)
+
+    def on_for(self, node, caps):
+        """`for (const x of xs)`: an element of xs; `for (const k in o)`: a string."""
+        scope = self.scope_of(node)
+        if scope.env is None:
+            return
+        name = self.text(caps["local.name"][0])
+        if any(c.type == "of" for c in node.children):
+            scope.env.bind(name, infer.element(self.expression(caps["local.iterable"][0], scope)))
+        else:
+            scope.env.bind(name, infer.typed("string"))
+
+    def on_nested_function(self, node, caps):
+        """A function written inside a function's body (a callback, say): its calls are the enclosing function's,
+        its parameters its own names (the first parameter of an array method's callback is an element)."""
+        if node.id in self.scopes:
+            return                                               # a function item: registered already
+        outer = self.scope_of(node)
+        if outer.kind != "fn" or outer.env is None:
+            return
+        own = _Scope("fn", outer.module, outer.node_id, outer.fqp, outer.receivers, outer.bases, outer.generics,
+                     env=infer.Env(outer.env), this=outer.this, nested=True)
+        self.scopes[node.id] = own
+        params = node.child_by_field_name("parameters")
+        params_list = params.named_children if params is not None else [
+            p for p in (node.child_by_field_name("parameter"),) if p is not None]
+        element = None
+        parent = node.parent
+        if parent is not None and parent.type == "arguments" and parent.parent is not None \
+                and parent.parent.type == "call_expression":
+            callee = parent.parent.child_by_field_name("function")
+            if callee is not None and callee.type == "member_expression" and parent.named_children[0] == node:
+                prop = callee.child_by_field_name("property")
+                if prop is not None and self.text(prop) in _ELEMENT_CALLBACKS:
+                    element = infer.element(self.expression(callee.child_by_field_name("object"), outer))
+        self.bind_parameters(params_list, own, element)
+
+    def on_this_assignment(self, node, caps):
+        """`this.x = new Foo()` in a constructor: the field's type when no declaration gives it."""
+        scope = self.scope_of(node)
+        if scope.kind != "fn" or not scope.fqp.endswith("::constructor"):
+            return
+        owner = next((s for s in self.scopes.values() if s.kind == "class" and s.fqp == scope.fqp.rsplit("::", 1)[0]),
+                     None)
+        name = self.text(caps["local.name"][0])
+        if owner is None or name in owner.fields:
+            return
+        expr = self.expression(caps["local.value"][0], scope)
+        if expr is not None:
+            owner.fields[name] = infer.encode(expr)
+
+    def expression(self, node, scope: _Scope) -> Expr | None:
+        """The expression of an expression's type, as far as this file can say (infer.py), or None."""
+        if node is None:
+            return None
+        kind = node.type
+        if kind == "identifier":
+            name = self.text(node)
+            narrowed = self.narrowed(node, name, scope)
+            if narrowed is not None:
+                return narrowed
+            env = scope.env
+            if env is not None and name in env:
+                return env.get(name)
+            imported = self.facts.imports.get(self.module, {}).get(name)
+            if imported is not None and "::" in imported:        # an imported value: its module's record
+                module, _, value = imported.rpartition("::")
+                return infer.member(infer.known(module), value)
+            return None
+        if kind == "this":
+            return self.this_expression(node, scope)
+        if kind == "member_expression":
+            prop = node.child_by_field_name("property")
+            obj = node.child_by_field_name("object")
+            if prop is None or obj is None or prop.type not in ("property_identifier", "private_property_identifier"):
+                return None
+            return infer.member(self.expression(obj, scope), self.text(prop))
+        if kind == "call_expression":
+            callee = node.child_by_field_name("function")
+            arguments = node.child_by_field_name("arguments")
+            arity = len(arguments.named_children) if arguments is not None and arguments.type == "arguments" else None
+            if callee is None:
+                return None
+            if callee.type == "identifier":
+                return infer.called(self.text(callee), arity)
+            if callee.type == "member_expression":
+                prop = callee.child_by_field_name("property")
+                obj = callee.child_by_field_name("object")
+                if prop is None or obj is None:
+                    return None
+                name = self.text(prop)
+                path = _identifier_chain(self, obj)
+                if path is not None and (scope.env is None or path[0] not in scope.env):
+                    receiver = self.expression(obj, scope)
+                    if receiver is None:                         # `Foo.create()`, `ns.f()`: a path
+                        return infer.called(".".join((*path, name)), arity)
+                    return infer.method(receiver, name, arity)
+                return infer.method(self.expression(obj, scope), name, arity)
+            return None
+        if kind == "new_expression":
+            constructor = node.child_by_field_name("constructor")
+            if constructor is None:
+                return None
+            text = " ".join(self.text(constructor).split())
+            args = node.child_by_field_name("type_arguments")
+            if args is not None:
+                text += " ".join(self.text(args).split())
+            return infer.typed(text) if _IDENT_PATH.match(text.split("<")[0]) else None
+        if kind == "await_expression":
+            inner = next((c for c in node.named_children), None)
+            return infer.unwrapped(self.expression(inner, scope))
+        if kind in ("parenthesized_expression", "non_null_expression") and node.named_child_count == 1:
+            return self.expression(node.named_children[0], scope)
+        if kind in ("as_expression", "satisfies_expression", "type_assertion"):
+            named = node.named_children
+            type_node = named[-1] if kind != "type_assertion" else named[0]
+            if type_node.type in ("predefined_type",) and self.text(type_node) in ("any", "unknown"):
+                return None
+            if kind == "satisfies_expression":
+                return self.expression(named[0], scope)
+            text = " ".join(self.text(type_node).split()).strip("<>") if kind == "type_assertion" else \
+                " ".join(self.text(type_node).split())
+            if text == "const":
+                return self.expression(named[0], scope)
+            return infer.typed(text)
+        if kind == "subscript_expression":
+            index = node.child_by_field_name("index")
+            if index is not None and index.type in ("number", "identifier", "binary_expression"):
+                key = self.text(index) if index.type == "identifier" else ""
+                return infer.element(self.expression(node.child_by_field_name("object"), scope), key)
+            return None
+        if kind in ("string", "template_string"):
+            return infer.typed("string")
+        if kind == "array":
+            return None
+        return None
+
+    def this_expression(self, node, scope: _Scope) -> Expr | None:
+        """What `this` is: the class of a method (arrow functions keep it), the declared `this: T` of the function
+        that binds it, else unknown."""
+        binder = _this_binder(node)
+        if binder is None:
+            return infer.known(scope.receivers[0]) if scope.receivers else None
+        own = self.scopes.get(binder.id)
+        return own.this if own is not None else None
+
+    def narrowed(self, node, name: str, scope: _Scope) -> Expr | None:
+        """The type a condition around a use narrows a name to: `if (isFoo(x)) x.m()`, `x instanceof Foo && x.m()`
+        (the guard's declared `x is Foo`, the class)."""
+        child = node
+        parent = node.parent
+        # narrowing holds in callbacks written after it (TypeScript 5.4 keeps it for parameters and constants)
+        while parent is not None and (parent.id not in self.scopes or self.scopes[parent.id].nested):
+            condition = None
+            if parent.type == "if_statement" and parent.child_by_field_name("consequence") == child:
+                condition = parent.child_by_field_name("condition")
+            elif parent.type == "ternary_expression" and parent.child_by_field_name("consequence") == child:
+                condition = parent.child_by_field_name("condition")
+            elif parent.type == "binary_expression" and parent.child_by_field_name("right") == child:
+                operator = parent.child_by_field_name("operator")
+                if operator is not None and operator.type == "&&":
+                    condition = parent.child_by_field_name("left")
+            if condition is not None:
+                found = self.guard(condition, name)
+                if found is not None:
+                    return found
+            child = parent
+            parent = parent.parent
+        return None
+
+    def guard(self, condition, name: str) -> Expr | None:
+        while condition.type == "parenthesized_expression" and condition.named_child_count == 1:
+            condition = condition.named_children[0]
+        if condition.type == "call_expression":
+            callee = condition.child_by_field_name("function")
+            arguments = condition.child_by_field_name("arguments")
+            first = arguments.named_children[0] if arguments is not None and arguments.named_children else None
+            if callee is not None and first is not None and first.type == "identifier" and self.text(first) == name:
+                path = _identifier_chain(self, callee)
+                if path is not None:
+                    return infer.guarded(".".join(path))
+            return None
+        if condition.type == "binary_expression":
+            operator = condition.child_by_field_name("operator")
+            left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
+            if operator is None or left is None or right is None:
+                return None
+            if operator.type == "instanceof" and left.type == "identifier" and self.text(left) == name:
+                path = _identifier_chain(self, right)
+                return infer.typed(".".join(path)) if path is not None else None
+            if operator.type == "&&":
+                return self.guard(left, name) or self.guard(right, name)
+        return None
+
     # ---- bodies ----
 
     def on_call(self, node, caps):
@@ -723,24 +1035,29 @@ class TsExtraction(FileExtraction):
             if prop is None or obj is None:
                 return
             name = self.text(prop)
+            receivers: tuple[str, ...]
             if obj.type == "this":
                 # `this` is the instance in a method and in arrow functions (a property arrow included); a
                 # `function` expression nested in a method has a `this` of its own: unknown, so a guess
                 receivers = () if _this_rebound(node) else scope.receivers
+                if not receivers:
+                    receivers = self.this_expression(obj, scope) or ()   # `function f(this: Annotation)`
             elif obj.type == "super":
                 receivers = scope.bases
                 if not receivers:
                     return
             else:
+                expr = self.expression(obj, scope)
                 if obj.type == "new_expression":         # `new Foo().m()`: a method of Foo
                     constructor = obj.child_by_field_name("constructor")
                     obj = constructor if constructor is not None else obj
                 path = _identifier_chain(self, obj)
-                if path is not None:
+                if path is not None and (scope.env is None or path[0] not in scope.env):
+                    # a path (`ns.f()`, `Foo.create()`, `imported.m()`): found by name first, else by its type
                     self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", (*path, name),
-                                                 src=scope.node_id))
+                                                 src=scope.node_id, receiver=expr))
                     return
-                receivers = ()
+                receivers = expr or ()
             self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", (name,), src=scope.node_id,
                                          receiver=receivers))
 
@@ -755,6 +1072,21 @@ class TsExtraction(FileExtraction):
 
 
 _IDENT = re.compile(r"^[A-Za-z_$][\w$]*$")
+_IDENT_PATH = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$")
+# array methods whose callback's first parameter is an element of the array
+_ELEMENT_CALLBACKS = frozenset({"map", "forEach", "filter", "find", "findLast", "some", "every", "flatMap",
+                                "findIndex", "findLastIndex"})
+
+
+def _pattern_names(pattern):
+    """The identifiers a destructuring pattern binds."""
+    stack = [pattern]
+    while stack:
+        node = stack.pop()
+        if node.type in ("identifier", "shorthand_property_identifier_pattern"):
+            yield node
+        else:
+            stack.extend(node.named_children)
 _FUNCTION_LIKE = frozenset({"function_expression", "arrow_function", "generator_function", "function_declaration",
                             "generator_function_declaration", "method_definition", "class_body"})
 
@@ -762,6 +1094,19 @@ _FUNCTION_LIKE = frozenset({"function_expression", "arrow_function", "generator_
 _THIS_BINDERS = frozenset({"function_expression", "function_declaration", "generator_function",
                            "generator_function_declaration"})
 _THIS_KEEPERS = frozenset({"method_definition", "class_body", "program"})
+
+
+def _this_binder(node):
+    """The `function` (not an arrow) whose own `this` a node sees, or None when it is a method's (or the module's)."""
+    parent = node.parent
+    while parent is not None:
+        kind = parent.type
+        if kind in _THIS_BINDERS:
+            return parent
+        if kind in _THIS_KEEPERS:
+            return None
+        parent = parent.parent
+    return None
 
 
 def _this_rebound(node) -> bool:
@@ -895,7 +1240,9 @@ def _error_bytes(tree: tree_sitter.Tree) -> int:
 def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target | None, Target | None]:
     if ref.dst is not None:
         return None, None
-    if ref.receiver is not None:
+    if infer.is_expression(ref.receiver):
+        found = _resolve_inferred(ref, view)
+    elif ref.receiver is not None:
         found = resolve_method(ref.path[-1], ref.receiver, ref.scope, view)
     else:
         found = resolve_path(ref.path, ref.target, ref.scope, view)
@@ -913,6 +1260,22 @@ _ANNOTATED_PROPERTY = re.compile(
     r"^(?:(?:static|readonly|private|public|protected|override|declare|abstract|accessor)\s+)*[#\w$]+[?!]?\s*:")
 
 
+def _resolve_inferred(ref: Reference, view: SymbolView) -> Target | None:
+    """A method call whose receiver is an expression (infer.py): a path first (`ns.f()`, `Foo.create()`), else a
+    method of the receiver's inferred type; a guess by name only when that type is unknown."""
+    name = ref.path[-1]
+    if len(ref.path) > 1:
+        found = resolve_path(ref.path, ref.target, ref.scope, view, guess=False)
+        if found is not None:
+            return found
+    outcome, ty, fns = infer.inference(_types(view), view).methods_of(ref.receiver, ref.scope, name)
+    if outcome == Outcome.UNKNOWN:
+        return guess_methods(view, name, FN_KINDS, FAMILY, lambda n: _is_method(n.fqp, view), STANDARD_METHODS)
+    if not fns:
+        return None
+    return Target([fn.id for fn in fns], ty.resolution if ty is not None else Resolution.EXACT)
+
+
 def _split(fqp: str) -> tuple[str, ...]:
     return tuple(fqp.split("::"))
 
@@ -921,7 +1284,8 @@ def _join(path: tuple[str, ...]) -> str:
     return "::".join(path)
 
 
-def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolView) -> Target | None:
+def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolView, guess: bool = True
+                 ) -> Target | None:
     kinds = TARGET_KINDS[target]
     first = path[0]
     if "::" in scope:                # inside a namespace (`src/a::N::M`): its names, then the enclosing ones'
@@ -952,7 +1316,7 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
         if ids:
             return Target(ids, Resolution.EXACT)
     if target == "fn":
-        if len(path) > 1:                    # `value.method()` on a local value: resolved by the method's name
+        if len(path) > 1 and guess:          # `value.method()` on a local value: resolved by the method's name
             return resolve_method(path[-1], (), scope, view)
         return None
     if target != "type":
@@ -1014,7 +1378,7 @@ def resolve_method(name: str, receivers: tuple[str, ...], scope: str, view: Symb
             if ids:
                 return Target(ids, Resolution.EXACT)
         return None
-    return guess_methods(view, name, FN_KINDS, FAMILY, lambda n: _is_method(n.fqp, view))
+    return guess_methods(view, name, FN_KINDS, FAMILY, lambda n: _is_method(n.fqp, view), STANDARD_METHODS)
 
 
 def _is_method(fqp: str, view: SymbolView) -> bool:
@@ -1030,6 +1394,255 @@ def lookup_path(view: SymbolView, fqp: str) -> list[bytes]:
         return []
     found = lookup_absolute(path, TYPE_KINDS, view) + lookup_absolute(path, FN_KINDS, view)
     return sorted(set(found)) or lookup_absolute(path, TARGET_KINDS["module"], view)
+
+
+# ---- receiver types (infer.py) -------------------------------------------------------------------------------
+
+# Types whose values are of the standard library: none of their methods is a workspace method.
+_PRIMITIVE_VALUES = frozenset({"string", "number", "boolean", "bigint", "symbol", "object", "String", "Number",
+                               "Boolean", "RegExp", "Date", "Function", "Error", "Symbol", "BigInt"})
+_MAPS = frozenset({"Map", "WeakMap", "ReadonlyMap"})
+_ARRAYS = frozenset({infer.ARRAY, "Array", "ReadonlyArray"})
+_SELF_METHODS = frozenset({"filter", "slice", "concat", "reverse", "sort", "splice", "toReversed", "toSorted",
+                           "toSpliced", "fill", "copyWithin"})
+_ELEMENT_METHODS = frozenset({"find", "findLast", "at", "pop", "shift"})
+_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+_MODIFIERS = frozenset({"export", "default", "declare", "async", "function", "function*", "static", "public",
+                        "private", "protected", "readonly", "abstract", "override", "get", "set", "const", "let",
+                        "var", "accessor"})
+
+
+class _TsTypes:
+    """TypeScript's side of receiver inference (infer.TypeSystem): a type is read where it is written, in the module
+    (or namespace) FQP that scopes its names."""
+
+    nullish = frozenset({"undefined", "null", "void", "never"})
+    self_type = "this"
+
+    def __init__(self, view: SymbolView) -> None:
+        self.view = view
+
+    def normalize(self, text: str) -> str:
+        text = _COMMENT.sub(" ", text).strip()
+        if text.startswith("readonly "):
+            text = text[len("readonly "):]
+        if " is " in text and not text.startswith("("):           # a type predicate `x is Foo` is a boolean
+            return "boolean"
+        return text
+
+    def type_named(self, path: str, where) -> Ty | None:
+        if path in ("any", "unknown"):
+            return None
+        if path in _PRIMITIVE_VALUES or path in PRIMITIVES:
+            return Ty(path, True)
+        found = resolve_path(tuple(path.split(".")), "type", where, self.view)
+        if found is None:
+            return None
+        if found.ids:
+            node = self.view.node(found.ids[0])
+            if node.kind is NodeKind.ASSOC_TYPE:                 # `type X = Foo<T>`: what it stands for
+                return self.aliased(Ty(node.fqp))
+            return Ty(node.fqp, False, (), found.resolution)
+        if found.external_fqp is None or found.resolution is Resolution.HEURISTIC:
+            return None
+        return Ty(found.external_fqp, True, (), found.resolution)
+
+    def node_of(self, fqp: str) -> Node | None:
+        ids = self.view.lookup(fqp)
+        return self.view.node(ids[0]) if ids else None
+
+    def aliased(self, ty: Ty) -> Ty | None:
+        """What a type alias (`type Lambda = ...`) or a type parameter's bound (`T extends Foo`) stands for."""
+        node = self.node_of(ty.fqp)
+        if node is None:
+            return None
+        if node.kind is NodeKind.ASSOC_TYPE:
+            _, eq, text = node.signature.partition("=")
+            where = _scope_of(node)
+            if text.strip().startswith("{"):                   # an object type: known, with no method of ours
+                return Ty(node.fqp)
+        elif node.kind is NodeKind.GENERIC:
+            _, eq, text = node.signature.partition(" extends ")
+            text = text.split("=")[0]
+            where = _scope_of(node)
+        else:
+            return None
+        if not eq:
+            return None
+        owner = node.fqp.rsplit("::", 1)[0] if node.kind is NodeKind.GENERIC else node.fqp
+        inference = infer.inference(self, self.view)
+        return inference.written(Declared(text.strip(), where, frozenset(), None)) if owner else None
+
+    def methods(self, ty: Ty, name: str) -> list[Node]:
+        ids = lookup_absolute((*_split(ty.fqp), name), FN_KINDS, self.view)
+        if not ids:
+            target = self.aliased(ty)
+            if target is not None and not target.external and target.fqp != ty.fqp:
+                return self.methods(target, name)
+            return []
+        return [self.view.node(i) for i in ids]
+
+    def returns(self, fn: Node) -> Declared | None:
+        text, generics = _return_text(fn.signature, fn.name)
+        if not text:
+            return None
+        owner = fn.fqp.rsplit("::", 1)[0]
+        owner_node = self.node_of(owner)
+        return Declared(text, _scope_of(fn), generics,
+                        owner if owner_node is not None and owner_node.kind in CLASS_KINDS else None)
+
+    def field(self, ty: Ty, name: str) -> Declared | None:
+        entry = infer.field_entry(name)
+        todo, seen = [ty.fqp], set()
+        while todo and len(seen) < 96:                          # a barrel (`export * from` ...) is wide
+            fqp = todo.pop(0)
+            if fqp in seen:
+                continue
+            seen.add(fqp)
+            text = self.view.imports(infer.fields_key(FAMILY, fqp)).get(entry)
+            if text is not None:
+                node = self.node_of(fqp)
+                where = fqp if node is not None and node.kind is NodeKind.MODULE else (
+                    _scope_of(node) if node is not None else fqp.split("::")[0])
+                return Declared(text, where, frozenset(), fqp if node is not None and node.kind in CLASS_KINDS
+                                else None)
+            reexport = self.view.imports(fqp).get(name)        # a module's value re-exported from another
+            if reexport is not None and "::" in reexport:
+                todo.append(reexport.rpartition("::")[0])
+            for base in self.view.globs(fqp):                   # `export * from`, a class's bases
+                if "::" not in base:
+                    todo.append(base)
+                    continue
+                for owner in lookup_absolute(_split(base), OWNER_KINDS, self.view) or ():
+                    todo.append(self.view.node(owner).fqp)
+        target = self.aliased(ty)
+        if target is not None and not target.external and target.fqp != ty.fqp:
+            return self.field(target, name)
+        return None
+
+    def call_value(self, path: str, arity: int | None, where, inference: infer.Inference) -> Ty | None:
+        found = resolve_path(tuple(path.split(".")), "fn", where, self.view, guess=False)
+        if found is None or not found.ids:
+            return None
+        return inference.returned([self.view.node(i) for i in found.ids])
+
+    def guard_value(self, path: str, where, inference: infer.Inference) -> Ty | None:
+        """`isFoo(x): x is Foo` (a function, or a value declared with such a function type): Foo."""
+        found = resolve_path(tuple(path.split(".")), "fn", where, self.view, guess=False)
+        declared: Declared | None = None
+        if found is not None and found.ids:
+            fn = self.view.node(found.ids[0])
+            text, generics = _return_text(fn.signature, fn.name)
+            declared = Declared(text, _scope_of(fn), generics) if text else None
+        else:
+            parts = path.split(".")
+            imported = self.view.imports(where).get(parts[0]) if len(parts) == 1 else None
+            module, name = (imported.rpartition("::")[0], imported.rpartition("::")[2]) if imported and \
+                "::" in imported else (where, parts[-1])
+            declared = self.field(Ty(module), name)
+        if declared is not None and declared.text.startswith(infer.EXPR_PREFIX):
+            expr = infer.decode(declared.text)                 # `export const isFoo = f(...) as (x: any) => x is Foo`
+            start = expr[1] if len(expr) == 2 else ""
+            declared = Declared(start[1:], declared.where) if start.startswith(infer.START_TYPE) else None
+        if declared is None:
+            return None
+        _, is_, guarded_type = _COMMENT.sub(" ", declared.text).rpartition(" is ")
+        if not is_:
+            return None
+        return inference.written(Declared(guarded_type.strip(), declared.where, declared.generics))
+
+    def external_method(self, ty: Ty, name: str) -> Ty | None:
+        kind = ty.name
+        if kind in _MAPS:
+            if name == "get":
+                return ty.arg(1)
+            if name in ("keys", "values"):
+                return Ty("IterableIterator", True, (ty.arg(0 if name == "keys" else 1),))
+        elif kind in _ARRAYS:
+            if name in _ELEMENT_METHODS:
+                return ty.arg(0)
+            if name in _SELF_METHODS:
+                return ty
+            if name in ("values", "keys"):
+                return Ty("IterableIterator", True, (ty.arg(0) if name == "values" else Ty("number", True),))
+        elif kind in ("Set", "ReadonlySet") and name in ("values", "keys"):
+            return Ty("IterableIterator", True, (ty.arg(0),))
+        elif kind in ("Promise", "PromiseLike") and name in ("then", "catch", "finally"):
+            return None
+        return infer.OPAQUE
+
+    def type_parameters(self, type_fqp: str) -> tuple[str, ...]:
+        node = self.node_of(type_fqp)
+        return infer.type_parameters(node.signature, node.name) if node is not None else ()
+
+    def accepts(self, fn: Node, arity: int) -> bool:
+        return True                                            # overloads are one node
+
+
+def _types(view: SymbolView) -> _TsTypes:
+    found = view.memo.get(_TsTypes)
+    if found is None:
+        found = view.memo[_TsTypes] = _TsTypes(view)
+    return found  # type: ignore[return-value]
+
+
+def _scope_of(node: Node) -> str:
+    """Where the names of a declaration's signature are read: its module (the file's path without extension), or
+    the namespace it stands in."""
+    module = module_path(node.file or "")
+    fqp = node.fqp
+    if not fqp.startswith(module + "::"):
+        return module
+    inner = fqp[len(module) + 2:].split("::")[:-1]
+    # members of classes are read in their class's module; namespaces (M nodes) keep their FQP as the scope
+    return module if not inner or inner[0][:1].isupper() and len(inner) == 1 else "::".join((module, *inner[:1]))
+
+
+def _return_text(signature: str, name: str) -> tuple[str, frozenset[str]]:
+    """The return type written in a function's signature (`get(key: K): V | undefined` gives `V | undefined`)
+    and its own type parameters, or ("", ...) when none is written."""
+    text = _COMMENT.sub(" ", signature)
+    at = infer._find_word(text, name) if name else -1
+    rest = text[at + len(name):] if at >= 0 else text
+    generics: frozenset[str] = frozenset()
+    rest = rest.lstrip()
+    if rest.startswith("="):                                   # `f = (x): T =>`, `const f = <T>(x) =>`
+        rest = rest[1:].lstrip()
+        if rest.startswith("async "):
+            rest = rest[len("async "):].lstrip()
+        if rest.startswith("function"):
+            rest = rest[len("function"):].lstrip("* ")
+    elif rest.startswith("?") or rest.startswith("!"):
+        rest = rest[1:].lstrip()
+    if rest.startswith("<"):
+        depth = 0
+        for i, ch in enumerate(rest):
+            depth += 1 if ch == "<" else -1 if ch == ">" and rest[i - 1:i + 1] != "=>" else 0
+            if depth == 0:
+                generics = frozenset(infer.type_parameters("f" + rest[:i + 1], "f"))
+                rest = rest[i + 1:].lstrip()
+                break
+    if not rest.startswith("("):
+        return "", generics
+    depth = 0
+    for i, ch in enumerate(rest):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                rest = rest[i + 1:].strip()
+                break
+    else:
+        return "", generics
+    if not rest.startswith(":"):
+        return "", generics
+    rest = rest[1:].strip()
+    if rest.endswith("=>"):
+        rest = rest[:-2].strip()
+    if rest.startswith("asserts "):
+        return "", generics
+    return rest, generics
 
 
 __all__ = ["TsLayout", "build_layout", "extract", "resolve", "module_path"]

@@ -30,3 +30,11 @@
 ; ---- references in bodies ----
 (call_expression function: (_) @reference.callee) @reference.call
 (new_expression constructor: (_) @reference.constructor) @reference.new
+
+; receiver types (languages/infer.py): the bindings of a function body, nested functions, `this.x = ...`
+(variable_declarator name: (identifier) @local.name) @local.definition
+(for_in_statement left: (identifier) @local.name right: (_) @local.iterable) @local.for
+[(arrow_function) (function_expression) (generator_function)] @local.function
+(assignment_expression
+  left: (member_expression object: (this) property: (property_identifier) @local.name)
+  right: (_) @local.value) @local.assign
