@@ -12,7 +12,8 @@ Extraction sees one file. Where a call's receiver is not a plain name it can set
   class of `new Foo()`), read where the reference stands; ``"q" + FQP`` a type known at extraction (`this`, `self`,
   the enclosing class); ``"c" + path`` the value of a call of a path (`Foo::new()`, `foo()`, `Foo()` in Python),
   with ``"/N"`` the number of arguments when known; ``"g" + path`` the type a type-guard function narrows to
-  (TypeScript `isFoo(x): x is Foo`).
+  (TypeScript `isFoo(x): x is Foo`); ``"p" + path + "/A/P"`` the type of parameter P of the callback passed as
+  argument A to the function at the path (`each(xs, x => x.m())` with `each(xs: T[], f: (x: Foo) => void)`).
 - steps: ``"." + name`` (``"/N"``: arguments) a method call: the method's declared return type; ``":" + name`` a
   field: its declared type; ``"?"`` the inner type of a wrapper (`?`, `.await`, `await`, `.unwrap()` on
   `Result`/`Option`/`Promise`); ``"["`` an element (`for x in xs`, `xs[i]` over `Vec<T>`, `T[]`, `List<T>`), and
@@ -46,6 +47,7 @@ START_TYPE = "t"
 START_KNOWN = "q"
 START_CALL = "c"
 START_GUARD = "g"
+START_PARAMETER = "p"
 STEP_CALL = "."
 STEP_FIELD = ":"
 STEP_UNWRAP = "?"
@@ -81,6 +83,11 @@ def called(path: str, arity: int | None = None) -> Expr:
 def guarded(path: str) -> Expr:
     """The type a type-guard function (`isFoo(x): x is Foo`) narrows its argument to."""
     return (MARK, START_GUARD + path)
+
+
+def callback_parameter(path: str, argument: int, parameter: int) -> Expr:
+    """The type of a closure's parameter, as the declared parameter type of the function it is passed to says."""
+    return (MARK, f"{START_PARAMETER}{path}/{argument}/{parameter}")
 
 
 def then(expr: Expr | None, step: str) -> Expr | None:
@@ -464,6 +471,13 @@ class Inference:
         if op == START_GUARD:
             guard = getattr(self.system, "guard_value", None)
             return guard(text, where, self) if guard is not None else None
+        if op == START_PARAMETER:
+            path, _, rest = text.rpartition("/")
+            path, _, argument = path.rpartition("/")
+            declared = getattr(self.system, "callback_parameter", None)
+            if declared is None or not argument.isdigit() or not rest.isdigit():
+                return None
+            return declared(path, int(argument), int(rest), where, self)
         return None
 
     def step(self, ty: Ty, token: str) -> Ty | None:

@@ -723,9 +723,12 @@ class JavaExtraction(FileExtraction):
             inner = node.child_by_field_name("object")
             if inner is None:
                 return infer.called(name, arity)
-            if inner.type == "identifier" and self.text(inner)[:1].isupper() and not self.variable(
-                    self.text(inner), scope)[0]:
-                return infer.called(f"{self.text(inner)}.{name}", arity)       # `Foo.of(...)`
+            if inner.type in ("identifier", "field_access"):
+                qualifier = "".join(self.text(inner).split())
+                parts = qualifier.split(".")
+                if all(p.isidentifier() for p in parts) and parts[-1][:1].isupper() and not self.variable(
+                        parts[0], scope)[0] and (len(parts) == 1 or parts[0][:1].islower()):
+                    return infer.called(f"{qualifier}.{name}", arity)    # `Foo.of(...)`, `java.util.Objects.hash()`
             return infer.method(self.expression(inner, scope), name, arity)
         if kind in ("object_creation_expression", "cast_expression"):
             type_node = node.child_by_field_name("type")
@@ -1547,7 +1550,7 @@ class _JavaTypes:
                         receiver=("type", qualifier) if qualifier else None)
         target = self.resolver._call(ref, file_key)
         if target is None or not target.ids:
-            if qualifier and "." not in qualifier:             # `Thread.currentThread()`: a type outside
+            if qualifier:                                       # `Thread.currentThread()`: a type outside
                 owner = self.type_named(qualifier, where)
                 if owner is not None and owner.external:
                     return infer.OPAQUE

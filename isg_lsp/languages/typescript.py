@@ -73,6 +73,13 @@ split trim trimStart trimEnd toLowerCase toUpperCase startsWith endsWith match m
 substring substr padStart padEnd repeat next return throw length emit on off once addEventListener
 removeEventListener dispatchEvent""".split())
 
+# Global objects of the standard library: calls on them reach no workspace method.
+GLOBAL_VALUES = frozenset({"Object", "Reflect", "Array", "JSON", "Math", "Promise", "console", "Symbol", "Number",
+                           "String", "Boolean", "Date", "process", "window", "document", "globalThis", "Error", "Map",
+                           "Set", "WeakMap", "Proxy", "Intl", "BigInt", "ArrayBuffer", "navigator", "performance",
+                           "localStorage", "sessionStorage", "location", "history", "self", "Buffer", "module",
+                           "exports", "require", "Atomics", "crypto"})
+
 # Calls of global functions and constructors: neither workspace functions nor worth counting as unresolved.
 GLOBAL_CALLS = frozenset({
     "require", "parseInt", "parseFloat", "isNaN", "isFinite", "setTimeout", "clearTimeout", "setInterval",
@@ -845,16 +852,29 @@ class TsExtraction(FileExtraction):
         params = node.child_by_field_name("parameters")
         params_list = params.named_children if params is not None else [
             p for p in (node.child_by_field_name("parameter"),) if p is not None]
-        element = None
         parent = node.parent
+        callee = None
         if parent is not None and parent.type == "arguments" and parent.parent is not None \
                 and parent.parent.type == "call_expression":
             callee = parent.parent.child_by_field_name("function")
-            if callee is not None and callee.type == "member_expression" and parent.named_children[0] == node:
-                prop = callee.child_by_field_name("property")
-                if prop is not None and self.text(prop) in _ELEMENT_CALLBACKS:
-                    element = infer.element(self.expression(callee.child_by_field_name("object"), outer))
-        self.bind_parameters(params_list, own, element)
+        if callee is None:
+            self.bind_parameters(params_list, own)
+            return
+        argument = next(i for i, a in enumerate(parent.named_children) if a == node)
+        if callee.type == "member_expression" and argument == 0 and self.text(
+                callee.child_by_field_name("property")) in _ELEMENT_CALLBACKS:
+            receiver = self.expression(callee.child_by_field_name("object"), outer)
+            self.bind_parameters(params_list, own, infer.element(receiver))
+            return
+        path = _identifier_chain(self, callee)
+        self.bind_parameters(params_list, own)
+        if path is None or outer.env is None or path[0] in outer.env:
+            return
+        for index, param in enumerate(params_list):         # `each(xs, x => x.m())`: what `each` declares
+            pattern = param if param.type == "identifier" else param.child_by_field_name("pattern")
+            if pattern is not None and pattern.type == "identifier" and param.child_by_field_name("type") is None \
+                    and own.env is not None:
+                own.env.bind(self.text(pattern), infer.callback_parameter(".".join(path), argument, index))
 
     def on_this_assignment(self, node, caps):
         """`this.x = new Foo()` in a constructor: the field's type when no declaration gives it."""
@@ -887,6 +907,8 @@ class TsExtraction(FileExtraction):
             if imported is not None and "::" in imported:        # an imported value: its module's record
                 module, _, value = imported.rpartition("::")
                 return infer.member(infer.known(module), value)
+            if imported is None and name in GLOBAL_VALUES:
+                return infer.typed(name)                          # `JSON`, `console`: outside the workspace
             return None
         if kind == "this":
             return self.this_expression(node, scope)
@@ -911,11 +933,9 @@ class TsExtraction(FileExtraction):
                     return None
                 name = self.text(prop)
                 path = _identifier_chain(self, obj)
-                if path is not None and (scope.env is None or path[0] not in scope.env):
-                    receiver = self.expression(obj, scope)
-                    if receiver is None:                         # `Foo.create()`, `ns.f()`: a path
-                        return infer.called(".".join((*path, name)), arity)
-                    return infer.method(receiver, name, arity)
+                if path is not None and (scope.env is None or path[0] not in scope.env) \
+                        and self.narrowed(obj, path[0], scope) is None:
+                    return infer.called(".".join((*path, name)), arity)   # `Foo.create()`, `ns.f()`, `value.m()`
                 return infer.method(self.expression(obj, scope), name, arity)
             return None
         if kind == "new_expression":
@@ -1444,7 +1464,7 @@ class _TsTypes:
                 return self.aliased(Ty(node.fqp))
             return Ty(node.fqp, False, (), found.resolution)
         if found.external_fqp is None or found.resolution is Resolution.HEURISTIC:
-            return None
+            return Ty(path, True) if path in GLOBAL_VALUES else None
         return Ty(found.external_fqp, True, (), found.resolution)
 
     def node_of(self, fqp: str) -> Node | None:
@@ -1521,10 +1541,55 @@ class _TsTypes:
         return None
 
     def call_value(self, path: str, arity: int | None, where, inference: infer.Inference) -> Ty | None:
-        found = resolve_path(tuple(path.split(".")), "fn", where, self.view, guess=False)
-        if found is None or not found.ids:
+        """`f()`, `Foo.create()`, `ns.f()`: a function at the path; else `value.m()`: a method of an imported or
+        module value (`shared.m()`), or of a global object (`JSON.parse()`: outside the workspace)."""
+        parts = path.split(".")
+        found = resolve_path(tuple(parts), "fn", where, self.view, guess=False)
+        if found is not None and found.ids:
+            return inference.returned([self.view.node(i) for i in found.ids])
+        if len(parts) < 2:
             return None
-        return inference.returned([self.view.node(i) for i in found.ids])
+        value = self.value_path(parts[:-1], where, inference)
+        return inference.call(value, parts[-1], arity) if value is not None else None
+
+    def value_path(self, parts: list[str], where, inference: infer.Inference) -> Ty | None:
+        """The type of a value written as a path of names (`shared`, `ns.shared.inner`) in a module."""
+        first = parts[0]
+        imported = self.view.imports(where).get(first)
+        if imported is not None and "::" in imported:
+            module, _, name = imported.rpartition("::")
+        elif imported is not None:                              # `import * as ns`: the module itself
+            module, name = imported, ""
+        elif first in GLOBAL_VALUES:
+            return infer.OPAQUE
+        else:
+            module, name = where.split("::")[0], first
+        ty: Ty | None = Ty(module)
+        for member in ([name] if name else []) + parts[1:]:
+            if ty is None:
+                return None
+            ty = inference.field(ty, member)
+        return ty
+
+    def callback_parameter(self, path: str, argument: int, parameter: int, where, inference: infer.Inference
+                           ) -> Ty | None:
+        """`each(xs, x => ...)`: the type of parameter ``parameter`` of the function type that `each` declares for
+        its argument ``argument``."""
+        found = resolve_path(tuple(path.split(".")), "fn", where, self.view, guess=False)
+        if found is None or len(found.ids) != 1:
+            return None
+        fn = self.view.node(found.ids[0])
+        params = _parameter_texts(fn.signature, fn.name)
+        if argument >= len(params):
+            return None
+        text = params[argument]
+        if not text.startswith("("):
+            return None
+        inner = _parameter_texts("f" + text, "f")
+        if parameter >= len(inner):
+            return None
+        _, generics = _return_text(fn.signature, fn.name)
+        return inference.written(Declared(inner[parameter], _scope_of(fn), generics))
 
     def guard_value(self, path: str, where, inference: infer.Inference) -> Ty | None:
         """`isFoo(x): x is Foo` (a function, or a value declared with such a function type): Foo."""
@@ -1596,6 +1661,47 @@ def _scope_of(node: Node) -> str:
     inner = fqp[len(module) + 2:].split("::")[:-1]
     # members of classes are read in their class's module; namespaces (M nodes) keep their FQP as the scope
     return module if not inner or inner[0][:1].isupper() and len(inner) == 1 else "::".join((module, *inner[:1]))
+
+
+def _parameter_texts(signature: str, name: str) -> list[str]:
+    """The declared types of a function's parameters as written (`f(a: A, b?: (x: X) => void)` gives
+    [`A`, `(x: X) => void`]; "" for a parameter without one)."""
+    text = _COMMENT.sub(" ", signature)
+    at = infer._find_word(text, name)
+    rest = text[at + len(name):] if at >= 0 else text
+    start = rest.find("(")
+    if start == -1:
+        return []
+    depth, end = 0, -1
+    for i in range(start, len(rest)):
+        ch = rest[i]
+        if ch in "([{<":
+            depth += 1
+        elif ch in ")]}" or (ch == ">" and rest[i - 1] != "="):
+            depth -= 1
+            if depth == 0:
+                end = i
+                break
+    if end == -1:
+        return []
+    texts = []
+    for part in infer._split_top(rest[start + 1:end], ","):
+        _, colon, written = part.partition(":")
+        texts.append(_without_default(written).strip() if colon else "")
+    return texts
+
+
+def _without_default(text: str) -> str:
+    """A parameter's type without its default value (`Foo = new Foo()` gives `Foo`; `=>` is no default)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{<":
+            depth += 1
+        elif ch in ")]}" or (ch == ">" and text[i - 1:i] != "="):
+            depth -= 1
+        elif ch == "=" and depth == 0 and text[i + 1:i + 2] != ">":
+            return text[:i]
+    return text
 
 
 def _return_text(signature: str, name: str) -> tuple[str, frozenset[str]]:
