@@ -740,8 +740,8 @@ def _path_lookup(graph: Graph, path: str) -> list[bytes]:
 
 # Languages whose resolver reads of a reference only the fields of the key below, and of ``src`` and ``dst`` only
 # whether they are set (languages/rust.py's ``resolve``). Their references are resolved once per distinct key and file.
-# languages whose resolvers read nothing of a reference but the key's fields (Java's reads the caller, `src`)
-_MEMO_LANGUAGES = frozenset({"rust", "typescript", "tsx", "javascript", "python"})
+# languages whose resolvers read nothing of a reference but the key's fields (Go's reads `kind`)
+_MEMO_LANGUAGES = frozenset({"rust", "typescript", "tsx", "javascript", "python", "java"})
 _KEY_FIELDS = tuple(f.name for f in dataclasses.fields(Reference) if f.name not in ("kind", "src", "dst", "derived"))
 
 

@@ -264,6 +264,7 @@ class TsExtraction(FileExtraction):
         module_node.span = self.whole_file_span()
         self.file_scope = _Scope("module", self.module, module_node.id, self.module, env=infer.Env())
         self.generic_fqps: dict[bytes, str] = {}        # G node id → FQP (a value typed by a type parameter)
+        self.narrowings: dict[str, list] = {}           # name → [(start byte, end byte, guarding condition)]
 
     def run(self) -> FileFacts:
         matches = sorted_matches(query(self.grammar, "javascript" if self.is_js else "typescript"),
@@ -271,6 +272,7 @@ class TsExtraction(FileExtraction):
         dispatch(matches, {
             "import": self.on_import, "import.reexport": self.on_reexport, "export.local": self.on_export_local,
             "export.default": self.on_export_default, "import.require": self.on_require,
+            "narrow": self.on_narrowing,
         })
         dispatch(matches, {
             "definition.class": self.on_class, "definition.interface": self.on_interface,
@@ -985,29 +987,27 @@ class TsExtraction(FileExtraction):
         own = self.scopes.get(binder.id)
         return own.this if own is not None else None
 
+    def on_narrowing(self, node, caps):
+        """Records where a condition narrows a name (`if (isFoo(x)) { here }`), before the bodies are read."""
+        condition, region = caps["narrow.condition"][0], caps["narrow.region"][0]
+        for name in _narrowed_names(self, condition):
+            self.narrowings.setdefault(name, []).append((region.start_byte, region.end_byte, condition))
+
     def narrowed(self, node, name: str, scope: _Scope) -> Expr | None:
         """The type a condition around a use narrows a name to: `if (isFoo(x)) x.m()`, `x instanceof Foo && x.m()`
-        (the guard's declared `x is Foo`, the class)."""
-        child = node
-        parent = node.parent
-        # narrowing holds in callbacks written after it (TypeScript 5.4 keeps it for parameters and constants)
-        while parent is not None and (parent.id not in self.scopes or self.scopes[parent.id].nested):
-            condition = None
-            if parent.type == "if_statement" and parent.child_by_field_name("consequence") == child:
-                condition = parent.child_by_field_name("condition")
-            elif parent.type == "ternary_expression" and parent.child_by_field_name("consequence") == child:
-                condition = parent.child_by_field_name("condition")
-            elif parent.type == "binary_expression" and parent.child_by_field_name("right") == child:
-                operator = parent.child_by_field_name("operator")
-                if operator is not None and operator.type == "&&":
-                    condition = parent.child_by_field_name("left")
-            if condition is not None:
+        (the guard's declared `x is Foo`, the class); the innermost such condition wins. Narrowing holds in callbacks
+        written in the region (TypeScript 5.4 keeps it for parameters and constants)."""
+        regions = self.narrowings.get(name)
+        if not regions:
+            return None
+        at = node.start_byte
+        best = None
+        for start, end, condition in regions:
+            if start <= at < end and (best is None or start >= best[0]):
                 found = self.guard(condition, name)
                 if found is not None:
-                    return found
-            child = parent
-            parent = parent.parent
-        return None
+                    best = (start, found)
+        return best[1] if best is not None else None
 
     def guard(self, condition, name: str) -> Expr | None:
         while condition.type == "parenthesized_expression" and condition.named_child_count == 1:
@@ -1114,6 +1114,26 @@ _FUNCTION_LIKE = frozenset({"function_expression", "arrow_function", "generator_
 _THIS_BINDERS = frozenset({"function_expression", "function_declaration", "generator_function",
                            "generator_function_declaration"})
 _THIS_KEEPERS = frozenset({"method_definition", "class_body", "program"})
+
+
+def _narrowed_names(extraction: FileExtraction, condition) -> list[str]:
+    """The names a condition may narrow: the first argument of a call, the left of `instanceof`, through `&&`."""
+    while condition.type == "parenthesized_expression" and condition.named_child_count == 1:
+        condition = condition.named_children[0]
+    if condition.type == "call_expression":
+        arguments = condition.child_by_field_name("arguments")
+        first = arguments.named_children[0] if arguments is not None and arguments.named_children else None
+        return [extraction.text(first)] if first is not None and first.type == "identifier" else []
+    if condition.type == "binary_expression":
+        operator = condition.child_by_field_name("operator")
+        left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
+        if operator is None or left is None or right is None:
+            return []
+        if operator.type == "instanceof":
+            return [extraction.text(left)] if left.type == "identifier" else []
+        if operator.type == "&&":
+            return _narrowed_names(extraction, left) + _narrowed_names(extraction, right)
+    return []
 
 
 def _this_binder(node):

@@ -50,3 +50,7 @@
 (assignment_expression
   left: (member_expression object: (this) property: (property_identifier) @local.name)
   right: (_) @local.value) @local.assign
+; narrowing: `if (isFoo(x)) ...`, `x instanceof Foo && ...`, `c ? a : b`
+(if_statement condition: (_) @narrow.condition consequence: (_) @narrow.region) @narrow
+(ternary_expression condition: (_) @narrow.condition consequence: (_) @narrow.region) @narrow
+(binary_expression left: (_) @narrow.condition operator: "&&" right: (_) @narrow.region) @narrow
