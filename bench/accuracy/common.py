@@ -14,7 +14,10 @@ from isg_lsp.model import sighash
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-CACHE = HERE.parent / ".cache" / "accuracy"
+# ISG_ACCURACY_CACHE: another folder for corpora and truths (bench/.cache is shared by every checkout on a machine,
+# and two runs of different converters at once would overwrite each other's truths)
+CACHE = Path(os.environ["ISG_ACCURACY_CACHE"]) if os.environ.get("ISG_ACCURACY_CACHE") else \
+    HERE.parent / ".cache" / "accuracy"
 
 
 class Unavailable(Exception):

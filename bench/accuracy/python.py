@@ -26,6 +26,7 @@ from ..archives import extract_tar
 from .common import Truth, Unavailable, converter_hash, log, run
 
 LANG = "python"
+MYPY = "mypy==1.13.0"          # the CALLS truth's type checker (python_mypy.py), installed into the cache
 PACKAGES_FULL = ["click==8.1.7", "attrs==23.2.0"]
 PACKAGES_QUICK = ["click==8.1.7"]
 EDGE_KINDS = ("CONTAINS", "DEFINES", "EXTENDS", "ACCEPTS", "RETURNS", "USES", "CALLS")
@@ -78,12 +79,37 @@ def run_lang(quick: bool, work: Path) -> list[dict]:
         truth_path = work / "python" / f"{root.name}.truth.jsonl"
         stamp = work / "python" / f"{root.name}.stamp"
         if not (truth_path.is_file() and stamp.is_file() and stamp.read_text() == converter_hash("python")):
-            truth = Project(source_root).truth()
+            project = Project(source_root)
+            project.checked_calls = mypy_calls(project, work, root.name)
+            truth = project.truth()
             truth.write(truth_path)
             stamp.write_text(converter_hash("python"))
         out.append({"label": root.name, "workspace": root, "truth": truth_path, "scope": scope,
-                    "edge_kinds": EDGE_KINDS, "meta": {"python": sys.version.split()[0]}})
+                    "edge_kinds": EDGE_KINDS, "meta": {"python": sys.version.split()[0], "calls": MYPY}})
     return out
+
+
+def mypy_calls(project: "Project", work: Path, label: str) -> list[tuple[str, str]]:
+    """(caller, callee) FQPs of every call mypy resolves to a workspace function (python_mypy.py), with a pinned
+    mypy installed into the cache on first use and used by a child process only."""
+    import json
+
+    target = work / "python" / MYPY.replace("==", "-")
+    if not (target / "mypy" / "__init__.py").is_file():
+        log(f"python: pip install {MYPY} (the CALLS truth's type checker)")
+        # the pure-Python build (no mypyc): python_mypy.py subclasses mypy's traverser, which compiled classes forbid
+        proc = run([sys.executable, "-m", "pip", "install", "-q", "--no-binary", "mypy", "--target", str(target),
+                    MYPY], check=False, timeout=900)
+        if not (target / "mypy" / "__init__.py").is_file():
+            raise Unavailable(f"cannot install {MYPY}: {(proc.stderr or proc.stdout)[-300:]}")
+    modules = work / "python" / f"{label}.modules.json"
+    pairs = work / "python" / f"{label}.mypy-calls.json"
+    modules.write_text(json.dumps({name: str(m.path) for name, m in project.modules.items()}))
+    repo = Path(__file__).resolve().parents[2]
+    log(f"python: mypy over {label} ({len(project.modules)} modules)")
+    run([sys.executable, "-m", "bench.accuracy.python_mypy", str(modules), str(pairs)], cwd=repo,
+        env={"PYTHONPATH": f"{target}:{repo}"}, timeout=1800)
+    return [tuple(pair) for pair in json.loads(pairs.read_text())]
 
 
 # ---- the project's namespaces ------------------------------------------------------------------------------------
@@ -125,6 +151,7 @@ class Project:
         self.class_module: dict[str, Module] = {}
         self.functions: set[str] = set()
         self._mro: dict[str, list[str]] = {}
+        self.checked_calls: list[tuple[str, str]] | None = None    # CALLS from mypy (python_mypy.py), when run
         self._load()
 
     def _load(self) -> None:
@@ -309,6 +336,10 @@ class Project:
         # pass 1: every class and function FQP
         for module in self.modules.values():
             self._collect(module.tree.body, module.name, module)
+        if self.checked_calls is not None:        # CALLS as the type checker resolved them
+            for src, dst in self.checked_calls:
+                if src in self.functions and dst in self.functions:
+                    self.t.edge(self.t.node("F", src), "CALLS", self.t.node("F", dst))
         # pass 2: nodes and edges
         for name in sorted(self.modules):
             module = self.modules[name]
@@ -377,7 +408,8 @@ class Project:
                 if stmt.returns is not None:
                     for dst in self.annotation_types(stmt.returns, module):
                         self.t.edge(node, "RETURNS", dst)
-                self.calls(stmt, node, module, owner_class)
+                if self.checked_calls is None:
+                    self.calls(stmt, node, module, owner_class)
 
     # ---- annotations ----
 

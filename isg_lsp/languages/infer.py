@@ -13,7 +13,8 @@ Extraction sees one file. Where a call's receiver is not a plain name it can set
   the enclosing class); ``"c" + path`` the value of a call of a path (`Foo::new()`, `foo()`, `Foo()` in Python),
   with ``"/N"`` the number of arguments when known; ``"g" + path`` the type a type-guard function narrows to
   (TypeScript `isFoo(x): x is Foo`); ``"p" + path + "/A/P"`` the type of parameter P of the callback passed as
-  argument A to the function at the path (`each(xs, x => x.m())` with `each(xs: T[], f: (x: Foo) => void)`).
+  argument A to the function at the path (`each(xs, x => x.m())` with `each(xs: T[], f: (x: Foo) => void)`);
+  ``"v" + path`` a value named by a path where it is written (an imported or module-level value, `pkg.shared`).
 - steps: ``"." + name`` (``"/N"``: arguments) a method call: the method's declared return type; ``":" + name`` a
   field: its declared type; ``"?"`` the inner type of a wrapper (`?`, `.await`, `await`, `.unwrap()` on
   `Result`/`Option`/`Promise`); ``"["`` an element (`for x in xs`, `xs[i]` over `Vec<T>`, `T[]`, `List<T>`), and
@@ -48,6 +49,7 @@ START_KNOWN = "q"
 START_CALL = "c"
 START_GUARD = "g"
 START_PARAMETER = "p"
+START_VALUE = "v"
 STEP_CALL = "."
 STEP_FIELD = ":"
 STEP_UNWRAP = "?"
@@ -78,6 +80,11 @@ def known(fqp: str) -> Expr:
 def called(path: str, arity: int | None = None) -> Expr:
     """The value a call of a path returns (`Foo::new()`, `foo()`, `Foo()` in Python)."""
     return (MARK, START_CALL + path + ("" if arity is None else f"/{arity}"))
+
+
+def valued(path: str) -> Expr:
+    """A value named by a (dotted) path: an imported or module-level value, a module's attribute."""
+    return (MARK, START_VALUE + path)
 
 
 def guarded(path: str) -> Expr:
@@ -471,6 +478,9 @@ class Inference:
         if op == START_GUARD:
             guard = getattr(self.system, "guard_value", None)
             return guard(text, where, self) if guard is not None else None
+        if op == START_VALUE:
+            value_of = getattr(self.system, "value_path", None)
+            return value_of(text.split("."), where, self) if value_of is not None else None
         if op == START_PARAMETER:
             path, _, rest = text.rpartition("/")
             path, _, argument = path.rpartition("/")
@@ -575,6 +585,9 @@ class Inference:
 
     def resolve_written(self, written: Written | None, declared: Declared, subst: dict[str, Ty | None],
                         self_ty: Ty | None) -> Ty | None:
+        adapt = getattr(self.system, "adapt", None)
+        if adapt is not None and written is not None:
+            written = adapt(written)                           # `Optional[Foo]` is Foo, `Annotated[T, ...]` T
         if written is None:
             return None
         head = written.head

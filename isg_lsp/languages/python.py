@@ -23,10 +23,11 @@ from pathlib import Path
 import tree_sitter
 
 from ..graph import SymbolView, Target
-from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
-from . import query
+from ..model import EdgeKind, FileFacts, Node, NodeKind, Reference, Resolution
+from . import infer, query
 from . import new_parser
 from .common import FileExtraction, count_loc, dispatch, guess_methods, sorted_matches
+from .infer import Declared, Expr, Outcome, Ty, Written
 
 LANG = "python"
 
@@ -118,6 +119,9 @@ class _Scope:
     class_id: bytes | None = None      # a method's class (for `self.x: T` fields)
     typed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # parameters annotated with a (dotted) name
     this: str = ""                     # a method's first parameter (`self`, `cls`, click's `__self`)
+    env: infer.Env | None = None       # module and fn scopes: names → the expressions of their types (infer.py)
+    fields: dict[str, str] = field(default_factory=dict)   # class and module scopes: attribute → its declared
+                                       # type's text, or its value's encoded expression
 
 
 class PyExtraction(FileExtraction):
@@ -135,7 +139,7 @@ class PyExtraction(FileExtraction):
         signature = f"package {self.module}" if self.is_package else f"module {self.module}"
         module_node = self.add_node(NodeKind.MODULE, name, self.module, None, signature)
         module_node.span = self.whole_file_span()
-        self.file_scope = _Scope("module", self.module, module_node.id, self.module)
+        self.file_scope = _Scope("module", self.module, module_node.id, self.module, env=infer.Env())
         parent = layout.parent_package(self.module, self.is_package, path)
         if parent is not None:
             self.add_reference(Reference(EdgeKind.CONTAINS, self.module, "module", src_path=("", parent),
@@ -148,8 +152,21 @@ class PyExtraction(FileExtraction):
         dispatch(matches, {
             "definition.class": self.on_class, "definition.function": self.on_function,
             "definition.field": self.on_field, "reference.call": self.on_call,
+            "local.definition": self.on_local, "local.for": self.on_for, "local.with": self.on_with,
+            "local.function": self.on_lambda, "local.assign": self.on_attribute_assignment,
+            "local.unpack": self.on_unpack,
         })
+        self.publish_fields()
         return self.finish()
+
+    def publish_fields(self) -> None:
+        """The declared types of classes' attributes and of the module's values, for `x.f.m()` and
+        `imported.m()` in other files (infer.py)."""
+        for scope in [self.file_scope, *self.scopes.values()]:
+            if scope.fields and scope.kind in ("module", "class"):
+                key = infer.fields_key(LANG, scope.fqp)
+                if key not in self.facts.imports:
+                    self.facts.imports[key] = {infer.field_entry(n): t for n, t in scope.fields.items()}
 
 
     # ---- imports ----
@@ -298,7 +315,9 @@ class PyExtraction(FileExtraction):
     def on_function(self, node, caps):
         scope = self.scope_of(node)
         if scope.kind not in ("module", "class"):
-            return                                     # a nested function: its calls are the enclosing function's
+            # a nested function: its calls are the enclosing function's, its parameters its own names
+            self.nested(node, scope)
+            return
         name = self.text(caps["name"][0])
         fqp = f"{scope.fqp}.{name}"
         item = self.add_node(NodeKind.FUNCTION, name, fqp, self.outer(node), self.signature(node))
@@ -335,10 +354,11 @@ class PyExtraction(FileExtraction):
         returns = node.child_by_field_name("return_type")
         if returns is not None:
             self.type_refs(returns, item.id, EdgeKind.RETURNS, scope.module, generics)
-        self.scopes[node.id] = _Scope("fn", scope.module, item.id, fqp,
-                                      scope.receivers if in_class else (), scope.bases if in_class else (),
-                                      generics, class_id=scope.node_id if in_class else None, typed=typed,
-                                      this=this)
+        own = _Scope("fn", scope.module, item.id, fqp, scope.receivers if in_class else (),
+                     scope.bases if in_class else (), generics, class_id=scope.node_id if in_class else None,
+                     typed=typed, this=this, env=infer.Env(self.file_scope.env))
+        self.scopes[node.id] = own
+        self.bind_parameters(params, own, scope.fqp if in_class else None)
 
     def is_staticmethod(self, node) -> bool:
         outer = self.outer(node)
@@ -353,12 +373,195 @@ class PyExtraction(FileExtraction):
         target = caps["field.target"][0]
         if scope.kind == "class" and target.type == "identifier":
             owner = scope.node_id
+            holder: _Scope | None = scope
+            name = self.text(target)
         elif scope.kind == "fn" and scope.class_id is not None and target.type == "attribute" \
                 and self.text(target.child_by_field_name("object")) == "self":
             owner = scope.class_id
+            holder = self.class_scope(scope)
+            name = self.text(target.child_by_field_name("attribute"))
         else:
             return
         self.type_refs(caps["field.type"][0], owner, EdgeKind.USES, scope.module, scope.generics)
+        if holder is not None:
+            holder.fields[name] = self.text(caps["field.type"][0])
+
+    # ---- receiver types (infer.py) ----
+
+    def class_scope(self, scope: _Scope) -> _Scope | None:
+        """The class scope a method scope belongs to."""
+        owner = scope.fqp.rpartition(".")[0]
+        return next((s for s in self.scopes.values() if s.kind == "class" and s.fqp == owner), None)
+
+    def bind_parameters(self, params, scope: _Scope, class_fqp: str | None) -> None:
+        """A function's parameters in its environment: `self`/`cls` are the class, annotated ones their declared
+        type, others their default value's type, else unknown."""
+        env = scope.env
+        if params is None or env is None:
+            return
+        for param in params.named_children:
+            kind = param.type
+            if kind == "identifier":
+                name = self.text(param)
+                env.bind(name, infer.known(class_fqp) if class_fqp is not None and name == scope.this else None)
+                continue
+            name_node = param.child_by_field_name("name")
+            if name_node is None and param.named_children and param.named_children[0].type == "identifier":
+                name_node = param.named_children[0]
+            if name_node is None or name_node.type != "identifier":
+                for ident in _identifiers(param):
+                    env.bind(self.text(ident), None)
+                continue
+            name = self.text(name_node)
+            type_node = param.child_by_field_name("type")
+            value = param.child_by_field_name("value")
+            if class_fqp is not None and name == scope.this:
+                env.bind(name, infer.known(class_fqp))
+            elif type_node is not None:
+                env.bind(name, infer.typed(self.text(type_node)))
+            elif value is not None and kind == "default_parameter":
+                env.bind(name, self.expression(value, scope))
+            else:
+                env.bind(name, None)
+
+    def nested(self, node, outer: _Scope) -> None:
+        """A function or lambda written in a function's body: its own names over the enclosing ones'."""
+        if outer.kind != "fn" or outer.env is None or node.id in self.scopes:
+            return
+        own = _Scope("fn", outer.module, outer.node_id, outer.fqp, outer.receivers, outer.bases, outer.generics,
+                     class_id=outer.class_id, typed=outer.typed, this=outer.this, env=infer.Env(outer.env))
+        self.scopes[node.id] = own
+        self.bind_parameters(node.child_by_field_name("parameters"), own, None)
+
+    def on_lambda(self, node, caps):
+        self.nested(node, self.scope_of(node))
+
+    def on_local(self, node, caps):
+        """`x = Foo()`, `x: Foo = ...`: a name's type, declared or its value's."""
+        scope = self.scope_of(node)
+        if scope.env is None:
+            return
+        name = self.text(caps["local.name"][0])
+        type_node = node.child_by_field_name("type")
+        value = node.child_by_field_name("right")
+        if type_node is not None:
+            expr = infer.typed(self.text(type_node))
+        elif value is not None:
+            expr = self.expression(value, scope)
+        else:
+            expr = None
+        scope.env.bind(name, expr)
+        if scope is self.file_scope and name not in scope.fields:       # a module's value, for its importers
+            if type_node is not None:
+                scope.fields[name] = self.text(type_node)
+            elif expr is not None:
+                scope.fields[name] = infer.encode(expr)
+
+    def on_unpack(self, node, caps):
+        """`a, b = ...`, `for k, v in ...`: names of unknown type (they hide any outer name)."""
+        scope = self.scope_of(node)
+        if scope.env is not None:
+            for ident in _identifiers(caps["local.names"][0]):
+                scope.env.bind(self.text(ident), None)
+
+    def on_for(self, node, caps):
+        """`for x in xs`: an element of xs."""
+        scope = self.scope_of(node)
+        if scope.env is not None:
+            scope.env.bind(self.text(caps["local.name"][0]),
+                           infer.element(self.expression(caps["local.iterable"][0], scope)))
+
+    def on_with(self, node, caps):
+        """`with X() as x`: what X's `__enter__` returns."""
+        scope = self.scope_of(node)
+        if scope.env is None or node.parent is None:
+            return
+        if node.parent.type == "with_item":
+            scope.env.bind(self.text(caps["local.name"][0]),
+                           infer.method(self.expression(caps["local.value"][0], scope), "__enter__", 0))
+        elif node.parent.type == "except_clause":                  # `except KeyError as e`
+            value = caps["local.value"][0]
+            scope.env.bind(self.text(caps["local.name"][0]),
+                           infer.typed(self.text(value)) if value.type in ("identifier", "attribute") else None)
+
+    def on_attribute_assignment(self, node, caps):
+        """`self.x = Foo()` in a method: the attribute's type when no annotation gives it."""
+        scope = self.scope_of(node)
+        if scope.kind != "fn" or scope.class_id is None or self.text(caps["local.self"][0]) != scope.this:
+            return
+        holder = self.class_scope(scope)
+        name = self.text(caps["local.name"][0])
+        if holder is None or name in holder.fields or node.child_by_field_name("type") is not None:
+            return
+        expr = self.expression(caps["local.value"][0], scope)
+        if expr is not None:
+            holder.fields[name] = infer.encode(expr)
+
+    def expression(self, node, scope: _Scope) -> Expr | None:
+        """The expression of an expression's type, as far as this file can say (infer.py), or None."""
+        if node is None:
+            return None
+        kind = node.type
+        if kind in ("identifier", "attribute"):
+            path = _name_path(self, node)
+            if not path:
+                if kind == "attribute":
+                    attribute = node.child_by_field_name("attribute")
+                    return infer.member(self.expression(node.child_by_field_name("object"), scope),
+                                        self.text(attribute))
+                return None
+            env = scope.env
+            if env is not None and path[0] in env:
+                expr = env.get(path[0])
+                for name in path[1:]:
+                    expr = infer.member(expr, name)
+                return expr
+            local = self.local_import(node, path[0])
+            if local is not None:
+                return infer.valued(".".join(("", *local.split("."), *path[1:])))
+            return infer.valued(".".join(path))                    # a module's value or an imported one
+        if kind == "call":
+            callee = node.child_by_field_name("function")
+            arguments = node.child_by_field_name("arguments")
+            arity = len(arguments.named_children) if arguments is not None and arguments.type == "argument_list" \
+                else None
+            if callee is None:
+                return None
+            if callee.type == "identifier" and self.text(callee) == "super":
+                return None
+            path = _name_path(self, callee)
+            if path and path[-1] == "cast" and arguments is not None and arguments.named_children:
+                return infer.typed(self.text(arguments.named_children[0]))     # `t.cast(Foo, x)` is a Foo
+            if path and (scope.env is None or path[0] not in scope.env):
+                local = self.local_import(node, path[0])
+                if local is not None:
+                    path = ("", *local.split("."), *path[1:])
+                return infer.called(".".join(path), arity)          # `Foo()`, `make()`, `mod.Foo.create()`
+            if callee.type == "attribute":
+                obj = callee.child_by_field_name("object")
+                return infer.method(self.expression(obj, scope), self.text(callee.child_by_field_name("attribute")),
+                                    arity)
+            if callee.type == "identifier" and self.text(callee) == scope.this:
+                return self.expression(callee, scope)               # `cls(...)`: an instance of the class
+            return None
+        if kind == "subscript":
+            return infer.method(self.expression(node.child_by_field_name("value"), scope), "__getitem__", 1)
+        if kind == "await":
+            return infer.unwrapped(self.expression(node.named_children[0] if node.named_children else None, scope))
+        if kind == "parenthesized_expression" and node.named_child_count == 1:
+            return self.expression(node.named_children[0], scope)
+        if kind in ("string", "concatenated_string"):
+            return infer.typed("str")
+        if kind in ("list", "list_comprehension"):
+            return infer.typed("list")
+        if kind in ("dictionary", "dictionary_comprehension"):
+            return infer.typed("dict")
+        if kind in ("set", "set_comprehension"):
+            return infer.typed("set")
+        if kind in ("integer", "float", "true", "false", "none", "tuple"):
+            return infer.typed({"integer": "int", "float": "float", "none": "None", "tuple": "tuple"}.get(kind,
+                                                                                                      "bool"))
+        return None
 
     # ---- types ----
 
@@ -413,21 +616,27 @@ class PyExtraction(FileExtraction):
                 return
             receivers = scope.bases
         else:
+            expr = self.expression(obj, scope)
             if obj.type == "call":                     # `Foo().m()`: a method of Foo when Foo is a class
                 obj = obj.child_by_field_name("function")
-            elif obj.type == "identifier" and self.text(obj) in scope.typed:
+            elif obj.type == "identifier" and self.text(obj) in scope.typed and expr is not None:
                 path = scope.typed[self.text(obj)]     # `ctx.m()` with `ctx: Context`: a method of Context
-                self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", (*path, name), src=scope.node_id))
+                self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", (*path, name), src=scope.node_id,
+                                             receiver=expr))
                 return
             path = _name_path(self, obj)
-            if path:
+            if path and (scope.env is None or path[0] not in scope.env):
+                # a path (`mod.f()`, `Foo.create()`, `Foo().m()`): found by name first, else by its value's type
                 local = self.local_import(node, path[0])
                 if local is not None:
                     path = ("", *local.split("."), *path[1:])
-                self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", (*path, name), src=scope.node_id))
+                self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", (*path, name), src=scope.node_id,
+                                             receiver=expr))
                 return
+            receivers = expr or ()
         self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", (name,), src=scope.node_id,
                                      receiver=receivers))
+
 
 
 def _enclosing_function(node):
@@ -566,9 +775,27 @@ def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target 
         src = Target(ids, Resolution.EXACT) if ids else None
     if ref.dst is not None:
         return src, None
+    if infer.is_expression(ref.receiver):
+        return src, _resolve_inferred(ref, view)
     if ref.receiver is not None:
         return src, resolve_method(ref.path[-1], ref.receiver, view)
     return src, resolve_path(ref.path, ref.target, ref.scope, view)
+
+
+def _resolve_inferred(ref: Reference, view: SymbolView) -> Target | None:
+    """A method call whose receiver is an expression (infer.py): a path first (`mod.f()`, `Foo.create()`), else a
+    method of the receiver's inferred type; a guess by name only when that type is unknown."""
+    name = ref.path[-1]
+    if len(ref.path) > 1:
+        found = resolve_path(ref.path, ref.target, ref.scope, view, guess=False)
+        if found is not None:
+            return found
+    outcome, ty, fns = infer.inference(_types(view), view).methods_of(ref.receiver, ref.scope, name)
+    if outcome == Outcome.UNKNOWN:
+        return guess_methods(view, name, FN_KINDS, LANG, lambda n: _is_method(n.fqp, view), STANDARD_METHODS)
+    if not fns:
+        return None
+    return Target([fn.id for fn in fns], ty.resolution if ty is not None else Resolution.EXACT)
 
 
 def _split(fqp: str) -> tuple[str, ...]:
@@ -579,7 +806,8 @@ def _join(path: tuple[str, ...]) -> str:
     return ".".join(path)
 
 
-def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolView) -> Target | None:
+def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolView, guess: bool = True
+                 ) -> Target | None:
     first = path[0]
     if first == "":                                        # made absolute at extraction by a function's own import
         ids = lookup_target(path[1:], target, view)
@@ -611,7 +839,7 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
         if ids:
             return Target(ids, Resolution.EXACT)
     if target == "call":
-        if len(path) > 1:                                  # `value.method()` on a local value: by the method's name
+        if len(path) > 1 and guess:                        # `value.method()` on a local value: by the method's name
             return resolve_method(path[-1], (), view)
         return None
     if target != "type":
@@ -689,7 +917,7 @@ def resolve_method(name: str, receivers: tuple[str, ...], view: SymbolView) -> T
             if ids:
                 return Target(ids, Resolution.EXACT)
         return None
-    return guess_methods(view, name, FN_KINDS, LANG, lambda n: _is_method(n.fqp, view))
+    return guess_methods(view, name, FN_KINDS, LANG, lambda n: _is_method(n.fqp, view), STANDARD_METHODS)
 
 
 def _is_method(fqp: str, view: SymbolView) -> bool:
@@ -707,6 +935,225 @@ def lookup_path(view: SymbolView, fqp: str) -> list[bytes]:
         return []
     found = lookup_absolute(path, CLASS_KINDS, view) + lookup_absolute(path, FN_KINDS, view)
     return sorted(set(found)) or lookup_absolute(path, MODULE_KINDS, view)
+
+
+# ---- receiver types (infer.py) -------------------------------------------------------------------------------
+
+# Methods of the standard library's common types (str, list, dict, set, files, loggers): a receiver of unknown type
+# calling one of them is not guessed to be a workspace class (common.guess_methods).
+STANDARD_METHODS = frozenset("""
+append extend insert remove pop clear copy index count sort reverse get items keys values update setdefault popitem
+add discard union intersection difference issubset issuperset join split rsplit splitlines strip lstrip rstrip
+replace format startswith endswith lower upper title encode decode find rfind partition rpartition zfill ljust
+rjust center isdigit isalpha isspace read readline readlines write writelines close flush seek tell fileno
+__enter__ __exit__ __iter__ __next__ __getitem__ __setitem__ __contains__ __len__ __call__ __init__ __eq__
+__hash__ __repr__ __str__ send throw debug info warning error exception critical log group match search sub
+fullmatch groups start end span total_seconds isoformat strftime acquire release wait notify put put_nowait
+get_nowait task_done submit result done cancel""".split())
+_TYPING_WRAPPERS = frozenset({"Optional", "Final", "ClassVar", "Annotated", "Required", "NotRequired", "ReadOnly",
+                              "TypeGuard", "Type", "type"})
+_SEQUENCES = frozenset({"list", "List", "Sequence", "MutableSequence", "tuple", "Tuple", "deque", "Deque"})
+_MAPPINGS = frozenset({"dict", "Dict", "Mapping", "MutableMapping", "OrderedDict", "defaultdict", "DefaultDict",
+                       "ChainMap", "Counter"})
+
+
+class _PyTypes:
+    """Python's side of receiver inference (infer.TypeSystem): a type is read where it is written, in its module's
+    FQP (whose imports name it)."""
+
+    nullish = frozenset({"None"})
+    self_type = "Self"
+
+    def __init__(self, view: SymbolView) -> None:
+        self.view = view
+
+    def normalize(self, text: str) -> str:
+        text = " ".join(text.split())
+        # forward references (`"Foo"`, `t.List["Foo"]`) are the names they hold
+        return text.replace("'", "").replace('"', "").replace("[", "<").replace("]", ">")
+
+    def adapt(self, written: Written) -> Written | None:
+        """typing's forms: `Optional[Foo]`, `Annotated[Foo, ...]`, `ClassVar[Foo]` are Foo; `Union[Foo, None]` is
+        Foo; `te.Self` is Self; a string inside (`list["Foo"]`) is read as the name it holds."""
+        head = written.head
+        last = head.rsplit(".", 1)[-1]
+        if last == "Self":
+            return Written("Self")
+        if last in _TYPING_WRAPPERS:
+            return written.args[0] if written.args else None
+        if last == "Union":
+            kept = [a for a in written.args if a is None or a.head != "None"]
+            return kept[0] if len(kept) == 1 else None
+        return written
+
+    def type_named(self, path: str, where) -> Ty | None:
+        path = path.strip("'\"")
+        if not path or path in ("Any", "typing.Any", "t.Any", "object"):
+            return None
+        found = resolve_path(tuple(path.split(".")), "type", where, self.view)
+        if found is None:
+            return None
+        if found.ids:
+            return Ty(self.view.node(found.ids[0]).fqp, False, (), found.resolution)
+        if found.external_fqp is None or found.resolution is Resolution.HEURISTIC:
+            return None
+        return Ty(found.external_fqp, True, (), found.resolution)
+
+    def methods(self, ty: Ty, name: str) -> list[Node]:
+        return [self.view.node(i) for i in lookup_absolute((*_split(ty.fqp), name), FN_KINDS, self.view)]
+
+    def returns(self, fn: Node) -> Declared | None:
+        text = _return_text(fn.signature)
+        if not text:
+            return None
+        owner = fn.fqp.rpartition(".")[0]
+        is_class = bool(self.view.lookup(owner, CLASS_KINDS))
+        return Declared(text, _module_of(fn, self.view), frozenset(), owner if is_class else None)
+
+    def field(self, ty: Ty, name: str) -> Declared | None:
+        entry = infer.field_entry(name)
+        todo, seen = [ty.fqp], set()
+        while todo and len(seen) < 16:
+            fqp = todo.pop(0)
+            if fqp in seen:
+                continue
+            seen.add(fqp)
+            text = self.view.imports(infer.fields_key(LANG, fqp)).get(entry)
+            if text is not None:
+                is_module = bool(self.view.lookup(fqp, MODULE_KINDS))
+                where = fqp if is_module else _module_of_fqp(fqp, self.view)
+                return Declared(text, where, frozenset(), None if is_module else fqp)
+            for base in self.view.globs(fqp):                       # a class's bases (and star imports)
+                todo.extend(self.view.node(i).fqp for i in lookup_absolute(_split(base), CLASS_KINDS, self.view))
+        for fn in self.methods(ty, name):                           # `@property def name(self) -> T`
+            if "property" in fn.signature.split("def ", 1)[0]:
+                return self.returns(fn)
+        return None
+
+    def call_value(self, path: str, arity: int | None, where, inference: infer.Inference) -> Ty | None:
+        """`Foo()`: an instance of Foo; `make()`, `Foo.create()`: the declared return type; a function or class
+        outside the workspace: a value outside it."""
+        parts = tuple(path.split("."))
+        if parts[0] in BUILTIN_NAMES and len(parts) == 1 and not self.view.imports(where).get(parts[0]):
+            return infer.OPAQUE
+        cls = resolve_path(parts, "type", where, self.view)
+        if cls is not None and cls.ids:
+            return Ty(self.view.node(cls.ids[0]).fqp, False, (), cls.resolution)
+        found = resolve_path(parts, "call", where, self.view, guess=False)
+        if found is not None and found.ids:
+            fns = [self.view.node(i) for i in found.ids]
+            return inference.returned(fns)
+        if cls is not None and cls.external_fqp is not None and cls.resolution is not Resolution.HEURISTIC:
+            return infer.OPAQUE
+        if len(parts) > 1:                                          # `value.m()` on a module's value
+            value = self.value_path(list(parts[:-1]), where, inference)
+            return inference.call(value, parts[-1], arity) if value is not None else None
+        return None
+
+    def value_path(self, parts: list[str], where, inference: infer.Inference) -> Ty | None:
+        """A value named by a dotted path: a module-level value of this module or an imported module, an imported
+        value; a class stands for itself. Names outside the workspace are values outside it."""
+        if parts[0] == "":                                          # made absolute by a function's own import
+            parts = parts[1:]
+            module, rest = self.longest_module(parts)
+        else:
+            imported = self.view.imports(where).get(parts[0])
+            if imported is not None:
+                target = [*imported.split("."), *parts[1:]]
+                module, rest = self.longest_module(target)
+                if module is None:
+                    return infer.OPAQUE                             # an outside module's value
+            elif parts[0] in BUILTIN_NAMES:
+                return infer.OPAQUE
+            else:
+                module, rest = where, parts
+        if module is None or not rest:
+            return None
+        classes = lookup_absolute((*_split(module), rest[0]), CLASS_KINDS, self.view)
+        ty: Ty | None = Ty(self.view.node(classes[0]).fqp) if classes else inference.field(Ty(module), rest[0])
+        for name in rest[1:]:
+            if ty is None:
+                return None
+            ty = inference.field(ty, name)
+        return ty
+
+    def longest_module(self, parts: list[str]) -> tuple[str | None, list[str]]:
+        for cut in range(len(parts), 0, -1):
+            if self.view.lookup(".".join(parts[:cut]), MODULE_KINDS):
+                return ".".join(parts[:cut]), parts[cut:]
+        return None, parts
+
+    def external_method(self, ty: Ty, name: str) -> Ty | None:
+        kind = ty.name
+        if kind in _SEQUENCES and name in ("__getitem__", "pop"):
+            return ty.arg(0)
+        if kind in _MAPPINGS and name in ("__getitem__", "get", "pop", "setdefault"):
+            return ty.arg(1)
+        if kind in ("list", "List", "dict", "Dict", "set", "Set") and name == "copy":
+            return ty
+        return infer.OPAQUE
+
+    def element(self, ty: Ty, inference: infer.Inference) -> Ty | None:
+        """`for x in xs` over a workspace class: what its `__iter__` yields."""
+        iterator = inference.call(ty, "__iter__", 0)
+        return iterator.arg(0) if iterator is not None and iterator.external else None
+
+    def type_parameters(self, type_fqp: str) -> tuple[str, ...]:
+        ids = self.view.lookup(type_fqp, CLASS_KINDS)
+        if not ids:
+            return ()
+        node = self.view.node(ids[0])
+        signature = node.signature
+        at = signature.find("Generic[")
+        if at != -1:
+            return infer.type_parameters("G" + signature[at + len("Generic"):], "G", "[")
+        return infer.type_parameters(signature, node.name, "[")
+
+    def accepts(self, fn: Node, arity: int) -> bool:
+        return True
+
+
+def _types(view: SymbolView) -> _PyTypes:
+    found = view.memo.get(_PyTypes)
+    if found is None:
+        found = view.memo[_PyTypes] = _PyTypes(view)
+    return found  # type: ignore[return-value]
+
+
+def _return_text(signature: str) -> str:
+    """The return annotation of a `def`'s signature (`def f(x) -> Foo` gives `Foo`), or ""."""
+    at = signature.find("def ")
+    if at == -1:
+        return ""
+    start = signature.find("(", at)
+    if start == -1:
+        return ""
+    depth = 0
+    for i in range(start, len(signature)):
+        ch = signature[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                rest = signature[i + 1:].strip()
+                return rest[2:].strip() if rest.startswith("->") else ""
+    return ""
+
+
+def _module_of(node: Node, view: SymbolView) -> str:
+    """The module a Python declaration stands in (whose imports name the types of its signature)."""
+    return _module_of_fqp(node.fqp, view, node.file)
+
+
+def _module_of_fqp(fqp: str, view: SymbolView, file: str | None = None) -> str:
+    parts = fqp.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:cut])
+        ids = view.lookup(prefix, MODULE_KINDS)
+        if ids and (file is None or any(view.node(i).file == file for i in ids)):
+            return prefix
+    return parts[0]
 
 
 __all__ = ["PyLayout", "build_layout", "extract", "resolve"]

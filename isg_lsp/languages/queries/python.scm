@@ -30,3 +30,14 @@
 
 ; ---- references in bodies ----
 (call function: (_) @reference.callee) @reference.call
+
+; receiver types (languages/infer.py): the bindings of a function body, nested functions, `self.x = ...`
+(assignment left: (identifier) @local.name) @local.definition
+(for_statement left: (identifier) @local.name right: (_) @local.iterable) @local.for
+(for_in_clause left: (identifier) @local.name right: (_) @local.iterable) @local.for
+(as_pattern (_) @local.value (as_pattern_target (identifier) @local.name)) @local.with
+(lambda) @local.function
+(assignment left: (attribute object: (identifier) @local.self attribute: (identifier) @local.name) right: (_) @local.value)
+  @local.assign
+(assignment left: [(pattern_list) (tuple_pattern) (list_pattern)] @local.names) @local.unpack
+(for_statement left: [(pattern_list) (tuple_pattern)] @local.names) @local.unpack
