@@ -154,7 +154,7 @@ class PyExtraction(FileExtraction):
             "definition.field": self.on_field, "reference.call": self.on_call,
             "local.definition": self.on_local, "local.for": self.on_for, "local.with": self.on_with,
             "local.function": self.on_lambda, "local.assign": self.on_attribute_assignment,
-            "local.unpack": self.on_unpack,
+            "local.unpack": self.on_unpack, "local.comprehension": self.on_comprehension,
         })
         self.publish_fields()
         return self.finish()
@@ -463,6 +463,23 @@ class PyExtraction(FileExtraction):
         if scope.env is not None:
             for ident in _identifiers(caps["local.names"][0]):
                 scope.env.bind(self.text(ident), None)
+
+    def on_comprehension(self, node, caps):
+        """`[x.m() for x in xs]`: the variables of its `for` clauses, bound before its body (which comes first)."""
+        scope = self.scope_of(node)
+        if scope.env is None:
+            return
+        for clause in node.named_children:
+            if clause.type != "for_in_clause":
+                continue
+            left, right = clause.child_by_field_name("left"), clause.child_by_field_name("right")
+            if left is None:
+                continue
+            if left.type == "identifier":
+                scope.env.bind(self.text(left), infer.element(self.expression(right, scope)))
+            else:
+                for ident in _identifiers(left):
+                    scope.env.bind(self.text(ident), None)
 
     def on_for(self, node, caps):
         """`for x in xs`: an element of xs."""

@@ -241,6 +241,97 @@ def test_javascript_constructor_assignments_type_fields(tmp_path):
         """}, "lib/a::A::f", {"lib/c::C::done": "import"})
 
 
+# ---- Python -----------------------------------------------------------------------------------------------------
+
+PY_B = {"pkg/__init__.py": "", "pkg/b.py": """
+    from __future__ import annotations
+    import typing as t
+    from pkg.c import C
+
+    class B:
+        def next(self) -> C:
+            return C()
+        def self_(self) -> "B":
+            return self
+        def m(self) -> None:
+            pass
+        @classmethod
+        def create(cls) -> B:
+            return cls()
+        @property
+        def peer(self) -> C:
+            return C()
+        def __enter__(self) -> B:
+            return self
+        def __exit__(self, *args) -> None:
+            pass
+
+    def make() -> t.Optional[B]:
+        return B()
+
+    shared = B()
+    """, "pkg/c.py": """
+    class C:
+        def done(self) -> None:
+            pass
+        def append(self) -> None:
+            pass
+        def paint(self) -> None:
+            pass
+    """}
+
+PY_CASES = {
+    "parameter": ("def f(b: B):\n    b.m()", {"pkg.b.B.m": "import"}),
+    "local from a class call": ("def f():\n    b = B()\n    b.m()", {"pkg.b.B.m": "import"}),
+    "typed local": ("def f(x):\n    b: B = x\n    b.m()", {"pkg.b.B.m": "import"}),
+    "return type chain": ("def f(b: B):\n    b.next().done()", {"pkg.b.B.next": "import", "pkg.c.C.done": "import"}),
+    "optional return and classmethod": ("def f():\n    make().self_().m()\n    B.create().next().done()",
+                                        {"pkg.b.make": "import", "pkg.b.B.self_": "exact", "pkg.b.B.m": "exact",
+                                         "pkg.b.B.create": "import", "pkg.b.B.next": "exact",
+                                         "pkg.c.C.done": "import"}),
+    "property": ("def f(b: B):\n    b.peer.done()", {"pkg.c.C.done": "import"}),
+    "for over a list": ("def f(bs: list[B]):\n    for b in bs:\n        b.m()\n    [x.next() for x in bs]",
+                        {"pkg.b.B.m": "import", "pkg.b.B.next": "import"}),
+    "with as": ("def f():\n    with B() as b:\n        b.next()", {"pkg.b.B.next": "exact"}),
+    "imported value": ("def f():\n    shared.m()", {"pkg.b.B.m": "exact"}),
+    "cast": ("import typing as t\ndef f(x):\n    t.cast(B, x).m()", {"pkg.b.B.m": "import"}),
+    "outside type: no edge, no guess": ("import os\ndef f(s: str):\n    s.done()\n    os.getcwd().done()",
+                                        {}),
+    "unknown receiver: a guess by an uncommon name only": ("def f(x):\n    x.paint()\n    x.append()",
+                                                           {"pkg.c.C.paint": "heuristic 1"}),
+}
+
+
+@pytest.mark.parametrize("rule", list(PY_CASES))
+def test_python_rule(tmp_path, rule):
+    body, expected = PY_CASES[rule]
+    header = "from pkg.b import B, make, shared\n"
+    check(tmp_path, {**PY_B, "pkg/a.py": header + body + "\n"}, "pkg.a.f", expected)
+
+
+def test_python_attributes_and_self(tmp_path):
+    check(tmp_path, {**PY_B, "pkg/a.py": """
+        from pkg.b import B
+        from pkg.c import C
+
+        class A:
+            typed: C
+            def __init__(self, b: B) -> None:
+                self.b = b
+                self.made = B.create()
+                self.c: C = C()
+            def f(self) -> None:
+                self.b.m()
+                self.made.next()
+                self.c.done()
+                self.typed.done()
+                self.g()
+            def g(self) -> None:
+                pass
+        """}, "pkg.a.A.f", {"pkg.b.B.m": "import", "pkg.b.B.next": "exact", "pkg.c.C.done": "import",
+                            "pkg.a.A.g": "exact"})
+
+
 # ---- incremental: an answer that read a declared type changes with it --------------------------------------------
 
 CHAIN_EDITS = {
@@ -261,6 +352,16 @@ CHAIN_EDITS = {
                     ("src/b.ts", lambda t: t.replace("self(): this", "self(): C")),
                     ("src/c.ts", lambda t: t.replace("trim()", "m()")),
                     ("src/a.ts", lambda t: t.replace("const b = make()", "const b = new B()"))]),
+    "python": ("pkg/a.py", "pkg.a.f", {**PY_B, "pkg/d.py": "class D:\n    def done(self) -> None:\n        pass\n",
+                                       "pkg/a.py": "from pkg.b import B, make\n"
+                                                   "def f(b: B):\n    b.next().done()\n    x = make()\n"
+                                                   "    x.self_().m()\n"},
+               [("pkg/b.py", lambda t: t.replace("def next(self) -> C:", "def next(self) -> D:").replace(
+                   "from pkg.c import C", "from pkg.c import C\nfrom pkg.d import D")),
+                ("pkg/d.py", lambda t: t.replace("def done", "def finish")),
+                ("pkg/b.py", lambda t: t.replace('def self_(self) -> "B":', "def self_(self) -> C:")),
+                ("pkg/c.py", lambda t: t.replace("def append", "def m")),
+                ("pkg/a.py", lambda t: t.replace("x = make()", "x = B()"))]),
 }
 
 

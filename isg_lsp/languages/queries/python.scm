@@ -34,7 +34,7 @@
 ; receiver types (languages/infer.py): the bindings of a function body, nested functions, `self.x = ...`
 (assignment left: (identifier) @local.name) @local.definition
 (for_statement left: (identifier) @local.name right: (_) @local.iterable) @local.for
-(for_in_clause left: (identifier) @local.name right: (_) @local.iterable) @local.for
+[(list_comprehension) (set_comprehension) (dictionary_comprehension) (generator_expression)] @local.comprehension
 (as_pattern (_) @local.value (as_pattern_target (identifier) @local.name)) @local.with
 (lambda) @local.function
 (assignment left: (attribute object: (identifier) @local.self attribute: (identifier) @local.name) right: (_) @local.value)
