@@ -51,9 +51,10 @@ from pathlib import Path
 import tree_sitter
 
 from ..graph import SymbolView, Target
-from ..model import EdgeKind, FileFacts, NodeKind, Reference, Resolution
-from . import query
+from ..model import EdgeKind, FileFacts, Node, NodeKind, Reference, Resolution
+from . import infer, query
 from .common import FileExtraction, dispatch, guess_methods, read_manifest
+from .infer import Declared, Expr, Outcome, Ty
 
 LANG = "go"
 TYPE_KINDS = frozenset({NodeKind.STRUCT, NodeKind.TRAIT, NodeKind.ASSOC_TYPE})
@@ -62,6 +63,8 @@ FN_KINDS = frozenset({NodeKind.FUNCTION})
 MODULE_KINDS = frozenset({NodeKind.MODULE})
 IFACE_KEY = "go-iface:"
 EMBED_KEY = "go-embedders:"
+FILE_KEY = "go-file:"          # a file's imports (name → import path; dot imports as globs), for reading its types
+EMBEDDED = "^"                 # a struct's field table: its embedded types' texts, one per line
 
 PREDECLARED = frozenset({
     "bool", "byte", "complex64", "complex128", "float32", "float64", "int", "int8", "int16", "int32", "int64",
@@ -140,6 +143,8 @@ class _Scope:
     node_id: bytes | None = None
     generics: dict[str, bytes] = field(default_factory=dict)
     locals: dict[str, str | None] = field(default_factory=dict)     # fn: variable → type FQP candidates (first)
+    env: infer.Env | None = None                # fn scopes: names → the expressions of their types (infer.py)
+    fields: dict[str, str] = field(default_factory=dict)            # struct scopes: field → its type's text
 
 
 class GoExtraction(FileExtraction):
@@ -164,7 +169,17 @@ class GoExtraction(FileExtraction):
             "definition.interface_method": self.on_interface_method,
             "definition.function": self.on_function, "definition.method": self.on_function,
             "local.definition": self.on_local, "reference.call": self.on_call,
+            "local.short": self.on_short, "local.range": self.on_range, "local.function": self.on_closure,
+            "local.untyped": self.on_untyped,
         })
+        if self.imports:
+            self.facts.imports[FILE_KEY + self.path] = dict(self.imports)
+        if self.dot_imports:
+            self.facts.glob_imports[FILE_KEY + self.path] = list(self.dot_imports)
+        for scope in [self.file_scope, *self.scopes.values()]:
+            if scope.fields and scope.kind in ("file", "type"):
+                self.facts.imports[infer.fields_key(LANG, scope.fqp)] = {
+                    infer.field_entry(n) if n != EMBEDDED else EMBEDDED: t for n, t in scope.fields.items()}
         return self.finish()
 
 
@@ -240,11 +255,17 @@ class GoExtraction(FileExtraction):
             type_node = decl.child_by_field_name("type")
             if type_node is None:
                 continue
+            text = " ".join(self.text(type_node).split())
             if decl.child_by_field_name("name") is None:       # an embedded field
                 self.type_refs(type_node, scope.node_id, EdgeKind.EXTENDS, scope, "struct", head_only=True)
                 self.publish_embedding(type_node, scope)
+                embedded = text.lstrip("*")
+                scope.fields[embedded.split("[")[0].rsplit(".", 1)[-1]] = text
+                scope.fields[EMBEDDED] = (scope.fields.get(EMBEDDED, "") + "\n" + text).strip("\n")
             else:
                 self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope, "type")
+                for name in decl.children_by_field_name("name"):
+                    scope.fields[self.text(name)] = text
 
     def publish_embedding(self, type_node, scope: _Scope) -> None:
         """Who embeds a type, for structural IMPL through promoted methods: `go-embedders:{embedded FQP}` lists the
@@ -324,12 +345,13 @@ class GoExtraction(FileExtraction):
             fqp = f"{self.package}.{name}"
         body = node.child_by_field_name("body")
         item = self.add_node(NodeKind.FUNCTION, name, fqp, node, self.head(node, body), _visibility(name))
-        own = _Scope("fn", fqp, item.id)
+        own = _Scope("fn", fqp, item.id, env=infer.Env())
         if receiver_type is not None:
             owner = f"{self.package}.{receiver_type}"
             self.add_reference(Reference(EdgeKind.CONTAINS, self.package, "type", src_path=(owner,), dst=item.id))
             if receiver_name:
                 own.locals[receiver_name] = owner
+                own.env.bind(receiver_name, infer.known(owner))
             own.generics = self.receiver_generics(receiver, owner, own)
             result = node.child_by_field_name("result")
             params = node.child_by_field_name("parameters")
@@ -355,6 +377,8 @@ class GoExtraction(FileExtraction):
                     local = self.type_path(type_node, scope, deref=True)
                     for name in param.children_by_field_name("name"):
                         scope.locals[self.text(name)] = local[0] if isinstance(local, tuple) else None
+                        if scope.env is not None:
+                            scope.env.bind(self.text(name), self.declared(type_node, scope))
         result = node.child_by_field_name("result")
         if result is not None:
             self.type_refs(result, item_id, EdgeKind.RETURNS, scope, "type")
@@ -393,11 +417,152 @@ class GoExtraction(FileExtraction):
 
     def on_local(self, node, caps):
         scope = self.scope_of(node)
+        if scope.kind == "file" and node.type == "var_spec":       # a package-level variable, for its readers
+            text = " ".join(self.text(caps["local.type"][0]).split())
+            for name in caps.get("local.name", []):
+                self.file_scope.fields[self.text(name)] = text
+            return
         if scope.kind != "fn":
             return
         path = self.type_path(caps["local.type"][0], scope, deref=True)
+        expr = self.declared(caps["local.type"][0], scope)
         for name in caps.get("local.name", []):
             scope.locals[self.text(name)] = path[0] if isinstance(path, tuple) else None
+            if scope.env is not None:
+                scope.env.bind(self.text(name), expr)
+
+    # ---- receiver types (infer.py) ----
+
+    def declared(self, type_node, scope: _Scope) -> Expr | None:
+        """A value of a declared type: its text, or None for a type parameter (no methods of ours to name)."""
+        if type_node is None:
+            return None
+        text = " ".join(self.text(type_node).split())
+        if text.lstrip("*") in scope.generics or text in PREDECLARED:
+            return None
+        return infer.typed(text)
+
+    def on_short(self, node, caps):
+        """`x := expr`, `v, err := f()`: each name's type, by position (the first of several results only)."""
+        scope = self.scope_of(node)
+        if scope.env is None:
+            return
+        names = [c for c in caps["local.names"][0].named_children if c.type == "identifier"]
+        values = caps["local.values"][0].named_children
+        for index, name in enumerate(names):
+            if len(values) == len(names):
+                expr = self.expression(values[index], scope)
+            elif len(values) == 1 and index == 0 and values[0].type != "type_assertion_expression":
+                expr = self.expression(values[0], scope)           # the first result of a call
+            elif len(values) == 1 and index == 0:
+                expr = self.expression(values[0], scope)           # `v, ok := x.(T)`
+            else:
+                expr = None
+            if self.text(name) != "_":
+                scope.env.bind(self.text(name), expr)
+                scope.locals.pop(self.text(name), None)
+
+    def on_untyped(self, node, caps):
+        """`var x = expr`."""
+        scope = self.scope_of(node)
+        values = caps["local.values"][0].named_children
+        name = self.text(caps["local.name"][0])
+        expr = self.expression(values[0], scope) if len(values) == 1 else None
+        if scope.kind == "file":
+            if expr is not None:
+                self.file_scope.fields[name] = infer.encode(expr)
+        elif scope.env is not None:
+            scope.env.bind(name, expr)
+            scope.locals.pop(name, None)
+
+    def on_range(self, node, caps):
+        """`for i, v := range xs`: v is an element of xs (a slice's, a map's value); the key is not followed."""
+        scope = self.scope_of(node)
+        if scope.env is None:
+            return
+        names = [c for c in caps["local.names"][0].named_children if c.type == "identifier"]
+        for index, name in enumerate(names):
+            expr = infer.element(self.expression(caps["local.iterable"][0], scope)) if index == 1 else None
+            scope.env.bind(self.text(name), expr)
+            scope.locals.pop(self.text(name), None)
+
+    def on_closure(self, node, caps):
+        """A function literal: its calls are the enclosing function's, its parameters its own names."""
+        outer = self.scope_of(node)
+        if outer.kind != "fn" or outer.env is None:
+            return
+        own = _Scope("fn", outer.fqp, outer.node_id, outer.generics, dict(outer.locals), env=infer.Env(outer.env))
+        self.scopes[node.id] = own
+        params = node.child_by_field_name("parameters")
+        for param in params.named_children if params is not None else ():
+            type_node = param.child_by_field_name("type")
+            for name in param.children_by_field_name("name"):
+                own.env.bind(self.text(name), self.declared(type_node, own))
+                own.locals.pop(self.text(name), None)
+
+    def expression(self, node, scope: _Scope) -> Expr | None:
+        """The expression of an expression's type, as far as this file can say (infer.py), or None."""
+        if node is None:
+            return None
+        kind = node.type
+        if kind == "identifier":
+            name = self.text(node)
+            env = scope.env
+            if env is not None and name in env:
+                return env.get(name)
+            if name in scope.locals:
+                owner = scope.locals[name]
+                return infer.known(owner) if owner else None
+            if name in ("nil", "true", "false", "iota"):
+                return None
+            return infer.valued(name)                                   # a package-level variable
+        if kind == "selector_expression":
+            operand = node.child_by_field_name("operand")
+            field_node = node.child_by_field_name("field")
+            if operand is None or field_node is None:
+                return None
+            if operand.type == "identifier" and self.text(operand) in self.imports and not (
+                    scope.env is not None and self.text(operand) in scope.env):
+                return infer.valued(f"{self.text(operand)}.{self.text(field_node)}")   # `pkg.Var`
+            return infer.member(self.expression(operand, scope), self.text(field_node))
+        if kind == "call_expression":
+            callee = node.child_by_field_name("function")
+            arguments = node.child_by_field_name("arguments")
+            arity = len(arguments.named_children) if arguments is not None else None
+            if callee is None:
+                return None
+            if callee.type == "identifier" and self.text(callee) == "new" and arguments is not None \
+                    and arguments.named_children:
+                return infer.typed(" ".join(self.text(arguments.named_children[0]).split()))
+            if callee.type == "identifier" and not (scope.env is not None and self.text(callee) in scope.env):
+                name = self.text(callee)
+                return None if name in BUILTIN_FUNCTIONS else infer.called(name, arity)
+            if callee.type == "selector_expression":
+                operand = callee.child_by_field_name("operand")
+                name = self.text(callee.child_by_field_name("field"))
+                if operand is not None and operand.type == "identifier" and self.text(operand) in self.imports \
+                        and not (scope.env is not None and self.text(operand) in scope.env):
+                    return infer.called(f"{self.text(operand)}.{name}", arity)      # `pkg.New()`
+                return infer.method(self.expression(operand, scope), name, arity)
+            return None
+        if kind == "composite_literal":
+            type_node = node.child_by_field_name("type")
+            return self.declared(type_node, scope) if type_node is not None else None
+        if kind == "unary_expression":
+            operand = node.child_by_field_name("operand")
+            operator = node.child_by_field_name("operator")
+            if operator is not None and self.text(operator) in ("&", "*"):
+                return self.expression(operand, scope)
+            return None
+        if kind == "type_assertion_expression":
+            return self.declared(node.child_by_field_name("type"), scope)
+        if kind == "index_expression":
+            return infer.element(self.expression(node.child_by_field_name("operand"), scope))
+        if kind == "parenthesized_expression" and node.named_child_count == 1:
+            return self.expression(node.named_children[0], scope)
+        if kind in ("interpreted_string_literal", "raw_string_literal"):
+            return infer.typed("string")
+        return None
 
     def on_call(self, node, caps):
         scope = self.scope_of(node)
@@ -427,18 +592,21 @@ class GoExtraction(FileExtraction):
             name = self.text(callee.child_by_field_name("field"))
             if operand is not None and operand.type == "identifier":
                 word = self.text(operand)
-                if word in scope.locals:
+                if word in scope.locals and not (scope.env is not None and scope.env.get(word) is not None
+                                                 and not scope.locals[word]):
                     owner = scope.locals[word]
-                    self.add_reference(Reference(EdgeKind.CALLS, self.package, "fn", (name,), src=scope.node_id,
-                                                 receiver=(owner,) if owner else ()))
-                    return
+                    if owner:
+                        self.add_reference(Reference(EdgeKind.CALLS, self.package, "fn", (name,), src=scope.node_id,
+                                                     receiver=(owner,)))
+                        return
                 imported = self.imports.get(word)
-                if imported is not None:
+                if imported is not None and not (scope.env is not None and word in scope.env):
                     self.add_reference(Reference(EdgeKind.CALLS, self.package, "fn", (f"{imported}.{name}",),
                                                  src=scope.node_id))
                     return
+            expr = self.expression(operand, scope)
             self.add_reference(Reference(EdgeKind.CALLS, self.package, "fn", (name,), src=scope.node_id,
-                                         receiver=()))
+                                         receiver=expr or ()))
 
     # ---- types ----
 
@@ -618,8 +786,23 @@ def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target 
     if ref.dst is not None:
         return None, None
     if ref.target == "fn":
+        if infer.is_expression(ref.receiver):
+            return None, _resolve_inferred(ref, view, facts)
         return None, _resolve_call(ref, view)
     return None, _resolve_type(ref, view)
+
+
+def _resolve_inferred(ref: Reference, view: SymbolView, facts: FileFacts) -> Target | None:
+    """A method call whose receiver is an expression (infer.py): a method of the receiver's inferred type (its own,
+    its embedded types', an interface's); a guess by name only when that type is unknown."""
+    name = ref.path[0]
+    outcome, ty, fns = infer.inference(_types(view), view).methods_of(ref.receiver, (ref.scope, facts.path), name)
+    if outcome == Outcome.UNKNOWN:
+        return guess_methods(view, name, FN_KINDS, "go", lambda n: _is_method(n, view), STANDARD_METHODS)
+    if not fns:
+        return None
+    owner = fns[0].fqp[:-len(name) - 1]
+    return Target([fn.id for fn in fns], _resolution(owner, ref.scope))
 
 
 def _resolution(fqp: str, scope: str) -> Resolution:
@@ -657,9 +840,10 @@ def _resolve_call(ref: Reference, view: SymbolView) -> Target | None:
     name = ref.path[0]
     if receiver:                                                    # a variable of a known type
         owner = receiver[0]
-        ids = _lookup(view, f"{owner}.{name}", FN_KINDS)
+        ids = _lookup(view, f"{owner}.{name}", FN_KINDS) or [
+            fn.id for fn in _types(view).methods(Ty(owner), name)]  # promoted from an embedded field
         return Target(ids, _resolution(owner, ref.scope)) if ids else None
-    return guess_methods(view, name, FN_KINDS, "go", lambda n: _is_method(n, view))
+    return guess_methods(view, name, FN_KINDS, "go", lambda n: _is_method(n, view), STANDARD_METHODS)
 
 
 def _is_method(node, view: SymbolView) -> bool:
@@ -789,3 +973,223 @@ def _structural_impl(ref: Reference, view: SymbolView) -> Target | None:
     return Target(ids, Resolution.HEURISTIC, len(ids))
 
 
+
+
+# ---- receiver types (infer.py) -------------------------------------------------------------------------------
+
+# Methods of the standard library's common types (errors, strings.Builder, bytes.Buffer, io, sync, time, reflect):
+# a receiver of unknown type calling one of them is not guessed to be a workspace type (common.guess_methods).
+STANDARD_METHODS = frozenset("""
+Error String Write WriteString WriteByte WriteRune Read ReadByte ReadRune Close Len Reset Bytes Lock Unlock RLock
+RUnlock Wait Add Done Do Load Store Swap Kind Type Elem Field NumField Interface Index MapIndex IsNil IsValid Int
+Uint Float Bool Set Call Method Name Unix Before After Sub Format Err Value Deadline""".split())
+_SPLIT_RESULTS = re.compile(r"^\((.*)\)$", re.S)
+
+
+class _GoTypes:
+    """Go's side of receiver inference (infer.TypeSystem): a type is read where it is written, as (the package, the
+    file whose imports name it)."""
+
+    nullish: frozenset[str] = frozenset()
+    self_type = ""
+
+    def __init__(self, view: SymbolView) -> None:
+        self.view = view
+
+    def normalize(self, text: str) -> str:
+        text = " ".join(text.split()).lstrip("*&")
+        while text.startswith("[]") or text.startswith("..."):
+            inner = text[2:] if text.startswith("[]") else text[3:]
+            return self.normalize(inner) + "[]"
+        if text.startswith("map["):
+            depth = 0
+            for i, ch in enumerate(text):
+                depth += 1 if ch == "[" else -1 if ch == "]" else 0
+                if depth == 0 and i > 3:
+                    return f"map<{self.normalize(text[4:i])}, {self.normalize(text[i + 1:])}>"
+        if "[" in text and text.endswith("]"):                  # `List[T]`: an instantiation
+            at = text.index("[")
+            args = infer._split_top(text[at + 1:-1], ",")
+            return text[:at] + "<" + ", ".join(self.normalize(a) for a in args) + ">"
+        return text
+
+    def type_named(self, path: str, where) -> Ty | None:
+        package, file = where
+        if path in PREDECLARED or path in PREDECLARED_NODES:
+            return Ty(path, True)
+        if path == "map":
+            return Ty("map", True)
+        if "." in path:
+            alias, _, name = path.partition(".")
+            imported = self.view.imports(FILE_KEY + file).get(alias)
+            if imported is None:
+                return None
+            fqp = f"{imported}.{name}"
+            ids = _lookup(self.view, fqp, TYPE_KINDS)
+            return Ty(fqp, False, (), Resolution.IMPORT) if ids else Ty(fqp, True, (), Resolution.IMPORT)
+        for candidate in (f"{package}.{path}", *(f"{d}.{path}" for d in self.view.globs(FILE_KEY + file))):
+            if _lookup(self.view, candidate, TYPE_KINDS):
+                return Ty(candidate, False, (), _resolution(candidate, package))
+        return None
+
+    def node_of(self, fqp: str, kinds: frozenset[NodeKind]) -> Node | None:
+        ids = _lookup(self.view, fqp, kinds)
+        return self.view.node(ids[0]) if ids else None
+
+    def methods(self, ty: Ty, name: str, depth: int = 0) -> list[Node]:
+        """A type's methods of that name: its own (an interface's too), else its embedded types' (promoted)."""
+        ids = _lookup(self.view, f"{ty.fqp}.{name}", FN_KINDS)
+        if ids or depth > 4:
+            return [self.view.node(i) for i in ids]
+        node = self.node_of(ty.fqp, TYPE_KINDS)
+        if node is None:
+            return []
+        where = (ty.fqp.rsplit(".", 1)[0], node.file or "")
+        if node.kind is NodeKind.TRAIT:
+            embeds = self.view.imports(IFACE_KEY + ty.fqp).get("embeds", "")
+            texts = [e for e in embeds.split("\n") if e]
+            found_types = [Ty(e) for e in texts if _lookup(self.view, e, TYPE_KINDS)]
+        else:
+            texts = self.view.imports(infer.fields_key(LANG, ty.fqp)).get(EMBEDDED, "")
+            found_types = []
+            for text in texts.split("\n") if texts else ():
+                embedded = self.type_named(self.normalize(text).split("<")[0], where)
+                if embedded is not None and not embedded.external:
+                    found_types.append(embedded)
+        for embedded in found_types:
+            fns = self.methods(embedded, name, depth + 1)
+            if fns:
+                return fns
+        return []
+
+    def returns(self, fn: Node) -> Declared | None:
+        text, generics = _result_text(fn.signature, fn.name)
+        if not text:
+            return None
+        owner = fn.fqp[:-len(fn.name) - 1]
+        owner_node = self.node_of(owner, TYPE_KINDS)
+        package = owner.rsplit(".", 1)[0] if owner_node is not None else owner
+        return Declared(text, (package, fn.file or ""), generics, owner if owner_node is not None else None)
+
+    def field(self, ty: Ty, name: str, depth: int = 0) -> Declared | None:
+        node = self.node_of(ty.fqp, TYPE_KINDS) if ty.fqp.count(".") else None
+        record = self.view.imports(infer.fields_key(LANG, ty.fqp))
+        text = record.get(infer.field_entry(name))
+        if text is not None:
+            if node is None:                                        # a package-level variable
+                return Declared(text, (ty.fqp, self.package_file(ty.fqp, name)), frozenset(), None)
+            return Declared(text, (ty.fqp.rsplit(".", 1)[0], node.file or ""), frozenset(), ty.fqp)
+        if node is not None and depth <= 4:                         # promoted through embedded fields
+            for embedded in record.get(EMBEDDED, "").split("\n"):
+                if not embedded:
+                    continue
+                found = self.type_named(self.normalize(embedded).split("<")[0],
+                                        (ty.fqp.rsplit(".", 1)[0], node.file or ""))
+                if found is not None and not found.external:
+                    declared = self.field(found, name, depth + 1)
+                    if declared is not None:
+                        return declared
+        return None
+
+    def package_file(self, package: str, name: str) -> str:
+        """A file of a package (whose imports name a package-level variable's type): the package node's."""
+        ids = _lookup(self.view, package, MODULE_KINDS)
+        return self.view.node(ids[0]).file or "" if ids else ""
+
+    def call_value(self, path: str, arity: int | None, where, inference: infer.Inference) -> Ty | None:
+        package, file = where
+        if "." in path:
+            alias, _, name = path.partition(".")
+            imported = self.view.imports(FILE_KEY + file).get(alias)
+            candidates = [f"{imported}.{name}"] if imported is not None else []
+        else:
+            name = path
+            candidates = [f"{package}.{path}", *(f"{d}.{path}" for d in self.view.globs(FILE_KEY + file))]
+        for fqp in candidates:
+            ids = _lookup(self.view, fqp, FN_KINDS)
+            if ids:
+                return inference.returned([self.view.node(i) for i in ids])
+            if _lookup(self.view, fqp, TYPE_KINDS):                 # a conversion `T(x)`
+                return Ty(fqp, False, (), _resolution(fqp, package))
+        if "." in path and candidates:
+            return infer.OPAQUE                                     # a function of a package outside the workspace
+        return None
+
+    def value_path(self, parts: list[str], where, inference: infer.Inference) -> Ty | None:
+        package, file = where
+        if len(parts) == 2:
+            imported = self.view.imports(FILE_KEY + file).get(parts[0])
+            if imported is None:
+                return None
+            if not _lookup(self.view, imported, MODULE_KINDS):
+                return infer.OPAQUE                                 # a variable of a package outside
+            return inference.field(Ty(imported), parts[1])
+        return inference.field(Ty(package), parts[0]) if len(parts) == 1 else None
+
+    def external_method(self, ty: Ty, name: str) -> Ty | None:
+        return infer.OPAQUE
+
+    def element(self, ty: Ty, inference: infer.Inference) -> Ty | None:
+        """A map's element (`m[k]`, `for _, v := range m`) is its value; a defined slice or map type's
+        (`type Options []Option`) is its underlying type's."""
+        if ty.external:
+            return ty.arg(1) if ty.fqp == "map" else None
+        node = self.node_of(ty.fqp, frozenset({NodeKind.ASSOC_TYPE}))
+        if node is None:
+            return None
+        at = infer._find_word(node.signature, node.name)
+        underlying = node.signature[at + len(node.name):].strip() if at >= 0 else ""
+        if not underlying.startswith(("[]", "map[")):
+            return None
+        value = inference.written(Declared(underlying, (ty.fqp.rsplit(".", 1)[0], node.file or "")))
+        return inference.element(value) if value is not None else None
+
+    def type_parameters(self, type_fqp: str) -> tuple[str, ...]:
+        node = self.node_of(type_fqp, TYPE_KINDS)
+        return infer.type_parameters(node.signature, node.name, "[") if node is not None else ()
+
+    def accepts(self, fn: Node, arity: int) -> bool:
+        return True
+
+
+def _types(view: SymbolView) -> _GoTypes:
+    found = view.memo.get(_GoTypes)
+    if found is None:
+        found = view.memo[_GoTypes] = _GoTypes(view)
+    return found  # type: ignore[return-value]
+
+
+def _result_text(signature: str, name: str) -> tuple[str, frozenset[str]]:
+    """The first result type of a `func`'s signature (`func (r *R) F(x int) (*T, error)` gives `*T`), and the
+    function's own type parameters."""
+    at = infer._find_word(signature, name)
+    rest = signature[at + len(name):] if at >= 0 else signature
+    generics: frozenset[str] = frozenset()
+    if rest.startswith("["):
+        depth = 0
+        for i, ch in enumerate(rest):
+            depth += 1 if ch == "[" else -1 if ch == "]" else 0
+            if depth == 0:
+                generics = frozenset(infer.type_parameters("f" + rest[:i + 1], "f", "["))
+                rest = rest[i + 1:]
+                break
+    if not rest.startswith("("):
+        return "", generics
+    depth = 0
+    for i, ch in enumerate(rest):
+        depth += 1 if ch in "([{" else -1 if ch in ")]}" else 0
+        if depth == 0:
+            rest = rest[i + 1:].strip()
+            break
+    else:
+        return "", generics
+    if not rest:
+        return "", generics
+    tuple_match = _SPLIT_RESULTS.match(rest)
+    if tuple_match:
+        first = infer._split_top(tuple_match.group(1), ",")[0].strip()
+        words = first.split(" ", 1)
+        if len(words) == 2 and words[0].isidentifier() and not words[1].startswith(("[", ".")):
+            first = words[1]                                        # a named result `(n int, err error)`
+        return first, generics
+    return rest, generics

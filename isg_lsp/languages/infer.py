@@ -515,10 +515,11 @@ class Inference:
         return unwrap(ty) if unwrap is not None else None
 
     def element(self, ty: Ty) -> Ty | None:
-        if ty.external:
-            return ty.arg(0) if ty.name in CONTAINERS else OPAQUE
         element_of = getattr(self.system, "element", None)
-        return element_of(ty, self) if element_of is not None else None
+        found = element_of(ty, self) if element_of is not None else None
+        if found is not None or not ty.external:
+            return found
+        return ty.arg(0) if ty.name in CONTAINERS else OPAQUE
 
     def field(self, ty: Ty, name: str) -> Ty | None:
         if ty.external:

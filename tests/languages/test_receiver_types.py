@@ -332,6 +332,75 @@ def test_python_attributes_and_self(tmp_path):
                             "pkg.a.A.g": "exact"})
 
 
+# ---- Go ---------------------------------------------------------------------------------------------------------
+
+GO_B = {"go.mod": "module example.com/m\n\ngo 1.21\n", "b/b.go": """
+    package b
+
+    import "example.com/m/c"
+
+    type Base struct{}
+
+    func (Base) Hello() {}
+
+    type B struct {
+        Base
+        Peer *c.C
+        all  map[string]*c.C
+    }
+
+    type Bs []*B
+
+    type Runner interface{ Run() }
+
+    func New() (*B, error) { return &B{}, nil }
+
+    func (b *B) Next() *c.C  { return b.Peer }
+    func (b *B) Self() *B    { return b }
+    func (b *B) M()          {}
+    func (b *B) Get(k string) *c.C { return b.all[k] }
+
+    var Shared = &B{}
+    """, "c/c.go": """
+    package c
+
+    type C struct{}
+
+    func (C) Done()  {}
+    func (C) Paint() {}
+    func (C) Len() int { return 0 }
+    """}
+
+# Go's resolution is `exact` within the caller's package and `import` across packages, whatever the receiver
+GO_CASES = {
+    "parameter": ("func F(x *b.B) { x.M() }", {"example.com/m/b.B.M": "import"}),
+    "var": ("func F() { var x b.B; x.M() }", {"example.com/m/b.B.M": "import"}),
+    "composite literal": ("func F() { x := &b.B{}; x.Self().M() }",
+                          {"example.com/m/b.B.Self": "import", "example.com/m/b.B.M": "import"}),
+    "first result of a call": ("func F() { x, err := b.New(); _ = err; x.Next().Done() }",
+                               {"example.com/m/b.New": "import", "example.com/m/b.B.Next": "import",
+                                "example.com/m/c.C.Done": "import"}),
+    "field": ("func F(x *b.B) { x.Peer.Done() }", {"example.com/m/c.C.Done": "import"}),
+    "promoted method": ("func F(x b.B) { x.Hello() }", {"example.com/m/b.Base.Hello": "import"}),
+    "range over a defined slice type": ("func F(xs b.Bs) { for _, x := range xs { x.M() } }",
+                                        {"example.com/m/b.B.M": "import"}),
+    "interface": ("func F(r b.Runner) { r.Run() }", {"example.com/m/b.Runner.Run": "import"}),
+    "package variable": ("func F() { b.Shared.M() }", {"example.com/m/b.B.M": "import"}),
+    "closure parameter": ("func F() { f := func(x *b.B) { x.M() }; _ = f }", {"example.com/m/b.B.M": "import"}),
+    "type assertion": ("func F(v any) { v.(*b.B).M() }", {"example.com/m/b.B.M": "import"}),
+    "outside type: no edge, no guess": ('func F(s strings.Builder) { s.Paint(); strings.ToUpper("x").Paint() }', {}),
+    "unknown receiver: a guess by an uncommon name only": ("func F(f func() any) { f().Paint(); f().Len() }",
+                                                           {"example.com/m/c.C.Paint": "heuristic 1"}),
+}
+
+
+@pytest.mark.parametrize("rule", list(GO_CASES))
+def test_go_rule(tmp_path, rule):
+    body, expected = GO_CASES[rule]
+    header = 'package a\n\nimport (\n\t"strings"\n\t"example.com/m/b"\n)\n\nvar _ = strings.ToUpper\n\n'
+    check(tmp_path, {**GO_B, "a/a.go": header + body + "\n"}, "example.com/m/a.F", expected)
+
+
 # ---- incremental: an answer that read a declared type changes with it --------------------------------------------
 
 CHAIN_EDITS = {
@@ -362,6 +431,18 @@ CHAIN_EDITS = {
                 ("pkg/b.py", lambda t: t.replace('def self_(self) -> "B":', "def self_(self) -> C:")),
                 ("pkg/c.py", lambda t: t.replace("def append", "def m")),
                 ("pkg/a.py", lambda t: t.replace("x = make()", "x = B()"))]),
+    "go": ("a/a.go", "example.com/m/a.F", {**GO_B, "d/d.go": "package d\n\ntype D struct{}\n\nfunc (D) Done() {}\n",
+                                           "a/a.go": 'package a\n\nimport "example.com/m/b"\n\n'
+                                                     "func F(x *b.B) {\n\tx.Next().Done()\n\ty, _ := b.New()\n"
+                                                     "\ty.Self().M()\n}\n"},
+           [("b/b.go", lambda t: t.replace("func (b *B) Next() *c.C  { return b.Peer }",
+                                           "func (b *B) Next() *d.D  { return nil }").replace(
+               'import "example.com/m/c"', 'import (\n\t"example.com/m/c"\n\t"example.com/m/d"\n)')),
+            ("d/d.go", lambda t: t.replace("Done()", "Finish()")),
+            ("b/b.go", lambda t: t.replace("func (b *B) Self() *B    { return b }",
+                                           "func (b *B) Self() *c.C  { return nil }")),
+            ("c/c.go", lambda t: t.replace("func (C) Paint() {}", "func (C) M() {}")),
+            ("a/a.go", lambda t: t.replace("y, _ := b.New()", "y := &b.B{}"))]),
 }
 
 

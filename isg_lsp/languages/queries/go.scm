@@ -25,3 +25,9 @@
 (call_expression function: (_) @reference.callee) @reference.call
 ; `F[T](x)` parses as a conversion to a generic type: a call of F when F is a function (resolution decides)
 (type_conversion_expression type: (generic_type) @reference.callee) @reference.call
+
+; receiver types (languages/infer.py): the bindings of a function body, closures
+(short_var_declaration left: (expression_list) @local.names right: (expression_list) @local.values) @local.short
+(range_clause left: (expression_list) @local.names right: (_) @local.iterable) @local.range
+(func_literal) @local.function
+(var_spec name: (identifier) @local.name !type value: (expression_list) @local.values) @local.untyped
