@@ -500,6 +500,7 @@ class GoExtraction(FileExtraction):
                 own.env.bind(self.text(name), self.declared(type_node, own))
                 own.locals.pop(self.text(name), None)
 
+    @infer.bounded
     def expression(self, node, scope: _Scope) -> Expr | None:
         """The expression of an expression's type, as far as this file can say (infer.py), or None."""
         if node is None:

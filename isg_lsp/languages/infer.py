@@ -60,6 +60,7 @@ FIELDS_PREFIX = "fields:"       # FileFacts.imports key of a type's field table:
 EXPR_PREFIX = "="               # a field-table value that is an expression (joined by EXPR_JOIN), not a type text
 EXPR_JOIN = "\x1f"
 ARRAY = "[]"                    # the head of an array type (`Foo[]`, `[]Foo`, `[Foo]`)
+UNION = "|"                     # the head of a union of several types (`A | B`), which a language may read
 
 
 # ---- extraction side --------------------------------------------------------------------------------------------
@@ -123,7 +124,7 @@ def element(expr: Expr | None, key: str = "") -> Expr | None:
 
 
 def is_expression(receiver: tuple[str, ...] | None) -> bool:
-    return bool(receiver) and receiver[0] == MARK and len(receiver) >= 2   # type: ignore[index]
+    return receiver is not None and len(receiver) >= 2 and receiver[0] == MARK
 
 
 def fields_key(family: str, type_fqp: str) -> str:
@@ -143,6 +144,25 @@ def encode(expr: Expr) -> str:
 
 def decode(text: str) -> Expr:
     return (MARK, *text[len(EXPR_PREFIX):].split(EXPR_JOIN))
+
+
+MAX_NESTING = 32                 # an expression nested deeper than this has no type we follow (and no recursion)
+
+
+def bounded(method):
+    """For an extractor's ``expression(node, scope)``: beyond ``MAX_NESTING`` nested calls, None (a 20,000-link
+    member chain must not exhaust Python's stack)."""
+    def expression(self, node, scope):
+        depth = getattr(self, "_expression_depth", 0)
+        if depth >= MAX_NESTING:
+            return None
+        self._expression_depth = depth + 1
+        try:
+            return method(self, node, scope)
+        finally:
+            self._expression_depth = depth
+    expression.__doc__ = method.__doc__
+    return expression
 
 
 class Env:
@@ -197,8 +217,10 @@ def parse_written(text: str, nullish: frozenset[str] = frozenset()) -> Written |
     parts = _split_top(text, "|")
     if len(parts) > 1:
         kept = [p for p in (p.strip() for p in parts) if p and p not in nullish]
-        if len(kept) != 1:
+        if not kept:
             return None
+        if len(kept) > 1:
+            return Written(UNION, tuple(parse_written(p, nullish) for p in kept))
         return parse_written(kept[0], nullish)
     parts = _split_top(text, "&")
     if len(parts) > 1:
@@ -365,7 +387,7 @@ CONTAINERS = frozenset({
     "Stream", "Array", "ReadonlyArray", "ReadonlySet", "IterableIterator", "AsyncIterable", "AsyncIterator",
     "Generator", "list", "set", "frozenset", "tuple", "deque", "Sequence", "MutableSequence", "AbstractSet",
     "MutableSet", "KeysView", "ValuesView", "dict", "Dict", "Mapping", "MutableMapping", "OrderedDict",
-    "defaultdict", "List", "Tuple", "FrozenSet", "Deque", "Slice", "slice", "CopyOnWriteArrayList",
+    "defaultdict", "Tuple", "FrozenSet", "Slice", "slice", "CopyOnWriteArrayList",
     "ConcurrentLinkedQueue", "LinkedBlockingQueue", "ArrayBlockingQueue", "PriorityQueue", "Spliterator"})
 
 
@@ -592,6 +614,11 @@ class Inference:
         if written is None:
             return None
         head = written.head
+        if head == UNION:                                      # several types: the language says (or unknown)
+            union = getattr(self.system, "union", None)
+            if union is None:
+                return None
+            return union([self.resolve_written(a, declared, subst, self_ty) for a in written.args])
         if head == ARRAY:
             inner = written.args[0] if written.args else None
             return Ty(ARRAY, True, (self.resolve_written(inner, declared, subst, self_ty),))

@@ -674,6 +674,7 @@ class JavaExtraction(FileExtraction):
                 return infer.known(fqp) if fqp is not None else None
         return infer.typed(text + dims)
 
+    @infer.bounded
     def expression(self, node, scope: _Scope) -> Expr | None:
         """The expression of an expression's type, as far as this file can say (infer.py), or None."""
         if node is None:

@@ -514,6 +514,7 @@ class PyExtraction(FileExtraction):
         if expr is not None:
             holder.fields[name] = infer.encode(expr)
 
+    @infer.bounded
     def expression(self, node, scope: _Scope) -> Expr | None:
         """The expression of an expression's type, as far as this file can say (infer.py), or None."""
         if node is None:

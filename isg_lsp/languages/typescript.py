@@ -593,11 +593,15 @@ class TsExtraction(FileExtraction):
             if not any(c.type in ("accessibility_modifier", "override_modifier", "readonly") for c in param.children):
                 continue
             type_node = param.child_by_field_name("type")
+            pattern = param.child_by_field_name("pattern")
             if type_node is not None:
                 self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope, scope.generics)
-                pattern = param.child_by_field_name("pattern")
                 if pattern is not None and pattern.type == "identifier":
                     scope.fields.setdefault(self.text(pattern), self.type_text(type_node))
+            elif pattern is not None and pattern.type == "identifier" and param.child_by_field_name("value"):
+                expr = self.expression(param.child_by_field_name("value"), self.file_scope)
+                if expr is not None:                           # `public values_ = new Map<K, V>()`
+                    scope.fields.setdefault(self.text(pattern), infer.encode(expr))
 
     def direct_member(self, node, scope: _Scope) -> bool:
         """A member of the class or interface body itself (not of an object type nested in a member's type)."""
@@ -892,6 +896,7 @@ class TsExtraction(FileExtraction):
         if expr is not None:
             owner.fields[name] = infer.encode(expr)
 
+    @infer.bounded
     def expression(self, node, scope: _Scope) -> Expr | None:
         """The expression of an expression's type, as far as this file can say (infer.py), or None."""
         if node is None:
@@ -1031,6 +1036,10 @@ class TsExtraction(FileExtraction):
                 return infer.typed(".".join(path)) if path is not None else None
             if operator.type == "&&":
                 return self.guard(left, name) or self.guard(right, name)
+            if operator.type == "||":
+                # `isA(x) || isB(x)`: x is A | B; a call on the union is the first member's (as on any union)
+                first, second = self.guard(left, name), self.guard(right, name)
+                return first if first is not None and second is not None else None
         return None
 
     # ---- bodies ----
@@ -1131,7 +1140,7 @@ def _narrowed_names(extraction: FileExtraction, condition) -> list[str]:
             return []
         if operator.type == "instanceof":
             return [extraction.text(left)] if left.type == "identifier" else []
-        if operator.type == "&&":
+        if operator.type in ("&&", "||"):
             return _narrowed_names(extraction, left) + _narrowed_names(extraction, right)
     return []
 
@@ -1655,6 +1664,16 @@ class _TsTypes:
         elif kind in ("Promise", "PromiseLike") and name in ("then", "catch", "finally"):
             return None
         return infer.OPAQUE
+
+    def union(self, members: list[Ty | None]) -> Ty | None:
+        """`A | B` of workspace classes or interfaces: the checker resolves a call on it to the first member's
+        declaration (each member must have the method), so the first member stands for it."""
+        # a primitive member cannot be the receiver of a method call that compiles (the code narrowed it away)
+        kept = [m for m in members if m is None or not (m.external and (m.fqp in PRIMITIVES
+                                                                          or m.fqp in _PRIMITIVE_VALUES))]
+        if not kept or any(m is None or m.external for m in kept):
+            return None
+        return kept[0]
 
     def type_parameters(self, type_fqp: str) -> tuple[str, ...]:
         node = self.node_of(type_fqp)
