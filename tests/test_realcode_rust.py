@@ -200,3 +200,35 @@ def test_tokio_item_cache_inside_macro_bodies_gives_the_facts_of_a_fresh_extract
         plain, _ = extract_source(rel, edited, spec, layout)
         for field in ("nodes", "edges", "references", "imports", "glob_imports", "macro_calls"):
             assert getattr(cached, field) == getattr(plain, field), (rel, field)
+
+
+# ---- receiver types (issue #16): calls written as chains ---------------------------------------------------------
+
+def callers_of(graph, fqp):
+    from isg_lsp import queries
+
+    (target,) = [n for n in graph.by_fqp(fqp) if not n.external]
+    return {r.node.fqp: r.edge.resolution.value for r in queries.callers(graph, [target])}
+
+
+def test_tokio_callers_of_a_builder_method_find_its_chained_call_sites(tokio):
+    """`Builder::new_multi_thread().enable_all().build()` (Runtime::new): `new_multi_thread` returns `Builder`,
+    `enable_all` `&mut Self`, so each hop is the Builder's method, found without a type checker."""
+    _, graph, _ = tokio
+    enable_all = callers_of(graph, "tokio::runtime::builder::Builder::enable_all")
+    assert enable_all.get("tokio::runtime::runtime::Runtime::new") in ("exact", "import")
+    build = callers_of(graph, "tokio::runtime::builder::Builder::build")
+    assert build.get("tokio::runtime::runtime::Runtime::new") in ("exact", "import")
+    # the integration tests build their runtimes the same way, over more hops (`.worker_threads(1)`)
+    chained = [caller for caller, how in build.items() if how != "heuristic" and "::" in caller
+               and not caller.startswith("tokio::")]
+    assert len(chained) >= 10, chained
+
+
+def test_serde_callers_through_a_field_chain(serde):
+    """`self.content.unexpected()` in the content deserializers: the field's declared type (`Content<'de>`, and
+    `&'a Content<'de>`) gives the method, exactly."""
+    graph = serde[0].graph
+    found = callers_of(graph, "serde::__private::de::content::Content::unexpected")
+    assert found.get("serde::__private::de::content::ContentDeserializer::invalid_type") == "exact"
+    assert found.get("serde::__private::de::content::ContentRefDeserializer::invalid_type") == "exact"

@@ -645,6 +645,12 @@ class Inference:
         ty = self.value(expr, where)
         if ty is None:
             return Outcome.UNKNOWN, None, []
+        deref = getattr(self.system, "deref", None)
+        for _ in range(4):                                     # auto-deref (`Box<Foo>`, `Arc<Foo>`: Foo's methods)
+            inner = deref(ty) if deref is not None and ty.external else None
+            if inner is None:
+                break
+            ty = inner
         if ty.external or ty.fqp == ARRAY:
             return Outcome.OUTSIDE, ty, []
         fns = self.system.methods(ty, name)

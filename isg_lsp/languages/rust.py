@@ -17,8 +17,9 @@ import tree_sitter
 
 from ..graph import SymbolView, Target
 from ..model import Edge, EdgeKind, FileFacts, Node, NodeKind, Reference, Resolution, sighash
-from . import query
+from . import infer, query
 from .common import MAX_HEURISTIC_CANDIDATES, FileExtraction, dispatch, guess_methods, read_manifest, strip_generics
+from .infer import Declared, Expr, Outcome, Ty
 
 LANG = "rust"
 
@@ -226,6 +227,7 @@ class _Scope:
     self_path: tuple[str, ...] = ()   # impl: the self type as a path to resolve
     receivers: tuple[str, ...] = ()   # FQPs a `self.m()` call may resolve against
     generics: dict[str, bytes] = field(default_factory=_Generics)
+    env: infer.Env | None = None      # fn scopes: names → the expressions of their types (infer.py)
 
 
 class RustExtraction(FileExtraction):
@@ -288,6 +290,7 @@ class RustExtraction(FileExtraction):
             "definition.function": self.on_function, "definition.type_alias": self.on_type_alias,
             "definition.assoc_type": self.on_assoc_type, "definition.const": self.on_const,
             "reference.call": self.on_call, "reference.macro": self.on_macro,
+            "local.definition": self.on_local, "local.for": self.on_for, "local.function": self.on_closure,
         }, cache, context, containers={**CONTAINERS, "macro_invocation": self.macro_items})
         if cache is not None:
             cache[FRAGMENTS_KEY] = self.fragment_keys
@@ -323,6 +326,25 @@ class RustExtraction(FileExtraction):
             self.declared.setdefault(scope.module, set()).add(name)
             if node.type == "trait_item":
                 self.note_supertraits(node, f"{scope.module}::{name}", scope.module)
+            elif node.type == "struct_item":
+                self.note_fields(node, f"{scope.module}::{name}")
+
+    def note_fields(self, node, fqp: str) -> None:
+        """A struct's named fields and their types as written, for `x.field.m()` in other files (infer.py); read
+        in the struct's module. Published by the outline, which every extraction runs (items may come from the
+        item cache)."""
+        body = node.child_by_field_name("body")
+        if body is None or body.type != "field_declaration_list":
+            return
+        fields = {}
+        for decl in body.named_children:
+            if decl.type != "field_declaration":
+                continue
+            name, type_node = decl.child_by_field_name("name"), decl.child_by_field_name("type")
+            if name is not None and type_node is not None:
+                fields[infer.field_entry(self.text(name))] = " ".join(self.text(type_node).split())
+        if fields:
+            self.facts.imports[infer.fields_key(LANG, fqp)] = fields
 
     def note_supertraits(self, node, fqp: str, module: str) -> None:
         """Publishes a trait's supertraits as written (`trait A: B + c::D`, `where Self: E`), under the import
@@ -557,8 +579,16 @@ class RustExtraction(FileExtraction):
         returns = node.child_by_field_name("return_type")
         if returns is not None:
             self.type_refs(returns, item.id, EdgeKind.RETURNS, scope, generics)
-        self.scopes[node.id] = _Scope("fn", scope.module, item.id, scope.fqp, receivers=scope.receivers,
-                                      generics=generics, self_path=scope.self_path)
+        own = _Scope("fn", scope.module, item.id, scope.fqp, receivers=scope.receivers,
+                     generics=generics, self_path=scope.self_path, env=infer.Env())
+        self.scopes[node.id] = own
+        for parameter in parameters.named_children if parameters is not None else ():
+            if parameter.type == "self_parameter":
+                own.env.bind("self", infer.known(scope.fqp) if scope.kind in ("impl", "trait") and scope.fqp
+                             else None)
+            elif parameter.type == "parameter":
+                self.bind_pattern(parameter.child_by_field_name("pattern"),
+                                  self.declared_type(parameter.child_by_field_name("type"), own), own)
 
     def on_type_alias(self, node, caps):
         scope, item = self.declare(node, caps, NodeKind.ASSOC_TYPE, body_field=None)
@@ -587,6 +617,133 @@ class RustExtraction(FileExtraction):
                 self.add_reference(Reference(EdgeKind.USES, scope.module, "trait" if is_trait else "type", path,
                                              src_path=scope.self_path))
 
+    # ---- receiver types (infer.py) ----
+
+    def declared_type(self, type_node, scope: _Scope) -> Expr | None:
+        """A value of a declared type: its text (a type parameter's: its bounds as written, `A | B`)."""
+        if type_node is None:
+            return None
+        text = " ".join(self.text(type_node).split())
+        bare = _plain_type_text(text)
+        generics = scope.generics
+        if bare in generics:
+            bounds = getattr(generics, "bounds", {}).get(bare) or []
+            return infer.typed(" | ".join(bounds)) if bounds else None
+        return infer.typed(text)
+
+    def bind_pattern(self, pattern, expr: Expr | None, scope: _Scope) -> None:
+        """`x`, `mut x`, `ref x`: the expression; any other pattern binds its names to unknown types."""
+        env = scope.env
+        if pattern is None or env is None:
+            return
+        if pattern.type == "identifier":
+            env.bind(self.text(pattern), expr)
+            return
+        if pattern.type in ("mut_pattern", "ref_pattern") and pattern.named_child_count:
+            self.bind_pattern(pattern.named_children[-1], expr, scope)
+            return
+        stack = [pattern]
+        while stack:
+            current = stack.pop()
+            if current.type == "identifier":
+                env.bind(self.text(current), None)
+            else:
+                stack.extend(current.named_children)
+
+    def on_local(self, node, caps):
+        """`let x: T = ...`, `let x = Foo::new()`: the name's type, declared or its value's."""
+        scope = self.scope_of(node)
+        if scope.env is None:
+            return
+        type_node = node.child_by_field_name("type")
+        value = node.child_by_field_name("value")
+        expr = self.declared_type(type_node, scope) if type_node is not None else self.expression(value, scope)
+        self.bind_pattern(caps["local.pattern"][0], expr, scope)
+
+    def on_for(self, node, caps):
+        """`for x in xs`: an element of xs."""
+        scope = self.scope_of(node)
+        if scope.env is not None:
+            self.bind_pattern(caps["local.pattern"][0],
+                              infer.element(self.expression(caps["local.iterable"][0], scope)), scope)
+
+    def on_closure(self, node, caps):
+        """A closure: its calls are the enclosing function's, its parameters its own names."""
+        outer = self.scope_of(node)
+        if outer.kind != "fn" or outer.env is None:
+            return
+        own = _Scope("fn", outer.module, outer.node_id, outer.fqp, receivers=outer.receivers,
+                     generics=outer.generics, self_path=outer.self_path, env=infer.Env(outer.env))
+        self.scopes[node.id] = own
+        params = node.child_by_field_name("parameters")
+        for param in params.named_children if params is not None else ():
+            if param.type == "parameter":
+                self.bind_pattern(param.child_by_field_name("pattern"),
+                                  self.declared_type(param.child_by_field_name("type"), own), own)
+            else:
+                self.bind_pattern(param, None, own)
+
+    @infer.bounded
+    def expression(self, node, scope: _Scope) -> Expr | None:
+        """The expression of an expression's type, as far as this file can say (infer.py), or None."""
+        if node is None:
+            return None
+        kind = node.type
+        if kind == "self":
+            env = scope.env
+            return env.get("self") if env is not None else None
+        if kind == "identifier":
+            env = scope.env
+            name = self.text(node)
+            return env.get(name) if env is not None and name in env else None
+        if kind == "field_expression":
+            field_node = node.child_by_field_name("field")
+            if field_node is None or field_node.type != "field_identifier":
+                return None
+            return infer.member(self.expression(node.child_by_field_name("value"), scope), self.text(field_node))
+        if kind == "call_expression":
+            callee = node.child_by_field_name("function")
+            arguments = node.child_by_field_name("arguments")
+            arity = len(arguments.named_children) if arguments is not None else None
+            if callee is not None and callee.type == "generic_function":
+                callee = callee.child_by_field_name("function") or callee
+            if callee is None:
+                return None
+            if callee.type == "field_expression":
+                name = self.text(callee.child_by_field_name("field"))
+                return infer.method(self.expression(callee.child_by_field_name("value"), scope), name, arity)
+            if callee.type == "identifier" and scope.env is not None and self.text(callee) in scope.env:
+                return None                                  # a closure's call
+            if callee.type == "identifier":
+                path: tuple[str, ...] = (self.text(callee),)
+            elif callee.type == "scoped_identifier":
+                path = self.call_path(callee, scope)
+            else:
+                return None
+            return infer.called("::".join(path), arity) if path else None
+        if kind in ("try_expression", "await_expression"):
+            inner = node.named_children[0] if node.named_children else None
+            return infer.unwrapped(self.expression(inner, scope))
+        if kind == "reference_expression":
+            return self.expression(node.child_by_field_name("value"), scope)
+        if kind == "unary_expression" and node.named_child_count == 1 and self.text(node).startswith("*"):
+            return self.expression(node.named_children[0], scope)
+        if kind == "parenthesized_expression" and node.named_child_count == 1:
+            return self.expression(node.named_children[0], scope)
+        if kind == "struct_expression":
+            name = node.child_by_field_name("name")
+            if name is None:
+                return None
+            path = _segments(strip_generics(self.text(name)))
+            if path and path[0] == "Self":
+                return infer.known(scope.fqp) if scope.fqp else None
+            return infer.typed("::".join(self.absolutize(path, scope.module)))
+        if kind == "index_expression":
+            return infer.element(self.expression(node.named_children[0] if node.named_children else None, scope))
+        if kind in ("string_literal", "raw_string_literal"):
+            return infer.typed("str")
+        return None
+
     # ---- bodies ----
 
     def on_call(self, node, caps):
@@ -607,7 +764,10 @@ class RustExtraction(FileExtraction):
         elif kind == "field_expression":
             name = self.text(callee.child_by_field_name("field"))
             value = callee.child_by_field_name("value")
-            receivers = scope.receivers if value is not None and value.type == "self" else ()
+            if value is not None and value.type == "self":
+                receivers = scope.receivers
+            else:
+                receivers = self.expression(value, scope) or ()
             self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", (name,), src=scope.node_id,
                                          receiver=receivers))
 
@@ -1091,6 +1251,8 @@ def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target 
         src = resolve_path(ref.src_path, "type", ref.scope, view)
     if ref.dst is not None:
         return src, None
+    if infer.is_expression(ref.receiver):
+        return src, _resolve_inferred(ref, view)
     if ref.receiver is not None:
         return src, resolve_method(ref.path[-1], ref.receiver, view)
     if ref.target == "assoc":
@@ -1313,7 +1475,7 @@ def resolve_method(name: str, receivers: tuple[str, ...], view: SymbolView) -> T
             if ids:
                 return Target(ids, Resolution.EXACT)
         return None
-    return guess_methods(view, name, fn, "rust", lambda n: _is_method(n.fqp, view))
+    return guess_methods(view, name, fn, "rust", lambda n: _is_method(n.fqp, view), STANDARD_METHODS)
 
 
 def _is_method(fqp: str, view: SymbolView) -> bool:
@@ -1541,3 +1703,303 @@ def _replaced(facts: FileFacts, nodes, edges, references, names: dict, ids: dict
                      edges=edges, references=references, imports=facts.imports, glob_imports=facts.glob_imports,
                      errors=facts.errors, macro_calls=facts.macro_calls, module_files=facts.module_files,
                      error=facts.error, docs=docs, names=names)
+
+
+# ---- receiver types (infer.py) -------------------------------------------------------------------------------
+
+def _resolve_inferred(ref: Reference, view: SymbolView) -> Target | None:
+    """A method call whose receiver is an expression (infer.py): a method of the receiver's inferred type (inherent,
+    its trait impls', a trait's own for `dyn Tr`/`impl Tr`/a bounded type parameter); a guess by name only when the
+    type is unknown."""
+    name = ref.path[-1]
+    outcome, ty, fns = infer.inference(_types(view), view).methods_of(ref.receiver, ref.scope, name)
+    if outcome == Outcome.UNKNOWN:
+        return guess_methods(view, name, TARGET_KINDS["fn"], "rust", lambda n: _is_method(n.fqp, view),
+                             STANDARD_METHODS)
+    if not fns:
+        return None
+    return Target([fn.id for fn in fns], ty.resolution if ty is not None else Resolution.EXACT)
+
+
+# Methods of the standard library's common types (Option, Result, Vec, slices, str, String, iterators, maps, smart
+# pointers) and of its most implemented traits: a receiver of unknown type calling one of them is not guessed to be
+# a workspace type (common.guess_methods).
+STANDARD_METHODS = frozenset("""
+unwrap expect unwrap_or unwrap_or_else unwrap_or_default map map_err and_then or_else ok err is_some is_none is_ok
+is_err as_ref as_mut as_deref take replace get get_mut insert remove push pop len is_empty iter iter_mut into_iter
+next clone to_owned to_string as_str as_bytes contains starts_with ends_with split trim chars bytes collect filter
+find any all fold count sum rev zip enumerate skip chain extend drain clear first last keys values entry or_insert
+with_capacity capacity reserve truncate sort sort_by dedup join lock read write borrow borrow_mut deref deref_mut
+fmt eq ne cmp partial_cmp hash into from try_into try_from default drop poll send recv await""".split())
+_SMART = frozenset({"Box", "Rc", "Arc", "Pin", "Cow", "Ref", "RefMut", "MutexGuard", "RwLockReadGuard",
+                    "RwLockWriteGuard", "ManuallyDrop"})
+_UNWRAPPING = frozenset({"unwrap", "expect", "unwrap_or", "unwrap_or_else", "unwrap_or_default", "unwrap_unchecked",
+                         "expect_err", "into_inner", "get_or_insert_with", "get_or_init", "lock", "borrow",
+                         "borrow_mut", "read", "write"})
+_SAME = frozenset({"clone", "as_ref", "as_mut", "as_deref", "as_deref_mut", "take", "by_ref", "cloned", "copied",
+                   "to_owned"})
+_ELEMENT_OPTIONS = frozenset({"get", "get_mut", "first", "last", "first_mut", "last_mut", "pop", "next", "peek",
+                              "front", "back", "pop_front", "pop_back", "next_back", "nth", "min", "max", "find"})
+_ITERATORS = frozenset({"iter", "iter_mut", "into_iter", "drain", "values", "values_mut", "rev", "skip", "take",
+                        "filter", "chain", "peekable", "fuse", "cloned", "copied", "step_by"})
+
+
+class _RustTypes:
+    """Rust's side of receiver inference (infer.TypeSystem): a type is read where it is written, in its module's
+    FQP (whose `use`s name it)."""
+
+    nullish: frozenset[str] = frozenset()
+    self_type = "Self"
+
+    def __init__(self, view: SymbolView) -> None:
+        self.view = view
+
+    def normalize(self, text: str) -> str:
+        text = re.sub(r"'\w+\s*\+?\s*", "", text)                 # lifetimes
+        text = re.sub(r"&\s*(?:mut\s+)?|\b(?:dyn|impl)\s+|\*(?:const|mut)\s+", "", text)   # references, traits
+        text = " ".join(text.split())
+        while True:
+            before = text
+            text = text.strip()
+            if text.startswith("&"):
+                text = text[1:]
+            for word in ("mut ", "dyn ", "impl ", "const "):
+                if text.startswith(word):
+                    text = text[len(word):]
+            if text == before:
+                break
+        if text.startswith("[") and text.endswith("]"):              # `[T]`, `[T; N]`
+            inner = text[1:-1].split(";")[0]
+            return self.normalize(inner) + "[]"
+        if text.startswith("(") and text.endswith(")"):
+            return ""                                                # tuples: not followed
+        return " | ".join(self.normalize(p) if p.strip() != text else p.strip()
+                          for p in infer._split_top(text, "+")) if "+" in text else text
+
+    def type_named(self, path: str, where) -> Ty | None:
+        parts = tuple(p for p in path.split("::"))
+        if not parts or not parts[-1] or parts[-1] in ("?Sized", "Sized", "Send", "Sync", "Unpin", "Copy"):
+            return None
+        if parts[0] in ("crate", "$crate", "self", "super"):
+            ids = resolve_name(self.view, where, parts)
+            found = Target(ids, Resolution.EXACT) if ids else None
+        else:
+            found = resolve_path(parts, "type", where, self.view) or resolve_path(parts, "trait", where, self.view)
+        if found is None:
+            return None
+        if found.ids:
+            node = self.view.node(found.ids[0])
+            if node.kind is NodeKind.ASSOC_TYPE and not node.fqp.startswith("<"):
+                return Ty(node.fqp, False, (), found.resolution)     # an alias: expanded where its arguments are
+            return Ty(node.fqp, False, (), found.resolution)
+        if found.external_fqp is None or found.resolution is Resolution.HEURISTIC:
+            return None
+        return Ty(found.external_fqp, True, (), found.resolution)
+
+    def union(self, members: list[Ty | None]) -> Ty | None:
+        """`T: A + B`, `dyn A + B`: the bounds together (their methods are the value's)."""
+        kept = [m for m in members if m is not None]
+        if not kept:
+            return None
+        return kept[0] if len(kept) == 1 else Ty("+", False, tuple(kept))
+
+    def node_of(self, fqp: str) -> Node | None:
+        ids = self.view.lookup(fqp, TYPE_KINDS)
+        return self.view.node(ids[0]) if ids else None
+
+    def aliased(self, ty: Ty) -> Ty | None:
+        """`type Result<T> = std::result::Result<T, Error>`: what an alias stands for, its arguments bound."""
+        node = self.node_of(ty.fqp)
+        if node is None or node.kind is not NodeKind.ASSOC_TYPE:
+            return None
+        _, eq, text = node.signature.partition("=")
+        if not eq:
+            return None
+        return infer.inference(self, self.view).declared(
+            Declared(text.strip(), _module_of(node, self.view), frozenset(), ty.fqp), ty)
+
+    def methods(self, ty: Ty, name: str, depth: int = 0) -> list[Node]:
+        fn = TARGET_KINDS["fn"]
+        if ty.fqp == "+":                                            # several bounds
+            found: list[Node] = []
+            for member in ty.args:
+                if member is not None and not member.external:
+                    found.extend(n for n in self.methods(member, name, depth + 1) if n not in found)
+            return found
+        node = self.node_of(ty.fqp)
+        if node is not None and node.kind is NodeKind.ASSOC_TYPE and depth < 4:
+            target = self.aliased(ty)
+            if target is not None and not target.external:
+                return self.methods(target, name, depth + 1)
+            return []
+        if node is not None and node.kind is NodeKind.TRAIT:
+            ids = self.view.lookup(f"{ty.fqp}::{name}", fn)
+            if ids:
+                return [self.view.node(i) for i in ids]
+            return self.supertrait_methods(ty.fqp, name, depth)
+        ids = lookup_absolute(_segments(ty.fqp) + (name,), fn, self.view)
+        if ids:
+            return [self.view.node(i) for i in ids]
+        return self.view.impl_members(ty.fqp, name, fn)
+
+    def supertrait_methods(self, trait: str, name: str, depth: int) -> list[Node]:
+        if depth > 4:
+            return []
+        record = self.view.imports(TRAIT_RECORD + trait)
+        scope = record.get(":scope", trait.rsplit("::", 1)[0])
+        for key, text in sorted(record.items()):
+            if key == ":scope":
+                continue
+            parent = self.type_named(text, scope)
+            if parent is not None and not parent.external:
+                found = self.methods(parent, name, depth + 1)
+                if found:
+                    return found
+        return []
+
+    def returns(self, fn: Node) -> Declared | None:
+        text, generics = _return_text(fn.signature, fn.name)
+        if not text:
+            return None
+        owner = _owner_type(fn.fqp)
+        return Declared(text, _module_of(fn, self.view), generics, owner if owner and self.node_of(owner) else None)
+
+    def field(self, ty: Ty, name: str) -> Declared | None:
+        text = self.view.imports(infer.fields_key(LANG, ty.fqp)).get(infer.field_entry(name))
+        if text is None:
+            node = self.node_of(ty.fqp)
+            if node is not None and node.kind is NodeKind.ASSOC_TYPE:
+                target = self.aliased(ty)
+                return self.field(target, name) if target is not None and not target.external else None
+            return None
+        return Declared(text, ty.fqp.rsplit("::", 1)[0], frozenset(), ty.fqp)
+
+    def call_value(self, path: str, arity: int | None, where, inference: infer.Inference) -> Ty | None:
+        parts = tuple(path.split("::"))
+        found = resolve_path(parts, "fn", where, self.view)
+        if found is not None and found.ids:
+            return inference.returned([self.view.node(i) for i in found.ids])
+        kind = resolve_path(parts, "type", where, self.view)     # a tuple struct's constructor `Foo(x)`
+        if kind is not None and kind.ids:
+            return Ty(self.view.node(kind.ids[0]).fqp, False, (), kind.resolution)
+        if len(parts) > 1 and parts[0] != "":
+            owner = resolve_path(parts[:-1], "type", where, self.view)
+            if owner is not None and not owner.ids and owner.external_fqp is not None \
+                    and owner.resolution is not Resolution.HEURISTIC:
+                return infer.OPAQUE                              # `String::new()`, `Vec::with_capacity()`
+        return None
+
+    def unwrap(self, ty: Ty) -> Ty | None:
+        """`.await` on a workspace `async fn`'s declared result, `?` through an alias of `Result`."""
+        target = self.aliased(ty)
+        if target is not None:
+            return infer.inference(self, self.view).unwrap(target)
+        return ty
+
+    def element(self, ty: Ty, inference: infer.Inference) -> Ty | None:
+        if ty.external:
+            if ty.name in ("HashMap", "BTreeMap", "IndexMap"):
+                return None                                      # pairs: not followed
+            return None
+        target = self.aliased(ty)
+        return inference.element(target) if target is not None else None
+
+    def external_method(self, ty: Ty, name: str) -> Ty | None:
+        kind = ty.name
+        if kind in _SMART or kind in ("Option", "Result", "Poll", "RefCell", "Mutex", "RwLock", "OnceCell", "Lazy"):
+            if name in _UNWRAPPING:
+                return ty.arg(0)
+            if name in _SAME:
+                return ty
+        if name in _ELEMENT_OPTIONS and kind in infer.CONTAINERS:
+            return Ty("Option", True, (ty.arg(0),))
+        if name in _ITERATORS and kind in infer.CONTAINERS:
+            return Ty("Iter", True, (ty.arg(0),))
+        if kind in ("HashMap", "BTreeMap", "IndexMap") and name in ("get", "get_mut", "remove"):
+            return Ty("Option", True, (ty.arg(1),))
+        if kind in _SMART and ty.arg(0) is not None and not ty.arg(0).external:    # auto-deref
+            inner = ty.arg(0)
+            fns = self.methods(inner, name)
+            if fns:
+                return infer.inference(self, self.view).call(inner, name, None)
+        return infer.OPAQUE
+
+    def deref(self, ty: Ty) -> Ty | None:
+        """Auto-deref for method lookup: `Box<Foo>`, `Arc<Foo>`, `Rc<Foo>` reach Foo's methods."""
+        return ty.arg(0) if ty.external and ty.name in _SMART else None
+
+    def type_parameters(self, type_fqp: str) -> tuple[str, ...]:
+        node = self.node_of(type_fqp)
+        return infer.type_parameters(node.signature, node.name) if node is not None else ()
+
+    def accepts(self, fn: Node, arity: int) -> bool:
+        return True
+
+
+def _types(view: SymbolView) -> _RustTypes:
+    found = view.memo.get(_RustTypes)
+    if found is None:
+        found = view.memo[_RustTypes] = _RustTypes(view)
+    return found  # type: ignore[return-value]
+
+
+def _owner_type(fqp: str) -> str:
+    """The type a method belongs to: `a::Foo::new` → `a::Foo`; `<a::Foo as b::Tr>::call` → `a::Foo`."""
+    if fqp.startswith("<"):
+        middle = fqp.find(" as ")
+        return fqp[1:middle] if middle != -1 else ""
+    return fqp.rpartition("::")[0]
+
+
+def _module_of(node: Node, view: SymbolView) -> str:
+    """The module a declaration's signature is read in: the longest module along its FQP (its type's, for a
+    method) declared in the node's file, else the crate."""
+    fqp = _owner_type(node.fqp) if node.kind is NodeKind.FUNCTION else node.fqp
+    parts = fqp.split("::")
+    for cut in range(len(parts), 0, -1):
+        prefix = "::".join(parts[:cut])
+        ids = view.lookup(prefix, _MODULE)
+        if ids and any(view.node(i).file == node.file for i in ids):
+            return prefix
+    for cut in range(len(parts) - 1, 0, -1):
+        prefix = "::".join(parts[:cut])
+        if view.lookup(prefix, _MODULE):
+            return prefix
+    return parts[0]
+
+
+def _return_text(signature: str, name: str) -> tuple[str, frozenset[str]]:
+    """The declared return type of a `fn` signature (`pub fn new() -> Self where ...` gives `Self`), and the function's
+    own type parameters."""
+    at = infer._find_word(signature, name)
+    rest = signature[at + len(name):] if at >= 0 else signature
+    generics: frozenset[str] = frozenset()
+    rest = rest.lstrip()
+    if rest.startswith("<"):
+        depth = 0
+        for i, ch in enumerate(rest):
+            depth += 1 if ch == "<" else -1 if ch == ">" and rest[i - 1:i] != "-" else 0
+            if depth == 0:
+                generics = frozenset(infer.type_parameters("f" + rest[:i + 1], "f"))
+                rest = rest[i + 1:].lstrip()
+                break
+    if not rest.startswith("("):
+        return "", generics
+    depth = 0
+    for i, ch in enumerate(rest):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                rest = rest[i + 1:].strip()
+                break
+    else:
+        return "", generics
+    if not rest.startswith("->"):
+        return "", generics
+    rest = rest[2:].strip()
+    where = re.search(r"\swhere\s", " " + rest + " ")
+    if where is not None:
+        rest = (" " + rest)[:where.start()].strip()
+    return rest, generics

@@ -401,6 +401,87 @@ def test_go_rule(tmp_path, rule):
     check(tmp_path, {**GO_B, "a/a.go": header + body + "\n"}, "example.com/m/a.F", expected)
 
 
+# ---- Rust -------------------------------------------------------------------------------------------------------
+
+RUST_B = {"Cargo.toml": '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n', "src/lib.rs": """
+    pub mod b;
+    pub mod c;
+    pub mod a;
+    """, "src/c.rs": """
+    pub struct C;
+    impl C {
+        pub fn done(&self) {}
+        pub fn paint(&self) {}
+    }
+    """, "src/b.rs": """
+    use crate::c::C;
+
+    pub type Result<T> = std::result::Result<T, String>;
+
+    pub trait Run {
+        fn run(&self);
+    }
+
+    pub struct Router {
+        pub peer: C,
+        routes: Vec<C>,
+    }
+
+    impl Router {
+        pub fn new() -> Self { Router { peer: C, routes: Vec::new() } }
+        pub fn route(mut self, _p: &str) -> Self { self }
+        pub fn with_state(self) -> Router { self }
+        pub fn next(&self) -> &C { &self.peer }
+        pub fn load(&self) -> Result<C> { Ok(C) }
+        pub fn find(&self) -> Option<C> { None }
+        pub async fn fetch(&self) -> C { C }
+        pub fn all(&self) -> &Vec<C> { &self.routes }
+    }
+
+    impl Run for Router {
+        fn run(&self) {}
+    }
+    """}
+
+# `C` is named in b.rs through `use crate::c::C`: a call on a C that b.rs declares is `import`
+RUST_CASES = {
+    "parameter": ("pub fn f(r: &Router) { r.next().done(); }",
+                  {"app::b::Router::next": "import", "app::c::C::done": "import"}),
+    "builder chain through Self": ("pub fn f() { Router::new().route(\"/\").route(\"/x\").with_state(); }",
+                                   {"app::b::Router::new": "import", "app::b::Router::route": "exact",
+                                    "app::b::Router::with_state": "exact"}),
+    "let": ("pub fn f() { let r = Router::new(); r.next().done(); }",
+            {"app::b::Router::new": "import", "app::b::Router::next": "exact", "app::c::C::done": "import"}),
+    "typed let and field": ("pub fn f() { let r: Router = Router::new(); r.peer.done(); }",
+                            {"app::b::Router::new": "import", "app::c::C::done": "import"}),
+    "struct expression": ("pub fn f() { let r = Router { peer: crate::c::C, routes: vec![] }; r.next(); }",
+                          {"app::b::Router::next": "import"}),
+    "? through an alias of Result": ("pub fn f(r: &Router) -> Result<()> { r.load()?.done(); Ok(()) }",
+                                     {"app::b::Router::load": "import", "app::c::C::done": "import"}),
+    "unwrap of an Option": ("pub fn f(r: &Router) { r.find().unwrap().done(); r.find().expect(\"c\").paint(); }",
+                            {"app::b::Router::find": "import", "app::c::C::done": "import", "app::c::C::paint": "import"}),
+    "await": ("pub async fn f(r: &Router) { r.fetch().await.done(); }",
+              {"app::b::Router::fetch": "import", "app::c::C::done": "import"}),
+    "for over a Vec": ("pub fn f(r: &Router) { for c in r.all() { c.done(); } }",
+                       {"app::b::Router::all": "import", "app::c::C::done": "import"}),
+    "trait method": ("pub fn f(r: &Router) { r.run(); }", {"<app::b::Router as app::b::Run>::run": "import"}),
+    "bounded type parameter": ("pub fn f<T: Run>(t: &T) { t.run(); }", {"app::b::Run::run": "import"}),
+    "dyn trait in a Box": ("pub fn f(t: Box<dyn Run>) { t.run(); }", {"app::b::Run::run": "import"}),
+    "closure parameter": ("pub fn f(r: &Router) { let g = |x: &Router| x.next(); g(r); }",
+                          {"app::b::Router::next": "import"}),
+    "outside type: no edge, no guess": ("pub fn f(s: String) { s.paint(); String::new().paint(); }", {}),
+    "unknown receiver: a guess by an uncommon name only": ("pub fn f<T>(x: T) { x.paint(); x.clone(); }",
+                                                           {"app::c::C::paint": "heuristic 1"}),
+}
+
+
+@pytest.mark.parametrize("rule", list(RUST_CASES))
+def test_rust_rule(tmp_path, rule):
+    body, expected = RUST_CASES[rule]
+    header = "use crate::b::{Router, Run, Result};\n\n"
+    check(tmp_path, {**RUST_B, "src/a.rs": header + body + "\n"}, "app::a::f", expected)
+
+
 # ---- incremental: an answer that read a declared type changes with it --------------------------------------------
 
 CHAIN_EDITS = {
@@ -443,6 +524,16 @@ CHAIN_EDITS = {
                                            "func (b *B) Self() *c.C  { return nil }")),
             ("c/c.go", lambda t: t.replace("func (C) Paint() {}", "func (C) M() {}")),
             ("a/a.go", lambda t: t.replace("y, _ := b.New()", "y := &b.B{}"))]),
+    "rust": ("src/a.rs", "app::a::f", {**RUST_B, "src/lib.rs": "pub mod b;\npub mod c;\npub mod d;\npub mod a;\n",
+                                       "src/d.rs": "pub struct D;\nimpl D {\n    pub fn done(&self) {}\n}\n",
+                                       "src/a.rs": "use crate::b::Router;\n\npub fn f(r: &Router) {\n"
+                                                   "    r.next().done();\n    let x = Router::new();\n"
+                                                   "    x.route(\"/\").peer.paint();\n}\n"},
+             [("src/b.rs", lambda t: t.replace("pub fn next(&self) -> &C", "pub fn next(&self) -> &crate::d::D")),
+              ("src/d.rs", lambda t: t.replace("fn done", "fn finish")),
+              ("src/b.rs", lambda t: t.replace("pub peer: C,", "pub peer: crate::d::D,")),
+              ("src/d.rs", lambda t: t.replace("pub fn finish(&self) {}", "pub fn finish(&self) {}\n    pub fn paint(&self) {}")),
+              ("src/a.rs", lambda t: t.replace("let x = Router::new();", "let x: crate::c::C = crate::c::C;"))]),
 }
 
 

@@ -19,3 +19,8 @@
 
 (call_expression function: (_) @reference.callee) @reference.call
 (macro_invocation) @reference.macro
+
+; receiver types (languages/infer.py): the bindings of a function body, closures
+(let_declaration pattern: (_) @local.pattern) @local.definition
+(for_expression pattern: (_) @local.pattern value: (_) @local.iterable) @local.for
+(closure_expression) @local.function
