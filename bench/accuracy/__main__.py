@@ -47,6 +47,10 @@ def run_language(lang: str, quick: bool, work: Path) -> dict:
         return {"status": f"n/a ({error})"}
     if not corpora:
         return {"status": "n/a (no corpus could be built)"}
+    if lang == "rust":                         # CALLS from rustc's MIR (rustdoc has no bodies): issue #16
+        from . import mir_calls
+
+        corpora = corpora + mir_calls.corpora(corpora, work)
     results, per_corpus = [], {}
     for corpus in corpora:
         ours_path = work / lang / f"{corpus['label']}.ours.jsonl"
@@ -58,7 +62,8 @@ def run_language(lang: str, quick: bool, work: Path) -> dict:
                                   if '"kind":"M"' in line and '"external":false' in line}))
         result = compare(Path(corpus["truth"]), ours_path, scope=corpus.get("scope"), local_roots=roots,
                          gated=corpus.get("gated"), edge_kinds=corpus.get("edge_kinds"),
-                         node_key=corpus.get("node_key"), one_per_fqp=corpus.get("one_per_fqp", False))
+                         node_key=corpus.get("node_key"), one_per_fqp=corpus.get("one_per_fqp", False),
+                         node_kinds=corpus.get("node_kinds"))
         results.append(result)
         per_corpus[corpus["label"]] = {"meta": corpus.get("meta", {}), "scope": corpus.get("scope"),
                                        "truth": str(corpus["truth"]), "ours": str(ours_path),

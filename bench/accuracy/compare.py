@@ -179,7 +179,7 @@ def compare(truth_path: Path, ours_path: Path, scope: str | None = None, local_r
                 continue
             o_keys[n["kind"]].add(key)
             o_strict[n["kind"]].add(n["fqp"])
-    kinds = node_kinds or tuple(sorted(set(t_keys) | set(o_keys)))
+    kinds = node_kinds if node_kinds is not None else tuple(sorted(set(t_keys) | set(o_keys)))
     for kind in kinds:
         entry = scores(t_keys[kind], o_keys[kind])
         if one_per_fqp:

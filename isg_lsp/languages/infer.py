@@ -473,6 +473,10 @@ class Inference:
         self.depth += 1
         try:
             found = self._value(expr, where)
+        except RecursionError:                             # a cycle no guard saw: the type is unknown, not a crash
+            if self.depth > 1:
+                raise
+            found = None
         finally:
             self.depth -= 1
         memo[key] = found
@@ -602,9 +606,15 @@ class Inference:
 
     def written(self, declared: Declared, subst: dict[str, Ty | None] | None = None,
                 self_ty: Ty | None = None) -> Ty | None:
-        system = self.system
-        parsed = parse_written(system.normalize(declared.text), system.nullish)
-        return self.resolve_written(parsed, declared, subst or {}, self_ty)
+        if self.depth > MAX_DEPTH:                             # aliases of aliases (`type A = B; type B = A[]`)
+            return None
+        self.depth += 1
+        try:
+            system = self.system
+            parsed = parse_written(system.normalize(declared.text), system.nullish)
+            return self.resolve_written(parsed, declared, subst or {}, self_ty)
+        finally:
+            self.depth -= 1
 
     def resolve_written(self, written: Written | None, declared: Declared, subst: dict[str, Ty | None],
                         self_ty: Ty | None) -> Ty | None:

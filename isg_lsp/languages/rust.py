@@ -1864,13 +1864,13 @@ class _RustTypes:
         owner = _owner_type(fn.fqp)
         return Declared(text, _module_of(fn, self.view), generics, owner if owner and self.node_of(owner) else None)
 
-    def field(self, ty: Ty, name: str) -> Declared | None:
+    def field(self, ty: Ty, name: str, depth: int = 0) -> Declared | None:
         text = self.view.imports(infer.fields_key(LANG, ty.fqp)).get(infer.field_entry(name))
         if text is None:
             node = self.node_of(ty.fqp)
-            if node is not None and node.kind is NodeKind.ASSOC_TYPE:
+            if node is not None and node.kind is NodeKind.ASSOC_TYPE and depth < 8:
                 target = self.aliased(ty)
-                return self.field(target, name) if target is not None and not target.external else None
+                return self.field(target, name, depth + 1) if target is not None and not target.external else None
             return None
         return Declared(text, ty.fqp.rsplit("::", 1)[0], frozenset(), ty.fqp)
 

@@ -1522,12 +1522,12 @@ class _TsTypes:
         inference = infer.inference(self, self.view)
         return inference.written(Declared(text.strip(), where, frozenset(), None)) if owner else None
 
-    def methods(self, ty: Ty, name: str) -> list[Node]:
+    def methods(self, ty: Ty, name: str, depth: int = 0) -> list[Node]:
         ids = lookup_absolute((*_split(ty.fqp), name), FN_KINDS, self.view)
         if not ids:
-            target = self.aliased(ty)
+            target = self.aliased(ty) if depth < 8 else None
             if target is not None and not target.external and target.fqp != ty.fqp:
-                return self.methods(target, name)
+                return self.methods(target, name, depth + 1)
             return []
         return [self.view.node(i) for i in ids]
 
@@ -1540,7 +1540,7 @@ class _TsTypes:
         return Declared(text, _scope_of(fn), generics,
                         owner if owner_node is not None and owner_node.kind in CLASS_KINDS else None)
 
-    def field(self, ty: Ty, name: str) -> Declared | None:
+    def field(self, ty: Ty, name: str, depth: int = 0) -> Declared | None:
         entry = infer.field_entry(name)
         todo, seen = [ty.fqp], set()
         while todo and len(seen) < 96:                          # a barrel (`export * from` ...) is wide
@@ -1564,9 +1564,9 @@ class _TsTypes:
                     continue
                 for owner in lookup_absolute(_split(base), OWNER_KINDS, self.view) or ():
                     todo.append(self.view.node(owner).fqp)
-        target = self.aliased(ty)
+        target = self.aliased(ty) if depth < 8 else None
         if target is not None and not target.external and target.fqp != ty.fqp:
-            return self.field(target, name)
+            return self.field(target, name, depth + 1)
         return None
 
     def call_value(self, path: str, arity: int | None, where, inference: infer.Inference) -> Ty | None:
