@@ -36,6 +36,7 @@ unknown type, the one case where a call is still guessed by name (``common.guess
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..model import Node, Resolution
@@ -165,6 +166,14 @@ def bounded(method):
     return expression
 
 
+class _Lazy:
+    __slots__ = ("thunk", "previous")
+
+    def __init__(self, thunk: Callable[[], "Expr | None"], previous: object) -> None:
+        self.thunk = thunk
+        self.previous = previous
+
+
 class Env:
     """The names of one function body (parameters, locals, loop variables) and the expressions of their values;
     nested bodies (closures, lambdas) see their outer bodies' names. Flow-insensitive: a name means what its last
@@ -176,15 +185,24 @@ class Env:
         self.names: dict[str, Expr | None] = {}
         self.outer = outer
 
-    def bind(self, name: str, expr: Expr | None) -> None:
-        """Binds a name (None: a value of unknown type, which hides an outer binding of the same name)."""
-        self.names[name] = expr
+    def bind(self, name: str, expr: Expr | None | Callable[[], Expr | None]) -> None:
+        """Binds a name (None: a value of unknown type, which hides an outer binding of the same name). A callable
+        is evaluated when the name is first read (most locals are never a receiver: their initializers' expressions
+        are not worth computing), with the name still meaning what it meant before (`let x = x.unwrap();`)."""
+        if callable(expr):
+            self.names[name] = _Lazy(expr, self.names.get(name))  # type: ignore[assignment]
+        else:
+            self.names[name] = expr
 
     def get(self, name: str) -> Expr | None:
         env: Env | None = self
         while env is not None:
             if name in env.names:
-                return env.names[name]
+                found = env.names[name]
+                if isinstance(found, _Lazy):
+                    env.names[name] = found.previous    # while it is computed, the name is the earlier binding
+                    found = env.names[name] = found.thunk()
+                return found
             env = env.outer
         return None
 

@@ -444,6 +444,9 @@ class PyExtraction(FileExtraction):
         name = self.text(caps["local.name"][0])
         type_node = node.child_by_field_name("type")
         value = node.child_by_field_name("right")
+        if scope is not self.file_scope and type_node is None and value is not None:
+            scope.env.bind(name, lambda: self.expression(value, scope))     # evaluated if ever a receiver
+            return
         if type_node is not None:
             expr = infer.typed(self.text(type_node))
         elif value is not None:
@@ -485,8 +488,8 @@ class PyExtraction(FileExtraction):
         """`for x in xs`: an element of xs."""
         scope = self.scope_of(node)
         if scope.env is not None:
-            scope.env.bind(self.text(caps["local.name"][0]),
-                           infer.element(self.expression(caps["local.iterable"][0], scope)))
+            iterable = caps["local.iterable"][0]
+            scope.env.bind(self.text(caps["local.name"][0]), lambda: infer.element(self.expression(iterable, scope)))
 
     def on_with(self, node, caps):
         """`with X() as x`: what X's `__enter__` returns."""

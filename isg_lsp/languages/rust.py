@@ -657,15 +657,22 @@ class RustExtraction(FileExtraction):
             return
         type_node = node.child_by_field_name("type")
         value = node.child_by_field_name("value")
-        expr = self.declared_type(type_node, scope) if type_node is not None else self.expression(value, scope)
-        self.bind_pattern(caps["local.pattern"][0], expr, scope)
+        pattern = caps["local.pattern"][0]
+        if type_node is not None:
+            self.bind_pattern(pattern, self.declared_type(type_node, scope), scope)
+        elif pattern.type == "identifier" and scope.env is not None:    # evaluated if ever a receiver
+            scope.env.bind(self.text(pattern), lambda: self.expression(value, scope))
+        else:
+            self.bind_pattern(pattern, None, scope)
 
     def on_for(self, node, caps):
         """`for x in xs`: an element of xs."""
         scope = self.scope_of(node)
-        if scope.env is not None:
-            self.bind_pattern(caps["local.pattern"][0],
-                              infer.element(self.expression(caps["local.iterable"][0], scope)), scope)
+        pattern, iterable = caps["local.pattern"][0], caps["local.iterable"][0]
+        if scope.env is not None and pattern.type == "identifier":
+            scope.env.bind(self.text(pattern), lambda: infer.element(self.expression(iterable, scope)))
+        elif scope.env is not None:
+            self.bind_pattern(pattern, None, scope)
 
     def on_closure(self, node, caps):
         """A closure: its calls are the enclosing function's, its parameters its own names."""

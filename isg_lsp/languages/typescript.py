@@ -820,6 +820,14 @@ class TsExtraction(FileExtraction):
         name = self.text(caps["local.name"][0])
         type_node = node.child_by_field_name("type")
         value = node.child_by_field_name("value")
+        if scope is not self.file_scope:                         # evaluated if the name is ever a receiver
+            if type_node is not None:
+                scope.env.bind(name, self.declared(type_node, scope))
+            elif value is not None and value.type not in ("arrow_function", "function_expression"):
+                scope.env.bind(name, lambda: self.expression(value, scope))
+            else:
+                scope.env.bind(name, None)
+            return
         if type_node is not None:
             expr = self.declared(type_node, scope)
         elif value is not None and value.type not in ("arrow_function", "function_expression"):
@@ -840,7 +848,8 @@ class TsExtraction(FileExtraction):
             return
         name = self.text(caps["local.name"][0])
         if any(c.type == "of" for c in node.children):
-            scope.env.bind(name, infer.element(self.expression(caps["local.iterable"][0], scope)))
+            iterable = caps["local.iterable"][0]
+            scope.env.bind(name, lambda: infer.element(self.expression(iterable, scope)))
         else:
             scope.env.bind(name, infer.typed("string"))
 

@@ -452,6 +452,8 @@ RUST_CASES = {
                                     "app::b::Router::with_state": "exact"}),
     "let": ("pub fn f() { let r = Router::new(); r.next().done(); }",
             {"app::b::Router::new": "import", "app::b::Router::next": "exact", "app::c::C::done": "import"}),
+    "shadowing let": ("pub fn f(r: &Router) { let x = r.find(); let x = x.unwrap(); x.done(); }",
+                      {"app::b::Router::find": "import", "app::c::C::done": "import"}),
     "typed let and field": ("pub fn f() { let r: Router = Router::new(); r.peer.done(); }",
                             {"app::b::Router::new": "import", "app::c::C::done": "import"}),
     "struct expression": ("pub fn f() { let r = Router { peer: crate::c::C, routes: vec![] }; r.next(); }",
