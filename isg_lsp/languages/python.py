@@ -417,10 +417,10 @@ class PyExtraction(FileExtraction):
             value = param.child_by_field_name("value")
             if class_fqp is not None and name == scope.this:
                 env.bind(name, infer.known(class_fqp))
-            elif type_node is not None:
-                env.bind(name, infer.typed(self.text(type_node)))
+            elif type_node is not None:                              # evaluated if ever a receiver
+                env.bind(name, _later(lambda t: infer.typed(self.text(t)), type_node))
             elif value is not None and kind == "default_parameter":
-                env.bind(name, self.expression(value, scope))
+                env.bind(name, _later(self.expression, value, scope))
             else:
                 env.bind(name, None)
 
@@ -517,6 +517,19 @@ class PyExtraction(FileExtraction):
         if expr is not None:
             holder.fields[name] = infer.encode(expr)
 
+    def path_expression(self, path: tuple[str, ...], node, scope: _Scope) -> Expr | None:
+        """A dotted name's value: a local's (then its attributes), else a module's or an imported value."""
+        env = scope.env
+        if env is not None and path[0] in env:
+            expr = env.get(path[0])
+            for name in path[1:]:
+                expr = infer.member(expr, name)
+            return expr
+        local = self.local_import(node, path[0])
+        if local is not None:
+            return infer.valued(".".join(("", *local.split("."), *path[1:])))
+        return infer.valued(".".join(path))                        # a module's value or an imported one
+
     @infer.bounded
     def expression(self, node, scope: _Scope) -> Expr | None:
         """The expression of an expression's type, as far as this file can say (infer.py), or None."""
@@ -531,16 +544,7 @@ class PyExtraction(FileExtraction):
                     return infer.member(self.expression(node.child_by_field_name("object"), scope),
                                         self.text(attribute))
                 return None
-            env = scope.env
-            if env is not None and path[0] in env:
-                expr = env.get(path[0])
-                for name in path[1:]:
-                    expr = infer.member(expr, name)
-                return expr
-            local = self.local_import(node, path[0])
-            if local is not None:
-                return infer.valued(".".join(("", *local.split("."), *path[1:])))
-            return infer.valued(".".join(path))                    # a module's value or an imported one
+            return self.path_expression(path, node, scope)
         if kind == "call":
             callee = node.child_by_field_name("function")
             arguments = node.child_by_field_name("arguments")
@@ -637,7 +641,11 @@ class PyExtraction(FileExtraction):
                 return
             receivers = scope.bases
         else:
-            expr = self.expression(obj, scope)
+            if obj.type in ("identifier", "attribute"):
+                early = _name_path(self, obj)
+                expr = self.path_expression(early, obj, scope) if early else self.expression(obj, scope)
+            else:
+                expr = self.expression(obj, scope)
             if obj.type == "call":                     # `Foo().m()`: a method of Foo when Foo is a class
                 obj = obj.child_by_field_name("function")
             elif obj.type == "identifier" and self.text(obj) in scope.typed and expr is not None:
@@ -658,6 +666,11 @@ class PyExtraction(FileExtraction):
         self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", (name,), src=scope.node_id,
                                      receiver=receivers))
 
+
+
+def _later(function, *args):
+    """A binding computed when the name is first read (infer.Env)."""
+    return lambda: function(*args)
 
 
 def _enclosing_function(node):

@@ -804,13 +804,12 @@ class TsExtraction(FileExtraction):
                 for ident in _pattern_names(pattern):
                     env.bind(self.text(ident), None)
                 continue
-            if type_node is not None:
-                expr = self.declared(type_node, scope)
+            if type_node is not None:                            # evaluated if ever a receiver
+                env.bind(self.text(pattern), _later(self.declared, type_node, scope))
             elif value is not None:
-                expr = self.expression(value, scope)
+                env.bind(self.text(pattern), _later(self.expression, value, scope))
             else:
-                expr = element if index == 0 else None
-            env.bind(self.text(pattern), expr)
+                env.bind(self.text(pattern), element if index == 0 else None)
 
     def on_local(self, node, caps):
         """`const x: T = ...`, `let x = new Foo()`: the variable's type, declared or its initializer's."""
@@ -1132,6 +1131,11 @@ _FUNCTION_LIKE = frozenset({"function_expression", "arrow_function", "generator_
 _THIS_BINDERS = frozenset({"function_expression", "function_declaration", "generator_function",
                            "generator_function_declaration"})
 _THIS_KEEPERS = frozenset({"method_definition", "class_body", "program"})
+
+
+def _later(function, *args):
+    """A binding computed when the name is first read (infer.Env)."""
+    return lambda: function(*args)
 
 
 def _narrowed_names(extraction: FileExtraction, condition) -> list[str]:

@@ -228,7 +228,7 @@ def test_heuristic_edges_follow_the_config(tmp_path):
     files = {
         "Cargo.toml": RUST["Cargo.toml"],
         "src/lib.rs": "pub struct A;\nimpl A {\n    pub fn go(&self) {}\n}\n\n"
-        "pub fn call<T>(x: T) {\n    x.go();\n}\n// $0\n",     # a receiver of unknown type: a guess
+        "pub fn call<T>(x: T) {\n    x.go();\n}\n// $0\n",  # a receiver of unknown type: a guess
     }
     analysis, *_ = workspace(tmp_path, files)
     [go] = analysis.graph.by_fqp("demo::A::go")
