@@ -47,8 +47,10 @@ def test_map_lists_modules_items_and_relations():
     assert "demo_crate::shapes" in lines
     assert "  T pub Shape" in lines
     assert any(line.startswith("  S pub Circle") and "impl" in line and "shapes::Shape" in line for line in lines)
-    # a guess is never shown as a fact
-    assert "  F pub helper() -> u32 | calls shapes::unit_circle, ~area" in lines
+    # helper's `unit_circle().area()` is Circle's area through unit_circle's declared return type (issue #16): a
+    # fact, not a guess (a guess would be shown as `~area`)
+    helper = next(line for line in lines if line.startswith("  F pub helper() -> u32 | calls "))
+    assert "shapes::unit_circle" in helper and "Circle as shapes::Shape>::area" in helper and "~" not in helper
 
 
 def test_queries_in_text_and_json():

@@ -28,7 +28,7 @@ async def test_lenses_on_traits_methods_and_types(client: LanguageClient):
     assert "2 implementations" in titles[4]                       # pub trait Shape
     assert any(t.startswith("blast radius: ") for t in titles[4])
     assert "2 implementations" in titles[5]                       # fn area (declared by the trait)
-    assert "3 callers (2 heuristic)" in titles[5]
+    assert "2 callers (1 heuristic)" in titles[5]                 # helper's unit_circle().area() is Circle's
     assert "1 caller" in titles[21]                               # unit_circle ← helper
     assert any(t.startswith("blast radius: ") for t in titles[11])   # struct Square
 

@@ -94,7 +94,7 @@ async def test_a_failing_handler_gives_a_clean_error_and_the_server_keeps_servin
     assert "/tmp/secret" not in error.message and "Traceback" not in error.message
     assert error.data is None
     callers = await request(client, "isg/callers", {"fqp": "demo_crate::shapes::Shape::area"})
-    assert len(callers.calls) == 3
+    assert len(callers.calls) == 2
 
 
 async def test_bad_options_warn_and_shutdown_closes_the_database(raw: LanguageClient):
