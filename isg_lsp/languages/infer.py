@@ -44,7 +44,7 @@ from ..model import Node, Resolution
 if TYPE_CHECKING:
     from ..graph import SymbolView
 
-MARK = "="                      # receiver[0] of an inferred receiver expression
+MARK = "="  # receiver[0] of an inferred receiver expression
 START_TYPE = "t"
 START_KNOWN = "q"
 START_CALL = "c"
@@ -55,13 +55,13 @@ STEP_CALL = "."
 STEP_FIELD = ":"
 STEP_UNWRAP = "?"
 STEP_ELEMENT = "["
-MAX_STEPS = 12                  # longer chains are not followed (their receiver is of unknown type)
-MAX_DEPTH = 8                   # nested evaluations (a field whose type is another field's ...)
-FIELDS_PREFIX = "fields:"       # FileFacts.imports key of a type's field table: `fields:{family}:{FQP}`
-EXPR_PREFIX = "="               # a field-table value that is an expression (joined by EXPR_JOIN), not a type text
+MAX_STEPS = 12  # longer chains are not followed (their receiver is of unknown type)
+MAX_DEPTH = 8  # nested evaluations (a field whose type is another field's ...)
+FIELDS_PREFIX = "fields:"  # FileFacts.imports key of a type's field table: `fields:{family}:{FQP}`
+EXPR_PREFIX = "="  # a field-table value that is an expression (joined by EXPR_JOIN), not a type text
 EXPR_JOIN = "\x1f"
-ARRAY = "[]"                    # the head of an array type (`Foo[]`, `[]Foo`, `[Foo]`)
-UNION = "|"                     # the head of a union of several types (`A | B`), which a language may read
+ARRAY = "[]"  # the head of an array type (`Foo[]`, `[]Foo`, `[Foo]`)
+UNION = "|"  # the head of a union of several types (`A | B`), which a language may read
 
 
 # ---- extraction side --------------------------------------------------------------------------------------------
@@ -144,15 +144,16 @@ def encode(expr: Expr) -> str:
 
 
 def decode(text: str) -> Expr:
-    return (MARK, *text[len(EXPR_PREFIX):].split(EXPR_JOIN))
+    return (MARK, *text[len(EXPR_PREFIX) :].split(EXPR_JOIN))
 
 
-MAX_NESTING = 32                 # an expression nested deeper than this has no type we follow (and no recursion)
+MAX_NESTING = 32  # an expression nested deeper than this has no type we follow (and no recursion)
 
 
 def bounded(method):
     """For an extractor's ``expression(node, scope)``: beyond ``MAX_NESTING`` nested calls, None (a 20,000-link
     member chain must not exhaust Python's stack)."""
+
     def expression(self, node, scope):
         depth = getattr(self, "_expression_depth", 0)
         if depth >= MAX_NESTING:
@@ -162,6 +163,7 @@ def bounded(method):
             return method(self, node, scope)
         finally:
             self._expression_depth = depth
+
     expression.__doc__ = method.__doc__
     return expression
 
@@ -200,7 +202,7 @@ class Env:
             if name in env.names:
                 found = env.names[name]
                 if isinstance(found, _Lazy):
-                    env.names[name] = found.previous    # while it is computed, the name is the earlier binding
+                    env.names[name] = found.previous  # while it is computed, the name is the earlier binding
                     found = env.names[name] = found.thunk()
                 return found
             env = env.outer
@@ -216,6 +218,7 @@ class Env:
 
 
 # ---- written types ----------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Written:
@@ -262,7 +265,7 @@ def parse_written(text: str, nullish: frozenset[str] = frozenset()) -> Written |
     head = text[:lt].strip()
     if not _is_path(head):
         return None
-    args = tuple(parse_written(a, nullish) for a in _split_top(text[lt + 1:-1], ","))
+    args = tuple(parse_written(a, nullish) for a in _split_top(text[lt + 1 : -1], ","))
     return Written(head, args)
 
 
@@ -311,7 +314,7 @@ def type_parameters(signature: str, name: str, open_: str = "<") -> tuple[str, .
     at = _find_word(signature, name)
     if at == -1:
         return ()
-    rest = signature[at + len(name):].lstrip()
+    rest = signature[at + len(name) :].lstrip()
     if not rest.startswith(open_):
         return ()
     close = ">" if open_ == "<" else "]"
@@ -355,6 +358,7 @@ def _find_word(text: str, word: str) -> int:
 
 # ---- resolution side --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Ty:
     """A value's type: a workspace type's FQP (``external`` False) or an external type's best name, with its type
@@ -368,8 +372,7 @@ class Ty:
     @property
     def name(self) -> str:
         """The last segment of the FQP (how tables of well-known external types name it)."""
-        cut = max(self.fqp.rfind("::") + 2 if "::" in self.fqp else 0, self.fqp.rfind(".") + 1,
-                  self.fqp.rfind("/") + 1)
+        cut = max(self.fqp.rfind("::") + 2 if "::" in self.fqp else 0, self.fqp.rfind(".") + 1, self.fqp.rfind("/") + 1)
         return self.fqp[cut:]
 
     def arg(self, index: int) -> "Ty | None":
@@ -384,7 +387,7 @@ class Declared:
     text: str
     where: Any
     generics: frozenset[str] = frozenset()
-    owner: str | None = None                  # the FQP of the type whose parameters the text may name
+    owner: str | None = None  # the FQP of the type whose parameters the text may name
 
 
 OPAQUE = Ty("?", True)
@@ -392,29 +395,118 @@ OPAQUE = Ty("?", True)
 when no table says): none of its methods is a workspace method, so a call on it is neither linked nor guessed."""
 
 # Wrappers whose first type argument is what `?`, `.await`, `await` and `.unwrap()` give.
-WRAPPERS = frozenset({"Option", "Result", "Promise", "PromiseLike", "Awaited", "Optional", "Poll", "Ready",
-                      "CompletableFuture", "CompletionStage", "Future", "Box", "Rc", "Arc", "Cow", "Pin",
-                      "Reference", "WeakReference", "AtomicReference", "ThreadLocal", "Supplier", "Callable",
-                      "Mutex", "RwLock", "RefCell", "Cell", "MutexGuard", "Ref", "RefMut", "Lazy", "OnceCell",
-                      "OnceLock", "LazyLock"})
+WRAPPERS = frozenset(
+    {
+        "Option",
+        "Result",
+        "Promise",
+        "PromiseLike",
+        "Awaited",
+        "Optional",
+        "Poll",
+        "Ready",
+        "CompletableFuture",
+        "CompletionStage",
+        "Future",
+        "Box",
+        "Rc",
+        "Arc",
+        "Cow",
+        "Pin",
+        "Reference",
+        "WeakReference",
+        "AtomicReference",
+        "ThreadLocal",
+        "Supplier",
+        "Callable",
+        "Mutex",
+        "RwLock",
+        "RefCell",
+        "Cell",
+        "MutexGuard",
+        "Ref",
+        "RefMut",
+        "Lazy",
+        "OnceCell",
+        "OnceLock",
+        "LazyLock",
+    }
+)
 # Containers whose elements (iteration, indexing) are their first type argument.
-CONTAINERS = frozenset({
-    ARRAY, "Vec", "VecDeque", "LinkedList", "HashSet", "BTreeSet", "BinaryHeap", "IndexSet", "SmallVec", "Iter",
-    "IntoIter", "Iterator", "IntoIterator", "Iterable", "Collection", "List", "ArrayList", "Set", "TreeSet",
-    "SortedSet", "NavigableSet", "Queue", "Deque", "ArrayDeque", "BlockingQueue", "ListIterator", "Enumeration",
-    "Stream", "Array", "ReadonlyArray", "ReadonlySet", "IterableIterator", "AsyncIterable", "AsyncIterator",
-    "Generator", "list", "set", "frozenset", "tuple", "deque", "Sequence", "MutableSequence", "AbstractSet",
-    "MutableSet", "KeysView", "ValuesView", "dict", "Dict", "Mapping", "MutableMapping", "OrderedDict",
-    "defaultdict", "Tuple", "FrozenSet", "Slice", "slice", "CopyOnWriteArrayList",
-    "ConcurrentLinkedQueue", "LinkedBlockingQueue", "ArrayBlockingQueue", "PriorityQueue", "Spliterator"})
+CONTAINERS = frozenset(
+    {
+        ARRAY,
+        "Vec",
+        "VecDeque",
+        "LinkedList",
+        "HashSet",
+        "BTreeSet",
+        "BinaryHeap",
+        "IndexSet",
+        "SmallVec",
+        "Iter",
+        "IntoIter",
+        "Iterator",
+        "IntoIterator",
+        "Iterable",
+        "Collection",
+        "List",
+        "ArrayList",
+        "Set",
+        "TreeSet",
+        "SortedSet",
+        "NavigableSet",
+        "Queue",
+        "Deque",
+        "ArrayDeque",
+        "BlockingQueue",
+        "ListIterator",
+        "Enumeration",
+        "Stream",
+        "Array",
+        "ReadonlyArray",
+        "ReadonlySet",
+        "IterableIterator",
+        "AsyncIterable",
+        "AsyncIterator",
+        "Generator",
+        "list",
+        "set",
+        "frozenset",
+        "tuple",
+        "deque",
+        "Sequence",
+        "MutableSequence",
+        "AbstractSet",
+        "MutableSet",
+        "KeysView",
+        "ValuesView",
+        "dict",
+        "Dict",
+        "Mapping",
+        "MutableMapping",
+        "OrderedDict",
+        "defaultdict",
+        "Tuple",
+        "FrozenSet",
+        "Slice",
+        "slice",
+        "CopyOnWriteArrayList",
+        "ConcurrentLinkedQueue",
+        "LinkedBlockingQueue",
+        "ArrayBlockingQueue",
+        "PriorityQueue",
+        "Spliterator",
+    }
+)
 
 
 class TypeSystem(Protocol):
     """What the walk needs of a language. ``where`` values are the language's own (a scope, a file, a class): the
     place a type is written, which says how its names are read."""
 
-    nullish: frozenset[str]             # union members a value never has a method of (`undefined`, `None`)
-    self_type: str                      # the name of the type an impl is for (`Self`), or ""
+    nullish: frozenset[str]  # union members a value never has a method of (`undefined`, `None`)
+    self_type: str  # the name of the type an impl is for (`Self`), or ""
 
     def normalize(self, text: str) -> str:
         """A written type in the canonical form ``parse_written`` reads (`&mut Foo` → `Foo`, `[]T` → `T[]`)."""
@@ -461,8 +553,8 @@ class TypeSystem(Protocol):
 class Outcome:
     """What a method call on an inferred receiver resolves to."""
 
-    UNKNOWN = "unknown"         # the receiver's type is not known: the call may be guessed by name
-    OUTSIDE = "outside"         # the receiver's type is known and has no such workspace method: no edge, no guess
+    UNKNOWN = "unknown"  # the receiver's type is not known: the call may be guessed by name
+    OUTSIDE = "outside"  # the receiver's type is known and has no such workspace method: no edge, no guess
 
 
 class Inference:
@@ -487,11 +579,11 @@ class Inference:
             return memo[key]
         if self.depth > MAX_DEPTH:
             return None
-        memo[key] = None                                   # cycle guard
+        memo[key] = None  # cycle guard
         self.depth += 1
         try:
             found = self._value(expr, where)
-        except RecursionError:                             # a cycle no guard saw: the type is unknown, not a crash
+        except RecursionError:  # a cycle no guard saw: the type is unknown, not a crash
             if self.depth > 1:
                 raise
             found = None
@@ -540,7 +632,7 @@ class Inference:
             return self.unwrap(ty)
         if op == STEP_ELEMENT:
             key = token[1:]
-            if key and not ty.external:                        # `o[$mobx]`: a member declared as `[$mobx]: T`
+            if key and not ty.external:  # `o[$mobx]`: a member declared as `[$mobx]: T`
                 found = self.field(ty, f"[{key}]")
                 if found is not None:
                     return found
@@ -577,7 +669,7 @@ class Inference:
         """The value of a method call on a value of type ``ty``: the declared return type of the method (the same
         for every overload that fits, else unknown)."""
         if ty.external:
-            return self.system.external_method(ty, name)       # a table's answer, OPAQUE, or None (unknown)
+            return self.system.external_method(ty, name)  # a table's answer, OPAQUE, or None (unknown)
         fns = self.system.methods(ty, name)
         if arity is not None:
             fns = [fn for fn in fns if self.system.accepts(fn, arity)]
@@ -622,9 +714,10 @@ class Inference:
             return self.value(decode(declared.text), declared.where)
         return self.written(declared, subst, receiver)
 
-    def written(self, declared: Declared, subst: dict[str, Ty | None] | None = None,
-                self_ty: Ty | None = None) -> Ty | None:
-        if self.depth > MAX_DEPTH:                             # aliases of aliases (`type A = B; type B = A[]`)
+    def written(
+        self, declared: Declared, subst: dict[str, Ty | None] | None = None, self_ty: Ty | None = None
+    ) -> Ty | None:
+        if self.depth > MAX_DEPTH:  # aliases of aliases (`type A = B; type B = A[]`)
             return None
         self.depth += 1
         try:
@@ -634,15 +727,16 @@ class Inference:
         finally:
             self.depth -= 1
 
-    def resolve_written(self, written: Written | None, declared: Declared, subst: dict[str, Ty | None],
-                        self_ty: Ty | None) -> Ty | None:
+    def resolve_written(
+        self, written: Written | None, declared: Declared, subst: dict[str, Ty | None], self_ty: Ty | None
+    ) -> Ty | None:
         adapt = getattr(self.system, "adapt", None)
         if adapt is not None and written is not None:
-            written = adapt(written)                           # `Optional[Foo]` is Foo, `Annotated[T, ...]` T
+            written = adapt(written)  # `Optional[Foo]` is Foo, `Annotated[T, ...]` T
         if written is None:
             return None
         head = written.head
-        if head == UNION:                                      # several types: the language says (or unknown)
+        if head == UNION:  # several types: the language says (or unknown)
             union = getattr(self.system, "union", None)
             if union is None:
                 return None
@@ -674,7 +768,7 @@ class Inference:
         if ty is None:
             return Outcome.UNKNOWN, None, []
         deref = getattr(self.system, "deref", None)
-        for _ in range(4):                                     # auto-deref (`Box<Foo>`, `Arc<Foo>`: Foo's methods)
+        for _ in range(4):  # auto-deref (`Box<Foo>`, `Arc<Foo>`: Foo's methods)
             inner = deref(ty) if deref is not None and ty.external else None
             if inner is None:
                 break
@@ -689,8 +783,8 @@ class Inference:
 
 def _split_arity(text: str) -> tuple[str, int | None]:
     slash = text.rfind("/")
-    if slash > 0 and text[slash + 1:].isdigit():
-        return text[:slash], int(text[slash + 1:])
+    if slash > 0 and text[slash + 1 :].isdigit():
+        return text[:slash], int(text[slash + 1 :])
     return text, None
 
 
