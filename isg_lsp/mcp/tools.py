@@ -82,8 +82,8 @@ def _footer(answer: dict, shown: int, what: str, narrower: str) -> list[str]:
     heuristic = answer.get("heuristicCount") or 0
     if heuristic:
         lines.append(
-            f"{heuristic} of these rest on heuristic edges (guessed by name, marked ?): "
-            f"exclude_heuristic=true leaves them out"
+            f"{heuristic} of these {'rest' if heuristic > 1 else 'rests'} on heuristic edges (guessed by name, "
+            f"marked ?): exclude_heuristic=true leaves {'them' if heuristic > 1 else 'it'} out"
         )
     if answer.get("truncated"):
         lines.append(f"showing {shown} of {answer.get('total')} {what}: raise limit (up to 1000) or {narrower}")

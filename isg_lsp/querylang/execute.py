@@ -96,8 +96,10 @@ class QueryResult:
         if self.truncated:
             lines.append(f"(truncated: {len(self.rows)} of {self.total if self.total is not None else 'more'} rows)")
         if self.heuristic_count:
+            many = self.heuristic_count > 1
             lines.append(
-                f"({self.heuristic_count} of these rest on heuristic edges; add 'exclude heuristic' to leave them out)"
+                f"({self.heuristic_count} of these {'rest' if many else 'rests'} on heuristic edges; "
+                f"add 'exclude heuristic' to leave {'them' if many else 'it'} out)"
             )
         if self.summary:
             for key in ("byModule", "byKind"):
@@ -592,8 +594,9 @@ def why_notes(
             left_out = len(asked(graph, list(symbol.nodes), True)) - len(asked(graph, list(symbol.nodes), False))
         if left_out:
             notes.append(
-                f"{left_out} {what if left_out > 1 else what[:-1]} of {symbol.fqp} rest on heuristic edges "
-                f"(guesses by name) and were left out by 'exclude heuristic'"
+                f"{left_out} {what if left_out > 1 else what[:-1]} of {symbol.fqp} "
+                f"{'rest' if left_out > 1 else 'rests'} on heuristic edges (guesses by name) and "
+                f"{'were' if left_out > 1 else 'was'} left out by 'exclude heuristic'"
             )
         if symbol.fqp in found:
             continue

@@ -146,7 +146,7 @@ async def test_targets_as_users_write_them_and_answers_that_say_why(client: Lang
     assert [t.fqp for t in member.target] == [f"<{CIRCLE} as {SHAPE}>::area"]
     assert [c.node.fqp for c in member.calls] == ["demo_crate::helper"]        # its receiver's type is known
     assert member.notes[1].startswith(f"1 caller of <{CIRCLE} as {SHAPE}>::area ")
-    assert member.notes[1].endswith("heuristic edges (guesses by name) and were left out by 'exclude heuristic'")
+    assert member.notes[1].endswith("heuristic edges (guesses by name) and was left out by 'exclude heuristic'")
     debug = await request(client, "isg/whoImplements", {"fqp": "Debug"})                  # externals by name
     assert {t.fqp for t in debug.target} == {"Debug", "std::fmt::Debug"}
     assert {i.node.fqp for i in debug.implementors} == {CIRCLE, "demo_crate::Registry"}

@@ -167,7 +167,7 @@ def test_a_name_of_several_symbols_answers_for_each_grouped(graphs):
     ("rust/demo", "who-implements Square", "demo_crate::shapes::Square is a struct: nothing implements or extends it"),
     ("rust/demo", "callers Shape", "demo_crate::shapes::Shape is a trait: only functions and methods have callers"),
     ("rust/demo", "callers Square::area exclude heuristic",
-     "1 caller of <demo_crate::shapes::Square as demo_crate::shapes::Shape>::area rest on heuristic edges"),
+     "1 caller of <demo_crate::shapes::Square as demo_crate::shapes::Shape>::area rests on heuristic edges"),
     ("rust/demo", "callers demo_crate::Registry::new", "no function in the graph calls demo_crate::Registry::new"),
     ("rust/demo", "callees demo_crate::shapes::Shape::area", "calls no function of the graph"),
     ("rust/demo", "blast-radius demo_crate::helper", "nothing depends on demo_crate::helper within 3 hops"),
@@ -185,8 +185,8 @@ def test_empty_answers_say_why(graphs, fixture, query, note):
 def test_exclude_heuristic_says_what_it_left_out_of_a_non_empty_answer(graphs):
     result = run_query(graphs["rust/demo"], "callers demo_crate::shapes::Shape::area exclude heuristic")
     assert [r["fqp"] for r in result.rows] == ["demo_crate::shapes::Shape::scaled"]
-    assert result.notes == ["1 caller of demo_crate::shapes::Shape::area rest on heuristic edges (guesses by name) "
-                            "and were left out by 'exclude heuristic'"]
+    assert result.notes == ["1 caller of demo_crate::shapes::Shape::area rests on heuristic edges (guesses by name) "
+                            "and was left out by 'exclude heuristic'"]
 
 
 # ---- exclude heuristic everywhere: cycles -------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def test_cycles_that_rest_on_guesses_are_counted_and_left_out(tmp_path):
     for level in ("module", "function"):
         result = run_query(graph, f"cycles {level}")
         assert [r["heuristic"] for r in result.rows] == [True] and result.heuristic_count == 1, level
-        assert "1 of these rest on heuristic edges" in result.to_text()
+        assert "1 of these rests on heuristic edges" in result.to_text()
         strict = run_query(graph, f"cycles {level} exclude heuristic")
         assert strict.rows == [] and strict.heuristic_count == 0
         assert f"no {level}-level cycles without heuristic edges" in strict.to_text()
