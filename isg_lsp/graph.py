@@ -207,16 +207,22 @@ class Graph:
         return sorted((self.nodes[i] for i in ids), key=lambda n: (n.external, n.id))
 
     def successors(self, node_id: bytes, kinds: Iterable[EdgeKind] | None = None) -> Iterator[Edge]:
-        wanted = None if kinds is None else {k.value for k in kinds}
-        for (kind, _dst), edge in self.out_edges.get(node_id, {}).items():
-            if wanted is None or kind in wanted:
-                yield edge
+        adjacency = self.out_edges.get(node_id)
+        if not adjacency:
+            return iter(())
+        if kinds is None:
+            return iter(adjacency.values())
+        wanted = _wanted(kinds)
+        return (edge for (kind, _dst), edge in adjacency.items() if kind in wanted)
 
     def predecessors(self, node_id: bytes, kinds: Iterable[EdgeKind] | None = None) -> Iterator[Edge]:
-        wanted = None if kinds is None else {k.value for k in kinds}
-        for (kind, _src), edge in self.in_edges.get(node_id, {}).items():
-            if wanted is None or kind in wanted:
-                yield edge
+        adjacency = self.in_edges.get(node_id)
+        if not adjacency:
+            return iter(())
+        if kinds is None:
+            return iter(adjacency.values())
+        wanted = _wanted(kinds)
+        return (edge for (kind, _src), edge in adjacency.items() if kind in wanted)
 
     def edges(self) -> Iterator[Edge]:
         for adjacency in self.out_edges.values():
@@ -643,6 +649,20 @@ class Graph:
 
 
 _RESOLUTION_RANK = {Resolution.EXACT: 0, Resolution.IMPORT: 1, Resolution.HEURISTIC: 2}
+_WANTED: dict[object, frozenset[str]] = {}
+
+
+def _wanted(kinds: Iterable[EdgeKind]) -> frozenset[str]:
+    """The edge kinds asked for, as the set adjacency keys are tested against (memoized for tuples and sets)."""
+    try:
+        found = _WANTED.get(kinds)
+    except TypeError:                              # a list or a generator
+        return frozenset(k.value for k in kinds)
+    if found is None:
+        found = frozenset(k.value for k in kinds)
+        if len(_WANTED) < 256:
+            _WANTED[kinds] = found
+    return found
 
 
 def _ref_edges(ref, src_ids: list[bytes], dst_ids: list[bytes], src_target: Target | None,

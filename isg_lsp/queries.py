@@ -446,7 +446,15 @@ def shortest_path(graph: Graph, sources: list[Node], dests: list[Node], kinds: I
 
 
 def module_of(graph: Graph, node: Node) -> str:
-    """The FQP of the module that contains a node (walking CONTAINS/DEFINES upwards)."""
+    """The FQP of the module that contains a node (walking CONTAINS/DEFINES upwards); memoized per graph version."""
+    memo = graph_memo(graph).setdefault("module_of", {})
+    found = memo.get(node.id)
+    if found is None:
+        found = memo[node.id] = _module_of(graph, node)
+    return found
+
+
+def _module_of(graph: Graph, node: Node) -> str:
     current = node
     for _ in range(8):
         if current.kind is NodeKind.MODULE:
