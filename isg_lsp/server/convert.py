@@ -6,6 +6,7 @@ turned into `file:` URIs against the root of the folder that indexes them (``Loc
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ from ..queries import BlastRadius, Cycle, Related
 from . import protocol as P
 
 SHOW_LOCATIONS = "isg.showLocations"
+NODE_TEXT_CACHE = 20_000  # nodes whose JSON text a folder's Locator keeps (emptied when full)
 MAX_LIMIT = 100_000
 SYMBOL_KIND = {
     NodeKind.TRAIT: types.SymbolKind.Interface,
@@ -129,6 +131,32 @@ def edge_info(edge: Edge) -> P.IsgEdgeInfo:
     )
 
 
+def edge_json(edge: Edge) -> dict[str, Any]:
+    """``edge_info(edge)`` as the converter writes it (optional fields left out when absent)."""
+    found: dict[str, Any] = {"kind": edge.kind.value, "resolution": edge.resolution.value}
+    if edge.candidates is not None:
+        found["candidates"] = edge.candidates
+    if edge.derived:
+        found["derived"] = True
+    return found
+
+
+_EDGE_TEXTS: dict[tuple[object, ...], str] = {}
+
+
+def edge_text(edge: Edge) -> str:
+    """``edge_json(edge)`` as JSON text (a few dozen distinct ones: memoized)."""
+    key = (edge.kind, edge.resolution, edge.candidates, edge.derived)
+    text = _EDGE_TEXTS.get(key)
+    if text is None:
+        text = _EDGE_TEXTS[key] = _dumps(edge_json(edge))
+    return text
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
 def location_json(location: types.Location) -> dict[str, Any]:
     r = location.range
     return {
@@ -146,6 +174,7 @@ class Locator:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._uris: dict[str, str] = {}
+        self._texts: dict[bytes, tuple[Node, str]] = {}  # node id → (node object, its JSON text)
 
     def uri(self, rel: str) -> str:
         uri = self._uris.get(rel)
@@ -186,6 +215,116 @@ class Locator:
 
     def with_edges(self, related: list[Related]) -> list[P.NodeWithEdge]:
         return [P.NodeWithEdge(self.isg_node(r.node), edge_info(r.edge)) for r in related]
+
+    # ---- the same as JSON text, for the answers that run to hundreds of nodes (``P.JsonText``) ---------------
+
+    def node_json(self, node: Node) -> dict[str, Any]:
+        """``isg_node(node)`` as the converter writes it."""
+        location = None
+        if not node.external and node.file is not None and node.span is not None:
+            sl, sc, el, ec = node.span
+            location = {
+                "uri": self.uri(node.file),
+                "range": {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}},
+            }
+        kind = node.kind
+        return {
+            "id": node.id.hex(),
+            "kind": kind.value,
+            "kindName": kind.long_name,
+            "name": node.name,
+            "fqp": node.fqp,
+            "lang": node.lang,
+            "signature": node.signature,
+            "visibility": node.visibility,
+            "external": node.external,
+            "location": location,
+        }
+
+    def node_text(self, node: Node) -> str:
+        """``node_json(node)`` as JSON text, written once per node object (a node an edit changes is a new object):
+        callers, implementors and impact lists repeat the same nodes from request to request."""
+        cached = self._texts.get(node.id)
+        if cached is not None and cached[0] is node:
+            return cached[1]
+        text = _dumps(self.node_json(node))
+        if len(self._texts) >= NODE_TEXT_CACHE:
+            self._texts.clear()
+        self._texts[node.id] = (node, text)
+        return text
+
+    def _nodes_text(self, nodes: Iterable[Node]) -> str:
+        return "[" + ",".join(map(self.node_text, nodes)) + "]"
+
+    def _related_text(self, related: list[Related]) -> str:
+        node_text = self.node_text
+        return (
+            "[" + ",".join('{"node":' + node_text(r.node) + ',"edge":' + edge_text(r.edge) + "}" for r in related) + "]"
+        )
+
+    def who_implements_text(
+        self, targets: list[Node], related: list[Related], notes: list[str] | None = None
+    ) -> P.JsonText:
+        """``P.WhoImplementsResult`` as JSON text."""
+        return P.JsonText(
+            '{"target":'
+            + self._nodes_text(targets)
+            + ',"implementors":'
+            + self._related_text(related)
+            + f',"heuristicCount":{heuristic_count(related)},"notes":'
+            + _dumps(list(notes or []))
+            + "}"
+        )
+
+    def calls_text(
+        self,
+        targets: list[Node],
+        related: list[Related],
+        unresolved: list[str] | None = None,
+        notes: list[str] | None = None,
+    ) -> P.JsonText:
+        """``calls_result`` as JSON text."""
+        tail = "" if unresolved is None else ',"unresolved":' + _dumps(unresolved)
+        return P.JsonText(
+            '{"target":'
+            + self._nodes_text(targets)
+            + ',"calls":'
+            + self._related_text(related)
+            + f',"heuristicCount":{heuristic_count(related)},"notes":'
+            + _dumps(list(notes or []))
+            + tail
+            + "}"
+        )
+
+    def blast_radius_text(self, analysis: Analysis, targets: list[Node], radius: BlastRadius) -> P.JsonText:
+        """``blast_radius`` as JSON text."""
+        fqp_of = analysis.fqp_of
+        node_text = self.node_text
+        impacted = ",".join(
+            '{"node":'
+            + node_text(i.node)
+            + f',"distance":{i.distance},"via":"{i.via.value}","heuristic":{"true" if i.heuristic else "false"}'
+            + ',"path":'
+            + _dumps([fqp_of(step) for step in i.path])
+            + f',"stop":{"true" if i.stop else "false"}}}'
+            for i in radius.impacted
+        )
+        by_module = [{"module": m, "count": c} for m, c in analysis.impact_by_module(radius)]
+        by_kind = [{"kind": k, "count": c} for k, c in radius.by_kind()]
+        return P.JsonText(
+            '{"target":'
+            + self._nodes_text(targets)
+            + ',"impacted":['
+            + impacted
+            + '],"byModule":'
+            + _dumps(by_module)
+            + ',"byKind":'
+            + _dumps(by_kind)
+            + f',"total":{radius.total},"heuristicCount":{radius.heuristic_count}'
+            + f',"truncated":{"true" if radius.truncated else "false"},"stoppedAt":'
+            + _dumps([i.node.fqp for i in radius.stopped])
+            + "}"
+        )
 
     def symbol_information(self, node: Node) -> types.SymbolInformation | None:
         location = self.location(node)

@@ -19,7 +19,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from .. import queries
-from ..analysis import heuristic_count, merge_query_results
+from ..analysis import merge_query_results
 from ..analysis.api import EMPTY_QUERY_RESULT
 from ..engine import submit_sql
 from ..model import Node
@@ -217,38 +217,34 @@ class Handlers:
     # ---- isg/* ---------------------------------------------------------------------------------------------
 
     @reads_graph
-    def who_implements(self, params: P.WhoImplementsParams) -> P.WhoImplementsResult:
+    def who_implements(self, params: P.WhoImplementsParams) -> P.JsonText:  # a P.WhoImplementsResult
         params = params or P.WhoImplementsParams()
         folder, targets = self.session.resolved(params, "implementable")
         include = convert.include_heuristic(params.include_heuristic)
         related = folder.analysis.implementors(targets.nodes, include)
-        return P.WhoImplementsResult(
-            target=folder.locator.isg_nodes(targets.nodes),
-            implementors=folder.locator.with_edges(related),
-            heuristic_count=heuristic_count(related),
-            notes=convert.statement(targets) + folder.analysis.notes(targets, "implementors", include),
-        )
+        notes = convert.statement(targets) + folder.analysis.notes(targets, "implementors", include)
+        return folder.locator.who_implements_text(targets.nodes, related, notes)
 
     @reads_graph
-    def callers(self, params: P.CallsParams) -> P.CallsResult:
+    def callers(self, params: P.CallsParams) -> P.JsonText:  # a P.CallsResult
         params = params or P.CallsParams()
         folder, targets = self.session.resolved(params, "callable")
         include = convert.include_heuristic(params.include_heuristic)
         related = folder.analysis.callers(targets.nodes, include)
         notes = convert.statement(targets) + folder.analysis.notes(targets, "callers", include)
-        return convert.calls_result(folder.locator, targets.nodes, related, notes=notes)
+        return folder.locator.calls_text(targets.nodes, related, notes=notes)
 
     @reads_graph
-    def callees(self, params: P.CallsParams) -> P.CallsResult:
+    def callees(self, params: P.CallsParams) -> P.JsonText:  # a P.CallsResult
         params = params or P.CallsParams()
         folder, targets = self.session.resolved(params, "callable")
         include, nodes = convert.include_heuristic(params.include_heuristic), targets.nodes
         related = folder.analysis.callees(nodes, include)
         notes = convert.statement(targets) + folder.analysis.notes(targets, "callees", include)
-        return convert.calls_result(folder.locator, nodes, related, folder.analysis.unresolved_calls(nodes), notes)
+        return folder.locator.calls_text(nodes, related, folder.analysis.unresolved_calls(nodes), notes)
 
     @reads_graph_long
-    async def blast_radius(self, params: P.BlastRadiusParams) -> P.BlastRadiusResult:
+    async def blast_radius(self, params: P.BlastRadiusParams) -> P.JsonText:  # a P.BlastRadiusResult
         params = params or P.BlastRadiusParams()
         folder, targets = self.session.targets(params)
         radius = folder.analysis.impact(
@@ -260,7 +256,7 @@ class Handlers:
             limit=convert.limit(params.limit, 500),
             through_hubs=bool(params.through_hubs),
         )
-        return folder.locator.blast_radius(folder.analysis, targets, radius)
+        return folder.locator.blast_radius_text(folder.analysis, targets, radius)
 
     @reads_graph_long
     async def cycles(self, params: P.CyclesParams) -> P.CyclesResult:

@@ -9,7 +9,10 @@ carry a Python traceback.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import inspect
+import json
 import logging
 import re
 from typing import Any, Optional, Union
@@ -351,6 +354,15 @@ def converter_factory() -> cattrs.Converter:
     return converter
 
 
+class JsonText(str):
+    """A result already written as JSON text (``convert``'s ``*_text`` functions, for the requests whose answers run
+    to hundreds of nodes, each node's text made once): sent as it is, neither structured field by field by pygls nor
+    encoded again. Its value is what the converter makes of the corresponding attrs result
+    (tests/lsp/test_json_results.py)."""
+
+    __slots__ = ()
+
+
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s'\"\\/:]+){2,}[\\/]?")
 
 
@@ -512,7 +524,27 @@ class IsgProtocol(LanguageServerProtocol):
                 return
         super()._send_handler_result(future, msg_id=msg_id)
 
+    def _send_text(self, body: str) -> None:
+        """pygls' ``_send_data`` for a message already encoded (ASCII: ``json.dumps`` escapes the rest)."""
+        if self.writer is None:
+            log.error("no transport to send a response on")
+            return
+        data = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n{body}"
+        try:
+            res = self.writer.write(data.encode(self.CHARSET))
+            if inspect.isawaitable(res):
+                asyncio.ensure_future(res)
+        except BrokenPipeError:
+            log.exception("sending a response: the client's pipe is closed")
+            raise
+        except Exception as error:  # noqa: BLE001 - as pygls' _send_data: report, keep serving
+            log.exception("sending a response failed")
+            self._server._report_server_error(error, JsonRpcInternalError)
+
     def _send_response(self, msg_id, result=None, error=None):
+        if error is None and type(result) is JsonText:
+            self._send_text(f'{{"jsonrpc":"2.0","id":{json.dumps(msg_id)},"result":{result}}}')
+            return
         if error is not None:
             # Whatever path produced it (pygls' own handlers included), no traceback and no path leaves the server.
             error = types.ResponseError(code=error.code, message=clean_message(error.message), data=None)
