@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     nodes = [n for n in engine.graph.nodes.values() if not n.external]
 
     def most(kind: NodeKind, count: Callable) -> list:
-        return sorted((n for n in nodes if n.kind is kind), key=lambda n: (-len(count([n], True)), n.fqp))[: args.targets]
+        ranked = sorted((n for n in nodes if n.kind is kind), key=lambda n: (-len(count([n], True)), n.fqp))
+        return ranked[: args.targets]
 
     traits = most(NodeKind.TRAIT, analysis.implementors)
     functions = most(NodeKind.FUNCTION, analysis.callers)
@@ -100,9 +101,10 @@ def main(argv: list[str] | None = None) -> int:
             text_ms = "n/a"
             if has_text:
                 assert json.loads(answer(node, True)) == json.loads(converted), (label, node.fqp)
-                text_ms = f"{_cpu_ms(lambda: answer(node, True), args.reps):.3f}"
-            print(f"| {label} | `{node.fqp}` | {size} | {_cpu_ms(lambda: question(node), args.reps):.3f} | "
-                  f"{_cpu_ms(lambda: answer(node, False), args.reps):.3f} | {text_ms} |")
+                text_ms = f"{_cpu_ms(lambda a=answer, n=node: a(n, True), args.reps):.3f}"
+            graph_ms = _cpu_ms(lambda q=question, n=node: q(n), args.reps)
+            converter_ms = _cpu_ms(lambda a=answer, n=node: a(n, False), args.reps)
+            print(f"| {label} | `{node.fqp}` | {size} | {graph_ms:.3f} | {converter_ms:.3f} | {text_ms} |")
     return 0
 
 
