@@ -41,8 +41,8 @@ from .workspace import WorkspaceConfig, content_hash, is_excluded, normalize_sou
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
-ITEM_CACHE_FILES = 32          # files edited in memory that keep a per-item extraction cache
-PARALLEL_THRESHOLD = 64        # fewer files than this are parsed in-process
+ITEM_CACHE_FILES = 32  # files edited in memory that keep a per-item extraction cache
+PARALLEL_THRESHOLD = 64  # fewer files than this are parsed in-process
 BATCH_SIZE = 48
 
 
@@ -58,7 +58,7 @@ class IndexReport:
     nodes_by_kind: dict[str, int] = field(default_factory=dict)
     edges_by_kind: dict[str, int] = field(default_factory=dict)
     external_nodes: int = 0
-    workspace_stand_ins: int = 0     # external nodes whose path starts with a workspace crate's name (should be 0)
+    workspace_stand_ins: int = 0  # external nodes whose path starts with a workspace crate's name (should be 0)
     unresolved: int = 0
     heuristic_edges: int = 0
     macro_calls: int = 0
@@ -66,8 +66,8 @@ class IndexReport:
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
     db_bytes: int = 0
-    map_tokens: int = 0                 # the default map (`isg-lsp map`: the api level within 3% of the source)
-    map_tokens_by_level: dict[str, int] = field(default_factory=dict)   # the whole map at each level
+    map_tokens: int = 0  # the default map (`isg-lsp map`: the api level within 3% of the source)
+    map_tokens_by_level: dict[str, int] = field(default_factory=dict)  # the whole map at each level
     source_tokens: int = 0
     by_language: dict[str, int] = field(default_factory=dict)
 
@@ -85,21 +85,32 @@ class IndexReport:
 
     @property
     def map_shares(self) -> dict[str, float]:
-        return {level: round(tokens / self.source_tokens, 5) if self.source_tokens else 0.0
-                for level, tokens in self.map_tokens_by_level.items()}
+        return {
+            level: round(tokens / self.source_tokens, 5) if self.source_tokens else 0.0
+            for level, tokens in self.map_tokens_by_level.items()
+        }
 
 
 class Engine:
-    def __init__(self, root: Path, db_path: Path | None = None, config: WorkspaceConfig | None = None,
-                 persist: bool = True, workers: int | None = None, pool=None, store_spec: StoreSpec | None = None,
-                 store_write: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        db_path: Path | None = None,
+        config: WorkspaceConfig | None = None,
+        persist: bool = True,
+        workers: int | None = None,
+        pool=None,
+        store_spec: StoreSpec | None = None,
+        store_write: bool = True,
+    ) -> None:
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise FileNotFoundError(f"not a folder: {root}")
         self.config = config or WorkspaceConfig()
         self.workers = workers if workers is not None else max(1, min(2, os.cpu_count() or 1))
-        self.graph = Graph(resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for,
-                           path_lookup=_path_lookup)
+        self.graph = Graph(
+            resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for, path_lookup=_path_lookup
+        )
         # the one source of module layouts, for extraction here and in the pool's workers (which keep a copy by
         # version): every change of a layout takes a new version, unique in this process (isolation.py)
         self.layouts: dict[str, object] = {}
@@ -110,11 +121,11 @@ class Engine:
         # worker processes (isolation.ParserPool) for parsing files from disk: a crash there costs one file; the
         # language server gives one, the CLI parses in-process or in a one-off pool
         self.pool = pool
-        self.stats: dict[str, tuple[int, int]] = {}        # path → (size, mtime_ns) of what is indexed
+        self.stats: dict[str, tuple[int, int]] = {}  # path → (size, mtime_ns) of what is indexed
         self.skipped: dict[str, str] = {}
-        self.dirty: set[str] = set()                         # files changed in memory, not yet persisted
-        self._item_caches: dict[str, dict] = {}            # path -> per-item extraction cache (edited files)
-        if db_path is not None:                 # a path the user chose: its folder's links are the user's own
+        self.dirty: set[str] = set()  # files changed in memory, not yet persisted
+        self._item_caches: dict[str, dict] = {}  # path -> per-item extraction cache (edited files)
+        if db_path is not None:  # a path the user chose: its folder's links are the user's own
             db_path = Path(db_path).expanduser()
             db_path = db_path.parent.resolve() / db_path.name
         self.db_path = db_path if db_path is not None else self.root / ".isg" / "isg.db"
@@ -149,9 +160,11 @@ class Engine:
                 return
             self.store = Store(self.db_path)
             if self.store.moved_aside is not None:
-                self.store_message = (f"The index database was unusable ({self.store.moved_why}) and has been "
-                                      f"rebuilt (the old one is at {self.store.moved_aside}).")
-        except StoreBusy as error:                      # one writer per database: another server has it
+                self.store_message = (
+                    f"The index database was unusable ({self.store.moved_why}) and has been "
+                    f"rebuilt (the old one is at {self.store.moved_aside})."
+                )
+        except StoreBusy as error:  # one writer per database: another server has it
             self.store = None
             self.store_message = f"Index kept in memory only: {error}."
             log.warning(self.store_message)
@@ -188,8 +201,9 @@ class Engine:
             assert self.store is not None
             log.warning("reading %s failed (%s); moving it aside", self.db_path, error)
             self.store.reset(f"{type(error).__name__}: {error}")
-            self.store_message = (f"The index database was unusable and has been rebuilt "
-                                  f"(the old one is at {self.store.moved_aside}).")
+            self.store_message = (
+                f"The index database was unusable and has been rebuilt (the old one is at {self.store.moved_aside})."
+            )
             stored, stored_valid, unchanged, to_parse, final, resolved = self._read_stored(files, fingerprint)
         changed: dict[str, FileFacts] = {}
         for facts, size, mtime_ns in self._extract_many(to_parse, progress, len(files), len(unchanged)):
@@ -199,9 +213,10 @@ class Engine:
         final.update(changed)
         file_set = set(files)
         deleted = [rel for rel in stored if rel not in file_set]
-        graph = Graph(resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for,
-                      path_lookup=_path_lookup)
-        names = Names()                 # what the files name through each other (naming.py)
+        graph = Graph(
+            resolver_for=_resolver_for, family_of=_family_of, memo_key_for=_memo_key_for, path_lookup=_path_lookup
+        )
+        names = Names()  # what the files name through each other (naming.py)
         touched: set[str] = set()
         if resolved is not None:
             # a warm start: the graph as the last run left it, without resolving anything; then surgery for what
@@ -215,16 +230,16 @@ class Engine:
                 touched |= self._surgery(None, path, graph, names)
         else:
             graph.load(names.load(final[path] for path in sorted(final)))
-        from . import enrich           # compiler facts, when `isg-lsp enrich` left some: one more file's facts
+        from . import enrich  # compiler facts, when `isg-lsp enrich` left some: one more file's facts
 
         enrich.load(graph, self.root)
-        self.graph = graph              # swapped whole: readers on other threads never see a graph half loaded
+        self.graph = graph  # swapped whole: readers on other threads never see a graph half loaded
         self.names = names
         if self.store is not None:
             self._save_placements()
             if stored_valid is not stored:
                 self._persist(sorted(final), deleted)
-                if self.store is not None:          # None when that write failed (a full disk): memory only
+                if self.store is not None:  # None when that write failed (a full disk): memory only
                     self.store.set_meta("layout", fingerprint)
             elif resolved is not None:
                 self._persist(sorted(touched & set(final)), deleted)
@@ -250,7 +265,7 @@ class Engine:
         and must be parsed, and the facts of the unchanged ones."""
         stored = self.store.stored_files() if self.store is not None else {}
         if self.store is not None and self.store.get_meta("layout") != fingerprint:
-            stored_valid = {}                 # crates or source roots moved: every stored FQP may be stale
+            stored_valid = {}  # crates or source roots moved: every stored FQP may be stale
         else:
             stored_valid = stored
             self._restore_placements()
@@ -279,7 +294,7 @@ class Engine:
         final: dict[str, FileFacts] = {}
         resolved = None
         if self.store is not None and stored and stored_valid is stored:
-            resolved = self.store.load_resolved()         # every stored file with its edges and dependencies
+            resolved = self.store.load_resolved()  # every stored file with its edges and dependencies
             keep = set(unchanged)
             for facts, _edges, _deps, _unresolved in resolved[0]:
                 if facts.path in keep:
@@ -354,8 +369,9 @@ class Engine:
 
         self.layouts_version = new_layouts_version()
 
-    def _reapply_module_files(self, all_facts: list[FileFacts], changed: dict[str, FileFacts],
-                              stored_facts: dict[str, FileFacts]) -> None:
+    def _reapply_module_files(
+        self, all_facts: list[FileFacts], changed: dict[str, FileFacts], stored_facts: dict[str, FileFacts]
+    ) -> None:
         """Files placed by their parents' module declarations (Rust's `#[path]`) are extracted again once their
         place is known; repeated until nothing moves (bounded: declarations may disagree)."""
         current = {f.path: f for f in all_facts}
@@ -368,7 +384,7 @@ class Engine:
                     continue
                 moved = apply(layout, [f for f in current.values() if _family_of(f.lang) == family])
                 if moved:
-                    self.layouts_changed()          # placements are part of the layout the workers extract with
+                    self.layouts_changed()  # placements are part of the layout the workers extract with
                 for rel in sorted(moved):
                     if not (self.root / rel).is_file():
                         continue
@@ -380,8 +396,9 @@ class Engine:
             if not moved_any:
                 return
 
-    def _extract_many(self, rels: list[str], progress: Progress | None, total: int, done: int
-                      ) -> list[tuple[FileFacts, int, int]]:
+    def _extract_many(
+        self, rels: list[str], progress: Progress | None, total: int, done: int
+    ) -> list[tuple[FileFacts, int, int]]:
         results: list[tuple[FileFacts, int, int]] = []
         if progress:
             progress(done, total, "parsing")
@@ -393,31 +410,54 @@ class Engine:
                 if progress:
                     progress(counter[0], total, "parsing")
 
-            results = self.pool.extract_many(self.root, rels, self.layouts_version, self.layouts,
-                                             self.config.max_file_bytes, self._failed_facts, advanced)
+            results = self.pool.extract_many(
+                self.root,
+                rels,
+                self.layouts_version,
+                self.layouts,
+                self.config.max_file_bytes,
+                self._failed_facts,
+                advanced,
+            )
         elif len(rels) < PARALLEL_THRESHOLD or self.workers <= 1:
             for i, rel in enumerate(rels):
                 results.append(extract_path(self.root, rel, self.layouts, self.config.max_file_bytes))
                 if progress and i % 50 == 49:
                     progress(done + i + 1, total, "parsing")
         else:
-            batches = [rels[i:i + BATCH_SIZE] for i in range(0, len(rels), BATCH_SIZE)]
-            isolated = None                   # workers for the files of a batch whose worker died
-            with ProcessPoolExecutor(max_workers=self.workers, initializer=die_with,
-                                     initargs=(os.getpid(),)) as pool:   # gone with the CLI (lifeline.py)
-                futures = [pool.submit(extract_batch, str(self.root), batch, self.layouts,
-                                       self.config.max_file_bytes, _test_hooks) for batch in batches]
+            batches = [rels[i : i + BATCH_SIZE] for i in range(0, len(rels), BATCH_SIZE)]
+            isolated = None  # workers for the files of a batch whose worker died
+            with ProcessPoolExecutor(
+                max_workers=self.workers, initializer=die_with, initargs=(os.getpid(),)
+            ) as pool:  # gone with the CLI (lifeline.py)
+                futures = [
+                    pool.submit(
+                        extract_batch, str(self.root), batch, self.layouts, self.config.max_file_bytes, _test_hooks
+                    )
+                    for batch in batches
+                ]
                 for future, batch in zip(futures, batches):
                     try:
                         results.extend(future.result())
                     except Exception as error:  # noqa: BLE001 - a crashed worker costs one file, not the index
-                        log.warning("a parser worker failed (%s); parsing its %d files again, each alone in a "
-                                    "worker", type(error).__name__, len(batch))
+                        log.warning(
+                            "a parser worker failed (%s); parsing its %d files again, each alone in a worker",
+                            type(error).__name__,
+                            len(batch),
+                        )
                         if isolated is None:
                             isolated = ParserPool(workers=1)
                         for rel in batch:
-                            results.append(isolated.extract_one(self.root, rel, self.layouts_version, self.layouts,
-                                                                self.config.max_file_bytes, self._failed_facts))
+                            results.append(
+                                isolated.extract_one(
+                                    self.root,
+                                    rel,
+                                    self.layouts_version,
+                                    self.layouts,
+                                    self.config.max_file_bytes,
+                                    self._failed_facts,
+                                )
+                            )
                     done += len(batch)
                     if progress:
                         progress(done, total, "parsing")
@@ -432,8 +472,9 @@ class Engine:
 
     # ---- live updates --------------------------------------------------------------------------------------
 
-    def update_file(self, rel: str, data: bytes | None, tree: tree_sitter.Tree | None = None,
-                    stat: tuple[int, int] | None = None) -> set[str]:
+    def update_file(
+        self, rel: str, data: bytes | None, tree: tree_sitter.Tree | None = None, stat: tuple[int, int] | None = None
+    ) -> set[str]:
         """Replaces one file's contribution with its new text (``None``: the file is gone). Graph surgery only:
         ``flush()`` persists. Returns the files whose edges changed."""
         if data is None:
@@ -459,8 +500,9 @@ class Engine:
             touched |= self._surgery(facts, facts.path)
         return touched
 
-    def _surgery(self, facts: FileFacts | None, rel: str, graph: Graph | None = None, names: Names | None = None
-                 ) -> set[str]:
+    def _surgery(
+        self, facts: FileFacts | None, rel: str, graph: Graph | None = None, names: Names | None = None
+    ) -> set[str]:
         """Graph surgery for one file's extracted facts (None: the file is gone), named as the workspace names
         them, then for the files whose names that change changed (a `pub use` edited). Returns the files whose
         edges changed."""
@@ -477,8 +519,9 @@ class Engine:
     def _extract_one(self, rel: str) -> tuple[FileFacts, int, int]:
         """One file from disk: in a worker process when the engine has a pool, else here."""
         if self.pool is not None:
-            return self.pool.extract_one(self.root, rel, self.layouts_version, self.layouts,
-                                         self.config.max_file_bytes, self._failed_facts)
+            return self.pool.extract_one(
+                self.root, rel, self.layouts_version, self.layouts, self.config.max_file_bytes, self._failed_facts
+            )
         return extract_path(self.root, rel, self.layouts, self.config.max_file_bytes)
 
     def _failed_facts(self, rel: str, why: str) -> tuple[FileFacts, int, int]:
@@ -503,7 +546,7 @@ class Engine:
         if self.pool is not None:
             spec = languages.language_for_path(rel)
             if spec is not None and spec.family not in self.layouts:
-                self.extract(rel, b"")                   # builds the missing layout, here
+                self.extract(rel, b"")  # builds the missing layout, here
             facts, size, mtime_ns = self._extract_one(rel)
             if facts.error:
                 self.skipped[rel] = facts.error
@@ -544,8 +587,9 @@ class Engine:
                 return True
         return False
 
-    def update_document(self, rel: str, data: bytes, tree: tree_sitter.Tree | None = None
-                        ) -> tuple[set[str], tree_sitter.Tree | None]:
+    def update_document(
+        self, rel: str, data: bytes, tree: tree_sitter.Tree | None = None
+    ) -> tuple[set[str], tree_sitter.Tree | None]:
         """An editor's buffer: like ``update_file``, parsing incrementally with the edited old ``tree``; also
         returns the new tree, for the next edit."""
         facts, new_tree = self.extract_with_tree(rel, data, tree)
@@ -557,8 +601,9 @@ class Engine:
     def extract(self, rel: str, data: bytes, tree: tree_sitter.Tree | None = None) -> FileFacts:
         return self.extract_with_tree(rel, data, tree)[0]
 
-    def extract_with_tree(self, rel: str, data: bytes, tree: tree_sitter.Tree | None = None
-                          ) -> tuple[FileFacts, tree_sitter.Tree | None]:
+    def extract_with_tree(
+        self, rel: str, data: bytes, tree: tree_sitter.Tree | None = None
+    ) -> tuple[FileFacts, tree_sitter.Tree | None]:
         spec = languages.language_for_path(rel)
         if spec is None:
             raise ValueError(f"no language indexes {rel}")
@@ -576,7 +621,7 @@ class Engine:
         cache = self._item_caches.pop(rel, None)
         if cache is None:
             cache = {}
-        self._item_caches[rel] = cache               # most recently used last
+        self._item_caches[rel] = cache  # most recently used last
         while len(self._item_caches) > ITEM_CACHE_FILES:
             self._item_caches.pop(next(iter(self._item_caches)))
         return cache
@@ -599,7 +644,7 @@ class Engine:
         for path in paths:
             state = self.graph.files.get(path)
             if state is None or path.startswith(".isg/"):
-                continue                    # enrichment (.isg/enrich/*) is re-read at each start, never stored
+                continue  # enrichment (.isg/enrich/*) is re-read at each start, never stored
             size, mtime_ns = self.stats.get(path, (0, 0))
             rows.append((path, state.facts, list(state.edges), size, mtime_ns, state.unresolved, sorted(state.deps)))
             for node_id in state.external_ids():
@@ -631,14 +676,15 @@ class Engine:
 
     # ---- isg/sql -------------------------------------------------------------------------------------------
 
-    def run_sql(self, sql: str, limit: int = 1000, budget_ms: float = 2000.0,
-                cancel: threading.Event | None = None) -> SqlResult:
+    def run_sql(
+        self, sql: str, limit: int = 1000, budget_ms: float = 2000.0, cancel: threading.Event | None = None
+    ) -> SqlResult:
         """`isg/sql` over this engine's database: one SELECT on the read-only views (docs/sql.md, sqlquery.py).
         The only way into SQL for the layers above the engine; any failure is a ``SqlError`` (a ValueError) whose
         message is for the user. Safe to call from another thread (its own read-only connection)."""
         if self.store is None:
             raise SqlError("no database: the index is kept in memory only")
-        if self.store_spec is not None:                     # PostgreSQL: its own sandbox (sqlquery_pg.py)
+        if self.store_spec is not None:  # PostgreSQL: its own sandbox (sqlquery_pg.py)
             return self.store.run_sql(sql, limit=limit, budget_ms=budget_ms, cancel=cancel)
         try:
             return run_sql(self.db_path, sql, limit=limit, budget_ms=budget_ms, cancel=cancel)
@@ -646,7 +692,7 @@ class Engine:
             raise SqlError(str(error)) from None
 
     def report(self, seconds: float = 0.0, measure_map: bool = True) -> IndexReport:
-        from .repomap import map_tokens_by_level   # imported here to keep start-up light
+        from .repomap import map_tokens_by_level  # imported here to keep start-up light
 
         graph = self.graph
         report = IndexReport(files=len(graph.files), seconds=seconds, skipped=dict(self.skipped))
@@ -679,7 +725,7 @@ class Engine:
 
 
 _GC_LOCK = threading.Lock()
-_GC_PAUSES = [0, False]          # indexes running now, whether the collector was on before the first
+_GC_PAUSES = [0, False]  # indexes running now, whether the collector was on before the first
 
 
 @contextlib.contextmanager
@@ -696,7 +742,7 @@ def gc_paused():
         if _GC_PAUSES[0] == 0:
             _GC_PAUSES[1] = gc.isenabled()
             if _GC_PAUSES[1]:
-                gc.collect()                 # what the previous graph's life left (cheap: that graph is frozen)
+                gc.collect()  # what the previous graph's life left (cheap: that graph is frozen)
             gc.disable()
         _GC_PAUSES[0] += 1
     try:
@@ -712,8 +758,11 @@ def gc_paused():
 def workspace_stand_ins(graph: Graph) -> int:
     """External nodes whose path begins with the name of a crate of the workspace (`tokio::runtime::Handle` made
     external in tokio itself): stand-ins for workspace items, which should not exist (ISG-SPEC §1)."""
-    crates = {n.fqp for n in graph.nodes.values()
-              if n.kind is NodeKind.MODULE and not n.external and n.signature.startswith("crate ")}
+    crates = {
+        n.fqp
+        for n in graph.nodes.values()
+        if n.kind is NodeKind.MODULE and not n.external and n.signature.startswith("crate ")
+    }
     return sum(1 for n in graph.nodes.values() if n.external and n.fqp.split("::", 1)[0] in crates and "::" in n.fqp)
 
 
@@ -764,5 +813,14 @@ def _first_language(family: str) -> str:
     return next(spec.name for spec in languages.LANGUAGES if spec.family == family)
 
 
-__all__ = ["Engine", "IndexReport", "SqlError", "SqlResult", "extract_source", "parser_for", "normalize_source",
-           "EdgeKind", "NodeKind"]
+__all__ = [
+    "Engine",
+    "IndexReport",
+    "SqlError",
+    "SqlResult",
+    "extract_source",
+    "parser_for",
+    "normalize_source",
+    "EdgeKind",
+    "NodeKind",
+]

@@ -17,16 +17,16 @@ from itertools import chain
 from .model import Edge, EdgeKind, FileFacts, Node, NodeKind, Resolution, sighash
 
 IMPORTS_KEY = "\x00imports:"
-FQP_KEY = "\x00fqp:"         # a lookup by FQP depends on the nodes with exactly that FQP
-MANY_KEY = "\x00many:"       # a lookup by name that found "too many" depends only on such nodes going away
-MEMBER_KEY = "\x00member:"   # the members of a type's trait implementations, `<T as _>::name`
+FQP_KEY = "\x00fqp:"  # a lookup by FQP depends on the nodes with exactly that FQP
+MANY_KEY = "\x00many:"  # a lookup by name that found "too many" depends only on such nodes going away
+MEMBER_KEY = "\x00member:"  # the members of a type's trait implementations, `<T as _>::name`
 GLOBS_KEY = "\x00globs:"
 
 
 def fqp_key(fqp: str) -> str:
     """The last segment of an FQP in any language (the name of an external node made from an FQP)."""
     cut = max(fqp.rfind("::") + 2 if "::" in fqp else 0, fqp.rfind(".") + 1)
-    if fqp.endswith(">") and "::<" in fqp:                      # a generic parameter, owner::<T>
+    if fqp.endswith(">") and "::<" in fqp:  # a generic parameter, owner::<T>
         cut = fqp.rfind("::<") + 2
     return fqp[cut:]
 
@@ -35,29 +35,29 @@ def fqp_key(fqp: str) -> str:
 class Target:
     """What a resolver found for one end of a reference."""
 
-    ids: list[bytes]                       # workspace nodes; empty when external
+    ids: list[bytes]  # workspace nodes; empty when external
     resolution: Resolution
     candidates: int | None = None
-    external_fqp: str | None = None        # set when the target is outside the workspace
+    external_fqp: str | None = None  # set when the target is outside the workspace
     external_kind: NodeKind | None = None
 
 
 @dataclass(slots=True)
 class FileState:
     facts: FileFacts
-    edges: list[Edge] = field(default_factory=list)        # edges this file contributes, resolved
+    edges: list[Edge] = field(default_factory=list)  # edges this file contributes, resolved
     # external nodes its edges point at (with repeats), when the file was not resolved here one reference at a time
     # (a warm start, or a language resolved file by file); else ``ref_ext`` holds them
     externals: list[bytes] = field(default_factory=list)
-    deps: set[str] = field(default_factory=set)            # keys its resolution looked up
+    deps: set[str] = field(default_factory=set)  # keys its resolution looked up
     unresolved: int = 0
     # Per reference, parallel to ``facts.references``, when the file was resolved one question at a time (languages
     # with a question key, ``memo_key_for``): what each reference gave, so that a change re-resolves only the
     # references whose lookups it touched. ``None`` when the file was loaded resolved (a warm start) or resolved as
     # a whole (languages whose resolvers share memos across references): a change re-resolves all of it then.
-    ref_edges: list | None = None   # a tuple of the edges it gave, or None when it did not resolve
-    ref_ext: list | None = None     # a tuple of the external nodes it counted (usually empty)
-    ref_keys: list | None = None    # a tuple of the keys its question looked up (shared by same questions)
+    ref_edges: list | None = None  # a tuple of the edges it gave, or None when it did not resolve
+    ref_ext: list | None = None  # a tuple of the external nodes it counted (usually empty)
+    ref_keys: list | None = None  # a tuple of the keys its question looked up (shared by same questions)
 
     def external_ids(self) -> Iterable[bytes]:
         """The external nodes this file's resolution counted (with repeats)."""
@@ -84,7 +84,7 @@ class SymbolView:
         if not ids:
             return []
         nodes = self._graph.nodes
-        if len(ids) == 1:                                   # the usual case: no sort, no generator
+        if len(ids) == 1:  # the usual case: no sort, no generator
             for i in ids:
                 return [i] if kinds is None or nodes[i].kind in kinds else []
         return sorted(i for i in ids if kinds is None or nodes[i].kind in kinds)
@@ -98,8 +98,9 @@ class SymbolView:
         self.deps.add(GLOBS_KEY + scope)
         return self._graph.globs_of(scope)
 
-    def by_name(self, name: str, kinds: frozenset[NodeKind], lang_family: str | None = None,
-                limit: int | None = None) -> list[Node]:
+    def by_name(
+        self, name: str, kinds: frozenset[NodeKind], lang_family: str | None = None, limit: int | None = None
+    ) -> list[Node]:
         """Workspace nodes with this name and one of these kinds, sorted by FQP then id. With a ``limit``, more
         matches than that give ``limit + 1`` nodes in no particular order (the caller only needs "too many")."""
         ids = self._graph.name_index.get(name)
@@ -158,10 +159,10 @@ class Graph:
         self._families: dict[str, str] = {}
         self.files: dict[str, FileState] = {}
         self.nodes: dict[bytes, Node] = {}
-        self.node_owners: dict[bytes, int] = {}           # how many definitions (files) hold a workspace node
-        self.external_refs: dict[bytes, int] = {}         # how many edges point at an external node
-        self.fqp_index: dict[str, set[bytes]] = {}          # workspace nodes only
-        self.name_index: dict[str, set[bytes]] = {}         # workspace nodes only
+        self.node_owners: dict[bytes, int] = {}  # how many definitions (files) hold a workspace node
+        self.external_refs: dict[bytes, int] = {}  # how many edges point at an external node
+        self.fqp_index: dict[str, set[bytes]] = {}  # workspace nodes only
+        self.name_index: dict[str, set[bytes]] = {}  # workspace nodes only
         self.external_fqp_index: dict[str, set[bytes]] = {}
         # scope -> file -> what that file imports into the scope (usually one file per scope)
         self.scope_imports: dict[str, dict[str, dict[str, str]]] = {}
@@ -169,8 +170,8 @@ class Graph:
         self.out_edges: dict[bytes, dict[tuple[str, bytes], Edge]] = {}
         self.in_edges: dict[bytes, dict[tuple[str, bytes], Edge]] = {}
         self._edge_refs: dict[tuple[bytes, str, bytes], int] = {}
-        self._dependents: dict[str, set[str]] = {}        # key -> files whose resolution looked it up
-        self.version = 0                                  # bumped by every change
+        self._dependents: dict[str, set[str]] = {}  # key -> files whose resolution looked it up
+        self.version = 0  # bumped by every change
 
     def family_of(self, lang: str) -> str:
         family = self._families.get(lang)
@@ -185,7 +186,7 @@ class Graph:
         if len(by_file) == 1:
             return next(iter(by_file.values()))
         merged: dict[str, str] = {}
-        for path in sorted(by_file, reverse=True):       # the smallest path wins, whatever the order of surgery
+        for path in sorted(by_file, reverse=True):  # the smallest path wins, whatever the order of surgery
             merged.update(by_file[path])
         return merged
 
@@ -262,8 +263,7 @@ class Graph:
             self._resolve_into(state)
         self.version += 1
 
-    def load_resolved(self, files: list[tuple[FileFacts, list[Edge], list[str], int]], externals: list[Node]
-                      ) -> None:
+    def load_resolved(self, files: list[tuple[FileFacts, list[Edge], list[str], int]], externals: list[Node]) -> None:
         """Builds the graph from what a previous resolution gave (a warm start): every file's nodes, its edges and
         the keys its resolution looked up, with no resolution at all. The result equals ``load`` of the same
         facts when the stored edges came from a resolution of the same files."""
@@ -291,7 +291,7 @@ class Graph:
             state.unresolved = unresolved
             for key in state.deps:
                 self._dependents.setdefault(key, set()).add(state.facts.path)
-        for node_id in external_ids:            # stored externals no edge uses any more
+        for node_id in external_ids:  # stored externals no edge uses any more
             if not self.external_refs.get(node_id):
                 gone = self.nodes.pop(node_id, None)
                 if gone is not None:
@@ -315,7 +315,7 @@ class Graph:
             if changed_keys:
                 self._remove_symbols(old.facts)
                 self._add_symbols(facts)
-            else:                                # the same declarations and imports (an edit inside a body)
+            else:  # the same declarations and imports (an edit inside a body)
                 self._swap_symbols(old.facts, facts)
             state = FileState(facts)
             self.files[path] = state
@@ -370,7 +370,7 @@ class Graph:
             current = nodes.get(node.id)
             if current is not None and current.file == new.path and self.node_owners.get(node.id) == 1:
                 nodes[node.id] = node
-            else:                                # declared twice somewhere: the general path decides
+            else:  # declared twice somewhere: the general path decides
                 self._remove_symbols(old)
                 self._add_symbols(new)
                 return
@@ -415,8 +415,9 @@ class Graph:
         if best is not None:
             self.nodes[node_id] = best
 
-    def _resolve_into(self, state: FileState, previous: FileState | None = None,
-                      changed: set[str] | None = None) -> bool:
+    def _resolve_into(
+        self, state: FileState, previous: FileState | None = None, changed: set[str] | None = None
+    ) -> bool:
         """Resolves a file's references into its edges and puts them in the adjacency, in place of ``previous``'s
         (the same file's state before, or None). Where both were resolved one question at a time, a reference of
         ``previous`` still in the facts (the same object) whose question looked up none of the ``changed`` keys keeps
@@ -431,8 +432,9 @@ class Graph:
             self._resolve_by_question(state, resolve, key_of, previous, changed)
         return self._apply(state, previous)
 
-    def _resolve_by_question(self, state: FileState, resolve, key_of, previous: FileState | None,
-                             changed: set[str] | None) -> None:
+    def _resolve_by_question(
+        self, state: FileState, resolve, key_of, previous: FileState | None, changed: set[str] | None
+    ) -> None:
         facts = state.facts
         refs = facts.references
         count = len(refs)
@@ -441,7 +443,7 @@ class Graph:
             old_refs = previous.facts.references
             old_edges, old_ext, old_keys = previous.ref_edges, previous.ref_ext, previous.ref_keys
             assert old_ext is not None
-            if old_refs is refs:             # another file's change: the same references, a few questions asked again
+            if old_refs is refs:  # another file's change: the same references, a few questions asked again
                 ref_edges, ref_ext, ref_keys = list(old_edges), list(old_ext), list(old_keys)
                 todo = [i for i, keys in enumerate(old_keys) if not changed.isdisjoint(keys)] if changed else []
                 for i in todo:
@@ -462,7 +464,7 @@ class Graph:
                 todo = []
                 if missed and where:
                     by_value: dict[tuple, list[int]] = {}
-                    for j in where.values():    # old references no longer there as such
+                    for j in where.values():  # old references no longer there as such
                         if not changed or changed.isdisjoint(old_keys[j]):
                             by_value.setdefault(_ref_value(old_refs[j], key_of), []).append(j)
                     for i in missed:
@@ -478,7 +480,7 @@ class Graph:
             ref_edges, ref_ext, ref_keys = [None] * count, [()] * count, [()] * count
             todo = range(count)
         external_refs = self.external_refs
-        for kept in filter(None, ref_ext):      # what the kept results count again (``previous`` lets go of its own)
+        for kept in filter(None, ref_ext):  # what the kept results count again (``previous`` lets go of its own)
             for node_id in kept:
                 external_refs[node_id] = external_refs.get(node_id, 0) + 1
         # references that ask the same question get the same answer within one file (the graph does not change
@@ -545,12 +547,13 @@ class Graph:
             after = {id(edge) for edge in state.edges}
             added = [edge for edge in state.edges if id(edge) not in before]
             removed = [edge for edge in previous.edges if id(edge) not in after]
-            for edge in removed:            # first: an edge of the same relation found anew replaces the old
+            for edge in removed:  # first: an edge of the same relation found anew replaces the old
                 self._remove_edge(edge)
             for edge in added:
                 self._add_edge(edge)
-            changed = ({_edge_value(e) for e in added} != {_edge_value(e) for e in removed}
-                       or len(state.edges) != len(previous.edges))
+            changed = {_edge_value(e) for e in added} != {_edge_value(e) for e in removed} or len(state.edges) != len(
+                previous.edges
+            )
             self._drop_externals(previous.external_ids())
             old_deps, new_deps = previous.deps, state.deps
             for key in new_deps - old_deps if old_deps else new_deps:
@@ -642,8 +645,10 @@ class Graph:
 
     def snapshot(self) -> tuple[dict[bytes, tuple], set[tuple]]:
         """Nodes and edges as plain values, for comparing two graphs."""
-        nodes = {i: (n.kind, n.name, n.fqp, n.lang, n.file, n.span, n.signature, n.visibility, n.external)
-                 for i, n in self.nodes.items()}
+        nodes = {
+            i: (n.kind, n.name, n.fqp, n.lang, n.file, n.span, n.signature, n.visibility, n.external)
+            for i, n in self.nodes.items()
+        }
         edges = {(e.src, e.kind, e.dst, e.resolution, e.candidates, e.derived) for e in self.edges()}
         return nodes, edges
 
@@ -656,7 +661,7 @@ def _wanted(kinds: Iterable[EdgeKind]) -> frozenset[str]:
     """The edge kinds asked for, as the set adjacency keys are tested against (memoized for tuples and sets)."""
     try:
         found = _WANTED.get(kinds)
-    except TypeError:                              # a list or a generator
+    except TypeError:  # a list or a generator
         return frozenset(k.value for k in kinds)
     if found is None:
         found = frozenset(k.value for k in kinds)
@@ -665,8 +670,9 @@ def _wanted(kinds: Iterable[EdgeKind]) -> frozenset[str]:
     return found
 
 
-def _ref_edges(ref, src_ids: list[bytes], dst_ids: list[bytes], src_target: Target | None,
-               dst_target: Target | None) -> tuple[Edge, ...] | None:
+def _ref_edges(
+    ref, src_ids: list[bytes], dst_ids: list[bytes], src_target: Target | None, dst_target: Target | None
+) -> tuple[Edge, ...] | None:
     """The edges one reference gives once its ends are known; None when an end did not resolve."""
     if not src_ids or not dst_ids:
         return None
@@ -675,8 +681,9 @@ def _ref_edges(ref, src_ids: list[bytes], dst_ids: list[bytes], src_target: Targ
     candidates = target.candidates if target is not None else None
     kind = ref.kind
     calls = kind is EdgeKind.CALLS
-    return tuple(Edge(s, kind, d, resolution, candidates, ref.derived)
-                 for s in src_ids for d in dst_ids if s != d or calls)
+    return tuple(
+        Edge(s, kind, d, resolution, candidates, ref.derived) for s in src_ids for d in dst_ids if s != d or calls
+    )
 
 
 def _file_edges(local: list[Edge], found: Iterable[tuple[Edge, ...]]) -> list[Edge]:
@@ -763,7 +770,7 @@ def _changed_keys(old: FileFacts, new: FileFacts) -> set[str]:
         group = (node.name, node.kind, node.lang)
         balance[group] = balance.get(group, 0) + (-1 if removed else 1)
     for (name, _kind, _lang), change in balance.items():
-        if change < 0:                     # fewer nodes of this name: a "too many" answer may no longer hold
+        if change < 0:  # fewer nodes of this name: a "too many" answer may no longer hold
             keys.add(MANY_KEY + name)
     for scope in old.imports.keys() | new.imports.keys():
         if old.imports.get(scope) != new.imports.get(scope):

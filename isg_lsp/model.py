@@ -110,8 +110,18 @@ class Node:
         external: bool = False,
     ) -> "Node":
         signature = fold_whitespace(signature)
-        return cls(sighash(lang, kind.value, fqp, signature), kind, name, fqp, lang, file, span, signature,
-                   visibility, external)
+        return cls(
+            sighash(lang, kind.value, fqp, signature),
+            kind,
+            name,
+            fqp,
+            lang,
+            file,
+            span,
+            signature,
+            visibility,
+            external,
+        )
 
     @property
     def hex(self) -> str:
@@ -165,20 +175,20 @@ class FileFacts:
     This is the unit of graph surgery: replacing a file replaces exactly its facts.
     """
 
-    path: str                      # workspace-relative, '/'-separated
+    path: str  # workspace-relative, '/'-separated
     lang: str
     content_hash: bytes
     loc: int = 0
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
-    imports: dict[str, dict[str, str]] = field(default_factory=dict)   # scope FQP -> local name -> target FQP
-    glob_imports: dict[str, list[str]] = field(default_factory=dict)   # scope FQP -> module FQPs imported with *
-    errors: list[Span] = field(default_factory=list)                   # syntax error ranges tree-sitter recovered from
-    macro_calls: int = 0           # macro invocations whose bodies were skipped
+    imports: dict[str, dict[str, str]] = field(default_factory=dict)  # scope FQP -> local name -> target FQP
+    glob_imports: dict[str, list[str]] = field(default_factory=dict)  # scope FQP -> module FQPs imported with *
+    errors: list[Span] = field(default_factory=list)  # syntax error ranges tree-sitter recovered from
+    macro_calls: int = 0  # macro invocations whose bodies were skipped
     module_files: list[tuple[str, str]] = field(default_factory=list)  # modules this file places in other files
-                                   # (Rust `#[path = "x.rs"] mod m;`): (module FQP, workspace-relative file)
-    error: str | None = None       # set when the file could not be read or parsed at all
+    # (Rust `#[path = "x.rs"] mod m;`): (module FQP, workspace-relative file)
+    error: str | None = None  # set when the file could not be read or parsed at all
     docs: dict[bytes, str] = field(default_factory=dict)  # node id → the first paragraph of its doc comment
     # what the file names through other files (naming.py): extraction's requests (Rust: the type and trait paths of
     # its impls), and, once the workspace named them, what was renamed (to name again when a re-export changes)
@@ -187,8 +197,10 @@ class FileFacts:
 
 _TEST_DIRS = frozenset({"tests", "test", "__tests__", "examples", "benches", "benchmarks", "testdata"})
 _TEST_SEGMENTS = frozenset({"tests", "test"})
-_TEST_FILE = re.compile(r"(^test_.*\.py$|_test\.(py|go)$|^conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$|"
-                        r"Tests?\.java$|_tests?\.rs$)")
+_TEST_FILE = re.compile(
+    r"(^test_.*\.py$|_test\.(py|go)$|^conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$|"
+    r"Tests?\.java$|_tests?\.rs$)"
+)
 
 
 def is_test(node: Node) -> bool:
@@ -208,6 +220,11 @@ def is_test(node: Node) -> bool:
 FACTS_VERSION = 3
 
 EDGE_KINDS_FOR_IMPACT = (
-    EdgeKind.CALLS, EdgeKind.IMPL, EdgeKind.EXTENDS, EdgeKind.ACCEPTS, EdgeKind.RETURNS, EdgeKind.USES,
+    EdgeKind.CALLS,
+    EdgeKind.IMPL,
+    EdgeKind.EXTENDS,
+    EdgeKind.ACCEPTS,
+    EdgeKind.RETURNS,
+    EdgeKind.USES,
     EdgeKind.BOUND_BY,
 )

@@ -87,8 +87,9 @@ def module_owners(graph: Graph, deadline=NO_DEADLINE) -> dict[bytes, bytes]:
         return owners
     owners = {}
     nodes = graph.nodes
-    modules = sorted((n for n in nodes.values() if n.kind is NodeKind.MODULE and not n.external),
-                     key=lambda n: (n.fqp, n.id))
+    modules = sorted(
+        (n for n in nodes.values() if n.kind is NodeKind.MODULE and not n.external), key=lambda n: (n.fqp, n.id)
+    )
     for module in modules:
         owners[module.id] = module.id
     for module in modules:
@@ -106,7 +107,7 @@ def module_owners(graph: Graph, deadline=NO_DEADLINE) -> dict[bytes, bytes]:
                 stack.append(child)
     for node in nodes.values():
         if node.kind is NodeKind.GENERIC and node.id not in owners and "::<" in node.fqp:
-            for owner_id in graph.fqp_index.get(node.fqp[:node.fqp.rfind("::<")], ()):
+            for owner_id in graph.fqp_index.get(node.fqp[: node.fqp.rfind("::<")], ()):
                 if owner_id in owners:
                     owners[node.id] = owners[owner_id]
                     break
@@ -168,8 +169,9 @@ def who_implements(graph: Graph, targets: list[Node], include_heuristic: bool = 
         if target.kind is NodeKind.FUNCTION:
             results.extend(implementing_methods(graph, target, include_heuristic))
             continue
-        results.extend(_related(graph, graph.predecessors(target.id, (EdgeKind.IMPL, EdgeKind.EXTENDS)), True,
-                                include_heuristic))
+        results.extend(
+            _related(graph, graph.predecessors(target.id, (EdgeKind.IMPL, EdgeKind.EXTENDS)), True, include_heuristic)
+        )
     return _unique(results)
 
 
@@ -218,9 +220,9 @@ class Impact:
     via: EdgeKind
     heuristic: bool
     path: list[bytes]
-    edge: Edge | None = None          # the edge of the last hop (for triples)
+    edge: Edge | None = None  # the edge of the last hop (for triples)
     fan_in: int = 0
-    stop: bool = False                # a hub or an external node: reached, not walked through
+    stop: bool = False  # a hub or an external node: reached, not walked through
 
 
 @dataclass
@@ -229,8 +231,8 @@ class BlastRadius:
     impacted: list[Impact] = field(default_factory=list)
     total: int = 0
     truncated: bool = False
-    heuristic_total: int = 0          # over every impacted node, before the limit
-    stopped: list[Impact] = field(default_factory=list)   # hubs and external nodes not walked through
+    heuristic_total: int = 0  # over every impacted node, before the limit
+    stopped: list[Impact] = field(default_factory=list)  # hubs and external nodes not walked through
     hub_threshold: int | None = None  # the fan-in from which a workspace node is a hub (None: hubs walked through)
 
     @property
@@ -251,13 +253,26 @@ class BlastRadius:
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-EDGE_RANK = {kind: i for i, kind in enumerate((EdgeKind.CALLS, EdgeKind.IMPL, EdgeKind.EXTENDS, EdgeKind.BOUND_BY,
-                                               EdgeKind.ACCEPTS, EdgeKind.RETURNS, EdgeKind.USES,
-                                               EdgeKind.DEFINES, EdgeKind.CONTAINS))}
+EDGE_RANK = {
+    kind: i
+    for i, kind in enumerate(
+        (
+            EdgeKind.CALLS,
+            EdgeKind.IMPL,
+            EdgeKind.EXTENDS,
+            EdgeKind.BOUND_BY,
+            EdgeKind.ACCEPTS,
+            EdgeKind.RETURNS,
+            EdgeKind.USES,
+            EdgeKind.DEFINES,
+            EdgeKind.CONTAINS,
+        )
+    )
+}
 
 
-HUB_MIN_FAN_IN = 50        # a workspace node is a hub from this fan-in on, and only when it is far above the rest:
-HUB_FACTOR = 8             # at least HUB_FACTOR times the 90th percentile of the workspace's fan-ins
+HUB_MIN_FAN_IN = 50  # a workspace node is a hub from this fan-in on, and only when it is far above the rest:
+HUB_FACTOR = 8  # at least HUB_FACTOR times the 90th percentile of the workspace's fan-ins
 
 
 def fan_in(graph: Graph, node_id: bytes) -> int:
@@ -281,10 +296,18 @@ def hub_threshold(graph: Graph) -> int:
     return threshold
 
 
-def blast_radius(graph: Graph, targets: list[Node], depth: int = 3, direction: str = "up",
-                 kinds: Iterable[EdgeKind] = EDGE_KINDS_FOR_IMPACT, include_heuristic: bool = True,
-                 limit: int = 500, deadline=NO_DEADLINE, paths_for: int | None = None,
-                 stop_at_hubs: bool = False) -> BlastRadius:
+def blast_radius(
+    graph: Graph,
+    targets: list[Node],
+    depth: int = 3,
+    direction: str = "up",
+    kinds: Iterable[EdgeKind] = EDGE_KINDS_FOR_IMPACT,
+    include_heuristic: bool = True,
+    limit: int = 500,
+    deadline=NO_DEADLINE,
+    paths_for: int | None = None,
+    stop_at_hubs: bool = False,
+) -> BlastRadius:
     """Breadth-first impact: "up" follows edges backwards (who depends on the target), "down" forwards.
 
     Each impacted node comes with its distance, the edge kind of its last hop, whether any hop of its path is a
@@ -346,10 +369,12 @@ def blast_radius(graph: Graph, targets: list[Node], depth: int = 3, direction: s
                 continue
             parent[other] = (node_id, edge.kind, guess or parent[node_id][2])
             frontier.append((other, dist + 1))
-            impact = Impact(node, dist + 1, edge.kind, parent[other][2], [], edge,
-                            len(graph.in_edges.get(other, ())))
-            if threshold is not None and other not in starts and (
-                    node.external or (direction == "up" and fan_in(graph, other) >= threshold)):
+            impact = Impact(node, dist + 1, edge.kind, parent[other][2], [], edge, len(graph.in_edges.get(other, ())))
+            if (
+                threshold is not None
+                and other not in starts
+                and (node.external or (direction == "up" and fan_in(graph, other) >= threshold))
+            ):
                 impact.stop = True
                 stops[other] = impact
             found.append(impact)
@@ -360,7 +385,7 @@ def blast_radius(graph: Graph, targets: list[Node], depth: int = 3, direction: s
     result.truncated = len(found) > limit
     for index, impact in enumerate(found[:limit]):
         result.impacted.append(impact)
-        if paths_for is not None and index >= paths_for:      # only the rows to be shown need their paths
+        if paths_for is not None and index >= paths_for:  # only the rows to be shown need their paths
             continue
         path = [impact.node.id]
         step = parent[impact.node.id][0]
@@ -393,8 +418,15 @@ def _implementations_by_name(graph: Graph, trait_id: bytes, include_heuristic: b
 PATH_KINDS = tuple(EDGE_KINDS_FOR_IMPACT) + (EdgeKind.DEFINES, EdgeKind.CONTAINS)
 
 
-def shortest_path(graph: Graph, sources: list[Node], dests: list[Node], kinds: Iterable[EdgeKind] = PATH_KINDS,
-                  include_heuristic: bool = True, max_depth: int = 12, deadline=NO_DEADLINE) -> list[Edge] | None:
+def shortest_path(
+    graph: Graph,
+    sources: list[Node],
+    dests: list[Node],
+    kinds: Iterable[EdgeKind] = PATH_KINDS,
+    include_heuristic: bool = True,
+    max_depth: int = 12,
+    deadline=NO_DEADLINE,
+) -> list[Edge] | None:
     """The shortest chain of dependency edges from one of the sources to one of the destinations (breadth first,
     neighbours in a fixed order so that the answer is deterministic), or None. A module's CONTAINS edges are not
     followed (a module does not depend on its items); a type's members count as part of the type."""
@@ -483,7 +515,7 @@ LEVEL_EDGES = {
 class Cycle:
     members: list[Node]
     example: list[Node]
-    heuristic: bool = False     # the cycle needs a heuristic edge: without guesses these members are no cycle
+    heuristic: bool = False  # the cycle needs a heuristic edge: without guesses these members are no cycle
 
 
 def under(fqp: str, prefix: str) -> bool:
@@ -491,14 +523,16 @@ def under(fqp: str, prefix: str) -> bool:
     return fqp == prefix or fqp.startswith((prefix + "::", prefix + ".", "<" + prefix + "::", "<" + prefix + "."))
 
 
-def dependency_graph(graph: Graph, level: str, within: str | None = None, deadline=NO_DEADLINE,
-                     include_heuristic: bool = True) -> "nx.DiGraph":
+def dependency_graph(
+    graph: Graph, level: str, within: str | None = None, deadline=NO_DEADLINE, include_heuristic: bool = True
+) -> "nx.DiGraph":
     """A networkx graph of modules, types or functions and the dependencies between them.
 
     At module level, an edge a → b means something in module a depends (calls, uses, implements, ...) on
     something in module b. Each edge's ``sure`` attribute says whether a non-heuristic edge of the ISG makes it;
     without ``include_heuristic`` only those are there.
     """
+
     def link(a, b, edge) -> None:
         sure = edge.resolution is not Resolution.HEURISTIC
         if not sure and not include_heuristic:
@@ -511,7 +545,7 @@ def dependency_graph(graph: Graph, level: str, within: str | None = None, deadli
 
     if level not in LEVEL_KINDS:
         raise QueryError(f"unknown level {level!r}: use module, type or function")
-    import networkx as nx   # imported on first use: it costs the server's start-up half a second
+    import networkx as nx  # imported on first use: it costs the server's start-up half a second
 
     dg = nx.DiGraph()
     if level == "module":
@@ -569,8 +603,14 @@ def _module_id(graph: Graph, node: Node) -> bytes | None:
     return None
 
 
-def cycles(graph: Graph, level: str = "module", within: str | None = None, limit: int = 50,
-           deadline=NO_DEADLINE, include_heuristic: bool = True) -> list[Cycle]:
+def cycles(
+    graph: Graph,
+    level: str = "module",
+    within: str | None = None,
+    limit: int = 50,
+    deadline=NO_DEADLINE,
+    include_heuristic: bool = True,
+) -> list[Cycle]:
     """Strongly connected components with more than one member (Tarjan, via networkx), largest first, each with one
     example cycle: the shortest cycle through its first member (by FQP), that member repeated at the end. A cycle
     is ``heuristic`` when its members are no strongly connected component without heuristic edges (it rests on a
@@ -611,8 +651,9 @@ def _shortest_cycle(graph: Graph, dg: "nx.DiGraph", start: bytes, component: set
         following = []
         for node in frontier:
             deadline.check()
-            for succ in sorted((s for s in dg.successors(node) if s in component),
-                               key=lambda i: (graph.nodes[i].fqp, i)):
+            for succ in sorted(
+                (s for s in dg.successors(node) if s in component), key=lambda i: (graph.nodes[i].fqp, i)
+            ):
                 if succ == start:
                     path = [node]
                     step = parent[node]
@@ -630,8 +671,15 @@ def _shortest_cycle(graph: Graph, dg: "nx.DiGraph", start: bytes, component: set
 
 # ---- search -------------------------------------------------------------------------------------------------
 
-def search(graph: Graph, pattern: str, kinds: Iterable[NodeKind] | None = None, field_name: str = "name",
-           limit: int = 100, include_external: bool = False) -> tuple[list[Node], int]:
+
+def search(
+    graph: Graph,
+    pattern: str,
+    kinds: Iterable[NodeKind] | None = None,
+    field_name: str = "name",
+    limit: int = 100,
+    include_external: bool = False,
+) -> tuple[list[Node], int]:
     """Nodes whose name, FQP or signature contains the pattern (case-insensitive), or matches it as a glob."""
     if field_name not in ("name", "fqp", "signature"):
         raise QueryError("field must be name, fqp or signature")
@@ -640,7 +688,7 @@ def search(graph: Graph, pattern: str, kinds: Iterable[NodeKind] | None = None, 
     needle = pattern.lower()
     if glob:
         try:
-            matches = patterns.glob(needle)        # linear, and kept in a bounded cache (patterns.py)
+            matches = patterns.glob(needle)  # linear, and kept in a bounded cache (patterns.py)
         except patterns.UnsafePattern as error:
             raise QueryError(str(error)) from None
     hits = []
@@ -650,7 +698,7 @@ def search(graph: Graph, pattern: str, kinds: Iterable[NodeKind] | None = None, 
         if wanted is not None and node.kind not in wanted:
             continue
         value = getattr(node, field_name).lower()
-        if (matches(value) if glob else needle in value):
+        if matches(value) if glob else needle in value:
             hits.append(node)
     hits.sort(key=lambda n: (n.name.lower() != needle, len(n.fqp), n.fqp, n.id))
     return hits[:limit], len(hits)

@@ -36,8 +36,18 @@ from .storage import StoreSpec
 from .store import StoreError
 from .workspace import walk
 
-MANIFESTS = ("Cargo.toml", "go.mod", "package.json", "pyproject.toml", "setup.py", "setup.cfg", "pom.xml",
-             "build.gradle", "build.gradle.kts", "tsconfig.json")
+MANIFESTS = (
+    "Cargo.toml",
+    "go.mod",
+    "package.json",
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "tsconfig.json",
+)
 MAX_SHARDS = 1024
 
 
@@ -131,8 +141,13 @@ def index_shard(engine: Engine, spec: StoreSpec, k: int, n: int) -> dict:
     try:
         status = store.shard_status(k)
         if status is not None and status["state"] == "done" and status["of"] == n and status["layout"] == fingerprint:
-            return {"shard": f"{k}/{n}", "snapshot": store.describe(), "files": status["files"],
-                    "state": "already done (nothing written)", "seconds": round(time.perf_counter() - started, 2)}
+            return {
+                "shard": f"{k}/{n}",
+                "snapshot": store.describe(),
+                "files": status["files"],
+                "state": "already done (nothing written)",
+                "seconds": round(time.perf_counter() - started, 2),
+            }
         store.shard_begin(k, n, fingerprint)
         extracted: dict[str, FileFacts] = {}
         for facts, size, mtime_ns in engine._extract_many(mine, None, len(mine), 0):
@@ -141,17 +156,26 @@ def index_shard(engine: Engine, spec: StoreSpec, k: int, n: int) -> dict:
         changed: dict[str, FileFacts] = {}
         engine._reapply_module_files(list(extracted.values()), changed, {})
         for path, facts in changed.items():
-            if path in extracted:              # a file of another shard placed from here: the join places it
+            if path in extracted:  # a file of another shard placed from here: the join places it
                 extracted[path] = facts
         # named as far as the shard sees (naming.py); the join names them again with every shard's files in view
         engine.graph.load(engine.names.load(extracted[path] for path in sorted(extracted)))
         rows, externals = engine.persist_rows(sorted(extracted), [])
-        store.save_shard(k, n, rows, externals, fingerprint, _placements(engine), socket.gethostname(),
-                         time.perf_counter() - started)
+        store.save_shard(
+            k, n, rows, externals, fingerprint, _placements(engine), socket.gethostname(), time.perf_counter() - started
+        )
         report = engine.report(time.perf_counter() - started, measure_map=False)
-        return {"shard": f"{k}/{n}", "snapshot": store.describe(), "files": len(extracted), "lines": report.loc,
-                "nodes": report.nodes, "edges": report.edges, "unresolved (within the shard)": report.unresolved,
-                "state": "done", "seconds": round(time.perf_counter() - started, 2)}
+        return {
+            "shard": f"{k}/{n}",
+            "snapshot": store.describe(),
+            "files": len(extracted),
+            "lines": report.loc,
+            "nodes": report.nodes,
+            "edges": report.edges,
+            "unresolved (within the shard)": report.unresolved,
+            "state": "done",
+            "seconds": round(time.perf_counter() - started, 2),
+        }
     finally:
         store.close()
 
@@ -168,19 +192,28 @@ def resolve(engine: Engine, spec: StoreSpec) -> dict:
         by_k = {row["shard"]: row for row in shards if row["of"] == n}
         missing = [k for k in range(1, n + 1) if by_k.get(k, {}).get("state") != "done"]
         if missing:
-            raise ShardError(f"shards {', '.join(f'{k}/{n}' for k in missing)} of {store.describe()} are not done: "
-                             f"run them (again), then --resolve")
+            raise ShardError(
+                f"shards {', '.join(f'{k}/{n}' for k in missing)} of {store.describe()} are not done: "
+                f"run them (again), then --resolve"
+            )
         files = walk(engine.root, engine.config)
         engine._build_layouts(files)
         fingerprint = engine.layout_fingerprint()
         if any(row["layout"] != fingerprint for row in by_k.values()):
-            raise ShardError("the shards were indexed with other module layouts or another isg-lsp version than this "
-                             "checkout's: run the shards and the join on the same commit with the same isg-lsp")
+            raise ShardError(
+                "the shards were indexed with other module layouts or another isg-lsp version than this "
+                "checkout's: run the shards and the join on the same commit with the same isg-lsp"
+            )
         if store.state == "complete":
             nodes, edges = store.counts()
-            return {"snapshot": store.describe(), "shards": n, "state": "already joined (nothing written)",
-                    "nodes (distinct)": nodes, "edges (distinct)": edges,
-                    "seconds": round(time.perf_counter() - started, 2)}
+            return {
+                "snapshot": store.describe(),
+                "shards": n,
+                "state": "already joined (nothing written)",
+                "nodes (distinct)": nodes,
+                "edges (distinct)": edges,
+                "seconds": round(time.perf_counter() - started, 2),
+            }
         loaded, externals, shard_scope = store.load_resolved_with_shards(include_shard_externals=True)
         loaded_at = time.perf_counter()
         graph = engine.graph
@@ -197,10 +230,10 @@ def resolve(engine: Engine, spec: StoreSpec) -> dict:
             shard, scope = shard_scope[facts.path]
             if scope == "shard" and any(declared.get(key, _NONE) - {shard} for key in deps):
                 redo.append(facts.path)
-        for path in sorted(redo):             # resolution reads symbols, never edges: any order gives the same
+        for path in sorted(redo):  # resolution reads symbols, never edges: any order gives the same
             previous = graph.files[path]
             state = graph.files[path] = FileState(previous.facts)
-            graph._resolve_into(state, previous=previous)     # as graph surgery resolves a dependent again
+            graph._resolve_into(state, previous=previous)  # as graph surgery resolves a dependent again
         graph.version += 1
         # what files name through other shards' files (Rust impl members by their definition paths, naming.py):
         # named again with the whole workspace in view, as a warm start does (Engine.index)
@@ -227,26 +260,42 @@ def resolve(engine: Engine, spec: StoreSpec) -> dict:
         for path, stored in stored_sizes.items():
             if path not in changed:
                 engine.stats[path] = (stored.size, stored.mtime_ns)
-        rewrite = sorted(p for p in graph.files
-                         if p in changed or p in touched or set(graph.files[p].edges) != before.get(p, _NONE_EDGES))
+        rewrite = sorted(
+            p
+            for p in graph.files
+            if p in changed or p in touched or set(graph.files[p].edges) != before.get(p, _NONE_EDGES)
+        )
         redone = sorted(set(redo) - set(rewrite))
         rows, _ = engine.persist_rows(rewrite, gone)
         externals_now = sorted({node_id for state in graph.files.values() for node_id in state.external_ids()})
         final_externals = [graph.nodes[i] for i in externals_now if i in graph.nodes]
-        updates = [(p, graph.files[p].unresolved, json.dumps(sorted(graph.files[p].deps), ensure_ascii=False))
-                   for p in redone]
+        updates = [
+            (p, graph.files[p].unresolved, json.dumps(sorted(graph.files[p].deps), ensure_ascii=False)) for p in redone
+        ]
         shard_of_path = {p: shard_scope.get(p, (-1, "all"))[0] for p in graph.files}
         store.save_join(rows, shard_of_path, updates, final_externals, n, fingerprint, _placements(engine))
         cross = _cross_shard_edges(graph, shard_of_path)
         report = engine.report(time.perf_counter() - started, measure_map=False)
-        return {"snapshot": store.describe(), "shards": n, "files": report.files, "lines": report.loc,
-                "nodes": report.nodes, "external nodes": report.external_nodes, "edges": report.edges,
-                "cross-shard edges": cross, "files resolved again": len(redo),
-                "files rewritten": len(rewrite), "files indexed by the join": len(absent),
-                "files placed again": len([p for p in changed if p not in absent]), "files gone": len(gone),
-                "unresolved before the join": unresolved_before, "unresolved": report.unresolved,
-                "state": "complete", "seconds": round(time.perf_counter() - started, 2),
-                "seconds loading": round(loaded_at - started, 2)}
+        return {
+            "snapshot": store.describe(),
+            "shards": n,
+            "files": report.files,
+            "lines": report.loc,
+            "nodes": report.nodes,
+            "external nodes": report.external_nodes,
+            "edges": report.edges,
+            "cross-shard edges": cross,
+            "files resolved again": len(redo),
+            "files rewritten": len(rewrite),
+            "files indexed by the join": len(absent),
+            "files placed again": len([p for p in changed if p not in absent]),
+            "files gone": len(gone),
+            "unresolved before the join": unresolved_before,
+            "unresolved": report.unresolved,
+            "state": "complete",
+            "seconds": round(time.perf_counter() - started, 2),
+            "seconds loading": round(loaded_at - started, 2),
+        }
     finally:
         store.close()
 

@@ -103,7 +103,7 @@ class ForeignDatabase(sqlite3.DatabaseError):
 
 
 _EXPECTED: frozenset | None = None
-OWNER_KEY = "owner"                  # meta: "<nonce hex>:<HMAC of the nonce under the user's secret>"
+OWNER_KEY = "owner"  # meta: "<nonce hex>:<HMAC of the nonce under the user's secret>"
 DB_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
@@ -134,7 +134,7 @@ def _owner_stamp_ok(value: object) -> bool:
     return safety.stamp_ok("isg-lsp database", nonce.encode(), mac)
 
 
-WAL_LIMIT_BYTES = int(os.environ.get("ISG_LSP_WAL_LIMIT_BYTES", str(16 * 1024 * 1024)))   # past this, a commit
+WAL_LIMIT_BYTES = int(os.environ.get("ISG_LSP_WAL_LIMIT_BYTES", str(16 * 1024 * 1024)))  # past this, a commit
 # is followed by a checkpoint that truncates the WAL
 
 # One writer per database across processes: an advisory lock (flock) on `<db>.lock`, held while a Store is open and
@@ -162,8 +162,9 @@ def _acquire_writer_lock(path: Path) -> str:
             except OSError:
                 owner = ""
             os.close(fd)
-            raise StoreBusy(f"another isg-lsp process{f' (pid {owner})' if owner.isdigit() else ''} "
-                            f"writes {path}") from None
+            raise StoreBusy(
+                f"another isg-lsp process{f' (pid {owner})' if owner.isdigit() else ''} writes {path}"
+            ) from None
         try:
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)
@@ -203,7 +204,7 @@ def _release_writer_lock(key: str | None) -> None:
         held[1] -= 1
         if held[1] == 0:
             del _LOCKS[key]
-            os.close(held[0])           # releases the flock
+            os.close(held[0])  # releases the flock
 
 
 @dataclass
@@ -224,12 +225,12 @@ class Store:
         self.moved_why: str | None = None
         self._lock_key: str | None = None
         folder = self.path.parent
-        if folder.is_symlink():                   # a committed `.isg` linking elsewhere
+        if folder.is_symlink():  # a committed `.isg` linking elsewhere
             raise StoreError(f"{folder} is a symbolic link: isg-lsp never writes through one (docs/security.md)")
         folder.mkdir(parents=True, exist_ok=True)
         if not folder.is_dir() or folder.is_symlink():
             raise StoreError(f"{folder} is not a folder")
-        self._lock_key = _acquire_writer_lock(self.path)     # before anything is read, moved or written
+        self._lock_key = _acquire_writer_lock(self.path)  # before anything is read, moved or written
         try:
             self.conn = self._open()
         except BaseException:
@@ -269,7 +270,7 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
-            pages = os.environ.get("ISG_LSP_TEST_DB_MAX_PAGES")       # a test hook: a full disk, as SQLite sees it
+            pages = os.environ.get("ISG_LSP_TEST_DB_MAX_PAGES")  # a test hook: a full disk, as SQLite sees it
             if pages:
                 conn.execute(f"PRAGMA max_page_count={int(pages)}")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -294,7 +295,7 @@ class Store:
         stamp (a database that came with the checkout, whatever its file times say)."""
         objects = _schema_objects(conn)
         if not objects:
-            return                                           # empty: a new database
+            return  # empty: a new database
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:
             raise sqlite3.DatabaseError(f"schema version {version}, expected {SCHEMA_VERSION}")
@@ -314,7 +315,7 @@ class Store:
         log.warning("database %s is unusable (%s); moved to %s and rebuilt", self.path, why, aside)
         for suffix in DB_SUFFIXES:
             source = Path(str(self.path) + suffix)
-            if os.path.lexists(source):                     # a link is moved itself, never followed
+            if os.path.lexists(source):  # a link is moved itself, never followed
                 os.replace(source, Path(str(aside) + suffix))
         self.moved_aside = aside
         self.moved_why = why
@@ -394,16 +395,21 @@ class Store:
         kinds = {k.value: k for k in EdgeKind}
         resolutions = {r.value: r for r in Resolution}
         for path, src, kind, dst, resolution, candidates, derived in self.conn.execute(
-                "SELECT file, src, kind, dst, resolution, candidates, derived FROM edges"):
+            "SELECT file, src, kind, dst, resolution, candidates, derived FROM edges"
+        ):
             edges_by_file.setdefault(path, []).append(
-                Edge(src, kinds[kind], dst, resolutions[resolution], candidates, bool(derived)))
+                Edge(src, kinds[kind], dst, resolutions[resolution], candidates, bool(derived))
+            )
         files = []
         for blob, deps, unresolved in self.conn.execute("SELECT facts, deps, unresolved FROM files ORDER BY path"):
             facts = facts_from_json(blob)
             files.append((facts, edges_by_file.get(facts.path, []), json.loads(deps), unresolved))
-        externals = [Node(node_id, NodeKind(kind), name, fqp, lang, None, None, "", None, True)
-                     for node_id, kind, name, fqp, lang in self.conn.execute(
-                         "SELECT id, kind, name, fqp, lang FROM nodes WHERE external = 1")]
+        externals = [
+            Node(node_id, NodeKind(kind), name, fqp, lang, None, None, "", None, True)
+            for node_id, kind, name, fqp, lang in self.conn.execute(
+                "SELECT id, kind, name, fqp, lang FROM nodes WHERE external = 1"
+            )
+        ]
         return files, externals
 
     def counts(self) -> tuple[int, int]:
@@ -438,28 +444,58 @@ class Store:
                 conn.execute(
                     "INSERT OR REPLACE INTO files (path, lang, hash, size, mtime_ns, loc, unresolved, error, facts,"
                     " deps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (path, facts.lang, facts.content_hash, size, mtime_ns, facts.loc, unresolved, facts.error,
-                     facts_to_json(facts), deps))
+                    (
+                        path,
+                        facts.lang,
+                        facts.content_hash,
+                        size,
+                        mtime_ns,
+                        facts.loc,
+                        unresolved,
+                        facts.error,
+                        facts_to_json(facts),
+                        deps,
+                    ),
+                )
                 conn.executemany(
                     "INSERT OR IGNORE INTO nodes (file, id, kind, name, fqp, lang, start_line, start_char, end_line,"
                     " end_char, signature, visibility, external) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                    [(path, n.id, n.kind.value, n.name, n.fqp, n.lang, *(n.span or (None,) * 4), n.signature,
-                      n.visibility) for n in facts.nodes])
+                    [
+                        (
+                            path,
+                            n.id,
+                            n.kind.value,
+                            n.name,
+                            n.fqp,
+                            n.lang,
+                            *(n.span or (None,) * 4),
+                            n.signature,
+                            n.visibility,
+                        )
+                        for n in facts.nodes
+                    ],
+                )
                 conn.executemany(
                     "INSERT OR IGNORE INTO edges (file, src, kind, dst, resolution, candidates, derived)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(path, e.src, e.kind.value, e.dst, e.resolution.value, e.candidates, int(e.derived))
-                     for e in edges])
+                    [
+                        (path, e.src, e.kind.value, e.dst, e.resolution.value, e.candidates, int(e.derived))
+                        for e in edges
+                    ],
+                )
             conn.executemany(
                 "INSERT OR IGNORE INTO nodes (file, id, kind, name, fqp, lang, signature, external)"
                 " VALUES ('', ?, ?, ?, ?, ?, '', 1)",
-                [(n.id, n.kind.value, n.name, n.fqp, n.lang) for n in externals])
-            conn.execute("DELETE FROM nodes WHERE external = 1 AND NOT EXISTS "
-                         "(SELECT 1 FROM edges WHERE edges.dst = nodes.id OR edges.src = nodes.id)")
+                [(n.id, n.kind.value, n.name, n.fqp, n.lang) for n in externals],
+            )
+            conn.execute(
+                "DELETE FROM nodes WHERE external = 1 AND NOT EXISTS "
+                "(SELECT 1 FROM edges WHERE edges.dst = nodes.id OR edges.src = nodes.id)"
+            )
             conn.execute("COMMIT")
             self._bound_wal()
         except BaseException:
-            if conn.in_transaction:                    # SQLite may have rolled back itself (a full disk)
+            if conn.in_transaction:  # SQLite may have rolled back itself (a full disk)
                 conn.execute("ROLLBACK")
             raise
 
@@ -477,18 +513,38 @@ class Store:
 
 # ---- facts as JSON (not pickle: a database file from an untrusted checkout must never run code) ------------
 
+
 def facts_to_json(facts: FileFacts) -> bytes:
     data = {
-        "path": facts.path, "lang": facts.lang, "hash": facts.content_hash.hex(), "loc": facts.loc,
-        "nodes": [[n.id.hex(), n.kind.value, n.name, n.fqp, n.file, n.span, n.signature, n.visibility]
-                  for n in facts.nodes],
-        "edges": [[e.src.hex(), e.kind.value, e.dst.hex(), e.resolution.value, e.candidates, e.derived]
-                  for e in facts.edges],
-        "refs": [[r.kind.value, r.scope, r.target, list(r.path), r.src.hex() if r.src else None,
-                  r.dst.hex() if r.dst else None, list(r.src_path) if r.src_path is not None else None,
-                  list(r.receiver) if r.receiver is not None else None, r.derived] for r in facts.references],
-        "imports": facts.imports, "globs": facts.glob_imports, "errors": facts.errors,
-        "macros": facts.macro_calls, "error": facts.error,
+        "path": facts.path,
+        "lang": facts.lang,
+        "hash": facts.content_hash.hex(),
+        "loc": facts.loc,
+        "nodes": [
+            [n.id.hex(), n.kind.value, n.name, n.fqp, n.file, n.span, n.signature, n.visibility] for n in facts.nodes
+        ],
+        "edges": [
+            [e.src.hex(), e.kind.value, e.dst.hex(), e.resolution.value, e.candidates, e.derived] for e in facts.edges
+        ],
+        "refs": [
+            [
+                r.kind.value,
+                r.scope,
+                r.target,
+                list(r.path),
+                r.src.hex() if r.src else None,
+                r.dst.hex() if r.dst else None,
+                list(r.src_path) if r.src_path is not None else None,
+                list(r.receiver) if r.receiver is not None else None,
+                r.derived,
+            ]
+            for r in facts.references
+        ],
+        "imports": facts.imports,
+        "globs": facts.glob_imports,
+        "errors": facts.errors,
+        "macros": facts.macro_calls,
+        "error": facts.error,
         "module_files": facts.module_files,
     }
     if facts.docs:
@@ -502,15 +558,28 @@ def facts_from_json(blob: bytes) -> FileFacts:
     data = json.loads(blob)
     lang = data["lang"]
     facts = FileFacts(path=data["path"], lang=lang, content_hash=bytes.fromhex(data["hash"]), loc=data["loc"])
-    facts.nodes = [Node(bytes.fromhex(i), NodeKind(k), name, fqp, lang, file, tuple(span) if span else None, sig,
-                        vis) for i, k, name, fqp, file, span, sig, vis in data["nodes"]]
-    facts.edges = [Edge(bytes.fromhex(s), EdgeKind(k), bytes.fromhex(d), Resolution(r), c, bool(der))
-                   for s, k, d, r, c, der in data["edges"]]
+    facts.nodes = [
+        Node(bytes.fromhex(i), NodeKind(k), name, fqp, lang, file, tuple(span) if span else None, sig, vis)
+        for i, k, name, fqp, file, span, sig, vis in data["nodes"]
+    ]
+    facts.edges = [
+        Edge(bytes.fromhex(s), EdgeKind(k), bytes.fromhex(d), Resolution(r), c, bool(der))
+        for s, k, d, r, c, der in data["edges"]
+    ]
     facts.references = [
-        Reference(EdgeKind(k), scope, target, tuple(path), bytes.fromhex(src) if src else None,
-                  bytes.fromhex(dst) if dst else None, tuple(sp) if sp is not None else None,
-                  tuple(rc) if rc is not None else None, bool(der))
-        for k, scope, target, path, src, dst, sp, rc, der in data["refs"]]
+        Reference(
+            EdgeKind(k),
+            scope,
+            target,
+            tuple(path),
+            bytes.fromhex(src) if src else None,
+            bytes.fromhex(dst) if dst else None,
+            tuple(sp) if sp is not None else None,
+            tuple(rc) if rc is not None else None,
+            bool(der),
+        )
+        for k, scope, target, path, src, dst, sp, rc, der in data["refs"]
+    ]
     facts.imports = data["imports"]
     facts.glob_imports = data["globs"]
     facts.errors = [tuple(e) for e in data["errors"]]

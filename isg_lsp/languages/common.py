@@ -24,10 +24,9 @@ class FileExtraction:
         self.source = source
         self.tree = tree
         self.lines = LineIndex(source)
-        self.facts = FileFacts(path=path, lang=lang, content_hash=content_hash,
-                               loc=count_loc(source))
+        self.facts = FileFacts(path=path, lang=lang, content_hash=content_hash, loc=count_loc(source))
         self._ids: set[bytes] = set()
-        self.scopes: dict = {}                     # node id → the extractor's scope object
+        self.scopes: dict = {}  # node id → the extractor's scope object
         self.file_scope = None
 
     # ---- scopes ---------------------------------------------------------------------------------------------
@@ -46,8 +45,15 @@ class FileExtraction:
 
     # ---- nodes and edges -----------------------------------------------------------------------------------
 
-    def add_node(self, kind: NodeKind, name: str, fqp: str, at: tree_sitter.Node | None, signature: str,
-                 visibility: str | None = None) -> Node:
+    def add_node(
+        self,
+        kind: NodeKind,
+        name: str,
+        fqp: str,
+        at: tree_sitter.Node | None,
+        signature: str,
+        visibility: str | None = None,
+    ) -> Node:
         """Adds a node. A second identical declaration (under another cfg, say) is the same node: ``finish``
         keeps the first."""
         span = self.span(at) if at is not None else (0, 0, 0, 0)
@@ -55,8 +61,9 @@ class FileExtraction:
         self.facts.nodes.append(node)
         return node
 
-    def add_edge(self, src: bytes, kind: EdgeKind, dst: bytes, resolution: Resolution = Resolution.EXACT,
-                 derived: bool = False) -> None:
+    def add_edge(
+        self, src: bytes, kind: EdgeKind, dst: bytes, resolution: Resolution = Resolution.EXACT, derived: bool = False
+    ) -> None:
         if src != dst:
             self.facts.edges.append(Edge(src, kind, dst, resolution, None, derived))
 
@@ -75,12 +82,12 @@ class FileExtraction:
     def text(self, node: tree_sitter.Node | None) -> str:
         if node is None:
             return ""
-        return self.source[node.start_byte:node.end_byte].decode("utf-8", "replace")
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
     def head(self, node: tree_sitter.Node, body: tree_sitter.Node | None) -> str:
         """The declaration's head: its text up to the body (or all of it), whitespace folded, no trailing `;`."""
         end = body.start_byte if body is not None else node.end_byte
-        text = self.source[node.start_byte:end].decode("utf-8", "replace")
+        text = self.source[node.start_byte : end].decode("utf-8", "replace")
         text = fold_whitespace(text)
         return text.rstrip(";").rstrip()
 
@@ -96,8 +103,14 @@ class FileExtraction:
 
     # ---- one item at a time, reusing what an earlier run over the same file extracted ----------------------
 
-    def extract_items(self, query: tree_sitter.Query, handlers: dict, cache: dict | None, context: bytes,
-                      containers: dict | None = None) -> None:
+    def extract_items(
+        self,
+        query: tree_sitter.Query,
+        handlers: dict,
+        cache: dict | None,
+        context: bytes,
+        containers: dict | None = None,
+    ) -> None:
         """Runs ``handlers`` over the matches of ``query``, one item of the file at a time.
 
         Items are the root's children; a container (``containers``: node type → the field of its body, such as an
@@ -137,9 +150,9 @@ class FileExtraction:
                     if attached.type not in COMMENTS:
                         dispatch(deep.matches(attached), handlers)
                 dispatch(shallow.matches(item), handlers)
-                header = source[unit[0].start_byte:body.start_byte]
+                header = source[unit[0].start_byte : body.start_byte]
                 inner = units(body)
-                if body.parent is None:                 # a fragment parsed on its own: only what parses
+                if body.parent is None:  # a fragment parsed on its own: only what parses
                     inner = [u for u in inner if not u[-1].is_error]
                 pending.append((list(reversed(inner)), headers + (header,)))
                 continue
@@ -152,8 +165,14 @@ class FileExtraction:
                 # what it is, not only its text (tests/robustness/test_document_sync.py found `pub` moved into an
                 # ERROR before an unchanged line)
                 line_start = source.rfind(b"\n", 0, first.start_byte) + 1
-                key = (context, headers, first.start_byte - line_start, item.type, len(unit),
-                       source[line_start:item.end_byte])
+                key = (
+                    context,
+                    headers,
+                    first.start_byte - line_start,
+                    item.type,
+                    len(unit),
+                    source[line_start : item.end_byte],
+                )
                 hit = cache.get(key)
                 if hit is not None:
                     then, nodes, edges, references, macros = hit
@@ -170,16 +189,20 @@ class FileExtraction:
                 if part.type not in COMMENTS:
                     dispatch(deep.matches(part), handlers)
             if key is not None:
-                fresh[key] = (row, facts.nodes[counts[0]:], facts.edges[counts[1]:], facts.references[counts[2]:],
-                              facts.macro_calls - counts[3])
+                fresh[key] = (
+                    row,
+                    facts.nodes[counts[0] :],
+                    facts.edges[counts[1] :],
+                    facts.references[counts[2] :],
+                    facts.macro_calls - counts[3],
+                )
         if cache is not None:
             cache.clear()
             cache.update(fresh)
 
 
-COMMENTS = frozenset({"line_comment", "block_comment", "comment"})       # nothing a query looks for is in them
+COMMENTS = frozenset({"line_comment", "block_comment", "comment"})  # nothing a query looks for is in them
 ATTACHED = COMMENTS | {"attribute_item", "decorator"}
-
 
 
 def guess_methods(view, name: str, kinds, family: str, is_method, standard: frozenset[str] = frozenset()):
@@ -193,7 +216,7 @@ def guess_methods(view, name: str, kinds, family: str, is_method, standard: froz
         return None
     named = view.by_name(name, kinds, family, limit=MAX_SAME_NAMED)
     if len(named) > MAX_SAME_NAMED:
-        return None                # a name this common says nothing about which one is meant
+        return None  # a name this common says nothing about which one is meant
     candidates = [n for n in named if not n.external and is_method(n)]
     if 1 <= len(candidates) <= MAX_HEURISTIC_CANDIDATES:
         return Target([n.id for n in candidates], Resolution.HEURISTIC, len(candidates))
@@ -233,8 +256,18 @@ def units(parent: tree_sitter.Node) -> list[list[tree_sitter.Node]]:
 def _moved(node: Node, rows: int) -> Node:
     span = node.span
     moved = span if span is None else (span[0] + rows, span[1], span[2] + rows, span[3])
-    return Node(node.id, node.kind, node.name, node.fqp, node.lang, node.file, moved, node.signature, node.visibility,
-                node.external)
+    return Node(
+        node.id,
+        node.kind,
+        node.name,
+        node.fqp,
+        node.lang,
+        node.file,
+        moved,
+        node.signature,
+        node.visibility,
+        node.external,
+    )
 
 
 def count_loc(source: bytes) -> int:
@@ -267,8 +300,10 @@ def sorted_matches(query: tree_sitter.Query, root: tree_sitter.Node) -> list[tup
     return matches
 
 
-def dispatch(matches: list[tuple[int, dict[str, list]]], handlers: dict[str, Callable[[tree_sitter.Node, dict], None]],
-             ) -> None:
+def dispatch(
+    matches: list[tuple[int, dict[str, list]]],
+    handlers: dict[str, Callable[[tree_sitter.Node, dict], None]],
+) -> None:
     """Calls, for each match, the handler of the first capture name it has that a handler is registered for."""
     for _pattern, captures in matches:
         for name, nodes in captures.items():

@@ -187,7 +187,7 @@ def _go(lines: _Lines, node: Node) -> str:
     floor = max(-1, i - MAX_SCAN)
     while i > floor:
         text = lines[i].strip()
-        if text.startswith("//go:") or text.startswith("//nolint"):
+        if text.startswith(("//go:", "//nolint")):
             pass
         elif text.startswith("//"):
             found.append(text[2:].removeprefix(" "))

@@ -63,21 +63,62 @@ FN_KINDS = frozenset({NodeKind.FUNCTION})
 MODULE_KINDS = frozenset({NodeKind.MODULE})
 IFACE_KEY = "go-iface:"
 EMBED_KEY = "go-embedders:"
-FILE_KEY = "go-file:"          # a file's imports (name → import path; dot imports as globs), for reading its types
-EMBEDDED = "^"                 # a struct's field table: its embedded types' texts, one per line
+FILE_KEY = "go-file:"  # a file's imports (name → import path; dot imports as globs), for reading its types
+EMBEDDED = "^"  # a struct's field table: its embedded types' texts, one per line
 
-PREDECLARED = frozenset({
-    "bool", "byte", "complex64", "complex128", "float32", "float64", "int", "int8", "int16", "int32", "int64",
-    "rune", "string", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "any",
-})
+PREDECLARED = frozenset(
+    {
+        "bool",
+        "byte",
+        "complex64",
+        "complex128",
+        "float32",
+        "float64",
+        "int",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "rune",
+        "string",
+        "uint",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "uintptr",
+        "any",
+    }
+)
 PREDECLARED_NODES = {"error": NodeKind.TRAIT, "comparable": NodeKind.TRAIT}
-BUILTIN_FUNCTIONS = frozenset({
-    "append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make", "max", "min", "new",
-    "panic", "print", "println", "real", "recover",
-})
+BUILTIN_FUNCTIONS = frozenset(
+    {
+        "append",
+        "cap",
+        "clear",
+        "close",
+        "complex",
+        "copy",
+        "delete",
+        "imag",
+        "len",
+        "make",
+        "max",
+        "min",
+        "new",
+        "panic",
+        "print",
+        "println",
+        "real",
+        "recover",
+    }
+)
 # Method sets of a few standard interfaces, so that workspace interfaces embedding them can still be matched.
 KNOWN_INTERFACES = {
-    "error": ("Error",), "fmt.Stringer": ("String",), "io.Reader": ("Read",), "io.Writer": ("Write",),
+    "error": ("Error",),
+    "fmt.Stringer": ("String",),
+    "io.Reader": ("Read",),
+    "io.Writer": ("Write",),
     "io.Closer": ("Close",),
 }
 # Methods whose name and shape say "this type implements that standard interface": (name, result) → interface.
@@ -87,12 +128,13 @@ TYPE_KIND_OF = {"struct_type": NodeKind.STRUCT, "interface_type": NodeKind.TRAIT
 
 # ---- layout: packages from go.mod -----------------------------------------------------------------------------
 
+
 @dataclass
 class GoLayout:
     """Where each Go file's package stands: the module paths of the workspace's go.mod files."""
 
     root_name: str
-    modules: dict[str, str] = field(default_factory=dict)    # workspace-relative folder of a go.mod → module path
+    modules: dict[str, str] = field(default_factory=dict)  # workspace-relative folder of a go.mod → module path
 
     def package_of(self, path: str) -> tuple[str, str]:
         """(package import path, module path or "") of a workspace-relative `.go` file."""
@@ -101,7 +143,7 @@ class GoLayout:
         while True:
             module = self.modules.get(probe)
             if module is not None:
-                rel = folder[len(probe):].lstrip("/")
+                rel = folder[len(probe) :].lstrip("/")
                 return (f"{module}/{rel}" if rel else module), module
             if not probe:
                 break
@@ -109,7 +151,7 @@ class GoLayout:
         return (folder or self.root_name or "main"), ""
 
 
-_MODULE_LINE = re.compile(r"^[ \t]*module[ \t]+\"?([^\s\"]+)\"?", re.MULTILINE)   # [ \t]: linear on blank lines
+_MODULE_LINE = re.compile(r"^[ \t]*module[ \t]+\"?([^\s\"]+)\"?", re.MULTILINE)  # [ \t]: linear on blank lines
 
 
 def build_layout(root: Path, files: list[str]) -> GoLayout:
@@ -136,15 +178,16 @@ def build_layout(root: Path, files: list[str]) -> GoLayout:
 
 # ---- extraction -----------------------------------------------------------------------------------------------
 
+
 @dataclass(slots=True, eq=False)
 class _Scope:
-    kind: str                                   # "file", "interface", "fn", "local"
+    kind: str  # "file", "interface", "fn", "local"
     fqp: str = ""
     node_id: bytes | None = None
     generics: dict[str, bytes] = field(default_factory=dict)
-    locals: dict[str, str | None] = field(default_factory=dict)     # fn: variable → type FQP candidates (first)
-    env: infer.Env | None = None                # fn scopes: names → the expressions of their types (infer.py)
-    fields: dict[str, str] = field(default_factory=dict)            # struct scopes: field → its type's text
+    locals: dict[str, str | None] = field(default_factory=dict)  # fn: variable → type FQP candidates (first)
+    env: infer.Env | None = None  # fn scopes: names → the expressions of their types (infer.py)
+    fields: dict[str, str] = field(default_factory=dict)  # struct scopes: field → its type's text
 
 
 class GoExtraction(FileExtraction):
@@ -153,7 +196,7 @@ class GoExtraction(FileExtraction):
         self.layout = layout
         self.package, self.module_path = layout.package_of(path)
         self.module_id: bytes | None = None
-        self.imports: dict[str, str] = {}          # local name → import path
+        self.imports: dict[str, str] = {}  # local name → import path
         self.dot_imports: list[str] = []
         self.file_scope = _Scope("file", self.package)
         self.scopes: dict[int, _Scope] = {}
@@ -164,14 +207,22 @@ class GoExtraction(FileExtraction):
         matches = _document_order(cursor.matches(self.tree.root_node))
         dispatch(matches, {"definition.package": self.on_package, "import": self.on_import})
         # imports are settled here (a Go import names its package exactly): references carry candidate FQPs
-        dispatch(matches, {
-            "definition.type": self.on_type, "definition.type_alias": self.on_type,
-            "definition.interface_method": self.on_interface_method,
-            "definition.function": self.on_function, "definition.method": self.on_function,
-            "local.definition": self.on_local, "reference.call": self.on_call,
-            "local.short": self.on_short, "local.range": self.on_range, "local.function": self.on_closure,
-            "local.untyped": self.on_untyped,
-        })
+        dispatch(
+            matches,
+            {
+                "definition.type": self.on_type,
+                "definition.type_alias": self.on_type,
+                "definition.interface_method": self.on_interface_method,
+                "definition.function": self.on_function,
+                "definition.method": self.on_function,
+                "local.definition": self.on_local,
+                "reference.call": self.on_call,
+                "local.short": self.on_short,
+                "local.range": self.on_range,
+                "local.function": self.on_closure,
+                "local.untyped": self.on_untyped,
+            },
+        )
         if self.imports:
             self.facts.imports[FILE_KEY + self.path] = dict(self.imports)
         if self.dot_imports:
@@ -179,9 +230,9 @@ class GoExtraction(FileExtraction):
         for scope in [self.file_scope, *self.scopes.values()]:
             if scope.fields and scope.kind in ("file", "type"):
                 self.facts.imports[infer.fields_key(LANG, scope.fqp)] = {
-                    infer.field_entry(n) if n != EMBEDDED else EMBEDDED: t for n, t in scope.fields.items()}
+                    infer.field_entry(n) if n != EMBEDDED else EMBEDDED: t for n, t in scope.fields.items()
+                }
         return self.finish()
-
 
     # ---- package and imports ----
 
@@ -191,7 +242,7 @@ class GoExtraction(FileExtraction):
         name = self.text(caps["name"][0])
         if name.endswith("_test") and not self.package.endswith("_test"):
             base = self.package.rsplit("/", 1)[-1]
-            if name != base:                                # an external test package
+            if name != base:  # an external test package
                 self.package += "_test"
                 self.file_scope.fqp = self.package
         module = self.add_node(NodeKind.MODULE, name, self.package, node, f"package {name}")
@@ -199,11 +250,10 @@ class GoExtraction(FileExtraction):
         self.file_scope.node_id = module.id
         if "/" in self.package and len(self.package.rsplit("/", 1)[0]) >= len(self.module_path):
             parent = self.package.rsplit("/", 1)[0]
-            self.add_reference(Reference(EdgeKind.CONTAINS, self.package, "module", src_path=(parent,),
-                                         dst=module.id))
+            self.add_reference(Reference(EdgeKind.CONTAINS, self.package, "module", src_path=(parent,), dst=module.id))
 
     def on_import(self, node, caps):
-        path = self.text(caps["import.path"][0]).strip("\"`")
+        path = self.text(caps["import.path"][0]).strip('"`')
         if not path:
             return
         name_node = node.child_by_field_name("name")
@@ -218,7 +268,7 @@ class GoExtraction(FileExtraction):
     def on_type(self, node, caps):
         scope = self.scope_of(node)
         if scope.kind != "file":
-            return                                         # types declared in functions are not items
+            return  # types declared in functions are not items
         name = self.text(caps["name"][0])
         value = caps["definition.type.value"][0]
         is_alias = node.type == "type_alias"
@@ -228,8 +278,9 @@ class GoExtraction(FileExtraction):
         signature = "type " + self.head(node, value if kind is not NodeKind.ASSOC_TYPE else None)
         if kind is not NodeKind.ASSOC_TYPE:
             signature += " " + ("struct" if kind is NodeKind.STRUCT else "interface")
-        item = self.add_node(kind, name, fqp, node if decl.named_child_count > 1 else decl, signature,
-                             _visibility(name))
+        item = self.add_node(
+            kind, name, fqp, node if decl.named_child_count > 1 else decl, signature, _visibility(name)
+        )
         self.attach(item.id)
         own = _Scope("interface" if kind is NodeKind.TRAIT else "type", fqp, item.id)
         own.generics = self.generics(node, fqp, own)
@@ -256,7 +307,7 @@ class GoExtraction(FileExtraction):
             if type_node is None:
                 continue
             text = " ".join(self.text(type_node).split())
-            if decl.child_by_field_name("name") is None:       # an embedded field
+            if decl.child_by_field_name("name") is None:  # an embedded field
                 self.type_refs(type_node, scope.node_id, EdgeKind.EXTENDS, scope, "struct", head_only=True)
                 self.publish_embedding(type_node, scope)
                 embedded = text.lstrip("*")
@@ -286,8 +337,11 @@ class GoExtraction(FileExtraction):
                     methods.append(self.text(name))
                     shape = _shape(self.text(elem), self.text(name))
                     shapes.append(f"{shape[0]}/{shape[1]}" if shape is not None else "")
-            elif elem.type == "type_elem" and elem.named_child_count == 1 and elem.named_children[0].type in (
-                    "type_identifier", "qualified_type"):
+            elif (
+                elem.type == "type_elem"
+                and elem.named_child_count == 1
+                and elem.named_children[0].type in ("type_identifier", "qualified_type")
+            ):
                 path = self.type_path(elem.named_children[0], scope)
                 if path is None:
                     continue
@@ -297,7 +351,7 @@ class GoExtraction(FileExtraction):
                 self.publish_embedding(elem.named_children[0], scope)
                 self.add_reference(Reference(EdgeKind.EXTENDS, self.package, "interface", path, src=scope.node_id))
             elif elem.type == "type_elem":
-                embeds.append("")                           # a constraint (`~int | ~string`): no IMPL
+                embeds.append("")  # a constraint (`~int | ~string`): no IMPL
         record = {}
         if methods:
             record["methods"] = "\n".join(methods)
@@ -306,17 +360,25 @@ class GoExtraction(FileExtraction):
             record["embeds"] = "\n".join(embeds)
         self.facts.imports[IFACE_KEY + scope.fqp] = record
         if methods or embeds:
-            self.add_reference(Reference(EdgeKind.IMPL, self.package, "impl",
-                                         tuple(f"{m}\t{sh}" for m, sh in zip(methods, shapes)),
-                                         dst=scope.node_id, receiver=tuple(embeds)))
+            self.add_reference(
+                Reference(
+                    EdgeKind.IMPL,
+                    self.package,
+                    "impl",
+                    tuple(f"{m}\t{sh}" for m, sh in zip(methods, shapes)),
+                    dst=scope.node_id,
+                    receiver=tuple(embeds),
+                )
+            )
 
     def on_interface_method(self, node, caps):
         scope = self.scope_of(node)
         if scope.kind != "interface":
             return
         name = self.text(caps["name"][0])
-        item = self.add_node(NodeKind.FUNCTION, name, f"{scope.fqp}.{name}", node, self.head(node, None),
-                             _visibility(name))
+        item = self.add_node(
+            NodeKind.FUNCTION, name, f"{scope.fqp}.{name}", node, self.head(node, None), _visibility(name)
+        )
         self.add_edge(scope.node_id, EdgeKind.DEFINES, item.id)
         self.signature_types(node, item.id, scope)
 
@@ -327,7 +389,7 @@ class GoExtraction(FileExtraction):
         name = self.text(caps["name"][0])
         receiver = node.child_by_field_name("receiver")
         if receiver is None and name == "init":
-            return                                 # `init` functions are not declared names: no items
+            return  # `init` functions are not declared names: no items
         receiver_type = None
         receiver_name = None
         if receiver is not None:
@@ -357,8 +419,7 @@ class GoExtraction(FileExtraction):
             params = node.child_by_field_name("parameters")
             implemented = KNOWN_METHODS.get((name, self.text(result) if result is not None else ""))
             if implemented and params is not None and params.named_child_count == 0:
-                self.add_reference(Reference(EdgeKind.IMPL, self.package, "known", (implemented,),
-                                             src_path=(owner,)))
+                self.add_reference(Reference(EdgeKind.IMPL, self.package, "known", (implemented,), src_path=(owner,)))
         else:
             self.attach(item.id)
         own.generics = self.generics(node, fqp, own)
@@ -417,7 +478,7 @@ class GoExtraction(FileExtraction):
 
     def on_local(self, node, caps):
         scope = self.scope_of(node)
-        if scope.kind == "file" and node.type == "var_spec":       # a package-level variable, for its readers
+        if scope.kind == "file" and node.type == "var_spec":  # a package-level variable, for its readers
             text = " ".join(self.text(caps["local.type"][0]).split())
             for name in caps.get("local.name", []):
                 self.file_scope.fields[self.text(name)] = text
@@ -453,9 +514,9 @@ class GoExtraction(FileExtraction):
             if len(values) == len(names):
                 expr = self.expression(values[index], scope)
             elif len(values) == 1 and index == 0 and values[0].type != "type_assertion_expression":
-                expr = self.expression(values[0], scope)           # the first result of a call
+                expr = self.expression(values[0], scope)  # the first result of a call
             elif len(values) == 1 and index == 0:
-                expr = self.expression(values[0], scope)           # `v, ok := x.(T)`
+                expr = self.expression(values[0], scope)  # `v, ok := x.(T)`
             else:
                 expr = None
             if self.text(name) != "_":
@@ -516,15 +577,18 @@ class GoExtraction(FileExtraction):
                 return infer.known(owner) if owner else None
             if name in ("nil", "true", "false", "iota"):
                 return None
-            return infer.valued(name)                                   # a package-level variable
+            return infer.valued(name)  # a package-level variable
         if kind == "selector_expression":
             operand = node.child_by_field_name("operand")
             field_node = node.child_by_field_name("field")
             if operand is None or field_node is None:
                 return None
-            if operand.type == "identifier" and self.text(operand) in self.imports and not (
-                    scope.env is not None and self.text(operand) in scope.env):
-                return infer.valued(f"{self.text(operand)}.{self.text(field_node)}")   # `pkg.Var`
+            if (
+                operand.type == "identifier"
+                and self.text(operand) in self.imports
+                and not (scope.env is not None and self.text(operand) in scope.env)
+            ):
+                return infer.valued(f"{self.text(operand)}.{self.text(field_node)}")  # `pkg.Var`
             return infer.member(self.expression(operand, scope), self.text(field_node))
         if kind == "call_expression":
             callee = node.child_by_field_name("function")
@@ -532,8 +596,12 @@ class GoExtraction(FileExtraction):
             arity = len(arguments.named_children) if arguments is not None else None
             if callee is None:
                 return None
-            if callee.type == "identifier" and self.text(callee) == "new" and arguments is not None \
-                    and arguments.named_children:
+            if (
+                callee.type == "identifier"
+                and self.text(callee) == "new"
+                and arguments is not None
+                and arguments.named_children
+            ):
                 return infer.typed(" ".join(self.text(arguments.named_children[0]).split()))
             if callee.type == "identifier" and not (scope.env is not None and self.text(callee) in scope.env):
                 name = self.text(callee)
@@ -541,9 +609,13 @@ class GoExtraction(FileExtraction):
             if callee.type == "selector_expression":
                 operand = callee.child_by_field_name("operand")
                 name = self.text(callee.child_by_field_name("field"))
-                if operand is not None and operand.type == "identifier" and self.text(operand) in self.imports \
-                        and not (scope.env is not None and self.text(operand) in scope.env):
-                    return infer.called(f"{self.text(operand)}.{name}", arity)      # `pkg.New()`
+                if (
+                    operand is not None
+                    and operand.type == "identifier"
+                    and self.text(operand) in self.imports
+                    and not (scope.env is not None and self.text(operand) in scope.env)
+                ):
+                    return infer.called(f"{self.text(operand)}.{name}", arity)  # `pkg.New()`
                 return infer.method(self.expression(operand, scope), name, arity)
             return None
         if kind == "composite_literal":
@@ -575,12 +647,13 @@ class GoExtraction(FileExtraction):
         if callee.type == "generic_type" or callee.type == "index_expression":
             inner = callee.child_by_field_name("type") or callee.child_by_field_name("operand")
             callee = inner if inner is not None else callee
-        if callee.type == "qualified_type":                         # `pkg.F[T](x)`
+        if callee.type == "qualified_type":  # `pkg.F[T](x)`
             imported = self.imports.get(self.text(callee.child_by_field_name("package")))
             if imported is not None:
                 name = self.text(callee.child_by_field_name("name"))
-                self.add_reference(Reference(EdgeKind.CALLS, self.package, "fn", (f"{imported}.{name}",),
-                                             src=scope.node_id))
+                self.add_reference(
+                    Reference(EdgeKind.CALLS, self.package, "fn", (f"{imported}.{name}",), src=scope.node_id)
+                )
             return
         if callee.type in ("identifier", "type_identifier"):
             name = self.text(callee)
@@ -593,21 +666,25 @@ class GoExtraction(FileExtraction):
             name = self.text(callee.child_by_field_name("field"))
             if operand is not None and operand.type == "identifier":
                 word = self.text(operand)
-                if word in scope.locals and not (scope.env is not None and scope.env.get(word) is not None
-                                                 and not scope.locals[word]):
+                if word in scope.locals and not (
+                    scope.env is not None and scope.env.get(word) is not None and not scope.locals[word]
+                ):
                     owner = scope.locals[word]
                     if owner:
-                        self.add_reference(Reference(EdgeKind.CALLS, self.package, "fn", (name,), src=scope.node_id,
-                                                     receiver=(owner,)))
+                        self.add_reference(
+                            Reference(EdgeKind.CALLS, self.package, "fn", (name,), src=scope.node_id, receiver=(owner,))
+                        )
                         return
                 imported = self.imports.get(word)
                 if imported is not None and not (scope.env is not None and word in scope.env):
-                    self.add_reference(Reference(EdgeKind.CALLS, self.package, "fn", (f"{imported}.{name}",),
-                                                 src=scope.node_id))
+                    self.add_reference(
+                        Reference(EdgeKind.CALLS, self.package, "fn", (f"{imported}.{name}",), src=scope.node_id)
+                    )
                     return
             expr = self.expression(operand, scope)
-            self.add_reference(Reference(EdgeKind.CALLS, self.package, "fn", (name,), src=scope.node_id,
-                                         receiver=expr or ()))
+            self.add_reference(
+                Reference(EdgeKind.CALLS, self.package, "fn", (name,), src=scope.node_id, receiver=expr or ())
+            )
 
     # ---- types ----
 
@@ -622,7 +699,7 @@ class GoExtraction(FileExtraction):
             name = self.text(node.child_by_field_name("name"))
             imported = self.imports.get(package)
             if imported == "unsafe" and name == "Pointer":
-                return None                                # a primitive (ISG-SPEC §1)
+                return None  # a primitive (ISG-SPEC §1)
             return (f"{imported}.{name}",) if imported is not None else (f"{package}.{name}",)
         if node.type != "type_identifier":
             return None
@@ -636,13 +713,15 @@ class GoExtraction(FileExtraction):
             return (name,)
         return (f"{self.package}.{name}", *(f"{d}.{name}" for d in self.dot_imports))
 
-    def type_refs(self, type_node, src: bytes, kind: EdgeKind, scope: _Scope, target: str,
-                  head_only: bool = False) -> None:
+    def type_refs(
+        self, type_node, src: bytes, kind: EdgeKind, scope: _Scope, target: str, head_only: bool = False
+    ) -> None:
         if head_only:
             nodes = [type_node]
             while nodes[0].type in ("pointer_type", "generic_type"):
                 inner = nodes[0].child_by_field_name("type") or (
-                    nodes[0].named_children[0] if nodes[0].named_children else None)
+                    nodes[0].named_children[0] if nodes[0].named_children else None
+                )
                 if inner is None:
                     return
                 nodes = [inner]
@@ -660,7 +739,7 @@ class GoExtraction(FileExtraction):
                 if path and path != src:
                     self.add_edge(src, kind, path)
                 continue
-            if isinstance(path, str):                          # a receiver's type parameter: the type's G node
+            if isinstance(path, str):  # a receiver's type parameter: the type's G node
                 self.add_reference(Reference(kind, self.package, "generic", (path,), src=src))
                 continue
             self.add_reference(Reference(kind, self.package, target, path, src=src))
@@ -672,8 +751,15 @@ class GoExtraction(FileExtraction):
         while stack:
             node = stack.pop()
             kind = node.type
-            if kind in ("type_constraint", "negated_type", "type_elem", "union_type", "parenthesized_type",
-                        "constraint_elem", "constraint_term"):
+            if kind in (
+                "type_constraint",
+                "negated_type",
+                "type_elem",
+                "union_type",
+                "parenthesized_type",
+                "constraint_elem",
+                "constraint_term",
+            ):
                 stack.extend(reversed(node.named_children))
                 continue
             if kind == "interface_type":
@@ -739,10 +825,10 @@ def _import_name(path: str) -> str:
     last = last.split(".")[0]
     for prefix in ("go-", "go_"):
         if last.startswith(prefix) and len(last) > len(prefix):
-            last = last[len(prefix):]
+            last = last[len(prefix) :]
     for suffix in ("-go", "_go"):
         if last.endswith(suffix) and len(last) > len(suffix):
-            last = last[:-len(suffix)]
+            last = last[: -len(suffix)]
     return last.replace("-", "_")
 
 
@@ -754,15 +840,18 @@ def _document_order(matches):
     def key(match):
         nodes = [n for captured in match[1].values() for n in captured]
         return (min(n.start_byte for n in nodes), -max(n.end_byte for n in nodes))
+
     return sorted(matches, key=key)
 
 
-def extract(path: str, source: bytes, tree: tree_sitter.Tree, layout: GoLayout, content_hash: bytes,
-            lang: str = LANG) -> FileFacts:
+def extract(
+    path: str, source: bytes, tree: tree_sitter.Tree, layout: GoLayout, content_hash: bytes, lang: str = LANG
+) -> FileFacts:
     return GoExtraction(path, lang, source, tree, content_hash, layout).run()
 
 
 # ---- resolution ---------------------------------------------------------------------------------------------
+
 
 def _lookup(view: SymbolView, fqp: str, kinds: frozenset[NodeKind]) -> list[bytes]:
     ids = view.lookup(fqp, kinds)
@@ -777,7 +866,7 @@ def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target 
     if ref.src_path is not None:
         kinds = MODULE_KINDS if ref.target == "module" else CONCRETE_KINDS
         ids = _lookup(view, ref.src_path[0], kinds)
-        if ref.target == "known" and ids:                  # `String() string`: its embedders have it too
+        if ref.target == "known" and ids:  # `String() string`: its embedders have it too
             for embedder in sorted(_embedders(view, {ref.src_path[0]}) - {ref.src_path[0]}):
                 ids = ids + [i for i in _lookup(view, embedder, CONCRETE_KINDS) if i not in ids]
         src = Target(ids, Resolution.EXACT) if ids else None
@@ -802,7 +891,7 @@ def _resolve_inferred(ref: Reference, view: SymbolView, facts: FileFacts) -> Tar
         return guess_methods(view, name, FN_KINDS, "go", lambda n: _is_method(n, view), STANDARD_METHODS)
     if not fns:
         return None
-    owner = fns[0].fqp[:-len(name) - 1]
+    owner = fns[0].fqp[: -len(name) - 1]
     return Target([fn.id for fn in fns], _resolution(owner, ref.scope))
 
 
@@ -821,34 +910,35 @@ def _resolve_type(ref: Reference, view: SymbolView) -> Target | None:
             return Target(ids, _resolution(fqp, ref.scope))
     external_kind = NodeKind.TRAIT if ref.target == "interface" else NodeKind.STRUCT
     first = ref.path[0]
-    if "." not in first.rsplit("/", 1)[-1]:                        # a predeclared name (`error`)
-        return Target([], Resolution.IMPORT, external_fqp=first, external_kind=PREDECLARED_NODES.get(first,
-                                                                                                   external_kind))
-    if len(ref.path) > 1:                                           # dot imports: where it comes from is a guess
-        return Target([], Resolution.HEURISTIC, 0, external_fqp=first.rsplit(".", 1)[-1],
-                      external_kind=external_kind)
+    if "." not in first.rsplit("/", 1)[-1]:  # a predeclared name (`error`)
+        return Target(
+            [], Resolution.IMPORT, external_fqp=first, external_kind=PREDECLARED_NODES.get(first, external_kind)
+        )
+    if len(ref.path) > 1:  # dot imports: where it comes from is a guess
+        return Target([], Resolution.HEURISTIC, 0, external_fqp=first.rsplit(".", 1)[-1], external_kind=external_kind)
     return Target([], _resolution(first, ref.scope), external_fqp=first, external_kind=external_kind)
 
 
 def _resolve_call(ref: Reference, view: SymbolView) -> Target | None:
     receiver = ref.receiver
-    if receiver is None:                                            # a function by its candidate FQPs
+    if receiver is None:  # a function by its candidate FQPs
         for fqp in ref.path:
             ids = _lookup(view, fqp, FN_KINDS)
             if ids:
                 return Target(ids, _resolution(fqp, ref.scope))
         return None
     name = ref.path[0]
-    if receiver:                                                    # a variable of a known type
+    if receiver:  # a variable of a known type
         owner = receiver[0]
         ids = _lookup(view, f"{owner}.{name}", FN_KINDS) or [
-            fn.id for fn in _types(view).methods(Ty(owner), name)]  # promoted from an embedded field
+            fn.id for fn in _types(view).methods(Ty(owner), name)
+        ]  # promoted from an embedded field
         return Target(ids, _resolution(owner, ref.scope)) if ids else None
     return guess_methods(view, name, FN_KINDS, "go", lambda n: _is_method(n, view), STANDARD_METHODS)
 
 
 def _is_method(node, view: SymbolView) -> bool:
-    owner = node.fqp[:-len(node.name) - 1]
+    owner = node.fqp[: -len(node.name) - 1]
     return bool(_lookup(view, owner, TYPE_KINDS))
 
 
@@ -867,12 +957,12 @@ def _shape(signature: str, name: str) -> tuple[int, int] | None:
         elif ch in ")]}":
             depth -= 1
             if depth == 0:
-                params = _count_list(signature[start + 1:i])
-                rest = signature[i + 1:].strip().rstrip("{").strip()
+                params = _count_list(signature[start + 1 : i])
+                rest = signature[i + 1 :].strip().rstrip("{").strip()
                 if not rest:
                     return params, 0
                 if rest.startswith("("):
-                    return params, _count_list(rest[1:rest.rfind(")")])
+                    return params, _count_list(rest[1 : rest.rfind(")")])
                 return params, 1
     return None
 
@@ -895,8 +985,9 @@ def _count_list(text: str) -> int:
 KNOWN_SHAPES = {"Error": (0, 1), "String": (0, 1), "Read": (1, 2), "Write": (1, 2), "Close": (0, 1)}
 
 
-def _method_shapes(view: SymbolView, methods: tuple[str, ...], embeds: tuple[str, ...], depth: int = 0
-                   ) -> dict[str, tuple[int, int] | None] | None:
+def _method_shapes(
+    view: SymbolView, methods: tuple[str, ...], embeds: tuple[str, ...], depth: int = 0
+) -> dict[str, tuple[int, int] | None] | None:
     """An interface's whole method set: name → (parameters, results) or None when unknown; None when part of the
     set is unknown. ``methods`` are `name\tP/R` entries (or bare names)."""
     wanted: dict[str, tuple[int, int] | None] = {}
@@ -911,9 +1002,12 @@ def _method_shapes(view: SymbolView, methods: tuple[str, ...], embeds: tuple[str
             record = view.imports(IFACE_KEY + embedded)
             names = list(filter(None, record.get("methods", "").split("\n")))
             shapes = record.get("shapes", "").split("\n") if record.get("shapes") else [""] * len(names)
-            inner = _method_shapes(view, tuple(f"{n}\t{sh}" for n, sh in zip(names, shapes)),
-                                   tuple(record.get("embeds", "").split("\n")) if record.get("embeds") else (),
-                                   depth + 1)
+            inner = _method_shapes(
+                view,
+                tuple(f"{n}\t{sh}" for n, sh in zip(names, shapes)),
+                tuple(record.get("embeds", "").split("\n")) if record.get("embeds") else (),
+                depth + 1,
+            )
             if inner is None:
                 return None
             wanted.update(inner)
@@ -956,7 +1050,7 @@ def _structural_impl(ref: Reference, view: SymbolView) -> Target | None:
         for node in view.by_name(name, FN_KINDS, "go"):
             if node.external or not node.fqp.endswith("." + name):
                 continue
-            owner = node.fqp[:-len(name) - 1]
+            owner = node.fqp[: -len(name) - 1]
             if not name[:1].isupper() and owner.rsplit(".", 1)[0] != package:
                 continue
             if shape is not None and _shape(node.signature, name) not in (None, shape):
@@ -974,16 +1068,16 @@ def _structural_impl(ref: Reference, view: SymbolView) -> Target | None:
     return Target(ids, Resolution.HEURISTIC, len(ids))
 
 
-
-
 # ---- receiver types (infer.py) -------------------------------------------------------------------------------
 
 # Methods of the standard library's common types (errors, strings.Builder, bytes.Buffer, io, sync, time, reflect):
 # a receiver of unknown type calling one of them is not guessed to be a workspace type (common.guess_methods).
-STANDARD_METHODS = frozenset("""
+STANDARD_METHODS = frozenset(
+    """
 Error String Write WriteString WriteByte WriteRune Read ReadByte ReadRune Close Len Reset Bytes Lock Unlock RLock
 RUnlock Wait Add Done Do Load Store Swap Kind Type Elem Field NumField Interface Index MapIndex IsNil IsValid Int
-Uint Float Bool Set Call Method Name Unix Before After Sub Format Err Value Deadline""".split())
+Uint Float Bool Set Call Method Name Unix Before After Sub Format Err Value Deadline""".split()
+)
 _SPLIT_RESULTS = re.compile(r"^\((.*)\)$", re.S)
 
 
@@ -999,7 +1093,7 @@ class _GoTypes:
 
     def normalize(self, text: str) -> str:
         text = " ".join(text.split()).lstrip("*&")
-        while text.startswith("[]") or text.startswith("..."):
+        while text.startswith(("[]", "...")):
             inner = text[2:] if text.startswith("[]") else text[3:]
             return self.normalize(inner) + "[]"
         if text.startswith("map["):
@@ -1007,10 +1101,10 @@ class _GoTypes:
             for i, ch in enumerate(text):
                 depth += 1 if ch == "[" else -1 if ch == "]" else 0
                 if depth == 0 and i > 3:
-                    return f"map<{self.normalize(text[4:i])}, {self.normalize(text[i + 1:])}>"
-        if "[" in text and text.endswith("]"):                  # `List[T]`: an instantiation
+                    return f"map<{self.normalize(text[4:i])}, {self.normalize(text[i + 1 :])}>"
+        if "[" in text and text.endswith("]"):  # `List[T]`: an instantiation
             at = text.index("[")
-            args = infer._split_top(text[at + 1:-1], ",")
+            args = infer._split_top(text[at + 1 : -1], ",")
             return text[:at] + "<" + ", ".join(self.normalize(a) for a in args) + ">"
         return text
 
@@ -1067,7 +1161,7 @@ class _GoTypes:
         text, generics = _result_text(fn.signature, fn.name)
         if not text:
             return None
-        owner = fn.fqp[:-len(fn.name) - 1]
+        owner = fn.fqp[: -len(fn.name) - 1]
         owner_node = self.node_of(owner, TYPE_KINDS)
         package = owner.rsplit(".", 1)[0] if owner_node is not None else owner
         return Declared(text, (package, fn.file or ""), generics, owner if owner_node is not None else None)
@@ -1077,15 +1171,16 @@ class _GoTypes:
         record = self.view.imports(infer.fields_key(LANG, ty.fqp))
         text = record.get(infer.field_entry(name))
         if text is not None:
-            if node is None:                                        # a package-level variable
+            if node is None:  # a package-level variable
                 return Declared(text, (ty.fqp, self.package_file(ty.fqp, name)), frozenset(), None)
             return Declared(text, (ty.fqp.rsplit(".", 1)[0], node.file or ""), frozenset(), ty.fqp)
-        if node is not None and depth <= 4:                         # promoted through embedded fields
+        if node is not None and depth <= 4:  # promoted through embedded fields
             for embedded in record.get(EMBEDDED, "").split("\n"):
                 if not embedded:
                     continue
-                found = self.type_named(self.normalize(embedded).split("<")[0],
-                                        (ty.fqp.rsplit(".", 1)[0], node.file or ""))
+                found = self.type_named(
+                    self.normalize(embedded).split("<")[0], (ty.fqp.rsplit(".", 1)[0], node.file or "")
+                )
                 if found is not None and not found.external:
                     declared = self.field(found, name, depth + 1)
                     if declared is not None:
@@ -1110,10 +1205,10 @@ class _GoTypes:
             ids = _lookup(self.view, fqp, FN_KINDS)
             if ids:
                 return inference.returned([self.view.node(i) for i in ids])
-            if _lookup(self.view, fqp, TYPE_KINDS):                 # a conversion `T(x)`
+            if _lookup(self.view, fqp, TYPE_KINDS):  # a conversion `T(x)`
                 return Ty(fqp, False, (), _resolution(fqp, package))
         if "." in path and candidates:
-            return infer.OPAQUE                                     # a function of a package outside the workspace
+            return infer.OPAQUE  # a function of a package outside the workspace
         return None
 
     def value_path(self, parts: list[str], where, inference: infer.Inference) -> Ty | None:
@@ -1123,7 +1218,7 @@ class _GoTypes:
             if imported is None:
                 return None
             if not _lookup(self.view, imported, MODULE_KINDS):
-                return infer.OPAQUE                                 # a variable of a package outside
+                return infer.OPAQUE  # a variable of a package outside
             return inference.field(Ty(imported), parts[1])
         return inference.field(Ty(package), parts[0]) if len(parts) == 1 else None
 
@@ -1139,7 +1234,7 @@ class _GoTypes:
         if node is None:
             return None
         at = infer._find_word(node.signature, node.name)
-        underlying = node.signature[at + len(node.name):].strip() if at >= 0 else ""
+        underlying = node.signature[at + len(node.name) :].strip() if at >= 0 else ""
         if not underlying.startswith(("[]", "map[")):
             return None
         value = inference.written(Declared(underlying, (ty.fqp.rsplit(".", 1)[0], node.file or "")))
@@ -1164,15 +1259,15 @@ def _result_text(signature: str, name: str) -> tuple[str, frozenset[str]]:
     """The first result type of a `func`'s signature (`func (r *R) F(x int) (*T, error)` gives `*T`), and the
     function's own type parameters."""
     at = infer._find_word(signature, name)
-    rest = signature[at + len(name):] if at >= 0 else signature
+    rest = signature[at + len(name) :] if at >= 0 else signature
     generics: frozenset[str] = frozenset()
     if rest.startswith("["):
         depth = 0
         for i, ch in enumerate(rest):
             depth += 1 if ch == "[" else -1 if ch == "]" else 0
             if depth == 0:
-                generics = frozenset(infer.type_parameters("f" + rest[:i + 1], "f", "["))
-                rest = rest[i + 1:]
+                generics = frozenset(infer.type_parameters("f" + rest[: i + 1], "f", "["))
+                rest = rest[i + 1 :]
                 break
     if not rest.startswith("("):
         return "", generics
@@ -1180,7 +1275,7 @@ def _result_text(signature: str, name: str) -> tuple[str, frozenset[str]]:
     for i, ch in enumerate(rest):
         depth += 1 if ch in "([{" else -1 if ch in ")]}" else 0
         if depth == 0:
-            rest = rest[i + 1:].strip()
+            rest = rest[i + 1 :].strip()
             break
     else:
         return "", generics
@@ -1191,6 +1286,6 @@ def _result_text(signature: str, name: str) -> tuple[str, frozenset[str]]:
         first = infer._split_top(tuple_match.group(1), ",")[0].strip()
         words = first.split(" ", 1)
         if len(words) == 2 and words[0].isidentifier() and not words[1].startswith(("[", ".")):
-            first = words[1]                                        # a named result `(n int, err error)`
+            first = words[1]  # a named result `(n int, err error)`
         return first, generics
     return rest, generics

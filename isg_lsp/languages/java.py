@@ -58,27 +58,96 @@ MODULE_KINDS = frozenset({NodeKind.MODULE})
 MAX_SUPER_DEPTH = 12
 
 FILE_KEY = "java:"
-ARRAY = ("[]",)                                   # the type path of a variable declared with an array type
+ARRAY = ("[]",)  # the type path of a variable declared with an array type
 STATIC_KEY = "java-static:"
 TYPE_KEY = "java-type:"
 
 # java.lang is imported implicitly: these names become external `java.lang.X` nodes when the workspace lacks them.
-_LANG_INTERFACES = ("Runnable", "Iterable", "Comparable", "CharSequence", "Cloneable", "AutoCloseable", "Appendable",
-                    "Readable", "Override", "Deprecated", "SuppressWarnings", "FunctionalInterface", "SafeVarargs")
+_LANG_INTERFACES = (
+    "Runnable",
+    "Iterable",
+    "Comparable",
+    "CharSequence",
+    "Cloneable",
+    "AutoCloseable",
+    "Appendable",
+    "Readable",
+    "Override",
+    "Deprecated",
+    "SuppressWarnings",
+    "FunctionalInterface",
+    "SafeVarargs",
+)
 _LANG_CLASSES = (
-    "Object", "String", "Integer", "Long", "Short", "Byte", "Character", "Boolean", "Double", "Float", "Number",
-    "Math", "StrictMath", "System", "Thread", "ThreadLocal", "InheritableThreadLocal", "Class", "ClassLoader", "Enum",
-    "Record", "Void", "StringBuilder", "StringBuffer", "Process", "ProcessBuilder", "Runtime", "StackTraceElement",
-    "Module", "Package", "Throwable", "Exception", "RuntimeException", "Error", "IllegalArgumentException",
-    "IllegalStateException", "NullPointerException", "UnsupportedOperationException", "IndexOutOfBoundsException",
-    "ArrayIndexOutOfBoundsException", "StringIndexOutOfBoundsException", "ClassCastException", "ArithmeticException",
-    "InterruptedException", "CloneNotSupportedException", "SecurityException", "ReflectiveOperationException",
-    "ClassNotFoundException", "NoSuchFieldException", "NoSuchMethodException", "InstantiationException",
-    "IllegalAccessException", "NumberFormatException", "NegativeArraySizeException", "ArrayStoreException",
-    "IllegalMonitorStateException", "StackOverflowError", "OutOfMemoryError", "AssertionError", "LinkageError",
-    "ExceptionInInitializerError", "VirtualMachineError", "InternalError", "NoClassDefFoundError")
-JAVA_LANG: dict[str, NodeKind] = {**{n: NodeKind.TRAIT for n in _LANG_INTERFACES},
-                                  **{n: NodeKind.STRUCT for n in _LANG_CLASSES}}
+    "Object",
+    "String",
+    "Integer",
+    "Long",
+    "Short",
+    "Byte",
+    "Character",
+    "Boolean",
+    "Double",
+    "Float",
+    "Number",
+    "Math",
+    "StrictMath",
+    "System",
+    "Thread",
+    "ThreadLocal",
+    "InheritableThreadLocal",
+    "Class",
+    "ClassLoader",
+    "Enum",
+    "Record",
+    "Void",
+    "StringBuilder",
+    "StringBuffer",
+    "Process",
+    "ProcessBuilder",
+    "Runtime",
+    "StackTraceElement",
+    "Module",
+    "Package",
+    "Throwable",
+    "Exception",
+    "RuntimeException",
+    "Error",
+    "IllegalArgumentException",
+    "IllegalStateException",
+    "NullPointerException",
+    "UnsupportedOperationException",
+    "IndexOutOfBoundsException",
+    "ArrayIndexOutOfBoundsException",
+    "StringIndexOutOfBoundsException",
+    "ClassCastException",
+    "ArithmeticException",
+    "InterruptedException",
+    "CloneNotSupportedException",
+    "SecurityException",
+    "ReflectiveOperationException",
+    "ClassNotFoundException",
+    "NoSuchFieldException",
+    "NoSuchMethodException",
+    "InstantiationException",
+    "IllegalAccessException",
+    "NumberFormatException",
+    "NegativeArraySizeException",
+    "ArrayStoreException",
+    "IllegalMonitorStateException",
+    "StackOverflowError",
+    "OutOfMemoryError",
+    "AssertionError",
+    "LinkageError",
+    "ExceptionInInitializerError",
+    "VirtualMachineError",
+    "InternalError",
+    "NoClassDefFoundError",
+)
+JAVA_LANG: dict[str, NodeKind] = {
+    **dict.fromkeys(_LANG_INTERFACES, NodeKind.TRAIT),
+    **dict.fromkeys(_LANG_CLASSES, NodeKind.STRUCT),
+}
 
 # Well-known names of packages often imported on demand, for naming external nodes when the JDK is not indexed.
 _WELL_KNOWN = {
@@ -103,13 +172,15 @@ _WELL_KNOWN = {
     ),
 }
 WELL_KNOWN: dict[str, dict[str, NodeKind]] = {
-    package: {name: (NodeKind.TRAIT if group[0] == "T" else NodeKind.STRUCT)
-              for group in groups for name in group[2:].split()}
+    package: {
+        name: (NodeKind.TRAIT if group[0] == "T" else NodeKind.STRUCT) for group in groups for name in group[2:].split()
+    }
     for package, groups in _WELL_KNOWN.items()
 }
 
 
 # ---- layout ---------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class JavaLayout:
@@ -124,32 +195,33 @@ def build_layout(root: Path, files: list[str]) -> JavaLayout:
 
 # ---- extraction -----------------------------------------------------------------------------------------------
 
+
 @dataclass(slots=True, eq=False)
 class _Scope:
     """What encloses a declaration: a type, a method, or a body whose members are not items (``local``)."""
 
-    kind: str                                   # "file", "type", "fn", "local"
-    fqp: str = ""                               # the type's FQP (for "fn": the owning type's)
-    node_id: bytes | None = None                # the type's or method's node (None for "local" outside methods)
+    kind: str  # "file", "type", "fn", "local"
+    fqp: str = ""  # the type's FQP (for "fn": the owning type's)
+    node_id: bytes | None = None  # the type's or method's node (None for "local" outside methods)
     is_interface: bool = False
     generics: dict[str, bytes] = field(default_factory=dict)
-    fields: dict[str, tuple[str, ...] | None] = field(default_factory=dict)    # type scopes: field → type path
-    locals: dict[str, tuple[str, ...] | None] = field(default_factory=dict)    # fn scopes: variable → type path
-    outer: "_Scope | None" = None               # the enclosing scope (fn → its type, type → its outer type)
-    superclass: tuple[str, ...] = ()            # type scopes: the superclass as written
-    is_static: bool = False                     # a static context: static nested type, interface, enum, record,
-                                                # static method (the enclosing instance's type parameters are not
-                                                # in scope)
-    inner: frozenset[str] = frozenset()         # type scopes: the simple names of its inner (non-static) classes
-    simple: dict[str, str] = field(default_factory=dict)   # variable → its declared type's simple name (`int`,
-                                                # `String`, `List`, `T[]`): the argument types of overloaded calls
-    exprs: dict[str, Expr | None] = field(default_factory=dict)   # fn scopes: variable → the expression of its
-                                                # value's type (infer.py): its declared type, or `var`'s initializer
-    field_types: dict[str, str] = field(default_factory=dict)      # type scopes: field → its declared type's text
-    constructors: list[bytes] = field(default_factory=list)       # type scopes: constructors that do not call
-                                                # `this(...)` (javac runs the instance initializers in them)
-    initializer: "_Scope | None" = None         # type scopes: the scope of calls in instance initializers
-    pending: list[Reference] = field(default_factory=list)        # initializer scopes: their calls (no source yet)
+    fields: dict[str, tuple[str, ...] | None] = field(default_factory=dict)  # type scopes: field → type path
+    locals: dict[str, tuple[str, ...] | None] = field(default_factory=dict)  # fn scopes: variable → type path
+    outer: "_Scope | None" = None  # the enclosing scope (fn → its type, type → its outer type)
+    superclass: tuple[str, ...] = ()  # type scopes: the superclass as written
+    is_static: bool = False  # a static context: static nested type, interface, enum, record,
+    # static method (the enclosing instance's type parameters are not
+    # in scope)
+    inner: frozenset[str] = frozenset()  # type scopes: the simple names of its inner (non-static) classes
+    simple: dict[str, str] = field(default_factory=dict)  # variable → its declared type's simple name (`int`,
+    # `String`, `List`, `T[]`): the argument types of overloaded calls
+    exprs: dict[str, Expr | None] = field(default_factory=dict)  # fn scopes: variable → the expression of its
+    # value's type (infer.py): its declared type, or `var`'s initializer
+    field_types: dict[str, str] = field(default_factory=dict)  # type scopes: field → its declared type's text
+    constructors: list[bytes] = field(default_factory=list)  # type scopes: constructors that do not call
+    # `this(...)` (javac runs the instance initializers in them)
+    initializer: "_Scope | None" = None  # type scopes: the scope of calls in instance initializers
+    pending: list[Reference] = field(default_factory=list)  # initializer scopes: their calls (no source yet)
 
 
 class JavaExtraction(FileExtraction):
@@ -162,7 +234,7 @@ class JavaExtraction(FileExtraction):
         self.file_scope = _Scope("file")
         self.scopes: dict[int, _Scope] = {}
         self.types_cursor = tree_sitter.QueryCursor(query(LANG, "java-types"))
-        self.generic_fqps: dict[bytes, str] = {}       # G node id → its FQP (a variable typed by a type parameter)
+        self.generic_fqps: dict[bytes, str] = {}  # G node id → its FQP (a variable typed by a type parameter)
 
     # ---- driving ----
 
@@ -171,15 +243,25 @@ class JavaExtraction(FileExtraction):
         matches = _document_order(cursor.matches(self.tree.root_node))
         dispatch(matches, {"definition.package": self.on_package, "import": self.on_import})
         self.facts.imports.setdefault(self.file_key, {})["package"] = self.package
-        dispatch(matches, {
-            "definition.class": self.on_class, "definition.record": self.on_class,
-            "definition.interface": self.on_interface, "definition.annotation": self.on_interface,
-            "definition.enum": self.on_enum,
-            "definition.method": self.on_method, "definition.constructor": self.on_method,
-            "local.scope": self.on_local_body, "local.definition": self.on_local, "local.lambda": self.on_lambda,
-            "reference.call": self.on_call, "reference.new": self.on_new,
-            "reference.this_or_super": self.on_constructor_call, "reference.method_ref": self.on_method_ref,
-        })
+        dispatch(
+            matches,
+            {
+                "definition.class": self.on_class,
+                "definition.record": self.on_class,
+                "definition.interface": self.on_interface,
+                "definition.annotation": self.on_interface,
+                "definition.enum": self.on_enum,
+                "definition.method": self.on_method,
+                "definition.constructor": self.on_method,
+                "local.scope": self.on_local_body,
+                "local.definition": self.on_local,
+                "local.lambda": self.on_lambda,
+                "reference.call": self.on_call,
+                "reference.new": self.on_new,
+                "reference.this_or_super": self.on_constructor_call,
+                "reference.method_ref": self.on_method_ref,
+            },
+        )
         self.initializer_calls()
         return self.finish()
 
@@ -193,10 +275,10 @@ class JavaExtraction(FileExtraction):
                 continue
             for constructor in scope.constructors:
                 for ref in init.pending:
-                    self.add_reference(Reference(ref.kind, ref.scope, ref.target, ref.path, src=constructor,
-                                                 receiver=ref.receiver))
+                    self.add_reference(
+                        Reference(ref.kind, ref.scope, ref.target, ref.path, src=constructor, receiver=ref.receiver)
+                    )
             init.pending = []
-
 
     # ---- package and imports ----
 
@@ -212,8 +294,9 @@ class JavaExtraction(FileExtraction):
         self.module_id = module.id
         if "." in self.package:
             parent = self.package.rsplit(".", 1)[0]
-            self.add_reference(Reference(EdgeKind.CONTAINS, self.package, "module", src_path=("", parent),
-                                         dst=module.id))
+            self.add_reference(
+                Reference(EdgeKind.CONTAINS, self.package, "module", src_path=("", parent), dst=module.id)
+            )
 
     def on_import(self, node, caps):
         is_static = any(c.type == "static" for c in node.children)
@@ -248,8 +331,11 @@ class JavaExtraction(FileExtraction):
         if container is not None:
             self.add_edge(container, EdgeKind.CONTAINS, item.id)
         scope = _Scope("type", fqp, item.id, is_interface, outer=outer if outer.kind == "type" else None)
-        scope.is_static = node.type != "class_declaration" or _has_modifier(node, "static") or (
-            outer.kind == "type" and outer.is_interface)
+        scope.is_static = (
+            node.type != "class_declaration"
+            or _has_modifier(node, "static")
+            or (outer.kind == "type" and outer.is_interface)
+        )
         scope.inner = _inner_classes(self, node)
         scope.generics = self.generics(node, fqp, dict(outer.generics), scope)
         self.scopes[node.id] = scope
@@ -267,7 +353,7 @@ class JavaExtraction(FileExtraction):
                 scope.superclass = path
                 self.type_ref(path, scope.node_id, EdgeKind.EXTENDS, scope, "class")
         self.supertypes(node.child_by_field_name("interfaces"), scope, EdgeKind.IMPL)
-        params = node.child_by_field_name("parameters")          # record components are its fields
+        params = node.child_by_field_name("parameters")  # record components are its fields
         if params is not None:
             self.parameters(params, scope.node_id, EdgeKind.USES, scope, scope.fields)
         self.fields(node.child_by_field_name("body"), scope)
@@ -283,7 +369,7 @@ class JavaExtraction(FileExtraction):
             for child in body.named_children:
                 if child.type == "enum_body_declarations":
                     self.fields(child, scope)
-                elif child.type == "enum_constant":            # `Kind.SMALL.next()`: a constant is a Kind
+                elif child.type == "enum_constant":  # `Kind.SMALL.next()`: a constant is a Kind
                     name = child.child_by_field_name("name")
                     if name is not None:
                         scope.field_types[self.text(name)] = self.text(caps["name"][0])
@@ -315,7 +401,8 @@ class JavaExtraction(FileExtraction):
             record["extends"] = ".".join(scope.superclass)
         interfaces = []
         holder = node.child_by_field_name("interfaces") or next(
-            (c for c in node.named_children if c.type == "extends_interfaces"), None)
+            (c for c in node.named_children if c.type == "extends_interfaces"), None
+        )
         if holder is not None:
             for type_list in holder.named_children:
                 for type_node in type_list.named_children if type_list.type == "type_list" else (type_list,):
@@ -325,9 +412,10 @@ class JavaExtraction(FileExtraction):
         if interfaces:
             record["implements"] = "\n".join(interfaces)
         self.facts.imports[TYPE_KEY + scope.fqp] = record
-        if scope.field_types:                            # what `x.f.m()` reads in other files (infer.py)
+        if scope.field_types:  # what `x.f.m()` reads in other files (infer.py)
             self.facts.imports[infer.fields_key(LANG, scope.fqp)] = {
-                infer.field_entry(name): text for name, text in scope.field_types.items()}
+                infer.field_entry(name): text for name, text in scope.field_types.items()
+            }
 
     def fields(self, body, scope: _Scope) -> None:
         """USES edges to the types of a class body's fields (interface constants included), and the field table."""
@@ -378,8 +466,16 @@ class JavaExtraction(FileExtraction):
             owner.constructors.append(item.id)
         if node.type == "constructor_declaration" and owner.superclass and not _invokes_constructor(body):
             # no `this(...)` / `super(...)` first: the compiler calls the superclass's no-argument constructor
-            self.add_reference(Reference(EdgeKind.CALLS, scope.fqp, "fn", (owner.superclass[-1], "0"),
-                                         src=item.id, receiver=("new", ".".join(owner.superclass))))
+            self.add_reference(
+                Reference(
+                    EdgeKind.CALLS,
+                    scope.fqp,
+                    "fn",
+                    (owner.superclass[-1], "0"),
+                    src=item.id,
+                    receiver=("new", ".".join(owner.superclass)),
+                )
+            )
 
     def parameters(self, params, src: bytes, kind: EdgeKind, scope: _Scope, table: dict) -> None:
         for param in params.named_children:
@@ -387,8 +483,9 @@ class JavaExtraction(FileExtraction):
                 type_node = param.child_by_field_name("type")
                 name_node = param.child_by_field_name("name")
             elif param.type == "spread_parameter":
-                type_node = next((c for c in param.named_children if c.type not in ("modifiers",
-                                                                                    "variable_declarator")), None)
+                type_node = next(
+                    (c for c in param.named_children if c.type not in ("modifiers", "variable_declarator")), None
+                )
                 declarator = next((c for c in param.named_children if c.type == "variable_declarator"), None)
                 name_node = declarator.child_by_field_name("name") if declarator is not None else None
             else:
@@ -398,17 +495,16 @@ class JavaExtraction(FileExtraction):
             self.type_refs(type_node, src, kind, scope)
             if name_node is not None:
                 name = self.text(name_node)
-                table[name] = (self.variable_type(type_node, scope)
-                               if param.type == "formal_parameter" else ARRAY)
-                scope.simple[name] = self.simple_type(type_node) + (
-                    "" if param.type == "formal_parameter" else "[]")
-                if kind is EdgeKind.USES:                          # a record's components are its fields
+                table[name] = self.variable_type(type_node, scope) if param.type == "formal_parameter" else ARRAY
+                scope.simple[name] = self.simple_type(type_node) + ("" if param.type == "formal_parameter" else "[]")
+                if kind is EdgeKind.USES:  # a record's components are its fields
                     text = _type_text(self, type_node)
                     if text:
                         scope.field_types[name] = text
                 else:
-                    scope.exprs[name] = self.declared(type_node, scope,
-                                                      "" if param.type == "formal_parameter" else "[]")
+                    scope.exprs[name] = self.declared(
+                        type_node, scope, "" if param.type == "formal_parameter" else "[]"
+                    )
 
     def on_local_body(self, node, caps):
         outer = self.scope_of(node)
@@ -419,7 +515,7 @@ class JavaExtraction(FileExtraction):
         if scope.kind != "fn":
             return
         type_node = caps["local.type"][0]
-        if type_node.type == "catch_type":                 # `catch (A | B e)`: a union is of no type we follow
+        if type_node.type == "catch_type":  # `catch (A | B e)`: a union is of no type we follow
             type_node = type_node.named_children[0] if type_node.named_child_count == 1 else None
             if type_node is None:
                 for name in caps.get("local.name", []):
@@ -440,12 +536,15 @@ class JavaExtraction(FileExtraction):
                 # value's type is a workspace type, never a guess
                 walked = self.expression(node.child_by_field_name("value"), scope)
                 if walked is not None:
-                    self.add_reference(Reference(EdgeKind.CALLS, scope.fqp, "implicit", ("iterator", "0"),
-                                                 src=scope.node_id, receiver=walked))
+                    self.add_reference(
+                        Reference(
+                            EdgeKind.CALLS, scope.fqp, "implicit", ("iterator", "0"), src=scope.node_id, receiver=walked
+                        )
+                    )
             if declared is None and self.text(type_node) == "var":
-                if node.type == "enhanced_for_statement":          # `for (var x : xs)`: an element of xs
+                if node.type == "enhanced_for_statement":  # `for (var x : xs)`: an element of xs
                     declared = infer.element(self.expression(node.child_by_field_name("value"), scope))
-                else:                                              # `try (var r = open())`
+                else:  # `try (var r = open())`
                     declared = self.expression(node.child_by_field_name("value"), scope)
             scope.exprs[name] = declared
             return
@@ -512,8 +611,9 @@ class JavaExtraction(FileExtraction):
         if not instance:
             return None
         if scope.initializer is None:
-            scope.initializer = _Scope("fn", scope.fqp, None, outer=scope, is_static=False,
-                                       generics=dict(scope.generics))
+            scope.initializer = _Scope(
+                "fn", scope.fqp, None, outer=scope, is_static=False, generics=dict(scope.generics)
+            )
         return scope.initializer
 
     def call(self, scope: _Scope, name: str, receiver: tuple[str, ...] | None, call_node=None) -> None:
@@ -530,7 +630,7 @@ class JavaExtraction(FileExtraction):
             while types and not types[-1]:
                 types.pop()
         ref = Reference(EdgeKind.CALLS, scope.fqp, "fn", (name, arity, *types), src=scope.node_id, receiver=receiver)
-        if scope.node_id is None:                      # an instance initializer's call: its constructors' (later)
+        if scope.node_id is None:  # an instance initializer's call: its constructors' (later)
             scope.pending.append(ref)
         else:
             self.add_reference(ref)
@@ -539,8 +639,12 @@ class JavaExtraction(FileExtraction):
         """The simple type name of an argument expression, or "" when the call site does not say."""
         kind = node.type
         text = self.text(node)
-        if kind in ("decimal_integer_literal", "hex_integer_literal", "octal_integer_literal",
-                    "binary_integer_literal"):
+        if kind in (
+            "decimal_integer_literal",
+            "hex_integer_literal",
+            "octal_integer_literal",
+            "binary_integer_literal",
+        ):
             return "long" if text[-1:] in "lL" else "int"
         if kind in ("decimal_floating_point_literal", "hex_floating_point_literal"):
             return "float" if text[-1:] in "fF" else "double"
@@ -581,7 +685,7 @@ class JavaExtraction(FileExtraction):
             right = self.argument_type(node.child_by_field_name("right"), scope)
             if op == "+" and "String" in (left, right):
                 return "String"
-            if left in _NUMERIC and right in _NUMERIC:          # binary numeric promotion
+            if left in _NUMERIC and right in _NUMERIC:  # binary numeric promotion
                 if op in ("<<", ">>", ">>>"):
                     return "long" if left == "long" else "int"
                 for wide in ("double", "float", "long"):
@@ -635,19 +739,22 @@ class JavaExtraction(FileExtraction):
                 if path:
                     return ("var", ".".join(path))
                 return self.expression(obj, scope) or ()
-            if field_node is not None and field_node.type == "this" and inner is not None:   # `Outer.this.m()`
+            if field_node is not None and field_node.type == "this" and inner is not None:  # `Outer.this.m()`
                 path = _head_path(self, inner)
                 return ("var", ".".join(path)) if path else ()
             text = "".join(self.text(obj).split())
             parts = text.split(".")
-            if all(p.isidentifier() for p in parts) and parts[-1][:1].isupper() and not self.variable(parts[0],
-                                                                                                      scope)[0]:
+            if (
+                all(p.isidentifier() for p in parts)
+                and parts[-1][:1].isupper()
+                and not self.variable(parts[0], scope)[0]
+            ):
                 return ("type", text)
             return self.expression(obj, scope) or ()
         if kind in ("generic_type", "type_identifier", "scoped_type_identifier"):
             path = _head_path(self, obj)
             return ("type", ".".join(path)) if path else ()
-        if kind == "object_creation_expression":                 # `new Foo().m()`: a method of Foo
+        if kind == "object_creation_expression":  # `new Foo().m()`: a method of Foo
             type_node = obj.child_by_field_name("type")
             path = _head_path(self, type_node) if type_node is not None else ()
             return ("var", ".".join(path)) if path else ()
@@ -661,8 +768,7 @@ class JavaExtraction(FileExtraction):
 
     def declared(self, type_node, scope: _Scope, dims: str = "") -> Expr | None:
         """The expression of a value of a declared type: its text, or a type parameter's G node."""
-        if type_node is None or type_node.type in ("integral_type", "floating_point_type", "boolean_type",
-                                                   "void_type"):
+        if type_node is None or type_node.type in ("integral_type", "floating_point_type", "boolean_type", "void_type"):
             return None
         text = _type_text(self, type_node)
         if not text or text == "var":
@@ -693,12 +799,12 @@ class JavaExtraction(FileExtraction):
                 type_scope = type_scope.outer
             if name in scope.locals or name[:1].isupper():
                 return None
-            owner = _type_context(scope)                      # an inherited field
+            owner = _type_context(scope)  # an inherited field
             return infer.member(infer.known(owner), name) if owner else None
         if kind == "this":
             owner = _type_context(scope)
             return infer.known(owner) if owner else None
-        if kind == "super":                                   # `super.m()`: a method of the superclass
+        if kind == "super":  # `super.m()`: a method of the superclass
             owner = scope.outer if scope.kind == "fn" else scope
             return infer.typed(".".join(owner.superclass)) if owner is not None and owner.superclass else None
         if kind == "field_access":
@@ -706,12 +812,15 @@ class JavaExtraction(FileExtraction):
             field_node = node.child_by_field_name("field")
             if inner is None or field_node is None:
                 return None
-            if field_node.type == "this":                     # `Outer.this`
+            if field_node.type == "this":  # `Outer.this`
                 return self.declared(inner, scope)
             name = self.text(field_node)
-            if inner.type == "identifier" and self.text(inner)[:1].isupper() and not self.variable(
-                    self.text(inner), scope)[0]:
-                return infer.member(infer.typed(self.text(inner)), name)     # `Kind.SMALL`, `Foo.INSTANCE`
+            if (
+                inner.type == "identifier"
+                and self.text(inner)[:1].isupper()
+                and not self.variable(self.text(inner), scope)[0]
+            ):
+                return infer.member(infer.typed(self.text(inner)), name)  # `Kind.SMALL`, `Foo.INSTANCE`
             return infer.member(self.expression(inner, scope), name)
         if kind == "method_invocation":
             name_node = node.child_by_field_name("name")
@@ -719,29 +828,40 @@ class JavaExtraction(FileExtraction):
                 return None
             name = self.text(name_node)
             arguments = node.child_by_field_name("arguments")
-            arity = len([a for a in arguments.named_children if a.type not in ("line_comment", "block_comment")]
-                        ) if arguments is not None else None
+            arity = (
+                len([a for a in arguments.named_children if a.type not in ("line_comment", "block_comment")])
+                if arguments is not None
+                else None
+            )
             inner = node.child_by_field_name("object")
             if inner is None:
                 return infer.called(name, arity)
             if inner.type in ("identifier", "field_access"):
                 qualifier = "".join(self.text(inner).split())
                 parts = qualifier.split(".")
-                if all(p.isidentifier() for p in parts) and parts[-1][:1].isupper() and not self.variable(
-                        parts[0], scope)[0] and (len(parts) == 1 or parts[0][:1].islower()):
-                    return infer.called(f"{qualifier}.{name}", arity)    # `Foo.of(...)`, `java.util.Objects.hash()`
+                if (
+                    all(p.isidentifier() for p in parts)
+                    and parts[-1][:1].isupper()
+                    and not self.variable(parts[0], scope)[0]
+                    and (len(parts) == 1 or parts[0][:1].islower())
+                ):
+                    return infer.called(f"{qualifier}.{name}", arity)  # `Foo.of(...)`, `java.util.Objects.hash()`
             return infer.method(self.expression(inner, scope), name, arity)
         if kind in ("object_creation_expression", "cast_expression"):
             type_node = node.child_by_field_name("type")
-            if type_node is None or kind == "object_creation_expression" and any(
-                    c.type == "class_body" for c in node.named_children):
-                return None                                   # an anonymous class: a type of its own
+            if (
+                type_node is None
+                or kind == "object_creation_expression"
+                and any(c.type == "class_body" for c in node.named_children)
+            ):
+                return None  # an anonymous class: a type of its own
             return self.declared(type_node, scope)
         if kind == "parenthesized_expression" and node.named_child_count == 1:
             return self.expression(node.named_children[0], scope)
-        if kind == "assignment_expression":                   # `(e = (Map.Entry<?,?>) o).getKey()`
+        if kind == "assignment_expression":  # `(e = (Map.Entry<?,?>) o).getKey()`
             return self.expression(node.child_by_field_name("left"), scope) or self.expression(
-                node.child_by_field_name("right"), scope)
+                node.child_by_field_name("right"), scope
+            )
         if kind == "array_access":
             return infer.element(self.expression(node.child_by_field_name("array"), scope))
         if kind in ("string_literal", "text_block"):
@@ -833,7 +953,7 @@ class JavaExtraction(FileExtraction):
         if type_node is None or type_node.type in ("integral_type", "floating_point_type", "boolean_type"):
             return None
         if type_node.type == "array_type":
-            return ARRAY                                          # `a.clone()`, `a.length`: no workspace method
+            return ARRAY  # `a.clone()`, `a.length`: no workspace method
         path = _head_path(self, type_node)
         if not path or path == ("var",) or (len(path) == 1 and path[0] in scope.generics):
             return None
@@ -841,7 +961,7 @@ class JavaExtraction(FileExtraction):
 
     def named_types(self, node) -> list[tuple[str, ...]]:
         """The named types a type expression mentions, in source order."""
-        if node.type == "type_identifier":                       # the common case, without running the query
+        if node.type == "type_identifier":  # the common case, without running the query
             text = self.text(node)
             return [(text,)] if text != "var" else []
         found = []
@@ -849,10 +969,14 @@ class JavaExtraction(FileExtraction):
             parent = t.parent
             if parent is not None:
                 if parent.type == "scoped_type_identifier":
-                    continue                                      # part of a path captured whole
-                if (parent.type == "generic_type" and parent.parent is not None
-                        and parent.parent.type == "scoped_type_identifier" and parent.named_children[0] == t):
-                    continue                                      # `Outer` of `Outer<T>.Inner`
+                    continue  # part of a path captured whole
+                if (
+                    parent.type == "generic_type"
+                    and parent.parent is not None
+                    and parent.parent.type == "scoped_type_identifier"
+                    and parent.named_children[0] == t
+                ):
+                    continue  # `Outer` of `Outer<T>.Inner`
             path = _path_of(self.text(t))
             if path and path != ("var",):
                 found.append(path)
@@ -881,7 +1005,7 @@ class JavaExtraction(FileExtraction):
         current = scope
         while current is not None:
             if current.kind == "type" and name in current.inner:
-                level = current                            # its own parameters, then its outer instance's
+                level = current  # its own parameters, then its outer instance's
                 while level is not None:
                     outer = level.outer.generics if level.outer is not None else {}
                     for param, g_id in level.generics.items():
@@ -981,9 +1105,11 @@ def _field_type(scope: _Scope, name: str) -> tuple[str, ...] | None:
 
 def _document_order(matches):
     """Query matches sorted so that a declaration comes before what it encloses."""
+
     def key(match):
         nodes = [n for captured in match[1].values() for n in captured]
         return (min(n.start_byte for n in nodes), -max(n.end_byte for n in nodes))
+
     return sorted(matches, key=key)
 
 
@@ -1035,24 +1161,26 @@ def _head_path(extraction: FileExtraction, node) -> tuple[str, ...]:
     """The path of the named type at the head of a type expression (`List<Foo>` gives `List`)."""
     while node is not None:
         kind = node.type
-        if kind in ("type_identifier", "identifier", "scoped_type_identifier", "scoped_identifier",
-                    "field_access"):
+        if kind in ("type_identifier", "identifier", "scoped_type_identifier", "scoped_identifier", "field_access"):
             return _path_of(extraction.text(node))
         if kind == "generic_type" or kind == "annotated_type":
-            named = [c for c in node.named_children if c.type not in ("type_arguments", "marker_annotation",
-                                                                          "annotation")]
+            named = [
+                c for c in node.named_children if c.type not in ("type_arguments", "marker_annotation", "annotation")
+            ]
             node = named[0] if named else None
         else:
             return ()
     return ()
 
 
-def extract(path: str, source: bytes, tree: tree_sitter.Tree, layout: JavaLayout, content_hash: bytes,
-            lang: str = LANG) -> FileFacts:
+def extract(
+    path: str, source: bytes, tree: tree_sitter.Tree, layout: JavaLayout, content_hash: bytes, lang: str = LANG
+) -> FileFacts:
     return JavaExtraction(path, lang, source, tree, content_hash, layout).run()
 
 
 # ---- resolution ---------------------------------------------------------------------------------------------
+
 
 class _Resolver:
     """Answers one file's references; memoizes within one resolution pass (one ``SymbolView``)."""
@@ -1078,13 +1206,12 @@ class _Resolver:
 
     # ---- types ----
 
-    def type_path(self, path: tuple[str, ...], context: str, file_key: str, target: str = "type"
-                  ) -> Target | None:
+    def type_path(self, path: tuple[str, ...], context: str, file_key: str, target: str = "type") -> Target | None:
         key = ("t", path, context, file_key, target)
         memo = self.memo
         if key in memo:
             return memo[key]
-        memo[key] = None                                         # cycle guard
+        memo[key] = None  # cycle guard
         found = self._type_path(path, context, file_key, target)
         memo[key] = found
         return found
@@ -1124,8 +1251,9 @@ class _Resolver:
             fqp = self.view.node(ids[0]).fqp
         return ids
 
-    def simple_type(self, name: str, context: str, file_key: str, record: dict[str, str], package: str
-                    ) -> Target | None:
+    def simple_type(
+        self, name: str, context: str, file_key: str, record: dict[str, str], package: str
+    ) -> Target | None:
         """A one-segment type name, or None when only a guess is left."""
         for owner in _class_chain(context, package):
             ids = self.lookup(f"{owner}.{name}", TYPE_KINDS) or self.inherited_type(owner, name, 0)
@@ -1138,7 +1266,7 @@ class _Resolver:
                 return Target(ids, Resolution.IMPORT)
             return Target([], Resolution.IMPORT, external_fqp=imported, external_kind=_known_kind(imported))
         # `import static java.util.concurrent.Flow.Subscriber;`: a static import also imports member types
-        static_key = STATIC_KEY + file_key[len(FILE_KEY):]
+        static_key = STATIC_KEY + file_key[len(FILE_KEY) :]
         imported = self.view.imports(static_key).get(name)
         if imported is not None:
             ids = self.lookup(imported, TYPE_KINDS)
@@ -1152,7 +1280,7 @@ class _Resolver:
             ids = self.lookup(f"{glob}.{name}", TYPE_KINDS)
             if ids:
                 return Target(ids, Resolution.IMPORT)
-        for glob in self.view.globs(static_key):              # `import static a.Outer.*;`
+        for glob in self.view.globs(static_key):  # `import static a.Outer.*;`
             ids = self.lookup(f"{glob}.{name}", TYPE_KINDS)
             if ids:
                 return Target(ids, Resolution.IMPORT)
@@ -1173,7 +1301,7 @@ class _Resolver:
         memo = self.memo
         if key in memo:
             return memo[key]
-        memo[key] = []                                           # cycle guard
+        memo[key] = []  # cycle guard
         record = self.view.imports(TYPE_KEY + fqp)
         found: list[str] = []
         file_key = record.get("file")
@@ -1221,8 +1349,16 @@ class _Resolver:
             if i >= len(params) or (params[-1].endswith("[]") and i >= len(params) - 1):
                 break
             param = params[i]
-            if names is not None or not name or not name[0].isupper() or name.endswith("]") or name == param \
-                    or not param[:1].isupper() or param.endswith("]") or _TYPE_VARIABLE.match(param):
+            if (
+                names is not None
+                or not name
+                or not name[0].isupper()
+                or name.endswith("]")
+                or name == param
+                or not param[:1].isupper()
+                or param.endswith("]")
+                or _TYPE_VARIABLE.match(param)
+            ):
                 continue
             arg_ty = self.types.type_named(name, where)
             if arg_ty is None or not arg_ty.external:
@@ -1250,7 +1386,8 @@ class _Resolver:
             names.add(current.rsplit(".", 1)[-1])
             record = self.view.imports(TYPE_KEY + current)
             written = ([record["extends"]] if "extends" in record else []) + (
-                record["implements"].split("\n") if "implements" in record else [])
+                record["implements"].split("\n") if "implements" in record else []
+            )
             parents = self.supertypes(current)
             if len(parents) < len(written) or len(seen) > 4 * MAX_SUPER_DEPTH:
                 break
@@ -1341,15 +1478,19 @@ class _Resolver:
         signatures = {i: self.view.node(i).signature for i in found.ids}
         fitting = [i for i in found.ids if _accepts_arity(signatures[i], arity)]
         if not fitting:
-            return None                      # none of ours takes that many arguments: an outside overload's call
+            return None  # none of ours takes that many arguments: an outside overload's call
         if len(fitting) > 1 and any(args):
             where = (ref.scope, FILE_KEY + facts.path)
             closures = tuple(self.argument_closure(a, where) for a in args)
             args = tuple(name for name, _ in closures)
             params = {i: _parameter_types(signatures[i]) for i in fitting}
-            typed = [i for i in fitting if _arguments_fit(args, params[i])
-                     and _arguments_fit_hierarchy(closures, params[i])
-                     and self.outside_arguments_fit(closures, params[i], self.view.node(i), where)]
+            typed = [
+                i
+                for i in fitting
+                if _arguments_fit(args, params[i])
+                and _arguments_fit_hierarchy(closures, params[i])
+                and self.outside_arguments_fit(closures, params[i], self.view.node(i), where)
+            ]
             if typed:
                 fitting = typed
             exact = [i for i in fitting if _arguments_match_exactly(args, params[i], arity)]
@@ -1363,13 +1504,13 @@ class _Resolver:
         name = ref.path[0]
         receiver = ref.receiver
         context = ref.scope
-        if receiver is None:                                  # foo(): the enclosing classes, then static imports
+        if receiver is None:  # foo(): the enclosing classes, then static imports
             package = self.file_record(file_key).get("package", "")
             for owner in _class_chain(context, package):
                 ids = self.methods_named(owner, name)
                 if ids:
                     return Target(ids, Resolution.EXACT)
-            static_key = STATIC_KEY + file_key[len(FILE_KEY):]
+            static_key = STATIC_KEY + file_key[len(FILE_KEY) :]
             imported = self.view.imports(static_key).get(name)
             if imported is not None:
                 ids = self.lookup(imported, FN_KINDS)
@@ -1381,9 +1522,9 @@ class _Resolver:
                     return Target(ids, Resolution.IMPORT)
             return None
         how = receiver[0] if receiver else ""
-        if how == "array":                                    # an array's methods are Object's: none of ours
+        if how == "array":  # an array's methods are Object's: none of ours
             return None
-        if how == infer.MARK:                                 # an expression: its type, inferred (infer.py)
+        if how == infer.MARK:  # an expression: its type, inferred (infer.py)
             outcome, ty, fns = infer.inference(self.types, self.view).methods_of(receiver, (context, file_key), name)
             if outcome == Outcome.UNKNOWN:
                 return self.by_name(name, ref.path[1] if len(ref.path) > 1 else "")
@@ -1393,7 +1534,7 @@ class _Resolver:
         if how == "this":
             ids = self.methods_named(context, name) if context else []
             return Target(ids, Resolution.EXACT) if ids else None
-        if how == "super":                                    # the superclass's (javac's invokespecial)
+        if how == "super":  # the superclass's (javac's invokespecial)
             superclass = self.superclass(context) if context else None
             ids = self.methods_named(superclass, name) if superclass else []
             return Target(ids, Resolution.EXACT) if ids else None
@@ -1402,7 +1543,7 @@ class _Resolver:
             if owner is None or not owner.ids:
                 if how == "var" and owner is not None and owner.external_fqp is None:
                     return self.by_name(name, ref.path[1] if len(ref.path) > 1 else "")
-                return None                                   # a type outside the workspace: no guess
+                return None  # a type outside the workspace: no guess
             ids: list[bytes] = []
             for type_id in owner.ids:
                 fqp = self.view.node(type_id).fqp
@@ -1426,23 +1567,123 @@ class _Resolver:
 
 # ---- receiver types (infer.py) -----------------------------------------------------------------------------
 
-_MODIFIERS = frozenset({"public", "protected", "private", "static", "final", "abstract", "synchronized", "native",
-                        "default", "strictfp", "transient", "volatile", "sealed", "non-sealed"})
-_ELEMENT_METHODS = frozenset({"get", "getFirst", "getLast", "peek", "peekFirst", "peekLast", "poll", "pollFirst",
-                              "pollLast", "pop", "take", "element", "first", "last", "next", "previous",
-                              "nextElement", "removeFirst", "removeLast", "floor", "ceiling", "higher", "lower"})
-_MAPS = frozenset({"Map", "HashMap", "TreeMap", "LinkedHashMap", "ConcurrentMap", "ConcurrentHashMap", "SortedMap",
-                   "NavigableMap", "ConcurrentNavigableMap", "ConcurrentSkipListMap", "WeakHashMap",
-                   "IdentityHashMap", "EnumMap", "Hashtable"})
-_MAP_VALUE_METHODS = frozenset({"get", "remove", "put", "getOrDefault", "putIfAbsent", "replace", "compute",
-                                "computeIfAbsent", "computeIfPresent", "merge"})
-_HOLDERS = frozenset({"Optional", "Future", "CompletableFuture", "FutureTask", "ForkJoinTask", "AtomicReference",
-                      "ThreadLocal", "InheritableThreadLocal", "Supplier", "Callable", "Reference", "WeakReference",
-                      "SoftReference", "ScheduledFuture", "RunnableFuture", "RunnableScheduledFuture"})
-_FUNCTIONS = frozenset({"Function", "BiFunction", "UnaryOperator", "BinaryOperator", "IntFunction", "LongFunction",
-                        "DoubleFunction"})
-_HOLDER_METHODS = frozenset({"get", "orElse", "orElseThrow", "orElseGet", "join", "getNow", "call", "getPlain",
-                             "getAcquire", "getOpaque", "resultNow", "getRawResult", "invoke"})
+_MODIFIERS = frozenset(
+    {
+        "public",
+        "protected",
+        "private",
+        "static",
+        "final",
+        "abstract",
+        "synchronized",
+        "native",
+        "default",
+        "strictfp",
+        "transient",
+        "volatile",
+        "sealed",
+        "non-sealed",
+    }
+)
+_ELEMENT_METHODS = frozenset(
+    {
+        "get",
+        "getFirst",
+        "getLast",
+        "peek",
+        "peekFirst",
+        "peekLast",
+        "poll",
+        "pollFirst",
+        "pollLast",
+        "pop",
+        "take",
+        "element",
+        "first",
+        "last",
+        "next",
+        "previous",
+        "nextElement",
+        "removeFirst",
+        "removeLast",
+        "floor",
+        "ceiling",
+        "higher",
+        "lower",
+    }
+)
+_MAPS = frozenset(
+    {
+        "Map",
+        "HashMap",
+        "TreeMap",
+        "LinkedHashMap",
+        "ConcurrentMap",
+        "ConcurrentHashMap",
+        "SortedMap",
+        "NavigableMap",
+        "ConcurrentNavigableMap",
+        "ConcurrentSkipListMap",
+        "WeakHashMap",
+        "IdentityHashMap",
+        "EnumMap",
+        "Hashtable",
+    }
+)
+_MAP_VALUE_METHODS = frozenset(
+    {
+        "get",
+        "remove",
+        "put",
+        "getOrDefault",
+        "putIfAbsent",
+        "replace",
+        "compute",
+        "computeIfAbsent",
+        "computeIfPresent",
+        "merge",
+    }
+)
+_HOLDERS = frozenset(
+    {
+        "Optional",
+        "Future",
+        "CompletableFuture",
+        "FutureTask",
+        "ForkJoinTask",
+        "AtomicReference",
+        "ThreadLocal",
+        "InheritableThreadLocal",
+        "Supplier",
+        "Callable",
+        "Reference",
+        "WeakReference",
+        "SoftReference",
+        "ScheduledFuture",
+        "RunnableFuture",
+        "RunnableScheduledFuture",
+    }
+)
+_FUNCTIONS = frozenset(
+    {"Function", "BiFunction", "UnaryOperator", "BinaryOperator", "IntFunction", "LongFunction", "DoubleFunction"}
+)
+_HOLDER_METHODS = frozenset(
+    {
+        "get",
+        "orElse",
+        "orElseThrow",
+        "orElseGet",
+        "join",
+        "getNow",
+        "call",
+        "getPlain",
+        "getAcquire",
+        "getOpaque",
+        "resultNow",
+        "getRawResult",
+        "invoke",
+    }
+)
 
 
 class _JavaTypes:
@@ -1464,7 +1705,7 @@ class _JavaTypes:
         while words and words[0] in ("final",):
             words.pop(0)
         text = " ".join(words)
-        if ">." in text:                                      # `Outer<K, V>.Inner` is Inner
+        if ">." in text:  # `Outer<K, V>.Inner` is Inner
             text = re.sub(r"<[^<>]*>\.", ".", text)
         return text.replace("[ ]", "[]")
 
@@ -1476,7 +1717,7 @@ class _JavaTypes:
         if target.ids:
             return Ty(self.view.node(target.ids[0]).fqp, False, (), target.resolution)
         if target.external_fqp is None or target.resolution is Resolution.HEURISTIC:
-            return None                                       # a name nothing places (a type parameter, a primitive)
+            return None  # a name nothing places (a type parameter, a primitive)
         return Ty(target.external_fqp, True, (), target.resolution)
 
     def bounds(self, ty: Ty) -> list[Ty]:
@@ -1484,7 +1725,7 @@ class _JavaTypes:
         nodes = [self.view.node(i) for i in self.view.lookup(ty.fqp, frozenset({NodeKind.GENERIC}))]
         found: list[Ty] = []
         for node in nodes:
-            owner = ty.fqp[:ty.fqp.rfind(".<")]
+            owner = ty.fqp[: ty.fqp.rfind(".<")]
             context = owner if self.resolver.lookup(owner, TYPE_KINDS) else owner.rsplit(".", 1)[0]
             _, _, bound = node.signature.partition(" extends ")
             for part in bound.split("&"):
@@ -1495,7 +1736,7 @@ class _JavaTypes:
         return found
 
     def methods(self, ty: Ty, name: str) -> list[Node]:
-        if ty.fqp.endswith(">") and ".<" in ty.fqp:             # a type parameter: its bounds' methods
+        if ty.fqp.endswith(">") and ".<" in ty.fqp:  # a type parameter: its bounds' methods
             fns: list[Node] = []
             for bound in self.bounds(ty):
                 if not bound.external:
@@ -1508,7 +1749,7 @@ class _JavaTypes:
         match = re.search(r"(?<![\w$])" + re.escape(fn.name) + r"\s*\(", signature)
         if match is None:
             return None
-        words = signature[:match.start()].strip()
+        words = signature[: match.start()].strip()
         while True:
             first, _, rest = words.partition(" ")
             if first in _MODIFIERS:
@@ -1521,8 +1762,8 @@ class _JavaTypes:
             for i, ch in enumerate(words):
                 depth += 1 if ch == "<" else -1 if ch == ">" else 0
                 if depth == 0:
-                    generics = frozenset(infer.type_parameters("f" + words[:i + 1], "f"))
-                    words = words[i + 1:].strip()
+                    generics = frozenset(infer.type_parameters("f" + words[: i + 1], "f"))
+                    words = words[i + 1 :].strip()
                     break
         if not words or words == "void":
             return None
@@ -1547,11 +1788,16 @@ class _JavaTypes:
     def call_value(self, path: str, arity: int | None, where, inference: infer.Inference) -> Ty | None:
         context, file_key = where
         qualifier, _, name = path.rpartition(".")
-        ref = Reference(EdgeKind.CALLS, context, "fn", (name, "" if arity is None else str(arity)),
-                        receiver=("type", qualifier) if qualifier else None)
+        ref = Reference(
+            EdgeKind.CALLS,
+            context,
+            "fn",
+            (name, "" if arity is None else str(arity)),
+            receiver=("type", qualifier) if qualifier else None,
+        )
         target = self.resolver._call(ref, file_key)
         if target is None or not target.ids:
-            if qualifier:                                       # `Thread.currentThread()`: a type outside
+            if qualifier:  # `Thread.currentThread()`: a type outside
                 owner = self.type_named(qualifier, where)
                 if owner is not None and owner.external:
                     return infer.OPAQUE
@@ -1583,10 +1829,10 @@ class _JavaTypes:
             if name in ("iterator", "listIterator", "descendingIterator"):
                 return Ty("java.util.Iterator", True, (ty.arg(0),))
         if kind in _FUNCTIONS and name in ("apply", "applyAsLong", "applyAsInt", "applyAsDouble"):
-            return ty.args[-1] if ty.args else None             # `Function<A, R>.apply` gives R
+            return ty.args[-1] if ty.args else None  # `Function<A, R>.apply` gives R
         if name in ("toString", "name", "getName", "getSimpleName") and ty.fqp != infer.OPAQUE.fqp:
             return Ty("java.lang.String", True)
-        return infer.OPAQUE                                     # a method outside the workspace: its value too
+        return infer.OPAQUE  # a method outside the workspace: its value too
 
     def element(self, ty: Ty, inference: infer.Inference) -> Ty | None:
         """`for (X x : xs)` over a workspace type: the element of what its `iterator()` returns."""
@@ -1615,16 +1861,17 @@ def _resolver(view: SymbolView) -> _Resolver:
 
 def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target | None, Target | None]:
     resolver = _resolver(view)
-    if ref.src_path is not None:                                   # package → sub-package
+    if ref.src_path is not None:  # package → sub-package
         ids = resolver.lookup(".".join(ref.src_path[1:]), MODULE_KINDS)
         return (Target(ids, Resolution.EXACT) if ids else None), None
     if ref.dst is not None:
         return None, None
     if ref.target == "fn":
         return None, resolver.call(ref, facts)
-    if ref.target == "implicit":                                   # a call the compiler writes: never guessed
+    if ref.target == "implicit":  # a call the compiler writes: never guessed
         outcome, _, fns = infer.inference(resolver.types, view).methods_of(
-            ref.receiver or (), (ref.scope, FILE_KEY + facts.path), ref.path[0])
+            ref.receiver or (), (ref.scope, FILE_KEY + facts.path), ref.path[0]
+        )
         fns = [fn for fn in fns if _accepts_arity(fn.signature, int(ref.path[1]))]
         return None, (Target([fn.id for fn in fns], Resolution.EXACT) if len(fns) == 1 else None)
     return None, resolver.type_path(ref.path, ref.scope, FILE_KEY + facts.path, ref.target)
@@ -1637,7 +1884,7 @@ def _class_chain(context: str, package: str) -> list[str]:
     prefix = package + "." if package else ""
     if package and not context.startswith(prefix):
         return []
-    names = context[len(prefix):].split(".")
+    names = context[len(prefix) :].split(".")
     return [prefix + ".".join(names[:i]) for i in range(len(names), 0, -1)]
 
 
@@ -1659,7 +1906,7 @@ def _accepts_arity(signature: str, arity: int) -> bool:
                 break
     if start == -1:
         return True
-    inner = signature[start + 1:close].strip()
+    inner = signature[start + 1 : close].strip()
     if not inner:
         return arity == 0
     depth = 0
@@ -1711,7 +1958,7 @@ def _parameter_types(signature: str) -> list[str] | None:
                 break
     if close == -1 or start == -1:
         return None
-    inner = signature[start + 1:close]
+    inner = signature[start + 1 : close]
     parts, depth, current = [], 0, []
     for ch in inner:
         if ch in "<([":
@@ -1730,24 +1977,56 @@ def _parameter_types(signature: str) -> list[str] | None:
         part = part.strip()
         name = re.search(r"\s*[\w$]+((?:\s*\[\s*\])*)\s*$", part)
         if name is not None and name.start() > 0:
-            part = part[:name.start()] + name.group(1)       # drop the parameter's name (keep `x[]`'s brackets)
+            part = part[: name.start()] + name.group(1)  # drop the parameter's name (keep `x[]`'s brackets)
         types.append(_simple_type_name(part))
     return types
 
 
 _PRIMITIVES = frozenset({"byte", "short", "char", "int", "long", "float", "double", "boolean"})
 _NUMERIC = _PRIMITIVES - {"boolean"}
-_CONSTANTS = {f"{box}.{end}": prim for box, prim in (("Integer", "int"), ("Long", "long"), ("Short", "short"),
-                                                       ("Byte", "byte"), ("Character", "char"))
-              for end in ("MAX_VALUE", "MIN_VALUE")}
+_CONSTANTS = {
+    f"{box}.{end}": prim
+    for box, prim in (("Integer", "int"), ("Long", "long"), ("Short", "short"), ("Byte", "byte"), ("Character", "char"))
+    for end in ("MAX_VALUE", "MIN_VALUE")
+}
 # final classes of java.lang: nothing else can be passed for them
-_FINAL = frozenset({"String", "Integer", "Long", "Short", "Byte", "Character", "Boolean", "Double", "Float", "Class",
-                    "StringBuilder", "StringBuffer", "Void", "Math", "System"})
-_WIDENING = {"byte": {"short", "int", "long", "float", "double"}, "short": {"int", "long", "float", "double"},
-             "char": {"int", "long", "float", "double"}, "int": {"long", "float", "double"},
-             "long": {"float", "double"}, "float": {"double"}}
-_BOXES = {"int": "Integer", "long": "Long", "double": "Double", "float": "Float", "boolean": "Boolean",
-          "char": "Character", "byte": "Byte", "short": "Short"}
+_FINAL = frozenset(
+    {
+        "String",
+        "Integer",
+        "Long",
+        "Short",
+        "Byte",
+        "Character",
+        "Boolean",
+        "Double",
+        "Float",
+        "Class",
+        "StringBuilder",
+        "StringBuffer",
+        "Void",
+        "Math",
+        "System",
+    }
+)
+_WIDENING = {
+    "byte": {"short", "int", "long", "float", "double"},
+    "short": {"int", "long", "float", "double"},
+    "char": {"int", "long", "float", "double"},
+    "int": {"long", "float", "double"},
+    "long": {"float", "double"},
+    "float": {"double"},
+}
+_BOXES = {
+    "int": "Integer",
+    "long": "Long",
+    "double": "Double",
+    "float": "Float",
+    "boolean": "Boolean",
+    "char": "Character",
+    "byte": "Byte",
+    "short": "Short",
+}
 _UNBOXES = {box: prim for prim, box in _BOXES.items()}
 _TYPE_VARIABLE = re.compile(r"^[A-Z][A-Z0-9]?$")
 
@@ -1759,7 +2038,7 @@ def _argument_fits(arg: str, param: str) -> bool:
         return True
     if arg == "null":
         return param not in _PRIMITIVES
-    if arg.endswith("[]") and param.endswith("[]"):       # arrays: primitive elements exactly, references alike
+    if arg.endswith("[]") and param.endswith("[]"):  # arrays: primitive elements exactly, references alike
         arg_element, param_element = arg[:-2], param[:-2]
         if arg_element in _PRIMITIVES or param_element in _PRIMITIVES:
             return arg_element == param_element
@@ -1775,7 +2054,7 @@ def _argument_fits(arg: str, param: str) -> bool:
         return unboxed is not None and (unboxed == param or param in _WIDENING.get(unboxed, ()))
     if arg == "String":
         return param in ("CharSequence", "Comparable", "Serializable")
-    if param in _FINAL:                                   # a final class takes itself only
+    if param in _FINAL:  # a final class takes itself only
         return False
     return arg not in _UNBOXES or param in ("Number", "Comparable", "Serializable")
 
@@ -1785,14 +2064,13 @@ def _arguments_fit(args: tuple[str, ...], params: list[str] | None) -> bool:
         return True
     for i, arg in enumerate(args):
         if i >= len(params) or (params[-1].endswith("[]") and i >= len(params) - 1):
-            break                                         # varargs: not checked
+            break  # varargs: not checked
         if not _argument_fits(arg, params[i]):
             return False
     return True
 
 
-def _arguments_fit_hierarchy(closures: tuple[tuple[str, frozenset[str] | None], ...], params: list[str] | None
-                             ) -> bool:
+def _arguments_fit_hierarchy(closures: tuple[tuple[str, frozenset[str] | None], ...], params: list[str] | None) -> bool:
     """Whether each argument whose whole hierarchy is known (a workspace type) can be passed as its parameter."""
     if params is None:
         return True

@@ -4,8 +4,9 @@ FQPs follow ISG-SPEC §2: the dotted module path from the source root (the folde
 `src/` layouts need nothing special), members `{module}.{Class}.{member}`. A package's `__init__.py` is the package
 module itself. A class is S, T when it derives `Protocol` or `ABC` (or has `metaclass=ABCMeta`), E when it derives
 an `Enum` class, directly or through classes of the same file (a base in another file cannot change a node's id,
-which depends on its file alone); every base but `object` gives an EXTENDS edge (Python has one inheritance mechanism; who-implements queries follow
-EXTENDS as well as IMPL). Methods of a T class are DEFINES, other members CONTAINS.
+which depends on its file alone); every base but `object` gives an EXTENDS edge (Python has one inheritance
+mechanism; who-implements queries follow EXTENDS as well as IMPL). Methods of a T class are DEFINES, other members
+CONTAINS.
 
 Imports are recorded per module as local name → dotted target (`from ..m import Y as Z` gives `Z` → `pkg.m.Y`), star
 imports as globs, so that `resolve` follows `__init__.py` re-exports the way the Rust resolver follows `pub use`. A
@@ -49,13 +50,14 @@ MAX_STRING_DEPTH = 4
 
 # ---- layout: source roots and packages ----------------------------------------------------------------------
 
+
 @dataclass
 class PyLayout:
     """The packages of the workspace: folders holding an `__init__.py` (or `.pyi`). A file's module path starts
     below the topmost package folder above it, which makes `src/` layouts and several source roots work alike."""
 
     packages: tuple[str, ...] = ()
-    shadowed_stubs: tuple[str, ...] = ()   # `x.pyi` files standing next to an `x.py`: not indexed
+    shadowed_stubs: tuple[str, ...] = ()  # `x.pyi` files standing next to an `x.py`: not indexed
     _set: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
     _stubs: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -97,8 +99,9 @@ class PyLayout:
 
 
 def build_layout(root: Path, files: list[str]) -> PyLayout:
-    packages = sorted({posixpath.dirname(f) for f in files
-                       if posixpath.basename(f) in ("__init__.py", "__init__.pyi") and "/" in f})
+    packages = sorted(
+        {posixpath.dirname(f) for f in files if posixpath.basename(f) in ("__init__.py", "__init__.pyi") and "/" in f}
+    )
     present = set(files)
     stubs = sorted(f for f in files if f.endswith(".pyi") and f[:-1] in present)
     return PyLayout(tuple(packages), tuple(stubs))
@@ -106,22 +109,23 @@ def build_layout(root: Path, files: list[str]) -> PyLayout:
 
 # ---- extraction -----------------------------------------------------------------------------------------------
 
+
 @dataclass(slots=True)
 class _Scope:
-    kind: str                          # "module", "class", "fn"
+    kind: str  # "module", "class", "fn"
     module: str
     node_id: bytes | None = None
     fqp: str = ""
-    receivers: tuple[str, ...] = ()    # `self.m()` / `cls.m()`: the enclosing class
-    bases: tuple[str, ...] = ()        # `super().m()`: its bases, as dotted paths
+    receivers: tuple[str, ...] = ()  # `self.m()` / `cls.m()`: the enclosing class
+    bases: tuple[str, ...] = ()  # `super().m()`: its bases, as dotted paths
     generics: frozenset[str] = frozenset()
     is_trait: bool = False
-    class_id: bytes | None = None      # a method's class (for `self.x: T` fields)
+    class_id: bytes | None = None  # a method's class (for `self.x: T` fields)
     typed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # parameters annotated with a (dotted) name
-    this: str = ""                     # a method's first parameter (`self`, `cls`, click's `__self`)
-    env: infer.Env | None = None       # module and fn scopes: names → the expressions of their types (infer.py)
-    fields: dict[str, str] = field(default_factory=dict)   # class and module scopes: attribute → its declared
-                                       # type's text, or its value's encoded expression
+    this: str = ""  # a method's first parameter (`self`, `cls`, click's `__self`)
+    env: infer.Env | None = None  # module and fn scopes: names → the expressions of their types (infer.py)
+    fields: dict[str, str] = field(default_factory=dict)  # class and module scopes: attribute → its declared
+    # type's text, or its value's encoded expression
 
 
 class PyExtraction(FileExtraction):
@@ -130,9 +134,9 @@ class PyExtraction(FileExtraction):
         layout = layout if layout is not None else PyLayout()
         self.module, self.is_package = layout.module_of(path)
         self.scopes: dict[int, _Scope] = {}
-        self.typevars: set[str] = set()                # module-level names bound by assignment
-        self.classes: set[str] = set()                 # module-level class names
-        self.enums: set[str] = set()                   # FQPs of this file's E classes (for bases of the same file)
+        self.typevars: set[str] = set()  # module-level names bound by assignment
+        self.classes: set[str] = set()  # module-level class names
+        self.enums: set[str] = set()  # FQPs of this file's E classes (for bases of the same file)
         self.fn_imports: dict[int, dict[str, str]] = {}  # function (tree-sitter node id) -> its own imports
         self.types_cursor = tree_sitter.QueryCursor(query(LANG, "python-types"))
         name = self.module.rsplit(".", 1)[-1]
@@ -142,20 +146,37 @@ class PyExtraction(FileExtraction):
         self.file_scope = _Scope("module", self.module, module_node.id, self.module, env=infer.Env())
         parent = layout.parent_package(self.module, self.is_package, path)
         if parent is not None:
-            self.add_reference(Reference(EdgeKind.CONTAINS, self.module, "module", src_path=("", parent),
-                                         dst=module_node.id))
+            self.add_reference(
+                Reference(EdgeKind.CONTAINS, self.module, "module", src_path=("", parent), dst=module_node.id)
+            )
 
     def run(self) -> FileFacts:
         matches = sorted_matches(query(LANG, "python"), self.tree.root_node)
-        dispatch(matches, {"import": self.on_import, "import.from": self.on_import_from,
-                           "definition.typevar": self.on_typevar, "definition.toplevel": self.on_toplevel_class})
-        dispatch(matches, {
-            "definition.class": self.on_class, "definition.function": self.on_function,
-            "definition.field": self.on_field, "reference.call": self.on_call,
-            "local.definition": self.on_local, "local.for": self.on_for, "local.with": self.on_with,
-            "local.function": self.on_lambda, "local.assign": self.on_attribute_assignment,
-            "local.unpack": self.on_unpack, "local.comprehension": self.on_comprehension,
-        })
+        dispatch(
+            matches,
+            {
+                "import": self.on_import,
+                "import.from": self.on_import_from,
+                "definition.typevar": self.on_typevar,
+                "definition.toplevel": self.on_toplevel_class,
+            },
+        )
+        dispatch(
+            matches,
+            {
+                "definition.class": self.on_class,
+                "definition.function": self.on_function,
+                "definition.field": self.on_field,
+                "reference.call": self.on_call,
+                "local.definition": self.on_local,
+                "local.for": self.on_for,
+                "local.with": self.on_with,
+                "local.function": self.on_lambda,
+                "local.assign": self.on_attribute_assignment,
+                "local.unpack": self.on_unpack,
+                "local.comprehension": self.on_comprehension,
+            },
+        )
         self.publish_fields()
         return self.finish()
 
@@ -167,7 +188,6 @@ class PyExtraction(FileExtraction):
                 key = infer.fields_key(LANG, scope.fqp)
                 if key not in self.facts.imports:
                     self.facts.imports[key] = {infer.field_entry(n): t for n, t in scope.fields.items()}
-
 
     # ---- imports ----
 
@@ -264,7 +284,7 @@ class PyExtraction(FileExtraction):
     def on_class(self, node, caps):
         scope = self.scope_of(node)
         if scope.kind not in ("module", "class"):
-            return                                     # a class inside a function: its calls are the function's
+            return  # a class inside a function: its calls are the function's
         name = self.text(caps["name"][0])
         fqp = f"{scope.fqp}.{name}"
         kind = NodeKind.STRUCT
@@ -285,7 +305,7 @@ class PyExtraction(FileExtraction):
             if last in TRAIT_BASES:
                 kind = NodeKind.TRAIT
             elif (last in ENUM_BASES or self.local_class(path, scope) in self.enums) and kind is NodeKind.STRUCT:
-                kind = NodeKind.ENUM                   # `class Equality(Comparator)` where `Comparator(Enum)`
+                kind = NodeKind.ENUM  # `class Equality(Comparator)` where `Comparator(Enum)`
             if last in NO_EDGE_BASES:
                 continue
             base_paths.append(path)
@@ -299,8 +319,9 @@ class PyExtraction(FileExtraction):
             bases.append(self.local_target(path))
         if bases:
             self.facts.glob_imports[fqp] = bases
-        self.scopes[node.id] = _Scope("class", scope.module, item.id, fqp, (fqp,), tuple(bases),
-                                      is_trait=kind is NodeKind.TRAIT)
+        self.scopes[node.id] = _Scope(
+            "class", scope.module, item.id, fqp, (fqp,), tuple(bases), is_trait=kind is NodeKind.TRAIT
+        )
 
     def local_class(self, path: tuple[str, ...], scope) -> str | None:
         """The FQP of a class of this file that a base names (`Base`, `Outer.Base`), or None."""
@@ -325,7 +346,7 @@ class PyExtraction(FileExtraction):
         self.add_edge(scope.node_id, EdgeKind.DEFINES if in_class and scope.is_trait else EdgeKind.CONTAINS, item.id)
         generics = set(scope.generics)
         type_params = node.child_by_field_name("type_parameters")
-        if type_params is not None:                    # PEP 695 `def f[T](x: T)`: names bound here, not types
+        if type_params is not None:  # PEP 695 `def f[T](x: T)`: names bound here, not types
             for ident in _identifiers(type_params):
                 generics.add(self.text(ident))
         generics = frozenset(generics)
@@ -335,8 +356,7 @@ class PyExtraction(FileExtraction):
         if in_class and params is not None and not self.is_staticmethod(node):
             first = next((c for c in params.named_children if c.type != "comment"), None)
             if first is not None and first.type in ("typed_parameter", "typed_default_parameter", "default_parameter"):
-                first = first.child_by_field_name("name") or (first.named_children[0] if first.named_children
-                                                              else None)
+                first = first.child_by_field_name("name") or (first.named_children[0] if first.named_children else None)
             if first is not None and first.type == "identifier":
                 this = self.text(first)
         for param in params.named_children if params is not None else ():
@@ -348,15 +368,30 @@ class PyExtraction(FileExtraction):
                     if pname is None and param.named_children and param.named_children[0].type == "identifier":
                         pname = param.named_children[0]
                     type_path = _name_path(self, type_node.named_children[0]) if type_node.named_children else ()
-                    if pname is not None and pname.type == "identifier" and type_path \
-                            and type_path[-1] not in PRIMITIVES and type_path[0] not in generics:
+                    if (
+                        pname is not None
+                        and pname.type == "identifier"
+                        and type_path
+                        and type_path[-1] not in PRIMITIVES
+                        and type_path[0] not in generics
+                    ):
                         typed[self.text(pname)] = type_path
         returns = node.child_by_field_name("return_type")
         if returns is not None:
             self.type_refs(returns, item.id, EdgeKind.RETURNS, scope.module, generics)
-        own = _Scope("fn", scope.module, item.id, fqp, scope.receivers if in_class else (),
-                     scope.bases if in_class else (), generics, class_id=scope.node_id if in_class else None,
-                     typed=typed, this=this, env=infer.Env(self.file_scope.env))
+        own = _Scope(
+            "fn",
+            scope.module,
+            item.id,
+            fqp,
+            scope.receivers if in_class else (),
+            scope.bases if in_class else (),
+            generics,
+            class_id=scope.node_id if in_class else None,
+            typed=typed,
+            this=this,
+            env=infer.Env(self.file_scope.env),
+        )
         self.scopes[node.id] = own
         self.bind_parameters(params, own, scope.fqp if in_class else None)
 
@@ -364,8 +399,11 @@ class PyExtraction(FileExtraction):
         outer = self.outer(node)
         if outer is node:
             return False
-        return any(self.text(d).strip() in ("@staticmethod", "@builtins.staticmethod")
-                   for d in outer.named_children if d.type == "decorator")
+        return any(
+            self.text(d).strip() in ("@staticmethod", "@builtins.staticmethod")
+            for d in outer.named_children
+            if d.type == "decorator"
+        )
 
     def on_field(self, node, caps):
         """`x: Foo` in a class body, `self.x: Foo = ...` in a method: the class USES Foo."""
@@ -375,8 +413,12 @@ class PyExtraction(FileExtraction):
             owner = scope.node_id
             holder: _Scope | None = scope
             name = self.text(target)
-        elif scope.kind == "fn" and scope.class_id is not None and target.type == "attribute" \
-                and self.text(target.child_by_field_name("object")) == "self":
+        elif (
+            scope.kind == "fn"
+            and scope.class_id is not None
+            and target.type == "attribute"
+            and self.text(target.child_by_field_name("object")) == "self"
+        ):
             owner = scope.class_id
             holder = self.class_scope(scope)
             name = self.text(target.child_by_field_name("attribute"))
@@ -417,7 +459,7 @@ class PyExtraction(FileExtraction):
             value = param.child_by_field_name("value")
             if class_fqp is not None and name == scope.this:
                 env.bind(name, infer.known(class_fqp))
-            elif type_node is not None:                              # evaluated if ever a receiver
+            elif type_node is not None:  # evaluated if ever a receiver
                 env.bind(name, _later(lambda t: infer.typed(self.text(t)), type_node))
             elif value is not None and kind == "default_parameter":
                 env.bind(name, _later(self.expression, value, scope))
@@ -428,8 +470,19 @@ class PyExtraction(FileExtraction):
         """A function or lambda written in a function's body: its own names over the enclosing ones'."""
         if outer.kind != "fn" or outer.env is None or node.id in self.scopes:
             return
-        own = _Scope("fn", outer.module, outer.node_id, outer.fqp, outer.receivers, outer.bases, outer.generics,
-                     class_id=outer.class_id, typed=outer.typed, this=outer.this, env=infer.Env(outer.env))
+        own = _Scope(
+            "fn",
+            outer.module,
+            outer.node_id,
+            outer.fqp,
+            outer.receivers,
+            outer.bases,
+            outer.generics,
+            class_id=outer.class_id,
+            typed=outer.typed,
+            this=outer.this,
+            env=infer.Env(outer.env),
+        )
         self.scopes[node.id] = own
         self.bind_parameters(node.child_by_field_name("parameters"), own, None)
 
@@ -445,7 +498,7 @@ class PyExtraction(FileExtraction):
         type_node = node.child_by_field_name("type")
         value = node.child_by_field_name("right")
         if scope is not self.file_scope and type_node is None and value is not None:
-            scope.env.bind(name, lambda: self.expression(value, scope))     # evaluated if ever a receiver
+            scope.env.bind(name, lambda: self.expression(value, scope))  # evaluated if ever a receiver
             return
         if type_node is not None:
             expr = infer.typed(self.text(type_node))
@@ -454,7 +507,7 @@ class PyExtraction(FileExtraction):
         else:
             expr = None
         scope.env.bind(name, expr)
-        if scope is self.file_scope and name not in scope.fields:       # a module's value, for its importers
+        if scope is self.file_scope and name not in scope.fields:  # a module's value, for its importers
             if type_node is not None:
                 scope.fields[name] = self.text(type_node)
             elif expr is not None:
@@ -497,12 +550,16 @@ class PyExtraction(FileExtraction):
         if scope.env is None or node.parent is None:
             return
         if node.parent.type == "with_item":
-            scope.env.bind(self.text(caps["local.name"][0]),
-                           infer.method(self.expression(caps["local.value"][0], scope), "__enter__", 0))
-        elif node.parent.type == "except_clause":                  # `except KeyError as e`
+            scope.env.bind(
+                self.text(caps["local.name"][0]),
+                infer.method(self.expression(caps["local.value"][0], scope), "__enter__", 0),
+            )
+        elif node.parent.type == "except_clause":  # `except KeyError as e`
             value = caps["local.value"][0]
-            scope.env.bind(self.text(caps["local.name"][0]),
-                           infer.typed(self.text(value)) if value.type in ("identifier", "attribute") else None)
+            scope.env.bind(
+                self.text(caps["local.name"][0]),
+                infer.typed(self.text(value)) if value.type in ("identifier", "attribute") else None,
+            )
 
     def on_attribute_assignment(self, node, caps):
         """`self.x = Foo()` in a method: the attribute's type when no annotation gives it."""
@@ -528,7 +585,7 @@ class PyExtraction(FileExtraction):
         local = self.local_import(node, path[0])
         if local is not None:
             return infer.valued(".".join(("", *local.split("."), *path[1:])))
-        return infer.valued(".".join(path))                        # a module's value or an imported one
+        return infer.valued(".".join(path))  # a module's value or an imported one
 
     @infer.bounded
     def expression(self, node, scope: _Scope) -> Expr | None:
@@ -541,33 +598,36 @@ class PyExtraction(FileExtraction):
             if not path:
                 if kind == "attribute":
                     attribute = node.child_by_field_name("attribute")
-                    return infer.member(self.expression(node.child_by_field_name("object"), scope),
-                                        self.text(attribute))
+                    return infer.member(
+                        self.expression(node.child_by_field_name("object"), scope), self.text(attribute)
+                    )
                 return None
             return self.path_expression(path, node, scope)
         if kind == "call":
             callee = node.child_by_field_name("function")
             arguments = node.child_by_field_name("arguments")
-            arity = len(arguments.named_children) if arguments is not None and arguments.type == "argument_list" \
-                else None
+            arity = (
+                len(arguments.named_children) if arguments is not None and arguments.type == "argument_list" else None
+            )
             if callee is None:
                 return None
             if callee.type == "identifier" and self.text(callee) == "super":
                 return None
             path = _name_path(self, callee)
             if path and path[-1] == "cast" and arguments is not None and arguments.named_children:
-                return infer.typed(self.text(arguments.named_children[0]))     # `t.cast(Foo, x)` is a Foo
+                return infer.typed(self.text(arguments.named_children[0]))  # `t.cast(Foo, x)` is a Foo
             if path and (scope.env is None or path[0] not in scope.env):
                 local = self.local_import(node, path[0])
                 if local is not None:
                     path = ("", *local.split("."), *path[1:])
-                return infer.called(".".join(path), arity)          # `Foo()`, `make()`, `mod.Foo.create()`
+                return infer.called(".".join(path), arity)  # `Foo()`, `make()`, `mod.Foo.create()`
             if callee.type == "attribute":
                 obj = callee.child_by_field_name("object")
-                return infer.method(self.expression(obj, scope), self.text(callee.child_by_field_name("attribute")),
-                                    arity)
+                return infer.method(
+                    self.expression(obj, scope), self.text(callee.child_by_field_name("attribute")), arity
+                )
             if callee.type == "identifier" and self.text(callee) == scope.this:
-                return self.expression(callee, scope)               # `cls(...)`: an instance of the class
+                return self.expression(callee, scope)  # `cls(...)`: an instance of the class
             return None
         if kind == "subscript":
             return infer.method(self.expression(node.child_by_field_name("value"), scope), "__getitem__", 1)
@@ -584,8 +644,7 @@ class PyExtraction(FileExtraction):
         if kind in ("set", "set_comprehension"):
             return infer.typed("set")
         if kind in ("integer", "float", "true", "false", "none", "tuple"):
-            return infer.typed({"integer": "int", "float": "float", "none": "None", "tuple": "tuple"}.get(kind,
-                                                                                                      "bool"))
+            return infer.typed({"integer": "int", "float": "float", "none": "None", "tuple": "tuple"}.get(kind, "bool"))
         return None
 
     # ---- types ----
@@ -605,9 +664,9 @@ class PyExtraction(FileExtraction):
             first = path[0]
             imported = imports.get(first)
             if imported is None and first in self.typevars and first not in self.classes:
-                continue                               # a TypeVar or an alias of this module: no type of its own
+                continue  # a TypeVar or an alias of this module: no type of its own
             if imported is not None and len(path) == 1 and imported.rsplit(".", 1)[-1] in PRIMITIVES:
-                continue                               # `from typing import Optional as Opt`
+                continue  # `from typing import Optional as Opt`
             seen.add(path)
             self.add_reference(Reference(kind, module, "type", path, src=src))
 
@@ -621,9 +680,10 @@ class PyExtraction(FileExtraction):
         if callee.type == "identifier":
             name = self.text(callee)
             local = self.local_import(node, name)
-            if local is not None:                      # `from ._impl import f` inside this function
-                self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", ("", *local.split(".")),
-                                             src=scope.node_id))
+            if local is not None:  # `from ._impl import f` inside this function
+                self.add_reference(
+                    Reference(EdgeKind.CALLS, scope.module, "call", ("", *local.split(".")), src=scope.node_id)
+                )
                 return
             if name in BUILTIN_NAMES and name not in self.facts.imports.get(self.module, {}):
                 return
@@ -646,12 +706,13 @@ class PyExtraction(FileExtraction):
                 expr = self.path_expression(early, obj, scope) if early else self.expression(obj, scope)
             else:
                 expr = self.expression(obj, scope)
-            if obj.type == "call":                     # `Foo().m()`: a method of Foo when Foo is a class
+            if obj.type == "call":  # `Foo().m()`: a method of Foo when Foo is a class
                 obj = obj.child_by_field_name("function")
             elif obj.type == "identifier" and self.text(obj) in scope.typed and expr is not None:
-                path = scope.typed[self.text(obj)]     # `ctx.m()` with `ctx: Context`: a method of Context
-                self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", (*path, name), src=scope.node_id,
-                                             receiver=expr))
+                path = scope.typed[self.text(obj)]  # `ctx.m()` with `ctx: Context`: a method of Context
+                self.add_reference(
+                    Reference(EdgeKind.CALLS, scope.module, "call", (*path, name), src=scope.node_id, receiver=expr)
+                )
                 return
             path = _name_path(self, obj)
             if path and (scope.env is None or path[0] not in scope.env):
@@ -659,13 +720,14 @@ class PyExtraction(FileExtraction):
                 local = self.local_import(node, path[0])
                 if local is not None:
                     path = ("", *local.split("."), *path[1:])
-                self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", (*path, name), src=scope.node_id,
-                                             receiver=expr))
+                self.add_reference(
+                    Reference(EdgeKind.CALLS, scope.module, "call", (*path, name), src=scope.node_id, receiver=expr)
+                )
                 return
             receivers = expr or ()
-        self.add_reference(Reference(EdgeKind.CALLS, scope.module, "call", (name,), src=scope.node_id,
-                                     receiver=receivers))
-
+        self.add_reference(
+            Reference(EdgeKind.CALLS, scope.module, "call", (name,), src=scope.node_id, receiver=receivers)
+        )
 
 
 def _later(function, *args):
@@ -730,7 +792,7 @@ def _excluded(extraction: FileExtraction, node, root, strings: bool = False) -> 
             head = holder.named_children[0] if holder.named_children else None
             head_name = extraction.text(head).rsplit(".", 1)[-1] if head is not None else ""
             if head_name == "Literal" and (head is None or child.id != head.id):
-                return True                            # `Literal["a"]`: the values, not `Literal` itself
+                return True  # `Literal["a"]`: the values, not `Literal` itself
             if head_name == "Annotated":
                 args = [c for c in current.named_children if c.type != "comment"]
                 if kind == "subscript":
@@ -753,7 +815,7 @@ class _Snippet:
         self.source = source
 
     def text(self, node) -> str:
-        return self.source[node.start_byte:node.end_byte].decode("utf-8", "replace")
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
 _snippet_parser = None
@@ -767,7 +829,7 @@ def _collect_types(extraction, cursor, node, offset: int, found: list, depth: in
     for t in captures.get("type", ()):
         parent = t.parent
         if parent is not None and parent.type == "attribute":
-            continue                                   # a segment of a dotted name, captured with it
+            continue  # a segment of a dotted name, captured with it
         if _excluded(extraction, t, node):
             continue
         path = _name_path(extraction, t)
@@ -781,7 +843,7 @@ def _collect_types(extraction, cursor, node, offset: int, found: list, depth: in
         parts = [c for c in s.named_children if c.type == "string_content"]
         if not parts or any(c.type == "interpolation" for c in s.named_children):
             continue
-        content = b"".join(extraction.source[c.start_byte:c.end_byte] for c in parts)
+        content = b"".join(extraction.source[c.start_byte : c.end_byte] for c in parts)
         if _snippet_parser is None:
             _snippet_parser = new_parser(LANG)
         snippet = _Snippet(content.strip())
@@ -793,14 +855,16 @@ def _collect_types(extraction, cursor, node, offset: int, found: list, depth: in
         _collect_types(snippet, cursor, expression, offset + parts[0].start_byte, found, depth + 1)
 
 
-def extract(path: str, source: bytes, tree: tree_sitter.Tree, layout: PyLayout, content_hash: bytes,
-            lang: str = LANG) -> FileFacts:
+def extract(
+    path: str, source: bytes, tree: tree_sitter.Tree, layout: PyLayout, content_hash: bytes, lang: str = LANG
+) -> FileFacts:
     if layout is not None and layout.is_shadowed_stub(path):
         return FileFacts(path=path, lang=lang, content_hash=content_hash, loc=count_loc(source))
     return PyExtraction(path, lang, source, tree, content_hash, layout).run()
 
 
 # ---- resolution ---------------------------------------------------------------------------------------------
+
 
 def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target | None, Target | None]:
     src = None
@@ -840,16 +904,16 @@ def _join(path: tuple[str, ...]) -> str:
     return ".".join(path)
 
 
-def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolView, guess: bool = True
-                 ) -> Target | None:
+def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolView, guess: bool = True) -> Target | None:
     first = path[0]
-    if first == "":                                        # made absolute at extraction by a function's own import
+    if first == "":  # made absolute at extraction by a function's own import
         ids = lookup_target(path[1:], target, view)
         if ids:
             return Target(ids, Resolution.IMPORT)
         if target == "type":
-            return Target([], Resolution.IMPORT, external_fqp=_join(_external_path(path[1:], view)),
-                          external_kind=NodeKind.STRUCT)
+            return Target(
+                [], Resolution.IMPORT, external_fqp=_join(_external_path(path[1:], view)), external_kind=NodeKind.STRUCT
+            )
         return None
     imported = view.imports(scope).get(first)
     if imported is not None:
@@ -858,8 +922,9 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
         if ids:
             return Target(ids, Resolution.IMPORT)
         if target == "type":
-            return Target([], Resolution.IMPORT, external_fqp=_join(_external_path(expanded, view)),
-                          external_kind=NodeKind.STRUCT)
+            return Target(
+                [], Resolution.IMPORT, external_fqp=_join(_external_path(expanded, view)), external_kind=NodeKind.STRUCT
+            )
         return None
     ids = lookup_target((*_split(scope), *path), target, view)
     if ids:
@@ -869,11 +934,11 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
         if ids:
             return Target(ids, Resolution.IMPORT)
     if len(path) > 1:
-        ids = lookup_target(path, target, view)            # a full dotted path
+        ids = lookup_target(path, target, view)  # a full dotted path
         if ids:
             return Target(ids, Resolution.EXACT)
     if target == "call":
-        if len(path) > 1 and guess:                        # `value.method()` on a local value: by the method's name
+        if len(path) > 1 and guess:  # `value.method()` on a local value: by the method's name
             return resolve_method(path[-1], (), view)
         return None
     if target != "type":
@@ -912,8 +977,7 @@ def lookup_target(path: tuple[str, ...], target: str, view: SymbolView) -> list[
     return sorted(found)
 
 
-def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: SymbolView, depth: int = 0
-                    ) -> list[bytes]:
+def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: SymbolView, depth: int = 0) -> list[bytes]:
     """Nodes at a dotted path, following the imports of the modules along it (`__init__.py` re-exports), star
     imports, and for members the bases of classes (recorded as the globs of their scope)."""
     if not path:
@@ -975,7 +1039,8 @@ def lookup_path(view: SymbolView, fqp: str) -> list[bytes]:
 
 # Methods of the standard library's common types (str, list, dict, set, files, loggers): a receiver of unknown type
 # calling one of them is not guessed to be a workspace class (common.guess_methods).
-STANDARD_METHODS = frozenset("""
+STANDARD_METHODS = frozenset(
+    """
 append extend insert remove pop clear copy index count sort reverse get items keys values update setdefault popitem
 add discard union intersection difference issubset issuperset join split rsplit splitlines strip lstrip rstrip
 replace format startswith endswith lower upper title encode decode find rfind partition rpartition zfill ljust
@@ -983,12 +1048,15 @@ rjust center isdigit isalpha isspace read readline readlines write writelines cl
 __enter__ __exit__ __iter__ __next__ __getitem__ __setitem__ __contains__ __len__ __call__ __init__ __eq__
 __hash__ __repr__ __str__ send throw debug info warning error exception critical log group match search sub
 fullmatch groups start end span total_seconds isoformat strftime acquire release wait notify put put_nowait
-get_nowait task_done submit result done cancel""".split())
-_TYPING_WRAPPERS = frozenset({"Optional", "Final", "ClassVar", "Annotated", "Required", "NotRequired", "ReadOnly",
-                              "TypeGuard", "Type", "type"})
+get_nowait task_done submit result done cancel""".split()
+)
+_TYPING_WRAPPERS = frozenset(
+    {"Optional", "Final", "ClassVar", "Annotated", "Required", "NotRequired", "ReadOnly", "TypeGuard", "Type", "type"}
+)
 _SEQUENCES = frozenset({"list", "List", "Sequence", "MutableSequence", "tuple", "Tuple", "deque", "Deque"})
-_MAPPINGS = frozenset({"dict", "Dict", "Mapping", "MutableMapping", "OrderedDict", "defaultdict", "DefaultDict",
-                       "ChainMap", "Counter"})
+_MAPPINGS = frozenset(
+    {"dict", "Dict", "Mapping", "MutableMapping", "OrderedDict", "defaultdict", "DefaultDict", "ChainMap", "Counter"}
+)
 
 
 class _PyTypes:
@@ -1057,9 +1125,9 @@ class _PyTypes:
                 is_module = bool(self.view.lookup(fqp, MODULE_KINDS))
                 where = fqp if is_module else _module_of_fqp(fqp, self.view)
                 return Declared(text, where, frozenset(), None if is_module else fqp)
-            for base in self.view.globs(fqp):                       # a class's bases (and star imports)
+            for base in self.view.globs(fqp):  # a class's bases (and star imports)
                 todo.extend(self.view.node(i).fqp for i in lookup_absolute(_split(base), CLASS_KINDS, self.view))
-        for fn in self.methods(ty, name):                           # `@property def name(self) -> T`
+        for fn in self.methods(ty, name):  # `@property def name(self) -> T`
             if "property" in fn.signature.split("def ", 1)[0]:
                 return self.returns(fn)
         return None
@@ -1079,7 +1147,7 @@ class _PyTypes:
             return inference.returned(fns)
         if cls is not None and cls.external_fqp is not None and cls.resolution is not Resolution.HEURISTIC:
             return infer.OPAQUE
-        if len(parts) > 1:                                          # `value.m()` on a module's value
+        if len(parts) > 1:  # `value.m()` on a module's value
             value = self.value_path(list(parts[:-1]), where, inference)
             return inference.call(value, parts[-1], arity) if value is not None else None
         return None
@@ -1087,7 +1155,7 @@ class _PyTypes:
     def value_path(self, parts: list[str], where, inference: infer.Inference) -> Ty | None:
         """A value named by a dotted path: a module-level value of this module or an imported module, an imported
         value; a class stands for itself. Names outside the workspace are values outside it."""
-        if parts[0] == "":                                          # made absolute by a function's own import
+        if parts[0] == "":  # made absolute by a function's own import
             parts = parts[1:]
             module, rest = self.longest_module(parts)
         else:
@@ -1096,7 +1164,7 @@ class _PyTypes:
                 target = [*imported.split("."), *parts[1:]]
                 module, rest = self.longest_module(target)
                 if module is None:
-                    return infer.OPAQUE                             # an outside module's value
+                    return infer.OPAQUE  # an outside module's value
             elif parts[0] in BUILTIN_NAMES:
                 return infer.OPAQUE
             else:
@@ -1140,7 +1208,7 @@ class _PyTypes:
         signature = node.signature
         at = signature.find("Generic[")
         if at != -1:
-            return infer.type_parameters("G" + signature[at + len("Generic"):], "G", "[")
+            return infer.type_parameters("G" + signature[at + len("Generic") :], "G", "[")
         return infer.type_parameters(signature, node.name, "[")
 
     def accepts(self, fn: Node, arity: int) -> bool:
@@ -1170,7 +1238,7 @@ def _return_text(signature: str) -> str:
         elif ch in ")]}":
             depth -= 1
             if depth == 0:
-                rest = signature[i + 1:].strip()
+                rest = signature[i + 1 :].strip()
                 return rest[2:].strip() if rest.startswith("->") else ""
     return ""
 

@@ -26,13 +26,19 @@ LANG = "rust"
 # Names every Rust module sees without a `use` (the std prelude and the built-in derives). Per the spec an external
 # node gets "the best path known (from imports, else the bare name)": these keep their bare name, resolved by import.
 PRELUDE: dict[str, NodeKind] = {
-    **{name: NodeKind.TRAIT for name in (
-        "Clone", "Copy", "Send", "Sync", "Sized", "Unpin", "Drop", "Fn", "FnMut", "FnOnce", "Default", "Iterator",
-        "IntoIterator", "DoubleEndedIterator", "ExactSizeIterator", "Extend", "ToString", "ToOwned", "PartialEq",
-        "Eq", "PartialOrd", "Ord", "AsRef", "AsMut", "Into", "From", "TryFrom", "TryInto", "FromIterator", "Debug",
-        "Hash")},
-    "Option": NodeKind.ENUM, "Result": NodeKind.ENUM,
-    "Vec": NodeKind.STRUCT, "String": NodeKind.STRUCT, "Box": NodeKind.STRUCT,
+    **dict.fromkeys(
+        (
+            "Clone Copy Send Sync Sized Unpin Drop Fn FnMut FnOnce Default Iterator IntoIterator "
+            "DoubleEndedIterator ExactSizeIterator Extend ToString ToOwned PartialEq Eq PartialOrd Ord AsRef "
+            "AsMut Into From TryFrom TryInto FromIterator Debug Hash"
+        ).split(),
+        NodeKind.TRAIT,
+    ),
+    "Option": NodeKind.ENUM,
+    "Result": NodeKind.ENUM,
+    "Vec": NodeKind.STRUCT,
+    "String": NodeKind.STRUCT,
+    "Box": NodeKind.STRUCT,
 }
 WELL_KNOWN_CRATES = frozenset({"std", "core", "alloc"})
 
@@ -49,13 +55,14 @@ _MODULE = TARGET_KINDS["module"]
 
 # ---- layout: crates and modules -----------------------------------------------------------------------------
 
+
 @dataclass
 class Package:
-    root: str                 # workspace-relative folder of the Cargo.toml ("" for the workspace root)
-    name: str                 # the library crate's name: [lib] name, else [package] name, `-` read as `_`
+    root: str  # workspace-relative folder of the Cargo.toml ("" for the workspace root)
+    name: str  # the library crate's name: [lib] name, else [package] name, `-` read as `_`
     lib_path: str = "src/lib.rs"
-    edition: str = "2015"     # Cargo's default when the manifest says nothing
-    bin_paths: dict[str, str] = field(default_factory=dict)   # path → crate name, from [[bin]] entries
+    edition: str = "2015"  # Cargo's default when the manifest says nothing
+    bin_paths: dict[str, str] = field(default_factory=dict)  # path → crate name, from [[bin]] entries
 
 
 @dataclass
@@ -88,7 +95,7 @@ class RustLayout:
         if override is not None:
             return override[0], override[1], not override[1]
         package = self.package_of(path)
-        rel = path[len(package.root) + 1:] if package is not None and package.root else path
+        rel = path[len(package.root) + 1 :] if package is not None and package.root else path
         crate = package.name if package is not None else self.default_crate
         parts = rel.split("/")
         if package is not None:
@@ -152,13 +159,13 @@ def build_layout(root: Path, files: list[str]) -> RustLayout:
         manifest = root / folder / "Cargo.toml"
         try:
             data = tomllib.loads(read_manifest(manifest))
-        except (OSError, ValueError, RecursionError):         # one hostile manifest costs that manifest only
+        except (OSError, ValueError, RecursionError):  # one hostile manifest costs that manifest only
             continue
         package = data.get("package") if isinstance(data.get("package"), dict) else {}
         lib = data.get("lib") if isinstance(data.get("lib"), dict) else {}
         name = lib.get("name") or package.get("name")
         if not name:
-            continue                                           # a virtual workspace manifest
+            continue  # a virtual workspace manifest
         entry = Package(root=folder, name=_ident(str(name)), edition=str(package.get("edition", "2015")))
         if isinstance(lib.get("path"), str):
             entry.lib_path = lib["path"].lstrip("./")
@@ -199,6 +206,7 @@ def apply_module_files(layout: RustLayout, all_facts: list[FileFacts]) -> set[st
 
 # ---- extraction -----------------------------------------------------------------------------------------------
 
+
 class _Generics(dict):
     """The type parameters in scope: name → its G node's id (b"" for an impl's, which have no node), with the trait
     bounds written for each (name → trait paths as text), through which `T::Item` and `Self::Item` name `Tr::Item`."""
@@ -210,24 +218,24 @@ class _Generics(dict):
         self.bounds: dict[str, list[str]] = {k: list(v) for k, v in getattr(outer, "bounds", {}).items()}
 
 
-PROJECTION = "\x00as"
-TRAIT_RECORD = "rust-trait:"
-FRAGMENTS_KEY = "\x00fragments"   # in an editor's item cache: the macro fragments of the last extraction   # import-table scope of a trait's supertraits (`rust-trait:{FQP}` → {":0": path, ...})     # first segment of a named type that is `<X as Tr>::Name`: (PROJECTION, Name, "Tr")
+PROJECTION = "\x00as"  # first segment of a named type that is `<X as Tr>::Name`: (PROJECTION, Name, "Tr")
+TRAIT_RECORD = "rust-trait:"  # import-table scope of a trait's supertraits (`rust-trait:{FQP}` → {":0": path, ...})
+FRAGMENTS_KEY = "\x00fragments"  # in an editor's item cache: the macro fragments of the last extraction
 
 
 @dataclass(slots=True)
 class _Scope:
     """What encloses a declaration: a module, a trait, an impl or a function."""
 
-    kind: str                         # "module", "trait", "impl", "fn", "local"
-    module: str                       # the FQP of the module the declaration stands in
-    node_id: bytes | None = None      # the module's, trait's or function's node
-    fqp: str = ""                     # trait FQP, or the impl's self type FQP
-    member_prefix: str = ""           # how members are named: "Type::" or "<Type as Trait>::"
-    self_path: tuple[str, ...] = ()   # impl: the self type as a path to resolve
-    receivers: tuple[str, ...] = ()   # FQPs a `self.m()` call may resolve against
+    kind: str  # "module", "trait", "impl", "fn", "local"
+    module: str  # the FQP of the module the declaration stands in
+    node_id: bytes | None = None  # the module's, trait's or function's node
+    fqp: str = ""  # trait FQP, or the impl's self type FQP
+    member_prefix: str = ""  # how members are named: "Type::" or "<Type as Trait>::"
+    self_path: tuple[str, ...] = ()  # impl: the self type as a path to resolve
+    receivers: tuple[str, ...] = ()  # FQPs a `self.m()` call may resolve against
     generics: dict[str, bytes] = field(default_factory=_Generics)
-    env: infer.Env | None = None      # fn scopes: names → the expressions of their types (infer.py)
+    env: infer.Env | None = None  # fn scopes: names → the expressions of their types (infer.py)
 
 
 class RustExtraction(FileExtraction):
@@ -238,11 +246,11 @@ class RustExtraction(FileExtraction):
         self.module = "::".join((self.crate, *modules))
         self.scopes: dict[int, _Scope] = {}
         self.path_mods: list[tuple[str, str]] = []
-        self.declared: dict[str, set[str]] = {}      # module FQP -> type names declared there in this file
-        self.fragments: list[tree_sitter.Tree] = []   # macro calls' tokens parsed as items (kept alive: node ids)
-        self.read_macros: dict[int, object] = {}       # macro call → the root of its tokens read as items, or None
+        self.declared: dict[str, set[str]] = {}  # module FQP -> type names declared there in this file
+        self.fragments: list[tree_sitter.Tree] = []  # macro calls' tokens parsed as items (kept alive: node ids)
+        self.read_macros: dict[int, object] = {}  # macro call → the root of its tokens read as items, or None
         self.earlier_fragments: dict = {}
-        self.fragment_keys: dict = {}                  # (ranges, text) → fragment tree, kept for the next edit
+        self.fragment_keys: dict = {}  # (ranges, text) → fragment tree, kept for the next edit
         self.types_query = query(LANG, "rust-types")
         self.types_cursor = tree_sitter.QueryCursor(self.types_query)
         name = self.crate if self.is_root else modules[-1]
@@ -259,11 +267,16 @@ class RustExtraction(FileExtraction):
         # the outline first (modules, imports, declared type names), so that impl headers anywhere in the file can
         # be named through them; then the items one by one, each reusing its earlier facts when it did not change
         outline = {
-            "definition.module": self.on_module, "import": self.on_use, "import.extern": self.on_extern_crate,
-            "definition.struct": self.note_declared, "definition.enum": self.note_declared,
-            "definition.trait": self.note_declared, "definition.type_alias": self.note_declared}
+            "definition.module": self.on_module,
+            "import": self.on_use,
+            "import.extern": self.on_extern_crate,
+            "definition.struct": self.note_declared,
+            "definition.enum": self.note_declared,
+            "definition.trait": self.note_declared,
+            "definition.type_alias": self.note_declared,
+        }
         cursor = tree_sitter.QueryCursor(query(LANG, "rust-outline"))
-        cursor.set_max_start_depth(1)       # a module's own items only; bodies of functions hold no outline
+        cursor.set_max_start_depth(1)  # a module's own items only; bodies of functions hold no outline
         pending = [self.tree.root_node]
         while pending:
             parent = pending.pop()
@@ -276,28 +289,46 @@ class RustExtraction(FileExtraction):
                     if body is not None:
                         inner.append(body)
                 macro = captures.get("outline.macro")
-                if macro:                   # items written inside a macro call: modules, imports, types too
+                if macro:  # items written inside a macro call: modules, imports, types too
                     fragment = self.macro_items(macro[0])
                     if fragment is not None:
                         inner.append(fragment)
             pending.extend(reversed(inner))
-        context = repr((self.module, self.edition_2015, sorted(self.facts.imports.items()),
-                        sorted(self.facts.glob_imports.items()),
-                        sorted((k, sorted(v)) for k, v in self.declared.items()))).encode("utf-8")
-        self.extract_items(query(LANG, "rust"), {
-            "definition.struct": self.on_struct, "definition.enum": self.on_enum,
-            "definition.trait": self.on_trait, "definition.impl": self.on_impl,
-            "definition.function": self.on_function, "definition.type_alias": self.on_type_alias,
-            "definition.assoc_type": self.on_assoc_type, "definition.const": self.on_const,
-            "reference.call": self.on_call, "reference.macro": self.on_macro,
-            "local.definition": self.on_local, "local.for": self.on_for, "local.function": self.on_closure,
-        }, cache, context, containers={**CONTAINERS, "macro_invocation": self.macro_items})
+        context = repr(
+            (
+                self.module,
+                self.edition_2015,
+                sorted(self.facts.imports.items()),
+                sorted(self.facts.glob_imports.items()),
+                sorted((k, sorted(v)) for k, v in self.declared.items()),
+            )
+        ).encode("utf-8")
+        self.extract_items(
+            query(LANG, "rust"),
+            {
+                "definition.struct": self.on_struct,
+                "definition.enum": self.on_enum,
+                "definition.trait": self.on_trait,
+                "definition.impl": self.on_impl,
+                "definition.function": self.on_function,
+                "definition.type_alias": self.on_type_alias,
+                "definition.assoc_type": self.on_assoc_type,
+                "definition.const": self.on_const,
+                "reference.call": self.on_call,
+                "reference.macro": self.on_macro,
+                "local.definition": self.on_local,
+                "local.for": self.on_for,
+                "local.function": self.on_closure,
+            },
+            cache,
+            context,
+            containers={**CONTAINERS, "macro_invocation": self.macro_items},
+        )
         if cache is not None:
             cache[FRAGMENTS_KEY] = self.fragment_keys
         facts = self.finish()
         facts.module_files = self.path_mods
         return facts
-
 
     # ---- modules and imports ----
 
@@ -312,8 +343,9 @@ class RustExtraction(FileExtraction):
         if body is None:
             for candidate in self.module_file_candidates(node, name, scope.module):
                 self.path_mods.append((fqp, candidate))
-            self.add_reference(Reference(EdgeKind.CONTAINS, scope.module, "module", ("", *fqp.split("::")),
-                                         src=scope.node_id))
+            self.add_reference(
+                Reference(EdgeKind.CONTAINS, scope.module, "module", ("", *fqp.split("::")), src=scope.node_id)
+            )
             return
         module = self.add_node(NodeKind.MODULE, name, fqp, node, self.head(node, body), _visibility(self, node))
         self.add_edge(scope.node_id, EdgeKind.CONTAINS, module.id)
@@ -367,7 +399,7 @@ class RustExtraction(FileExtraction):
         folder = Path(self.path).parent
         stem = Path(self.path).stem
         mod_rs = self.is_root or stem == "mod"
-        inline = module.split("::")[len(self.module.split("::")):]
+        inline = module.split("::")[len(self.module.split("::")) :]
         attribute = _path_attribute_value(self, node)
         if attribute is not None:
             if not inline:
@@ -466,8 +498,9 @@ class RustExtraction(FileExtraction):
         elif scope.kind == "trait":
             self.add_edge(scope.node_id, EdgeKind.DEFINES, item_id)
         elif scope.kind == "impl" and scope.self_path:
-            self.add_reference(Reference(EdgeKind.CONTAINS, scope.module, "type", dst=item_id,
-                                         src_path=scope.self_path))
+            self.add_reference(
+                Reference(EdgeKind.CONTAINS, scope.module, "type", dst=item_id, src_path=scope.self_path)
+            )
 
     def declare(self, node, caps, kind: NodeKind, body_field: str | None = "body"):
         placed = self.item_scope(node)
@@ -509,10 +542,14 @@ class RustExtraction(FileExtraction):
         generics = self.generics(node, item.fqp, _Generics(), owner=item.id)
         supertraits = node.child_by_field_name("bounds")
         self.bounds(supertraits, item.id, scope.module, generics)
-        generics.bounds["Self"] = ["::" + item.fqp, *self.bound_texts(supertraits, scope.module),
-                                   *generics.bounds.get("Self", ())]
-        self.scopes[node.id] = _Scope("trait", scope.module, item.id, item.fqp, receivers=(item.fqp,),
-                                      generics=generics)
+        generics.bounds["Self"] = [
+            "::" + item.fqp,
+            *self.bound_texts(supertraits, scope.module),
+            *generics.bounds.get("Self", ()),
+        ]
+        self.scopes[node.id] = _Scope(
+            "trait", scope.module, item.id, item.fqp, receivers=(item.fqp,), generics=generics
+        )
 
     def on_impl(self, node, caps):
         placed = self.item_scope(node)
@@ -528,7 +565,7 @@ class RustExtraction(FileExtraction):
         # no edges from the self type when it is a generic (a blanket impl) or names no node (a primitive, a tuple)
         unnamed = not self_path or self_path[0] in impl_generics
         if unnamed:
-            self_fqp = _plain_type_text(self.text(type_node))      # `&'a str` is written `str`
+            self_fqp = _plain_type_text(self.text(type_node))  # `&'a str` is written `str`
             self_path = ()
         else:
             self_fqp = self.local_fqp(self_path, scope.module)
@@ -544,12 +581,19 @@ class RustExtraction(FileExtraction):
         # the members are named from this file (the type and trait as its imports name them); the workspace names
         # them by the definition paths these resolve to (`name_facts`, naming.py): asked here, answered there
         if self_path or trait_path:
-            self.facts.names.setdefault(NAMES_IMPLS, {}).setdefault(prefix, [
-                scope.module, self_fqp, _join(self_path), trait_fqp,
-                _join(self.absolutize(trait_path, scope.module)) if trait_path else ""])
+            self.facts.names.setdefault(NAMES_IMPLS, {}).setdefault(
+                prefix,
+                [
+                    scope.module,
+                    self_fqp,
+                    _join(self_path),
+                    trait_fqp,
+                    _join(self.absolutize(trait_path, scope.module)) if trait_path else "",
+                ],
+            )
         # an impl's own type parameters are not nodes (the spec gives G nodes to types, traits and fns);
         # names bound to b"" are known generics that references inside the impl must not resolve
-        generics = _Generics({name: b"" for name in impl_generics})
+        generics = _Generics(dict.fromkeys(impl_generics, b""))
         for name, param in _type_parameters(self, node):
             generics.bounds[name] = self.bound_texts(param.child_by_field_name("bounds"), scope.module)
         where = next((c for c in node.named_children if c.type == "where_clause"), None)
@@ -557,13 +601,17 @@ class RustExtraction(FileExtraction):
             left = predicate.child_by_field_name("left")
             if left is not None and self.text(left) in generics:
                 generics.bounds.setdefault(self.text(left), []).extend(
-                    self.bound_texts(predicate.child_by_field_name("bounds"), scope.module))
+                    self.bound_texts(predicate.child_by_field_name("bounds"), scope.module)
+                )
         if trait_path:
             generics.bounds["Self"] = [_join(self.absolutize(trait_path, scope.module))]
         self.scopes[node.id] = _Scope("impl", scope.module, None, self_fqp, prefix, self_path, receivers, generics)
         if trait_path and self_path:
-            self.add_reference(Reference(EdgeKind.IMPL, scope.module, "trait",
-                                         self.absolutize(trait_path, scope.module), src_path=self_path))
+            self.add_reference(
+                Reference(
+                    EdgeKind.IMPL, scope.module, "trait", self.absolutize(trait_path, scope.module), src_path=self_path
+                )
+            )
 
     def on_function(self, node, caps):
         scope, item = self.declare(node, caps, NodeKind.FUNCTION)
@@ -579,16 +627,26 @@ class RustExtraction(FileExtraction):
         returns = node.child_by_field_name("return_type")
         if returns is not None:
             self.type_refs(returns, item.id, EdgeKind.RETURNS, scope, generics)
-        own = _Scope("fn", scope.module, item.id, scope.fqp, receivers=scope.receivers,
-                     generics=generics, self_path=scope.self_path, env=infer.Env())
+        own = _Scope(
+            "fn",
+            scope.module,
+            item.id,
+            scope.fqp,
+            receivers=scope.receivers,
+            generics=generics,
+            self_path=scope.self_path,
+            env=infer.Env(),
+        )
         self.scopes[node.id] = own
         for parameter in parameters.named_children if parameters is not None else ():
             if parameter.type == "self_parameter":
-                own.env.bind("self", infer.known(scope.fqp) if scope.kind in ("impl", "trait") and scope.fqp
-                             else None)
+                own.env.bind("self", infer.known(scope.fqp) if scope.kind in ("impl", "trait") and scope.fqp else None)
             elif parameter.type == "parameter":
-                self.bind_pattern(parameter.child_by_field_name("pattern"),
-                                  self.declared_type(parameter.child_by_field_name("type"), own), own)
+                self.bind_pattern(
+                    parameter.child_by_field_name("pattern"),
+                    self.declared_type(parameter.child_by_field_name("type"), own),
+                    own,
+                )
 
     def on_type_alias(self, node, caps):
         scope, item = self.declare(node, caps, NodeKind.ASSOC_TYPE, body_field=None)
@@ -614,8 +672,11 @@ class RustExtraction(FileExtraction):
             for path, is_trait in self.named_types(type_node):
                 if path[0] in ("Self", PROJECTION) or self.generic_id(path, scope.generics) is not None:
                     continue
-                self.add_reference(Reference(EdgeKind.USES, scope.module, "trait" if is_trait else "type", path,
-                                             src_path=scope.self_path))
+                self.add_reference(
+                    Reference(
+                        EdgeKind.USES, scope.module, "trait" if is_trait else "type", path, src_path=scope.self_path
+                    )
+                )
 
     # ---- receiver types (infer.py) ----
 
@@ -660,7 +721,7 @@ class RustExtraction(FileExtraction):
         pattern = caps["local.pattern"][0]
         if type_node is not None:
             self.bind_pattern(pattern, self.declared_type(type_node, scope), scope)
-        elif pattern.type == "identifier" and scope.env is not None:    # evaluated if ever a receiver
+        elif pattern.type == "identifier" and scope.env is not None:  # evaluated if ever a receiver
             scope.env.bind(self.text(pattern), lambda: self.expression(value, scope))
         else:
             self.bind_pattern(pattern, None, scope)
@@ -679,14 +740,25 @@ class RustExtraction(FileExtraction):
         outer = self.scope_of(node)
         if outer.kind != "fn" or outer.env is None:
             return
-        own = _Scope("fn", outer.module, outer.node_id, outer.fqp, receivers=outer.receivers,
-                     generics=outer.generics, self_path=outer.self_path, env=infer.Env(outer.env))
+        own = _Scope(
+            "fn",
+            outer.module,
+            outer.node_id,
+            outer.fqp,
+            receivers=outer.receivers,
+            generics=outer.generics,
+            self_path=outer.self_path,
+            env=infer.Env(outer.env),
+        )
         self.scopes[node.id] = own
         params = node.child_by_field_name("parameters")
         for param in params.named_children if params is not None else ():
             if param.type == "parameter":
-                self.bind_pattern(param.child_by_field_name("pattern"),
-                                  self.declared_type(param.child_by_field_name("type"), own), own)
+                self.bind_pattern(
+                    param.child_by_field_name("pattern"),
+                    self.declared_type(param.child_by_field_name("type"), own),
+                    own,
+                )
             else:
                 self.bind_pattern(param, None, own)
 
@@ -720,7 +792,7 @@ class RustExtraction(FileExtraction):
                 name = self.text(callee.child_by_field_name("field"))
                 return infer.method(self.expression(callee.child_by_field_name("value"), scope), name, arity)
             if callee.type == "identifier" and scope.env is not None and self.text(callee) in scope.env:
-                return None                                  # a closure's call
+                return None  # a closure's call
             if callee.type == "identifier":
                 path: tuple[str, ...] = (self.text(callee),)
             elif callee.type == "scoped_identifier":
@@ -775,8 +847,9 @@ class RustExtraction(FileExtraction):
                 receivers = scope.receivers
             else:
                 receivers = self.expression(value, scope) or ()
-            self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", (name,), src=scope.node_id,
-                                         receiver=receivers))
+            self.add_reference(
+                Reference(EdgeKind.CALLS, scope.module, "fn", (name,), src=scope.node_id, receiver=receivers)
+            )
 
     def call_path(self, callee, scope: _Scope) -> tuple[str, ...]:
         path_node = callee.child_by_field_name("path")
@@ -800,10 +873,14 @@ class RustExtraction(FileExtraction):
         # counted: item-position macro calls whose tokens are not items (what they expand to is out of reach);
         # expression macros (`println!`, `vec![]`) make no items
         parent = node.parent
-        if parent is not None and parent.type == "expression_statement":      # `name!(..);`
+        if parent is not None and parent.type == "expression_statement":  # `name!(..);`
             parent = parent.parent
-        if (parent is not None and parent.type in ("source_file", "declaration_list")
-                and self.read_macros.get(node.id) is None and self.scope_of(node).kind in ("module", "trait", "impl")):
+        if (
+            parent is not None
+            and parent.type in ("source_file", "declaration_list")
+            and self.read_macros.get(node.id) is None
+            and self.scope_of(node).kind in ("module", "trait", "impl")
+        ):
             self.facts.macro_calls += 1
 
     def macro_items(self, node):
@@ -820,16 +897,21 @@ class RustExtraction(FileExtraction):
         children = tokens.children
         if len(children) > 3 and children[1].type == "if" and children[2].type == "#":
             # cfg_if!: the brace-delimited arms
-            ranges = [_inner_range(c) for c in children[1:-1] if c.type == "token_tree" and c.children
-                      and c.children[0].type == "{"]
+            ranges = [
+                _inner_range(c)
+                for c in children[1:-1]
+                if c.type == "token_tree" and c.children and c.children[0].type == "{"
+            ]
         else:
             ranges = [_inner_range(tokens)]
         ranges = [r for r in ranges if r is not None]
         if not ranges:
             return None
         # the same tokens at the same place (an edit elsewhere in the file) parse the same: the earlier tree serves
-        key = (tuple((r.start_byte, r.end_byte, r.start_point, r.end_point) for r in ranges),
-               self.source[ranges[0].start_byte:ranges[-1].end_byte])
+        key = (
+            tuple((r.start_byte, r.end_byte, r.start_point, r.end_point) for r in ranges),
+            self.source[ranges[0].start_byte : ranges[-1].end_byte],
+        )
         fragment = self.earlier_fragments.get(key)
         if fragment is None:
             parser = _fragment_parser()
@@ -866,10 +948,10 @@ class RustExtraction(FileExtraction):
                 head = head.child_by_field_name("type") or head.child_by_field_name("value") or head
             trait_heads.add(head.id)
         found = []
-        inside = -1                                         # the end of the projection being skipped
+        inside = -1  # the end of the projection being skipped
         for t in sorted(types, key=lambda n: n.start_byte):
             if t.start_byte < inside:
-                continue                                    # `X` and `Tr` of `<X as Tr>::Item` give no edge
+                continue  # `X` and `Tr` of `<X as Tr>::Item` give no edge
             if t.type == "scoped_type_identifier":
                 qualifier = t.child_by_field_name("path")
                 if qualifier is not None and qualifier.type == "bracketed_type":
@@ -885,9 +967,9 @@ class RustExtraction(FileExtraction):
             if parent is not None:
                 ptype = parent.type
                 if ptype == "scoped_type_identifier" and t.type == "type_identifier":
-                    continue                                # the last segment of a path, captured with it
+                    continue  # the last segment of a path, captured with it
                 if ptype == "type_binding" and parent.child_by_field_name("name") == t:
-                    continue                                # `Item` in `Iterator<Item = T>` names no type
+                    continue  # `Item` in `Iterator<Item = T>` names no type
             if t.type == "scoped_type_identifier":
                 path = _segments(strip_generics(self.text(t)))
             else:
@@ -907,7 +989,7 @@ class RustExtraction(FileExtraction):
             self.type_ref(path, is_trait, src, kind, scope, generics)
 
     def type_ref(self, path, is_trait, src, kind, scope: _Scope, generics) -> None:
-        if path[0] == PROJECTION:                       # `<X as Tr>::Item` names `Tr::Item`
+        if path[0] == PROJECTION:  # `<X as Tr>::Item` names `Tr::Item`
             self.projection(path[1], [_join(self.absolutize(_segments(path[2]), scope.module))], src, kind, scope)
             return
         if path[0] == "Self" or (len(path) > 1 and path[0] in generics):
@@ -916,7 +998,7 @@ class RustExtraction(FileExtraction):
                 if scope.kind == "impl" and scope.self_path:
                     self.add_reference(Reference(kind, scope.module, "type", scope.self_path, src=src))
                 return
-            if len(path) == 2:                          # `Self::Item`, `T::Item`: through the bounds written
+            if len(path) == 2:  # `Self::Item`, `T::Item`: through the bounds written
                 bounds = getattr(generics, "bounds", {}).get(path[0])
                 if bounds:
                     self.projection(path[1], bounds, src, kind, scope)
@@ -970,8 +1052,9 @@ class RustExtraction(FileExtraction):
                 continue
             self.add_reference(Reference(EdgeKind.BOUND_BY, module, "trait", self.absolutize(path, module), src=src))
 
-    def generics(self, node, owner_fqp: str, outer: dict[str, bytes], owner: bytes | None = None,
-                 method: bool = False) -> _Generics:
+    def generics(
+        self, node, owner_fqp: str, outer: dict[str, bytes], owner: bytes | None = None, method: bool = False
+    ) -> _Generics:
         """G nodes for an item's type parameters, with BOUND_BY edges from inline bounds and `where` clauses. A
         method's bounds on `Self` or on its trait's or impl's parameters (`where Self: Sized`) are the method's own
         (ISG-SPEC §1), never its trait's; a trait's `where Self: B` is a supertrait."""
@@ -1001,7 +1084,7 @@ class RustExtraction(FileExtraction):
                 if name in own:
                     src = generics[name]
                 elif name == "Self" or (method and name in generics):
-                    src = owner                       # the method's own bound, or the trait's supertrait
+                    src = owner  # the method's own bound, or the trait's supertrait
                 else:
                     continue
                 if src:
@@ -1021,7 +1104,7 @@ class RustExtraction(FileExtraction):
                 type_node = decl.child_by_field_name("type") if decl.type == "field_declaration" else None
                 if type_node is not None:
                     self.type_refs(type_node, src, EdgeKind.USES, scope, generics)
-        else:                                               # ordered_field_declaration_list: (A, B)
+        else:  # ordered_field_declaration_list: (A, B)
             for type_node in body.children_by_field_name("type"):
                 self.type_refs(type_node, src, EdgeKind.USES, scope, generics)
 
@@ -1036,8 +1119,11 @@ class RustExtraction(FileExtraction):
                     for name in match.group(1).split(","):
                         path = _segments(name.strip())
                         if path and path[0]:
-                            self.add_reference(Reference(EdgeKind.IMPL, module, "trait",
-                                                         self.absolutize(path, module), src=src, derived=True))
+                            self.add_reference(
+                                Reference(
+                                    EdgeKind.IMPL, module, "trait", self.absolutize(path, module), src=src, derived=True
+                                )
+                            )
             sibling = sibling.prev_named_sibling
 
     def local_fqp(self, path: tuple[str, ...], module: str, depth: int = 0) -> str:
@@ -1048,7 +1134,7 @@ class RustExtraction(FileExtraction):
             for i in range(2, len(path) - 1):
                 bound = self.facts.imports.get(_join(path[1:i]), {}).get(path[i])
                 if bound is not None and depth < 4:
-                    target = _segments(_naming_binding(bound)) + path[i + 1:]
+                    target = _segments(_naming_binding(bound)) + path[i + 1 :]
                     if target and target[0] == "":
                         return self.local_fqp(target, module, depth + 1)
                     return _join(target)
@@ -1060,7 +1146,7 @@ class RustExtraction(FileExtraction):
                 # through another import of this file's modules (`use self::serde::de::X` after `extern crate serde`)
                 return self.local_fqp(full, module, depth + 1) if depth < 4 else _join(full[1:])
             if self.edition_2015 and full[0] not in WELL_KNOWN_CRATES:
-                return _join((self.crate, *full))       # 2015 edition: `use a::B` is crate-relative
+                return _join((self.crate, *full))  # 2015 edition: `use a::B` is crate-relative
             return _join(full)
         if len(path) == 1:
             name = path[0]
@@ -1073,8 +1159,11 @@ class RustExtraction(FileExtraction):
             globs = self.facts.glob_imports.get(module, ())
             for glob in globs:
                 target = glob[2:] if glob.startswith("::") else glob
-                if depth < 4 and target != module and (name in self.declared.get(target, ())
-                                                       or name in self.facts.imports.get(target, {})):
+                if (
+                    depth < 4
+                    and target != module
+                    and (name in self.declared.get(target, ()) or name in self.facts.imports.get(target, {}))
+                ):
                     return self.local_fqp(path, target, depth + 1)
             if len(globs) == 1:
                 target = globs[0][2:] if globs[0].startswith("::") else globs[0]
@@ -1085,10 +1174,26 @@ class RustExtraction(FileExtraction):
 
 
 # what a macro call's tokens must parse as (one error-free item at least) to be read as items
-MACRO_ITEM_TYPES = frozenset({"function_item", "function_signature_item", "struct_item", "enum_item", "union_item",
-                              "impl_item", "trait_item", "mod_item", "type_item", "const_item", "static_item",
-                              "use_declaration", "macro_invocation", "extern_crate_declaration", "associated_type",
-                              "foreign_mod_item"})
+MACRO_ITEM_TYPES = frozenset(
+    {
+        "function_item",
+        "function_signature_item",
+        "struct_item",
+        "enum_item",
+        "union_item",
+        "impl_item",
+        "trait_item",
+        "mod_item",
+        "type_item",
+        "const_item",
+        "static_item",
+        "use_declaration",
+        "macro_invocation",
+        "extern_crate_declaration",
+        "associated_type",
+        "foreign_mod_item",
+    }
+)
 _FRAGMENT_PARSER: list = []
 _WHOLE = tree_sitter.Range((0, 0), (0xFFFFFFFF, 0xFFFFFFFF), 0, 0xFFFFFFFF)
 
@@ -1145,8 +1250,9 @@ def _type_parameters(extraction: FileExtraction, node) -> list[tuple[str, object
     return found
 
 
-NOT_NAMED_TYPES = frozenset({"primitive_type", "tuple_type", "unit_type", "never_type", "function_type",
-                             "pointer_type", "empty_type"})
+NOT_NAMED_TYPES = frozenset(
+    {"primitive_type", "tuple_type", "unit_type", "never_type", "function_type", "pointer_type", "empty_type"}
+)
 
 
 def _type_head_path(extraction: FileExtraction, node) -> tuple[str, ...]:
@@ -1195,6 +1301,7 @@ def _join(path: tuple[str, ...]) -> str:
 # beside `pub use macros::FromRequest;`, a trait and a derive macro): a module's import table keeps every binding of
 # a name (a string, or a list when there are several), and a lookup tries each in the namespace it asks about.
 
+
 def _bind(imports: dict, name: str, target: str) -> None:
     """Adds a binding of `name` to a module's import table, keeping the ones already there."""
     current = imports.get(name)
@@ -1240,17 +1347,25 @@ def _visibility(extraction: FileExtraction, node) -> str | None:
     return None
 
 
-ITEM_CACHE = True   # extract() takes a per-file cache: items that did not change are not extracted again
+ITEM_CACHE = True  # extract() takes a per-file cache: items that did not change are not extracted again
 # items whose members are items of their own for the cache: an edit in one method re-extracts that method only
 CONTAINERS = {"impl_item": "body", "trait_item": "body", "mod_item": "body"}
 
 
-def extract(path: str, source: bytes, tree: tree_sitter.Tree, layout: RustLayout, content_hash: bytes,
-            lang: str = LANG, cache: dict | None = None) -> FileFacts:
+def extract(
+    path: str,
+    source: bytes,
+    tree: tree_sitter.Tree,
+    layout: RustLayout,
+    content_hash: bytes,
+    lang: str = LANG,
+    cache: dict | None = None,
+) -> FileFacts:
     return RustExtraction(path, lang, source, tree, content_hash, layout).run(cache)
 
 
 # ---- resolution ---------------------------------------------------------------------------------------------
+
 
 def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target | None, Target | None]:
     src = None
@@ -1324,7 +1439,7 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
         if target == "fn" and len(path) > 2:
             return _trait_member(path[1:], view, Resolution.EXACT)
         if _in_workspace(path[1:], scope, view):
-            return None                     # a workspace path that names nothing we see (a macro's item)
+            return None  # a workspace path that names nothing we see (a macro's item)
         return _external(_join(path[1:]), target, Resolution.EXACT)
     first = path[0]
     imported = view.imports(scope).get(first)
@@ -1424,8 +1539,7 @@ def _trait_member(path: tuple[str, ...], view: SymbolView, resolution: Resolutio
     return Target(ids, resolution) if ids else None
 
 
-def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: SymbolView, depth: int = 0
-                    ) -> list[bytes]:
+def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: SymbolView, depth: int = 0) -> list[bytes]:
     """Nodes at an absolute path, following re-exports (`pub use`) of the modules along it. A re-exported name may
     have several bindings (a trait and a derive macro): each is tried in the namespace asked about."""
     if not path:
@@ -1434,7 +1548,7 @@ def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: Sym
     if ids or depth > 4 or len(path) < 2:
         return ids
     if not view.lookup(path[0], _MODULE):
-        return []                           # not a workspace crate (`std::fmt::Display`): nothing to follow
+        return []  # not a workspace crate (`std::fmt::Display`): nothing to follow
     parent = path[:-1]
     parent_fqp = _join(parent)
     reexport = view.imports(parent_fqp).get(path[-1])
@@ -1444,9 +1558,11 @@ def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: Sym
             if target and target[0] == "":
                 ids = lookup_absolute(target[1:], kinds, view, depth + 1)
             else:
-                ids = (lookup_absolute(target, kinds, view, depth + 1)
-                       or lookup_absolute(parent + target, kinds, view, depth + 1)
-                       or lookup_absolute((path[0], *target), kinds, view, depth + 1))
+                ids = (
+                    lookup_absolute(target, kinds, view, depth + 1)
+                    or lookup_absolute(parent + target, kinds, view, depth + 1)
+                    or lookup_absolute((path[0], *target), kinds, view, depth + 1)
+                )
             if ids:
                 return ids
     for glob in view.globs(parent_fqp):
@@ -1463,7 +1579,7 @@ def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: Sym
         for binding in _bindings(alias):
             target = _segments(binding)
             base = target[1:] if target and target[0] == "" else parent[:cut] + target
-            ids = lookup_absolute(base + path[cut + 1:], kinds, view, depth + 1)
+            ids = lookup_absolute(base + path[cut + 1 :], kinds, view, depth + 1)
             if ids:
                 return ids
         break
@@ -1493,6 +1609,7 @@ def _is_method(fqp: str, view: SymbolView) -> bool:
 
 
 # ---- paths as people write them (queries, go-to-definition) ---------------------------------------------------
+
 
 def lookup_path(view: SymbolView, fqp: str) -> list[bytes]:
     """The workspace nodes a public path names, through re-exports and globs (`serde::Serialize` is
@@ -1538,10 +1655,10 @@ def resolve_name(view: SymbolView, module: str, path: tuple[str, ...], call: boo
 # self type's FQP and path, the trait's FQP and path), naming.py answers through the workspace's declarations and
 # imports (`naming_table`), and `rename_facts` gives the facts the graph holds.
 
-NAMES_IMPLS = "impls"     # raw members' prefix → [module, self FQP, self path, trait FQP, trait path] ("" for none)
-NAMES_TABLE = "table"     # in named facts: the answer they were named by (raw prefix → [self FQP, trait FQP])
-NAMES_NODES = "nodes"     # in named facts: index of a renamed node → its FQP as extracted
-NAMES_REFS = "refs"       # in named facts: index of a changed reference → [its path, its receiver] as extracted
+NAMES_IMPLS = "impls"  # raw members' prefix → [module, self FQP, self path, trait FQP, trait path] ("" for none)
+NAMES_TABLE = "table"  # in named facts: the answer they were named by (raw prefix → [self FQP, trait FQP])
+NAMES_NODES = "nodes"  # in named facts: index of a renamed node → its FQP as extracted
+NAMES_REFS = "refs"  # in named facts: index of a changed reference → [its path, its receiver] as extracted
 _NAMES_APPLIED = (NAMES_TABLE, NAMES_NODES, NAMES_REFS)
 _DECLARED_KINDS = frozenset({NodeKind.MODULE, NodeKind.STRUCT, NodeKind.ENUM, NodeKind.TRAIT, NodeKind.ASSOC_TYPE})
 
@@ -1558,8 +1675,11 @@ def naming_declarations(facts: FileFacts):
             if node.fqp.startswith("<"):
                 continue
             if members is None:
-                members = {r.dst for r in facts.references
-                           if r.kind is EdgeKind.CONTAINS and r.src_path is not None and r.dst is not None}
+                members = {
+                    r.dst
+                    for r in facts.references
+                    if r.kind is EdgeKind.CONTAINS and r.src_path is not None and r.dst is not None
+                }
             if node.id in members:
                 continue
         yield node.fqp, kind
@@ -1586,7 +1706,7 @@ def _definition_path(path: str, target: str, module: str, view) -> str | None:
         found = resolve_path(_segments(path), target, module, view)
         if found is None or not found.ids:
             return None
-        return found.ids[0].decode("utf-8", "surrogatepass")      # naming.NamingView: the FQP found
+        return found.ids[0].decode("utf-8", "surrogatepass")  # naming.NamingView: the FQP found
 
     return view.cached((path, target, module), compute)
 
@@ -1625,10 +1745,20 @@ def rename_facts(facts: FileFacts, table: dict) -> FileFacts:
         fqp = node.fqp
         for prefix in ordered:
             if fqp.startswith(prefix):
-                new_fqp = prefixes[prefix] + fqp[len(prefix):]
+                new_fqp = prefixes[prefix] + fqp[len(prefix) :]
                 new_id = sighash(node.lang, node.kind.value, new_fqp, node.signature)
-                nodes[i] = Node(new_id, node.kind, node.name, new_fqp, node.lang, node.file, node.span,
-                                node.signature, node.visibility, node.external)
+                nodes[i] = Node(
+                    new_id,
+                    node.kind,
+                    node.name,
+                    new_fqp,
+                    node.lang,
+                    node.file,
+                    node.span,
+                    node.signature,
+                    node.visibility,
+                    node.external,
+                )
                 ids[node.id] = new_id
                 renamed_nodes[str(i)] = fqp
                 break
@@ -1637,9 +1767,12 @@ def rename_facts(facts: FileFacts, table: dict) -> FileFacts:
         # two impls the file tells apart are one after naming (cfg'd twins through two re-exports): their members
         # would be one node, which naming again could not split; such a file keeps its extracted names
         return _replaced(facts, facts.nodes, facts.edges, facts.references, names)
-    edges = [e if e.src not in ids and e.dst not in ids else
-             Edge(ids.get(e.src, e.src), e.kind, ids.get(e.dst, e.dst), e.resolution, e.candidates, e.derived)
-             for e in facts.edges]
+    edges = [
+        e
+        if e.src not in ids and e.dst not in ids
+        else Edge(ids.get(e.src, e.src), e.kind, ids.get(e.dst, e.dst), e.resolution, e.candidates, e.derived)
+        for e in facts.edges
+    ]
     references = list(facts.references)
     renamed_refs: dict[str, list] = {}
     for i, ref in enumerate(references):
@@ -1654,8 +1787,17 @@ def rename_facts(facts: FileFacts, table: dict) -> FileFacts:
             renamed_refs[str(i)] = [list(ref.path), list(ref.receiver) if ref.receiver is not None else None]
         elif ref.src not in ids and ref.dst not in ids:
             continue
-        references[i] = Reference(ref.kind, ref.scope, ref.target, path, ids.get(ref.src, ref.src) if ref.src else None,
-                                  ids.get(ref.dst, ref.dst) if ref.dst else None, ref.src_path, receiver, ref.derived)
+        references[i] = Reference(
+            ref.kind,
+            ref.scope,
+            ref.target,
+            path,
+            ids.get(ref.src, ref.src) if ref.src else None,
+            ids.get(ref.dst, ref.dst) if ref.dst else None,
+            ref.src_path,
+            receiver,
+            ref.derived,
+        )
     if renamed_nodes:
         names[NAMES_NODES] = renamed_nodes
     if renamed_refs:
@@ -1677,14 +1819,27 @@ def _as_extracted(facts: FileFacts) -> FileFacts:
         node = nodes[i]
         raw_id = sighash(node.lang, node.kind.value, fqp, node.signature)
         ids[node.id] = raw_id
-        nodes[i] = Node(raw_id, node.kind, node.name, fqp, node.lang, node.file, node.span, node.signature,
-                        node.visibility, node.external)
+        nodes[i] = Node(
+            raw_id,
+            node.kind,
+            node.name,
+            fqp,
+            node.lang,
+            node.file,
+            node.span,
+            node.signature,
+            node.visibility,
+            node.external,
+        )
     edges = facts.edges
     references = facts.references
     if ids or raw_refs:
-        edges = [e if e.src not in ids and e.dst not in ids else
-                 Edge(ids.get(e.src, e.src), e.kind, ids.get(e.dst, e.dst), e.resolution, e.candidates, e.derived)
-                 for e in facts.edges]
+        edges = [
+            e
+            if e.src not in ids and e.dst not in ids
+            else Edge(ids.get(e.src, e.src), e.kind, ids.get(e.dst, e.dst), e.resolution, e.candidates, e.derived)
+            for e in facts.edges
+        ]
         references = list(facts.references)
         for i, ref in enumerate(references):
             raw = raw_refs.get(str(i))
@@ -1692,27 +1847,49 @@ def _as_extracted(facts: FileFacts) -> FileFacts:
                 continue
             path = tuple(raw[0]) if raw is not None else ref.path
             receiver = (tuple(raw[1]) if raw[1] is not None else None) if raw is not None else ref.receiver
-            references[i] = Reference(ref.kind, ref.scope, ref.target, path,
-                                      ids.get(ref.src, ref.src) if ref.src else None,
-                                      ids.get(ref.dst, ref.dst) if ref.dst else None, ref.src_path, receiver,
-                                      ref.derived)
+            references[i] = Reference(
+                ref.kind,
+                ref.scope,
+                ref.target,
+                path,
+                ids.get(ref.src, ref.src) if ref.src else None,
+                ids.get(ref.dst, ref.dst) if ref.dst else None,
+                ref.src_path,
+                receiver,
+                ref.derived,
+            )
     names = {k: v for k, v in names.items() if k not in _NAMES_APPLIED}
     return _replaced(facts, nodes, edges, references, names, ids)
 
 
-def _replaced(facts: FileFacts, nodes, edges, references, names: dict, ids: dict[bytes, bytes] | None = None
-              ) -> FileFacts:
+def _replaced(
+    facts: FileFacts, nodes, edges, references, names: dict, ids: dict[bytes, bytes] | None = None
+) -> FileFacts:
     """A copy of facts with other nodes, edges, references and names (and doc comments under the nodes' new ids)."""
     docs = facts.docs
     if ids and docs:
         docs = {ids.get(node_id, node_id): text for node_id, text in docs.items()}
-    return FileFacts(path=facts.path, lang=facts.lang, content_hash=facts.content_hash, loc=facts.loc, nodes=nodes,
-                     edges=edges, references=references, imports=facts.imports, glob_imports=facts.glob_imports,
-                     errors=facts.errors, macro_calls=facts.macro_calls, module_files=facts.module_files,
-                     error=facts.error, docs=docs, names=names)
+    return FileFacts(
+        path=facts.path,
+        lang=facts.lang,
+        content_hash=facts.content_hash,
+        loc=facts.loc,
+        nodes=nodes,
+        edges=edges,
+        references=references,
+        imports=facts.imports,
+        glob_imports=facts.glob_imports,
+        errors=facts.errors,
+        macro_calls=facts.macro_calls,
+        module_files=facts.module_files,
+        error=facts.error,
+        docs=docs,
+        names=names,
+    )
 
 
 # ---- receiver types (infer.py) -------------------------------------------------------------------------------
+
 
 def _resolve_inferred(ref: Reference, view: SymbolView) -> Target | None:
     """A method call whose receiver is an expression (infer.py): a method of the receiver's inferred type (inherent,
@@ -1721,8 +1898,9 @@ def _resolve_inferred(ref: Reference, view: SymbolView) -> Target | None:
     name = ref.path[-1]
     outcome, ty, fns = infer.inference(_types(view), view).methods_of(ref.receiver, ref.scope, name)
     if outcome == Outcome.UNKNOWN:
-        return guess_methods(view, name, TARGET_KINDS["fn"], "rust", lambda n: _is_method(n.fqp, view),
-                             STANDARD_METHODS)
+        return guess_methods(
+            view, name, TARGET_KINDS["fn"], "rust", lambda n: _is_method(n.fqp, view), STANDARD_METHODS
+        )
     if not fns:
         return None
     return Target([fn.id for fn in fns], ty.resolution if ty is not None else Resolution.EXACT)
@@ -1731,24 +1909,94 @@ def _resolve_inferred(ref: Reference, view: SymbolView) -> Target | None:
 # Methods of the standard library's common types (Option, Result, Vec, slices, str, String, iterators, maps, smart
 # pointers) and of its most implemented traits: a receiver of unknown type calling one of them is not guessed to be
 # a workspace type (common.guess_methods).
-STANDARD_METHODS = frozenset("""
+STANDARD_METHODS = frozenset(
+    """
 unwrap expect unwrap_or unwrap_or_else unwrap_or_default map map_err and_then or_else ok err is_some is_none is_ok
 is_err as_ref as_mut as_deref take replace get get_mut insert remove push pop len is_empty iter iter_mut into_iter
 next clone to_owned to_string as_str as_bytes contains starts_with ends_with split trim chars bytes collect filter
 find any all fold count sum rev zip enumerate skip chain extend drain clear first last keys values entry or_insert
 with_capacity capacity reserve truncate sort sort_by dedup join lock read write borrow borrow_mut deref deref_mut
-fmt eq ne cmp partial_cmp hash into from try_into try_from default drop poll send recv await""".split())
-_SMART = frozenset({"Box", "Rc", "Arc", "Pin", "Cow", "Ref", "RefMut", "MutexGuard", "RwLockReadGuard",
-                    "RwLockWriteGuard", "ManuallyDrop"})
-_UNWRAPPING = frozenset({"unwrap", "expect", "unwrap_or", "unwrap_or_else", "unwrap_or_default", "unwrap_unchecked",
-                         "expect_err", "into_inner", "get_or_insert_with", "get_or_init", "lock", "borrow",
-                         "borrow_mut", "read", "write"})
-_SAME = frozenset({"clone", "as_ref", "as_mut", "as_deref", "as_deref_mut", "take", "by_ref", "cloned", "copied",
-                   "to_owned"})
-_ELEMENT_OPTIONS = frozenset({"get", "get_mut", "first", "last", "first_mut", "last_mut", "pop", "next", "peek",
-                              "front", "back", "pop_front", "pop_back", "next_back", "nth", "min", "max", "find"})
-_ITERATORS = frozenset({"iter", "iter_mut", "into_iter", "drain", "values", "values_mut", "rev", "skip", "take",
-                        "filter", "chain", "peekable", "fuse", "cloned", "copied", "step_by"})
+fmt eq ne cmp partial_cmp hash into from try_into try_from default drop poll send recv await""".split()
+)
+_SMART = frozenset(
+    {
+        "Box",
+        "Rc",
+        "Arc",
+        "Pin",
+        "Cow",
+        "Ref",
+        "RefMut",
+        "MutexGuard",
+        "RwLockReadGuard",
+        "RwLockWriteGuard",
+        "ManuallyDrop",
+    }
+)
+_UNWRAPPING = frozenset(
+    {
+        "unwrap",
+        "expect",
+        "unwrap_or",
+        "unwrap_or_else",
+        "unwrap_or_default",
+        "unwrap_unchecked",
+        "expect_err",
+        "into_inner",
+        "get_or_insert_with",
+        "get_or_init",
+        "lock",
+        "borrow",
+        "borrow_mut",
+        "read",
+        "write",
+    }
+)
+_SAME = frozenset(
+    {"clone", "as_ref", "as_mut", "as_deref", "as_deref_mut", "take", "by_ref", "cloned", "copied", "to_owned"}
+)
+_ELEMENT_OPTIONS = frozenset(
+    {
+        "get",
+        "get_mut",
+        "first",
+        "last",
+        "first_mut",
+        "last_mut",
+        "pop",
+        "next",
+        "peek",
+        "front",
+        "back",
+        "pop_front",
+        "pop_back",
+        "next_back",
+        "nth",
+        "min",
+        "max",
+        "find",
+    }
+)
+_ITERATORS = frozenset(
+    {
+        "iter",
+        "iter_mut",
+        "into_iter",
+        "drain",
+        "values",
+        "values_mut",
+        "rev",
+        "skip",
+        "take",
+        "filter",
+        "chain",
+        "peekable",
+        "fuse",
+        "cloned",
+        "copied",
+        "step_by",
+    }
+)
 
 
 class _RustTypes:
@@ -1762,8 +2010,8 @@ class _RustTypes:
         self.view = view
 
     def normalize(self, text: str) -> str:
-        text = re.sub(r"'\w+\s*\+?\s*", "", text)                 # lifetimes
-        text = re.sub(r"&\s*(?:mut\s+)?|\b(?:dyn|impl)\s+|\*(?:const|mut)\s+", "", text)   # references, traits
+        text = re.sub(r"'\w+\s*\+?\s*", "", text)  # lifetimes
+        text = re.sub(r"&\s*(?:mut\s+)?|\b(?:dyn|impl)\s+|\*(?:const|mut)\s+", "", text)  # references, traits
         text = " ".join(text.split())
         while True:
             before = text
@@ -1772,16 +2020,19 @@ class _RustTypes:
                 text = text[1:]
             for word in ("mut ", "dyn ", "impl ", "const "):
                 if text.startswith(word):
-                    text = text[len(word):]
+                    text = text[len(word) :]
             if text == before:
                 break
-        if text.startswith("[") and text.endswith("]"):              # `[T]`, `[T; N]`
+        if text.startswith("[") and text.endswith("]"):  # `[T]`, `[T; N]`
             inner = text[1:-1].split(";")[0]
             return self.normalize(inner) + "[]"
         if text.startswith("(") and text.endswith(")"):
-            return ""                                                # tuples: not followed
-        return " | ".join(self.normalize(p) if p.strip() != text else p.strip()
-                          for p in infer._split_top(text, "+")) if "+" in text else text
+            return ""  # tuples: not followed
+        return (
+            " | ".join(self.normalize(p) if p.strip() != text else p.strip() for p in infer._split_top(text, "+"))
+            if "+" in text
+            else text
+        )
 
     def type_named(self, path: str, where) -> Ty | None:
         parts = tuple(p for p in path.split("::"))
@@ -1797,7 +2048,7 @@ class _RustTypes:
         if found.ids:
             node = self.view.node(found.ids[0])
             if node.kind is NodeKind.ASSOC_TYPE and not node.fqp.startswith("<"):
-                return Ty(node.fqp, False, (), found.resolution)     # an alias: expanded where its arguments are
+                return Ty(node.fqp, False, (), found.resolution)  # an alias: expanded where its arguments are
             return Ty(node.fqp, False, (), found.resolution)
         if found.external_fqp is None or found.resolution is Resolution.HEURISTIC:
             return None
@@ -1823,11 +2074,12 @@ class _RustTypes:
         if not eq:
             return None
         return infer.inference(self, self.view).declared(
-            Declared(text.strip(), _module_of(node, self.view), frozenset(), ty.fqp), ty)
+            Declared(text.strip(), _module_of(node, self.view), frozenset(), ty.fqp), ty
+        )
 
     def methods(self, ty: Ty, name: str, depth: int = 0) -> list[Node]:
         fn = TARGET_KINDS["fn"]
-        if ty.fqp == "+":                                            # several bounds
+        if ty.fqp == "+":  # several bounds
             found: list[Node] = []
             for member in ty.args:
                 if member is not None and not member.external:
@@ -1886,14 +2138,18 @@ class _RustTypes:
         found = resolve_path(parts, "fn", where, self.view)
         if found is not None and found.ids:
             return inference.returned([self.view.node(i) for i in found.ids])
-        kind = resolve_path(parts, "type", where, self.view)     # a tuple struct's constructor `Foo(x)`
+        kind = resolve_path(parts, "type", where, self.view)  # a tuple struct's constructor `Foo(x)`
         if kind is not None and kind.ids:
             return Ty(self.view.node(kind.ids[0]).fqp, False, (), kind.resolution)
         if len(parts) > 1 and parts[0] != "":
             owner = resolve_path(parts[:-1], "type", where, self.view)
-            if owner is not None and not owner.ids and owner.external_fqp is not None \
-                    and owner.resolution is not Resolution.HEURISTIC:
-                return infer.OPAQUE                              # `String::new()`, `Vec::with_capacity()`
+            if (
+                owner is not None
+                and not owner.ids
+                and owner.external_fqp is not None
+                and owner.resolution is not Resolution.HEURISTIC
+            ):
+                return infer.OPAQUE  # `String::new()`, `Vec::with_capacity()`
         return None
 
     def unwrap(self, ty: Ty) -> Ty | None:
@@ -1906,7 +2162,7 @@ class _RustTypes:
     def element(self, ty: Ty, inference: infer.Inference) -> Ty | None:
         if ty.external:
             if ty.name in ("HashMap", "BTreeMap", "IndexMap"):
-                return None                                      # pairs: not followed
+                return None  # pairs: not followed
             return None
         target = self.aliased(ty)
         return inference.element(target) if target is not None else None
@@ -1924,7 +2180,7 @@ class _RustTypes:
             return Ty("Iter", True, (ty.arg(0),))
         if kind in ("HashMap", "BTreeMap", "IndexMap") and name in ("get", "get_mut", "remove"):
             return Ty("Option", True, (ty.arg(1),))
-        if kind in _SMART and ty.arg(0) is not None and not ty.arg(0).external:    # auto-deref
+        if kind in _SMART and ty.arg(0) is not None and not ty.arg(0).external:  # auto-deref
             inner = ty.arg(0)
             fns = self.methods(inner, name)
             if fns:
@@ -1979,16 +2235,16 @@ def _return_text(signature: str, name: str) -> tuple[str, frozenset[str]]:
     """The declared return type of a `fn` signature (`pub fn new() -> Self where ...` gives `Self`), and the function's
     own type parameters."""
     at = infer._find_word(signature, name)
-    rest = signature[at + len(name):] if at >= 0 else signature
+    rest = signature[at + len(name) :] if at >= 0 else signature
     generics: frozenset[str] = frozenset()
     rest = rest.lstrip()
     if rest.startswith("<"):
         depth = 0
         for i, ch in enumerate(rest):
-            depth += 1 if ch == "<" else -1 if ch == ">" and rest[i - 1:i] != "-" else 0
+            depth += 1 if ch == "<" else -1 if ch == ">" and rest[i - 1 : i] != "-" else 0
             if depth == 0:
-                generics = frozenset(infer.type_parameters("f" + rest[:i + 1], "f"))
-                rest = rest[i + 1:].lstrip()
+                generics = frozenset(infer.type_parameters("f" + rest[: i + 1], "f"))
+                rest = rest[i + 1 :].lstrip()
                 break
     if not rest.startswith("("):
         return "", generics
@@ -1999,7 +2255,7 @@ def _return_text(signature: str, name: str) -> tuple[str, frozenset[str]]:
         elif ch in ")]}":
             depth -= 1
             if depth == 0:
-                rest = rest[i + 1:].strip()
+                rest = rest[i + 1 :].strip()
                 break
     else:
         return "", generics
@@ -2008,5 +2264,5 @@ def _return_text(signature: str, name: str) -> tuple[str, frozenset[str]]:
     rest = rest[2:].strip()
     where = re.search(r"\swhere\s", " " + rest + " ")
     if where is not None:
-        rest = (" " + rest)[:where.start()].strip()
+        rest = (" " + rest)[: where.start()].strip()
     return rest, generics

@@ -44,67 +44,239 @@ TYPE_KINDS = TARGET_KINDS["type"]
 FN_KINDS = TARGET_KINDS["fn"]
 CLASS_KINDS = frozenset({NodeKind.STRUCT, NodeKind.TRAIT, NodeKind.ENUM})
 ENUM_KINDS = frozenset({NodeKind.ENUM})
-OWNER_KINDS = CLASS_KINDS | {NodeKind.MODULE}          # what a member's parent may be: a class or a module alias
+OWNER_KINDS = CLASS_KINDS | {NodeKind.MODULE}  # what a member's parent may be: a class or a module alias
 
 # Type names that are not nodes (most are `predefined_type` in the grammar and never reach here).
-PRIMITIVES = frozenset({"string", "number", "boolean", "any", "unknown", "void", "never", "undefined", "null",
-                        "object", "bigint", "symbol", "this"})
+PRIMITIVES = frozenset(
+    {
+        "string",
+        "number",
+        "boolean",
+        "any",
+        "unknown",
+        "void",
+        "never",
+        "undefined",
+        "null",
+        "object",
+        "bigint",
+        "symbol",
+        "this",
+    }
+)
 # Global types of the standard library (lib.*.d.ts): external nodes with their bare name, like Rust's prelude.
-GLOBAL_TYPES = frozenset({
-    "Array", "ReadonlyArray", "Promise", "PromiseLike", "Map", "ReadonlyMap", "Set", "ReadonlySet", "WeakMap",
-    "WeakSet", "WeakRef", "Record", "Partial", "Required", "Readonly", "Pick", "Omit", "Exclude", "Extract",
-    "NonNullable", "Parameters", "ConstructorParameters", "ReturnType", "InstanceType", "ThisType", "Awaited",
-    "Uppercase", "Lowercase", "Capitalize", "Uncapitalize", "NoInfer", "ThisParameterType", "OmitThisParameter",
-    "Iterable", "Iterator", "IterableIterator", "AsyncIterable", "AsyncIterator", "AsyncIterableIterator",
-    "Generator", "AsyncGenerator", "IteratorResult", "ArrayLike", "Error", "TypeError", "RangeError", "Date",
-    "RegExp", "Function", "Object", "String", "Number", "Boolean", "Symbol", "BigInt", "JSON", "Math",
-    "PropertyKey", "PropertyDescriptor", "TemplateStringsArray", "ArrayBuffer", "SharedArrayBuffer", "DataView",
-    "Uint8Array", "Int8Array", "Uint16Array", "Int16Array", "Uint32Array", "Int32Array", "Float32Array",
-    "Float64Array", "BigInt64Array", "BigUint64Array", "Uint8ClampedArray", "Element", "HTMLElement", "Event",
-    "Node", "Document", "Window", "Response", "Request", "Headers", "URL", "AbortSignal", "AbortController",
-})
+GLOBAL_TYPES = frozenset(
+    {
+        "Array",
+        "ReadonlyArray",
+        "Promise",
+        "PromiseLike",
+        "Map",
+        "ReadonlyMap",
+        "Set",
+        "ReadonlySet",
+        "WeakMap",
+        "WeakSet",
+        "WeakRef",
+        "Record",
+        "Partial",
+        "Required",
+        "Readonly",
+        "Pick",
+        "Omit",
+        "Exclude",
+        "Extract",
+        "NonNullable",
+        "Parameters",
+        "ConstructorParameters",
+        "ReturnType",
+        "InstanceType",
+        "ThisType",
+        "Awaited",
+        "Uppercase",
+        "Lowercase",
+        "Capitalize",
+        "Uncapitalize",
+        "NoInfer",
+        "ThisParameterType",
+        "OmitThisParameter",
+        "Iterable",
+        "Iterator",
+        "IterableIterator",
+        "AsyncIterable",
+        "AsyncIterator",
+        "AsyncIterableIterator",
+        "Generator",
+        "AsyncGenerator",
+        "IteratorResult",
+        "ArrayLike",
+        "Error",
+        "TypeError",
+        "RangeError",
+        "Date",
+        "RegExp",
+        "Function",
+        "Object",
+        "String",
+        "Number",
+        "Boolean",
+        "Symbol",
+        "BigInt",
+        "JSON",
+        "Math",
+        "PropertyKey",
+        "PropertyDescriptor",
+        "TemplateStringsArray",
+        "ArrayBuffer",
+        "SharedArrayBuffer",
+        "DataView",
+        "Uint8Array",
+        "Int8Array",
+        "Uint16Array",
+        "Int16Array",
+        "Uint32Array",
+        "Int32Array",
+        "Float32Array",
+        "Float64Array",
+        "BigInt64Array",
+        "BigUint64Array",
+        "Uint8ClampedArray",
+        "Element",
+        "HTMLElement",
+        "Event",
+        "Node",
+        "Document",
+        "Window",
+        "Response",
+        "Request",
+        "Headers",
+        "URL",
+        "AbortSignal",
+        "AbortController",
+    }
+)
 # Methods of the standard library's common types (Map, Set, Array, Promise, String, Object, iterators): a receiver of
 # unknown type calling one of them is not guessed to be a workspace class (common.guess_methods).
-STANDARD_METHODS = frozenset("""
+STANDARD_METHODS = frozenset(
+    """
 get set has delete add clear forEach keys values entries size map filter reduce reduceRight find findIndex findLast
 findLastIndex some every push pop shift unshift splice slice concat join indexOf lastIndexOf includes sort reverse
 flat flatMap fill at then catch finally toString valueOf toJSON hasOwnProperty apply call bind replace replaceAll
 split trim trimStart trimEnd toLowerCase toUpperCase startsWith endsWith match matchAll charAt charCodeAt codePointAt
 substring substr padStart padEnd repeat next return throw length emit on off once addEventListener
-removeEventListener dispatchEvent""".split())
+removeEventListener dispatchEvent""".split()
+)
 
 # Global objects of the standard library: calls on them reach no workspace method.
-GLOBAL_VALUES = frozenset({"Object", "Reflect", "Array", "JSON", "Math", "Promise", "console", "Symbol", "Number",
-                           "String", "Boolean", "Date", "process", "window", "document", "globalThis", "Error", "Map",
-                           "Set", "WeakMap", "Proxy", "Intl", "BigInt", "ArrayBuffer", "navigator", "performance",
-                           "localStorage", "sessionStorage", "location", "history", "self", "Buffer", "module",
-                           "exports", "require", "Atomics", "crypto"})
+GLOBAL_VALUES = frozenset(
+    {
+        "Object",
+        "Reflect",
+        "Array",
+        "JSON",
+        "Math",
+        "Promise",
+        "console",
+        "Symbol",
+        "Number",
+        "String",
+        "Boolean",
+        "Date",
+        "process",
+        "window",
+        "document",
+        "globalThis",
+        "Error",
+        "Map",
+        "Set",
+        "WeakMap",
+        "Proxy",
+        "Intl",
+        "BigInt",
+        "ArrayBuffer",
+        "navigator",
+        "performance",
+        "localStorage",
+        "sessionStorage",
+        "location",
+        "history",
+        "self",
+        "Buffer",
+        "module",
+        "exports",
+        "require",
+        "Atomics",
+        "crypto",
+    }
+)
 
 # Calls of global functions and constructors: neither workspace functions nor worth counting as unresolved.
-GLOBAL_CALLS = frozenset({
-    "require", "parseInt", "parseFloat", "isNaN", "isFinite", "setTimeout", "clearTimeout", "setInterval",
-    "clearInterval", "setImmediate", "queueMicrotask", "structuredClone", "encodeURIComponent", "decodeURIComponent",
-    "encodeURI", "decodeURI", "String", "Number", "Boolean", "Symbol", "BigInt", "Array", "Object", "Promise", "Map",
-    "Set", "WeakMap", "WeakSet", "WeakRef", "Error", "TypeError", "RangeError", "SyntaxError", "Date", "RegExp",
-    "Proxy", "Function", "URL", "AbortController", "Uint8Array", "ArrayBuffer", "fetch", "import", "super",
-})
+GLOBAL_CALLS = frozenset(
+    {
+        "require",
+        "parseInt",
+        "parseFloat",
+        "isNaN",
+        "isFinite",
+        "setTimeout",
+        "clearTimeout",
+        "setInterval",
+        "clearInterval",
+        "setImmediate",
+        "queueMicrotask",
+        "structuredClone",
+        "encodeURIComponent",
+        "decodeURIComponent",
+        "encodeURI",
+        "decodeURI",
+        "String",
+        "Number",
+        "Boolean",
+        "Symbol",
+        "BigInt",
+        "Array",
+        "Object",
+        "Promise",
+        "Map",
+        "Set",
+        "WeakMap",
+        "WeakSet",
+        "WeakRef",
+        "Error",
+        "TypeError",
+        "RangeError",
+        "SyntaxError",
+        "Date",
+        "RegExp",
+        "Proxy",
+        "Function",
+        "URL",
+        "AbortController",
+        "Uint8Array",
+        "ArrayBuffer",
+        "fetch",
+        "import",
+        "super",
+    }
+)
 
 
 def module_path(path: str) -> str:
     """The module FQP of a workspace-relative file: the path without its extension."""
     for ext in SOURCE_EXTENSIONS:
         if path.endswith(ext):
-            return path[:-len(ext)]
+            return path[: -len(ext)]
     return path
 
 
 # ---- layout: tsconfig.json baseUrl / paths ------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class TsConfig:
-    folder: str                                   # workspace-relative folder of the tsconfig.json ("" at the root)
-    base_url: str | None                          # workspace-relative, or None
-    paths: tuple[tuple[str, tuple[str, ...]], ...] = ()   # pattern → workspace-relative targets (with their `*`)
+    folder: str  # workspace-relative folder of the tsconfig.json ("" at the root)
+    base_url: str | None  # workspace-relative, or None
+    paths: tuple[tuple[str, tuple[str, ...]], ...] = ()  # pattern → workspace-relative targets (with their `*`)
 
 
 @dataclass
@@ -133,7 +305,7 @@ class TsLayout:
         """(module path, True) for a specifier naming a workspace module, else (the package specifier, False).
 
         The module path may still lack its `/index` (the resolver tries both)."""
-        if spec.startswith("./") or spec.startswith("../") or spec in (".", ".."):
+        if spec.startswith(("./", "../")) or spec in (".", ".."):
             joined = posixpath.normpath(posixpath.join(posixpath.dirname(from_path), spec))
             return _strip_extension(joined), True
         config = self.config_of(from_path)
@@ -163,11 +335,11 @@ def _match_pattern(pattern: str, spec: str) -> str | None:
         return "" if pattern == spec else None
     prefix, _, suffix = pattern.partition("*")
     if spec.startswith(prefix) and spec.endswith(suffix) and len(spec) >= len(prefix) + len(suffix):
-        return spec[len(prefix):len(spec) - len(suffix)]
+        return spec[len(prefix) : len(spec) - len(suffix)]
     return None
 
 
-_JSONC_TOKEN = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?(?:\*/|\Z)', re.S)   # an unclosed comment ends the text
+_JSONC_TOKEN = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?(?:\*/|\Z)', re.S)  # an unclosed comment ends the text
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 
 
@@ -183,7 +355,7 @@ def _read_config(root: Path, rel: str, depth: int = 0) -> tuple[str | None, dict
     """(baseUrl, paths, the folder paths are relative to), all workspace-relative, following relative `extends`."""
     try:
         data = read_jsonc(read_manifest(root / rel))
-    except (OSError, ValueError, RecursionError):            # one hostile tsconfig costs that file only
+    except (OSError, ValueError, RecursionError):  # one hostile tsconfig costs that file only
         return None, {}, posixpath.dirname(rel)
     folder = posixpath.dirname(rel)
     base_url, paths, paths_base = None, {}, folder
@@ -225,27 +397,29 @@ def build_layout(root: Path, files: list[str]) -> TsLayout:
         norm = lambda p: "" if p == "." else p  # noqa: E731
         entries = tuple(
             (pattern, tuple(norm(posixpath.normpath(posixpath.join(paths_base, t))) for t in targets))
-            for pattern, targets in sorted(paths.items()))
+            for pattern, targets in sorted(paths.items())
+        )
         configs.append(TsConfig(posixpath.dirname(rel), norm(base_url) if base_url is not None else None, entries))
     return TsLayout(tuple(configs), frozenset(module_path(f) for f in files))
 
 
 # ---- extraction -----------------------------------------------------------------------------------------------
 
+
 @dataclass(slots=True)
 class _Scope:
-    kind: str                          # "module", "namespace", "class", "interface", "fn", "local"
-    module: str                        # the module FQP: where names are resolved
+    kind: str  # "module", "namespace", "class", "interface", "fn", "local"
+    module: str  # the module FQP: where names are resolved
     node_id: bytes | None = None
-    fqp: str = ""                      # the FQP members are named under
-    receivers: tuple[str, ...] = ()    # `this.m()`: the enclosing class
-    bases: tuple[str, ...] = ()        # `super.m()`: its bases, as paths
+    fqp: str = ""  # the FQP members are named under
+    receivers: tuple[str, ...] = ()  # `this.m()`: the enclosing class
+    bases: tuple[str, ...] = ()  # `super.m()`: its bases, as paths
     generics: dict[str, bytes] = field(default_factory=dict)
-    env: infer.Env | None = None       # module and fn scopes: names → the expressions of their types (infer.py)
-    this: Expr | None = None           # fn scopes: `this: T` declared as a function's first parameter
-    nested: bool = False               # fn scopes of functions written in a function's body (callbacks)
-    fields: dict[str, str] = field(default_factory=dict)   # class, interface and module scopes: field or value →
-                                       # its declared type's text, or its initializer's encoded expression
+    env: infer.Env | None = None  # module and fn scopes: names → the expressions of their types (infer.py)
+    this: Expr | None = None  # fn scopes: `this: T` declared as a function's first parameter
+    nested: bool = False  # fn scopes of functions written in a function's body (callbacks)
+    fields: dict[str, str] = field(default_factory=dict)  # class, interface and module scopes: field or value →
+    # its declared type's text, or its initializer's encoded expression
 
 
 class TsExtraction(FileExtraction):
@@ -257,34 +431,51 @@ class TsExtraction(FileExtraction):
         self.module = module_path(path)
         self.scopes: dict[int, _Scope] = {}
         self.types_cursor = None if self.is_js else tree_sitter.QueryCursor(query(lang, "typescript-types"))
-        self.functions: dict[str, object] = {}          # FQP → F node: overloads are one node (ISG-SPEC §1)
-        self.type_parameters: dict[str, bytes] = {}     # FQP → G node id (an overload's `<T>` is the first's)
+        self.functions: dict[str, object] = {}  # FQP → F node: overloads are one node (ISG-SPEC §1)
+        self.type_parameters: dict[str, bytes] = {}  # FQP → G node id (an overload's `<T>` is the first's)
         name = self.module.rsplit("/", 1)[-1]
         module_node = self.add_node(NodeKind.MODULE, name, self.module, None, f"module {self.module}")
         module_node.span = self.whole_file_span()
         self.file_scope = _Scope("module", self.module, module_node.id, self.module, env=infer.Env())
-        self.generic_fqps: dict[bytes, str] = {}        # G node id → FQP (a value typed by a type parameter)
-        self.narrowings: dict[str, list] = {}           # name → [(start byte, end byte, guarding condition)]
+        self.generic_fqps: dict[bytes, str] = {}  # G node id → FQP (a value typed by a type parameter)
+        self.narrowings: dict[str, list] = {}  # name → [(start byte, end byte, guarding condition)]
 
     def run(self) -> FileFacts:
-        matches = sorted_matches(query(self.grammar, "javascript" if self.is_js else "typescript"),
-                                 self.tree.root_node)
-        dispatch(matches, {
-            "import": self.on_import, "import.reexport": self.on_reexport, "export.local": self.on_export_local,
-            "export.default": self.on_export_default, "import.require": self.on_require,
-            "narrow": self.on_narrowing,
-        })
-        dispatch(matches, {
-            "definition.class": self.on_class, "definition.interface": self.on_interface,
-            "definition.enum": self.on_enum, "definition.type": self.on_type_alias,
-            "definition.function": self.on_function, "definition.variable": self.on_variable_function,
-            "definition.default_function": self.on_default_function, "definition.method": self.on_method,
-            "definition.field": self.on_field, "definition.namespace": self.on_namespace,
-            "definition.ambient_module": self.on_ambient, "definition.ambient_global": self.on_ambient_global,
-            "reference.call": self.on_call, "reference.new": self.on_new,
-            "local.definition": self.on_local, "local.for": self.on_for, "local.function": self.on_nested_function,
-            "local.assign": self.on_this_assignment,
-        })
+        matches = sorted_matches(query(self.grammar, "javascript" if self.is_js else "typescript"), self.tree.root_node)
+        dispatch(
+            matches,
+            {
+                "import": self.on_import,
+                "import.reexport": self.on_reexport,
+                "export.local": self.on_export_local,
+                "export.default": self.on_export_default,
+                "import.require": self.on_require,
+                "narrow": self.on_narrowing,
+            },
+        )
+        dispatch(
+            matches,
+            {
+                "definition.class": self.on_class,
+                "definition.interface": self.on_interface,
+                "definition.enum": self.on_enum,
+                "definition.type": self.on_type_alias,
+                "definition.function": self.on_function,
+                "definition.variable": self.on_variable_function,
+                "definition.default_function": self.on_default_function,
+                "definition.method": self.on_method,
+                "definition.field": self.on_field,
+                "definition.namespace": self.on_namespace,
+                "definition.ambient_module": self.on_ambient,
+                "definition.ambient_global": self.on_ambient_global,
+                "reference.call": self.on_call,
+                "reference.new": self.on_new,
+                "local.definition": self.on_local,
+                "local.for": self.on_for,
+                "local.function": self.on_nested_function,
+                "local.assign": self.on_this_assignment,
+            },
+        )
         imports = self.facts.imports.get(self.module)
         if imports is not None and not imports:
             del self.facts.imports[self.module]
@@ -299,7 +490,6 @@ class TsExtraction(FileExtraction):
                 key = infer.fields_key(FAMILY, scope.fqp)
                 if key not in self.facts.imports:
                     self.facts.imports[key] = {infer.field_entry(n): t for n, t in scope.fields.items()}
-
 
     # ---- imports and exports ----
 
@@ -317,7 +507,7 @@ class TsExtraction(FileExtraction):
         imports = self.imports()
         clause = next((c for c in node.named_children if c.type == "import_clause"), None)
         if clause is None:
-            return                                       # `import './side-effect'`
+            return  # `import './side-effect'`
         for child in clause.named_children:
             if child.type == "identifier":
                 imports[self.text(child)] = f"{target}::default"
@@ -350,7 +540,7 @@ class TsExtraction(FileExtraction):
                 if ident is not None:
                     imports[self.text(ident)] = target
                 return
-        self.facts.glob_imports.setdefault(self.module, []).append(target)      # export * from '...'
+        self.facts.glob_imports.setdefault(self.module, []).append(target)  # export * from '...'
 
     def on_export_local(self, node, caps):
         imports = self.imports()
@@ -423,7 +613,7 @@ class TsExtraction(FileExtraction):
         fqp = f"{scope.fqp}::{name}"
         visibility = self.visibility(node)
         if kind is NodeKind.FUNCTION and fqp in self.functions:
-            return scope, self.functions[fqp]          # an overload: the first declaration's node
+            return scope, self.functions[fqp]  # an overload: the first declaration's node
         item = self.add_node(kind, name, fqp, node, self.head(self.outer(node), body), visibility)
         if kind is NodeKind.FUNCTION:
             self.functions[fqp] = item
@@ -441,13 +631,13 @@ class TsExtraction(FileExtraction):
         bases: list[str] = []
         for heritage in (c for c in node.named_children if c.type == "class_heritage"):
             for clause in heritage.named_children:
-                if clause.type == "extends_clause":               # TypeScript
+                if clause.type == "extends_clause":  # TypeScript
                     value = clause.child_by_field_name("value")
                     self.base(value, item.id, EdgeKind.EXTENDS, scope, bases)
                 elif clause.type == "implements_clause":
                     for type_node in clause.named_children:
                         self.base(type_node, item.id, EdgeKind.IMPL, scope, bases, record=False)
-                else:                                             # JavaScript: `class A extends <expression>`
+                else:  # JavaScript: `class A extends <expression>`
                     self.base(clause, item.id, EdgeKind.EXTENDS, scope, bases)
         if bases:
             self.facts.glob_imports[item.fqp] = bases
@@ -488,8 +678,7 @@ class TsExtraction(FileExtraction):
                 self.base(type_node, item.id, EdgeKind.EXTENDS, scope, bases)
         if bases:
             self.facts.glob_imports[item.fqp] = bases
-        self.scopes[node.id] = _Scope("interface", scope.module, item.id, item.fqp, (item.fqp,), tuple(bases),
-                                      generics)
+        self.scopes[node.id] = _Scope("interface", scope.module, item.id, item.fqp, (item.fqp,), tuple(bases), generics)
 
     def on_enum(self, node, caps):
         self.declare(node, caps, NodeKind.ENUM, node.child_by_field_name("body"))
@@ -509,13 +698,21 @@ class TsExtraction(FileExtraction):
             return
         self.function(node, node, item, scope, {})
 
-    def function(self, decl, fn_node, item, scope: _Scope, outer_generics: dict[str, bytes],
-                 receivers: tuple[str, ...] = (), bases: tuple[str, ...] = ()) -> None:
+    def function(
+        self,
+        decl,
+        fn_node,
+        item,
+        scope: _Scope,
+        outer_generics: dict[str, bytes],
+        receivers: tuple[str, ...] = (),
+        bases: tuple[str, ...] = (),
+    ) -> None:
         """Generics, ACCEPTS and RETURNS of a function-like node, and its scope for the calls in its body."""
         generics = self.generics(fn_node, item.fqp, outer_generics)
         params = fn_node.child_by_field_name("parameters")
         if params is None:
-            param = fn_node.child_by_field_name("parameter")     # `x => ...`
+            param = fn_node.child_by_field_name("parameter")  # `x => ...`
             params_list = [param] if param is not None else []
         else:
             params_list = params.named_children
@@ -526,8 +723,9 @@ class TsExtraction(FileExtraction):
         returns = fn_node.child_by_field_name("return_type")
         if returns is not None:
             self.type_refs(returns, item.id, EdgeKind.RETURNS, scope, generics)
-        own = _Scope("fn", scope.module, item.id, item.fqp, receivers, bases, generics,
-                     env=infer.Env(self.file_scope.env))
+        own = _Scope(
+            "fn", scope.module, item.id, item.fqp, receivers, bases, generics, env=infer.Env(self.file_scope.env)
+        )
         self.bind_parameters(params_list, own)
         self.scopes[fn_node.id] = own
 
@@ -536,9 +734,12 @@ class TsExtraction(FileExtraction):
         spec: top-level `const` only)."""
         value = caps["function.value"][0]
         declaration = node.parent
-        if declaration is None or declaration.type != "lexical_declaration" \
-                or self.text(declaration.child_by_field_name("kind")) != "const":
-            return                                       # `let` / `var` bindings can be reassigned: values
+        if (
+            declaration is None
+            or declaration.type != "lexical_declaration"
+            or self.text(declaration.child_by_field_name("kind")) != "const"
+        ):
+            return  # `let` / `var` bindings can be reassigned: values
         scope = self.item_scope(declaration)
         if scope is None:
             return
@@ -559,8 +760,9 @@ class TsExtraction(FileExtraction):
             return
         name = self.text(value.child_by_field_name("name")) or "default"
         fqp = f"{scope.fqp}::{name}"
-        item = self.add_node(NodeKind.FUNCTION, name, fqp, node, self.head(node, value.child_by_field_name("body")),
-                             "export default")
+        item = self.add_node(
+            NodeKind.FUNCTION, name, fqp, node, self.head(node, value.child_by_field_name("body")), "export default"
+        )
         self.add_edge(scope.node_id, EdgeKind.CONTAINS, item.id)
         if name != "default":
             self.imports()["default"] = fqp
@@ -570,16 +772,16 @@ class TsExtraction(FileExtraction):
         """A method (or a field holding a function) of the enclosing class or interface."""
         scope = self.scope_of(node)
         if scope.kind not in ("class", "interface") or not self.direct_member(node, scope):
-            return None                                  # object literal methods, members of local classes
+            return None  # object literal methods, members of local classes
         name = self.text(caps["name"][0])
         fqp = f"{scope.fqp}::{name}"
-        item = self.functions.get(fqp)                   # overloads and their implementation are one node
+        item = self.functions.get(fqp)  # overloads and their implementation are one node
         if item is None:
             visibility = _member_visibility(self, node, name)
-            item = self.functions[fqp] = self.add_node(NodeKind.FUNCTION, name, fqp, node, self.head(node, body),
-                                                       visibility)
-            self.add_edge(scope.node_id, EdgeKind.DEFINES if scope.kind == "interface" else EdgeKind.CONTAINS,
-                          item.id)
+            item = self.functions[fqp] = self.add_node(
+                NodeKind.FUNCTION, name, fqp, node, self.head(node, body), visibility
+            )
+            self.add_edge(scope.node_id, EdgeKind.DEFINES if scope.kind == "interface" else EdgeKind.CONTAINS, item.id)
         self.function(node, fn_node, item, scope, scope.generics, scope.receivers, scope.bases)
         if name == "constructor" and scope.kind == "class":
             self.parameter_properties(fn_node, scope)
@@ -600,7 +802,7 @@ class TsExtraction(FileExtraction):
                     scope.fields.setdefault(self.text(pattern), self.type_text(type_node))
             elif pattern is not None and pattern.type == "identifier" and param.child_by_field_name("value"):
                 expr = self.expression(param.child_by_field_name("value"), self.file_scope)
-                if expr is not None:                           # `public values_ = new Map<K, V>()`
+                if expr is not None:  # `public values_ = new Map<K, V>()`
                     scope.fields.setdefault(self.text(pattern), infer.encode(expr))
 
     def direct_member(self, node, scope: _Scope) -> bool:
@@ -617,22 +819,29 @@ class TsExtraction(FileExtraction):
         if scope.kind not in ("class", "interface"):
             return
         value = node.child_by_field_name("value")
-        if value is not None and value.type in ("arrow_function", "function_expression") \
-                and self.direct_member(node, scope):
+        if (
+            value is not None
+            and value.type in ("arrow_function", "function_expression")
+            and self.direct_member(node, scope)
+        ):
             self.member(node, caps, value, value.child_by_field_name("body"))
             return
         type_node = node.child_by_field_name("type")
         if type_node is not None:
             self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope, scope.generics)
         name_node = caps["name"][0]
-        if name_node.type in ("property_identifier", "private_property_identifier", "computed_property_name") \
-                and self.direct_member(node, scope):
-            name = "".join(self.text(name_node).split())       # `[$mobx]: Administration` is the field `[$mobx]`
+        if name_node.type in (
+            "property_identifier",
+            "private_property_identifier",
+            "computed_property_name",
+        ) and self.direct_member(node, scope):
+            name = "".join(self.text(name_node).split())  # `[$mobx]: Administration` is the field `[$mobx]`
             if type_node is not None:
                 scope.fields[name] = self.type_text(type_node)
             elif value is not None:
-                expr = self.expression(value, _Scope("fn", scope.module, None, scope.fqp, scope.receivers,
-                                                     env=self.file_scope.env))
+                expr = self.expression(
+                    value, _Scope("fn", scope.module, None, scope.fqp, scope.receivers, env=self.file_scope.env)
+                )
                 if expr is not None:
                     scope.fields[name] = infer.encode(expr)
 
@@ -645,8 +854,9 @@ class TsExtraction(FileExtraction):
         if len(name) >= 2 and name[0] in "'\"`":
             name = name[1:-1]
         parent = node.parent
-        self.namespace(node, node, name, parent if parent is not None and parent.type == "ambient_declaration"
-                       else node)
+        self.namespace(
+            node, node, name, parent if parent is not None and parent.type == "ambient_declaration" else node
+        )
 
     def on_ambient_global(self, node, caps):
         """`declare global { ... }`: an M node `{module}::global` holding its declarations (ISG-SPEC §1)."""
@@ -679,8 +889,8 @@ class TsExtraction(FileExtraction):
                 continue
             name = self.text(param.child_by_field_name("name"))
             g_fqp = f"{owner_fqp}::<{name}>"
-            if g_fqp in self.type_parameters:            # a later overload's: the first declaration's node, which
-                generics[name] = self.type_parameters[g_fqp]     # takes this declaration's bounds too
+            if g_fqp in self.type_parameters:  # a later overload's: the first declaration's node, which
+                generics[name] = self.type_parameters[g_fqp]  # takes this declaration's bounds too
                 created.append((generics[name], param))
                 continue
             g = self.add_node(NodeKind.GENERIC, name, g_fqp, param, self.text(param))
@@ -739,7 +949,7 @@ class TsExtraction(FileExtraction):
         for t in sorted(types, key=lambda n: n.start_byte):
             parent = t.parent
             if parent is not None and parent.type == "nested_type_identifier":
-                continue                                  # a segment of a qualified name, captured with it
+                continue  # a segment of a qualified name, captured with it
             if t.type == "nested_type_identifier":
                 path = tuple("".join(self.text(t).split()).split("."))
             else:
@@ -785,7 +995,7 @@ class TsExtraction(FileExtraction):
         env = scope.env
         assert env is not None
         for index, param in enumerate(params):
-            if param.type == "identifier":                       # `x => ...`
+            if param.type == "identifier":  # `x => ...`
                 env.bind(self.text(param), element if index == 0 else None)
                 continue
             pattern = param.child_by_field_name("pattern")
@@ -793,7 +1003,7 @@ class TsExtraction(FileExtraction):
                 continue
             type_node = param.child_by_field_name("type")
             value = param.child_by_field_name("value")
-            if pattern.type == "this":                           # `function f(this: Annotation, ...)`
+            if pattern.type == "this":  # `function f(this: Annotation, ...)`
                 scope.this = self.declared(type_node, scope) if type_node is not None else None
                 continue
             if pattern.type == "rest_pattern":
@@ -804,7 +1014,7 @@ class TsExtraction(FileExtraction):
                 for ident in _pattern_names(pattern):
                     env.bind(self.text(ident), None)
                 continue
-            if type_node is not None:                            # evaluated if ever a receiver
+            if type_node is not None:  # evaluated if ever a receiver
                 env.bind(self.text(pattern), _later(self.declared, type_node, scope))
             elif value is not None:
                 env.bind(self.text(pattern), _later(self.expression, value, scope))
@@ -819,7 +1029,7 @@ class TsExtraction(FileExtraction):
         name = self.text(caps["local.name"][0])
         type_node = node.child_by_field_name("type")
         value = node.child_by_field_name("value")
-        if scope is not self.file_scope:                         # evaluated if the name is ever a receiver
+        if scope is not self.file_scope:  # evaluated if the name is ever a receiver
             if type_node is not None:
                 scope.env.bind(name, self.declared(type_node, scope))
             elif value is not None and value.type not in ("arrow_function", "function_expression"):
@@ -834,7 +1044,7 @@ class TsExtraction(FileExtraction):
         else:
             expr = None
         scope.env.bind(name, expr)
-        if scope is self.file_scope:                             # a module's value: for its importers too
+        if scope is self.file_scope:  # a module's value: for its importers too
             if type_node is not None:
                 scope.fields[name] = self.type_text(type_node)
             elif expr is not None:
@@ -856,27 +1066,47 @@ class TsExtraction(FileExtraction):
         """A function written inside a function's body (a callback, say): its calls are the enclosing function's,
         its parameters its own names (the first parameter of an array method's callback is an element)."""
         if node.id in self.scopes:
-            return                                               # a function item: registered already
+            return  # a function item: registered already
         outer = self.scope_of(node)
         if outer.kind != "fn" or outer.env is None:
             return
-        own = _Scope("fn", outer.module, outer.node_id, outer.fqp, outer.receivers, outer.bases, outer.generics,
-                     env=infer.Env(outer.env), this=outer.this, nested=True)
+        own = _Scope(
+            "fn",
+            outer.module,
+            outer.node_id,
+            outer.fqp,
+            outer.receivers,
+            outer.bases,
+            outer.generics,
+            env=infer.Env(outer.env),
+            this=outer.this,
+            nested=True,
+        )
         self.scopes[node.id] = own
         params = node.child_by_field_name("parameters")
-        params_list = params.named_children if params is not None else [
-            p for p in (node.child_by_field_name("parameter"),) if p is not None]
+        params_list = (
+            params.named_children
+            if params is not None
+            else [p for p in (node.child_by_field_name("parameter"),) if p is not None]
+        )
         parent = node.parent
         callee = None
-        if parent is not None and parent.type == "arguments" and parent.parent is not None \
-                and parent.parent.type == "call_expression":
+        if (
+            parent is not None
+            and parent.type == "arguments"
+            and parent.parent is not None
+            and parent.parent.type == "call_expression"
+        ):
             callee = parent.parent.child_by_field_name("function")
         if callee is None:
             self.bind_parameters(params_list, own)
             return
         argument = next(i for i, a in enumerate(parent.named_children) if a == node)
-        if callee.type == "member_expression" and argument == 0 and self.text(
-                callee.child_by_field_name("property")) in _ELEMENT_CALLBACKS:
+        if (
+            callee.type == "member_expression"
+            and argument == 0
+            and self.text(callee.child_by_field_name("property")) in _ELEMENT_CALLBACKS
+        ):
             receiver = self.expression(callee.child_by_field_name("object"), outer)
             self.bind_parameters(params_list, own, infer.element(receiver))
             return
@@ -884,10 +1114,14 @@ class TsExtraction(FileExtraction):
         self.bind_parameters(params_list, own)
         if path is None or outer.env is None or path[0] in outer.env:
             return
-        for index, param in enumerate(params_list):         # `each(xs, x => x.m())`: what `each` declares
+        for index, param in enumerate(params_list):  # `each(xs, x => x.m())`: what `each` declares
             pattern = param if param.type == "identifier" else param.child_by_field_name("pattern")
-            if pattern is not None and pattern.type == "identifier" and param.child_by_field_name("type") is None \
-                    and own.env is not None:
+            if (
+                pattern is not None
+                and pattern.type == "identifier"
+                and param.child_by_field_name("type") is None
+                and own.env is not None
+            ):
                 own.env.bind(self.text(pattern), infer.callback_parameter(".".join(path), argument, index))
 
     def on_this_assignment(self, node, caps):
@@ -895,8 +1129,9 @@ class TsExtraction(FileExtraction):
         scope = self.scope_of(node)
         if scope.kind != "fn" or not scope.fqp.endswith("::constructor"):
             return
-        owner = next((s for s in self.scopes.values() if s.kind == "class" and s.fqp == scope.fqp.rsplit("::", 1)[0]),
-                     None)
+        owner = next(
+            (s for s in self.scopes.values() if s.kind == "class" and s.fqp == scope.fqp.rsplit("::", 1)[0]), None
+        )
         name = self.text(caps["local.name"][0])
         if owner is None or name in owner.fields:
             return
@@ -919,11 +1154,11 @@ class TsExtraction(FileExtraction):
             if env is not None and name in env:
                 return env.get(name)
             imported = self.facts.imports.get(self.module, {}).get(name)
-            if imported is not None and "::" in imported:        # an imported value: its module's record
+            if imported is not None and "::" in imported:  # an imported value: its module's record
                 module, _, value = imported.rpartition("::")
                 return infer.member(infer.known(module), value)
             if imported is None and name in GLOBAL_VALUES:
-                return infer.typed(name)                          # `JSON`, `console`: outside the workspace
+                return infer.typed(name)  # `JSON`, `console`: outside the workspace
             return None
         if kind == "this":
             return self.this_expression(node, scope)
@@ -948,9 +1183,12 @@ class TsExtraction(FileExtraction):
                     return None
                 name = self.text(prop)
                 path = _identifier_chain(self, obj)
-                if path is not None and (scope.env is None or path[0] not in scope.env) \
-                        and self.narrowed(obj, path[0], scope) is None:
-                    return infer.called(".".join((*path, name)), arity)   # `Foo.create()`, `ns.f()`, `value.m()`
+                if (
+                    path is not None
+                    and (scope.env is None or path[0] not in scope.env)
+                    and self.narrowed(obj, path[0], scope) is None
+                ):
+                    return infer.called(".".join((*path, name)), arity)  # `Foo.create()`, `ns.f()`, `value.m()`
                 return infer.method(self.expression(obj, scope), name, arity)
             return None
         if kind == "new_expression":
@@ -974,8 +1212,11 @@ class TsExtraction(FileExtraction):
                 return None
             if kind == "satisfies_expression":
                 return self.expression(named[0], scope)
-            text = " ".join(self.text(type_node).split()).strip("<>") if kind == "type_assertion" else \
-                " ".join(self.text(type_node).split())
+            text = (
+                " ".join(self.text(type_node).split()).strip("<>")
+                if kind == "type_assertion"
+                else " ".join(self.text(type_node).split())
+            )
             if text == "const":
                 return self.expression(named[0], scope)
             return infer.typed(text)
@@ -1064,8 +1305,11 @@ class TsExtraction(FileExtraction):
                 self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", (name,), src=scope.node_id))
         elif kind == "super":
             if scope.bases:
-                self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", ("constructor",),
-                                             src=scope.node_id, receiver=scope.bases))
+                self.add_reference(
+                    Reference(
+                        EdgeKind.CALLS, scope.module, "fn", ("constructor",), src=scope.node_id, receiver=scope.bases
+                    )
+                )
         elif kind == "member_expression":
             prop = callee.child_by_field_name("property")
             obj = callee.child_by_field_name("object")
@@ -1078,25 +1322,27 @@ class TsExtraction(FileExtraction):
                 # `function` expression nested in a method has a `this` of its own: unknown, so a guess
                 receivers = () if _this_rebound(node) else scope.receivers
                 if not receivers:
-                    receivers = self.this_expression(obj, scope) or ()   # `function f(this: Annotation)`
+                    receivers = self.this_expression(obj, scope) or ()  # `function f(this: Annotation)`
             elif obj.type == "super":
                 receivers = scope.bases
                 if not receivers:
                     return
             else:
                 expr = self.expression(obj, scope)
-                if obj.type == "new_expression":         # `new Foo().m()`: a method of Foo
+                if obj.type == "new_expression":  # `new Foo().m()`: a method of Foo
                     constructor = obj.child_by_field_name("constructor")
                     obj = constructor if constructor is not None else obj
                 path = _identifier_chain(self, obj)
                 if path is not None and (scope.env is None or path[0] not in scope.env):
                     # a path (`ns.f()`, `Foo.create()`, `imported.m()`): found by name first, else by its type
-                    self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", (*path, name),
-                                                 src=scope.node_id, receiver=expr))
+                    self.add_reference(
+                        Reference(EdgeKind.CALLS, scope.module, "fn", (*path, name), src=scope.node_id, receiver=expr)
+                    )
                     return
                 receivers = expr or ()
-            self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", (name,), src=scope.node_id,
-                                         receiver=receivers))
+            self.add_reference(
+                Reference(EdgeKind.CALLS, scope.module, "fn", (name,), src=scope.node_id, receiver=receivers)
+            )
 
     def on_new(self, node, caps):
         scope = self.scope_of(node)
@@ -1111,8 +1357,9 @@ class TsExtraction(FileExtraction):
 _IDENT = re.compile(r"^[A-Za-z_$][\w$]*$")
 _IDENT_PATH = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$")
 # array methods whose callback's first parameter is an element of the array
-_ELEMENT_CALLBACKS = frozenset({"map", "forEach", "filter", "find", "findLast", "some", "every", "flatMap",
-                                "findIndex", "findLastIndex"})
+_ELEMENT_CALLBACKS = frozenset(
+    {"map", "forEach", "filter", "find", "findLast", "some", "every", "flatMap", "findIndex", "findLastIndex"}
+)
 
 
 def _pattern_names(pattern):
@@ -1124,12 +1371,24 @@ def _pattern_names(pattern):
             yield node
         else:
             stack.extend(node.named_children)
-_FUNCTION_LIKE = frozenset({"function_expression", "arrow_function", "generator_function", "function_declaration",
-                            "generator_function_declaration", "method_definition", "class_body"})
 
 
-_THIS_BINDERS = frozenset({"function_expression", "function_declaration", "generator_function",
-                           "generator_function_declaration"})
+_FUNCTION_LIKE = frozenset(
+    {
+        "function_expression",
+        "arrow_function",
+        "generator_function",
+        "function_declaration",
+        "generator_function_declaration",
+        "method_definition",
+        "class_body",
+    }
+)
+
+
+_THIS_BINDERS = frozenset(
+    {"function_expression", "function_declaration", "generator_function", "generator_function_declaration"}
+)
 _THIS_KEEPERS = frozenset({"method_definition", "class_body", "program"})
 
 
@@ -1210,8 +1469,9 @@ def _member_visibility(extraction: FileExtraction, node, name: str) -> str | Non
     return None
 
 
-def extract(path: str, source: bytes, tree: tree_sitter.Tree, layout: TsLayout, content_hash: bytes,
-            lang: str = "typescript") -> FileFacts:
+def extract(
+    path: str, source: bytes, tree: tree_sitter.Tree, layout: TsLayout, content_hash: bytes, lang: str = "typescript"
+) -> FileFacts:
     if lang != "javascript" and tree.root_node.has_error:
         source, tree = _reparse_generic_call_signatures(source, tree, lang)
     return TsExtraction(path, lang, source, tree, content_hash, layout).run()
@@ -1236,8 +1496,9 @@ _MEMBER_END = frozenset(b"_$)]>}'\"`")
 _parsers: dict[str, tree_sitter.Parser] = {}
 
 
-def _reparse_generic_call_signatures(source: bytes, tree: tree_sitter.Tree, lang: str
-                                     ) -> tuple[bytes, tree_sitter.Tree]:
+def _reparse_generic_call_signatures(
+    source: bytes, tree: tree_sitter.Tree, lang: str
+) -> tuple[bytes, tree_sitter.Tree]:
     patched = bytearray(source)
     changed = False
     for match in _GENERIC_SIGNATURE_LINE.finditer(source):
@@ -1299,6 +1560,7 @@ def _error_bytes(tree: tree_sitter.Tree) -> int:
 
 # ---- resolution ---------------------------------------------------------------------------------------------
 
+
 def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target | None, Target | None]:
     if ref.dst is not None:
         return None, None
@@ -1308,8 +1570,13 @@ def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target 
         found = resolve_method(ref.path[-1], ref.receiver, ref.scope, view)
     else:
         found = resolve_path(ref.path, ref.target, ref.scope, view)
-    if ref.kind is EdgeKind.CALLS and found is not None and found.ids and found.resolution is not Resolution.HEURISTIC \
-            and any(_ANNOTATED_PROPERTY.match(view.node(i).signature) for i in found.ids):
+    if (
+        ref.kind is EdgeKind.CALLS
+        and found is not None
+        and found.ids
+        and found.resolution is not Resolution.HEURISTIC
+        and any(_ANNOTATED_PROPERTY.match(view.node(i).signature) for i in found.ids)
+    ):
         # `produce: IProduce = (...) => ...`: a call through the property takes the signatures of its declared type
         # (the checker resolves `this.produce(x)` to IProduce's), so the arrow is a likely target, not a fact
         return None, Target(found.ids, Resolution.HEURISTIC, len(found.ids))
@@ -1319,7 +1586,8 @@ def resolve(ref: Reference, view: SymbolView, facts: FileFacts) -> tuple[Target 
 # A class property with a type annotation (`static create: Factory = ...`, `produce?: IProduce = ...`), as the head
 # of a property-arrow method's signature starts; a method's head is `name(` or `name<`.
 _ANNOTATED_PROPERTY = re.compile(
-    r"^(?:(?:static|readonly|private|public|protected|override|declare|abstract|accessor)\s+)*[#\w$]+[?!]?\s*:")
+    r"^(?:(?:static|readonly|private|public|protected|override|declare|abstract|accessor)\s+)*[#\w$]+[?!]?\s*:"
+)
 
 
 def _resolve_inferred(ref: Reference, view: SymbolView) -> Target | None:
@@ -1346,11 +1614,10 @@ def _join(path: tuple[str, ...]) -> str:
     return "::".join(path)
 
 
-def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolView, guess: bool = True
-                 ) -> Target | None:
+def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolView, guess: bool = True) -> Target | None:
     kinds = TARGET_KINDS[target]
     first = path[0]
-    if "::" in scope:                # inside a namespace (`src/a::N::M`): its names, then the enclosing ones'
+    if "::" in scope:  # inside a namespace (`src/a::N::M`): its names, then the enclosing ones'
         parts = _split(scope)
         for cut in range(len(parts), 1, -1):
             ids = lookup_absolute((*parts[:cut], *path), kinds, view)
@@ -1365,7 +1632,7 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
             return Target(ids, Resolution.IMPORT)
         if target == "type" and len(expanded) > 2:
             ids = lookup_absolute(expanded[:-1], ENUM_KINDS, view)
-            if ids:                                      # `ArchType.Object`: a member of an enum: the enum
+            if ids:  # `ArchType.Object`: a member of an enum: the enum
                 return Target(ids, Resolution.IMPORT)
         if target == "type":
             return Target([], Resolution.IMPORT, external_fqp=_join(expanded), external_kind=NodeKind.STRUCT)
@@ -1378,7 +1645,7 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
         if ids:
             return Target(ids, Resolution.EXACT)
     if target == "fn":
-        if len(path) > 1 and guess:          # `value.method()` on a local value: resolved by the method's name
+        if len(path) > 1 and guess:  # `value.method()` on a local value: resolved by the method's name
             return resolve_method(path[-1], (), scope, view)
         return None
     if target != "type":
@@ -1394,8 +1661,7 @@ def resolve_path(path: tuple[str, ...], target: str, scope: str, view: SymbolVie
     return Target([], Resolution.EXACT, external_fqp=".".join(path), external_kind=NodeKind.STRUCT)
 
 
-def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: SymbolView, depth: int = 0
-                    ) -> list[bytes]:
+def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: SymbolView, depth: int = 0) -> list[bytes]:
     """Nodes at `module::Name::member`, trying `module/index`, following re-exports (`export ... from`), default
     exports and, for members, the bases of classes and interfaces (recorded as the globs of their scope)."""
     ids = view.lookup(_join(path), kinds)
@@ -1461,17 +1727,67 @@ def lookup_path(view: SymbolView, fqp: str) -> list[bytes]:
 # ---- receiver types (infer.py) -------------------------------------------------------------------------------
 
 # Types whose values are of the standard library: none of their methods is a workspace method.
-_PRIMITIVE_VALUES = frozenset({"string", "number", "boolean", "bigint", "symbol", "object", "String", "Number",
-                               "Boolean", "RegExp", "Date", "Function", "Error", "Symbol", "BigInt"})
+_PRIMITIVE_VALUES = frozenset(
+    {
+        "string",
+        "number",
+        "boolean",
+        "bigint",
+        "symbol",
+        "object",
+        "String",
+        "Number",
+        "Boolean",
+        "RegExp",
+        "Date",
+        "Function",
+        "Error",
+        "Symbol",
+        "BigInt",
+    }
+)
 _MAPS = frozenset({"Map", "WeakMap", "ReadonlyMap"})
 _ARRAYS = frozenset({infer.ARRAY, "Array", "ReadonlyArray"})
-_SELF_METHODS = frozenset({"filter", "slice", "concat", "reverse", "sort", "splice", "toReversed", "toSorted",
-                           "toSpliced", "fill", "copyWithin"})
+_SELF_METHODS = frozenset(
+    {
+        "filter",
+        "slice",
+        "concat",
+        "reverse",
+        "sort",
+        "splice",
+        "toReversed",
+        "toSorted",
+        "toSpliced",
+        "fill",
+        "copyWithin",
+    }
+)
 _ELEMENT_METHODS = frozenset({"find", "findLast", "at", "pop", "shift"})
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
-_MODIFIERS = frozenset({"export", "default", "declare", "async", "function", "function*", "static", "public",
-                        "private", "protected", "readonly", "abstract", "override", "get", "set", "const", "let",
-                        "var", "accessor"})
+_MODIFIERS = frozenset(
+    {
+        "export",
+        "default",
+        "declare",
+        "async",
+        "function",
+        "function*",
+        "static",
+        "public",
+        "private",
+        "protected",
+        "readonly",
+        "abstract",
+        "override",
+        "get",
+        "set",
+        "const",
+        "let",
+        "var",
+        "accessor",
+    }
+)
 
 
 class _TsTypes:
@@ -1487,8 +1803,8 @@ class _TsTypes:
     def normalize(self, text: str) -> str:
         text = _COMMENT.sub(" ", text).strip()
         if text.startswith("readonly "):
-            text = text[len("readonly "):]
-        if " is " in text and not text.startswith("("):           # a type predicate `x is Foo` is a boolean
+            text = text[len("readonly ") :]
+        if " is " in text and not text.startswith("("):  # a type predicate `x is Foo` is a boolean
             return "boolean"
         return text
 
@@ -1502,7 +1818,7 @@ class _TsTypes:
             return None
         if found.ids:
             node = self.view.node(found.ids[0])
-            if node.kind is NodeKind.ASSOC_TYPE:                 # `type X = Foo<T>`: what it stands for
+            if node.kind is NodeKind.ASSOC_TYPE:  # `type X = Foo<T>`: what it stands for
                 return self.aliased(Ty(node.fqp))
             return Ty(node.fqp, False, (), found.resolution)
         if found.external_fqp is None or found.resolution is Resolution.HEURISTIC:
@@ -1521,7 +1837,7 @@ class _TsTypes:
         if node.kind is NodeKind.ASSOC_TYPE:
             _, eq, text = node.signature.partition("=")
             where = _scope_of(node)
-            if text.strip().startswith("{"):                   # an object type: known, with no method of ours
+            if text.strip().startswith("{"):  # an object type: known, with no method of ours
                 return Ty(node.fqp)
         elif node.kind is NodeKind.GENERIC:
             _, eq, text = node.signature.partition(" extends ")
@@ -1550,13 +1866,14 @@ class _TsTypes:
             return None
         owner = fn.fqp.rsplit("::", 1)[0]
         owner_node = self.node_of(owner)
-        return Declared(text, _scope_of(fn), generics,
-                        owner if owner_node is not None and owner_node.kind in CLASS_KINDS else None)
+        return Declared(
+            text, _scope_of(fn), generics, owner if owner_node is not None and owner_node.kind in CLASS_KINDS else None
+        )
 
     def field(self, ty: Ty, name: str, depth: int = 0) -> Declared | None:
         entry = infer.field_entry(name)
         todo, seen = [ty.fqp], set()
-        while todo and len(seen) < 96:                          # a barrel (`export * from` ...) is wide
+        while todo and len(seen) < 96:  # a barrel (`export * from` ...) is wide
             fqp = todo.pop(0)
             if fqp in seen:
                 continue
@@ -1564,14 +1881,18 @@ class _TsTypes:
             text = self.view.imports(infer.fields_key(FAMILY, fqp)).get(entry)
             if text is not None:
                 node = self.node_of(fqp)
-                where = fqp if node is not None and node.kind is NodeKind.MODULE else (
-                    _scope_of(node) if node is not None else fqp.split("::")[0])
-                return Declared(text, where, frozenset(), fqp if node is not None and node.kind in CLASS_KINDS
-                                else None)
-            reexport = self.view.imports(fqp).get(name)        # a module's value re-exported from another
+                where = (
+                    fqp
+                    if node is not None and node.kind is NodeKind.MODULE
+                    else (_scope_of(node) if node is not None else fqp.split("::")[0])
+                )
+                return Declared(
+                    text, where, frozenset(), fqp if node is not None and node.kind in CLASS_KINDS else None
+                )
+            reexport = self.view.imports(fqp).get(name)  # a module's value re-exported from another
             if reexport is not None and "::" in reexport:
                 todo.append(reexport.rpartition("::")[0])
-            for base in self.view.globs(fqp):                   # `export * from`, a class's bases
+            for base in self.view.globs(fqp):  # `export * from`, a class's bases
                 if "::" not in base:
                     todo.append(base)
                     continue
@@ -1600,7 +1921,7 @@ class _TsTypes:
         imported = self.view.imports(where).get(first)
         if imported is not None and "::" in imported:
             module, _, name = imported.rpartition("::")
-        elif imported is not None:                              # `import * as ns`: the module itself
+        elif imported is not None:  # `import * as ns`: the module itself
             module, name = imported, ""
         elif first in GLOBAL_VALUES:
             return infer.OPAQUE
@@ -1613,8 +1934,9 @@ class _TsTypes:
             ty = inference.field(ty, member)
         return ty
 
-    def callback_parameter(self, path: str, argument: int, parameter: int, where, inference: infer.Inference
-                           ) -> Ty | None:
+    def callback_parameter(
+        self, path: str, argument: int, parameter: int, where, inference: infer.Inference
+    ) -> Ty | None:
         """`each(xs, x => ...)`: the type of parameter ``parameter`` of the function type that `each` declares for
         its argument ``argument``."""
         found = resolve_path(tuple(path.split(".")), "fn", where, self.view, guess=False)
@@ -1644,11 +1966,14 @@ class _TsTypes:
         else:
             parts = path.split(".")
             imported = self.view.imports(where).get(parts[0]) if len(parts) == 1 else None
-            module, name = (imported.rpartition("::")[0], imported.rpartition("::")[2]) if imported and \
-                "::" in imported else (where, parts[-1])
+            module, name = (
+                (imported.rpartition("::")[0], imported.rpartition("::")[2])
+                if imported and "::" in imported
+                else (where, parts[-1])
+            )
             declared = self.field(Ty(module), name)
         if declared is not None and declared.text.startswith(infer.EXPR_PREFIX):
-            expr = infer.decode(declared.text)                 # `export const isFoo = f(...) as (x: any) => x is Foo`
+            expr = infer.decode(declared.text)  # `export const isFoo = f(...) as (x: any) => x is Foo`
             start = expr[1] if len(expr) == 2 else ""
             declared = Declared(start[1:], declared.where) if start.startswith(infer.START_TYPE) else None
         if declared is None:
@@ -1682,8 +2007,9 @@ class _TsTypes:
         """`A | B` of workspace classes or interfaces: the checker resolves a call on it to the first member's
         declaration (each member must have the method), so the first member stands for it."""
         # a primitive member cannot be the receiver of a method call that compiles (the code narrowed it away)
-        kept = [m for m in members if m is None or not (m.external and (m.fqp in PRIMITIVES
-                                                                          or m.fqp in _PRIMITIVE_VALUES))]
+        kept = [
+            m for m in members if m is None or not (m.external and (m.fqp in PRIMITIVES or m.fqp in _PRIMITIVE_VALUES))
+        ]
         if not kept or any(m is None or m.external for m in kept):
             return None
         return kept[0]
@@ -1693,7 +2019,7 @@ class _TsTypes:
         return infer.type_parameters(node.signature, node.name) if node is not None else ()
 
     def accepts(self, fn: Node, arity: int) -> bool:
-        return True                                            # overloads are one node
+        return True  # overloads are one node
 
 
 def _types(view: SymbolView) -> _TsTypes:
@@ -1710,7 +2036,7 @@ def _scope_of(node: Node) -> str:
     fqp = node.fqp
     if not fqp.startswith(module + "::"):
         return module
-    inner = fqp[len(module) + 2:].split("::")[:-1]
+    inner = fqp[len(module) + 2 :].split("::")[:-1]
     # members of classes are read in their class's module; namespaces (M nodes) keep their FQP as the scope
     return module if not inner or inner[0][:1].isupper() and len(inner) == 1 else "::".join((module, *inner[:1]))
 
@@ -1720,7 +2046,7 @@ def _parameter_texts(signature: str, name: str) -> list[str]:
     [`A`, `(x: X) => void`]; "" for a parameter without one)."""
     text = _COMMENT.sub(" ", signature)
     at = infer._find_word(text, name)
-    rest = text[at + len(name):] if at >= 0 else text
+    rest = text[at + len(name) :] if at >= 0 else text
     start = rest.find("(")
     if start == -1:
         return []
@@ -1737,7 +2063,7 @@ def _parameter_texts(signature: str, name: str) -> list[str]:
     if end == -1:
         return []
     texts = []
-    for part in infer._split_top(rest[start + 1:end], ","):
+    for part in infer._split_top(rest[start + 1 : end], ","):
         _, colon, written = part.partition(":")
         texts.append(_without_default(written).strip() if colon else "")
     return texts
@@ -1749,9 +2075,9 @@ def _without_default(text: str) -> str:
     for i, ch in enumerate(text):
         if ch in "([{<":
             depth += 1
-        elif ch in ")]}" or (ch == ">" and text[i - 1:i] != "="):
+        elif ch in ")]}" or (ch == ">" and text[i - 1 : i] != "="):
             depth -= 1
-        elif ch == "=" and depth == 0 and text[i + 1:i + 2] != ">":
+        elif ch == "=" and depth == 0 and text[i + 1 : i + 2] != ">":
             return text[:i]
     return text
 
@@ -1761,24 +2087,24 @@ def _return_text(signature: str, name: str) -> tuple[str, frozenset[str]]:
     and its own type parameters, or ("", ...) when none is written."""
     text = _COMMENT.sub(" ", signature)
     at = infer._find_word(text, name) if name else -1
-    rest = text[at + len(name):] if at >= 0 else text
+    rest = text[at + len(name) :] if at >= 0 else text
     generics: frozenset[str] = frozenset()
     rest = rest.lstrip()
-    if rest.startswith("="):                                   # `f = (x): T =>`, `const f = <T>(x) =>`
+    if rest.startswith("="):  # `f = (x): T =>`, `const f = <T>(x) =>`
         rest = rest[1:].lstrip()
         if rest.startswith("async "):
-            rest = rest[len("async "):].lstrip()
+            rest = rest[len("async ") :].lstrip()
         if rest.startswith("function"):
-            rest = rest[len("function"):].lstrip("* ")
-    elif rest.startswith("?") or rest.startswith("!"):
+            rest = rest[len("function") :].lstrip("* ")
+    elif rest.startswith(("?", "!")):
         rest = rest[1:].lstrip()
     if rest.startswith("<"):
         depth = 0
         for i, ch in enumerate(rest):
-            depth += 1 if ch == "<" else -1 if ch == ">" and rest[i - 1:i + 1] != "=>" else 0
+            depth += 1 if ch == "<" else -1 if ch == ">" and rest[i - 1 : i + 1] != "=>" else 0
             if depth == 0:
-                generics = frozenset(infer.type_parameters("f" + rest[:i + 1], "f"))
-                rest = rest[i + 1:].lstrip()
+                generics = frozenset(infer.type_parameters("f" + rest[: i + 1], "f"))
+                rest = rest[i + 1 :].lstrip()
                 break
     if not rest.startswith("("):
         return "", generics
@@ -1789,7 +2115,7 @@ def _return_text(signature: str, name: str) -> tuple[str, frozenset[str]]:
         elif ch in ")]}":
             depth -= 1
             if depth == 0:
-                rest = rest[i + 1:].strip()
+                rest = rest[i + 1 :].strip()
                 break
     else:
         return "", generics

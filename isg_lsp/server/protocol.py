@@ -23,8 +23,12 @@ from lsprotocol import types
 from cattrs.errors import ClassValidationError
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.protocol import LanguageServerProtocol, default_converter, lsp_method
-from pygls.protocol.json_rpc import (JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage,
-                                     ResponseErrorMessage)
+from pygls.protocol.json_rpc import (
+    JsonRPCNotification,
+    JsonRPCRequestMessage,
+    JsonRPCResponseMessage,
+    ResponseErrorMessage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,7 @@ def _opt(default=None):
 
 
 # ---- params --------------------------------------------------------------------------------------------------
+
 
 @attrs.define
 class TargetParams:
@@ -120,6 +125,7 @@ class MapParams:
 
 
 # ---- results -------------------------------------------------------------------------------------------------
+
 
 @attrs.define
 class IsgLocation:
@@ -332,9 +338,25 @@ def _to_camel(name: str) -> str:
 
 
 _RESULT_CLASSES = (
-    IsgLocation, IsgNode, IsgEdgeInfo, NodeWithEdge, WhoImplementsResult, CallsResult, ImpactedNode, ModuleCount,
-    KindCount, BlastRadiusResult, CycleInfo, CyclesResult, SearchResult, Progress, DatabaseInfo, LatencySummary,
-    Latencies, FolderStats, StatsResult,
+    IsgLocation,
+    IsgNode,
+    IsgEdgeInfo,
+    NodeWithEdge,
+    WhoImplementsResult,
+    CallsResult,
+    ImpactedNode,
+    ModuleCount,
+    KindCount,
+    BlastRadiusResult,
+    CycleInfo,
+    CyclesResult,
+    SearchResult,
+    Progress,
+    DatabaseInfo,
+    LatencySummary,
+    Latencies,
+    FolderStats,
+    StatsResult,
 )
 
 
@@ -373,7 +395,7 @@ def clean_message(text: str) -> str:
     return text[:500]
 
 
-_ANSWERED = object()          # a request already answered with an error while it was read
+_ANSWERED = object()  # a request already answered with an error while it was read
 
 
 def _validation_detail(error: BaseException | None) -> str:
@@ -438,12 +460,15 @@ class IsgProtocol(LanguageServerProtocol):
         is_request = method is not None and msg_id is not None and not hasattr(message, "result")
         if is_request and self._shutdown and method != types.EXIT:
             # LSP: requests after shutdown are answered with InvalidRequest (pygls would drop them unanswered)
-            self._send_response(msg_id, error=types.ResponseError(
-                code=-32600, message=f"the server is shutting down: {method} refused"))
+            self._send_response(
+                msg_id, error=types.ResponseError(code=-32600, message=f"the server is shutting down: {method} refused")
+            )
             return
         if is_request and method != types.INITIALIZE and getattr(self, "_initialize_seen", False) is False:
-            self._send_response(msg_id, error=types.ResponseError(
-                code=-32002, message=f"the server is not initialized: {method} refused"))
+            self._send_response(
+                msg_id,
+                error=types.ResponseError(code=-32002, message=f"the server is not initialized: {method} refused"),
+            )
             return
         if method == types.INITIALIZE:
             self._initialize_seen = True
