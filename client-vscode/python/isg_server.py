@@ -5,7 +5,7 @@ The extension runs it as ``<python> -I <extension>/bundled/tool/isg_server.py [-
 interpreter has installed itself does not matter (as in Microsoft's Python-tool extensions).
 
 ``--check`` imports everything the server needs, loads every grammar, and prints one line of JSON on stdout:
-``{"python": "3.11.2", "executable": ..., "isgLsp": "0.1.0", "location": ..., "bundled": true, "languages": [...]}``.
+``{"python": "3.11.2", "executable": ..., "isgLsp": "0.2.0", "location": ..., "bundled": true, "languages": [...]}``.
 Exit codes: 0 fine, 3 this Python is too old, 4 an import failed (the message on stderr says which).
 Without ``--check`` it runs ``isg-lsp serve`` with the remaining arguments (stdio).
 """
