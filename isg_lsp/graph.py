@@ -170,6 +170,8 @@ class Graph:
         self.out_edges: dict[bytes, dict[tuple[str, bytes], Edge]] = {}
         self.in_edges: dict[bytes, dict[tuple[str, bytes], Edge]] = {}
         self._edge_refs: dict[tuple[bytes, str, bytes], int] = {}
+        # a relation that several files write, with each file's edge (rare: conflicting impls, say)
+        self._edge_variants: dict[tuple[bytes, str, bytes], list[Edge]] = {}
         self._dependents: dict[str, set[str]] = {}  # key -> files whose resolution looked it up
         self.version = 0  # bumped by every change
 
@@ -620,16 +622,36 @@ class Graph:
         count = self._edge_refs.get(key, 0)
         self._edge_refs[key] = count + 1
         if count == 0:
-            self.out_edges.setdefault(edge.src, {})[(key[1], edge.dst)] = edge
-            self.in_edges.setdefault(edge.dst, {})[(key[1], edge.src)] = edge
+            self._show_edge(edge)
+            return
+        # several files write this relation: the adjacency shows the surest of their edges, whatever order the files
+        # came in (the first one added used to stay, so an update differed from a fresh index on its label)
+        variants = self._edge_variants.get(key)
+        if variants is None:
+            variants = self._edge_variants[key] = [self.out_edges[edge.src][(key[1], edge.dst)]]
+        variants.append(edge)
+        self._show_edge(min(variants, key=_edge_order))
+
+    def _show_edge(self, edge: Edge) -> None:
+        key = edge.key
+        self.out_edges.setdefault(edge.src, {})[(key[1], edge.dst)] = edge
+        self.in_edges.setdefault(edge.dst, {})[(key[1], edge.src)] = edge
 
     def _remove_edge(self, edge: Edge) -> None:
         key = edge.key
         count = self._edge_refs.get(key, 0) - 1
         if count > 0:
             self._edge_refs[key] = count
+            variants = self._edge_variants.get(key)
+            if variants is not None:
+                if edge in variants:
+                    variants.remove(edge)
+                self._show_edge(min(variants, key=_edge_order))
+                if len(variants) <= 1:
+                    del self._edge_variants[key]
             return
         self._edge_refs.pop(key, None)
+        self._edge_variants.pop(key, None)
         out = self.out_edges.get(edge.src)
         if out is not None:
             out.pop((key[1], edge.dst), None)
@@ -654,6 +676,14 @@ class Graph:
 
 
 _RESOLUTION_RANK = {Resolution.EXACT: 0, Resolution.IMPORT: 1, Resolution.HEURISTIC: 2}
+
+
+def _edge_order(edge: Edge) -> tuple[int, bool, int]:
+    """Which of several files' edges for one relation the graph shows: the surest label, then a written (not
+    derived) relation, then the fewest candidates."""
+    return (_RESOLUTION_RANK[edge.resolution], edge.derived, edge.candidates or 0)
+
+
 _WANTED: dict[object, frozenset[str]] = {}
 
 

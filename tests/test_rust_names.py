@@ -126,10 +126,15 @@ IMP_EDITS = [
     # the file's own route now names another type: new requests
     (IMP.replace("use crate::{Area, Circle};", "use crate::{Area, shapes::square::Tri as Circle};"), False),
     # a declaration in the file shadows the re-export it imported (the module's own `Circle`)
-    (IMP.replace("use crate::{Area, Circle};", "use crate::Area;\npub struct Circle { r: f64 }\n"
-                 "impl Circle { fn twice(&self) -> f64 { self.r } }"), False),
+    (
+        IMP.replace(
+            "use crate::{Area, Circle};",
+            "use crate::Area;\npub struct Circle { r: f64 }\nimpl Circle { fn twice(&self) -> f64 { self.r } }",
+        ),
+        False,
+    ),
     (IMP, False),
-    (IMP.replace("String::new()", "String::from(\"round\")"), True),
+    (IMP.replace("String::new()", 'String::from("round")'), True),
     # an inline module's re-export the file's own impl names: the same requests after the `pub use` changes, but a
     # key the answer read changed, so it is asked again (reusing the answer would keep `Tri::extra`)
     (IMP + INNER.format("Tri"), False),
@@ -256,3 +261,20 @@ def test_the_editor_and_the_disk_paths_rename_through_the_workers(copy_fixture):
         assert engine.graph.snapshot() == indexed(root).graph.snapshot()
     finally:
         pool.close()
+
+
+def test_one_relation_written_by_two_files_is_labelled_as_a_fresh_index_labels_it(copy_fixture):
+    """Conflicting impls (invalid Rust, but an editor sees it mid-edit): imp.rs and square.rs both write `Sq: Area`,
+    one through an import, one by a path. The graph holds the relation once, with the surest label of the files that
+    write it, whatever order the files were updated in (the edge first added used to win)."""
+    root = copy_fixture("rust/reexports")
+    engine = indexed(root)
+    imp = root / "src" / "imp.rs"
+    original = imp.read_text()
+    conflicting = original.replace("use crate::{Area, Circle};", "use crate::{Area, Sq as Circle};")
+    for text in (conflicting, original, conflicting):
+        imp.write_text(text)
+        engine.update_file("src/imp.rs", text.encode())
+        fresh = indexed(root)
+        assert engine.graph.snapshot() == fresh.graph.snapshot()
+        assert engine.graph.edge_count() == fresh.graph.edge_count()
