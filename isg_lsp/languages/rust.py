@@ -12,6 +12,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import tree_sitter
 
@@ -161,15 +162,15 @@ def build_layout(root: Path, files: list[str]) -> RustLayout:
             data = tomllib.loads(read_manifest(manifest))
         except (OSError, ValueError, RecursionError):  # one hostile manifest costs that manifest only
             continue
-        package = data.get("package") if isinstance(data.get("package"), dict) else {}
-        lib = data.get("lib") if isinstance(data.get("lib"), dict) else {}
+        package: dict = data["package"] if isinstance(data.get("package"), dict) else {}
+        lib: dict = data["lib"] if isinstance(data.get("lib"), dict) else {}
         name = lib.get("name") or package.get("name")
         if not name:
             continue  # a virtual workspace manifest
         entry = Package(root=folder, name=_ident(str(name)), edition=str(package.get("edition", "2015")))
         if isinstance(lib.get("path"), str):
             entry.lib_path = lib["path"].lstrip("./")
-        for bin_entry in data.get("bin") if isinstance(data.get("bin"), list) else []:
+        for bin_entry in data["bin"] if isinstance(data.get("bin"), list) else []:
             if isinstance(bin_entry, dict) and isinstance(bin_entry.get("path"), str) and bin_entry.get("name"):
                 entry.bin_paths[bin_entry["path"].lstrip("./")] = _ident(str(bin_entry["name"]))
         layout.packages.append(entry)
@@ -416,7 +417,7 @@ class RustExtraction(FileExtraction):
             return
         imports = self.facts.imports.setdefault(scope.module, {})
         globs = self.facts.glob_imports.setdefault(scope.module, [])
-        stack = [(caps["import.tree"][0], ())]
+        stack: list[tuple[tree_sitter.Node, tuple[str, ...]]] = [(caps["import.tree"][0], ())]
         while stack:
             tree, prefix = stack.pop()
             kind = tree.type
@@ -493,10 +494,11 @@ class RustExtraction(FileExtraction):
 
     def attach(self, scope: _Scope, item_id: bytes) -> None:
         """Links an item to what declares it: module CONTAINS, trait DEFINES, the impl's type CONTAINS."""
+        # module and trait scopes are always made with their node's id (the file's, a `mod`'s, a trait's)
         if scope.kind == "module":
-            self.add_edge(scope.node_id, EdgeKind.CONTAINS, item_id)
+            self.add_edge(cast(bytes, scope.node_id), EdgeKind.CONTAINS, item_id)
         elif scope.kind == "trait":
-            self.add_edge(scope.node_id, EdgeKind.DEFINES, item_id)
+            self.add_edge(cast(bytes, scope.node_id), EdgeKind.DEFINES, item_id)
         elif scope.kind == "impl" and scope.self_path:
             self.add_reference(
                 Reference(EdgeKind.CONTAINS, scope.module, "type", dst=item_id, src_path=scope.self_path)
@@ -573,7 +575,7 @@ class RustExtraction(FileExtraction):
         if trait_path:
             trait_fqp = self.local_fqp(trait_path, scope.module)
             prefix = f"<{self_fqp} as {trait_fqp}>::"
-            receivers = (self_fqp, trait_fqp)
+            receivers: tuple[str, ...] = (self_fqp, trait_fqp)
         else:
             trait_fqp = ""
             prefix = f"{self_fqp}::"
@@ -627,6 +629,7 @@ class RustExtraction(FileExtraction):
         returns = node.child_by_field_name("return_type")
         if returns is not None:
             self.type_refs(returns, item.id, EdgeKind.RETURNS, scope, generics)
+        env = infer.Env()
         own = _Scope(
             "fn",
             scope.module,
@@ -635,12 +638,12 @@ class RustExtraction(FileExtraction):
             receivers=scope.receivers,
             generics=generics,
             self_path=scope.self_path,
-            env=infer.Env(),
+            env=env,
         )
         self.scopes[node.id] = own
         for parameter in parameters.named_children if parameters is not None else ():
             if parameter.type == "self_parameter":
-                own.env.bind("self", infer.known(scope.fqp) if scope.kind in ("impl", "trait") and scope.fqp else None)
+                env.bind("self", infer.known(scope.fqp) if scope.kind in ("impl", "trait") and scope.fqp else None)
             elif parameter.type == "parameter":
                 self.bind_pattern(
                     parameter.child_by_field_name("pattern"),
@@ -834,7 +837,7 @@ class RustExtraction(FileExtraction):
             callee = callee.child_by_field_name("function") or callee
         kind = callee.type
         if kind == "identifier":
-            path = (self.text(callee),)
+            path: tuple[str, ...] = (self.text(callee),)
             self.add_reference(Reference(EdgeKind.CALLS, scope.module, "fn", path, src=scope.node_id))
         elif kind == "scoped_identifier":
             path = self.call_path(callee, scope)
@@ -897,14 +900,14 @@ class RustExtraction(FileExtraction):
         children = tokens.children
         if len(children) > 3 and children[1].type == "if" and children[2].type == "#":
             # cfg_if!: the brace-delimited arms
-            ranges = [
+            arms = [
                 _inner_range(c)
                 for c in children[1:-1]
                 if c.type == "token_tree" and c.children and c.children[0].type == "{"
             ]
         else:
-            ranges = [_inner_range(tokens)]
-        ranges = [r for r in ranges if r is not None]
+            arms = [_inner_range(tokens)]
+        ranges = [r for r in arms if r is not None]
         if not ranges:
             return None
         # the same tokens at the same place (an edit elsewhere in the file) parse the same: the earlier tree serves
@@ -947,7 +950,7 @@ class RustExtraction(FileExtraction):
             elif head.type == "higher_ranked_trait_bound":
                 head = head.child_by_field_name("type") or head.child_by_field_name("value") or head
             trait_heads.add(head.id)
-        found = []
+        found: list[tuple[tuple[str, ...], bool]] = []
         inside = -1  # the end of the projection being skipped
         for t in sorted(types, key=lambda n: n.start_byte):
             if t.start_byte < inside:
@@ -957,8 +960,8 @@ class RustExtraction(FileExtraction):
                 if qualifier is not None and qualifier.type == "bracketed_type":
                     inside = qualifier.end_byte
                     qualified = qualifier.named_children[0] if qualifier.named_child_count else None
-                    trait = qualified.child_by_field_name("alias") if qualified is not None else None
-                    trait_path = _type_head_path(self, trait) if trait is not None else ()
+                    alias = qualified.child_by_field_name("alias") if qualified is not None else None
+                    trait_path = _type_head_path(self, alias) if alias is not None else ()
                     name = t.child_by_field_name("name")
                     if trait_path and name is not None:
                         found.append(((PROJECTION, self.text(name), _join(trait_path)), False))
@@ -1064,7 +1067,7 @@ class RustExtraction(FileExtraction):
             return outer if isinstance(outer, _Generics) else _Generics(outer)
         scope_module = self.scope_of(node).module
         generics = _Generics(outer)
-        created: list[tuple[str, bytes, object]] = []
+        created: list[tuple[str, bytes, tree_sitter.Node]] = []
         for name, param in params:
             g = self.add_node(NodeKind.GENERIC, name, f"{owner_fqp}::<{name}>", param, self.text(param))
             generics[name] = g.id
@@ -1134,10 +1137,10 @@ class RustExtraction(FileExtraction):
             for i in range(2, len(path) - 1):
                 bound = self.facts.imports.get(_join(path[1:i]), {}).get(path[i])
                 if bound is not None and depth < 4:
-                    target = _segments(_naming_binding(bound)) + path[i + 1 :]
-                    if target and target[0] == "":
-                        return self.local_fqp(target, module, depth + 1)
-                    return _join(target)
+                    via = _segments(_naming_binding(bound)) + path[i + 1 :]
+                    if via and via[0] == "":
+                        return self.local_fqp(via, module, depth + 1)
+                    return _join(via)
             return _join(path[1:])
         imported = self.facts.imports.get(module, {}).get(path[0])
         if imported is not None:
@@ -1234,11 +1237,11 @@ def _normalize(path: Path) -> str:
     return os.path.normpath(str(path)).replace(os.sep, "/")
 
 
-def _type_parameters(extraction: FileExtraction, node) -> list[tuple[str, object]]:
+def _type_parameters(extraction: FileExtraction, node) -> list[tuple[str, tree_sitter.Node]]:
     params = node.child_by_field_name("type_parameters")
     if params is None:
         return []
-    found = []
+    found: list[tuple[str, tree_sitter.Node]] = []
     for param in params.named_children:
         if param.type in ("lifetime_parameter", "const_parameter", "lifetime", "attribute_item"):
             continue
@@ -1896,7 +1899,8 @@ def _resolve_inferred(ref: Reference, view: SymbolView) -> Target | None:
     its trait impls', a trait's own for `dyn Tr`/`impl Tr`/a bounded type parameter); a guess by name only when the
     type is unknown."""
     name = ref.path[-1]
-    outcome, ty, fns = infer.inference(_types(view), view).methods_of(ref.receiver, ref.scope, name)
+    # called when `infer.is_expression(ref.receiver)`: the receiver is an encoded expression, never None
+    outcome, ty, fns = infer.inference(_types(view), view).methods_of(cast(Expr, ref.receiver), ref.scope, name)
     if outcome == Outcome.UNKNOWN:
         return guess_methods(
             view, name, TARGET_KINDS["fn"], "rust", lambda n: _is_method(n.fqp, view), STANDARD_METHODS
@@ -2180,8 +2184,7 @@ class _RustTypes:
             return Ty("Iter", True, (ty.arg(0),))
         if kind in ("HashMap", "BTreeMap", "IndexMap") and name in ("get", "get_mut", "remove"):
             return Ty("Option", True, (ty.arg(1),))
-        if kind in _SMART and ty.arg(0) is not None and not ty.arg(0).external:  # auto-deref
-            inner = ty.arg(0)
+        if kind in _SMART and (inner := ty.arg(0)) is not None and not inner.external:  # auto-deref
             fns = self.methods(inner, name)
             if fns:
                 return infer.inference(self, self.view).call(inner, name, None)
