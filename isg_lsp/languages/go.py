@@ -47,6 +47,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import tree_sitter
 
@@ -184,13 +185,15 @@ class _Scope:
     kind: str  # "file", "interface", "fn", "local"
     fqp: str = ""
     node_id: bytes | None = None
-    generics: dict[str, bytes] = field(default_factory=dict)
+    generics: dict[str, bytes | str] = field(default_factory=dict)  # a G node's id, or a receiver's `T`: its FQP
     locals: dict[str, str | None] = field(default_factory=dict)  # fn: variable → type FQP candidates (first)
     env: infer.Env | None = None  # fn scopes: names → the expressions of their types (infer.py)
     fields: dict[str, str] = field(default_factory=dict)  # struct scopes: field → its type's text
 
 
 class GoExtraction(FileExtraction):
+    file_scope: _Scope
+
     def __init__(self, path, lang, source, tree, content_hash, layout: GoLayout):
         super().__init__(path, lang, source, tree, content_hash)
         self.layout = layout
@@ -297,6 +300,7 @@ class GoExtraction(FileExtraction):
             self.add_edge(self.module_id, EdgeKind.CONTAINS, item_id)
 
     def struct_fields(self, struct, scope: _Scope) -> None:
+        src = cast(bytes, scope.node_id)  # a type's scope: made with its node's id
         body = next((c for c in struct.named_children if c.type == "field_declaration_list"), None)
         if body is None:
             return
@@ -308,13 +312,13 @@ class GoExtraction(FileExtraction):
                 continue
             text = " ".join(self.text(type_node).split())
             if decl.child_by_field_name("name") is None:  # an embedded field
-                self.type_refs(type_node, scope.node_id, EdgeKind.EXTENDS, scope, "struct", head_only=True)
+                self.type_refs(type_node, src, EdgeKind.EXTENDS, scope, "struct", head_only=True)
                 self.publish_embedding(type_node, scope)
                 embedded = text.lstrip("*")
                 scope.fields[embedded.split("[")[0].rsplit(".", 1)[-1]] = text
                 scope.fields[EMBEDDED] = (scope.fields.get(EMBEDDED, "") + "\n" + text).strip("\n")
             else:
-                self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope, "type")
+                self.type_refs(type_node, src, EdgeKind.USES, scope, "type")
                 for name in decl.children_by_field_name("name"):
                     scope.fields[self.text(name)] = text
 
@@ -407,13 +411,14 @@ class GoExtraction(FileExtraction):
             fqp = f"{self.package}.{name}"
         body = node.child_by_field_name("body")
         item = self.add_node(NodeKind.FUNCTION, name, fqp, node, self.head(node, body), _visibility(name))
-        own = _Scope("fn", fqp, item.id, env=infer.Env())
+        env = infer.Env()
+        own = _Scope("fn", fqp, item.id, env=env)
         if receiver_type is not None:
             owner = f"{self.package}.{receiver_type}"
             self.add_reference(Reference(EdgeKind.CONTAINS, self.package, "type", src_path=(owner,), dst=item.id))
             if receiver_name:
                 own.locals[receiver_name] = owner
-                own.env.bind(receiver_name, infer.known(owner))
+                env.bind(receiver_name, infer.known(owner))
             own.generics = self.receiver_generics(receiver, owner, own)
             result = node.child_by_field_name("result")
             params = node.child_by_field_name("parameters")
@@ -454,7 +459,7 @@ class GoExtraction(FileExtraction):
             generics[name] = f"{type_fqp}.<{name}>"
         return generics
 
-    def generics(self, node, owner_fqp: str, scope: _Scope) -> dict[str, bytes]:
+    def generics(self, node, owner_fqp: str, scope: _Scope) -> dict[str, bytes | str]:
         params = node.child_by_field_name("type_parameters")
         generics = dict(scope.generics)
         if params is None:
@@ -552,13 +557,14 @@ class GoExtraction(FileExtraction):
         outer = self.scope_of(node)
         if outer.kind != "fn" or outer.env is None:
             return
-        own = _Scope("fn", outer.fqp, outer.node_id, outer.generics, dict(outer.locals), env=infer.Env(outer.env))
+        env = infer.Env(outer.env)
+        own = _Scope("fn", outer.fqp, outer.node_id, outer.generics, dict(outer.locals), env=env)
         self.scopes[node.id] = own
         params = node.child_by_field_name("parameters")
         for param in params.named_children if params is not None else ():
             type_node = param.child_by_field_name("type")
             for name in param.children_by_field_name("name"):
-                own.env.bind(self.text(name), self.declared(type_node, own))
+                env.bind(self.text(name), self.declared(type_node, own))
                 own.locals.pop(self.text(name), None)
 
     @infer.bounded
@@ -886,7 +892,8 @@ def _resolve_inferred(ref: Reference, view: SymbolView, facts: FileFacts) -> Tar
     """A method call whose receiver is an expression (infer.py): a method of the receiver's inferred type (its own,
     its embedded types', an interface's); a guess by name only when that type is unknown."""
     name = ref.path[0]
-    outcome, ty, fns = infer.inference(_types(view), view).methods_of(ref.receiver, (ref.scope, facts.path), name)
+    receiver = cast(Expr, ref.receiver)  # is_expression(ref.receiver): the caller's test
+    outcome, ty, fns = infer.inference(_types(view), view).methods_of(receiver, (ref.scope, facts.path), name)
     if outcome == Outcome.UNKNOWN:
         return guess_methods(view, name, FN_KINDS, "go", lambda n: _is_method(n, view), STANDARD_METHODS)
     if not fns:
@@ -1060,6 +1067,8 @@ def _structural_impl(ref: Reference, view: SymbolView) -> Target | None:
         owners = found if owners is None else owners & found
         if not owners:
             return None
+    if owners is None:  # `wanted` is not empty: the loop has set it
+        return None
     ids: list[bytes] = []
     for owner in sorted(owners):
         ids.extend(_lookup(view, owner, CONCRETE_KINDS))
@@ -1145,9 +1154,9 @@ class _GoTypes:
             texts = [e for e in embeds.split("\n") if e]
             found_types = [Ty(e) for e in texts if _lookup(self.view, e, TYPE_KINDS)]
         else:
-            texts = self.view.imports(infer.fields_key(LANG, ty.fqp)).get(EMBEDDED, "")
+            joined = self.view.imports(infer.fields_key(LANG, ty.fqp)).get(EMBEDDED, "")
             found_types = []
-            for text in texts.split("\n") if texts else ():
+            for text in joined.split("\n") if joined else ():
                 embedded = self.type_named(self.normalize(text).split("<")[0], where)
                 if embedded is not None and not embedded.external:
                     found_types.append(embedded)

@@ -20,6 +20,7 @@ import builtins
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import tree_sitter
 
@@ -129,6 +130,8 @@ class _Scope:
 
 
 class PyExtraction(FileExtraction):
+    file_scope: _Scope
+
     def __init__(self, path, lang, source, tree, content_hash, layout: PyLayout):
         super().__init__(path, LANG, source, tree, content_hash)
         layout = layout if layout is not None else PyLayout()
@@ -344,12 +347,12 @@ class PyExtraction(FileExtraction):
         item = self.add_node(NodeKind.FUNCTION, name, fqp, self.outer(node), self.signature(node))
         in_class = scope.kind == "class"
         self.add_edge(scope.node_id, EdgeKind.DEFINES if in_class and scope.is_trait else EdgeKind.CONTAINS, item.id)
-        generics = set(scope.generics)
+        bound = set(scope.generics)
         type_params = node.child_by_field_name("type_parameters")
         if type_params is not None:  # PEP 695 `def f[T](x: T)`: names bound here, not types
             for ident in _identifiers(type_params):
-                generics.add(self.text(ident))
-        generics = frozenset(generics)
+                bound.add(self.text(ident))
+        generics = frozenset(bound)
         params = node.child_by_field_name("parameters")
         typed: dict[str, tuple[str, ...]] = {}
         this = ""
@@ -888,7 +891,8 @@ def _resolve_inferred(ref: Reference, view: SymbolView) -> Target | None:
         found = resolve_path(ref.path, ref.target, ref.scope, view, guess=False)
         if found is not None:
             return found
-    outcome, ty, fns = infer.inference(_types(view), view).methods_of(ref.receiver, ref.scope, name)
+    receiver = cast(Expr, ref.receiver)  # is_expression(ref.receiver): the caller's test
+    outcome, ty, fns = infer.inference(_types(view), view).methods_of(receiver, ref.scope, name)
     if outcome == Outcome.UNKNOWN:
         return guess_methods(view, name, FN_KINDS, LANG, lambda n: _is_method(n.fqp, view), STANDARD_METHODS)
     if not fns:
@@ -1114,7 +1118,8 @@ class _PyTypes:
 
     def field(self, ty: Ty, name: str) -> Declared | None:
         entry = infer.field_entry(name)
-        todo, seen = [ty.fqp], set()
+        todo: list[str] = [ty.fqp]
+        seen: set[str] = set()
         while todo and len(seen) < 16:
             fqp = todo.pop(0)
             if fqp in seen:
