@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import tree_sitter
 
@@ -27,7 +28,7 @@ class FileExtraction:
         self.facts = FileFacts(path=path, lang=lang, content_hash=content_hash, loc=count_loc(source))
         self._ids: set[bytes] = set()
         self.scopes: dict = {}  # node id → the extractor's scope object
-        self.file_scope = None
+        self.file_scope: Any = None  # the extractor's scope object for the whole file
 
     # ---- scopes ---------------------------------------------------------------------------------------------
 
