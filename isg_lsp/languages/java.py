@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import tree_sitter
 
@@ -231,7 +232,7 @@ class JavaExtraction(FileExtraction):
         self.module_id: bytes | None = None
         self.file_key = FILE_KEY + path
         self.static_key = STATIC_KEY + path
-        self.file_scope = _Scope("file")
+        self.file_scope: _Scope = _Scope("file")
         self.scopes: dict[int, _Scope] = {}
         self.types_cursor = tree_sitter.QueryCursor(query(LANG, "java-types"))
         self.generic_fqps: dict[bytes, str] = {}  # G node id → its FQP (a variable typed by a type parameter)
@@ -351,11 +352,11 @@ class JavaExtraction(FileExtraction):
             path = _head_path(self, superclass.named_children[0])
             if path:
                 scope.superclass = path
-                self.type_ref(path, scope.node_id, EdgeKind.EXTENDS, scope, "class")
+                self.type_ref(path, cast(bytes, scope.node_id), EdgeKind.EXTENDS, scope, "class")  # a type
         self.supertypes(node.child_by_field_name("interfaces"), scope, EdgeKind.IMPL)
         params = node.child_by_field_name("parameters")  # record components are its fields
         if params is not None:
-            self.parameters(params, scope.node_id, EdgeKind.USES, scope, scope.fields)
+            self.parameters(params, cast(bytes, scope.node_id), EdgeKind.USES, scope, scope.fields)  # a type
         self.fields(node.child_by_field_name("body"), scope)
         self.publish(scope, node)
 
@@ -392,7 +393,7 @@ class JavaExtraction(FileExtraction):
             for type_node in type_list.named_children if type_list.type == "type_list" else (type_list,):
                 path = _head_path(self, type_node)
                 if path:
-                    self.type_ref(path, scope.node_id, kind, scope, "interface")
+                    self.type_ref(path, cast(bytes, scope.node_id), kind, scope, "interface")  # a type
 
     def publish(self, scope: _Scope, node) -> None:
         """The type's record for resolvers working in other files: its file and its supertypes as written."""
@@ -427,7 +428,7 @@ class JavaExtraction(FileExtraction):
             type_node = member.child_by_field_name("type")
             if type_node is None:
                 continue
-            self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope)
+            self.type_refs(type_node, cast(bytes, scope.node_id), EdgeKind.USES, scope)  # a type scope
             path = self.variable_type(type_node, scope)
             simple = self.simple_type(type_node)
             text = _type_text(self, type_node)
@@ -657,7 +658,7 @@ class JavaExtraction(FileExtraction):
         if kind == "null_literal":
             return "null"
         if kind == "identifier":
-            current = scope
+            current: _Scope | None = scope
             while current is not None:
                 if text in current.simple:
                     return current.simple[text]
@@ -805,8 +806,8 @@ class JavaExtraction(FileExtraction):
             owner = _type_context(scope)
             return infer.known(owner) if owner else None
         if kind == "super":  # `super.m()`: a method of the superclass
-            owner = scope.outer if scope.kind == "fn" else scope
-            return infer.typed(".".join(owner.superclass)) if owner is not None and owner.superclass else None
+            holder = scope.outer if scope.kind == "fn" else scope
+            return infer.typed(".".join(holder.superclass)) if holder is not None and holder.superclass else None
         if kind == "field_access":
             inner = node.child_by_field_name("object")
             field_node = node.child_by_field_name("field")
@@ -1002,10 +1003,10 @@ class JavaExtraction(FileExtraction):
         """`Itr` written inside `ArrayBlockingQueue<E>`, where Itr is an inner (non-static) class, is
         `ArrayBlockingQueue<E>.Itr`: the reference depends on the enclosing instance's type parameters too (javac
         writes them in the signature). Only from an instance context: a static method or nested type stops it."""
-        current = scope
+        current: _Scope | None = scope
         while current is not None:
             if current.kind == "type" and name in current.inner:
-                level = current  # its own parameters, then its outer instance's
+                level: _Scope | None = current  # its own parameters, then its outer instance's
                 while level is not None:
                     outer = level.outer.generics if level.outer is not None else {}
                     for param, g_id in level.generics.items():
@@ -1064,7 +1065,7 @@ def _invokes_this(body) -> bool:
     return constructor is not None and constructor.type == "this"
 
 
-def _type_context(scope: _Scope) -> str:
+def _type_context(scope: _Scope | None) -> str:
     """The FQP of the innermost type around a scope ("" at file level): the `scope` of its references."""
     while scope is not None and scope.kind != "type":
         scope = scope.outer
@@ -1189,7 +1190,7 @@ class _Resolver:
 
     def __init__(self, view: SymbolView) -> None:
         self.view = view
-        self.memo: dict[tuple, object] = {}
+        self.memo: dict[tuple, Any] = {}
         self.types = _JavaTypes(self)
 
     # ---- lookups (Java nodes only: another language may use the same dotted FQPs) ----
@@ -1373,7 +1374,7 @@ class _Resolver:
         workspace (its own supertypes are unknown)."""
         key = ("closure", fqp)
         if key in self.memo:
-            return self.memo[key]  # type: ignore[return-value]
+            return self.memo[key]
         self.memo[key] = None
         names: set[str] = set()
         todo, seen = [fqp], set()
@@ -1434,7 +1435,8 @@ class _Resolver:
         memo[key] = []
         found: list[bytes] = []
         seen_params: set[tuple[str, ...]] = set()
-        todo, visited = [owner], set()
+        todo = [owner]
+        visited: set[str] = set()
         while todo and len(visited) <= 4 * MAX_SUPER_DEPTH:
             current = todo.pop(0)
             if current in visited:
@@ -1506,8 +1508,8 @@ class _Resolver:
         context = ref.scope
         if receiver is None:  # foo(): the enclosing classes, then static imports
             package = self.file_record(file_key).get("package", "")
-            for owner in _class_chain(context, package):
-                ids = self.methods_named(owner, name)
+            for enclosing in _class_chain(context, package):
+                ids = self.methods_named(enclosing, name)
                 if ids:
                     return Target(ids, Resolution.EXACT)
             static_key = STATIC_KEY + file_key[len(FILE_KEY) :]
@@ -1544,7 +1546,7 @@ class _Resolver:
                 if how == "var" and owner is not None and owner.external_fqp is None:
                     return self.by_name(name, ref.path[1] if len(ref.path) > 1 else "")
                 return None  # a type outside the workspace: no guess
-            ids: list[bytes] = []
+            ids = []
             for type_id in owner.ids:
                 fqp = self.view.node(type_id).fqp
                 found = self.lookup(f"{fqp}.{name}", FN_KINDS) if how == "new" else self.methods_named(fqp, name)
@@ -1772,7 +1774,8 @@ class _JavaTypes:
 
     def field(self, ty: Ty, name: str) -> Declared | None:
         entry = infer.field_entry(name)
-        todo, seen = [ty.fqp], set()
+        todo = [ty.fqp]
+        seen: set[str] = set()
         while todo and len(seen) <= 4 * MAX_SUPER_DEPTH:
             fqp = todo.pop(0)
             if fqp in seen:
@@ -1959,7 +1962,8 @@ def _parameter_types(signature: str) -> list[str] | None:
     if close == -1 or start == -1:
         return None
     inner = signature[start + 1 : close]
-    parts, depth, current = [], 0, []
+    parts, depth = [], 0
+    current: list[str] = []
     for ch in inner:
         if ch in "<([":
             depth += 1

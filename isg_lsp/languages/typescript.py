@@ -20,6 +20,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import tree_sitter
 
@@ -358,7 +359,9 @@ def _read_config(root: Path, rel: str, depth: int = 0) -> tuple[str | None, dict
     except (OSError, ValueError, RecursionError):  # one hostile tsconfig costs that file only
         return None, {}, posixpath.dirname(rel)
     folder = posixpath.dirname(rel)
-    base_url, paths, paths_base = None, {}, folder
+    base_url: str | None = None
+    paths: dict[str, list[str]] = {}
+    paths_base = folder
     extends = data.get("extends")
     if isinstance(extends, str) and extends.startswith(".") and depth < 5:
         parent = posixpath.normpath(posixpath.join(folder, extends))
@@ -366,7 +369,7 @@ def _read_config(root: Path, rel: str, depth: int = 0) -> tuple[str | None, dict
             parent += ".json"
         if not parent.startswith("..") and (root / parent).is_file():
             base_url, paths, paths_base = _read_config(root, parent, depth + 1)
-    options = data.get("compilerOptions") if isinstance(data.get("compilerOptions"), dict) else {}
+    options = data["compilerOptions"] if isinstance(data.get("compilerOptions"), dict) else {}
     if isinstance(options.get("baseUrl"), str):
         base_url = posixpath.normpath(posixpath.join(folder, options["baseUrl"]))
         paths_base = base_url
@@ -436,7 +439,7 @@ class TsExtraction(FileExtraction):
         name = self.module.rsplit("/", 1)[-1]
         module_node = self.add_node(NodeKind.MODULE, name, self.module, None, f"module {self.module}")
         module_node.span = self.whole_file_span()
-        self.file_scope = _Scope("module", self.module, module_node.id, self.module, env=infer.Env())
+        self.file_scope: _Scope = _Scope("module", self.module, module_node.id, self.module, env=infer.Env())
         self.generic_fqps: dict[bytes, str] = {}  # G node id → FQP (a value typed by a type parameter)
         self.narrowings: dict[str, list] = {}  # name → [(start byte, end byte, guarding condition)]
 
@@ -617,7 +620,7 @@ class TsExtraction(FileExtraction):
         item = self.add_node(kind, name, fqp, node, self.head(self.outer(node), body), visibility)
         if kind is NodeKind.FUNCTION:
             self.functions[fqp] = item
-        self.add_edge(scope.node_id, EdgeKind.CONTAINS, item.id)
+        self.add_edge(cast(bytes, scope.node_id), EdgeKind.CONTAINS, item.id)  # an item scope has a node
         if visibility == "export default":
             self.imports()["default"] = fqp
         return scope, item
@@ -749,7 +752,7 @@ class TsExtraction(FileExtraction):
         head = self.head(outer, value.child_by_field_name("body"))
         visibility = self.visibility(declaration)
         item = self.add_node(NodeKind.FUNCTION, name, fqp, declaration, head, visibility)
-        self.add_edge(scope.node_id, EdgeKind.CONTAINS, item.id)
+        self.add_edge(cast(bytes, scope.node_id), EdgeKind.CONTAINS, item.id)  # an item scope has a node
         self.function(value, value, item, scope, {})
 
     def on_default_function(self, node, caps):
@@ -763,7 +766,7 @@ class TsExtraction(FileExtraction):
         item = self.add_node(
             NodeKind.FUNCTION, name, fqp, node, self.head(node, value.child_by_field_name("body")), "export default"
         )
-        self.add_edge(scope.node_id, EdgeKind.CONTAINS, item.id)
+        self.add_edge(cast(bytes, scope.node_id), EdgeKind.CONTAINS, item.id)  # an item scope has a node
         if name != "default":
             self.imports()["default"] = fqp
         self.function(value, value, item, scope, {})
@@ -797,7 +800,7 @@ class TsExtraction(FileExtraction):
             type_node = param.child_by_field_name("type")
             pattern = param.child_by_field_name("pattern")
             if type_node is not None:
-                self.type_refs(type_node, scope.node_id, EdgeKind.USES, scope, scope.generics)
+                self.type_refs(type_node, cast(bytes, scope.node_id), EdgeKind.USES, scope, scope.generics)  # a class
                 if pattern is not None and pattern.type == "identifier":
                     scope.fields.setdefault(self.text(pattern), self.type_text(type_node))
             elif pattern is not None and pattern.type == "identifier" and param.child_by_field_name("value"):
@@ -873,7 +876,7 @@ class TsExtraction(FileExtraction):
         fqp = f"{scope.fqp}::{name}"
         body = node.child_by_field_name("body") if holder is node else holder
         item = self.add_node(NodeKind.MODULE, name, fqp, node, self.head(head_node, body), self.visibility(node))
-        self.add_edge(scope.node_id, EdgeKind.CONTAINS, item.id)
+        self.add_edge(cast(bytes, scope.node_id), EdgeKind.CONTAINS, item.id)  # an item scope has a node
         self.scopes[holder.id] = _Scope("namespace", fqp, item.id, fqp)
 
     # ---- generics and types ----
@@ -921,7 +924,7 @@ class TsExtraction(FileExtraction):
                 node = node.child_by_field_name("name")
                 kind = node.type if node is not None else ""
             if kind == "type_identifier":
-                path = (self.text(node),)
+                path: tuple[str, ...] = (self.text(node),)
                 if path[0] in PRIMITIVES:
                     continue
             elif kind == "nested_type_identifier":
@@ -1598,7 +1601,8 @@ def _resolve_inferred(ref: Reference, view: SymbolView) -> Target | None:
         found = resolve_path(ref.path, ref.target, ref.scope, view, guess=False)
         if found is not None:
             return found
-    outcome, ty, fns = infer.inference(_types(view), view).methods_of(ref.receiver, ref.scope, name)
+    receiver = cast(Expr, ref.receiver)  # an expression (resolve checked): never None
+    outcome, ty, fns = infer.inference(_types(view), view).methods_of(receiver, ref.scope, name)
     if outcome == Outcome.UNKNOWN:
         return guess_methods(view, name, FN_KINDS, FAMILY, lambda n: _is_method(n.fqp, view), STANDARD_METHODS)
     if not fns:
@@ -1872,7 +1876,8 @@ class _TsTypes:
 
     def field(self, ty: Ty, name: str, depth: int = 0) -> Declared | None:
         entry = infer.field_entry(name)
-        todo, seen = [ty.fqp], set()
+        todo = [ty.fqp]
+        seen: set[str] = set()
         while todo and len(seen) < 96:  # a barrel (`export * from` ...) is wide
             fqp = todo.pop(0)
             if fqp in seen:
