@@ -499,12 +499,18 @@ class Session:
             return
         if doc.folder is None or not doc.folder.ready:
             return
+        # the database may trust the file's time only for the text the graph holds: the file is read back (it may
+        # already hold a later save of the same size, the editor's next change not yet here) and stat'ed on both sides
+        path = doc.folder.root / doc.rel
         try:
-            stat = (doc.folder.root / doc.rel).stat()
+            before = path.stat()
+            on_disk = read_file(path)
+            stat = path.stat()
         except OSError:
             return
-        if stat.st_size == len(doc.data) and doc.rel in doc.folder.graph.files:
-            doc.folder.engine.stats[doc.rel] = (stat.st_size, stat.st_mtime_ns)  # the database may trust the file
+        unchanged = (before.st_size, before.st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+        if unchanged and on_disk == doc.data and doc.rel in doc.folder.graph.files:
+            doc.folder.engine.stats[doc.rel] = (stat.st_size, stat.st_mtime_ns)
             doc.folder.engine.dirty.add(doc.rel)
             self.schedule_flush(doc.folder)
 

@@ -85,6 +85,34 @@ def _graph_from_database(db) -> list[str]:
     return list(jsonl_lines(graph))
 
 
+def test_a_save_the_disk_has_already_overtaken_is_not_trusted(tmp_path):
+    """didSave arrives when the file on disk already holds a later save of the same size (the editor's next change
+    not yet sent): the database must not pair the buffer's facts with the disk's time, or the next start would trust
+    a graph of text the file no longer has. Found by the kill -9 test below, deterministic here."""
+    from isg_lsp.engine import Engine
+    from isg_lsp.export import jsonl_lines
+    from tests.robustness.rawlsp import RawServer, copy_demo
+
+    root = copy_demo(tmp_path)
+    util = root / "src/util.rs"
+    with RawServer(tmp_path / "server.log") as server:
+        server.initialize(root)
+        uri = server.open(util)
+        server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
+                                                 "contentChanges": [{"text": "pub fn saved_a() {}\n"}]})
+        server.request("isg/stats")                                # the change is in the graph (surgery before a request)
+        util.write_text("pub fn saved_b() {}\n")                 # the same size, written before the save arrives
+        server.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+        server.request("isg/stats")
+        assert server.shutdown() == 0
+    warm = Engine(root)
+    warm.index()
+    fresh = Engine(root, persist=False)
+    fresh.index()
+    assert "demo_crate::util::saved_b" in {n.fqp for n in warm.graph.nodes.values()}
+    assert list(jsonl_lines(warm.graph)) == list(jsonl_lines(fresh.graph))
+
+
 def test_kill_9_of_the_server_during_indexing_and_edits(tmp_path):
     from isg_lsp.engine import Engine
     from isg_lsp.export import jsonl_lines
