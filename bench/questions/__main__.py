@@ -215,6 +215,12 @@ def table(report: dict) -> str:
     lines.append(f"({total} questions; paths: P = steps that are truth edges, R = shortest valid paths; "
                  f"-h = with 'exclude heuristic')")
     for lang, result in report["languages"].items():
+        for cls, entry in (result.get("classes") or {}).items():
+            d = entry["default"]
+            if d.get("recall_syntactic") not in (None, d["recall"]):
+                lines.append(f"{lang} {cls}: R {fmt(d['recall_syntactic'])} without the items only a macro's "
+                             f"expansion writes (out of a parser's reach, as bench/accuracy's 'R syn')")
+    for lang, result in report["languages"].items():
         through = (result.get("classes") or {}).get("impact", {}).get("through_hubs")
         if through:
             lines.append(f"{lang} impact 'through hubs' (not stopping at external nodes and hubs): "

@@ -25,6 +25,7 @@ class Scored:
     truth: int = 0
     hits: int = 0
     set_aside: int = 0
+    missed_macro: int = 0        # truth items missed that only a macro's expansion writes
     tokens: int = 0
     error: str | None = None
     correct: bool = False        # the answer equals the truth (paths: a valid shortest path)
@@ -90,6 +91,7 @@ def ask(graph: Graph, question: Question, judge: Judge, exclude_heuristic: bool,
     truth = set(question.answer)
     scored.ours, scored.truth, scored.hits = len(ours), len(truth), len(ours & truth)
     scored.correct = ours == truth
+    scored.missed_macro = len((truth - ours) & question.macro)
     scored.missed = sorted(truth - ours)[:5]
     scored.wrong = sorted(ours - truth)[:5]
     return scored
@@ -130,6 +132,9 @@ def summarize(scores: list[Scored]) -> dict:
         hits = sum(s.hits for s in scores)
         precision = hits / ours if ours else None
         recall = hits / truth if truth else None
-    return {"n": n, "precision": precision, "recall": recall, "exact": sum(1 for s in scores if s.correct) / n,
+    reachable = sum(s.truth - s.missed_macro for s in scores)
+    recall_syntactic = sum(s.hits for s in scores) / reachable if reachable and scores[0].cls != "path" else recall
+    return {"recall_syntactic": recall_syntactic,
+            "n": n, "precision": precision, "recall": recall, "exact": sum(1 for s in scores if s.correct) / n,
             "errors": errors, "empty": sum(1 for s in scores if not s.error and s.ours == 0),
             "tokens_mean": sum(s.tokens for s in scores) / n, "set_aside": sum(s.set_aside for s in scores)}

@@ -44,6 +44,7 @@ class Question:
     distance: int | None = None   # paths: the truth's shortest distance
     kinds: tuple[str, ...] = ()
     api: bool = False             # the subject is public API (the map's `api` level shows it)
+    macro: frozenset[str] = frozenset()  # answer items only a macro's expansion writes (out of a parser's reach)
 
     def as_dict(self) -> dict:
         data = {"id": self.qid, "lang": self.lang, "corpus": self.corpus, "class": self.cls, "target": self.target,
@@ -76,7 +77,9 @@ def candidates(truth: TruthGraph, cls: str) -> list[tuple[str, dict]]:
             # asked about still depends on the workspace's implementors only (the questions stay the same)
             every = {k for k, _ in truth.predecessors(key, ("IMPL", "EXTENDS"))}
             if 0 < len({k for k in every if not truth.external(k)}) <= MAX_ANSWER:
-                out.append((key, {"answer": every}))
+                made = {k for k in every if (k, "IMPL", key) in truth.macro_edges or (k, "EXTENDS", key) in
+                        truth.macro_edges}
+                out.append((key, {"answer": every, "macro": made}))
     elif cls == "callers":
         if "CALLS" not in kinds:
             return []
@@ -163,7 +166,8 @@ def make_questions(lang: str, corpora: list[tuple[str, TruthGraph]], per_class: 
         for index, (label, truth, key, data) in enumerate(chosen, 1):
             fqp = truth.nodes[key]["fqp"]
             q = Question(f"{lang}-{cls}-{index}", lang, label, cls, key, "", frozenset(data.get("answer", ())),
-                         kinds=tuple(data.get("kinds", ())), api=key in public.get(label, ()))
+                         kinds=tuple(data.get("kinds", ())), api=key in public.get(label, ()),
+                         macro=frozenset(data.get("macro", ())))
             if cls == "implementors":
                 q.query = f"who-implements {quoted(fqp)}"
             elif cls == "callers":

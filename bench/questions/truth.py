@@ -23,6 +23,7 @@ class TruthGraph:
         self.out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.inc: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.edge_kinds: set[str] = set()
+        self.macro_edges: set[tuple[str, str, str]] = set()  # edges a macro's expansion writes (rustdoc's view)
         by_id: dict[str, str] = {}
         for node_id, record in nodes.items():
             key = self.key(record["fqp"], record.get("external", False))
@@ -39,6 +40,8 @@ class TruthGraph:
             self.out[src][edge["kind"]].add(dst)
             self.inc[dst][edge["kind"]].add(src)
             self.edge_kinds.add(edge["kind"])
+            if edge.get("macro"):
+                self.macro_edges.add((src, edge["kind"], dst))
 
     def key(self, fqp: str, external: bool) -> str:
         if external and not self.norm.is_local(fqp):
