@@ -202,8 +202,10 @@ def resolve_targets(
         hint = f"did you mean {close}?" if close else _FORMS_HINT
         raise TargetError(f"no node matches {text}", hint, "unknown-target", text, close)
     symbols = _group(nodes)
-    kept = [s for s in symbols if any(_fits(n, role, graph) for n in s.nodes)]
-    aside = [s for s in symbols if s not in kept]
+    kept, aside = [], []
+    for symbol in symbols:  # one pass: a membership test per symbol against `kept` was quadratic on `*`
+        check()
+        (kept if any(_fits(n, role, graph) for n in symbol.nodes) else aside).append(symbol)
     fits = bool(kept)
     if not kept:  # nothing fits the role: answer about what the text names (the answer says why it is empty)
         kept, aside = symbols, []
