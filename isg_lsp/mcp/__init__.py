@@ -45,13 +45,14 @@ def run_mcp(
     _stop_on_signals()
     live = LiveIndex(root, db_path=db_path, config=config, persist=persist)
     live.start()  # indexes while the SDK loads and the client connects
-    threading.Thread(target=_warm_up, args=(live,), name="isg-warm-up", daemon=True).start()
+    answered = threading.Event()  # set once the first tool call is answered
+    threading.Thread(target=_warm_up, args=(live, answered), name="isg-warm-up", daemon=True).start()
     try:
         import anyio
 
         from .server import build_server, serve_http, serve_stdio
 
-        server = build_server(live)
+        server = build_server(live, answered)
         if address is None:
             anyio.run(serve_stdio, server)
         else:
@@ -63,9 +64,12 @@ def run_mcp(
     return 0
 
 
-def _warm_up(live) -> None:
-    """Once the index is there, loads what the first query would otherwise load (networkx), off the request path."""
+def _warm_up(live, answered: threading.Event) -> None:
+    """Once the index is there and the first call answered (or after a quiet while), loads what a later query would
+    otherwise load (networkx), off the request path. Not before: on a fresh start the first answer would share the
+    interpreter with this import (~0.1 s of a < 1 s start to first answer)."""
     if live.wait_ready(600):
+        answered.wait(3.0)
         from ..querylang import _load_graph_algorithms
 
         _load_graph_algorithms()

@@ -19,6 +19,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 import time
 import urllib.parse
 from functools import partial
@@ -53,7 +54,10 @@ signature. Rows marked ? (or ~) rest on heuristic edges: guesses by name, not fa
 # ---- the server ---------------------------------------------------------------------------------------------------
 
 
-def build_server(live: LiveIndex) -> Server:
+def build_server(live: LiveIndex, answered: threading.Event | None = None) -> Server:
+    """The MCP server over ``live``; ``answered`` is set after each tool call is answered (the warm-up waits for the
+    first)."""
+
     async def list_tools(ctx, params) -> types.ListToolsResult:
         return types.ListToolsResult(
             tools=[
@@ -88,9 +92,12 @@ def build_server(live: LiveIndex) -> Server:
                 f"{tool.name} failed inside the server ({type(error).__name__}: {error}); this is a bug in "
                 f"isg-lsp. Try a narrower question, or isg_query."
             )
-        return types.CallToolResult(
+        result = types.CallToolResult(
             content=[types.TextContent(text=_cap(text))], structured_content=_structured(tool.name, answer)
         )
+        if answered is not None:
+            answered.set()
+        return result
 
     async def list_resources(ctx, params) -> types.ListResourcesResult:
         return types.ListResourcesResult(

@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import queries
 from ..graph import Graph
 from .execute import QueryResult, context_of, execute, node_row, why_notes
-from .syntax import QueryLanguageError, Query, parse
+from .syntax import CyclesQuery, QueryLanguageError, Query, parse
 
 __all__ = ["QueryLanguageError", "QueryResult", "Query", "parse", "run_query", "node_row", "context_of", "why_notes"]
 
@@ -24,7 +24,7 @@ DEFAULT_BUDGET_MS = 250.0
 
 
 def _load_graph_algorithms() -> None:
-    import networkx  # noqa: F401 - cycles and paths use it; a second import is free
+    import networkx  # noqa: F401 - cycles use it; a second import is free
 
 
 def run_query(
@@ -37,7 +37,8 @@ def run_query(
     """Runs one query. ``limit`` caps the rows (a query's own ``limit`` may only lower it); ``budget_ms`` bounds
     the time: past it the query stops with ``QueryLanguageError('budget exceeded ...')``."""
     query = parse(text)
-    _load_graph_algorithms()  # networkx loads on first use; its import is not the query's time
+    if isinstance(query.command, CyclesQuery):
+        _load_graph_algorithms()  # networkx loads on first use; its import (~0.15 s) is not the query's time
     started = time.perf_counter()
     cap = max(1, min(int(limit or DEFAULT_LIMIT), MAX_LIMIT))
     deadline = queries.Deadline(float(budget_ms), started)
