@@ -202,7 +202,8 @@ def resolve_targets(
         hint = f"did you mean {close}?" if close else _FORMS_HINT
         raise TargetError(f"no node matches {text}", hint, "unknown-target", text, close)
     symbols = _group(nodes)
-    kept, aside = [], []
+    kept: list[Symbol] = []
+    aside: list[Symbol] = []
     for symbol in symbols:  # one pass: a membership test per symbol against `kept` was quadratic on `*`
         check()
         (kept if any(_fits(n, role, graph) for n in symbol.nodes) else aside).append(symbol)
