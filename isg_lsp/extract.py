@@ -22,6 +22,7 @@ import tree_sitter
 
 from . import languages
 from .languages import docs
+from .languages.infer import envs_released
 from .model import FileFacts
 from .workspace import content_hash, read_source
 
@@ -56,10 +57,11 @@ def extract_source(
         parser = parser_for(spec.name)
         tree = parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
         support = languages.support(spec.name)
-        if cache is not None:  # only modules whose ITEM_CACHE is true take it (contract.py)
-            facts = cast(Any, support).extract(rel, data, tree, layout, digest, spec.name, cache=cache)
-        else:
-            facts = support.extract(rel, data, tree, layout, digest, spec.name)
+        with envs_released():  # no reference cycle of the extraction outlives it (infer.envs_released)
+            if cache is not None:  # only modules whose ITEM_CACHE is true take it (contract.py)
+                facts = cast(Any, support).extract(rel, data, tree, layout, digest, spec.name, cache=cache)
+            else:
+                facts = support.extract(rel, data, tree, layout, digest, spec.name)
         facts.docs = docs.collect(spec.family, data, facts.nodes)
         return facts, tree
     except RecursionError:

@@ -280,6 +280,8 @@ class JavaExtraction(FileExtraction):
                         Reference(ref.kind, ref.scope, ref.target, ref.path, src=constructor, receiver=ref.receiver)
                     )
             init.pending = []
+        for scope in self.scopes.values():  # a type's scope and its initializer's point at each other: no cycle
+            scope.initializer = None  # outlives the extraction (an index pauses the cyclic collector)
 
     # ---- package and imports ----
 
