@@ -69,13 +69,17 @@ class FileState:
 class SymbolView:
     """What resolvers may read of the workspace; every read is recorded as a dependency of the file resolved."""
 
-    __slots__ = ("_graph", "deps", "memo")
+    __slots__ = ("_graph", "deps", "memo", "shared")
 
-    def __init__(self, graph: "Graph") -> None:
+    def __init__(self, graph: "Graph", shared: dict | None = None) -> None:
         self._graph = graph
         self.deps: set[str] = set()
         # resolvers may cache answers here: a view lives for one file's resolution, while the graph stands still
         self.memo: dict[object, object] = {}
+        # while a whole workspace is resolved (``Graph.load``: every symbol is in place and none changes until the
+        # last file is resolved), resolvers may share answers across files here, each with the keys it looked up,
+        # which a hit must add to ``deps`` (rust.lookup_absolute); None otherwise
+        self.shared = shared
 
     def lookup(self, fqp: str, kinds: frozenset[NodeKind] | None = None) -> list[bytes]:
         """Ids of workspace nodes with this FQP (and one of these kinds), sorted."""
@@ -146,6 +150,8 @@ _EMPTY: dict[str, str] = {}
 class Graph:
     """Nodes, edges and symbol tables of the workspace, with per-file surgery."""
 
+    SHARE_ANSWERS = True  # ``load`` lets resolvers share answers across files (tests turn it off to compare)
+
     def __init__(self, resolver_for=None, family_of=None, memo_key_for=None, path_lookup=None) -> None:
         # resolver_for(lang) -> callable(ref, view, facts) -> (Target | None, Target | None) for (src, dst)
         self._resolver_for = resolver_for
@@ -174,6 +180,7 @@ class Graph:
         self._edge_variants: dict[tuple[bytes, str, bytes], list[Edge]] = {}
         self._dependents: dict[str, set[str]] = {}  # key -> files whose resolution looked it up
         self.version = 0  # bumped by every change
+        self._shared_answers: dict | None = None  # resolvers' answers shared across files during ``load``
 
     def family_of(self, lang: str) -> str:
         family = self._families.get(lang)
@@ -261,8 +268,13 @@ class Graph:
             self.files[facts.path] = state
             self._add_symbols(facts)
             states.append(state)
-        for state in states:
-            self._resolve_into(state)
+        # the symbols stand still until every file is resolved: resolvers may share answers (SymbolView.shared)
+        self._shared_answers = {} if self.SHARE_ANSWERS else None
+        try:
+            for state in states:
+                self._resolve_into(state)
+        finally:
+            self._shared_answers = None
         self.version += 1
 
     def load_resolved(self, files: list[tuple[FileFacts, list[Edge], list[str], int]], externals: list[Node]) -> None:
@@ -496,7 +508,7 @@ class Graph:
             question = key_of(ref)
             hit = memo.get(question)
             if hit is None:
-                view = SymbolView(self)
+                view = SymbolView(self, self._shared_answers)
                 answer = resolve(ref, view, facts)
                 hit = memo[question] = (answer, tuple(map(intern, view.deps)))
             (src_target, dst_target), keys = hit

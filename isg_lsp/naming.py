@@ -42,6 +42,8 @@ class NamingView:
 
     __slots__ = ("_names", "deps", "memo")
 
+    shared = None  # resolvers' answers shared across files (SymbolView.shared): naming shares through ``memo``
+
     def __init__(self, names: Names, memo: dict) -> None:
         self._names = names
         self.deps: set[str] = set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1544,7 +1545,33 @@ def _trait_member(path: tuple[str, ...], view: SymbolView, resolution: Resolutio
 
 def lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: SymbolView, depth: int = 0) -> list[bytes]:
     """Nodes at an absolute path, following re-exports (`pub use`) of the modules along it. A re-exported name may
-    have several bindings (a trait and a derive macro): each is tried in the namespace asked about."""
+    have several bindings (a trait and a derive macro): each is tried in the namespace asked about.
+
+    While the whole workspace is resolved (``view.shared``), a top-level answer is shared across files with the keys
+    its lookups read, which a later hit records as its own: the same dependencies as asking again, at a dict lookup
+    (a cold index of rust-100k asked ~130,000 of these for ~19,000 paths; its CLI index 2.66 -> 2.38 s, no gain
+    measured at 500K). Only top-level calls: sharing the recursive ones too cost 10-60 MB for no more speed."""
+    shared = view.shared
+    if shared is None or depth:
+        return _lookup_absolute(path, kinds, view, depth)
+    key = (path, kinds)
+    hit = shared.get(key)
+    if hit is not None:
+        view.deps.update(hit[1])
+        return list(hit[0])
+    outer = view.deps
+    own: set[str] = set()
+    view.deps = own
+    try:
+        ids = _lookup_absolute(path, kinds, view, depth)
+    finally:
+        view.deps = outer
+        outer |= own
+    shared[key] = (tuple(ids), tuple(map(sys.intern, own)))  # the keys the graph keeps: one copy of each
+    return ids
+
+
+def _lookup_absolute(path: tuple[str, ...], kinds: frozenset[NodeKind], view: SymbolView, depth: int) -> list[bytes]:
     if not path:
         return []
     ids = view.lookup(_join(path), kinds)
