@@ -26,6 +26,7 @@ MAX_SCAN = 200  # lines looked at above a declaration (a long Javadoc, a multi-l
 _TAG = re.compile(r"^\s*@\w")
 _JAVADOC_INLINE = re.compile(r"\{@(?:link|linkplain|code|literal|value)\s+([^}]*)\}")
 _PARAGRAPH_TAG = re.compile(r"<p\s*/?>", re.I)
+_MID_LINE = re.compile(r"[{};=(,]")  # before a declaration on its line: it does not begin the line
 _HTML = re.compile(r"</?(?:p|b|i|em|strong|code|pre|br|ul|li|tt)\s*/?>", re.I)
 
 
@@ -40,7 +41,7 @@ def collect(family: str, source: bytes, nodes: list[Node]) -> dict[bytes, str]:
         if node.span is None or node.external or node.id in out or node.kind is NodeKind.GENERIC:
             continue
         row, column = node.span[0], node.span[1]
-        if row >= len(lines) or any(c in lines[row][:column] for c in "{};=(,"):
+        if row >= len(lines) or _MID_LINE.search(lines[row], 0, column):
             continue  # a declaration that does not begin its line (`interface I { m(): T }`)
         text = finder(lines, node)
         if text:
@@ -136,8 +137,8 @@ def _rust(lines: _Lines, node: Node) -> str:
 def _rust_inner(lines: _Lines) -> str:
     """`//!` lines (or a `/*! */` block) at the top of a file, after blank lines and inner attributes."""
     found: list[str] = []
-    for i, line in enumerate(lines[:MAX_SCAN]):
-        text = line.strip()
+    for i in range(min(len(lines), MAX_SCAN)):  # line by line: the loop stops at the first line of code
+        text = lines[i].strip()
         if text.startswith("//!"):
             found.append(text[3:].removeprefix(" "))
         elif text.startswith("/*!"):
@@ -256,7 +257,8 @@ def _docstring(lines: _Lines, start: int) -> str:
         if len(quote) == 1:
             return ""
         parts = [rest]
-        for line in lines[start + 1 : start + MAX_SCAN]:
+        for i in range(start + 1, min(len(lines), start + MAX_SCAN)):  # line by line: most close within a few
+            line = lines[i]
             close = line.find(quote)
             if close >= 0:
                 parts.append(line[:close])
