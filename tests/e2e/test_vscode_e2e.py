@@ -261,6 +261,16 @@ def server_output(page, expect: str, timeout: float = 30) -> str:
 
 # ---- the tests (in order; they share the page) ---------------------------------------------------------------------
 
+def ensure_indexed(vsc) -> None:
+    """The tests share one code-server session, which the first test drives from a fresh start; a test run alone
+    (`-k`) begins as the others find it: a Rust file opened and the workspace indexed."""
+    page = vsc["page"]
+    if any(re.search(r"ISG: [\d,]+ nodes", t) for t in status_history(page)):
+        return
+    open_file(page, "src/shapes.rs")
+    wait_for(lambda: [t for t in status_history(page) if re.search(r"ISG: [\d,]+ nodes", t)], 120, "the index")
+
+
 def test_status_bar_and_rust_trait_lenses_on_a_fresh_install(vsc):
     page = vsc["page"]
     open_file(page, "src/shapes.rs")
@@ -288,12 +298,14 @@ def test_status_bar_and_rust_trait_lenses_on_a_fresh_install(vsc):
 
 
 def test_typescript_interface_lens(vsc):
+    ensure_indexed(vsc)
     page = vsc["page"]
     open_file(page, "web/greeter.ts")
     wait_for_lens(page, r"^2 implementations$", timeout=30)
 
 
 def test_lens_click_opens_the_peek_view_with_the_implementations(vsc):
+    ensure_indexed(vsc)
     page = vsc["page"]
     open_file(page, "src/shapes.rs")
     page.locator(".editor-group-container.active .codelens-decoration a", has_text="2 implementations").first.click()
@@ -310,6 +322,7 @@ def test_lens_click_opens_the_peek_view_with_the_implementations(vsc):
 
 
 def test_hover_shows_the_isg_summary(vsc):
+    ensure_indexed(vsc)
     page = vsc["page"]
     open_file(page, "src/shapes.rs")
     line, col = position_of(vsc["workspace"] / "src" / "shapes.rs", "Shape")
@@ -325,6 +338,7 @@ def test_hover_shows_the_isg_summary(vsc):
 
 
 def test_blast_radius_fills_its_tree(vsc):
+    ensure_indexed(vsc)
     page = vsc["page"]
     open_file(page, "src/shapes.rs")
     line, col = position_of(vsc["workspace"] / "src" / "shapes.rs", "Shape")
@@ -346,6 +360,7 @@ def test_blast_radius_fills_its_tree(vsc):
 
 
 def test_query_answers_in_a_markdown_tab(vsc):
+    ensure_indexed(vsc)
     page = vsc["page"]
     run_command(page, "ISG: Query…")
     page.locator(".quick-input-widget .quick-input-title", has_text="ISG Query").wait_for()
@@ -363,6 +378,7 @@ def test_query_answers_in_a_markdown_tab(vsc):
 
 
 def test_typing_a_new_impl_changes_the_lens(vsc):
+    ensure_indexed(vsc)
     page = vsc["page"]
     open_file(page, "src/shapes.rs")
     wait_for_lens(page, r"^2 implementations$", timeout=30)
