@@ -421,7 +421,7 @@ def test_python_path_in_the_user_settings_of_a_remote_window(vsc):
     log(f"output: {text[-900:]!r}")
     assert "Python 3" in text and f"at {wanted} ({wanted}, from isg.server.pythonPath)" in text, text
     run_command(page, "View: Hide Panel")
-    # the new server reads the unsaved buffer: Triangle (typed, not saved) is still counted
+    # the new server reads the unsaved buffer: Triangle (typed, not saved, by the test before) is still counted
     open_file(page, "src/shapes.rs")
     wait_for_lens(page, r"^3 implementations$", timeout=60)
     assert [s for s in cs.isg_servers() if wanted in s], "the restarted server stopped"
