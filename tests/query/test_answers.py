@@ -263,3 +263,50 @@ def test_impact_has_a_budget_and_details_by_module(graphs):
     assert text[1].startswith("impact: 13 nodes (6 at distance 1") and text[2].startswith("by module: ")
     with pytest.raises(QueryLanguageError, match="no module matches 'nowhere'"):
         run_query(graph, "blast-radius Shape in nowhere")
+
+
+def test_a_target_naming_every_symbol_is_sorted_in_one_pass(tmp_path, monkeypatch):
+    """`*` names every symbol; telling the ones that fit the role from the rest once compared each with every kept one
+    (quadratic: 2.1 s on a 100K-line workspace, past the query budget). No symbol is compared with another now."""
+    from isg_lsp import targets
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "wide"\nversion = "0.1.0"\n')
+    (src / "lib.rs").write_text(
+        "pub trait Tr { fn m(&self); }\n"
+        + "".join(f"pub struct T{i};\nimpl Tr for T{i} {{ fn m(&self) {{}} }}\n" for i in range(40))
+    )
+    engine = Engine(tmp_path, persist=False)
+    engine.index()
+    compared = []
+    monkeypatch.setattr(targets.Symbol, "__eq__", lambda self, other: compared.append(1) or self is other)
+    found = resolve_targets(engine.graph, "*", "implementable")
+    assert [s.fqp for s in found.symbols] == ["wide::Tr", "wide::Tr::m"]  # what can be implemented
+    assert len(found.set_aside) >= 80  # the structs and their impl members
+    assert compared == []
+    rows = run_query(engine.graph, "find trait where implemented-by *").rows
+    assert [r["fqp"] for r in rows] == ["wide::Tr"]
+
+
+def test_only_cycles_load_the_graph_algorithms():
+    """networkx (~0.13 s to import) is for cycles only: a fresh MCP server's first answer does not wait for it."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from isg_lsp.engine import Engine\n"
+        "from isg_lsp.querylang import run_query\n"
+        f"engine = Engine(Path({str(FIXTURES / 'rust/demo')!r}), persist=False)\n"
+        "engine.index()\n"
+        "for text in ('who-implements Shape', 'callers area', 'blast-radius Shape depth 2', 'find * where name = area'):\n"
+        "    run_query(engine.graph, text)\n"
+        "print('networkx' in sys.modules)\n"
+        "run_query(engine.graph, 'cycles module')\n"
+        "print('networkx' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
