@@ -55,8 +55,8 @@ signature. Rows marked ? (or ~) rest on heuristic edges: guesses by name, not fa
 
 
 def build_server(live: LiveIndex, answered: threading.Event | None = None) -> Server:
-    """The MCP server over ``live``; ``answered`` is set after each tool call is answered (the warm-up waits for the
-    first)."""
+    """The MCP server over ``live``; ``answered`` is set once a tool call has been answered without an error (the
+    warm-up waits for it, or a few seconds)."""
 
     async def list_tools(ctx, params) -> types.ListToolsResult:
         return types.ListToolsResult(
