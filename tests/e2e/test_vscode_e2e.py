@@ -265,10 +265,15 @@ def ensure_indexed(vsc) -> None:
     """The tests share one code-server session, which the first test drives from a fresh start; a test run alone
     (`-k`) begins as the others find it: a Rust file opened and the workspace indexed."""
     page = vsc["page"]
-    if any(re.search(r"ISG: [\d,]+ nodes", t) for t in status_history(page)):
+    if node_counts(page):
         return
     open_file(page, "src/shapes.rs")
-    wait_for(lambda: [t for t in status_history(page) if re.search(r"ISG: [\d,]+ nodes", t)], 120, "the index")
+    wait_for(lambda: node_counts(page), 120, "the index")
+
+
+def node_counts(page) -> list[str]:
+    """The status bar's texts so far that show a node count (the index is done)."""
+    return [t for t in status_history(page) if re.search(r"ISG: [\d,]+ nodes", t)]
 
 
 def test_status_bar_and_rust_trait_lenses_on_a_fresh_install(vsc):
@@ -276,8 +281,7 @@ def test_status_bar_and_rust_trait_lenses_on_a_fresh_install(vsc):
     open_file(page, "src/shapes.rs")
     lens = wait_for_lens(page, r"^2 implementations$")
     log(f"Rust lens {lens} {time.monotonic() - vsc['opened_at']:.1f} s after the page opened")
-    done = wait_for(lambda: [t for t in status_history(page) if re.search(r"ISG: [\d,]+ nodes", t)], 60,
-                    "the status bar's node count")
+    done = wait_for(lambda: node_counts(page), 60, "the status bar's node count")
     history = status_history(page)
     times = page.evaluate("window.__isgStatusTimes")
     log(f"status bar (seconds since the page's start): {list(zip(times, history))}")
