@@ -138,6 +138,8 @@ def new_parser(name: str) -> tree_sitter.Parser:
 
 @lru_cache(maxsize=None)
 def query(lang: str, query_name: str) -> tree_sitter.Query:
-    """A compiled query from ``queries/<query_name>.scm``, for the grammar of ``lang``."""
-    text = importlib.resources.files(__package__).joinpath("queries", f"{query_name}.scm").read_text("utf-8")
+    """A compiled query from ``queries/<query_name>.scm``, for the grammar of ``lang``; ``a+b`` is the files one
+    after the other, as one query (one pass over a tree)."""
+    folder = importlib.resources.files(__package__).joinpath("queries")
+    text = "\n".join(folder.joinpath(f"{name}.scm").read_text("utf-8") for name in query_name.split("+"))
     return tree_sitter.Query(grammar(lang), text)

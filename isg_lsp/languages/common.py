@@ -29,6 +29,18 @@ class FileExtraction:
         self._ids: set[bytes] = set()
         self.scopes: dict = {}  # node id → the extractor's scope object
         self.file_scope: Any = None  # the extractor's scope object for the whole file, set by the subclass
+        # while one item is extracted for the item cache (extract_items): what it did, besides adding facts, that
+        # later items read (a language with such state logs it here and replays it: ``replay``)
+        self.item_log: list | None = None
+        self.item_uncacheable = False  # set by the language when an item did something it cannot replay
+
+    def item_state(self) -> object:
+        """What earlier items left that an item's facts may depend on (part of the item cache's key): None when
+        an item depends only on the file-level context."""
+        return None
+
+    def replay(self, log: list) -> None:
+        """Does again what a cached item did besides adding facts (its ``item_log``)."""
 
     # ---- scopes ---------------------------------------------------------------------------------------------
 
@@ -111,6 +123,8 @@ class FileExtraction:
         cache: dict | None,
         context: bytes,
         containers: dict | None = None,
+        first: dict | None = None,
+        whole_headers: bool = False,
     ) -> None:
         """Runs ``handlers`` over the matches of ``query``, one item of the file at a time.
 
@@ -123,12 +137,23 @@ class FileExtraction:
         unchanged takes the facts it produced last time, its spans moved to where it stands now: an edit inside one
         function costs the extraction of that one function. Matches are dispatched in document order, with or
         without a cache, so the facts are the same either way.
+
+        ``first``: handlers run over an item's matches before ``handlers`` (what must be known before its bodies
+        are read). ``whole_headers``: a container's head is every match that starts before its body (a wrapper
+        such as `export`, decorators, calls in an `extends` clause), not only the container's own match. The key
+        also holds ``item_state()`` (what earlier items left), and a cached item's ``item_log`` is replayed.
         """
         facts = self.facts
         source = self.source
         deep = tree_sitter.QueryCursor(query)
         shallow = tree_sitter.QueryCursor(query)
         shallow.set_max_start_depth(0)
+
+        def run(matches: list) -> None:
+            if first is not None:
+                dispatch(matches, first)
+            dispatch(matches, handlers)
+
         containers = containers or {}
         fresh: dict = {}
         pending: list[tuple[list[list[tree_sitter.Node]], tuple[bytes, ...]]] = [
@@ -151,54 +176,67 @@ class FileExtraction:
             if body is not None:
                 for attached in unit[:-1]:
                     if attached.type not in COMMENTS:
-                        dispatch(deep.matches(attached), handlers)
-                dispatch(shallow.matches(item), handlers)
+                        run(deep.matches(attached))
+                if whole_headers:
+                    header_cursor = tree_sitter.QueryCursor(query)
+                    header_cursor.set_byte_range(item.start_byte, body.start_byte)
+                    run(header_cursor.matches(item))
+                else:
+                    run(shallow.matches(item))
                 header = source[unit[0].start_byte : body.start_byte]
                 inner = units(body)
                 if body.parent is None:  # a fragment parsed on its own: only what parses
                     inner = [u for u in inner if not u[-1].is_error]
                 pending.append((list(reversed(inner)), headers + (header,)))
                 continue
-            first = unit[0]
-            row = first.start_point[0]
+            first_part = unit[0]
+            row = first_part.start_point[0]
             key = None
             if cache is not None and not item.has_error:
                 # the same text can parse differently next to an error (tree-sitter's recovery depends on what is
                 # around it): items with errors are never reused, and the key holds where the unit starts and
                 # what it is, not only its text (tests/robustness/test_document_sync.py found `pub` moved into an
                 # ERROR before an unchanged line)
-                line_start = source.rfind(b"\n", 0, first.start_byte) + 1
+                line_start = source.rfind(b"\n", 0, first_part.start_byte) + 1
                 key = (
                     context,
                     headers,
-                    first.start_byte - line_start,
+                    first_part.start_byte - line_start,
                     item.type,
                     len(unit),
                     source[line_start : item.end_byte],
+                    self.item_state(),
                 )
                 hit = cache.get(key)
                 if hit is not None:
-                    then, nodes, edges, references, macros = hit
+                    then, nodes, edges, references, macros, log = hit
                     if row != then:
                         nodes = [_moved(node, row - then) for node in nodes]
                     facts.nodes.extend(nodes)
                     facts.edges.extend(edges)
                     facts.references.extend(references)
                     facts.macro_calls += macros
-                    fresh[key] = (row, nodes, edges, references, macros)
+                    if log:
+                        self.replay(log)
+                    fresh[key] = (row, nodes, edges, references, macros, log)
                     continue
             counts = (len(facts.nodes), len(facts.edges), len(facts.references), facts.macro_calls)
+            if key is not None:
+                self.item_log, self.item_uncacheable = [], False
             for part in unit:
                 if part.type not in COMMENTS:
-                    dispatch(deep.matches(part), handlers)
+                    run(deep.matches(part))
             if key is not None:
-                fresh[key] = (
-                    row,
-                    facts.nodes[counts[0] :],
-                    facts.edges[counts[1] :],
-                    facts.references[counts[2] :],
-                    facts.macro_calls - counts[3],
-                )
+                log, self.item_log = self.item_log, None
+                if not self.item_uncacheable:
+                    fresh[key] = (
+                        row,
+                        facts.nodes[counts[0] :],
+                        facts.edges[counts[1] :],
+                        facts.references[counts[2] :],
+                        facts.macro_calls - counts[3],
+                        log,
+                    )
         if cache is not None:
             cache.clear()
             cache.update(fresh)

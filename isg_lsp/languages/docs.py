@@ -54,21 +54,21 @@ def collect(family: str, source: bytes, nodes: list[Node]) -> dict[bytes, str]:
 class _Lines:
     """A file's lines, each decoded when first read (a declaration's docs need a few lines above it)."""
 
-    __slots__ = ("_raw", "_text")
+    __slots__ = ("raw", "_text")
 
     def __init__(self, source: bytes) -> None:
-        self._raw = source.split(b"\n")
+        self.raw = source.split(b"\n")
         self._text: dict[int, str] = {}
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self.raw)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self._raw)))]
+            return [self[i] for i in range(*index.indices(len(self.raw)))]
         line = self._text.get(index)
         if line is None:
-            raw = self._raw[index]
+            raw = self.raw[index]
             line = self._text[index] = raw.decode("ascii") if raw.isascii() else raw.decode("utf-8", "replace")
         return line
 
@@ -171,14 +171,48 @@ def _javadoc(lines: _Lines, node: Node) -> str:
         elif text.startswith("@"):
             pass  # an annotation or a decorator
         elif text.endswith("*/"):
-            block, _ = _block_above(lines, i, floor)
-            if block is None or not block.startswith("/**") or block.startswith("/**/"):
-                return ""
-            return _PARAGRAPH_TAG.sub("\n\n", "\n".join(_block_lines(block[3:-2])))
+            return _javadoc_block(lines, i, floor)
         else:
             return ""
         i -= 1
     return ""
+
+
+def _javadoc_block(lines: _Lines, end: int, floor: int) -> str:
+    """The text of the `/** ... */` block whose last line is ``end`` (its line prefixes and markers removed, `<p>`
+    a paragraph break), up to where its first paragraph ends: a long comment is read only as far as it is used."""
+    start = end
+    raw = lines.raw
+    while start > floor and b"/*" not in raw[start]:  # the block's first line, found without decoding the others
+        start -= 1
+    if start <= floor:
+        return ""
+    first = lines[start]
+    at = first.find("/*")
+    if not first.startswith("/**", at) or first.startswith("/**/", at):
+        return ""
+    kept: list[str] = []
+    seen = False
+    for i in range(start, end + 1):
+        line = lines[i]
+        if i == end:
+            line = line.rstrip()[:-2]  # the closing `*/`
+        if i == start:
+            line = line[at + 3 :]
+        for piece in line.splitlines() or [""]:
+            stripped = piece.strip()
+            if stripped.startswith("*"):
+                stripped = stripped[1:].removeprefix(" ")
+            for part in _PARAGRAPH_TAG.sub("\n\n", stripped).split("\n"):
+                kept.append(part)
+                part = part.strip()
+                if part:
+                    seen = True
+                    if part.startswith(("```", "# ", "## ")) or _TAG.match(part):
+                        return "\n".join(kept)  # first_paragraph stops here
+                elif seen:
+                    return "\n".join(kept)
+    return "\n".join(kept)
 
 
 def _go(lines: _Lines, node: Node) -> str:

@@ -287,6 +287,11 @@ class TsLayout:
 
     configs: tuple[TsConfig, ...] = ()
     modules: frozenset[str] = field(default_factory=frozenset, repr=False, compare=False)
+    # (folder, specifier) → resolve_specifier's answer: a file's imports are resolved again on every edit
+    resolved: dict[tuple[str, str], tuple[str, bool]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "resolved": {}}  # a worker's copy starts with no answers kept
 
     def config_of(self, path: str) -> TsConfig | None:
         best = None
@@ -305,7 +310,17 @@ class TsLayout:
     def resolve_specifier(self, from_path: str, spec: str) -> tuple[str, bool]:
         """(module path, True) for a specifier naming a workspace module, else (the package specifier, False).
 
-        The module path may still lack its `/index` (the resolver tries both)."""
+        The module path may still lack its `/index` (the resolver tries both). Depends on the importing file's
+        folder only, so answers are kept per folder (bounded)."""
+        key = (posixpath.dirname(from_path), spec)
+        found = self.resolved.get(key)
+        if found is None:
+            if len(self.resolved) >= MAX_RESOLVED_SPECIFIERS:
+                self.resolved.clear()
+            found = self.resolved[key] = self._resolve_specifier(from_path, spec)
+        return found
+
+    def _resolve_specifier(self, from_path: str, spec: str) -> tuple[str, bool]:
         if spec.startswith(("./", "../")) or spec in (".", ".."):
             joined = posixpath.normpath(posixpath.join(posixpath.dirname(from_path), spec))
             return _strip_extension(joined), True
@@ -324,6 +339,9 @@ class TsLayout:
                 if self._pick([candidate]) is not None:
                     return candidate, True
         return spec, False
+
+
+MAX_RESOLVED_SPECIFIERS = 50_000
 
 
 def _strip_extension(path: str) -> str:
@@ -423,6 +441,7 @@ class _Scope:
     nested: bool = False  # fn scopes of functions written in a function's body (callbacks)
     fields: dict[str, str] = field(default_factory=dict)  # class, interface and module scopes: field or value →
     # its declared type's text, or its initializer's encoded expression
+    handle: int = -1  # class and interface scopes: their index in TsExtraction.owners (the module's: -1)
 
 
 class TsExtraction(FileExtraction):
@@ -442,48 +461,117 @@ class TsExtraction(FileExtraction):
         self.file_scope: _Scope = _Scope("module", self.module, module_node.id, self.module, env=infer.Env())
         self.generic_fqps: dict[bytes, str] = {}  # G node id → FQP (a value typed by a type parameter)
         self.narrowings: dict[str, list] = {}  # name → [(start byte, end byte, guarding condition)]
+        self.owners: list[_Scope] = []  # the class and interface scopes that hold fields, in document order
+        self.state = 0  # a digest of what the items read so far left for the next ones (item_state)
 
-    def run(self) -> FileFacts:
-        matches = sorted_matches(query(self.grammar, "javascript" if self.is_js else "typescript"), self.tree.root_node)
-        dispatch(
-            matches,
-            {
-                "import": self.on_import,
-                "import.reexport": self.on_reexport,
-                "export.local": self.on_export_local,
-                "export.default": self.on_export_default,
-                "import.require": self.on_require,
-                "narrow": self.on_narrowing,
-            },
-        )
-        dispatch(
-            matches,
-            {
-                "definition.class": self.on_class,
-                "definition.interface": self.on_interface,
-                "definition.enum": self.on_enum,
-                "definition.type": self.on_type_alias,
-                "definition.function": self.on_function,
-                "definition.variable": self.on_variable_function,
-                "definition.default_function": self.on_default_function,
-                "definition.method": self.on_method,
-                "definition.field": self.on_field,
-                "definition.namespace": self.on_namespace,
-                "definition.ambient_module": self.on_ambient,
-                "definition.ambient_global": self.on_ambient_global,
-                "reference.call": self.on_call,
-                "reference.new": self.on_new,
-                "local.definition": self.on_local,
-                "local.for": self.on_for,
-                "local.function": self.on_nested_function,
-                "local.assign": self.on_this_assignment,
-            },
-        )
-        imports = self.facts.imports.get(self.module)
-        if imports is not None and not imports:
+    def run(self, cache: dict | None = None) -> FileFacts:
+        """The file's facts. With an item ``cache`` (an editor's TypeScript file): the imports first, then the items
+        one at a time, each taking its earlier facts when it, the imports and what the items before it left did not
+        change (common.extract_items)."""
+        imports = {
+            "import": self.on_import,
+            "import.reexport": self.on_reexport,
+            "export.local": self.on_export_local,
+            "export.default": self.on_export_default,
+            "import.require": self.on_require,
+        }
+        if cache is None or self.is_js:
+            name = "javascript" if self.is_js else "typescript-imports+typescript"
+            matches = sorted_matches(query(self.grammar, name), self.tree.root_node)
+            dispatch(matches, {**imports, "narrow": self.on_narrowing})
+            dispatch(matches, self.item_handlers())
+        else:
+            dispatch(
+                tree_sitter.QueryCursor(query(self.grammar, "typescript-imports")).matches(self.tree.root_node), imports
+            )
+            context = repr(
+                (self.module, self.grammar, sorted(self.facts.imports.items()), sorted(self.facts.glob_imports.items()))
+            ).encode("utf-8")
+            self.extract_items(
+                query(self.grammar, "typescript"),
+                self.item_handlers(),
+                cache,
+                context,
+                containers=_CONTAINERS,
+                first={"narrow": self.on_narrowing},
+                whole_headers=True,
+            )
+        imports_of_module = self.facts.imports.get(self.module)
+        if imports_of_module is not None and not imports_of_module:
             del self.facts.imports[self.module]
         self.publish_fields()
         return self.finish()
+
+    def item_handlers(self) -> dict:
+        return {
+            "definition.class": self.on_class,
+            "definition.interface": self.on_interface,
+            "definition.enum": self.on_enum,
+            "definition.type": self.on_type_alias,
+            "definition.function": self.on_function,
+            "definition.variable": self.on_variable_function,
+            "definition.default_function": self.on_default_function,
+            "definition.method": self.on_method,
+            "definition.field": self.on_field,
+            "definition.namespace": self.on_namespace,
+            "definition.ambient_module": self.on_ambient,
+            "definition.ambient_global": self.on_ambient_global,
+            "reference.call": self.on_call,
+            "reference.new": self.on_new,
+            "local.definition": self.on_local,
+            "local.for": self.on_for,
+            "local.function": self.on_nested_function,
+            "local.assign": self.on_this_assignment,
+        }
+
+    # ---- what an item leaves for the items after it (replayed from the item cache) ----
+
+    def item_state(self) -> object:
+        return self.state
+
+    def replay(self, log: list) -> None:
+        for effect in log:
+            self.apply(effect)
+
+    def effect(self, *effect) -> None:
+        """Changes what later items read (functions declared, type parameters, the module's values, fields,
+        the module's default export), logged for the item cache."""
+        self.apply(effect)
+        if self.item_log is not None:
+            self.item_log.append(effect)
+
+    def apply(self, effect: tuple) -> None:
+        kind = effect[0]
+        if kind == "fn":  # ("fn", FQP, F node): later overloads are this node
+            self.functions[effect[1]] = effect[2]
+            token: tuple = (kind, effect[1], effect[2].id)
+        elif kind == "g":  # ("g", FQP, G node id)
+            self.type_parameters[effect[1]] = effect[2]
+            self.generic_fqps[effect[2]] = effect[1]
+            token = effect
+        elif kind == "bind":  # ("bind", name, expression): a value of the module
+            cast(infer.Env, self.file_scope.env).bind(effect[1], effect[2])
+            token = effect
+        elif kind == "field":  # ("field", owner handle, name, type text or expression, only when not set yet)
+            owner = self.owners[effect[1]] if effect[1] >= 0 else self.file_scope
+            if effect[4]:
+                owner.fields.setdefault(effect[2], effect[3])
+            else:
+                owner.fields[effect[2]] = effect[3]
+            token = effect
+        else:  # ("import", name, path): the module's default export
+            self.imports()[effect[1]] = effect[2]
+            token = effect
+        self.state = hash((self.state, token))
+
+    def owner(self, scope: _Scope) -> _Scope:
+        """Registers a class or interface scope as a holder of fields."""
+        scope.handle = len(self.owners)
+        self.owners.append(scope)
+        self.state = hash((self.state, "owner", scope.kind, scope.fqp))
+        if self.item_log is not None:
+            self.item_uncacheable = True  # a class inside an item that is no container: its scope is not replayed
+        return scope
 
     def publish_fields(self) -> None:
         """The declared types of classes' and interfaces' fields, and of the module's top-level values, for
@@ -619,10 +707,10 @@ class TsExtraction(FileExtraction):
             return scope, self.functions[fqp]  # an overload: the first declaration's node
         item = self.add_node(kind, name, fqp, node, self.head(self.outer(node), body), visibility)
         if kind is NodeKind.FUNCTION:
-            self.functions[fqp] = item
+            self.effect("fn", fqp, item)
         self.add_edge(cast(bytes, scope.node_id), EdgeKind.CONTAINS, item.id)  # an item scope has a node
         if visibility == "export default":
-            self.imports()["default"] = fqp
+            self.effect("import", "default", fqp)
         return scope, item
 
     def on_class(self, node, caps):
@@ -644,7 +732,9 @@ class TsExtraction(FileExtraction):
                     self.base(clause, item.id, EdgeKind.EXTENDS, scope, bases)
         if bases:
             self.facts.glob_imports[item.fqp] = bases
-        self.scopes[node.id] = _Scope("class", scope.module, item.id, item.fqp, (item.fqp,), tuple(bases), generics)
+        self.scopes[node.id] = self.owner(
+            _Scope("class", scope.module, item.id, item.fqp, (item.fqp,), tuple(bases), generics)
+        )
 
     def base(self, type_node, src: bytes, kind: EdgeKind, scope: _Scope, bases: list[str], record=True) -> None:
         path = self.head_path(type_node)
@@ -681,7 +771,9 @@ class TsExtraction(FileExtraction):
                 self.base(type_node, item.id, EdgeKind.EXTENDS, scope, bases)
         if bases:
             self.facts.glob_imports[item.fqp] = bases
-        self.scopes[node.id] = _Scope("interface", scope.module, item.id, item.fqp, (item.fqp,), tuple(bases), generics)
+        self.scopes[node.id] = self.owner(
+            _Scope("interface", scope.module, item.id, item.fqp, (item.fqp,), tuple(bases), generics)
+        )
 
     def on_enum(self, node, caps):
         self.declare(node, caps, NodeKind.ENUM, node.child_by_field_name("body"))
@@ -768,7 +860,7 @@ class TsExtraction(FileExtraction):
         )
         self.add_edge(cast(bytes, scope.node_id), EdgeKind.CONTAINS, item.id)  # an item scope has a node
         if name != "default":
-            self.imports()["default"] = fqp
+            self.effect("import", "default", fqp)
         self.function(value, value, item, scope, {})
 
     def member(self, node, caps, fn_node, body):
@@ -781,9 +873,8 @@ class TsExtraction(FileExtraction):
         item = self.functions.get(fqp)  # overloads and their implementation are one node
         if item is None:
             visibility = _member_visibility(self, node, name)
-            item = self.functions[fqp] = self.add_node(
-                NodeKind.FUNCTION, name, fqp, node, self.head(node, body), visibility
-            )
+            item = self.add_node(NodeKind.FUNCTION, name, fqp, node, self.head(node, body), visibility)
+            self.effect("fn", fqp, item)
             self.add_edge(scope.node_id, EdgeKind.DEFINES if scope.kind == "interface" else EdgeKind.CONTAINS, item.id)
         self.function(node, fn_node, item, scope, scope.generics, scope.receivers, scope.bases)
         if name == "constructor" and scope.kind == "class":
@@ -802,11 +893,11 @@ class TsExtraction(FileExtraction):
             if type_node is not None:
                 self.type_refs(type_node, cast(bytes, scope.node_id), EdgeKind.USES, scope, scope.generics)  # a class
                 if pattern is not None and pattern.type == "identifier":
-                    scope.fields.setdefault(self.text(pattern), self.type_text(type_node))
+                    self.effect("field", scope.handle, self.text(pattern), self.type_text(type_node), True)
             elif pattern is not None and pattern.type == "identifier" and param.child_by_field_name("value"):
                 expr = self.expression(param.child_by_field_name("value"), self.file_scope)
                 if expr is not None:  # `public values_ = new Map<K, V>()`
-                    scope.fields.setdefault(self.text(pattern), infer.encode(expr))
+                    self.effect("field", scope.handle, self.text(pattern), infer.encode(expr), True)
 
     def direct_member(self, node, scope: _Scope) -> bool:
         """A member of the class or interface body itself (not of an object type nested in a member's type)."""
@@ -840,13 +931,13 @@ class TsExtraction(FileExtraction):
         ) and self.direct_member(node, scope):
             name = "".join(self.text(name_node).split())  # `[$mobx]: Administration` is the field `[$mobx]`
             if type_node is not None:
-                scope.fields[name] = self.type_text(type_node)
+                self.effect("field", scope.handle, name, self.type_text(type_node), False)
             elif value is not None:
                 expr = self.expression(
                     value, _Scope("fn", scope.module, None, scope.fqp, scope.receivers, env=self.file_scope.env)
                 )
                 if expr is not None:
-                    scope.fields[name] = infer.encode(expr)
+                    self.effect("field", scope.handle, name, infer.encode(expr), False)
 
     def on_namespace(self, node, caps):
         self.namespace(node, node, self.text(caps["name"][0]), self.outer(node))
@@ -897,8 +988,7 @@ class TsExtraction(FileExtraction):
                 created.append((generics[name], param))
                 continue
             g = self.add_node(NodeKind.GENERIC, name, g_fqp, param, self.text(param))
-            self.type_parameters[g_fqp] = g.id
-            self.generic_fqps[g.id] = g_fqp
+            self.effect("g", g_fqp, g.id)
             generics[name] = g.id
             created.append((g.id, param))
         module_scope = _Scope("module", self.module)
@@ -1046,12 +1136,11 @@ class TsExtraction(FileExtraction):
             expr = self.expression(value, scope)
         else:
             expr = None
-        scope.env.bind(name, expr)
-        if scope is self.file_scope:  # a module's value: for its importers too
-            if type_node is not None:
-                scope.fields[name] = self.type_text(type_node)
-            elif expr is not None:
-                scope.fields[name] = infer.encode(expr)
+        self.effect("bind", name, expr)  # a module's value: for its importers too
+        if type_node is not None:
+            self.effect("field", -1, name, self.type_text(type_node), False)
+        elif expr is not None:
+            self.effect("field", -1, name, infer.encode(expr), False)
 
     def on_for(self, node, caps):
         """`for (const x of xs)`: an element of xs; `for (const k in o)`: a string."""
@@ -1059,7 +1148,11 @@ class TsExtraction(FileExtraction):
         if scope.env is None:
             return
         name = self.text(caps["local.name"][0])
-        if any(c.type == "of" for c in node.children):
+        if scope is self.file_scope:  # a module's value (read by later items: bound now, not when first read)
+            iterable = caps["local.iterable"][0]
+            of = any(c.type == "of" for c in node.children)
+            self.effect("bind", name, infer.element(self.expression(iterable, scope)) if of else infer.typed("string"))
+        elif any(c.type == "of" for c in node.children):
             iterable = caps["local.iterable"][0]
             scope.env.bind(name, lambda: infer.element(self.expression(iterable, scope)))
         else:
@@ -1140,7 +1233,7 @@ class TsExtraction(FileExtraction):
             return
         expr = self.expression(caps["local.value"][0], scope)
         if expr is not None:
-            owner.fields[name] = infer.encode(expr)
+            self.effect("field", owner.handle, name, infer.encode(expr), True)
 
     @infer.bounded
     def expression(self, node, scope: _Scope) -> Expr | None:
@@ -1472,12 +1565,46 @@ def _member_visibility(extraction: FileExtraction, node, name: str) -> str | Non
     return None
 
 
+ITEM_CACHE = True  # extract() takes a per-file cache (TypeScript and TSX; JavaScript files are read whole)
+_CONTAINER_TYPES = frozenset(
+    {"class_declaration", "abstract_class_declaration", "interface_declaration", "internal_module", "module"}
+)
+
+
+def _container_body(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The body whose members or statements are items of their own for the item cache: a class's, an interface's, a
+    namespace's, a `declare module`'s or `declare global`'s, through `export`/`declare` wrappers; None for any other
+    item (a function is one item, its body included)."""
+    while node.type in ("export_statement", "expression_statement", "ambient_declaration"):
+        if node.type == "export_statement":
+            inner = node.child_by_field_name("declaration")
+        else:
+            inner = next((c for c in node.named_children if c.type != "comment"), None)
+        if inner is None:
+            return None
+        if node.type == "ambient_declaration" and inner.type == "statement_block":
+            return inner  # `declare global { ... }`
+        node = inner
+    return node.child_by_field_name("body") if node.type in _CONTAINER_TYPES else None
+
+
+_CONTAINERS = dict.fromkeys(
+    (*_CONTAINER_TYPES, "export_statement", "expression_statement", "ambient_declaration"), _container_body
+)
+
+
 def extract(
-    path: str, source: bytes, tree: tree_sitter.Tree, layout: TsLayout, content_hash: bytes, lang: str = "typescript"
+    path: str,
+    source: bytes,
+    tree: tree_sitter.Tree,
+    layout: TsLayout,
+    content_hash: bytes,
+    lang: str = "typescript",
+    cache: dict | None = None,
 ) -> FileFacts:
     if lang != "javascript" and tree.root_node.has_error:
         source, tree = _reparse_generic_call_signatures(source, tree, lang)
-    return TsExtraction(path, lang, source, tree, content_hash, layout).run()
+    return TsExtraction(path, lang, source, tree, content_hash, layout).run(cache)
 
 
 # ---- a grammar limitation: generic call signatures separated by line breaks only -------------------------------

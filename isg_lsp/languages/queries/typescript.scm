@@ -2,20 +2,7 @@
 ; vocabulary: @definition.<kind> marks a declaration, @name its name, @import an import, @reference.* what bodies
 ; refer to. The extractor (isg_lsp/languages/typescript.py) maps each capture name to one handler.
 ; Only node types that the typescript and tsx grammars share are used: this file compiles against both.
-
-; ---- imports and exports (first pass) ----
-(import_statement source: (string) @import.source) @import
-(export_statement source: (string) @import.source) @import.reexport
-(export_statement (export_clause) @export.clause !source) @export.local
-(export_statement "default" value: (identifier) @export.value) @export.default
-(program (lexical_declaration
-  (variable_declarator name: (_) @import.binding
-    value: (call_expression function: (identifier) @_require arguments: (arguments (string) @import.source)))
-  (#eq? @_require "require")) @import.require)
-(program (variable_declaration
-  (variable_declarator name: (_) @import.binding
-    value: (call_expression function: (identifier) @_require arguments: (arguments (string) @import.source)))
-  (#eq? @_require "require")) @import.require)
+; The imports and exports are in typescript-imports.scm (read first, or in the same pass: `typescript-imports+typescript`).
 
 ; ---- declarations ----
 (class_declaration name: (type_identifier) @name) @definition.class

@@ -1,0 +1,176 @@
+"""TypeScript's item cache (issue #16's edit latency): an editor's file is extracted one item at a time, and an item
+whose text, imports and what the items before it left (functions declared, overloads, type parameters, the
+module's values, classes' fields, the default export) did not change takes its earlier facts.
+
+The facts must be exactly those of a fresh extraction, whatever the edits: a property over random edits of a file
+that uses every kind of cross-item state, and the reuse itself (an edit in one function extracts that one item).
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from isg_lsp import languages
+from isg_lsp.extract import extract_source
+from isg_lsp.model import FileFacts
+
+SOURCE = '''import { Store, make } from "./store";
+import * as util from "./util";
+
+/** The app's logger. */
+export const log = new util.Logger();
+const store: Store = make();
+for (const entry of store.entries()) { entry.touch(); }
+
+export function pick(xs: string[]): string;
+export function pick(xs: number[]): number;
+export function pick<T>(xs: T[]): T {
+    log.info("pick");
+    return xs[0];
+}
+
+/**
+ * A cart.
+ *
+ * More words.
+ */
+@sealed()
+export class Cart<T extends Item> extends mix(Base) implements Priced {
+    items: T[] = [];
+    total = new Money();
+    constructor(private readonly pricing: Pricing, public name = make()) {
+        this.cache = new Map<string, T>();
+        this.tax = new Tax();
+    }
+    /** Adds an item. */
+    add(item: T): this {
+        this.items.push(item);
+        this.total.plus(item.price());
+        this.tax.apply(this.total);
+        return this;
+    }
+    price(): Money { return this.pricing.of(this.items).round(); }
+}
+
+export interface Priced {
+    price(): Money;
+    readonly label: Label;
+}
+
+namespace Shapes {
+    export class Square { side = 1; area() { return this.side * this.side; } }
+    export function unit(): Square { return new Square(); }
+}
+
+declare global {
+    interface Window { cart: Cart<Item>; }
+}
+
+export default function checkout(cart: Cart<Item>) {
+    cart.add(new Item()).price().round();
+    store.flush();
+    pick([1, 2]);
+    Shapes.unit().area();
+    [cart].forEach((c) => c.price().round());
+    if (isSpecial(cart)) { cart.discount(); }
+}
+
+const later = (x: Cart<Item>) => x.price();
+'''
+
+SNIPPETS = [
+    "",
+    "const store = new OtherStore();",
+    "export function pick(xs: boolean[]): boolean;",
+    "    discount(): void { this.total.minus(1); }",
+    "export class Extra { field: Cart<Item>; go() { this.field.add(null).price(); } }",
+    "    this.cache = new WeakMap();",
+    "log.info(store.size());",
+    "function broken( {",
+    "/** docs */",
+    "namespace Shapes { export const n = 1; }",
+    "export default class Main {}",
+    "let log = make();",
+]
+
+
+def facts_of(text: str, cache: dict | None) -> FileFacts:
+    spec = languages.language_for_path("src/app.ts")
+    assert spec is not None
+    facts, _ = extract_source("src/app.ts", text.encode(), spec, None, cache=cache)
+    return facts
+
+
+def comparable(facts: FileFacts) -> tuple:
+    return (
+        [(n.id, n.kind, n.fqp, n.span, n.signature, n.visibility) for n in facts.nodes],
+        sorted(map(repr, facts.edges)),
+        sorted(map(repr, facts.references)),
+        repr(sorted(facts.imports.items())),
+        repr(sorted(facts.glob_imports.items())),
+        sorted(facts.docs.items()),
+        facts.errors,
+        facts.error,
+    )
+
+
+edit = st.tuples(st.sampled_from(["delete", "insert", "cut", "replace"]), st.integers(0, 10_000),
+                 st.sampled_from(SNIPPETS))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(edit, min_size=1, max_size=8))
+def test_the_item_cache_gives_the_facts_of_a_fresh_extraction(edits):
+    cache: dict = {}
+    lines = SOURCE.split("\n")
+    assert comparable(facts_of(SOURCE, cache)) == comparable(facts_of(SOURCE, None))
+    for op, at, snippet in edits:
+        index = at % len(lines)
+        if op == "delete" and len(lines) > 1:
+            lines.pop(index)
+        elif op == "insert":
+            lines.insert(index, snippet)
+        elif op == "cut":
+            lines[index] = lines[index][: len(lines[index]) // 2]
+        else:
+            lines[index] = snippet
+        text = "\n".join(lines)
+        assert comparable(facts_of(text, cache)) == comparable(facts_of(text, None)), (op, index, snippet)
+
+
+def test_an_edit_in_one_body_extracts_that_item_only():
+    cache: dict = {}
+    facts_of(SOURCE, cache)
+    before = set(cache)
+    # a body edit in the default-exported function: one item extracted again, every other one reused
+    edited = SOURCE.replace("    store.flush();\n", "    store.flush();\n    store.flush();\n")
+    assert comparable(facts_of(edited, cache)) == comparable(facts_of(edited, None))
+    assert len(set(cache) - before) == 1
+    assert len(cache) == len(before)
+    # a body edit in a method: the method alone (the class's members are items of their own)
+    before = set(cache)
+    edited = edited.replace("return this.pricing.of(this.items).round();", "return this.pricing.of(this.items);")
+    assert comparable(facts_of(edited, cache)) == comparable(facts_of(edited, None))
+    changed = set(cache) - before
+    assert len(changed) == 1 and b"price(): Money" in next(iter(changed))[5]
+
+
+def test_what_an_earlier_item_leaves_is_read_again_by_the_items_after_it():
+    cache: dict = {}
+    facts_of(SOURCE, cache)
+    # the module's `store` now holds another type: `checkout`'s `store.flush()` (an unchanged item) must follow it
+    edited = SOURCE.replace("const store: Store = make();", "const store: Warehouse = make();")
+    facts = facts_of(edited, cache)
+    assert comparable(facts) == comparable(facts_of(edited, None))
+    flush = [r for r in facts.references if r.path == ("flush",)]
+    assert flush and all("Warehouse" in "".join(r.receiver) for r in flush)
+    # an overload's signature changes the node every overload is part of: the implementation follows it
+    edited = edited.replace("export function pick(xs: string[]): string;", "export function pick(xs: 1[]): string;")
+    assert comparable(facts_of(edited, cache)) == comparable(facts_of(edited, None))
+    # a field's declared type changes: the class's published fields change with it
+    edited = edited.replace("    total = new Money();", "    total: Cost = new Money();")
+    facts = facts_of(edited, cache)
+    assert comparable(facts) == comparable(facts_of(edited, None))
+    fields = next(v for k, v in facts.imports.items() if k.endswith("src/app::Cart"))
+    assert "Cost" in repr(fields)
