@@ -1602,9 +1602,17 @@ def extract(
     lang: str = "typescript",
     cache: dict | None = None,
 ) -> FileFacts:
+    patched = None
     if lang != "javascript" and tree.root_node.has_error:
-        source, tree = _reparse_generic_call_signatures(source, tree, lang)
-    return TsExtraction(path, lang, source, tree, content_hash, layout).run(cache)
+        earlier = cache.get(PATCHED_KEY) if cache is not None else None
+        source, tree, patched = _reparse_generic_call_signatures(source, tree, lang, earlier)
+    facts = TsExtraction(path, lang, source, tree, content_hash, layout).run(cache)
+    if cache is not None:  # after run(): the item walk keeps only the items it saw
+        if patched is not None:
+            cache[PATCHED_KEY] = patched
+        else:
+            cache.pop(PATCHED_KEY, None)
+    return facts
 
 
 # ---- a grammar limitation: generic call signatures separated by line breaks only -------------------------------
@@ -1619,16 +1627,25 @@ def extract(
 #
 # and the ERROR node swallows the rest of the file. When a file has errors, each line that opens with such a type
 # parameter list after a member's end gets the last character of its indentation replaced by `;` (same length,
-# same lines: every span stays put), and the result is kept only when it parses with fewer errors.
+# same lines: every span stays put), and the result is kept only when it parses with fewer errors. An editor's file
+# keeps its last patched source and tree in its item cache (``PATCHED_KEY``): the next version's patched source is
+# parsed incrementally from it, the bytes between the first and the last that differ taken as the edit.
 
 _GENERIC_SIGNATURE_LINE = re.compile(rb"^([ \t]+)<[A-Za-z_$][\w$]*\s*(?:extends\b|[,=>])", re.M)
 _MEMBER_END = frozenset(b"_$)]>}'\"`")
 _parsers: dict[str, tree_sitter.Parser] = {}
 
 
+PATCHED_KEY = "\x00patched"  # in an editor's item cache: (patched source, its tree) of the last extraction
+
+
 def _reparse_generic_call_signatures(
-    source: bytes, tree: tree_sitter.Tree, lang: str
-) -> tuple[bytes, tree_sitter.Tree]:
+    source: bytes,
+    tree: tree_sitter.Tree,
+    lang: str,
+    earlier: tuple[bytes, tree_sitter.Tree] | None = None,
+) -> tuple[bytes, tree_sitter.Tree, tuple[bytes, tree_sitter.Tree] | None]:
+    """The source and tree to extract, and the patched pair when the patch was kept (None otherwise)."""
     patched = bytearray(source)
     changed = False
     for match in _GENERIC_SIGNATURE_LINE.finditer(source):
@@ -1638,17 +1655,62 @@ def _reparse_generic_call_signatures(
         patched[match.end(1) - 1] = ord(";")
         changed = True
     if not changed:
-        return source, tree
+        return source, tree, None
     parser = _parsers.get(lang)
     if parser is None:
         from . import new_parser
 
         parser = _parsers[lang] = new_parser(lang)
     new_source = bytes(patched)
-    new_tree = parser.parse(new_source)
+    if earlier is not None and len(earlier[0]) > 0:
+        old_source, old_tree = earlier
+        old_tree = old_tree.copy()
+        _edit_between(old_tree, old_source, new_source)
+        new_tree = parser.parse(new_source, old_tree)
+    else:
+        new_tree = parser.parse(new_source)
     if _error_bytes(new_tree) < _error_bytes(tree):
-        return new_source, new_tree
-    return source, tree
+        return new_source, new_tree, (new_source, new_tree)
+    return source, tree, None
+
+
+def _edit_between(tree: tree_sitter.Tree, old: bytes, new: bytes) -> None:
+    """Tells ``tree`` (of ``old``) that ``new`` replaced the bytes between the first and the last that differ."""
+    start = _common_prefix(old, new)
+    limit = min(len(old), len(new)) - start
+    suffix = _common_prefix(old[::-1][:limit], new[::-1][:limit])
+    old_end, new_end = len(old) - suffix, len(new) - suffix
+    tree.edit(
+        start_byte=start,
+        old_end_byte=old_end,
+        new_end_byte=new_end,
+        start_point=_point(old, start),
+        old_end_point=_point(old, old_end),
+        new_end_point=_point(new, new_end),
+    )
+
+
+def _common_prefix(a: bytes, b: bytes, step: int = 4096) -> int:
+    """How many bytes ``a`` and ``b`` share at their start (compared a block at a time, then bisected)."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i : i + step] == b[i : i + step]:
+        i += step
+    if i >= n:
+        return n
+    lo, hi = i, min(i + step, n)
+    while lo < hi:  # a[i:lo] == b[i:lo] holds; find the first differing byte in [lo, hi)
+        mid = (lo + hi) // 2
+        if a[i : mid + 1] == b[i : mid + 1]:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _point(data: bytes, offset: int) -> tuple[int, int]:
+    row = data.count(b"\n", 0, offset)
+    return row, offset - (data.rfind(b"\n", 0, offset) + 1)
 
 
 def _previous_significant(source: bytes, pos: int) -> int | None:

@@ -4,6 +4,8 @@ module's values, classes' fields, the default export) did not change takes its e
 
 The facts must be exactly those of a fresh extraction, whatever the edits: a property over random edits of a file
 that uses every kind of cross-item state, and the reuse itself (an edit in one function extracts that one item).
+The file also has generic call signatures on lines of their own, which the grammar cannot parse: it is patched,
+and the patched source of each edit is parsed incrementally from the last one (``PATCHED_KEY``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 
 from isg_lsp import languages
 from isg_lsp.extract import extract_source
+from isg_lsp.languages.typescript import PATCHED_KEY
 from isg_lsp.model import FileFacts
 
 SOURCE = '''import { Store, make } from "./store";
@@ -58,6 +61,12 @@ export interface Priced {
     readonly label: Label;
 }
 
+export interface Factory {
+    <T extends Function>(fn: T): T
+    <T extends Function>(name: string, fn: T): T
+    make(): Cart<Item>
+}
+
 namespace Shapes {
     export class Square { side = 1; area() { return this.side * this.side; } }
     export function unit(): Square { return new Square(); }
@@ -92,6 +101,8 @@ SNIPPETS = [
     "namespace Shapes { export const n = 1; }",
     "export default class Main {}",
     "let log = make();",
+    "    <T extends Function>(options: object, fn: T): T",
+    "  <T>(fn: T): T",
 ]
 
 
@@ -125,6 +136,7 @@ def test_the_item_cache_gives_the_facts_of_a_fresh_extraction(edits):
     cache: dict = {}
     lines = SOURCE.split("\n")
     assert comparable(facts_of(SOURCE, cache)) == comparable(facts_of(SOURCE, None))
+    assert PATCHED_KEY in cache  # the grammar's call-signature limitation: patched, then parsed incrementally
     for op, at, snippet in edits:
         index = at % len(lines)
         if op == "delete" and len(lines) > 1:
