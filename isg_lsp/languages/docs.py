@@ -27,6 +27,7 @@ _TAG = re.compile(r"^\s*@\w")
 _JAVADOC_INLINE = re.compile(r"\{@(?:link|linkplain|code|literal|value)\s+([^}]*)\}")
 _PARAGRAPH_TAG = re.compile(r"<p\s*/?>", re.I)
 _MID_LINE = re.compile(r"[{};=(,]")  # before a declaration on its line: it does not begin the line
+_BRACKETS = re.compile(r"[()\[\]{}]")
 _HTML = re.compile(r"</?(?:p|b|i|em|strong|code|pre|br|ul|li|tt)\s*/?>", re.I)
 
 
@@ -266,10 +267,10 @@ def _header_end(lines: _Lines, row: int) -> int | None:
         stripped = code.strip()
         if not seen and stripped.startswith(("def ", "class ", "async def ")):
             seen = True
-        for char in code:
-            if char in "([{":
+        for bracket in _BRACKETS.findall(code):  # the brackets alone, in order (most of a header is not one)
+            if bracket in "([{":
                 depth += 1
-            elif char in ")]}":
+            else:
                 depth = max(0, depth - 1)
         if seen and depth == 0 and stripped.endswith(":"):
             return i
