@@ -217,7 +217,8 @@ def is_test(node: Node) -> bool:
 
 # Bumped when extraction gives other facts for the same files (stored facts of another version are extracted again):
 # 2 = the first paragraph of doc comments (FileFacts.docs); 3 = what a file names through others (FileFacts.names);
-# 4 = a TypeScript module's `for (const x of xs)` binds x when read, not when first used (the item cache replays it).
+# 4 = a TypeScript or Python module's loop variables bind where they are written, not when first used (the item
+# cache replays a module's bindings).
 FACTS_VERSION = 4
 
 EDGE_KINDS_FOR_IMPACT = (

@@ -32,15 +32,62 @@ class FileExtraction:
         # while one item is extracted for the item cache (extract_items): what it did, besides adding facts, that
         # later items read (a language with such state logs it here and replays it: ``replay``)
         self.item_log: list | None = None
-        self.item_uncacheable = False  # set by the language when an item did something it cannot replay
+        self.item_uncacheable = False  # set when an item did something that cannot be replayed
+        self.state = 0  # a digest of what the items read so far left for the next ones (``item_state``)
+        self.owners: list = []  # the scopes that hold fields (classes, interfaces), in document order
+
+    # ---- what an item leaves for the items after it (replayed from the item cache: extract_items) -------------
+    #
+    # A language whose items read what earlier items wrote (a module's values as receiver types, a class's fields,
+    # overloads) makes every such write an ``effect``: applied, folded into ``state`` (part of each item's cache
+    # key, so an item after a changed effect is extracted again) and logged, so that a cached item's writes are
+    # replayed. Effects shared by languages: ``("bind", name, expression)`` a value of the module (its scope's
+    # ``env``); ``("field", owner handle, name, value, only when not set)`` a field of the module (handle -1) or of a
+    # scope registered with ``owner``. Others are the language's own (``apply_own``).
 
     def item_state(self) -> object:
-        """What earlier items left that an item's facts may depend on (part of the item cache's key): None when
-        an item depends only on the file-level context."""
-        return None
+        """What earlier items left that an item's facts may depend on (part of the item cache's key)."""
+        return self.state
 
     def replay(self, log: list) -> None:
         """Does again what a cached item did besides adding facts (its ``item_log``)."""
+        for effect in log:
+            self.apply(effect)
+
+    def effect(self, *effect) -> None:
+        self.apply(effect)
+        if self.item_log is not None:
+            self.item_log.append(effect)
+
+    def apply(self, effect: tuple) -> None:
+        kind = effect[0]
+        if kind == "bind":
+            self.file_scope.env.bind(effect[1], effect[2])
+            token: object = effect
+        elif kind == "field":
+            owner = self.owners[effect[1]] if effect[1] >= 0 else self.file_scope
+            if effect[4]:
+                owner.fields.setdefault(effect[2], effect[3])
+            else:
+                owner.fields[effect[2]] = effect[3]
+            token = effect
+        else:
+            token = self.apply_own(effect)
+        self.state = hash((self.state, token))
+
+    def apply_own(self, effect: tuple) -> object:
+        """Applies a language's own effect; returns what identifies it (hashable)."""
+        raise ValueError(f"unknown effect {effect[0]!r}")
+
+    def owner(self, scope: Any) -> Any:
+        """Registers a scope that holds fields (its ``handle`` names it in effects); registrations are part of the
+        state. One made inside an item that is not a container cannot be replayed: that item is never cached."""
+        scope.handle = len(self.owners)
+        self.owners.append(scope)
+        self.state = hash((self.state, "owner", scope.kind, scope.fqp))
+        if self.item_log is not None:
+            self.item_uncacheable = True
+        return scope
 
     # ---- scopes ---------------------------------------------------------------------------------------------
 

@@ -127,6 +127,7 @@ class _Scope:
     env: infer.Env | None = None  # module and fn scopes: names → the expressions of their types (infer.py)
     fields: dict[str, str] = field(default_factory=dict)  # class and module scopes: attribute → its declared
     # type's text, or its value's encoded expression
+    handle: int = -1  # class scopes: their index in the extraction's owners (the module's: -1)
 
 
 class PyExtraction(FileExtraction):
@@ -153,35 +154,60 @@ class PyExtraction(FileExtraction):
                 Reference(EdgeKind.CONTAINS, self.module, "module", src_path=("", parent), dst=module_node.id)
             )
 
-    def run(self) -> FileFacts:
-        matches = sorted_matches(query(LANG, "python"), self.tree.root_node)
-        dispatch(
-            matches,
-            {
-                "import": self.on_import,
-                "import.from": self.on_import_from,
-                "definition.typevar": self.on_typevar,
-                "definition.toplevel": self.on_toplevel_class,
-            },
-        )
-        dispatch(
-            matches,
-            {
-                "definition.class": self.on_class,
-                "definition.function": self.on_function,
-                "definition.field": self.on_field,
-                "reference.call": self.on_call,
-                "local.definition": self.on_local,
-                "local.for": self.on_for,
-                "local.with": self.on_with,
-                "local.function": self.on_lambda,
-                "local.assign": self.on_attribute_assignment,
-                "local.unpack": self.on_unpack,
-                "local.comprehension": self.on_comprehension,
-            },
-        )
+    def run(self, cache: dict | None = None) -> FileFacts:
+        """The file's facts. With an item ``cache`` (an editor's file): what items are read against first (imports,
+        module-level names and classes), then the items one at a time, each taking its earlier facts when it, that
+        context and what the items before it left did not change (common.extract_items)."""
+        first = {
+            "import": self.on_import,
+            "import.from": self.on_import_from,
+            "definition.typevar": self.on_typevar,
+            "definition.toplevel": self.on_toplevel_class,
+        }
+        if cache is None:
+            matches = sorted_matches(query(LANG, "python-imports+python"), self.tree.root_node)
+            dispatch(matches, first)
+            dispatch(matches, self.item_handlers())
+        else:
+            dispatch(tree_sitter.QueryCursor(query(LANG, "python-imports")).matches(self.tree.root_node), first)
+            context = repr(
+                (
+                    self.module,
+                    self.is_package,
+                    sorted(self.facts.imports.items()),
+                    sorted(self.facts.glob_imports.items()),
+                    sorted(self.typevars),
+                    sorted(self.classes),
+                )
+            ).encode("utf-8")
+            self.extract_items(
+                query(LANG, "python"), self.item_handlers(), cache, context, containers=_CONTAINERS, whole_headers=True
+            )
         self.publish_fields()
         return self.finish()
+
+    def item_handlers(self) -> dict:
+        return {
+            "definition.class": self.on_class,
+            "definition.function": self.on_function,
+            "definition.field": self.on_field,
+            "reference.call": self.on_call,
+            "local.definition": self.on_local,
+            "local.for": self.on_for,
+            "local.with": self.on_with,
+            "local.function": self.on_lambda,
+            "local.assign": self.on_attribute_assignment,
+            "local.unpack": self.on_unpack,
+            "local.comprehension": self.on_comprehension,
+        }
+
+    def bind(self, scope: _Scope, name: str, expr) -> None:
+        """Binds a name in a scope's environment; the module's values are effects (read by later items, replayed
+        from the item cache), so they are bound at once, never lazily."""
+        if scope is self.file_scope:
+            self.effect("bind", name, expr() if callable(expr) else expr)
+        else:
+            cast(infer.Env, scope.env).bind(name, expr)
 
     def publish_fields(self) -> None:
         """The declared types of classes' attributes and of the module's values, for `x.f.m()` and
@@ -322,8 +348,8 @@ class PyExtraction(FileExtraction):
             bases.append(self.local_target(path))
         if bases:
             self.facts.glob_imports[fqp] = bases
-        self.scopes[node.id] = _Scope(
-            "class", scope.module, item.id, fqp, (fqp,), tuple(bases), is_trait=kind is NodeKind.TRAIT
+        self.scopes[node.id] = self.owner(
+            _Scope("class", scope.module, item.id, fqp, (fqp,), tuple(bases), is_trait=kind is NodeKind.TRAIT)
         )
 
     def local_class(self, path: tuple[str, ...], scope) -> str | None:
@@ -429,7 +455,7 @@ class PyExtraction(FileExtraction):
             return
         self.type_refs(caps["field.type"][0], owner, EdgeKind.USES, scope.module, scope.generics)
         if holder is not None:
-            holder.fields[name] = self.text(caps["field.type"][0])
+            self.effect("field", holder.handle, name, self.text(caps["field.type"][0]), False)
 
     # ---- receiver types (infer.py) ----
 
@@ -509,19 +535,19 @@ class PyExtraction(FileExtraction):
             expr = self.expression(value, scope)
         else:
             expr = None
-        scope.env.bind(name, expr)
-        if scope is self.file_scope and name not in scope.fields:  # a module's value, for its importers
+        self.bind(scope, name, expr)
+        if scope is self.file_scope:  # a module's value, for its importers (its first binding)
             if type_node is not None:
-                scope.fields[name] = self.text(type_node)
+                self.effect("field", -1, name, self.text(type_node), True)
             elif expr is not None:
-                scope.fields[name] = infer.encode(expr)
+                self.effect("field", -1, name, infer.encode(expr), True)
 
     def on_unpack(self, node, caps):
         """`a, b = ...`, `for k, v in ...`: names of unknown type (they hide any outer name)."""
         scope = self.scope_of(node)
         if scope.env is not None:
             for ident in _identifiers(caps["local.names"][0]):
-                scope.env.bind(self.text(ident), None)
+                self.bind(scope, self.text(ident), None)
 
     def on_comprehension(self, node, caps):
         """`[x.m() for x in xs]`: the variables of its `for` clauses, bound before its body (which comes first)."""
@@ -535,17 +561,17 @@ class PyExtraction(FileExtraction):
             if left is None:
                 continue
             if left.type == "identifier":
-                scope.env.bind(self.text(left), infer.element(self.expression(right, scope)))
+                self.bind(scope, self.text(left), infer.element(self.expression(right, scope)))
             else:
                 for ident in _identifiers(left):
-                    scope.env.bind(self.text(ident), None)
+                    self.bind(scope, self.text(ident), None)
 
     def on_for(self, node, caps):
         """`for x in xs`: an element of xs."""
         scope = self.scope_of(node)
         if scope.env is not None:
             iterable = caps["local.iterable"][0]
-            scope.env.bind(self.text(caps["local.name"][0]), lambda: infer.element(self.expression(iterable, scope)))
+            self.bind(scope, self.text(caps["local.name"][0]), lambda: infer.element(self.expression(iterable, scope)))
 
     def on_with(self, node, caps):
         """`with X() as x`: what X's `__enter__` returns."""
@@ -553,13 +579,15 @@ class PyExtraction(FileExtraction):
         if scope.env is None or node.parent is None:
             return
         if node.parent.type == "with_item":
-            scope.env.bind(
+            self.bind(
+                scope,
                 self.text(caps["local.name"][0]),
                 infer.method(self.expression(caps["local.value"][0], scope), "__enter__", 0),
             )
         elif node.parent.type == "except_clause":  # `except KeyError as e`
             value = caps["local.value"][0]
-            scope.env.bind(
+            self.bind(
+                scope,
                 self.text(caps["local.name"][0]),
                 infer.typed(self.text(value)) if value.type in ("identifier", "attribute") else None,
             )
@@ -575,7 +603,7 @@ class PyExtraction(FileExtraction):
             return
         expr = self.expression(caps["local.value"][0], scope)
         if expr is not None:
-            holder.fields[name] = infer.encode(expr)
+            self.effect("field", holder.handle, name, infer.encode(expr), True)
 
     def path_expression(self, path: tuple[str, ...], node, scope: _Scope) -> Expr | None:
         """A dotted name's value: a local's (then its attributes), else a module's or an imported value."""
@@ -858,12 +886,32 @@ def _collect_types(extraction, cursor, node, offset: int, found: list, depth: in
         _collect_types(snippet, cursor, expression, offset + parts[0].start_byte, found, depth + 1)
 
 
+ITEM_CACHE = True  # extract() takes a per-file cache: items that did not change are not extracted again
+
+
+def _container_body(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    """A class's body (through its decorators), whose statements are items of their own for the item cache; None
+    for any other item (a function is one item, its body included)."""
+    if node.type == "decorated_definition":
+        node = node.child_by_field_name("definition") or node
+    return node.child_by_field_name("body") if node.type == "class_definition" else None
+
+
+_CONTAINERS = {"class_definition": _container_body, "decorated_definition": _container_body}
+
+
 def extract(
-    path: str, source: bytes, tree: tree_sitter.Tree, layout: PyLayout, content_hash: bytes, lang: str = LANG
+    path: str,
+    source: bytes,
+    tree: tree_sitter.Tree,
+    layout: PyLayout,
+    content_hash: bytes,
+    lang: str = LANG,
+    cache: dict | None = None,
 ) -> FileFacts:
     if layout is not None and layout.is_shadowed_stub(path):
         return FileFacts(path=path, lang=lang, content_hash=content_hash, loc=count_loc(source))
-    return PyExtraction(path, lang, source, tree, content_hash, layout).run()
+    return PyExtraction(path, lang, source, tree, content_hash, layout).run(cache)
 
 
 # ---- resolution ---------------------------------------------------------------------------------------------

@@ -461,8 +461,6 @@ class TsExtraction(FileExtraction):
         self.file_scope: _Scope = _Scope("module", self.module, module_node.id, self.module, env=infer.Env())
         self.generic_fqps: dict[bytes, str] = {}  # G node id → FQP (a value typed by a type parameter)
         self.narrowings: dict[str, list] = {}  # name → [(start byte, end byte, guarding condition)]
-        self.owners: list[_Scope] = []  # the class and interface scopes that hold fields, in document order
-        self.state = 0  # a digest of what the items read so far left for the next ones (item_state)
 
     def run(self, cache: dict | None = None) -> FileFacts:
         """The file's facts. With an item ``cache`` (an editor's TypeScript file): the imports first, then the items
@@ -524,54 +522,21 @@ class TsExtraction(FileExtraction):
             "local.assign": self.on_this_assignment,
         }
 
-    # ---- what an item leaves for the items after it (replayed from the item cache) ----
+    # ---- what an item leaves for the items after it (common.FileExtraction.effect) ----
 
-    def item_state(self) -> object:
-        return self.state
-
-    def replay(self, log: list) -> None:
-        for effect in log:
-            self.apply(effect)
-
-    def effect(self, *effect) -> None:
-        """Changes what later items read (functions declared, type parameters, the module's values, fields,
-        the module's default export), logged for the item cache."""
-        self.apply(effect)
-        if self.item_log is not None:
-            self.item_log.append(effect)
-
-    def apply(self, effect: tuple) -> None:
+    def apply_own(self, effect: tuple) -> object:
         kind = effect[0]
         if kind == "fn":  # ("fn", FQP, F node): later overloads are this node
             self.functions[effect[1]] = effect[2]
-            token: tuple = (kind, effect[1], effect[2].id)
-        elif kind == "g":  # ("g", FQP, G node id)
+            return (kind, effect[1], effect[2].id)
+        if kind == "g":  # ("g", FQP, G node id)
             self.type_parameters[effect[1]] = effect[2]
             self.generic_fqps[effect[2]] = effect[1]
-            token = effect
-        elif kind == "bind":  # ("bind", name, expression): a value of the module
-            cast(infer.Env, self.file_scope.env).bind(effect[1], effect[2])
-            token = effect
-        elif kind == "field":  # ("field", owner handle, name, type text or expression, only when not set yet)
-            owner = self.owners[effect[1]] if effect[1] >= 0 else self.file_scope
-            if effect[4]:
-                owner.fields.setdefault(effect[2], effect[3])
-            else:
-                owner.fields[effect[2]] = effect[3]
-            token = effect
-        else:  # ("import", name, path): the module's default export
+            return effect
+        if kind == "import":  # ("import", name, path): the module's default export
             self.imports()[effect[1]] = effect[2]
-            token = effect
-        self.state = hash((self.state, token))
-
-    def owner(self, scope: _Scope) -> _Scope:
-        """Registers a class or interface scope as a holder of fields."""
-        scope.handle = len(self.owners)
-        self.owners.append(scope)
-        self.state = hash((self.state, "owner", scope.kind, scope.fqp))
-        if self.item_log is not None:
-            self.item_uncacheable = True  # a class inside an item that is no container: its scope is not replayed
-        return scope
+            return effect
+        return super().apply_own(effect)
 
     def publish_fields(self) -> None:
         """The declared types of classes' and interfaces' fields, and of the module's top-level values, for

@@ -13,10 +13,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from isg_lsp import languages
-from isg_lsp.extract import extract_source
 from isg_lsp.languages.typescript import PATCHED_KEY
 from isg_lsp.model import FileFacts
+from tests.languages import items
+from tests.languages.items import comparable
 
 SOURCE = '''import { Store, make } from "./store";
 import * as util from "./util";
@@ -107,23 +107,7 @@ SNIPPETS = [
 
 
 def facts_of(text: str, cache: dict | None) -> FileFacts:
-    spec = languages.language_for_path("src/app.ts")
-    assert spec is not None
-    facts, _ = extract_source("src/app.ts", text.encode(), spec, None, cache=cache)
-    return facts
-
-
-def comparable(facts: FileFacts) -> tuple:
-    return (
-        [(n.id, n.kind, n.fqp, n.span, n.signature, n.visibility) for n in facts.nodes],
-        sorted(map(repr, facts.edges)),
-        sorted(map(repr, facts.references)),
-        repr(sorted(facts.imports.items())),
-        repr(sorted(facts.glob_imports.items())),
-        sorted(facts.docs.items()),
-        facts.errors,
-        facts.error,
-    )
+    return items.facts_of("src/app.ts", text, cache)
 
 
 edit = st.tuples(st.sampled_from(["delete", "insert", "cut", "replace"]), st.integers(0, 10_000),
@@ -138,17 +122,9 @@ def test_the_item_cache_gives_the_facts_of_a_fresh_extraction(edits):
     assert comparable(facts_of(SOURCE, cache)) == comparable(facts_of(SOURCE, None))
     assert PATCHED_KEY in cache  # the grammar's call-signature limitation: patched, then parsed incrementally
     for op, at, snippet in edits:
-        index = at % len(lines)
-        if op == "delete" and len(lines) > 1:
-            lines.pop(index)
-        elif op == "insert":
-            lines.insert(index, snippet)
-        elif op == "cut":
-            lines[index] = lines[index][: len(lines[index]) // 2]
-        else:
-            lines[index] = snippet
+        items.edited(lines, op, at, snippet)
         text = "\n".join(lines)
-        assert comparable(facts_of(text, cache)) == comparable(facts_of(text, None)), (op, index, snippet)
+        assert comparable(facts_of(text, cache)) == comparable(facts_of(text, None)), (op, at, snippet)
 
 
 def test_an_edit_in_one_body_extracts_that_item_only():
