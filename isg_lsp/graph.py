@@ -511,6 +511,7 @@ class Graph:
                 view = SymbolView(self, self._shared_answers)
                 answer = resolve(ref, view, facts)
                 hit = memo[question] = (answer, tuple(map(intern, view.deps)))
+                view.memo.clear()  # a resolver's memo may hold what holds the view (Go's type system): no cycle left
             (src_target, dst_target), keys = hit
             ref_keys[i] = keys
             externals: list[bytes] = []
@@ -542,6 +543,7 @@ class Graph:
                 unresolved += 1
             elif edges:
                 found.append(edges)
+        view.memo.clear()  # no cycle through a resolver's memo outlives the file's resolution
         state.edges = _file_edges(facts.edges, found)
         state.unresolved = unresolved
         state.deps = {sys.intern(key) for key in view.deps}

@@ -43,3 +43,25 @@ def test_extracting_a_workspace_makes_no_garbage_cycles(fixture):
         gc.enable()
     assert extracted >= 1
     assert unreachable == 0, f"{unreachable} objects of {fixture}'s extraction were only freed by the cyclic collector"
+
+
+@pytest.mark.parametrize("fixture", sorted(f"{p.parent.name}/{p.name}" for p in FIXTURES.glob("*/*") if p.is_dir()))
+def test_edits_make_no_garbage_cycles(fixture):
+    """An edit (extraction through the file's item cache, then graph surgery) runs with the collector deferred
+    (engine.gc_deferred): it must leave nothing only the collector could free."""
+    root = FIXTURES / fixture
+    engine = Engine(root, workers=0, persist=False)
+    engine.index()
+    files = [rel for rel in sorted(walk(root, engine.config)) if languages.language_for_path(rel) is not None]
+    gc.collect()
+    gc.disable()
+    try:
+        for rel in files:
+            data = (root / rel).read_bytes()
+            engine.update_file(rel, data + b"\n\n")  # opened and typed into: through the item cache
+            engine.update_file(rel, data)
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+    assert files
+    assert unreachable == 0, f"{unreachable} objects of {fixture}'s edits were only freed by the cyclic collector"
