@@ -1,0 +1,145 @@
+"""Body edits, two versions of the package side by side: ``python -m bench.edits_ab --base PATH [--corpus NAME ...]``.
+
+``bench.edits`` run twice (once per version) compares runs minutes apart, and this machine's speed drifts by up to
+~1.7× between runs: a 20 % bar cannot be read from that. Here two worker processes, one importing the package in
+this checkout and one importing the package at ``--base`` (a folder holding an ``isg_lsp`` of another commit, e.g. a
+``git worktree``), index the same corpus, then take the same edits in turn, edit by edit (which of the two goes first
+alternates), so that both measure each edit within milliseconds of each other. Reported: each version's p50, p95 and
+p99 (ms) and the median of the per-edit ratios (this ÷ base), with its interquartile range.
+
+The edits are ``bench.edits``'s: a line typed at the start of a function body, the old tree edited, as the server does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .measure import percentiles
+
+HERE = Path(__file__).resolve().parent
+DEFAULT = ("ts-130k", "python-100k", "rust-100k", "java-100k")
+
+WORKER = r"""
+import json, random, sys, time
+from pathlib import Path
+from bench import corpora
+from bench.edits import EXTENSIONS, body_edit
+from bench.measure import _point
+from isg_lsp.engine import Engine, parser_for
+
+name, count = sys.argv[1], int(sys.argv[2])
+corpus = corpora.get(name, lambda m: print(m, file=sys.stderr))
+root, lang = corpus.path, corpus.lang
+engine = Engine(root, persist=False)
+engine.index()
+files = sorted(str(p.relative_to(root)) for ext in EXTENSIONS[lang] for p in root.rglob(f"*{ext}"))
+random.Random(7).shuffle(files)
+parser = parser_for(lang)
+jobs = []
+for rel in files:
+    if len(jobs) >= count:
+        break
+    if rel.endswith(".tsx"):
+        continue
+    data = (root / rel).read_bytes()
+    edit = body_edit(data, lang, len(jobs))
+    if edit is None or len(data) > 400_000:
+        continue
+    jobs.append((rel, data, edit))
+import isg_lsp
+print(json.dumps({"jobs": len(jobs), "package": str(Path(isg_lsp.__file__).resolve().parent)}), flush=True)
+for line in sys.stdin:
+    rel, data, (new, at, end) = jobs[int(line)]
+    engine.update_file(rel, data)
+    old = parser.parse(data)
+    old.edit(start_byte=at, old_end_byte=at, new_end_byte=end, start_point=_point(data, at),
+             old_end_point=_point(data, at), new_end_point=_point(new, end))
+    t0 = time.perf_counter()
+    engine.update_file(rel, new, old)
+    took = (time.perf_counter() - t0) * 1000
+    engine.update_file(rel, data)
+    print(json.dumps({"ms": took}), flush=True)
+"""
+
+
+def _worker(package_root: Path, corpus: str, edits: int, folder: Path) -> subprocess.Popen:
+    """A worker whose only importable `bench` is this one and whose only `isg_lsp` is ``package_root``'s: a folder of
+    two links, its working directory (first on ``sys.path`` for ``python -c``)."""
+    folder.mkdir()
+    (folder / "bench").symlink_to(HERE)
+    (folder / "isg_lsp").symlink_to((package_root / "isg_lsp").resolve())
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.Popen([sys.executable, "-c", WORKER, corpus, str(edits)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env=env, cwd=str(folder))
+
+
+def compare(base: Path, corpus: str, edits: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="isg-edits-ab-") as scratch:
+        return _compare(base, corpus, edits, Path(scratch))
+
+
+def _compare(base: Path, corpus: str, edits: int, scratch: Path) -> dict:
+    this = _worker(HERE.parent, corpus, edits, scratch / "this")
+    other = _worker(base, corpus, edits, scratch / "base")
+    try:
+        hello = [json.loads(p.stdout.readline()) for p in (this, other)]  # type: ignore[union-attr]
+        counts = [h["jobs"] for h in hello]
+        packages = [h["package"] for h in hello]
+        if packages[0] == packages[1]:
+            raise SystemExit(f"both workers imported {packages[0]}")
+        if counts[0] != counts[1]:
+            raise SystemExit(f"{corpus}: the two versions chose different edits ({counts})")
+        mine, theirs = [], []
+        for i in range(counts[0]):
+            order = (this, other) if i % 2 == 0 else (other, this)
+            got = {}
+            for proc in order:
+                proc.stdin.write(f"{i}\n")  # type: ignore[union-attr]
+                proc.stdin.flush()  # type: ignore[union-attr]
+                got[proc.pid] = json.loads(proc.stdout.readline())["ms"]  # type: ignore[union-attr]
+            mine.append(got[this.pid])
+            theirs.append(got[other.pid])
+    finally:
+        for proc in (this, other):
+            proc.stdin.close()  # type: ignore[union-attr]
+            proc.wait(timeout=60)
+    ratios = sorted(a / b for a, b in zip(mine, theirs) if b > 0)
+    quart = statistics.quantiles(ratios, n=4) if len(ratios) >= 4 else [0.0, 0.0, 0.0]
+    return {"packages": packages, "edits": len(mine), "this_ms": percentiles(mine), "base_ms": percentiles(theirs),
+            "ratio_median": round(statistics.median(ratios), 3), "ratio_iqr": [round(quart[0], 3), round(quart[2], 3)],
+            "p50_ratio": round(statistics.median(mine) / statistics.median(theirs), 3)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.edits_ab", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", required=True, type=Path, help="a folder holding the other version's isg_lsp")
+    parser.add_argument("--corpus", action="append", help="a corpus of bench/corpora.py (repeatable; default: "
+                        + ", ".join(DEFAULT) + ")")
+    parser.add_argument("--edits", type=int, default=300)
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args(argv)
+    if not (args.base / "isg_lsp" / "__init__.py").is_file():
+        parser.error(f"{args.base} holds no isg_lsp package")
+    results = {}
+    print(f"{'corpus':12} {'edits':>5}  {'this p50/p95/p99 ms':>22}  {'base p50/p95/p99 ms':>22}  per-edit ratio "
+          "median [IQR]  p50 ratio")
+    for name in args.corpus or DEFAULT:
+        r = results[name] = compare(args.base, name, args.edits)
+        a, b = r["this_ms"], r["base_ms"]
+        print(f"{name:12} {r['edits']:5}  {a['p50']:6.2f} {a['p95']:7.2f} {a['p99']:7.2f}  {b['p50']:6.2f} "
+              f"{b['p95']:7.2f} {b['p99']:7.2f}  {r['ratio_median']:.3f} [{r['ratio_iqr'][0]:.3f}, "
+              f"{r['ratio_iqr'][1]:.3f}]  {r['p50_ratio']:.3f}", flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
