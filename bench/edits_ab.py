@@ -5,7 +5,8 @@
 this checkout and one importing the package at ``--base`` (a folder holding an ``isg_lsp`` of another commit, e.g. a
 ``git worktree``), index the same corpus, then take the same edits in turn, edit by edit (which of the two goes first
 alternates), so that both measure each edit within milliseconds of each other. Reported: each version's p50, p95 and
-p99 (ms) and the median of the per-edit ratios (this ÷ base), with its interquartile range.
+p99 (ms), the median of the per-edit ratios (this ÷ base) with its interquartile range, the ratio of the p50s, and
+the p50s of extraction (parse included) and of the rest (graph surgery).
 
 The edits are ``bench.edits``'s: a line typed at the start of a function body, the old tree edited, as the server does.
 """
@@ -55,17 +56,32 @@ for rel in files:
     jobs.append((rel, data, edit))
 import isg_lsp
 print(json.dumps({"jobs": len(jobs), "package": str(Path(isg_lsp.__file__).resolve().parent)}), flush=True)
+spent = [0.0]
+extract = engine.extract
+
+
+def timed_extract(*args, **kwargs):
+    t0 = time.perf_counter()
+    try:
+        return extract(*args, **kwargs)
+    finally:
+        spent[0] += time.perf_counter() - t0
+
+
+engine.extract = timed_extract
 for line in sys.stdin:
     rel, data, (new, at, end) = jobs[int(line)]
     engine.update_file(rel, data)
     old = parser.parse(data)
     old.edit(start_byte=at, old_end_byte=at, new_end_byte=end, start_point=_point(data, at),
              old_end_point=_point(data, at), new_end_point=_point(new, end))
+    spent[0] = 0.0
     t0 = time.perf_counter()
     engine.update_file(rel, new, old)
     took = (time.perf_counter() - t0) * 1000
+    extracting = spent[0] * 1000
     engine.update_file(rel, data)
-    print(json.dumps({"ms": took}), flush=True)
+    print(json.dumps({"ms": took, "extract_ms": extracting}), flush=True)
 """
 
 
@@ -96,16 +112,18 @@ def _compare(base: Path, corpus: str, edits: int, scratch: Path) -> dict:
             raise SystemExit(f"both workers imported {packages[0]}")
         if counts[0] != counts[1]:
             raise SystemExit(f"{corpus}: the two versions chose different edits ({counts})")
-        mine, theirs = [], []
+        mine, theirs, mine_x, theirs_x = [], [], [], []
         for i in range(counts[0]):
             order = (this, other) if i % 2 == 0 else (other, this)
             got = {}
             for proc in order:
                 proc.stdin.write(f"{i}\n")  # type: ignore[union-attr]
                 proc.stdin.flush()  # type: ignore[union-attr]
-                got[proc.pid] = json.loads(proc.stdout.readline())["ms"]  # type: ignore[union-attr]
-            mine.append(got[this.pid])
-            theirs.append(got[other.pid])
+                got[proc.pid] = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+            mine.append(got[this.pid]["ms"])
+            theirs.append(got[other.pid]["ms"])
+            mine_x.append(got[this.pid]["extract_ms"])
+            theirs_x.append(got[other.pid]["extract_ms"])
     finally:
         for proc in (this, other):
             proc.stdin.close()  # type: ignore[union-attr]
@@ -114,7 +132,10 @@ def _compare(base: Path, corpus: str, edits: int, scratch: Path) -> dict:
     quart = statistics.quantiles(ratios, n=4) if len(ratios) >= 4 else [0.0, 0.0, 0.0]
     return {"packages": packages, "edits": len(mine), "this_ms": percentiles(mine), "base_ms": percentiles(theirs),
             "ratio_median": round(statistics.median(ratios), 3), "ratio_iqr": [round(quart[0], 3), round(quart[2], 3)],
-            "p50_ratio": round(statistics.median(mine) / statistics.median(theirs), 3)}
+            "p50_ratio": round(statistics.median(mine) / statistics.median(theirs), 3),
+            "extract_p50_ms": [round(statistics.median(mine_x), 3), round(statistics.median(theirs_x), 3)],
+            "rest_p50_ms": [round(statistics.median(a - x for a, x in zip(mine, mine_x)), 3),
+                            round(statistics.median(a - x for a, x in zip(theirs, theirs_x)), 3)]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         a, b = r["this_ms"], r["base_ms"]
         print(f"{name:12} {r['edits']:5}  {a['p50']:6.2f} {a['p95']:7.2f} {a['p99']:7.2f}  {b['p50']:6.2f} "
               f"{b['p95']:7.2f} {b['p99']:7.2f}  {r['ratio_median']:.3f} [{r['ratio_iqr'][0]:.3f}, "
-              f"{r['ratio_iqr'][1]:.3f}]  {r['p50_ratio']:.3f}", flush=True)
+              f"{r['ratio_iqr'][1]:.3f}]  {r['p50_ratio']:.3f}  (extraction p50 {r['extract_p50_ms'][0]:.3f} vs "
+              f"{r['extract_p50_ms'][1]:.3f} ms, the rest {r['rest_p50_ms'][0]:.3f} vs {r['rest_p50_ms'][1]:.3f})",
+              flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     return 0
