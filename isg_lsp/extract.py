@@ -22,6 +22,7 @@ import tree_sitter
 
 from . import languages
 from .languages import docs
+from .languages.common import fill_item_docs, take_item_docs
 from .languages.infer import envs_released
 from .model import FileFacts
 from .workspace import content_hash, read_source
@@ -62,7 +63,9 @@ def extract_source(
                 facts = cast(Any, support).extract(rel, data, tree, layout, digest, spec.name, cache=cache)
             else:
                 facts = support.extract(rel, data, tree, layout, digest, spec.name)
-        facts.docs = docs.collect(spec.family, data, facts.nodes)
+        known, settled, pending = take_item_docs(cache)
+        facts.docs = docs.collect(spec.family, data, facts.nodes, known, settled)
+        fill_item_docs(pending, facts.docs)
         return facts, tree
     except RecursionError:
         error = "too deeply nested to extract"

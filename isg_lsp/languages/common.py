@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -201,6 +202,11 @@ class FileExtraction:
                 dispatch(matches, first)
             dispatch(matches, handlers)
 
+        # docs: those of reused items' nodes are known; those of items extracted now are filled in afterwards
+        docs_known: dict[bytes, str] = {}
+        docs_settled: set[bytes] = set()
+        docs_pending: list[tuple[list[Node], dict[bytes, str]]] = []
+
         containers = containers or {}
         fresh: dict = {}
         pending: list[tuple[list[list[tree_sitter.Node]], tuple[bytes, ...]]] = [
@@ -245,6 +251,10 @@ class FileExtraction:
                 # what it is, not only its text (tests/robustness/test_document_sync.py found `pub` moved into an
                 # ERROR before an unchanged line)
                 line_start = source.rfind(b"\n", 0, first_part.start_byte) + 1
+                # and what follows it: the same text may parse otherwise before another token (tree-sitter decides
+                # with lookahead: `export const f = <V>(x: V) => (g(x), x)` is a type assertion at the end of a file,
+                # an arrow function with a type parameter before another statement)
+                follows = _LOOKAHEAD.match(source, item.end_byte)
                 key = (
                     context,
                     headers,
@@ -253,10 +263,11 @@ class FileExtraction:
                     len(unit),
                     source[line_start : item.end_byte],
                     self.item_state(),
+                    follows.group(1) if follows is not None else b"",
                 )
                 hit = cache.get(key)
                 if hit is not None:
-                    then, nodes, edges, references, macros, log = hit
+                    then, nodes, edges, references, macros, log, known_docs = hit
                     if row != then:
                         nodes = [_moved(node, row - then) for node in nodes]
                     facts.nodes.extend(nodes)
@@ -265,7 +276,9 @@ class FileExtraction:
                     facts.macro_calls += macros
                     if log:
                         self.replay(log)
-                    fresh[key] = (row, nodes, edges, references, macros, log)
+                    docs_known.update(known_docs)
+                    docs_settled.update(node.id for node in nodes)
+                    fresh[key] = (row, nodes, edges, references, macros, log, known_docs)
                     continue
             counts = (len(facts.nodes), len(facts.edges), len(facts.references), facts.macro_calls)
             if key is not None:
@@ -276,17 +289,42 @@ class FileExtraction:
             if key is not None:
                 log, self.item_log = self.item_log, None
                 if not self.item_uncacheable:
+                    item_nodes = facts.nodes[counts[0] :]
+                    item_docs: dict[bytes, str] = {}  # filled once the file's docs are read (fill_item_docs)
+                    docs_pending.append((item_nodes, item_docs))
                     fresh[key] = (
                         row,
-                        facts.nodes[counts[0] :],
+                        item_nodes,
                         facts.edges[counts[1] :],
                         facts.references[counts[2] :],
                         facts.macro_calls - counts[3],
                         log,
+                        item_docs,
                     )
         if cache is not None:
             cache.clear()
             cache.update(fresh)
+            cache[ITEM_DOCS_KEY] = (docs_known, docs_settled, docs_pending)
+
+
+_LOOKAHEAD = re.compile(rb"\s*(\S{0,16})")  # the first bytes of what follows an item, white space skipped
+ITEM_DOCS_KEY = "\x00docs"  # in an item cache right after an extraction: what reading the file's docs can reuse
+
+
+def take_item_docs(cache: dict | None) -> tuple[dict[bytes, str] | None, set | None, list]:
+    """What the last extraction through ``cache`` knows of its nodes' docs: (docs of reused items' nodes, those
+    nodes' ids, and the (nodes, docs) of items extracted anew, to fill with ``fill_item_docs``)."""
+    found = cache.pop(ITEM_DOCS_KEY, None) if cache is not None else None
+    return found if found is not None else (None, None, [])
+
+
+def fill_item_docs(pending: list, docs: dict[bytes, str]) -> None:
+    """Keeps, in the cache's entries of the items extracted anew, their nodes' docs."""
+    for nodes, item_docs in pending:
+        for node in nodes:
+            text = docs.get(node.id)
+            if text is not None:
+                item_docs[node.id] = text
 
 
 COMMENTS = frozenset({"line_comment", "block_comment", "comment"})  # nothing a query looks for is in them

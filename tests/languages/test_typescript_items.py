@@ -162,3 +162,17 @@ def test_what_an_earlier_item_leaves_is_read_again_by_the_items_after_it():
     assert comparable(facts) == comparable(facts_of(edited, None))
     fields = next(v for k, v in facts.imports.items() if k.endswith("src/app::Cart"))
     assert "Cost" in repr(fields)
+
+
+def test_an_item_that_parses_otherwise_before_another_statement_is_extracted_again():
+    # found by comparing random edits of effect's sources with fresh extraction: in a file with an error, this line
+    # at the end of the file is a type assertion (no function); before another statement, an arrow function with a
+    # type parameter (a function). The item's text is the same, its parse is not.
+    last = "const broken = ;\nexport const clear = <V>(self: Set<V>): Set<V> => (Map.clear(self.keyMap), self)\n"
+    cache: dict = {}
+    before = facts_of(last, cache)
+    assert not any(n.fqp.endswith("::clear") for n in before.nodes)
+    after_text = last + "const zz0 = new Foo();\n"
+    after = facts_of(after_text, cache)
+    assert comparable(after) == comparable(facts_of(after_text, None))
+    assert any(n.fqp.endswith("::clear") for n in after.nodes)
