@@ -209,9 +209,12 @@ class FileExtraction:
 
         containers = containers or {}
         fresh: dict = {}
-        pending: list[tuple[list[list[tree_sitter.Node]], tuple[bytes, ...]]] = [
-            (list(reversed(units(self.tree.root_node))), ())
-        ]
+        root = self.tree.root_node
+        top = units(root)
+        # the file's last item: how tree-sitter settles an ambiguity still open at the end of the file depends on
+        # errors anywhere before it, so its key also says whether the file has one
+        last = next((u[-1].id for u in reversed(top) if u[-1].type not in COMMENTS), None)
+        pending: list[tuple[list[list[tree_sitter.Node]], tuple[bytes, ...]]] = [(list(reversed(top)), ())]
         while pending:
             todo, headers = pending[-1]
             if not todo:
@@ -252,9 +255,10 @@ class FileExtraction:
                 # ERROR before an unchanged line)
                 line_start = source.rfind(b"\n", 0, first_part.start_byte) + 1
                 # and what follows it: the same text may parse otherwise before another token (tree-sitter decides
-                # with lookahead: `export const f = <V>(x: V) => (g(x), x)` is a type assertion at the end of a file,
-                # an arrow function with a type parameter before another statement)
+                # with lookahead; `export const f = <V>(x: V) => (g(x), x)` at the end of a file with an error is a
+                # type assertion, an arrow function with a type parameter before another statement)
                 follows = _LOOKAHEAD.match(source, item.end_byte)
+                ahead = follows.group(1) if follows is not None else b""
                 key = (
                     context,
                     headers,
@@ -263,7 +267,7 @@ class FileExtraction:
                     len(unit),
                     source[line_start : item.end_byte],
                     self.item_state(),
-                    follows.group(1) if follows is not None else b"",
+                    (ahead, root.has_error) if item.id == last else ahead,
                 )
                 hit = cache.get(key)
                 if hit is not None:

@@ -176,3 +176,17 @@ def test_an_item_that_parses_otherwise_before_another_statement_is_extracted_aga
     after = facts_of(after_text, cache)
     assert comparable(after) == comparable(facts_of(after_text, None))
     assert any(n.fqp.endswith("::clear") for n in after.nodes)
+
+
+def test_the_last_item_is_extracted_again_when_an_error_before_it_comes_or_goes():
+    # the same last item, the same text after it (none): with an error earlier in the file it is a type assertion,
+    # without one an arrow function; an edit far above it decides
+    last = "export const SK = <A, B>(_: A, b: B): B => b\n"
+    cache: dict = {}
+    broken = "const broken = ;\n" + "const a = 1;\n" * 5 + last
+    fixed = broken.replace("const broken = ;", "const broken = 1;")
+    assert not any(n.fqp.endswith("::SK") for n in facts_of(broken, cache).nodes)
+    facts = facts_of(fixed, cache)
+    assert comparable(facts) == comparable(facts_of(fixed, None))
+    assert any(n.fqp.endswith("::SK") for n in facts.nodes)
+    assert comparable(facts_of(broken, cache)) == comparable(facts_of(broken, None))
