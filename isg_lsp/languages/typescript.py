@@ -1594,7 +1594,8 @@ def extract(
 # parameter list after a member's end gets the last character of its indentation replaced by `;` (same length,
 # same lines: every span stays put), and the result is kept only when it parses with fewer errors. An editor's file
 # keeps its last patched source and tree in its item cache (``PATCHED_KEY``): the next version's patched source is
-# parsed incrementally from it, the bytes between the first and the last that differ taken as the edit.
+# parsed incrementally from it, the bytes between the first and the last that differ taken as the edit, and kept when
+# it has no error left (else parsed from scratch: error recovery may differ between the two).
 
 _GENERIC_SIGNATURE_LINE = re.compile(rb"^([ \t]+)<[A-Za-z_$][\w$]*\s*(?:extends\b|[,=>])", re.M)
 _MEMBER_END = frozenset(b"_$)]>}'\"`")
@@ -1627,12 +1628,17 @@ def _reparse_generic_call_signatures(
 
         parser = _parsers[lang] = new_parser(lang)
     new_source = bytes(patched)
+    new_tree = None
     if earlier is not None and len(earlier[0]) > 0:
         old_source, old_tree = earlier
         old_tree = old_tree.copy()
         _edit_between(old_tree, old_source, new_source)
         new_tree = parser.parse(new_source, old_tree)
-    else:
+        if new_tree.root_node.has_error:
+            # tree-sitter may recover from an error otherwise when it reuses an earlier tree: only a tree without
+            # one is sure to be the tree a parse from scratch gives (an item cache must not see other facts)
+            new_tree = None
+    if new_tree is None:
         new_tree = parser.parse(new_source)
     if _error_bytes(new_tree) < _error_bytes(tree):
         return new_source, new_tree, (new_source, new_tree)
