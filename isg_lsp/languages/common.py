@@ -259,6 +259,8 @@ class FileExtraction:
                 # type assertion, an arrow function with a type parameter before another statement)
                 follows = _LOOKAHEAD.match(source, item.end_byte)
                 ahead = follows.group(1) if follows is not None else b""
+                # and the line above it, which a doc comment's reader looks at (docs are reused with the item)
+                above = source[source.rfind(b"\n", 0, max(0, line_start - 1)) + 1 : line_start]
                 key = (
                     context,
                     headers,
@@ -268,6 +270,7 @@ class FileExtraction:
                     source[line_start : item.end_byte],
                     self.item_state(),
                     (ahead, root.has_error) if item.id == last else ahead,
+                    above,
                 )
                 hit = cache.get(key)
                 if hit is not None:

@@ -253,21 +253,22 @@ def _python(lines: _Lines, node: Node) -> str:
         while start < len(lines) and (not lines[start].strip() or lines[start].lstrip().startswith("#")):
             start += 1
         return _docstring(lines, start)
-    end = _header_end(lines, node.span[0])
+    last = node.span[2]  # the docstring is inside the declaration: nothing after it is read
+    end = _header_end(lines, node.span[0], last)
     if end is None:
         return ""
     start = end + 1
-    while start < len(lines) and (not lines[start].strip() or lines[start].lstrip().startswith("#")):
+    while start <= last and start < len(lines) and (not lines[start].strip() or lines[start].lstrip().startswith("#")):
         start += 1
-    return _docstring(lines, start)
+    return _docstring(lines, start) if start <= last else ""
 
 
-def _header_end(lines: _Lines, row: int) -> int | None:
+def _header_end(lines: _Lines, row: int, last: int) -> int | None:
     """The line that ends a `def`/`class` header (its `:` outside brackets), from the declaration's first line
-    (decorators included)."""
+    (decorators included) to its last (a one-line `def f(): ...` has none: its body is on the header's line)."""
     depth = 0
     seen = False
-    for i in range(row, min(len(lines), row + MAX_SCAN)):
+    for i in range(row, min(len(lines), row + MAX_SCAN, last + 1)):
         code = (
             lines[i].split("#", 1)[0] if "#" in lines[i] and '"' not in lines[i] and "'" not in lines[i] else lines[i]
         )

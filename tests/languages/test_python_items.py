@@ -150,3 +150,15 @@ def test_what_an_earlier_item_leaves_is_read_again_by_the_items_after_it():
     assert comparable(facts) == comparable(facts_of(edited, None))
     fields = next(v for k, v in facts.imports.items() if k.endswith("app.Cart"))
     assert "Levy" in repr(fields)
+
+
+def test_a_one_line_def_takes_no_docstring_of_the_items_after_it():
+    # found by the property above: `def f(self): ...` on one line has no docstring, but its reader went on to the
+    # next header and took that one's, text outside the item, so the cached docs went stale when it changed
+    text = "class A:\n    def one(self): return 1\n\n    def two(self):\n        \"\"\"Two.\"\"\"\n        return 2\n"
+    cache: dict = {}
+    facts = facts_of(text, cache)
+    assert sorted(facts.docs.values()) == ["Two."]
+    edited = text.replace('"""Two."""', '"""Deux."""')
+    assert comparable(facts_of(edited, cache)) == comparable(facts_of(edited, None))
+    assert sorted(facts_of(edited, cache).docs.values()) == ["Deux."]
