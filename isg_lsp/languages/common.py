@@ -259,8 +259,6 @@ class FileExtraction:
                 # type assertion, an arrow function with a type parameter before another statement)
                 follows = _LOOKAHEAD.match(source, item.end_byte)
                 ahead = follows.group(1) if follows is not None else b""
-                # and the line above it, which a doc comment's reader looks at (docs are reused with the item)
-                above = source[source.rfind(b"\n", 0, max(0, line_start - 1)) + 1 : line_start]
                 key = (
                     context,
                     headers,
@@ -270,7 +268,6 @@ class FileExtraction:
                     source[line_start : item.end_byte],
                     self.item_state(),
                     (ahead, root.has_error) if item.id == last else ahead,
-                    above,
                 )
                 hit = cache.get(key)
                 if hit is not None:
@@ -283,8 +280,9 @@ class FileExtraction:
                     facts.macro_calls += macros
                     if log:
                         self.replay(log)
-                    docs_known.update(known_docs)
-                    docs_settled.update(node.id for node in nodes)
+                    if known_docs is not None and _nothing_above(source, line_start):  # else read them again
+                        docs_known.update(known_docs)
+                        docs_settled.update(node.id for node in nodes)
                     fresh[key] = (row, nodes, edges, references, macros, log, known_docs)
                     continue
             counts = (len(facts.nodes), len(facts.edges), len(facts.references), facts.macro_calls)
@@ -297,8 +295,10 @@ class FileExtraction:
                 log, self.item_log = self.item_log, None
                 if not self.item_uncacheable:
                     item_nodes = facts.nodes[counts[0] :]
-                    item_docs: dict[bytes, str] = {}  # filled once the file's docs are read (fill_item_docs)
-                    docs_pending.append((item_nodes, item_docs))
+                    # its docs, filled once the file's are read (fill_item_docs), when they are its text's alone
+                    item_docs: dict[bytes, str] | None = {} if _nothing_above(source, line_start) else None
+                    if item_docs is not None:
+                        docs_pending.append((item_nodes, item_docs))
                     fresh[key] = (
                         row,
                         item_nodes,
@@ -316,6 +316,21 @@ class FileExtraction:
 
 _LOOKAHEAD = re.compile(rb"\s*(\S{0,16})")  # the first bytes of what follows an item, white space skipped
 ITEM_DOCS_KEY = "\x00docs"  # in an item cache right after an extraction: what reading the file's docs can reuse
+
+
+def _nothing_above(source: bytes, line_start: int) -> bool:
+    """Whether the lines just above an item hold nothing a doc comment's reader would take: a comment or a decorator
+    there is outside the item (one an error kept from being attached), so its docs would not be its text's alone."""
+    end = line_start
+    for _ in range(2):
+        if end <= 0:
+            return True
+        start = source.rfind(b"\n", 0, end - 1) + 1
+        text = source[start:end].strip()
+        if text:
+            return not (text.endswith(b"*/") or text.startswith((b"/", b"*", b"#", b"@")))
+        end = start
+    return True
 
 
 def take_item_docs(cache: dict | None) -> tuple[dict[bytes, str] | None, set | None, list]:

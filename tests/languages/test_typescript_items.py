@@ -190,3 +190,18 @@ def test_the_last_item_is_extracted_again_when_an_error_before_it_comes_or_goes(
     assert comparable(facts) == comparable(facts_of(fixed, None))
     assert any(n.fqp.endswith("::SK") for n in facts.nodes)
     assert comparable(facts_of(broken, cache)) == comparable(facts_of(broken, None))
+
+
+def test_docs_that_an_error_keeps_outside_the_item_are_read_again():
+    # found by comparing random edits of rxjs with fresh extraction: a broken import keeps the doc comment below it
+    # from being attached to the function, so the function's docs are text outside its item
+    text = (
+        "import { a } from './a';\nimport { toArray }\n\n/**\n * First part.\n *\n * Second part.\n */\n"
+        "export function f(x: number) {\n  return a(x);\n}\n"
+    )
+    cache: dict = {}
+    assert comparable(facts_of(text, cache)) == comparable(facts_of(text, None))
+    edited = text.replace(" * First part.\n *\n", " * First part.\n")  # the two paragraphs become one
+    facts = facts_of(edited, cache)
+    assert comparable(facts) == comparable(facts_of(edited, None))
+    assert "Second part." in " ".join(facts.docs.values())
