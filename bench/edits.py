@@ -52,6 +52,34 @@ def body_edit(data: bytes, lang: str, i: int) -> tuple[bytes, int, int] | None:
     return data[:at] + text + data[at:], at, at + len(text)
 
 
+def body_edits(root: Path, lang: str, count: int, seed: int = 7):
+    """The benchmark's edits: (file, its text, the text with a line typed at the start of a function body, start
+    byte, new end byte) for up to ``count`` files in a seeded order (``bench.edits_ab`` takes the same)."""
+    files = sorted(str(p.relative_to(root)) for ext in EXTENSIONS[lang] for p in root.rglob(f"*{ext}"))
+    random.Random(seed).shuffle(files)
+    found = tried = 0
+    for rel in files:
+        if found >= count or tried > 4 * count:
+            return
+        tried += 1
+        if rel.endswith(".tsx"):
+            continue
+        data = (root / rel).read_bytes()
+        edit = body_edit(data, lang, found)
+        if edit is None or len(data) > 400_000:
+            continue
+        found += 1
+        yield (rel, data, *edit)
+
+
+def edited_tree(parser, data: bytes, new: bytes, at: int, end: int):
+    """The tree of ``data`` told about the edit, as an editor's server holds it before parsing ``new``."""
+    tree = parser.parse(data)
+    tree.edit(start_byte=at, old_end_byte=at, new_end_byte=end, start_point=_point(data, at),
+              old_end_point=_point(data, at), new_end_point=_point(new, end))
+    return tree
+
+
 def measure(root: Path, lang: str, edits: int, seed: int = 7) -> dict:
     from isg_lsp.engine import Engine, parser_for
 
@@ -59,27 +87,11 @@ def measure(root: Path, lang: str, edits: int, seed: int = 7) -> dict:
     started = time.perf_counter()
     engine.index()
     index_s = time.perf_counter() - started
-    files = sorted(str(p.relative_to(root)) for ext in EXTENSIONS[lang] for p in root.rglob(f"*{ext}"))
-    rng = random.Random(seed)
-    rng.shuffle(files)
     times, parses, lines = [], [], []
-    parser = parser_for(lang if lang != "typescript" else "typescript")
-    tried = 0
-    for rel in files:
-        if len(times) >= edits or tried > 4 * edits:
-            break
-        tried += 1
-        if rel.endswith(".tsx"):
-            continue
-        data = (root / rel).read_bytes()
-        edit = body_edit(data, lang, len(times))
-        if edit is None or len(data) > 400_000:
-            continue
-        new, at, end = edit
+    parser = parser_for(lang)
+    for rel, data, new, at, end in body_edits(root, lang, edits, seed):
         engine.update_file(rel, data)                          # opened (untimed)
-        old_tree = parser.parse(data)
-        old_tree.edit(start_byte=at, old_end_byte=at, new_end_byte=end, start_point=_point(data, at),
-                      old_end_point=_point(data, at), new_end_point=_point(new, end))
+        old_tree = edited_tree(parser, data, new, at, end)
         t0 = time.perf_counter()
         parser.parse(new, old_tree.copy() if hasattr(old_tree, "copy") else old_tree)
         parses.append((time.perf_counter() - t0) * 1000)

@@ -28,33 +28,19 @@ HERE = Path(__file__).resolve().parent
 DEFAULT = ("ts-130k", "python-100k", "rust-100k", "java-100k")
 
 WORKER = r"""
-import json, random, sys, time
+import json, sys, time
 from pathlib import Path
 from bench import corpora
-from bench.edits import EXTENSIONS, body_edit
-from bench.measure import _point
+from bench.edits import body_edits, edited_tree
 from isg_lsp.engine import Engine, parser_for
+import isg_lsp
 
 name, count = sys.argv[1], int(sys.argv[2])
 corpus = corpora.get(name, lambda m: print(m, file=sys.stderr))
-root, lang = corpus.path, corpus.lang
-engine = Engine(root, persist=False)
+engine = Engine(corpus.path, persist=False)
 engine.index()
-files = sorted(str(p.relative_to(root)) for ext in EXTENSIONS[lang] for p in root.rglob(f"*{ext}"))
-random.Random(7).shuffle(files)
-parser = parser_for(lang)
-jobs = []
-for rel in files:
-    if len(jobs) >= count:
-        break
-    if rel.endswith(".tsx"):
-        continue
-    data = (root / rel).read_bytes()
-    edit = body_edit(data, lang, len(jobs))
-    if edit is None or len(data) > 400_000:
-        continue
-    jobs.append((rel, data, edit))
-import isg_lsp
+jobs = list(body_edits(corpus.path, corpus.lang, count))
+parser = parser_for(corpus.lang)
 print(json.dumps({"jobs": len(jobs), "package": str(Path(isg_lsp.__file__).resolve().parent)}), flush=True)
 spent = [0.0]
 extract = engine.extract
@@ -70,11 +56,9 @@ def timed_extract(*args, **kwargs):
 
 engine.extract = timed_extract
 for line in sys.stdin:
-    rel, data, (new, at, end) = jobs[int(line)]
+    rel, data, new, at, end = jobs[int(line)]
     engine.update_file(rel, data)
-    old = parser.parse(data)
-    old.edit(start_byte=at, old_end_byte=at, new_end_byte=end, start_point=_point(data, at),
-             old_end_point=_point(data, at), new_end_point=_point(new, end))
+    old = edited_tree(parser, data, new, at, end)
     spent[0] = 0.0
     t0 = time.perf_counter()
     engine.update_file(rel, new, old)

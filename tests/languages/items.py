@@ -39,3 +39,15 @@ def edited(lines: list[str], op: str, at: int, snippet: str) -> None:
         lines[index] = lines[index][: len(lines[index]) // 2]
     else:
         lines[index] = snippet
+
+
+def check_edits(rel: str, source: str, edits: list[tuple[str, int, str]]) -> None:
+    """Edits ``source`` line by line; after each edit, extraction through the file's item cache gives the facts of a
+    fresh extraction (and so from the start)."""
+    cache: dict = {}
+    lines = source.split("\n")
+    assert comparable(facts_of(rel, source, cache)) == comparable(facts_of(rel, source, None))
+    for op, at, snippet in edits:
+        edited(lines, op, at, snippet)
+        text = "\n".join(lines)
+        assert comparable(facts_of(rel, text, cache)) == comparable(facts_of(rel, text, None)), (op, at, snippet)

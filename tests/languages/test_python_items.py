@@ -111,13 +111,7 @@ def facts_of(text: str, cache: dict | None) -> FileFacts:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(edit, min_size=1, max_size=8))
 def test_the_item_cache_gives_the_facts_of_a_fresh_extraction(edits):
-    cache: dict = {}
-    lines = SOURCE.split("\n")
-    assert comparable(facts_of(SOURCE, cache)) == comparable(facts_of(SOURCE, None))
-    for op, at, snippet in edits:
-        items.edited(lines, op, at, snippet)
-        text = "\n".join(lines)
-        assert comparable(facts_of(text, cache)) == comparable(facts_of(text, None)), (op, at, snippet)
+    items.check_edits("shop/app.py", SOURCE, edits)
 
 
 def test_an_edit_in_one_body_extracts_that_item_only():
