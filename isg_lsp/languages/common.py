@@ -12,6 +12,7 @@ import tree_sitter
 from ..model import Edge, EdgeKind, FileFacts, Node, NodeKind, Reference, Resolution, fold_whitespace
 from ..positions import LineIndex
 from ..safety import read_config_text
+from . import infer
 from .contract import MAX_HEURISTIC_CANDIDATES, MAX_SAME_NAMED
 
 MAX_SIGNATURE_CHARS = 400
@@ -79,6 +80,16 @@ class FileExtraction:
     def apply_own(self, effect: tuple) -> object:
         """Applies a language's own effect; returns what identifies it (hashable)."""
         raise ValueError(f"unknown effect {effect[0]!r}")
+
+    def publish_fields(self, family: str) -> None:
+        """The fields of the module's values and of the classes (interfaces) registered with ``owner``, as their
+        declared types or the expressions of their initializers, for `x.f.m()` and `imported.m()` in other files
+        (infer.py): published in ``FileFacts.imports`` under ``infer.fields_key``, the first scope of a name winning."""
+        for scope in (self.file_scope, *self.owners):
+            if scope.fields:
+                key = infer.fields_key(family, scope.fqp)
+                if key not in self.facts.imports:
+                    self.facts.imports[key] = {infer.field_entry(n): t for n, t in scope.fields.items()}
 
     def owner(self, scope: Any) -> Any:
         """Registers a scope that holds fields (its ``handle`` names it in effects); registrations are part of the

@@ -183,7 +183,7 @@ class PyExtraction(FileExtraction):
             self.extract_items(
                 query(LANG, "python"), self.item_handlers(), cache, context, containers=_CONTAINERS, whole_headers=True
             )
-        self.publish_fields()
+        self.publish_fields(LANG)
         return self.finish()
 
     def item_handlers(self) -> dict:
@@ -208,15 +208,6 @@ class PyExtraction(FileExtraction):
             self.effect("bind", name, expr() if callable(expr) else expr)
         else:
             cast(infer.Env, scope.env).bind(name, expr)
-
-    def publish_fields(self) -> None:
-        """The declared types of classes' attributes and of the module's values, for `x.f.m()` and
-        `imported.m()` in other files (infer.py)."""
-        for scope in [self.file_scope, *self.scopes.values()]:
-            if scope.fields and scope.kind in ("module", "class"):
-                key = infer.fields_key(LANG, scope.fqp)
-                if key not in self.facts.imports:
-                    self.facts.imports[key] = {infer.field_entry(n): t for n, t in scope.fields.items()}
 
     # ---- imports ----
 

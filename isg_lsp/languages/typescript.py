@@ -497,7 +497,7 @@ class TsExtraction(FileExtraction):
         imports_of_module = self.facts.imports.get(self.module)
         if imports_of_module is not None and not imports_of_module:
             del self.facts.imports[self.module]
-        self.publish_fields()
+        self.publish_fields(FAMILY)
         return self.finish()
 
     def item_handlers(self) -> dict:
@@ -537,15 +537,6 @@ class TsExtraction(FileExtraction):
             self.imports()[effect[1]] = effect[2]
             return effect
         return super().apply_own(effect)
-
-    def publish_fields(self) -> None:
-        """The declared types of classes' and interfaces' fields, and of the module's top-level values, for
-        `x.f.m()` and `imported.m()` in other files (infer.py)."""
-        for scope in [self.file_scope, *self.scopes.values()]:
-            if scope.fields and scope.kind in ("module", "class", "interface"):
-                key = infer.fields_key(FAMILY, scope.fqp)
-                if key not in self.facts.imports:
-                    self.facts.imports[key] = {infer.field_entry(n): t for n, t in scope.fields.items()}
 
     # ---- imports and exports ----
 
