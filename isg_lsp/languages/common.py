@@ -207,6 +207,7 @@ class FileExtraction:
         deep = tree_sitter.QueryCursor(query)
         shallow = tree_sitter.QueryCursor(query)
         shallow.set_max_start_depth(0)
+        ranged = tree_sitter.QueryCursor(query) if whole_headers else None  # a container's head (set per container)
 
         def run(matches: list) -> None:
             if first is not None:
@@ -244,10 +245,9 @@ class FileExtraction:
                 for attached in unit[:-1]:
                     if attached.type not in COMMENTS:
                         run(deep.matches(attached))
-                if whole_headers:
-                    header_cursor = tree_sitter.QueryCursor(query)
-                    header_cursor.set_byte_range(item.start_byte, body.start_byte)
-                    run(header_cursor.matches(item))
+                if ranged is not None:
+                    ranged.set_byte_range(item.start_byte, body.start_byte)
+                    run(ranged.matches(item))
                 else:
                     run(shallow.matches(item))
                 header = source[unit[0].start_byte : body.start_byte]
