@@ -474,7 +474,7 @@ class TsExtraction(FileExtraction):
             "import.require": self.on_require,
         }
         if cache is None or self.is_js:
-            name = "javascript" if self.is_js else "typescript-imports+typescript"
+            name = "typescript-imports+" + ("javascript" if self.is_js else "typescript")
             matches = sorted_matches(query(self.grammar, name), self.tree.root_node)
             dispatch(matches, {**imports, "narrow": self.on_narrowing})
             dispatch(matches, self.item_handlers())

@@ -1,20 +1,7 @@
 ; JavaScript (and JSX): what the ISG takes from a file; the same capture names as typescript.scm, written against
 ; the tree-sitter-javascript grammar (its classes are named by `identifier`, its fields are `field_definition`, and it
-; has no interfaces, enums, type aliases or type annotations).
-
-; ---- imports and exports (first pass) ----
-(import_statement source: (string) @import.source) @import
-(export_statement source: (string) @import.source) @import.reexport
-(export_statement (export_clause) @export.clause !source) @export.local
-(export_statement "default" value: (identifier) @export.value) @export.default
-(program (lexical_declaration
-  (variable_declarator name: (_) @import.binding
-    value: (call_expression function: (identifier) @_require arguments: (arguments (string) @import.source)))
-  (#eq? @_require "require")) @import.require)
-(program (variable_declaration
-  (variable_declarator name: (_) @import.binding
-    value: (call_expression function: (identifier) @_require arguments: (arguments (string) @import.source)))
-  (#eq? @_require "require")) @import.require)
+; has no interfaces, enums, type aliases or type annotations). Its imports and exports are typescript-imports.scm's
+; (the extractor reads `typescript-imports+javascript`).
 
 ; ---- declarations ----
 (class_declaration name: (identifier) @name) @definition.class
