@@ -189,6 +189,7 @@ def envs_released():
         for env in made:
             env.names.clear()
             env.outer = None
+            env.pending = None
 
 
 class _Lazy:
@@ -204,19 +205,34 @@ class Env:
     nested bodies (closures, lambdas) see their outer bodies' names. Flow-insensitive: a name means what its last
     binding before the use says."""
 
-    __slots__ = ("names", "outer")
+    __slots__ = ("names", "outer", "pending")
 
     def __init__(self, outer: "Env | None" = None) -> None:
         self.names: dict[str, Expr | None] = {}
         self.outer = outer
+        self.pending: Callable[[], None] | None = None
         made = getattr(_MADE, "envs", None)
         if made is not None:
             made.append(self)
+
+    def defer(self, binder: Callable[[], None]) -> None:
+        """Its first bindings (a callback's parameters) made by ``binder`` when the environment is first read or
+        bound in: most callbacks never have a receiver looked up in them."""
+        self.pending = binder
+
+    def settle(self) -> None:
+        """Runs the deferred binder, if any (once)."""
+        binder = self.pending
+        if binder is not None:
+            self.pending = None
+            binder()
 
     def bind(self, name: str, expr: Expr | None | Callable[[], Expr | None]) -> None:
         """Binds a name (None: a value of unknown type, which hides an outer binding of the same name). A callable
         is evaluated when the name is first read (most locals are never a receiver: their initializers' expressions
         are not worth computing), with the name still meaning what it meant before (`let x = x.unwrap();`)."""
+        if self.pending is not None:
+            self.settle()
         if callable(expr):
             self.names[name] = _Lazy(expr, self.names.get(name))  # type: ignore[assignment]
         else:
@@ -225,6 +241,8 @@ class Env:
     def get(self, name: str) -> Expr | None:
         env: Env | None = self
         while env is not None:
+            if env.pending is not None:
+                env.settle()
             if name in env.names:
                 found = env.names[name]
                 if isinstance(found, _Lazy):
@@ -237,6 +255,8 @@ class Env:
     def __contains__(self, name: str) -> bool:
         env: Env | None = self
         while env is not None:
+            if env.pending is not None:
+                env.settle()
             if name in env.names:
                 return True
             env = env.outer

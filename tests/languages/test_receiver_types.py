@@ -191,6 +191,13 @@ TS_CASES = {
                                      {"src/b::each": "import", "src/b::B::m": "exact"}),
     "type guard": ("function f(x: unknown) { if (isB(x)) { x.m(); } }", {"src/b::isB": "import", "src/b::B::m": "exact"}),
     "instanceof": ("function f(x: object) { if (x instanceof B) x.m(); }", {"src/b::B::m": "import"}),
+    # a callback's parameters are bound when its body first reads a name (infer.Env.defer): the same answers
+    "callback in a callback": ("function f(bss: B[][]) { bss.forEach(bs => bs.forEach(b => b.m())); }",
+                               {"src/b::B::m": "import"}),
+    "a callback's local": ("function f(bs: B[]) { bs.forEach(b => { const c = b.next(); c.done(); }); }",
+                           {"src/b::B::next": "import", "src/c::C::done": "import"}),
+    "a callback's declared this": ("function f(bs: B[]) { each(bs, function (this: B, b) { this.m(); }); }",
+                                   {"src/b::each": "import", "src/b::B::m": "import"}),
     "interface": ("function f(i: I) { i.run(); }", {"src/b::I::run": "import"}),
     "bounded type parameter": ("function f<T extends B>(t: T) { t.m(); }", {"src/b::B::m": "exact"}),
     "imported value": ("function f() { shared.m(); }", {"src/b::B::m": "exact"}),

@@ -201,3 +201,31 @@ def test_docs_that_an_error_keeps_outside_the_item_are_read_again():
     facts = facts_of(edited, cache)
     assert comparable(facts) == comparable(facts_of(edited, None))
     assert "Second part." in " ".join(facts.docs.values())
+
+
+def test_imports_outside_the_roots_statements_send_the_imports_query_over_the_whole_file():
+    # the item path reads the imports with a query that does not walk the bodies when every `import`/`export` of the
+    # source starts a statement of the root (or is in a comment); anything else must still be read
+    from isg_lsp.extract import parser_for
+    from isg_lsp.languages.typescript import _imports_at_top_only
+
+    def top_only(text: str) -> bool:
+        source = text.encode()
+        return _imports_at_top_only(source, parser_for("typescript").parse(source).root_node)
+
+    assert top_only("import { a } from './a';\n/** import { b } from './b' */\nexport function f() { a(); }\n")
+    assert not top_only("namespace N { export const x = 1; }\n")
+    assert not top_only("function f() { import('./lazy'); }\n")
+    assert not top_only("function f() { return 'export'; }\n")
+    # the grammar takes an import statement in a function's body without an error: the item path reads it too
+    for text in (
+        "function f() {\n  import { Store } from './store';\n  const s: Store = make();\n  s.save();\n}\n",
+        "namespace N {\n  export { Store as Shop } from './store';\n}\nexport function g(s: Shop) { s.save(); }\n",
+        "import { Store } from './store';\n// import { Other } from './other'\nexport function g(s: Store) { s.save(); }\n",
+    ):
+        cache: dict = {}
+        assert comparable(facts_of(text, cache)) == comparable(facts_of(text, None))
+        edited = text.replace("s.save();", "s.save();\n  s.load();")
+        assert comparable(facts_of(edited, cache)) == comparable(facts_of(edited, None)), text
+        assert any("store" in target for imports in facts_of(text, None).imports.values() for target in
+                   imports.values())
