@@ -473,6 +473,9 @@ class TsExtraction(FileExtraction):
             "export.default": self.on_export_default,
             "import.require": self.on_require,
         }
+        if cache is not None and len(self.source) < ITEM_CACHE_MIN_BYTES:
+            cache.clear()  # a small file: read whole (cheaper than the cache's keys and bookkeeping)
+            cache = None
         if cache is None or self.is_js:
             name = "typescript-imports+" + ("javascript" if self.is_js else "typescript")
             matches = sorted_matches(query(self.grammar, name), self.tree.root_node)
@@ -1624,6 +1627,11 @@ _GENERIC_SIGNATURE_LINE = re.compile(rb"^([ \t]+)<[A-Za-z_$][\w$]*\s*(?:extends\
 _MEMBER_END = frozenset(b"_$)]>}'\"`")
 _parsers: dict[str, tree_sitter.Parser] = {}
 
+
+# An edit of a file under this size extracts it whole: the item cache's keys, effects and separate imports pass cost
+# more than they save there (paired, on ts-130k's body edits: files under 2,500 bytes ~20 % faster read whole, files
+# over 4,000 bytes 3-21 % faster through the cache)
+ITEM_CACHE_MIN_BYTES = 2500
 
 PATCHED_KEY = "\x00patched"  # in an editor's item cache: (patched source, its tree) of the last extraction
 

@@ -10,9 +10,11 @@ and the patched source of each edit is parsed incrementally from the last one (`
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from isg_lsp.languages import typescript
 from isg_lsp.languages.typescript import PATCHED_KEY
 from isg_lsp.model import FileFacts
 from tests.languages import items
@@ -104,6 +106,12 @@ SNIPPETS = [
     "    <T extends Function>(options: object, fn: T): T",
     "  <T>(fn: T): T",
 ]
+
+
+@pytest.fixture(autouse=True)
+def items_of_every_file(monkeypatch):
+    """These sources are small; editors' files under ITEM_CACHE_MIN_BYTES are read whole (the test at the end)."""
+    monkeypatch.setattr(typescript, "ITEM_CACHE_MIN_BYTES", 0)
 
 
 def facts_of(text: str, cache: dict | None) -> FileFacts:
@@ -229,3 +237,19 @@ def test_imports_outside_the_roots_statements_send_the_imports_query_over_the_wh
         assert comparable(facts_of(edited, cache)) == comparable(facts_of(edited, None)), text
         assert any("store" in target for imports in facts_of(text, None).imports.values() for target in
                    imports.values())
+
+
+def test_a_small_file_is_read_whole_and_a_large_one_item_by_item(monkeypatch):
+    monkeypatch.setattr(typescript, "ITEM_CACHE_MIN_BYTES", 2500)
+    small = "import { a } from './a';\nexport function f() { a(); }\n"
+    cache: dict = {"stale": 1}
+    assert comparable(facts_of(small, cache)) == comparable(facts_of(small, None))
+    assert cache == {}  # nothing kept for it (and what was is dropped)
+    large = SOURCE + "".join(f"export function pad{i}(x: number) {{ return x + {i}; }}\n" for i in range(40))
+    assert len(large.encode()) >= 2500
+    facts_of(large, cache)
+    before = set(cache)
+    assert len(before) > 40
+    edited = large.replace("return x + 7;", "return x + 8;")
+    assert comparable(facts_of(edited, cache)) == comparable(facts_of(edited, None))
+    assert len(set(cache) - before) == 1  # the edited function alone
