@@ -229,7 +229,8 @@ def test_imports_outside_the_roots_statements_send_the_imports_query_over_the_wh
     for text in (
         "function f() {\n  import { Store } from './store';\n  const s: Store = make();\n  s.save();\n}\n",
         "namespace N {\n  export { Store as Shop } from './store';\n}\nexport function g(s: Shop) { s.save(); }\n",
-        "import { Store } from './store';\n// import { Other } from './other'\nexport function g(s: Store) { s.save(); }\n",
+        "import { Store } from './store';\n// import { Other } from './other'\n"
+        "export function g(s: Store) { s.save(); }\n",
     ):
         cache: dict = {}
         assert comparable(facts_of(text, cache)) == comparable(facts_of(text, None))
