@@ -65,3 +65,20 @@ def test_edits_make_no_garbage_cycles(fixture):
         gc.enable()
     assert files
     assert unreachable == 0, f"{unreachable} objects of {fixture}'s edits were only freed by the cyclic collector"
+
+
+@pytest.mark.parametrize("fixture", sorted(f"{p.parent.name}/{p.name}" for p in FIXTURES.glob("*/*") if p.is_dir()))
+def test_a_cold_index_makes_no_garbage_cycles(fixture):
+    """A cold index runs with the collector paused and freezes the heap after (engine.gc_paused): a reference cycle
+    left by resolution (Java's resolver and its types referred to each other: 390,000 objects, 76 MB of java-100k's
+    150 MB after an index) would never be freed."""
+    root = FIXTURES / fixture
+    gc.unfreeze()
+    gc.collect()
+    engine = Engine(root, workers=0, persist=False)
+    engine.index()
+    assert gc.get_freeze_count() > 0  # what the index built was frozen: the garbage among it too
+    gc.unfreeze()
+    unreachable = gc.collect()
+    assert engine.graph.nodes
+    assert unreachable == 0, f"{unreachable} objects of {fixture}'s cold index were only freed by the cyclic collector"

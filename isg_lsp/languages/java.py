@@ -1188,12 +1188,20 @@ def extract(
 class _Resolver:
     """Answers one file's references; memoizes within one resolution pass (one ``SymbolView``)."""
 
-    __slots__ = ("view", "memo", "types")
+    __slots__ = ("view", "memo")
 
     def __init__(self, view: SymbolView) -> None:
         self.view = view
         self.memo: dict[tuple, Any] = {}
-        self.types = _JavaTypes(self)
+
+    @property
+    def types(self) -> "_JavaTypes":
+        """Receiver inference's view of Java types, kept in the view's memo (not here: resolver and types refer to
+        each other, and a cycle through the memo is broken when the graph clears it after the question)."""
+        types = self.view.memo.get(_JavaTypes)
+        if types is None:
+            types = self.view.memo[_JavaTypes] = _JavaTypes(self)
+        return types  # type: ignore[return-value]
 
     # ---- lookups (Java nodes only: another language may use the same dotted FQPs) ----
 
