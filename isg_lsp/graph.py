@@ -10,7 +10,7 @@ and a change announces the keys it touched.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -147,6 +147,50 @@ class SymbolView:
 _EMPTY: dict[str, str] = {}
 
 
+class KeyFiles:
+    """Dependency key → the files whose resolution looked it up. Most keys have one file (rust-100k: 17,387 of
+    22,184), held as the path itself; more as a set (a set per key, 216 bytes even with one file in it, was 3.8 MB of a
+    100 MB index)."""
+
+    __slots__ = ("_files",)
+
+    def __init__(self) -> None:
+        self._files: dict[str, str | set[str]] = {}
+
+    def add(self, key: str, path: str) -> None:
+        files = self._files.get(key)
+        if files is None:
+            self._files[key] = path
+        elif type(files) is str:
+            if files != path:
+                self._files[key] = {files, path}
+        else:
+            files.add(path)  # type: ignore[union-attr]
+
+    def discard(self, key: str, path: str) -> None:
+        files = self._files.get(key)
+        if files is None:
+            return
+        if type(files) is str:
+            if files == path:
+                del self._files[key]
+            return
+        files.discard(path)  # type: ignore[union-attr]
+        if len(files) == 1:
+            self._files[key] = next(iter(files))
+        elif not files:
+            del self._files[key]
+
+    def files(self, key: str) -> Collection[str]:
+        files = self._files.get(key)
+        if files is None:
+            return ()
+        return (files,) if type(files) is str else files
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+
 class Graph:
     """Nodes, edges and symbol tables of the workspace, with per-file surgery."""
 
@@ -178,7 +222,7 @@ class Graph:
         self._edge_refs: dict[tuple[bytes, str, bytes], int] = {}
         # a relation that several files write, with each file's edge (rare: conflicting impls, say)
         self._edge_variants: dict[tuple[bytes, str, bytes], list[Edge]] = {}
-        self._dependents: dict[str, set[str]] = {}  # key -> files whose resolution looked it up
+        self._dependents = KeyFiles()  # key -> files whose resolution looked it up
         self.version = 0  # bumped by every change
         self._shared_answers: dict | None = None  # resolvers' answers shared across files during ``load``
 
@@ -245,7 +289,7 @@ class Graph:
         return sum(state.unresolved for state in self.files.values())
 
     def dependents_of(self, key: str) -> set[str]:
-        return set(self._dependents.get(key, ()))
+        return set(self._dependents.files(key))
 
     def doc_of(self, node: Node) -> str | None:
         """The first paragraph of a node's doc comment (``FileFacts.docs``), if its file has one for it."""
@@ -264,6 +308,7 @@ class Graph:
         """Builds the graph from scratch: every file's nodes first, then every file's references."""
         states = []
         for facts in all_facts:
+            facts.share_strings()
             state = FileState(facts)
             self.files[facts.path] = state
             self._add_symbols(facts)
@@ -283,6 +328,7 @@ class Graph:
         facts when the stored edges came from a resolution of the same files."""
         states = []
         for facts, edges, deps, unresolved in files:
+            facts.share_strings()
             state = FileState(facts)
             self.files[facts.path] = state
             self._add_symbols(facts)
@@ -304,7 +350,7 @@ class Graph:
             state.deps = {sys.intern(key) for key in deps}
             state.unresolved = unresolved
             for key in state.deps:
-                self._dependents.setdefault(key, set()).add(state.facts.path)
+                self._dependents.add(key, state.facts.path)
         for node_id in external_ids:  # stored externals no edge uses any more
             if not self.external_refs.get(node_id):
                 gone = self.nodes.pop(node_id, None)
@@ -348,7 +394,7 @@ class Graph:
                 self._resolve_into(state)
         dependents: set[str] = set()
         for key in changed_keys:
-            dependents |= self._dependents.get(key, set())
+            dependents.update(self._dependents.files(key))
         dependents.discard(path)
         for other in sorted(dependents):
             dependent = self.files.get(other)
@@ -557,7 +603,7 @@ class Graph:
             for edge in state.edges:
                 self._add_edge(edge)
             for key in state.deps:
-                dependents.setdefault(key, set()).add(path)
+                dependents.add(key, path)
         else:
             before = {id(edge) for edge in previous.edges}
             after = {id(edge) for edge in state.edges}
@@ -573,13 +619,9 @@ class Graph:
             self._drop_externals(previous.external_ids())
             old_deps, new_deps = previous.deps, state.deps
             for key in new_deps - old_deps if old_deps else new_deps:
-                dependents.setdefault(key, set()).add(path)
+                dependents.add(key, path)
             for key in old_deps - new_deps:
-                files = dependents.get(key)
-                if files is not None:
-                    files.discard(path)
-                    if not files:
-                        del dependents[key]
+                dependents.discard(key, path)
         return changed
 
     def _target_ids(self, target: Target | None, lang: str, externals: list[bytes]) -> list[bytes]:
@@ -624,11 +666,7 @@ class Graph:
 
     def _drop_deps(self, state: FileState) -> None:
         for key in state.deps:
-            files = self._dependents.get(key)
-            if files is not None:
-                files.discard(state.facts.path)
-                if not files:
-                    del self._dependents[key]
+            self._dependents.discard(key, state.facts.path)
         state.deps = set()
 
     def _add_edge(self, edge: Edge) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -193,6 +194,26 @@ class FileFacts:
     # what the file names through other files (naming.py): extraction's requests (Rust: the type and trait paths of
     # its impls), and, once the workspace named them, what was renamed (to name again when a re-export changes)
     names: dict[str, Any] = field(default_factory=dict)
+
+    def share_strings(self) -> None:
+        """Makes the names these facts repeat from other files' (path segments, receivers, node names, imports) one
+        object each (``sys.intern``): facts that come from a worker process or the database hold copies of their own
+        (rust-100k: 47,000 path segments of 2,600 distinct names, ~3.5 MB of a 100 MB index). Values are unchanged."""
+        intern = sys.intern
+        for node in self.nodes:
+            node.name = intern(node.name)
+            if node.visibility is not None:
+                node.visibility = intern(node.visibility)
+        for ref in self.references:
+            ref.path = tuple(map(intern, ref.path))
+            if ref.receiver:
+                ref.receiver = tuple(map(intern, ref.receiver))
+            if ref.src_path:
+                ref.src_path = tuple(map(intern, ref.src_path))
+        for scope, names in self.imports.items():
+            self.imports[scope] = {
+                intern(name): intern(target) if type(target) is str else target for name, target in names.items()
+            }
 
 
 _TEST_DIRS = frozenset({"tests", "test", "__tests__", "examples", "benches", "benchmarks", "testdata"})

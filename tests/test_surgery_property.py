@@ -75,3 +75,24 @@ def test_any_edit_sequence_equals_a_fresh_index(steps):
 
 def test_the_fixture_is_unchanged_by_the_property_test():
     assert {rel: (Path(ROOT) / rel).read_text() for rel in ORIGINAL} == ORIGINAL
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.sampled_from("abc"), st.sampled_from(["x.rs", "y.rs", "z.rs"]))))
+def test_the_dependency_index_holds_what_a_dict_of_sets_holds(ops):
+    """Graph's key → files index keeps one file as a string and more as a set (graph.KeyFiles)."""
+    from isg_lsp.graph import KeyFiles
+
+    index, model = KeyFiles(), {}
+    for add, key, path in ops:
+        if add:
+            index.add(key, path)
+            model.setdefault(key, set()).add(path)
+        else:
+            index.discard(key, path)
+            model.get(key, set()).discard(path)
+            if key in model and not model[key]:
+                del model[key]
+        for k in "abc":
+            assert set(index.files(k)) == model.get(k, set())
+        assert len(index) == len(model)
