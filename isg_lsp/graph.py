@@ -220,7 +220,9 @@ class Graph:
         self.scope_globs: dict[str, dict[str, list[str]]] = {}
         self.out_edges: dict[bytes, dict[tuple[str, bytes], Edge]] = {}
         self.in_edges: dict[bytes, dict[tuple[str, bytes], Edge]] = {}
+        # relations several files write → how many (one file's relations, nearly all, are not counted here)
         self._edge_refs: dict[tuple[bytes, str, bytes], int] = {}
+        self._edge_total = 0  # relations in the adjacency
         # a relation that several files write, with each file's edge (rare: conflicting impls, say)
         self._edge_variants: dict[tuple[bytes, str, bytes], list[Edge]] = {}
         self._dependents = KeyFiles()  # key -> files whose resolution looked it up
@@ -284,7 +286,7 @@ class Graph:
             yield from adjacency.values()
 
     def edge_count(self) -> int:
-        return len(self._edge_refs)
+        return self._edge_total
 
     def unresolved_count(self) -> int:
         return sum(state.unresolved for state in self.files.values())
@@ -676,29 +678,34 @@ class Graph:
 
     def _add_edge(self, edge: Edge) -> None:
         key = edge.key
-        count = self._edge_refs.get(key, 0)
-        self._edge_refs[key] = count + 1
-        if count == 0:
+        out = self.out_edges.get(edge.src)
+        shown = out.get((key[1], edge.dst)) if out is not None else None
+        if shown is None:  # one file writes this relation (most do): its count is not kept
+            self._edge_total += 1
             self._show_edge(edge)
             return
+        self._edge_refs[key] = self._edge_refs.get(key, 1) + 1
         # several files write this relation: the adjacency shows the surest of their edges, whatever order the files
         # came in (the first one added used to stay, so an update differed from a fresh index on its label)
         variants = self._edge_variants.get(key)
         if variants is None:
-            variants = self._edge_variants[key] = [self.out_edges[edge.src][(key[1], edge.dst)]]
+            variants = self._edge_variants[key] = [shown]
         variants.append(edge)
         self._show_edge(min(variants, key=_edge_order))
 
     def _show_edge(self, edge: Edge) -> None:
-        key = edge.key
-        self.out_edges.setdefault(edge.src, {})[(key[1], edge.dst)] = edge
-        self.in_edges.setdefault(edge.dst, {})[(key[1], edge.src)] = edge
+        kind = edge.kind
+        self.out_edges.setdefault(edge.src, {})[(kind, edge.dst)] = edge
+        self.in_edges.setdefault(edge.dst, {})[(kind, edge.src)] = edge
 
     def _remove_edge(self, edge: Edge) -> None:
         key = edge.key
-        count = self._edge_refs.get(key, 0) - 1
-        if count > 0:
-            self._edge_refs[key] = count
+        count = self._edge_refs.get(key)
+        if count is not None:  # written by several files: one fewer
+            if count > 2:
+                self._edge_refs[key] = count - 1
+            else:
+                del self._edge_refs[key]
             variants = self._edge_variants.get(key)
             if variants is not None:
                 if edge in variants:
@@ -707,11 +714,10 @@ class Graph:
                 if len(variants) <= 1:
                     del self._edge_variants[key]
             return
-        self._edge_refs.pop(key, None)
         self._edge_variants.pop(key, None)
         out = self.out_edges.get(edge.src)
-        if out is not None:
-            out.pop((key[1], edge.dst), None)
+        if out is not None and out.pop((key[1], edge.dst), None) is not None:
+            self._edge_total -= 1
             if not out:
                 del self.out_edges[edge.src]
         inc = self.in_edges.get(edge.dst)

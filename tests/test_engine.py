@@ -209,3 +209,41 @@ def test_warm_start_loads_the_resolved_graph_and_equals_a_fresh_index(copy_fixtu
     addr.write_text(text)
     again.update_file("core-lib/src/net/addr.rs", text.encode())
     assert again.graph.snapshot() == fresh_snapshot(root)
+
+
+def test_a_relation_two_files_write_stays_until_both_let_go(tmp_path):
+    """Most relations are written by one file and the graph keeps no count for them; one that several files write
+    (two cfg'd modules implementing the same trait for the same type) is counted and stays while any writes it."""
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "twice"\nversion = "0.1.0"\n')
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "lib.rs").write_text("pub trait Shape {}\npub struct Circle;\n#[cfg(unix)]\nmod a;\n#[cfg(windows)]\nmod b;\n")
+    impl = "use crate::{Shape, Circle};\nimpl Shape for Circle {}\n"
+    (src / "a.rs").write_text(impl)
+    (src / "b.rs").write_text(impl)
+    engine = Engine(tmp_path, persist=False)
+    engine.index()
+
+    def implementors():
+        return sorted(engine.graph.nodes[e.src].fqp for e in engine.graph.predecessors(
+            engine.graph.by_fqp("twice::Shape")[0].id) if e.kind == "IMPL")
+
+    assert implementors() == ["twice::Circle"]
+    count = engine.graph.edge_count()
+    assert count == sum(1 for _ in engine.graph.edges())
+    def edit(name: str, text: str) -> None:
+        (src / name).write_text(text)
+        engine.update_file(f"src/{name}", text.encode())
+        assert engine.graph.snapshot() == fresh_snapshot(tmp_path)
+        assert engine.graph.edge_count() == sum(1 for _ in engine.graph.edges())
+
+    edit("a.rs", "")
+    assert implementors() == ["twice::Circle"]  # b.rs still writes it
+    assert engine.graph.edge_count() == count
+    edit("b.rs", "")
+    assert implementors() == []
+    assert engine.graph.edge_count() < count
+    edit("a.rs", impl)
+    assert implementors() == ["twice::Circle"]
+    edit("b.rs", impl)
+    assert implementors() == ["twice::Circle"]
