@@ -42,6 +42,10 @@ class Target:
     external_kind: NodeKind | None = None
 
 
+Ids = tuple[bytes, ...] | set[bytes]  # the ids under a key of an FQP or name index (any iterable of them)
+_TUPLE_IDS = 8
+
+
 @dataclass(slots=True)
 class FileState:
     facts: FileFacts
@@ -212,9 +216,10 @@ class Graph:
         self.nodes: dict[bytes, Node] = {}
         self.node_owners: dict[bytes, int] = {}  # how many definitions (files) hold a workspace node
         self.external_refs: dict[bytes, int] = {}  # how many edges point at an external node
-        self.fqp_index: dict[str, set[bytes]] = {}  # workspace nodes only
-        self.name_index: dict[str, set[bytes]] = {}  # workspace nodes only
-        self.external_fqp_index: dict[str, set[bytes]] = {}
+        # FQP or name → node ids: a tuple while few (one, nearly always), a set beyond (``_index_add``)
+        self.fqp_index: dict[str, Ids] = {}  # workspace nodes only
+        self.name_index: dict[str, Ids] = {}  # workspace nodes only
+        self.external_fqp_index: dict[str, Ids] = {}
         # scope -> file -> what that file imports into the scope (usually one file per scope)
         self.scope_imports: dict[str, dict[str, dict[str, str]]] = {}
         self.scope_globs: dict[str, dict[str, list[str]]] = {}
@@ -260,7 +265,7 @@ class Graph:
     def by_fqp(self, fqp: str, include_external: bool = True) -> list[Node]:
         ids = set(self.fqp_index.get(fqp, ()))
         if include_external:
-            ids |= self.external_fqp_index.get(fqp, set())
+            ids.update(self.external_fqp_index.get(fqp, ()))
         return sorted((self.nodes[i] for i in ids), key=lambda n: (n.external, n.id))
 
     def successors(self, node_id: bytes, kinds: Iterable[EdgeKind] | None = None) -> Iterator[Edge]:
@@ -343,7 +348,7 @@ class Graph:
         for node in externals:
             if node.id not in self.nodes:
                 self.nodes[node.id] = node
-                self.external_fqp_index.setdefault(node.fqp, set()).add(node.id)
+                _index_add(self.external_fqp_index, node.fqp, node.id)
             external_ids.add(node.id)
         for state, edges, deps, unresolved in states:
             state.edges = edges
@@ -419,8 +424,8 @@ class Graph:
             self.node_owners[node.id] = count + 1
             if count == 0:
                 self.nodes[node.id] = node
-                self.fqp_index.setdefault(node.fqp, set()).add(node.id)
-                self.name_index.setdefault(node.name, set()).add(node.id)
+                _index_add(self.fqp_index, node.fqp, node.id)
+                _index_add(self.name_index, node.name, node.id)
             elif _prefer(node, self.nodes[node.id]):
                 # the same id declared twice (cfg'd twins): the first definition in path order stands for both
                 self.nodes[node.id] = node
@@ -645,7 +650,7 @@ class Graph:
             name = fqp_key(fqp)
             self.nodes[node_id] = Node(node_id, kind, name, fqp, lang, None, None, "", None, True)
             # external nodes stay out of the symbol tables resolvers read: resolution must not depend on them
-            self.external_fqp_index.setdefault(fqp, set()).add(node_id)
+            _index_add(self.external_fqp_index, fqp, node_id)
         self.external_refs[node_id] = self.external_refs.get(node_id, 0) + 1
         externals.append(node_id)
         return [node_id]
@@ -815,12 +820,33 @@ def _prefer(candidate: Node, current: Node) -> bool:
     return (candidate.file or "", candidate.span or ()) < (current.file or "", current.span or ())
 
 
-def _discard(index: dict[str, set[bytes]], key: str, node_id: bytes) -> None:
+def _index_add(index: dict[str, Ids], key: str, node_id: bytes) -> None:
+    """Adds an id under a key of an FQP or name index: a tuple while there are few (a set of one id was 216 bytes,
+    a tuple 48: 9 MB of rust-500k's indexes), a set beyond ``_TUPLE_IDS``."""
     ids = index.get(key)
-    if ids is not None:
-        ids.discard(node_id)
-        if not ids:
+    if ids is None:
+        index[key] = (node_id,)
+    elif type(ids) is tuple:
+        if node_id not in ids:
+            index[key] = ids + (node_id,) if len(ids) < _TUPLE_IDS else {*ids, node_id}
+    else:
+        ids.add(node_id)  # type: ignore[union-attr]
+
+
+def _discard(index: dict[str, Ids], key: str, node_id: bytes) -> None:
+    ids = index.get(key)
+    if ids is None:
+        return
+    if type(ids) is tuple:
+        kept = tuple(i for i in ids if i != node_id)
+        if kept:
+            index[key] = kept
+        else:
             del index[key]
+        return
+    ids.discard(node_id)  # type: ignore[union-attr]
+    if not ids:
+        del index[key]
 
 
 def _member_key(node: Node) -> str | None:

@@ -96,3 +96,25 @@ def test_the_dependency_index_holds_what_a_dict_of_sets_holds(ops):
         for k in "abc":
             assert set(index.files(k)) == model.get(k, set())
         assert len(index) == len(model)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.sampled_from("ab"), st.integers(0, 11))))
+def test_the_fqp_and_name_indexes_hold_what_a_dict_of_sets_holds(ops):
+    """An FQP or name index keeps a few ids as a tuple and more as a set (graph._index_add, _TUPLE_IDS = 8)."""
+    from isg_lsp.graph import _discard, _index_add
+
+    index: dict = {}
+    model: dict = {}
+    for add, key, n in ops:
+        node_id = bytes([n])
+        if add:
+            _index_add(index, key, node_id)
+            model.setdefault(key, set()).add(node_id)
+        else:
+            _discard(index, key, node_id)
+            model.get(key, set()).discard(node_id)
+            if key in model and not model[key]:
+                del model[key]
+        assert {k: set(v) for k, v in index.items()} == model
+        assert all(len(v) == len(set(v)) for v in index.values())  # no id twice in a tuple
