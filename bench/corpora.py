@@ -306,19 +306,41 @@ def build_synthetic(name: str, log=print) -> Corpus:
     generator."""
     loc = synthetic.SIZES[name]
     path = CACHE / "synthetic" / name
-    stamp = path / ".synthetic.json"
-    info = None
-    if stamp.is_file():
-        info = json.loads(stamp.read_text())
-        if info.get("generator") != synthetic.GENERATOR_VERSION or info.get("loc_target") != loc:
-            info = None
+    info = _synthetic_info(path, loc)
     if info is None:
+        # generated aside and moved into place: processes that ask at once (bench.edits_ab's two workers on a clean
+        # checkout) each generate their own, and the first in place is the one all use
         log(f"  generating {name} (seed 7)")
-        info = synthetic.generate(path, loc)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        aside = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=path.parent))
+        try:
+            synthetic.generate(aside / name, loc)
+            if _synthetic_info(path, loc) is None:
+                shutil.rmtree(path, ignore_errors=True)  # another generator's version, if any
+                try:
+                    (aside / name).rename(path)
+                except OSError:  # another process moved its own into place first
+                    pass
+        finally:
+            shutil.rmtree(aside, ignore_errors=True)
+        info = _synthetic_info(path, loc)
+        if info is None:
+            raise RuntimeError(f"{name}: generated, but no valid corpus at {path}")
     result = Corpus(name, "rust", path, synthetic=True,
                     sources=[f"bench.synthetic seed={info['seed']} loc={loc} generator={synthetic.GENERATOR_VERSION}"])
     result.files, result.loc, result.bytes = count(path, "rust")
     return result
+
+
+def _synthetic_info(path: Path, loc: int) -> dict | None:
+    """The stamp of a synthetic corpus made by this generator at this size, else None."""
+    stamp = path / ".synthetic.json"
+    if not stamp.is_file():
+        return None
+    info = json.loads(stamp.read_text())
+    if info.get("generator") != synthetic.GENERATOR_VERSION or info.get("loc_target") != loc:
+        return None
+    return info
 
 
 # ---- the catalogue --------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import corpora
 from .measure import percentiles
 
 HERE = Path(__file__).resolve().parent
@@ -86,10 +87,18 @@ def compare(base: Path, corpus: str, edits: int) -> dict:
 
 
 def _compare(base: Path, corpus: str, edits: int, scratch: Path) -> dict:
+    fetched = corpora.get(corpus, lambda message: print(message, file=sys.stderr))  # once, before both workers
+    if fetched.error:
+        raise SystemExit(f"{corpus}: {fetched.error}")
     this = _worker(HERE.parent, corpus, edits, scratch / "this")
     other = _worker(base, corpus, edits, scratch / "base")
     try:
-        hello = [json.loads(p.stdout.readline()) for p in (this, other)]  # type: ignore[union-attr]
+        hello = []
+        for name, proc in (("this", this), ("base", other)):
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            if not line:
+                raise SystemExit(f"{corpus}: the {name} worker exited before indexing (its error is above)")
+            hello.append(json.loads(line))
         counts = [h["jobs"] for h in hello]
         packages = [h["package"] for h in hello]
         if packages[0] == packages[1]:
