@@ -283,6 +283,14 @@ def fan_in(graph: Graph, node_id: bytes) -> int:
 _IMPACT_KIND_VALUES = frozenset(k.value for k in EDGE_KINDS_FOR_IMPACT)
 
 
+def _fan_in(graph: Graph, node_id: bytes, known: dict[bytes, int]) -> int:
+    """``fan_in``, through ``known`` (a per-graph-version memo)."""
+    count = known.get(node_id)
+    if count is None:
+        count = known[node_id] = fan_in(graph, node_id)
+    return count
+
+
 def hub_threshold(graph: Graph) -> int:
     """The fan-in from which a workspace node is a hub: far above the rest (``HUB_FACTOR`` times the 90th
     percentile of the fan-ins of the workspace's nodes that have any, and at least ``HUB_MIN_FAN_IN``). Memoized
@@ -339,7 +347,12 @@ def blast_radius(
     adjacency = graph.in_edges if direction == "up" else graph.out_edges
     nodes = graph.nodes
     heuristic = Resolution.HEURISTIC
-    impl_members: dict[bytes, dict[str, list[tuple[Edge, bytes]]]] = {}
+    # a trait's implementing methods by name, and nodes' fan-ins: whole-graph facts, memoized per graph version
+    memo = graph_memo(graph)
+    impl_members: dict[bytes, dict[str, list[tuple[Edge, bytes]]]] = memo.setdefault(
+        ("impl_members", include_heuristic), {}
+    )
+    fan_ins: dict[bytes, int] = memo.setdefault("fan_in", {})
     while frontier:
         node_id, dist = frontier.popleft()
         deadline.check()
@@ -373,7 +386,7 @@ def blast_radius(
             if (
                 threshold is not None
                 and other not in starts
-                and (node.external or (direction == "up" and fan_in(graph, other) >= threshold))
+                and (node.external or (direction == "up" and _fan_in(graph, other, fan_ins) >= threshold))
             ):
                 impact.stop = True
                 stops[other] = impact

@@ -163,6 +163,29 @@ def test_blast_radius_of_a_trait_method_reaches_implementations(graph):
     assert result.heuristic_count == 0
 
 
+def test_blast_radius_reaches_an_implementation_added_after_an_earlier_answer(tmp_path):
+    # a trait's implementing methods are memoized per graph version (queries.graph_memo): an edit that adds an impl
+    # must be seen by the next answer
+    import shutil
+
+    from isg_lsp.engine import Engine
+
+    root = tmp_path / "demo"
+    shutil.copytree(DEMO, root)
+    engine = Engine(root, persist=False)
+    engine.index()
+    query = "blast-radius Shape::area via CALLS, IMPL depth 2 exclude heuristic"
+    square = "demo_crate::square::Square"
+    assert not any(f.startswith(f"<{square} as") for f in fqps(run_query(engine.graph, query)))
+    lib = (root / "src/lib.rs").read_text() + "\npub mod square;\n"
+    engine.update_file("src/lib.rs", lib.encode())
+    engine.update_file("src/square.rs", (
+        "use crate::shapes::Shape;\npub struct Square;\n"
+        "impl Shape for Square {\n    fn area(&self) -> f64 { 1.0 }\n}\n").encode())
+    assert f"<{square} as {SHAPE}>::area" in fqps(run_query(engine.graph, query))
+    assert f"<{CIRCLE} as {SHAPE}>::area" in fqps(run_query(engine.graph, query))
+
+
 def test_blast_radius_options(graph):
     heuristic = run_query(graph, "blast-radius demo_crate::Registry::total direction down depth 1")
     assert heuristic.heuristic_count == 3 and heuristic.summary["heuristicCount"] == 3
