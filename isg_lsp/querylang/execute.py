@@ -750,6 +750,11 @@ def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline,
         include_heuristic=include_heuristic,
         limit=10_000,
         deadline=deadline,
+        # without `within`, the rows shown are a prefix of the ranking no longer than the row limit or what the budget
+        # holds (a row costs at least 31 characters of it): only those need their paths
+        paths_for=None
+        if within is not None
+        else min(row_limit if row_limit is not None else 10_000, command.budget * 4 // 30 + 1),
         stop_at_hubs=not command.through_hubs,
     )
     nodes = graph.nodes
@@ -760,6 +765,7 @@ def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline,
     by_distance: dict[int, int] = {}
     room = command.budget * 4
     shown = 0
+    shown_ids: set[bytes] = set()
     for impact in radius.impacted:
         deadline.check()
         owner = owners.get(impact.node.id)
@@ -787,6 +793,7 @@ def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline,
             hub=impact.stop,
         )
         rows.append(row)
+        shown_ids.add(impact.node.id)
     summary = {
         "byModule": [{"module": m, "count": c} for m, c in sorted(by_module.items(), key=lambda kv: (-kv[1], kv[0]))],
         "byKind": [{"kind": k, "count": c} for k, c in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))],
@@ -816,8 +823,7 @@ def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline,
         command="blast-radius",
         targets=[resolved],
     )
-    shown_ids = {r["id"] for r in rows}
-    result.edges = [i.edge for i in radius.impacted if i.edge is not None and i.node.id.hex() in shown_ids]
+    result.edges = [i.edge for i in radius.impacted if i.edge is not None and i.node.id in shown_ids]
     what = "depends on" if command.direction == "up" else "is a dependency of"
     if not radius.total:
         result.notes.append(
