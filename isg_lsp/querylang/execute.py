@@ -196,7 +196,7 @@ def module_fqp(graph: Graph, node: Node) -> str:
 
 def node_row(node: Node) -> dict:
     return {
-        "kind": node.kind.value,
+        "kind": node.kind._value_,  # `.value` is an enum descriptor call: rows are built by the hundred
         "name": node.name,
         "fqp": node.fqp,
         "lang": node.lang,
@@ -771,7 +771,7 @@ def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline,
         owner = owners.get(impact.node.id)
         module = nodes[owner].fqp if owner is not None else ("(external)" if impact.node.external else "")
         by_module[module] = by_module.get(module, 0) + 1
-        kind = impact.node.kind.value
+        kind = impact.node.kind._value_
         by_kind[kind] = by_kind.get(kind, 0) + 1
         by_distance[impact.distance] = by_distance.get(impact.distance, 0) + 1
         if within is not None and not (queries.under(module, within) or queries.under(impact.node.fqp, within)):
