@@ -736,6 +736,9 @@ def _calls(graph: Graph, command: CallsQuery, include_heuristic: bool, deadline)
     return result
 
 
+_BLAST_ROW_COST = 30  # characters of the budget a blast-radius row costs besides its FQP (which paths_for relies on)
+
+
 def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline, row_limit: int | None) -> QueryResult:
     resolved = resolve_ref(graph, command.target, deadline)
     targets = resolved.nodes
@@ -751,10 +754,10 @@ def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline,
         limit=10_000,
         deadline=deadline,
         # without `within`, the rows shown are a prefix of the ranking no longer than the row limit or what the budget
-        # holds (a row costs at least 31 characters of it): only those need their paths
+        # holds (a row costs more than _BLAST_ROW_COST characters of it): only those need their paths
         paths_for=None
         if within is not None
-        else min(row_limit if row_limit is not None else 10_000, command.budget * 4 // 30 + 1),
+        else min(row_limit if row_limit is not None else 10_000, command.budget * 4 // _BLAST_ROW_COST + 1),
         stop_at_hubs=not command.through_hubs,
     )
     nodes = graph.nodes
@@ -777,7 +780,7 @@ def _blast(graph: Graph, command: BlastQuery, include_heuristic: bool, deadline,
         if within is not None and not (queries.under(module, within) or queries.under(impact.node.fqp, within)):
             continue
         shown += 1
-        cost = len(impact.node.fqp) + 30
+        cost = len(impact.node.fqp) + _BLAST_ROW_COST
         if (row_limit is not None and len(rows) >= row_limit) or cost > room:  # ranked: the rest is summed up
             room = -1
             continue

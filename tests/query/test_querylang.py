@@ -186,6 +186,15 @@ def test_blast_radius_reaches_an_implementation_added_after_an_earlier_answer(tm
     assert f"<{CIRCLE} as {SHAPE}>::area" in fqps(run_query(engine.graph, query))
 
 
+@pytest.mark.parametrize("options", ["", " limit 3", " budget 60", " budget 60 limit 2"])
+def test_every_blast_radius_row_shown_has_its_path(graph, options):
+    # paths are built only for the rows a limit or budget can show (paths_for): none shown may lack one
+    result = run_query(graph, f"blast-radius {SHAPE} depth 3{options}")
+    assert result.rows
+    for row in result.rows:
+        assert row["path"][0] == SHAPE and row["path"][-1] == row["fqp"] and len(row["path"]) == row["distance"] + 1
+
+
 def test_blast_radius_options(graph):
     heuristic = run_query(graph, "blast-radius demo_crate::Registry::total direction down depth 1")
     assert heuristic.heuristic_count == 3 and heuristic.summary["heuristicCount"] == 3
