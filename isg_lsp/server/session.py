@@ -509,7 +509,10 @@ class Session:
         except OSError:
             return
         unchanged = (before.st_size, before.st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
-        if unchanged and on_disk == doc.data and doc.rel in doc.folder.graph.files:
+        # and only when the graph already holds that text: a change typed before the save may not be applied yet
+        # (documents are synced after a short delay), and the stored facts must be those of the time stored with them
+        state = doc.folder.graph.files.get(doc.rel)
+        if unchanged and state is not None and state.facts.content_hash == content_hash(on_disk):
             doc.folder.engine.stats[doc.rel] = (stat.st_size, stat.st_mtime_ns)
             doc.folder.engine.dirty.add(doc.rel)
             self.schedule_flush(doc.folder)

@@ -113,6 +113,36 @@ def test_a_save_the_disk_has_already_overtaken_is_not_trusted(tmp_path):
     assert list(jsonl_lines(warm.graph)) == list(jsonl_lines(fresh.graph))
 
 
+def test_a_save_before_the_typed_change_is_applied_is_not_trusted(tmp_path):
+    """didChange, the file written, didSave, all before the pause that applies the change to the graph: the graph
+    still holds the previous text, so the database must not store it with the saved file's time (shutdown writes
+    what the graph holds without applying buffers). Found by the kill -9 test below, deterministic here."""
+    from isg_lsp.engine import Engine
+    from isg_lsp.export import jsonl_lines
+    from tests.robustness.rawlsp import RawServer, copy_demo
+
+    root = copy_demo(tmp_path)
+    util = root / "src/util.rs"
+    with RawServer(tmp_path / "server.log") as server:
+        server.initialize(root)
+        uri = server.open(util)
+        server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
+                                                 "contentChanges": [{"text": "pub fn typed() {}\n"}]})
+        server.request("isg/stats")                                # the graph holds "typed"
+        text = "pub fn saved_later() {}\n"
+        server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3},
+                                                 "contentChanges": [{"text": text}]})
+        util.write_text(text)
+        server.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+        assert server.shutdown() == 0                              # at once: the change is not applied
+    warm = Engine(root)
+    warm.index()
+    fresh = Engine(root, persist=False)
+    fresh.index()
+    assert "demo_crate::util::saved_later" in {n.fqp for n in warm.graph.nodes.values()}
+    assert list(jsonl_lines(warm.graph)) == list(jsonl_lines(fresh.graph))
+
+
 def test_kill_9_of_the_server_during_indexing_and_edits(tmp_path):
     from isg_lsp.engine import Engine
     from isg_lsp.export import jsonl_lines
