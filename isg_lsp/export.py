@@ -284,6 +284,8 @@ _PY_SELF = re.compile(r"\(\s*(self|cls)\s*(,\s*|(?=\)))")
 def _without_defaults(text: str) -> str:
     """Drops `= value` of parameters (directly inside the first parenthesized list) and the arguments of
     decorators (`@name(...)`), keeping everything else as written."""
+    if "=" not in text and "@" not in text:  # nothing to drop (most signatures): the walk below would copy it
+        return text
     out: list[str] = []
     stack: list[str] = []  # open brackets: ( [ { <
     skipping = False  # inside a default value

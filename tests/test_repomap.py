@@ -322,3 +322,88 @@ def test_serde_default_map_within_three_percent_and_modules_within_half_a_percen
     assert report.map_shares["modules"] <= 0.005, report.map_shares
     assert report.map_shares["full"] > report.map_shares["api"] > report.map_shares["modules"]
     assert count_tokens("x" * 9) == 3
+
+
+def _pagerank_by_lists(graph, focus):
+    """PageRank as first written (a list of (target, weight) per node, summed node by node): the flat arrays of
+    ``_pagerank`` must give the same scores (as returned, rounded to 12 places)."""
+    from isg_lsp.model import NodeKind, Resolution
+    from isg_lsp.repomap import _MEMBER_EDGES, _RANK_WEIGHTS, DAMPING, PAGERANK_ITERATIONS
+
+    ids = sorted(i for i, n in graph.nodes.items() if not n.external and n.kind is not NodeKind.MODULE)
+    index = {node_id: i for i, node_id in enumerate(ids)}
+    links = [[] for _ in ids]
+    for i, node_id in enumerate(ids):
+        for (kind, other), edge in graph.out_edges.get(node_id, {}).items():
+            j = index.get(other)
+            if j is None or j == i:
+                continue
+            if kind in _MEMBER_EDGES:
+                links[j].append((i, 0.5))
+                if focus:
+                    links[i].append((j, 0.5))
+                continue
+            weight = _RANK_WEIGHTS.get(kind)
+            if weight is None:
+                continue
+            if edge.resolution is Resolution.HEURISTIC:
+                weight *= 0.2
+            links[i].append((j, weight))
+            if focus:
+                links[j].append((i, weight * 0.5))
+    n = len(ids)
+    seeds = [index[i] for i in sorted(focus) if i in index]
+    restart = [1.0 / len(seeds) if i in seeds else 0.0 for i in range(n)] if seeds else [1.0 / n] * n
+    totals = [sum(w for _, w in out) for out in links]
+    score = list(restart)
+    for _ in range(PAGERANK_ITERATIONS):
+        following = [(1 - DAMPING) * r for r in restart]
+        dangling = 0.0
+        for i in range(n):
+            if not score[i]:
+                continue
+            if not totals[i]:
+                dangling += score[i]
+                continue
+            share = DAMPING * score[i] / totals[i]
+            for j, weight in links[i]:
+                following[j] += share * weight
+        if dangling:
+            for i in range(n):
+                if restart[i]:
+                    following[i] += DAMPING * dangling * restart[i]
+        score = following
+    return {node_id: round(score[i], 12) for i, node_id in enumerate(ids)}
+
+
+@pytest.mark.parametrize("fixture", ["rust/demo", "java/demo", "typescript/shop", "python/shop", "mixed/poly", "serde"])
+def test_pagerank_over_flat_arrays_equals_the_walk_over_lists(fixture):
+    from isg_lsp.repomap import _pagerank
+
+    graph = graph_of(debian_crate("serde") if fixture == "serde" else FIXTURES / fixture)
+    assert len(graph.nodes) > 20
+    biggest = max(sorted(graph.files), key=lambda path: len(graph.nodes_in_file(path)))
+    focus = {n.id for n in graph.nodes_in_file(biggest)}
+    for chosen in (set(), focus):
+        scores = _pagerank(graph, chosen)
+        assert scores == _pagerank_by_lists(graph, chosen)
+        assert len(set(scores.values())) > 3  # a ranking, not a constant
+
+
+def test_a_signature_without_defaults_or_decorators_is_kept_as_written():
+    """A text with no `=` and no `@` comes back as it is (`_without_defaults` returns it at once, without its
+    character walk); defaults and decorators' arguments are still dropped."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from isg_lsp.export import _without_defaults
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet="ab(),<>[]{}: -=@.\n", max_size=40))
+    def walk(text):
+        if "=" not in text and "@" not in text:
+            assert _without_defaults(text) == text
+
+    walk()
+    assert _without_defaults("def f(a: int = 3, b=(1, 2)) -> None") == "def f(a: int, b) -> None"
+    assert _without_defaults("@app.route('/x', methods=['GET']) def f(x)") == "@app.route def f(x)"
