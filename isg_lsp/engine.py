@@ -238,7 +238,7 @@ class Engine:
         if self.store is not None:
             self._save_placements()
             if stored_valid is not stored:
-                self._persist(sorted(final), deleted)
+                self._persist(sorted(final), deleted, whole=True)
                 if self.store is not None:  # None when that write failed (a full disk): memory only
                     self.store.set_meta("layout", fingerprint)
             elif resolved is not None:
@@ -655,12 +655,13 @@ class Engine:
         rows.extend((path, None, [], 0, 0, 0) for path in deleted if not path.startswith(".isg/"))
         return rows, list(externals.values())
 
-    def _persist(self, paths: list[str], deleted: list[str]) -> None:
+    def _persist(self, paths: list[str], deleted: list[str], whole: bool = False) -> None:
+        """Writes these files' facts and edges (``whole``: they are the whole index, the database's old rows go)."""
         if self.store is None:
             return
         rows, externals = self.persist_rows(paths, deleted)
         try:
-            self.store.save(rows, externals)
+            self.store.save(rows, externals, whole=whole)
         except Exception as error:  # noqa: BLE001 - keep serving from memory, say so once
             self.store_failed(error)
 

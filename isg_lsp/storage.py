@@ -57,9 +57,9 @@ class GraphStore(Protocol):
     def size_bytes(self) -> int:
         """What the stored graph takes (the database file, or the snapshot's partitions)."""
 
-    def save(self, files: list[tuple], externals: Iterable[Node] = ()) -> None:
+    def save(self, files: list[tuple], externals: Iterable[Node] = (), whole: bool = False) -> None:
         """Writes a batch of files in one transaction: (path, facts or None when gone, edges, size, mtime_ns,
-        unresolved[, dependency keys])."""
+        unresolved[, dependency keys]); ``whole``: they are the whole index (a cold index), old rows all go."""
 
     def touch(self, path: str, size: int, mtime_ns: int) -> None: ...
 

@@ -428,16 +428,24 @@ class Store:
 
     # ---- writing -------------------------------------------------------------------------------------------
 
-    def save(self, files: list[tuple], externals: Iterable[Node] = ()) -> None:
+    def save(self, files: list[tuple], externals: Iterable[Node] = (), whole: bool = False) -> None:
         """Writes a batch of files in one transaction: (path, facts or None when gone, edges, size, mtime_ns,
-        unresolved[, dependency keys]). External nodes no edge points at any more are dropped."""
+        unresolved[, dependency keys]). External nodes no edge points at any more are dropped. ``whole``: these
+        files are the whole index (a cold index): the tables are emptied and written without their secondary
+        indexes, which are built once at the end (a sort instead of a B-tree insert per row)."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if whole:
+                for name in _INDEX_NAMES:
+                    conn.execute(f"DROP INDEX IF EXISTS {name}")
+                for table in ("edges", "nodes", "files"):
+                    conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             for path, facts, edges, size, mtime_ns, unresolved, *rest in files:
                 deps = json.dumps(sorted(rest[0]), ensure_ascii=False) if rest else "[]"
-                conn.execute("DELETE FROM edges WHERE file = ?", (path,))
-                conn.execute("DELETE FROM nodes WHERE file = ?", (path,))
+                if not whole:
+                    conn.execute("DELETE FROM edges WHERE file = ?", (path,))
+                    conn.execute("DELETE FROM nodes WHERE file = ?", (path,))
                 if facts is None:
                     conn.execute("DELETE FROM files WHERE path = ?", (path,))
                     continue
@@ -483,6 +491,9 @@ class Store:
                         for e in edges
                     ],
                 )
+            if whole:  # before the query below, which needs them
+                for statement in _INDEXES:
+                    conn.execute(statement)
             conn.executemany(
                 "INSERT OR IGNORE INTO nodes (file, id, kind, name, fqp, lang, signature, external)"
                 " VALUES ('', ?, ?, ?, ?, ?, '', 1)",
@@ -509,6 +520,10 @@ class Store:
     def get_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
+
+
+_INDEXES = [line for line in SCHEMA.splitlines() if line.startswith("CREATE INDEX")]
+_INDEX_NAMES = [line.split()[5] for line in _INDEXES]  # CREATE INDEX IF NOT EXISTS <name> ON ...
 
 
 # ---- facts as JSON (not pickle: a database file from an untrusted checkout must never run code) ------------

@@ -480,7 +480,9 @@ class PgStore:
 
     # ---- writing ---------------------------------------------------------------------------------------------
 
-    def save(self, files: list[tuple], externals: Iterable[Node] = ()) -> None:
+    def save(self, files: list[tuple], externals: Iterable[Node] = (), whole: bool = False) -> None:
+        """Writes a batch of files (``whole``, SQLite's bulk mode for a cold index, is not used here: each file's
+        rows are replaced as in any other save)."""
         if not self.write:
             self._save_overlay(files, externals)
             return

@@ -111,7 +111,7 @@ class SnapshotStore(Store):
             self.conn.close()
             raise
 
-    def save(self, files, externals=()) -> None:
+    def save(self, files, externals=(), whole=False) -> None:
         pass
 
     def set_meta(self, key: str, value: str) -> None:

@@ -247,3 +247,48 @@ def test_a_relation_two_files_write_stays_until_both_let_go(tmp_path):
     assert implementors() == ["twice::Circle"]
     edit("b.rs", impl)
     assert implementors() == ["twice::Circle"]
+
+
+def _rows(db):
+    conn = sqlite3.connect(db)
+    try:
+        tables = {table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall()) for table in ("files", "nodes", "edges")}
+        indexes = sorted(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return tables, indexes
+    finally:
+        conn.close()
+
+
+def test_a_cold_index_writes_in_bulk_the_rows_file_by_file_saves_write(copy_fixture, tmp_path, monkeypatch):
+    """A cold index saves the whole index at once (tables emptied, secondary indexes dropped and built again at
+    the end): the same rows and the same indexes as saving file by file; a rebuild after a layout change leaves no
+    row of the old layout."""
+    from isg_lsp.store import Store
+
+    root = copy_fixture("rust/demo")
+    bulk = Engine(root, db_path=tmp_path / "bulk.db")
+    bulk.index()
+    bulk.close()
+    save = Store.save
+    monkeypatch.setattr(Store, "save", lambda self, files, externals=(), whole=False: save(self, files, externals))
+    one_by_one = Engine(root, db_path=tmp_path / "one.db")
+    one_by_one.index()
+    one_by_one.close()
+    monkeypatch.setattr(Store, "save", save)
+    tables, indexes = _rows(tmp_path / "bulk.db")
+    assert (tables, indexes) == _rows(tmp_path / "one.db")
+    assert len(tables["nodes"]) > 30 and len(tables["edges"]) > 30
+    assert {name for name, _sql in indexes} >= {"nodes_id", "nodes_fqp", "nodes_name", "edges_src", "edges_dst"}
+    # the layout changes (the crate is renamed): every stored file is extracted again and written whole
+    manifest = root / "Cargo.toml"
+    manifest.write_text(manifest.read_text().replace('name = "demo-crate"', 'name = "renamed-crate"'))
+    again = Engine(root, db_path=tmp_path / "bulk.db")
+    again.index()
+    again.close()
+    fresh = Engine(root, db_path=tmp_path / "fresh.db")
+    fresh.index()
+    fresh.close()
+    tables, _ = _rows(tmp_path / "bulk.db")
+    assert not any("demo_crate" in str(row) for row in tables["nodes"])
+    assert tables == _rows(tmp_path / "fresh.db")[0]
