@@ -538,15 +538,29 @@ def impl_site(graph: Graph, implementor: Node, edge: Edge, deadline) -> tuple[st
     if file is None:
         return None, None
     trait = graph.nodes.get(edge.dst)
-    prefix = f"<{implementor.fqp} as "
-    lines = []
-    for node in graph.nodes_in_file(file):
-        if node.span is None or not node.fqp.startswith(prefix):
-            continue
-        trait_written = node.fqp[len(prefix) :].rpartition(">::")[0]
-        if trait is None or trait_written.replace(".", "::").rsplit("::", 1)[-1] == trait.name:
-            lines.append(node.span[0] + 1)
+    members = memo.get(("impl_members", file))
+    if members is None:
+        members = memo[("impl_members", file)] = _impl_members(graph, file)
+    lines = [line for name, line in members.get(implementor.fqp, ()) if trait is None or name == trait.name]
     return file, min(lines) if lines else None
+
+
+def _impl_members(graph: Graph, file: str) -> dict[str, list[tuple[str, int]]]:
+    """The members of a file's trait impls (`<X as path::Tr>::m`), by implementor `X`: the trait's name as written
+    and the member's line. Each `" as "` of an FQP is read as a possible split (an implementor's path may hold one),
+    so that a lookup by the implementor finds what a prefix test on every member would."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    for node in graph.nodes_in_file(file):
+        fqp = node.fqp
+        if node.span is None or not fqp.startswith("<"):
+            continue
+        at = fqp.find(" as ")
+        while at != -1:
+            trait_written = fqp[at + 4 :].rpartition(">::")[0]
+            name = trait_written.replace(".", "::").rsplit("::", 1)[-1]
+            found.setdefault(fqp[1:at], []).append((name, node.span[0] + 1))
+            at = fqp.find(" as ", at + 1)
+    return found
 
 
 LANGUAGE_GAPS: dict = {

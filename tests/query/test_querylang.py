@@ -445,3 +445,64 @@ def test_sql_plan_only_runs_find(demo_db):
     with pytest.raises(QueryLanguageError) as info:
         run_query(None, "cycles", store_path=db)
     assert info.value.code == "unavailable"
+
+
+@pytest.mark.realcode
+def test_impl_sites_of_external_implementors_match_a_scan_of_the_impl_file():
+    """Where an external type's impl is written: the per-file index of impl members (built once per graph version)
+    gives, for every implementor of every trait of serde and tokio, the line a scan of the file's members for
+    `<Implementor as ...Trait>::` gives; after an edit that moves an impl, the new line."""
+    from isg_lsp.engine import Engine
+    from isg_lsp.querylang.execute import impl_site
+    from tests.helpers import debian_crate
+
+    def scanned(graph, implementor, edge, file):
+        trait = graph.nodes.get(edge.dst)
+        prefix = f"<{implementor.fqp} as "
+        lines = [
+            n.span[0] + 1
+            for n in graph.nodes_in_file(file)
+            if n.span is not None and n.fqp.startswith(prefix)
+            and (trait is None or n.fqp[len(prefix):].rpartition(">::")[0].replace(".", "::").rsplit("::", 1)[-1]
+                 == trait.name)
+        ]
+        return min(lines) if lines else None
+
+    for crate in ("serde", "tokio"):
+        engine = Engine(debian_crate(crate), persist=False)
+        engine.index()
+        graph = engine.graph
+        checked = with_line = 0
+        for src, out in graph.out_edges.items():
+            for (kind, _dst), edge in out.items():
+                if kind not in ("IMPL", "EXTENDS"):
+                    continue
+                file, line = impl_site(graph, graph.nodes[src], edge, queries.Deadline(10_000))
+                if file is None:
+                    continue
+                checked += 1
+                with_line += line is not None
+                assert line == scanned(graph, graph.nodes[src], edge, file)
+        assert checked > 200 and with_line > 150, (crate, checked, with_line)
+
+
+def test_an_impl_site_follows_an_edit(tmp_path):
+    from isg_lsp.engine import Engine
+
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "sites"\nversion = "0.1.0"\n')
+    (tmp_path / "src").mkdir()
+    lib = tmp_path / "src" / "lib.rs"
+    impl = "impl Shape for Option<u8> {\n    fn area(&self) -> f64 { 1.0 }\n}\n"
+    lib.write_text("pub trait Shape { fn area(&self) -> f64; }\n" + impl)
+    engine = Engine(tmp_path, persist=False)
+    engine.index()
+
+    def site():
+        result = run_query(engine.graph, "who-implements sites::Shape")
+        (row,) = result.rows
+        return row["fqp"], row["file"], row["line"]
+
+    assert site() == ("Option", "src/lib.rs", 3)
+    lib.write_text("pub trait Shape { fn area(&self) -> f64; }\n\n\n" + impl)
+    engine.update_from_disk("src/lib.rs")
+    assert site() == ("Option", "src/lib.rs", 5)
