@@ -472,7 +472,7 @@ class Store:
                         (
                             path,
                             n.id,
-                            n.kind.value,
+                            n.kind._value_,
                             n.name,
                             n.fqp,
                             n.lang,
@@ -487,7 +487,7 @@ class Store:
                     "INSERT OR IGNORE INTO edges (file, src, kind, dst, resolution, candidates, derived)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (path, e.src, e.kind.value, e.dst, e.resolution.value, e.candidates, int(e.derived))
+                        (path, e.src, e.kind._value_, e.dst, e.resolution._value_, e.candidates, int(e.derived))
                         for e in edges
                     ],
                 )
@@ -497,7 +497,7 @@ class Store:
             conn.executemany(
                 "INSERT OR IGNORE INTO nodes (file, id, kind, name, fqp, lang, signature, external)"
                 " VALUES ('', ?, ?, ?, ?, ?, '', 1)",
-                [(n.id, n.kind.value, n.name, n.fqp, n.lang) for n in externals],
+                [(n.id, n.kind._value_, n.name, n.fqp, n.lang) for n in externals],
             )
             conn.execute(
                 "DELETE FROM nodes WHERE external = 1 AND NOT EXISTS "
@@ -536,14 +536,14 @@ def facts_to_json(facts: FileFacts) -> bytes:
         "hash": facts.content_hash.hex(),
         "loc": facts.loc,
         "nodes": [
-            [n.id.hex(), n.kind.value, n.name, n.fqp, n.file, n.span, n.signature, n.visibility] for n in facts.nodes
+            [n.id.hex(), n.kind._value_, n.name, n.fqp, n.file, n.span, n.signature, n.visibility] for n in facts.nodes
         ],
         "edges": [
-            [e.src.hex(), e.kind.value, e.dst.hex(), e.resolution.value, e.candidates, e.derived] for e in facts.edges
+            [e.src.hex(), e.kind._value_, e.dst.hex(), e.resolution._value_, e.candidates, e.derived] for e in facts.edges
         ],
         "refs": [
             [
-                r.kind.value,
+                r.kind._value_,
                 r.scope,
                 r.target,
                 list(r.path),
