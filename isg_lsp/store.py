@@ -539,7 +539,8 @@ def facts_to_json(facts: FileFacts) -> bytes:
             [n.id.hex(), n.kind._value_, n.name, n.fqp, n.file, n.span, n.signature, n.visibility] for n in facts.nodes
         ],
         "edges": [
-            [e.src.hex(), e.kind._value_, e.dst.hex(), e.resolution._value_, e.candidates, e.derived] for e in facts.edges
+            [e.src.hex(), e.kind._value_, e.dst.hex(), e.resolution._value_, e.candidates, e.derived]
+            for e in facts.edges
         ],
         "refs": [
             [
