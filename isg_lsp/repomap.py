@@ -219,15 +219,23 @@ def is_public(node: Node, owner: Node | None = None) -> bool:
     return own and (owner is None or owner.kind is NodeKind.MODULE or is_public(owner))
 
 
-@dataclass
+Ids = tuple[bytes, ...]  # the nodes a line shows (a tuple: a frozenset of one id took 216 bytes a line)
+
+
+def _union(lines: Iterable[Ids]) -> Ids:
+    """The nodes of several lines, each once, in order."""
+    return tuple(dict.fromkeys(node_id for ids in lines for node_id in ids))
+
+
+@dataclass(slots=True)
 class _Unit:
     module: Node
     node: Node  # the top-level item (a module line at `modules`)
     head: str  # its first line
     body: list[str]  # its other lines (members), in order
-    ids: frozenset[bytes]  # the nodes the unit shows
+    ids: Ids  # the nodes the unit shows
     public: bool
-    body_ids: list[frozenset[bytes]] = field(default_factory=list)  # per body line
+    body_ids: list[Ids] = field(default_factory=list)  # per body line
 
     @property
     def cost(self) -> int:
@@ -292,19 +300,17 @@ class _View:
                 if not self.include_tests and is_test(module):
                     continue
                 head = f"{module.fqp}: " + ", ".join(_dedupe(c.name for c in types))
-                units.append(_Unit(module, module, head, [], frozenset(c.id for c in types), True))
+                units.append(_Unit(module, module, head, [], tuple(c.id for c in types), True))
                 continue
             entries = []
             for item, twins in _overloads(items):
                 lines: list[str] = []
-                ids: list[frozenset[bytes]] = []
+                ids: list[Ids] = []
                 self._item(item, module.fqp, None, 1, lines, ids, set(), 1 + len(twins), twins)
                 if lines:
                     entries.append((item, lines, ids))
             for item, lines, ids in _families(entries):
-                units.append(
-                    _Unit(module, item, lines[0], lines[1:], frozenset().union(*ids), is_public(item, None), ids[1:])
-                )
+                units.append(_Unit(module, item, lines[0], lines[1:], _union(ids), is_public(item, None), ids[1:]))
         return units
 
     # ---- one item and its members ------------------------------------------------------------------------------
@@ -316,7 +322,7 @@ class _View:
         owner: Node | None,
         depth: int,
         lines: list[str],
-        ids: list[frozenset[bytes]],
+        ids: list[Ids],
         seen: set[bytes],
         count: int = 1,
         twins: tuple[Node, ...] = (),
@@ -372,11 +378,11 @@ class _View:
         if relations:
             line += " | " + "; ".join(relations)
         lines.append(line)
-        ids.append(frozenset([node.id, *(t.id for t in twins)]))
+        ids.append((node.id, *(t.id for t in twins)))
         entries = []
         for member, others in _overloads(shown):
             sub_lines: list[str] = []
-            sub_ids: list[frozenset[bytes]] = []
+            sub_ids: list[Ids] = []
             self._item(member, prefix, node, depth + 1, sub_lines, sub_ids, seen, 1 + len(others), others)
             seen.update(m.id for m in others)
             if sub_lines:
@@ -393,7 +399,7 @@ class _View:
                 calls = self._calls(group, prefix, group[0])
                 if calls:
                     lines.append(f"{indent}  impl {_rel(trait, prefix)} | {calls}")
-                    ids.append(frozenset(m.id for m in group))
+                    ids.append(tuple(m.id for m in group))
 
     def _signature(self, node: Node, has_relations: bool) -> str:
         text = compact_signature(node)
@@ -671,7 +677,7 @@ def _families(entries: list[tuple[Node, list[str], list]]) -> list[tuple[Node, l
             out.append(entry)
             continue
         names = ", ".join(key[1] for i in family if (key := keyed[i]) is not None)
-        ids = frozenset().union(*(entries[i][2][0] for i in family))
+        ids = _union(entries[i][2][0] for i in family)
         template = keyed[index]
         assert template is not None  # a family's first member has its template
         out.append((entry[0], [f"{template[0]} for X in {names}"], [ids]))
@@ -755,6 +761,8 @@ def _pagerank(graph: Graph, focus: set[bytes]) -> dict[bytes, float]:
             link(i, j, weight)
             if symmetric:
                 link(j, i, weight * 0.5)
+    seeds = [index[i] for i in sorted(focus) if i in index]
+    del index
     # a counting sort by source (stable), into arrays of the same size
     starts = array("i", bytes(4 * (n + 1)))
     for i in sources:
@@ -771,7 +779,6 @@ def _pagerank(graph: Graph, focus: set[bytes]) -> dict[bytes, float]:
     del place, by_source, to, weight_of
     totals = [sum(weights[starts[i] : starts[i + 1]]) for i in range(n)]
     restart = [0.0] * n
-    seeds = [index[i] for i in sorted(focus) if i in index]
     if seeds:
         for s in seeds:
             restart[s] = 1.0 / len(seeds)
@@ -810,7 +817,7 @@ def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: se
     def priority(i: int) -> tuple:
         unit = units[i]
         return (
-            0 if unit.ids & focus else 1,
+            0 if not focus.isdisjoint(unit.ids) else 1,
             0 if unit.public else 1,
             -unit_score(unit),
             unit.module.fqp,
@@ -852,7 +859,7 @@ def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: se
     rank = {i: n for n, i in enumerate(sequence)}
     mean = 1.0 / max(1, len(scores))
 
-    def value(ids: frozenset[bytes], cost: int) -> float:
+    def value(ids: Ids, cost: int) -> float:
         """What a line is worth per character: the facts it states (its relations and the types its signature
         names), weighted by how referenced its items are."""
         facts = 0
@@ -864,26 +871,31 @@ def _pack(units: list[_Unit], view: _View, scores: dict[bytes, float], focus: se
             weight = max(weight, scores.get(x, 0.0) / mean)
         return (1 + facts) * math.sqrt(1 + weight) / cost
 
-    parents = {i: _parents(unit.body) for i, unit in enumerate(units)}
+    # one flat tuple per line (its rank, then the unit and line: rank[i] and k already make each key unique, so the
+    # order is that of the key alone); the tree of a unit's lines is built when a line of it is first weighed
     candidates: list[tuple] = []
     for i, unit in enumerate(units):
-        focused = 0 if unit.ids & focus else 1
+        focused = 0 if not focus.isdisjoint(unit.ids) else 1
         public = 0 if unit.public else 1
-        candidates.append(
-            ((focused, public, 1, -value(frozenset([unit.node.id]), len(unit.head) + 1), rank[i], -1), i, -1)
-        )
+        candidates.append((focused, public, 1, -value((unit.node.id,), len(unit.head) + 1), rank[i], -1, i))
         for k, line in enumerate(unit.body):
             ids = unit.body_ids[k]
             line_public = public or int(not any(is_public(view.nodes[x], unit.node) for x in ids if x in view.nodes))
-            candidates.append(((0 if ids & focus else 1, line_public, 1, -value(ids, len(line) + 1), rank[i], k), i, k))
-    candidates.sort(key=lambda c: c[0])
+            candidates.append(
+                (0 if not focus.isdisjoint(ids) else 1, line_public, 1, -value(ids, len(line) + 1), rank[i], k, i)
+            )
+    candidates.sort()
     taken: dict[int, set[int]] = {}
     reserved: dict[tuple[int, int], int] = {}  # (unit, line) -> characters kept for its `(+N more)` note
-    children = {i: _children(parents[i]) for i in parents}
+    parents: dict[int, list[int]] = {}
+    children: dict[int, dict[int, list[int]]] = {}
     used = 0
     opened: set[bytes] = set()
-    for _key, i, k in candidates:
+    for *_key, k, i in candidates:
         unit = units[i]
+        if i not in parents:
+            parents[i] = _parents(unit.body)
+            children[i] = _children(parents[i])
         lines = taken.get(i, set())
         if k in lines:
             continue
