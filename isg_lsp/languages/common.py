@@ -184,6 +184,7 @@ class FileExtraction:
         containers: dict | None = None,
         first: dict | None = None,
         whole_headers: bool = False,
+        context_of: Callable[[bytes, tuple[bytes, ...]], object] | None = None,
     ) -> None:
         """Runs ``handlers`` over the matches of ``query``, one item of the file at a time.
 
@@ -201,6 +202,9 @@ class FileExtraction:
         are read). ``whole_headers``: a container's head is every match that starts before its body (a wrapper
         such as `export`, decorators, calls in an `extends` clause), not only the container's own match. The key
         also holds ``item_state()`` (what earlier items left), and a cached item's ``item_log`` is replayed.
+        ``context_of``: the part of the file-level context an item's text and headers can depend on (the language
+        says how), in place of the whole ``context``: then a new import or type leaves the items that do not name
+        it cached.
         """
         facts = self.facts
         source = self.source
@@ -270,13 +274,14 @@ class FileExtraction:
                 # type assertion, an arrow function with a type parameter before another statement)
                 follows = _LOOKAHEAD.match(source, item.end_byte)
                 ahead = follows.group(1) if follows is not None else b""
+                text = source[line_start : item.end_byte]
                 key = (
-                    context,
+                    context if context_of is None else context_of(text, headers),
                     headers,
                     first_part.start_byte - line_start,
                     item.type,
                     len(unit),
-                    source[line_start : item.end_byte],
+                    text,
                     self.item_state(),
                     (ahead, root.has_error) if item.id == last else ahead,
                 )

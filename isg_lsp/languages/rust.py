@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -223,6 +224,13 @@ class _Generics(dict):
 PROJECTION = "\x00as"  # first segment of a named type that is `<X as Tr>::Name`: (PROJECTION, Name, "Tr")
 TRAIT_RECORD = "rust-trait:"  # import-table scope of a trait's supertraits (`rust-trait:{FQP}` → {":0": path, ...})
 FRAGMENTS_KEY = "\x00fragments"  # in an editor's item cache: the macro fragments of the last extraction
+WORDS_KEY = "\x00words"  # in an editor's item cache: the words of the last extraction's item texts and headers
+_WORD = re.compile(rb"[A-Za-z0-9_\x80-\xff]+")  # identifier bytes: a name's word, or a longer run holding it
+
+
+def _word_of(name: str) -> bytes:
+    """The word a name is written as (`r#type` as `type`)."""
+    return name.removeprefix("r#").encode("utf-8")
 
 
 @dataclass(slots=True)
@@ -253,6 +261,7 @@ class RustExtraction(FileExtraction):
         self.read_macros: dict[int, object] = {}  # macro call → the root of its tokens read as items, or None
         self.earlier_fragments: dict = {}
         self.fragment_keys: dict = {}  # (ranges, text) → fragment tree, kept for the next edit
+        self.item_words: dict[bytes, frozenset[bytes]] = {}  # item text or header → its words (item_context)
         self.types_query = query(LANG, "rust-types")
         self.types_cursor = tree_sitter.QueryCursor(self.types_query)
         name = self.crate if self.is_root else modules[-1]
@@ -305,6 +314,7 @@ class RustExtraction(FileExtraction):
                 sorted((k, sorted(v)) for k, v in self.declared.items()),
             )
         ).encode("utf-8")
+        context_of = self.item_context(cache) if cache is not None else None
         self.extract_items(
             query(LANG, "rust"),
             {
@@ -325,9 +335,11 @@ class RustExtraction(FileExtraction):
             cache,
             context,
             containers={**CONTAINERS, "macro_invocation": self.macro_items},
+            context_of=context_of,
         )
         if cache is not None:
             cache[FRAGMENTS_KEY] = self.fragment_keys
+            cache[WORDS_KEY] = self.item_words
         facts = self.finish()
         facts.module_files = self.path_mods
         return facts
@@ -352,6 +364,52 @@ class RustExtraction(FileExtraction):
         module = self.add_node(NodeKind.MODULE, name, fqp, node, self.head(node, body), _visibility(self, node))
         self.add_edge(scope.node_id, EdgeKind.CONTAINS, module.id)
         self.scopes[node.id] = _Scope("module", fqp, module.id)
+
+    def item_context(self, cache: dict) -> Callable[[bytes, tuple[bytes, ...]], object]:
+        """What of the file-level context an item's facts can depend on: the module, the edition and the glob
+        imports whole; of the imports and the types declared in the file, those under a name the item's text or its
+        enclosing headers write. Extraction reads imports and declared types only by the names it meets, so an item
+        that writes none of a new import's or type's names gives the same facts (adding `use x::Y;` or a struct no
+        longer re-extracts the file's other items). A word is a run of identifier bytes (any byte from 0x80 is one:
+        non-ASCII identifiers are whole words), so a name is matched, or more are: never fewer."""
+        whole: list = []  # entries not under a name (a struct's `.field`, a trait's `:0` supertrait): every item's
+        by_name: dict[bytes, list] = {}
+        for scope, names in self.facts.imports.items():
+            for local, target in names.items():
+                word = _word_of(local)
+                if _WORD.fullmatch(word):
+                    by_name.setdefault(word, []).append(("use", scope, local, target))
+                else:
+                    whole.append((scope, local, target))
+        for module, declared in self.declared.items():
+            for name in declared:
+                word = _word_of(name)
+                if _WORD.fullmatch(word):
+                    by_name.setdefault(word, []).append(("type", module, name))
+                else:
+                    whole.append(("type", module, name))
+        base = repr((self.module, self.edition_2015, sorted(self.facts.glob_imports.items()), sorted(whole, key=repr)))
+        known = {name: repr(sorted(entries, key=repr)) for name, entries in by_name.items()}
+        known_names = known.keys()
+        earlier: dict[bytes, frozenset[bytes]] = cache.get(WORDS_KEY, {})
+        words = self.item_words
+
+        def words_of(text: bytes) -> frozenset[bytes]:
+            found = words.get(text)
+            if found is None:
+                found = earlier.get(text)
+                if found is None:
+                    found = frozenset(_WORD.findall(text))
+                words[text] = found
+            return found
+
+        def context_of(text: bytes, headers: tuple[bytes, ...]) -> object:
+            written = words_of(text)
+            for header in headers:
+                written = written | words_of(header)
+            return (base, tuple((name, known[name]) for name in sorted(written.intersection(known_names))))
+
+        return context_of
 
     def note_declared(self, node, caps):
         scope = self.scope_of(node)
