@@ -225,6 +225,7 @@ PROJECTION = "\x00as"  # first segment of a named type that is `<X as Tr>::Name`
 TRAIT_RECORD = "rust-trait:"  # import-table scope of a trait's supertraits (`rust-trait:{FQP}` → {":0": path, ...})
 FRAGMENTS_KEY = "\x00fragments"  # in an editor's item cache: the macro fragments of the last extraction
 WORDS_KEY = "\x00words"  # in an editor's item cache: the words of the last extraction's item texts and headers
+CONTEXTS_KEY = "\x00contexts"  # ... and the file-level context it read, with each item's part of it
 _WORD = re.compile(rb"[A-Za-z0-9_\x80-\xff]+")  # identifier bytes: a name's word, or a longer run holding it
 
 
@@ -262,6 +263,7 @@ class RustExtraction(FileExtraction):
         self.earlier_fragments: dict = {}
         self.fragment_keys: dict = {}  # (ranges, text) → fragment tree, kept for the next edit
         self.item_words: dict[bytes, frozenset[bytes]] = {}  # item text or header → its words (item_context)
+        self.item_contexts: tuple = ()  # the file-level context read, and each item's part of it (item_context)
         self.types_query = query(LANG, "rust-types")
         self.types_cursor = tree_sitter.QueryCursor(self.types_query)
         name = self.crate if self.is_root else modules[-1]
@@ -340,6 +342,7 @@ class RustExtraction(FileExtraction):
         if cache is not None:
             cache[FRAGMENTS_KEY] = self.fragment_keys
             cache[WORDS_KEY] = self.item_words
+            cache[CONTEXTS_KEY] = self.item_contexts
         facts = self.finish()
         facts.module_files = self.path_mods
         return facts
@@ -371,43 +374,68 @@ class RustExtraction(FileExtraction):
         enclosing headers write. Extraction reads imports and declared types only by the names it meets, so an item
         that writes none of a new import's or type's names gives the same facts (adding `use x::Y;` or a struct no
         longer re-extracts the file's other items). A word is a run of identifier bytes (any byte from 0x80 is one:
-        non-ASCII identifiers are whole words), so a name is matched, or more are: never fewer."""
-        whole: list = []  # entries not under a name (a struct's `.field`, a trait's `:0` supertrait): every item's
-        by_name: dict[bytes, list] = {}
-        for scope, names in self.facts.imports.items():
-            for local, target in names.items():
-                word = _word_of(local)
-                if _WORD.fullmatch(word):
-                    by_name.setdefault(word, []).append(("use", scope, local, target))
-                else:
-                    whole.append((scope, local, target))
-        for module, declared in self.declared.items():
-            for name in declared:
-                word = _word_of(name)
-                if _WORD.fullmatch(word):
-                    by_name.setdefault(word, []).append(("type", module, name))
-                else:
-                    whole.append(("type", module, name))
-        base = repr((self.module, self.edition_2015, sorted(self.facts.glob_imports.items()), sorted(whole, key=repr)))
-        known = {name: repr(sorted(entries, key=repr)) for name, entries in by_name.items()}
-        known_names = known.keys()
-        earlier: dict[bytes, frozenset[bytes]] = cache.get(WORDS_KEY, {})
+        non-ASCII identifiers are whole words), so a name is matched, or more are: never fewer. While the file's
+        imports and types stay as they were (most edits), each item's context is the one it had last time."""
+        imports = self.facts.imports
+        fingerprint = (
+            self.module,
+            self.edition_2015,
+            {scope: dict(names) for scope, names in imports.items()},
+            {module: set(names) for module, names in self.declared.items()},
+            {scope: list(modules) for scope, modules in self.facts.glob_imports.items()},
+        )
+        state = cache.get(CONTEXTS_KEY)
+        if state is not None and state[0] == fingerprint:
+            _, base, known, known_names, earlier_contexts = state
+        else:
+            whole: list = []  # entries not under a name (a struct's `.field`, a trait's `:0` supertrait): all items'
+            by_name: dict[bytes, list] = {}
+            for scope, names in imports.items():
+                for local, target in names.items():
+                    word = _word_of(local)
+                    if _WORD.fullmatch(word):
+                        by_name.setdefault(word, []).append(("use", scope, local, target))
+                    else:
+                        whole.append((scope, local, target))
+            for module, declared in self.declared.items():
+                for name in declared:
+                    word = _word_of(name)
+                    if _WORD.fullmatch(word):
+                        by_name.setdefault(word, []).append(("type", module, name))
+                    else:
+                        whole.append(("type", module, name))
+            base = repr(
+                (self.module, self.edition_2015, sorted(self.facts.glob_imports.items()), sorted(whole, key=repr))
+            )
+            known = {name: repr(sorted(entries, key=repr)) for name, entries in by_name.items()}
+            known_names = frozenset(known)
+            earlier_contexts = {}
+        contexts: dict[tuple[bytes, tuple[bytes, ...]], object] = {}
+        self.item_contexts = (fingerprint, base, known, known_names, contexts)
+        earlier_words: dict[bytes, frozenset[bytes]] = cache.get(WORDS_KEY, {})
         words = self.item_words
 
         def words_of(text: bytes) -> frozenset[bytes]:
             found = words.get(text)
             if found is None:
-                found = earlier.get(text)
+                found = earlier_words.get(text)
                 if found is None:
                     found = frozenset(_WORD.findall(text))
                 words[text] = found
             return found
 
         def context_of(text: bytes, headers: tuple[bytes, ...]) -> object:
-            written = words_of(text)
-            for header in headers:
-                written = written | words_of(header)
-            return (base, tuple((name, known[name]) for name in sorted(written.intersection(known_names))))
+            key = (text, headers)
+            found = contexts.get(key)
+            if found is None:
+                found = earlier_contexts.get(key)
+                if found is None:
+                    written = words_of(text)
+                    for header in headers:
+                        written = written | words_of(header)
+                    found = (base, tuple((name, known[name]) for name in sorted(written & known_names)))
+                contexts[key] = found
+            return found
 
         return context_of
 
