@@ -355,11 +355,12 @@ class Store:
 
             raise SqlError(str(error)) from None
 
-    def _bound_wal(self) -> None:
-        """Keeps the WAL bounded: past ``WAL_LIMIT_BYTES``, checkpoint and truncate it, waiting for readers only
-        briefly (a reader that never ends can still hold it; isg-lsp's own readers end with each statement)."""
+    def _bound_wal(self, always: bool = False) -> None:
+        """Keeps the WAL bounded: past ``WAL_LIMIT_BYTES`` (or ``always``), checkpoint and truncate it, waiting for
+        readers only briefly (a reader that never ends can still hold it; isg-lsp's own readers end with each
+        statement)."""
         try:
-            if os.path.getsize(str(self.path) + "-wal") <= WAL_LIMIT_BYTES:
+            if not always and os.path.getsize(str(self.path) + "-wal") <= WAL_LIMIT_BYTES:
                 return
         except OSError:
             return
@@ -504,7 +505,7 @@ class Store:
                 "(SELECT 1 FROM edges WHERE edges.dst = nodes.id OR edges.src = nodes.id)"
             )
             conn.execute("COMMIT")
-            self._bound_wal()
+            self._bound_wal(always=whole)  # a whole index is in the WAL: into the database file with it
         except BaseException:
             if conn.in_transaction:  # SQLite may have rolled back itself (a full disk)
                 conn.execute("ROLLBACK")

@@ -269,6 +269,8 @@ def test_a_cold_index_writes_in_bulk_the_rows_file_by_file_saves_write(copy_fixt
     root = copy_fixture("rust/demo")
     bulk = Engine(root, db_path=tmp_path / "bulk.db")
     bulk.index()
+    wal = tmp_path / "bulk.db-wal"
+    assert wal.stat().st_size < 64 * 1024  # the whole index checkpointed into the database file (a meta row after)
     bulk.close()
     save = Store.save
     monkeypatch.setattr(Store, "save", lambda self, files, externals=(), whole=False: save(self, files, externals))
