@@ -538,9 +538,9 @@ def impl_site(graph: Graph, implementor: Node, edge: Edge, deadline) -> tuple[st
     if file is None:
         return None, None
     trait = graph.nodes.get(edge.dst)
-    members = memo.get(("impl_members", file))
+    members = memo.get(("impl_sites", file))
     if members is None:
-        members = memo[("impl_members", file)] = _impl_members(graph, file)
+        members = memo[("impl_sites", file)] = _impl_members(graph, file)
     lines = [line for name, line in members.get(implementor.fqp, ()) if trait is None or name == trait.name]
     return file, min(lines) if lines else None
 
