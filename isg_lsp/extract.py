@@ -13,9 +13,7 @@ crash inside a language's extractor, gives facts with at least the file's module
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import operator
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -26,7 +24,7 @@ from . import languages
 from .languages import docs
 from .languages.common import fill_item_docs, take_item_docs
 from .languages.infer import envs_released
-from .model import FileFacts, Reference
+from .model import FileFacts
 from .workspace import content_hash, read_source
 
 log = logging.getLogger(__name__)
@@ -65,7 +63,6 @@ def extract_source(
                 facts = cast(Any, support).extract(rel, data, tree, layout, digest, spec.name, cache=cache)
             else:
                 facts = support.extract(rel, data, tree, layout, digest, spec.name)
-        facts.references = distinct_references(facts.references)
         known, settled, pending = take_item_docs(cache)
         facts.docs = docs.collect(spec.family, data, facts.nodes, known, settled)
         fill_item_docs(pending, facts.docs)
@@ -77,24 +74,6 @@ def extract_source(
         error = f"extraction failed: {type(exc).__name__}: {exc}"
     facts = FileFacts(path=rel, lang=spec.name, content_hash=digest, error=error)
     return facts, None
-
-
-_REFERENCE_KEY = operator.attrgetter(*(f.name for f in dataclasses.fields(Reference)))  # every field: equal references
-
-
-def distinct_references(references: list[Reference]) -> list[Reference]:
-    """The references without repeats, in order: the same call written twice in one function (a fifth of
-    rust-500k's 183,000 references) is one question for the resolver and one edge, so it is kept once."""
-    keys = list(map(_REFERENCE_KEY, references))
-    if len(set(keys)) == len(keys):  # the usual case, decided in C
-        return references
-    seen: set[tuple[object, ...]] = set()
-    kept = []
-    for key, ref in zip(keys, references):
-        if key not in seen:
-            seen.add(key)
-            kept.append(ref)
-    return kept
 
 
 def takes_item_cache(rel: str) -> bool:

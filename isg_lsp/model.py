@@ -244,9 +244,8 @@ def is_test(node: Node) -> bool:
 # Bumped when extraction gives other facts for the same files (stored facts of another version are extracted again):
 # 2 = the first paragraph of doc comments (FileFacts.docs); 3 = what a file names through others (FileFacts.names);
 # 4 = a TypeScript or Python module's loop variables bind where they are written, not when first used (the item
-# cache replays a module's bindings), and a one-line Python `def` no longer takes the docstring of the next header;
-# 5 = a file's references without repeats (extract.distinct_references).
-FACTS_VERSION = 5
+# cache replays a module's bindings), and a one-line Python `def` no longer takes the docstring of the next header.
+FACTS_VERSION = 4
 
 EDGE_KINDS_FOR_IMPACT = (
     EdgeKind.CALLS,
