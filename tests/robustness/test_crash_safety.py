@@ -89,8 +89,6 @@ def test_a_save_the_disk_has_already_overtaken_is_not_trusted(tmp_path):
     """didSave arrives when the file on disk already holds a later save of the same size (the editor's next change
     not yet sent): the database must not pair the buffer's facts with the disk's time, or the next start would trust
     a graph of text the file no longer has. Found by the kill -9 test below, deterministic here."""
-    from isg_lsp.engine import Engine
-    from isg_lsp.export import jsonl_lines
     from tests.robustness.rawlsp import RawServer, copy_demo
 
     root = copy_demo(tmp_path)
@@ -105,11 +103,19 @@ def test_a_save_the_disk_has_already_overtaken_is_not_trusted(tmp_path):
         server.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
         server.request("isg/stats")
         assert server.shutdown() == 0
+    _assert_next_start_reads_the_disk(root, "demo_crate::util::saved_b")
+
+
+def _assert_next_start_reads_the_disk(root, fqp: str) -> None:
+    """A start from the database gives the graph of a fresh index of the files on disk, which declare ``fqp``."""
+    from isg_lsp.engine import Engine
+    from isg_lsp.export import jsonl_lines
+
     warm = Engine(root)
     warm.index()
     fresh = Engine(root, persist=False)
     fresh.index()
-    assert "demo_crate::util::saved_b" in {n.fqp for n in warm.graph.nodes.values()}
+    assert fqp in {n.fqp for n in warm.graph.nodes.values()}
     assert list(jsonl_lines(warm.graph)) == list(jsonl_lines(fresh.graph))
 
 
@@ -117,8 +123,6 @@ def test_a_save_before_the_typed_change_is_applied_is_not_trusted(tmp_path):
     """didChange, the file written, didSave, all before the pause that applies the change to the graph: the graph
     still holds the previous text, so the database must not store it with the saved file's time (shutdown writes
     what the graph holds without applying buffers). Found by the kill -9 test below, deterministic here."""
-    from isg_lsp.engine import Engine
-    from isg_lsp.export import jsonl_lines
     from tests.robustness.rawlsp import RawServer, copy_demo
 
     root = copy_demo(tmp_path)
@@ -135,12 +139,7 @@ def test_a_save_before_the_typed_change_is_applied_is_not_trusted(tmp_path):
         util.write_text(text)
         server.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
         assert server.shutdown() == 0                              # at once: the change is not applied
-    warm = Engine(root)
-    warm.index()
-    fresh = Engine(root, persist=False)
-    fresh.index()
-    assert "demo_crate::util::saved_later" in {n.fqp for n in warm.graph.nodes.values()}
-    assert list(jsonl_lines(warm.graph)) == list(jsonl_lines(fresh.graph))
+    _assert_next_start_reads_the_disk(root, "demo_crate::util::saved_later")
 
 
 def test_kill_9_of_the_server_during_indexing_and_edits(tmp_path):
