@@ -1,7 +1,8 @@
-"""Edits typed into TypeScript and Python files, through the LSP client: the server extracts an edited file item by
+"""Edits typed into TypeScript, Python and Rust files, through the LSP client: the server extracts an edited file item by
 item with its item cache (issue #16's edit path), and every answer after every edit is the one a fresh index of the
 same text gives: the unchanged items' facts are reused, the changed one's are new, and a module-level value that an
-unchanged function reads is followed when it changes."""
+unchanged function reads is followed when it changes; in Rust, an import an unchanged function names is followed
+when it changes, and an unrelated type added leaves every answer as it was."""
 
 from __future__ import annotations
 
@@ -161,3 +162,118 @@ async def test_typed_edits_through_the_item_cache_answer_as_a_fresh_index(mixed)
         current = "\n".join(lines)
         assert after == _fresh_callers(root, rel, current, warehouse_flush)
         assert await _callers(client, helper) == _fresh_callers(root, rel, current, helper) == {first}
+
+
+RS_APP = """use crate::store::{Flush, Store};
+
+pub fn helper() -> u8 {
+    1
+}
+
+pub fn first() -> u8 {
+    2
+}
+
+pub fn second() {
+    Store::flush();
+}
+
+pub struct Thing;
+
+impl Flush for Thing {
+    fn go(&self) {}
+}
+"""
+
+RS_STORE = """pub struct Store;
+
+impl Store {
+    pub fn flush() {}
+}
+
+pub struct Warehouse;
+
+impl Warehouse {
+    pub fn flush() {}
+}
+
+pub trait Flush {
+    fn go(&self);
+}
+
+pub trait Seal {
+    fn go(&self);
+}
+"""
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def crate(lsp_client: LanguageClient, tmp_path):
+    root = tmp_path / "ws"
+    (root / "src").mkdir(parents=True)
+    (root / "Cargo.toml").write_text('[package]\nname = "shop"\nversion = "0.1.0"\nedition = "2021"\n')
+    (root / "src" / "lib.rs").write_text("pub mod app;\npub mod store;\n")
+    (root / "src" / "app.rs").write_text(RS_APP)
+    (root / "src" / "store.rs").write_text(RS_STORE)
+    lsp_client.workspace_root = root
+    lsp_client.editor = "visual_studio_code"
+    await start(lsp_client, root, "visual_studio_code")
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_rust_imports_typed_through_the_item_cache_answer_as_a_fresh_index(crate):
+    """Rust's item cache keys an item by the imports and types under the words it writes (item_context): a changed
+    import that `second` names re-extracts `second`; a new type nobody names re-extracts nothing else."""
+    client = crate
+    root = client.workspace_root
+    rel = "src/app.rs"
+    uri = _open(client, rel, "rust")
+    lines = RS_APP.split("\n")
+    helper, first, second = (f"shop::app::{name}" for name in ("helper", "first", "second"))
+    store_flush, warehouse_flush = "shop::store::Store::flush", "shop::store::Warehouse::flush"
+    assert await _callers(client, store_flush) == {second}
+    # 1. a call typed into `first`'s body
+    row = lines.index("    2")
+    change(client, uri, 2, (row, 0), (row, 0), "    helper();\n")
+    lines.insert(row, "    helper();")
+    assert await _callers(client, helper) == {first}
+    assert await _callers(client, store_flush) == {second}
+    assert await _go_members(client) == {"<shop::app::Thing as shop::store::Flush>::go"}
+    # 2. the import now binds `Store` to the warehouse and `Flush` to `Seal`: the text of `second` and of the impl is
+    # unchanged, what they name is not (the impl's members are named at extraction, through the imports)
+    old = lines[0]
+    new = "use crate::store::{Seal as Flush, Warehouse as Store};"
+    change(client, uri, 3, (0, 0), (0, len(old)), new)
+    lines[0] = new
+    current = "\n".join(lines)
+    assert await _callers(client, warehouse_flush) == _fresh_callers(root, rel, current, warehouse_flush) == {second}
+    assert await _callers(client, store_flush) == _fresh_callers(root, rel, current, store_flush) == set()
+    assert await _go_members(client) == _fresh_go_members(root, rel, current)
+    assert await _go_members(client) == {"<shop::app::Thing as shop::store::Seal>::go"}
+    # 3. a type nobody names, added at the end: every answer stays that of a fresh index
+    end = len(lines) - 1
+    change(client, uri, 4, (end, 0), (end, 0), "pub struct Unrelated;\n")
+    lines.insert(end, "pub struct Unrelated;")
+    current = "\n".join(lines)
+    for fqp in (helper, warehouse_flush, store_flush):
+        assert await _callers(client, fqp) == _fresh_callers(root, rel, current, fqp)
+    assert await _callers(client, helper) == {first}
+    assert await _go_members(client) == _fresh_go_members(root, rel, current)
+
+
+async def _go_members(client: LanguageClient) -> set[str]:
+    """The FQPs of the workspace's functions named `go` that implement a trait (the trait's declarations left out)."""
+    result = await request(client, "isg/search", {"pattern": "go", "kinds": ["function"]})
+    return {n.fqp for n in result.nodes if n.name == "go" and n.fqp.startswith("<")}
+
+
+def _fresh_go_members(root: Path, rel: str, text: str) -> set[str]:
+    copy = root.parent / "fresh"
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".isg"))
+    (copy / rel).write_text(text)
+    engine = Engine(copy, workers=0, persist=False)
+    engine.index()
+    return {n.fqp for n in engine.graph.nodes.values() if n.name == "go" and n.fqp.startswith("<") and not n.external}
