@@ -114,12 +114,10 @@ def render_map(
         budget = DEFAULT_FOCUS_BUDGET
     view = _View(graph, level, include_tests)
     units = view.units(view.modules(modules))
-    return _render(graph, view, units, budget, focus, focus_ids)
+    return _render(view, units, budget, focus, focus_ids)
 
 
-def _render(
-    graph: Graph, view: _View, units: list[_Unit], budget: int | None, focus: list[str], focus_ids: set[bytes]
-) -> MapResult:
+def _render(view: _View, units: list[_Unit], budget: int | None, focus: list[str], focus_ids: set[bytes]) -> MapResult:
     """The map of these units (a level's, from ``view``), whole or cut to ``budget`` tokens around a focus."""
     level = view.level
     whole = _write(units, set(range(len(units))), view)
@@ -135,7 +133,7 @@ def _render(
             focus,
         )
     budget = max(1, int(budget))
-    scores = _pagerank(graph, focus_ids)
+    scores = _pagerank(view.graph, focus_ids)
     chosen = _pack(units, view, scores, focus_ids, budget)
     text = _write(units, chosen, view)
     left = [u for i, u in enumerate(units) if i not in chosen]
@@ -169,11 +167,11 @@ def map_tokens_by_level(graph: Graph, source_tokens: int | None = None) -> dict[
     for level in LEVELS:
         view = _View(graph, level, False)
         units = view.units(view.modules(None))
-        sizes[level] = _render(graph, view, units, None, [], set()).tokens
+        sizes[level] = _render(view, units, None, [], set()).tokens
         if level == DEFAULT_LEVEL and source_tokens is not None:  # the default map cuts this level's units
             budget = default_budget(source_tokens)
             sizes["default"] = (
-                sizes[level] if sizes[level] <= budget else _render(graph, view, units, budget, [], set()).tokens
+                sizes[level] if sizes[level] <= budget else _render(view, units, budget, [], set()).tokens
             )
         del units
     return sizes

@@ -540,12 +540,12 @@ def impl_site(graph: Graph, implementor: Node, edge: Edge, deadline) -> tuple[st
     trait = graph.nodes.get(edge.dst)
     members = memo.get(("impl_sites", file))
     if members is None:
-        members = memo[("impl_sites", file)] = _impl_members(graph, file)
+        members = memo[("impl_sites", file)] = _impl_sites(graph, file)
     lines = [line for name, line in members.get(implementor.fqp, ()) if trait is None or name == trait.name]
     return file, min(lines) if lines else None
 
 
-def _impl_members(graph: Graph, file: str) -> dict[str, list[tuple[str, int]]]:
+def _impl_sites(graph: Graph, file: str) -> dict[str, list[tuple[str, int]]]:
     """The members of a file's trait impls (`<X as path::Tr>::m`), by implementor `X`: the trait's name as written
     and the member's line. Each `" as "` of an FQP is read as a possible split (an implementor's path may hold one),
     so that a lookup by the implementor finds what a prefix test on every member would."""
