@@ -35,10 +35,12 @@ FULL = {
     # default full run stays within its 15 minutes
     "corpora": ["rust-10k", "rust-100k", "rust-500k", "java-100k", "ts-130k", "python-100k",
                 "synthetic-10k", "synthetic-100k", "synthetic-500k"],
-    "deep": ["rust-100k", "rust-500k", "synthetic-100k"],   # warm restarts, edits, mixed run, query latency
-    # through LSP (a real server over stdio): edit → query-ready on the file nearest 1,855 lines, queries, the
-    # server's start → ready (cold and warm) and its memory after indexing
-    "lsp": ["rust-10k", "rust-100k", "rust-500k"],
+    # warm restarts, edits, mixed run, query latency: every corpus of issue #21's table
+    "deep": ["rust-100k", "rust-500k", "java-100k", "ts-130k", "python-100k", "synthetic-100k", "synthetic-500k"],
+    # through LSP (a real server over stdio): edit → query-ready on the file of the corpus's language nearest
+    # 1,855 lines, queries, the server's start → ready (cold and warm) and its memory after indexing
+    "lsp": ["rust-10k", "rust-100k", "rust-500k", "java-100k", "ts-130k", "python-100k", "synthetic-100k",
+            "synthetic-500k"],
     "repeat_cold": 3, "repeat_cold_large": 1, "repeat_parse": 3, "edits": 60, "mixed_seconds": 6.0,
 }
 QUICK = {
@@ -340,59 +342,89 @@ def _flatten(data: dict, prefix: str = "") -> list[str]:
     return out
 
 
+def _indexed(results: dict) -> list[dict]:
+    return [r for r in results["corpora"] if isinstance(r.get("cold"), dict) and "index_s" in r["cold"]]
+
+
+def _issue21_cell(r: dict, what: str) -> str:
+    """One cell of issue #21's table: the figure ``what`` of one corpus's results."""
+    cold = r.get("cold") or {}
+    parse = _get(r, "parse", "wall_s")
+    lsp = r.get("lsp") or {}
+    q = _get(r, "queries", "in_process") or {}
+    if what == "cold":
+        return _ratio(cold.get("index_s"), parse)
+    if what == "cores":
+        return _num(cold["cpu_s"] / cold["index_s"] if cold.get("index_s") else None, ".2f")
+    if what == "rss":
+        server = _get(lsp, "server_memory_mb", "after_index", "rss")
+        return f"{_num(cold.get('peak_rss_mb'), '.0f')} / {_num(server, '.0f')} MB"
+    if what == "warm":
+        return (f"{_num(_get(r, 'warm', 'index_s'), '.2f')} / "
+                f"{_num(_get(lsp, 'warm_restart', 'ready_s'), '.2f')} s")
+    if what == "edit_lsp":
+        fig = lsp.get("server_update_ms") or {}
+        if not fig:
+            return "n/a"
+        return (f"p50 {_num(fig.get('p50'), '.1f')}, p99 {_num(fig.get('p99'), '.1f')} ms "
+                f"({lsp.get('lines')} lines)")
+    if what == "edit":
+        e = _get(r, "edit", "all") or {}
+        return f"p50 {_num(e.get('p50'), '.1f')}, p99 {_num(e.get('p99'), '.1f')} ms" if e else "n/a"
+    if what in ("simple", "multi-hop"):
+        v = _get(q, what, "us", "p99")
+        return f"{_num(v / 1000 if isinstance(v, (int, float)) else None, '.3f')} ms" if v is not None else "n/a"
+    if what == "lsp":
+        methods = ("isg/whoImplements", "textDocument/references", "isg/callers", "isg/blastRadius")
+        figs = [_get(lsp, "client_query_ms", m, "p99") for m in methods]
+        return " / ".join(_num(f, ".1f") for f in figs) + " ms" if any(f is not None for f in figs) else "n/a"
+    return "n/a"
+
+
+ISSUE21_ROWS = [("cold index ÷ bare parse (wall)", "≤ 3×", "cold"),
+                ("cores used by a cold index (CPU ÷ wall)", "2", "cores"),
+                ("peak RSS (CLI index / server after indexing)", "100 / 250 MB", "rss"),
+                ("warm restart, nothing changed (CLI / server to ready)", "< 0.5 s per 100K", "warm"),
+                ("edit → query-ready, server-side (LSP)", "p99 < 3 ms", "edit_lsp"),
+                ("edit → graph ready, in-process", "p99 < 3 ms", "edit"),
+                ("1-2 hop query in-process p99", "< 100 µs", "simple"),
+                ("multi-hop (blast radius, path) in-process p99", "< 500 µs", "multi-hop"),
+                ("LSP whoImplements / references / callers / blastRadius p99", "< 2 ms", "lsp")]
+
+
 def issue21_table(results: dict) -> str:
     """Issue #21's table: one row per measure, one column per corpus that has it."""
-    corpora_ = [r for r in results["corpora"] if isinstance(r.get("cold"), dict) and "index_s" in r["cold"]]
+    corpora_ = _indexed(results)
     if not corpora_:
         return ""
-
-    def cell(r: dict, what: str) -> str:
-        cold = r.get("cold") or {}
-        parse = _get(r, "parse", "wall_s")
-        lsp = r.get("lsp") or {}
-        q = _get(r, "queries", "in_process") or {}
-        if what == "cold":
-            return _ratio(cold.get("index_s"), parse)
-        if what == "cores":
-            return _num(cold["cpu_s"] / cold["index_s"] if cold.get("index_s") else None, ".2f")
-        if what == "rss":
-            server = _get(lsp, "server_memory_mb", "after_index", "rss")
-            return f"{_num(cold.get('peak_rss_mb'), '.0f')} / {_num(server, '.0f')} MB"
-        if what == "warm":
-            return (f"{_num(_get(r, 'warm', 'index_s'), '.2f')} / "
-                    f"{_num(_get(lsp, 'warm_restart', 'ready_s'), '.2f')} s")
-        if what == "edit_lsp":
-            fig = lsp.get("server_update_ms") or {}
-            if not fig:
-                return "n/a"
-            return (f"p50 {_num(fig.get('p50'), '.1f')}, p99 {_num(fig.get('p99'), '.1f')} ms "
-                    f"({lsp.get('lines')} lines)")
-        if what == "edit":
-            e = _get(r, "edit", "all") or {}
-            return f"p50 {_num(e.get('p50'), '.1f')}, p99 {_num(e.get('p99'), '.1f')} ms" if e else "n/a"
-        if what in ("simple", "multi-hop"):
-            v = _get(q, what, "us", "p99")
-            return f"{_num(v / 1000 if isinstance(v, (int, float)) else None, '.3f')} ms" if v is not None else "n/a"
-        if what == "lsp":
-            methods = ("isg/whoImplements", "textDocument/references", "isg/callers", "isg/blastRadius")
-            figs = [_get(lsp, "client_query_ms", m, "p99") for m in methods]
-            return " / ".join(_num(f, ".1f") for f in figs) + " ms" if any(f is not None for f in figs) else "n/a"
-        return "n/a"
-
-    rows = [("cold index ÷ bare parse (wall)", "≤ 3×", "cold"),
-            ("cores used by a cold index (CPU ÷ wall)", "2", "cores"),
-            ("peak RSS (CLI index / server after indexing)", "100 / 250 MB", "rss"),
-            ("warm restart, nothing changed (CLI / server to ready)", "< 0.5 s per 100K", "warm"),
-            ("edit → query-ready, server-side (LSP)", "p99 < 3 ms", "edit_lsp"),
-            ("edit → graph ready, in-process", "p99 < 3 ms", "edit"),
-            ("1-2 hop query in-process p99", "< 100 µs", "simple"),
-            ("multi-hop (blast radius, path) in-process p99", "< 500 µs", "multi-hop"),
-            ("LSP whoImplements / references / callers / blastRadius p99", "< 2 ms", "lsp")]
     out = ["## Issue #21's table", "",
            "| measure | goal | " + " | ".join(r["corpus"]["name"] for r in corpora_) + " |",
            "|---|---|" + "---|" * len(corpora_)]
-    for label, goal, what in rows:
-        out.append(f"| {label} | {goal} | " + " | ".join(cell(r, what) for r in corpora_) + " |")
+    for label, goal, what in ISSUE21_ROWS:
+        out.append(f"| {label} | {goal} | " + " | ".join(_issue21_cell(r, what) for r in corpora_) + " |")
+    return "\n".join(out) + "\n"
+
+
+def compare_table(before: list[dict], after: list[dict]) -> str:
+    """Issue #21's table with each cell ``before → after``, for the corpora both sides measured (the results of
+    several runs each, e.g. one run per corpus; a corpus measured twice on one side keeps its last run)."""
+    def by_name(runs: list[dict]) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+        for results in runs:
+            for r in _indexed(results):
+                found[r["corpus"]["name"]] = r
+        return found
+
+    old, new = by_name(before), by_name(after)
+    names = [n for n in FULL["corpora"] + ["synthetic-2m"] if n in old and n in new]
+    names += sorted(n for n in new if n in old and n not in names)
+    if not names:
+        return "no corpus was measured on both sides\n"
+    out = ["## Issue #21's table, before → after", "",
+           "| measure | goal | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    for label, goal, what in ISSUE21_ROWS:
+        cells = [f"{_issue21_cell(old[n], what)} → {_issue21_cell(new[n], what)}" for n in names]
+        out.append(f"| {label} | {goal} | " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 
 
@@ -500,7 +532,16 @@ def main(argv: list[str] | None = None) -> int:
                    "corpus (no warm restarts, edits, mixed runs, query or LSP latency): e.g. `--corpus rust-100k "
                    "--cold-only` for one corpus's cold index and its ratio to a bare parse")
     sub.add_parser("corpora", help="fetch/generate the corpora only")
+    c = sub.add_parser("compare", help="issue #21's table, before → after, from the JSON of runs of two versions")
+    c.add_argument("--before", action="append", required=True, help="a results JSON of the old version (repeatable)")
+    c.add_argument("--after", action="append", required=True, help="a results JSON of the new version (repeatable)")
     args = parser.parse_args(argv)
+    if args.command == "compare":
+        def load(paths: list[str]) -> list[dict]:
+            return [json.loads(Path(p).read_text()) for p in paths]
+
+        print(compare_table(load(args.before), load(args.after)))
+        return 0
     if args.command == "corpora":
         for name in FULL["corpora"] + ["synthetic-2m"]:
             c = corpora.get(name, log)

@@ -47,11 +47,11 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "n": len(ordered)}
 
 
-def bare_parse_ms(data: bytes, repeat: int = 20) -> tuple[float, float]:
+def bare_parse_ms(data: bytes, repeat: int = 20, grammar: str = "rust") -> tuple[float, float]:
     """Median full parse and median incremental reparse (one-byte edit) of the file, in milliseconds."""
     from isg_lsp.engine import parser_for
 
-    parser = parser_for("rust")
+    parser = parser_for(grammar)
     full, incremental = [], []
     middle = data.find(b"{", len(data) // 2) + 1
     for _ in range(repeat):
@@ -139,8 +139,13 @@ class RawClient:
 
 class Bench:
     def __init__(self, root: Path, rel: str) -> None:
+        from . import edit_kinds
+        from .measure import engine_language
+
         self.root = root
         self.rel = rel
+        self.language = edit_kinds.language_of(rel) or edit_kinds.LANGUAGES["rust"]
+        self.language_id = engine_language(rel, self.language.name)
         self.uri = (root / rel).as_uri()
         self.text = (root / rel).read_text()
         self.lines = self.text.split("\n")
@@ -162,7 +167,7 @@ class Bench:
             await asyncio.sleep(0.02)
         ready = time.perf_counter() - started
         self.client.notify("textDocument/didOpen", {"textDocument": {
-            "uri": self.uri, "languageId": "rust", "version": 1, "text": self.text}})
+            "uri": self.uri, "languageId": self.language_id, "version": 1, "text": self.text}})
         await self.request("isg/stats", {})
         return ready
 
@@ -196,43 +201,49 @@ def server_memory_mb(pid: int) -> dict[str, float]:
     return found
 
 
-def edit_plan(lines: list[str], count: int, impl_path: str) -> list[tuple[str, tuple, tuple, str]]:
-    """Pairs of edits (do, undo) that leave the text as it was: body statements, renamed functions, an added impl."""
-    bodies = [i for i, line in enumerate(lines) if re.match(r"\s*(pub(\(crate\))? )?fn \w+.*\{\s*$", line)]
-    signatures = [(i, m) for i, line in enumerate(lines) if (m := re.search(r"\bfn (\w+)", line))]
-    end = len(lines) - 1
+def edit_plan(language, text: str, count: int, trait: str) -> list[tuple[str, tuple, tuple, str]]:
+    """Pairs of edits (do, undo) that leave the text as it was: a statement typed into a body, a parameter added
+    to a signature, a type implementing ``trait`` appended (`bench/edit_kinds.py`, in the file's language)."""
+    from . import edit_kinds
+
+    data = text.encode()
     plan = []
     k = 0
     while len(plan) < count:
         kind = ("body", "body", "signature", "impl")[k % 4]
-        if kind == "body":
-            line = bodies[(k * 7) % len(bodies)] + 1
-            plan.append(("body", (line, 0), (line, 0), "        let _bench = 1;\n"))
-            plan.append(("body", (line, 0), (line + 1, 0), ""))
-        elif kind == "signature":
-            line, match = signatures[(k * 11) % len(signatures)]
-            col = match.end(1)
-            plan.append(("signature", (line, col), (line, col), "_b"))
-            plan.append(("signature", (line, col), (line, col + 2), ""))
-        else:
-            text = f"pub struct BenchImpl;\nimpl {impl_path} for BenchImpl {{}}\n"
-            plan.append(("impl", (end, 0), (end, 0), text))
-            plan.append(("impl", (end, 0), (end + 2, 0), ""))
+        pick = k * (11 if kind == "signature" else 7)
+        new, start, old_end, new_end = edit_kinds.make_edit(language, data, kind, k, pick=pick, trait=trait)
+        if new is None:
+            raise SystemExit(f"the file has no function to edit ({language.name})")
+        added = new[start:new_end].decode()
+        plan.append((kind, _position(data, start), _position(data, old_end), added))
+        plan.append((kind, _position(new, start), _position(new, new_end), ""))
         k += 1
     return plan[:count]
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """An LSP position (line, UTF-16 column) of a byte offset."""
+    line = data.count(b"\n", 0, offset)
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, len(data[start:offset].decode("utf-8", errors="replace").encode("utf-16-le")) // 2
+
+
+def last_segment(fqp: str) -> str:
+    return re.split(r"::|\.|/", fqp)[-1]
 
 
 async def pick_targets(bench: Bench) -> tuple[str, str]:
     """The trait with the most implementors, preferring one the edited file implements (so
     that definition and references are asked at a place in it), and the function with the most callers."""
     traits = (await bench.request("isg/search", {"pattern": "*", "kinds": ["T"], "limit": 300}))["nodes"]
-    impl_lines = [line for line in bench.lines if re.match(r"\s*(pub(\([^)]*\))?\s+)?(unsafe\s+)?(impl|trait)\b",
-                                                            line)]
+    if not traits:                  # Python without ABCs or protocols: classes and their subclasses
+        traits = (await bench.request("isg/search", {"pattern": "*", "kinds": ["S"], "limit": 300}))["nodes"]
+    impl_lines = [(n, line) for n, line in enumerate(bench.lines) if bench.language.declaration.match(line)]
     best_trait, most = None, (-1, -1)
     for node in traits:
         count = len((await bench.request("isg/whoImplements", {"id": node["id"]}))["implementors"])
-        name = node["fqp"].rsplit("::", 1)[-1]
-        here = any(re.search(rf"\b{re.escape(name)}\b", line) for line in impl_lines)
+        here = await _named_here(bench, impl_lines, node) if (True, count) > most else False
         if (here, count) > most:
             best_trait, most = node["fqp"], (here, count)
     functions = (await bench.request("isg/search", {"pattern": "*", "kinds": ["F"], "limit": 300}))["nodes"]
@@ -246,22 +257,53 @@ async def pick_targets(bench: Bench) -> tuple[str, str]:
     return best_trait, best_function
 
 
+async def _named_here(bench: Bench, impl_lines: list[tuple[int, str]], node: dict) -> bool:
+    """Whether a declaration line of the edited file names ``node`` (its name there goes to its definition), so
+    that a type appended to the file implements it by that name."""
+    name = last_segment(node["fqp"])
+    for number, line in impl_lines:
+        named = re.search(rf"\b{re.escape(name)}\b", line)
+        if named is None:
+            continue
+        found = await bench.request("textDocument/definition", {"textDocument": {"uri": bench.uri},
+                                                                "position": {"line": number,
+                                                                             "character": named.start()}})
+        found = found if isinstance(found, list) else [found] if found else []
+        file = node.get("file") or ""
+        if file and any((loc.get("uri") or loc.get("targetUri") or "").endswith("/" + file) for loc in found):
+            return True
+    return False
+
+
 ISSUE_FILE_LINES = 1855      # issue #21 measured edits on a 1,855-line file of tokio: the corpus's nearest file
 
 
 def run(root: Path, quick: bool = False, files: list[str] | None = None, **_ignored) -> dict:
-    """For `python -m bench run`: the same measures on the corpus's Rust file nearest to 1,855 lines (in a copy of
-    the corpus), and the server's own figures: start → ready cold and warm (a second server on the database the
-    first left), its resident memory after indexing."""
-    candidates = files if files is not None else [str(p.relative_to(root)) for p in Path(root).rglob("*.rs")]
-    rust = [f for f in candidates if f.endswith(".rs") and "/target/" not in f]
-    if not rust:
-        return {"error": "n/a (no Rust file in the corpus)"}
+    """For `python -m bench run`: the same measures on the file of the corpus's main language nearest to 1,855
+    lines that has functions to edit (in a copy of the corpus), and the server's own figures: start → ready cold
+    and warm (a second server on the database the first left), its resident memory after indexing."""
+    from . import edit_kinds
+
+    candidates = files if files is not None else [str(p.relative_to(root)) for p in Path(root).rglob("*")
+                                                  if p.is_file()]
+    candidates = [f for f in candidates if "/target/" not in f and "/node_modules/" not in f]
+    language = edit_kinds.main_language(candidates)
+    if language is None:
+        return {"error": "n/a (no file in a language the benchmark edits)"}
+    editable = [f for f in candidates if edit_kinds.language_of(f) is language and not f.endswith(".d.ts")]
 
     def lines(rel: str) -> int:
         return (Path(root) / rel).read_bytes().count(b"\n") + 1
 
-    chosen = min(sorted(rust), key=lambda f: abs(lines(f) - ISSUE_FILE_LINES))
+    def has_functions(rel: str) -> bool:
+        text = (Path(root) / rel).read_text(errors="replace").split("\n")
+        return len(edit_kinds.function_lines(language, text)) >= 4
+
+    editable = [f for f in sorted(editable, key=lambda f: (abs(lines(f) - ISSUE_FILE_LINES), f))[:40]
+                if has_functions(f)]
+    if not editable:
+        return {"error": f"n/a (no {language.name} file with functions to edit)"}
+    chosen = editable[0]
     args = argparse.Namespace(crate=str(root), file=chosen, edits=60 if quick else 400,
                               queries=40 if quick else 100, json=None, warm=True)
     return asyncio.run(measure(args))
@@ -273,8 +315,8 @@ async def measure(args) -> dict:
     root = work / crate.name
     shutil.copytree(crate, root, ignore=shutil.ignore_patterns(".isg", "target", "debian", ".git"))
     data = (root / args.file).read_bytes()
-    full_parse, incremental_parse = bare_parse_ms(data)
     bench = Bench(root, args.file)
+    full_parse, incremental_parse = bare_parse_ms(data, grammar=bench.language_id)
     warm: dict = {}
     try:
         ready_s = await bench.start()
@@ -283,7 +325,9 @@ async def measure(args) -> dict:
         found = await bench.request("isg/whoImplements", {"fqp": trait})
 
         before = (await bench.request("isg/stats", {}))["latencyMs"]["update"]["count"]
-        plan = edit_plan(bench.lines, args.edits, "crate::" + trait.split("::", 1)[1])
+        implemented = ("crate::" + trait.split("::", 1)[1] if bench.language.name == "rust"
+                       else last_segment(trait))
+        plan = edit_plan(bench.language, bench.text, args.edits, implemented)
         round_trips: dict[str, list[float]] = {"all": []}
         impl_seen = False
         for kind, start, end, text in plan:
@@ -294,18 +338,18 @@ async def measure(args) -> dict:
             round_trips["all"].append(elapsed)
             round_trips.setdefault(kind, []).append(elapsed)
             if kind == "impl" and text:
-                impl_seen |= any(r["node"]["name"] == "BenchImpl" for r in result["implementors"])
+                impl_seen |= any(r["node"]["name"].startswith("BenchEdit") for r in result["implementors"])
         stats = await bench.request("isg/stats", {})
         update = stats["latencyMs"]["update"]
         assert update["count"] - before >= len(plan) * 0.9, "the server recorded fewer updates than edits"
 
         queries: dict[str, list[float]] = {}
-        position = None
-        for number, line in enumerate(bench.lines):
-            named = re.search(rf"\b{re.escape(trait.rsplit('::', 1)[-1])}\b", line)
-            if named and re.match(r"\s*(pub(\([^)]*\))?\s+)?(unsafe\s+)?(impl|trait)\b", line):
-                col = named.start()
-                position = {"line": number, "character": col + 2}
+        position = None         # the trait named in a declaration of the file, else anywhere in it (an import)
+        for number, line in sorted(enumerate(bench.lines),
+                                   key=lambda x: (not bench.language.declaration.match(x[1]), x[0])):
+            named = re.search(rf"\b{re.escape(last_segment(trait))}\b", line)
+            if named:
+                position = {"line": number, "character": named.start() + 2}
                 break
         asks = [
             ("isg/whoImplements", {"fqp": trait}),
@@ -353,6 +397,7 @@ async def measure(args) -> dict:
         "server_memory_mb": {"after_index": memory, "after_run": memory_after},
         "warm_restart": warm,
         "bare_parse_ms": {"full": full_parse, "incremental": incremental_parse},
+        "language": bench.language.name,
         "trait": trait, "function": function, "edits": len(plan), "impl_seen_at_once": impl_seen,
         "implementors_of_visitor": len(found["implementors"]),
         "server_update_ms": {"p50": update["p50"], "p95": update["p95"], "p99": update["p99"], "n": update["count"]},

@@ -237,34 +237,40 @@ def warm_restart(root: Path, db: Path, files: list[str], share: float = 0.0, see
 
 def edit_latency(root: Path, files: list[str], edits: int = 300, seed: int = 3) -> dict:
     """Edits of different files through ``Engine.update_file`` with an incremental reparse (the old tree edited,
-    as the server does): in the middle of a function body, in a signature, and adding an impl. Each file is first
-    brought in as an editor opens it (untimed, like didOpen), so the timed edit is a keystroke in an open file.
-    Milliseconds."""
+    as the server does): in the middle of a function body, in a signature, and adding an implementation
+    (`bench/edit_kinds.py`, in the corpus's main language). Each file is first brought in as an editor opens it
+    (untimed, like didOpen), so the timed edit is a keystroke in an open file. Milliseconds."""
     from isg_lsp.engine import Engine, parser_for
 
+    from . import edit_kinds
+
+    language = edit_kinds.main_language(files)
+    if language is None:
+        return {"error": "no file in a language the benchmark edits"}
     engine = Engine(root, persist=False)
     engine.index()
     rng = random.Random(seed)
-    rust = [f for f in files if f.endswith(".rs")]
     candidates = []
-    for rel in rust:
+    for rel in files:
+        if edit_kinds.language_of(rel) is not language:
+            continue
         data = (root / rel).read_bytes()
-        if b"fn " in data and b"{\n" in data and len(data) < 400_000:
+        if len(data) < 400_000 and edit_kinds.make_edit(language, data, "body", 0)[0] is not None:
             candidates.append(rel)
     if not candidates:
-        return {"error": "no Rust file with a function"}
+        return {"error": f"no {language.name} file with a function"}
     rng.shuffle(candidates)
-    parser = parser_for("rust")
     results: dict[str, list[float]] = {"body": [], "signature": [], "impl": []}
     sizes = []
     full_parse = []
     incremental = []
     for i in range(edits):
         rel = candidates[i % len(candidates)]
-        kind = ("body", "signature", "impl")[i % 3]
+        kind = edit_kinds.KINDS[i % 3]
+        parser = parser_for(engine_language(rel, language.name))
         data = (root / rel).read_bytes()
         tree = parser.parse(data)
-        new, start, old_end, new_end = _make_edit(data, kind, i)
+        new, start, old_end, new_end = edit_kinds.make_edit(language, data, kind, i)
         if new is None:
             continue
         sizes.append(data.count(b"\n"))
@@ -288,44 +294,28 @@ def edit_latency(root: Path, files: list[str], edits: int = 300, seed: int = 3) 
         engine.update_file(rel, data)                       # put it back (not timed)
     out = {kind: percentiles(v) for kind, v in results.items()}
     out["all"] = percentiles([x for v in results.values() for x in v])
+    out["language"] = language.name
     out["file_lines"] = percentiles(sizes)
     out["full_parse_ms"] = percentiles(full_parse)
     out["incremental_parse_ms"] = percentiles(incremental)
     return out
 
 
+def engine_language(rel: str, default: str) -> str:
+    """The grammar the engine parses ``rel`` with (TypeScript's .tsx with tsx, and so on)."""
+    try:
+        from isg_lsp.languages import language_for_path
+
+        found = language_for_path(rel)
+        return found.name if found is not None else default
+    except ImportError:
+        return default
+
+
 def _point(data: bytes, offset: int) -> tuple[int, int]:
     line = data.count(b"\n", 0, offset)
     col = offset - (data.rfind(b"\n", 0, offset) + 1)
     return (line, col)
-
-
-def _make_edit(data: bytes, kind: str, i: int):
-    """(new data, start byte, old end byte, new end byte) of one edit, or (None, ...) when the file has no spot."""
-    fn = data.find(b"fn ", len(data) // 3)
-    if fn == -1:
-        fn = data.find(b"fn ")
-    if fn == -1:
-        return None, 0, 0, 0
-    if kind == "body":
-        brace = data.find(b"{\n", fn)
-        if brace == -1:
-            return None, 0, 0, 0
-        at = brace + 2
-        text = f"    let bench_{i} = {i};\n".encode()
-        return data[:at] + text + data[at:], at, at, at + len(text)
-    if kind == "signature":
-        paren = data.find(b"(", fn)
-        if paren == -1:
-            return None, 0, 0, 0
-        at = paren + 1
-        text = f"bench_{i}: u32, ".encode()
-        if data[at:at + 1] == b")":
-            text = f"bench_{i}: u32".encode()
-        return data[:at] + text + data[at:], at, at, at + len(text)
-    at = len(data)
-    text = f"\npub struct BenchEdit{i};\nimpl Clone for BenchEdit{i} {{\n    fn clone(&self) -> Self {{ BenchEdit{i} }}\n}}\n".encode()
-    return data + text, at, at, at + len(text)
 
 
 # ---- a mixed run: readers and a writer ------------------------------------------------------------------------
@@ -351,7 +341,12 @@ def mixed_run(root: Path, files: list[str], readers: int = 2, seconds: float = 5
     stop = time.perf_counter() + seconds
     lat: dict[str, list[float]] = {"simple": [], "multi": [], "cycles": []}
     writes: list[float] = []
-    rust = [f for f in files if f.endswith(".rs")]
+    from . import edit_kinds
+
+    language = edit_kinds.main_language(files)
+    if language is None:
+        return {"error": "no file in a language the benchmark edits"}
+    writable = [f for f in files if edit_kinds.language_of(f) is language]
 
     def reader(k: int) -> None:
         rng = random.Random(seed + k)
@@ -378,8 +373,8 @@ def mixed_run(root: Path, files: list[str], readers: int = 2, seconds: float = 5
         rng = random.Random(seed)
         i = 0
         while time.perf_counter() < stop:
-            rel = rng.choice(rust)
-            data = (root / rel).read_bytes() + f"\nfn bench_saved_{i}() {{}}\n".encode()
+            rel = rng.choice(writable)
+            data = (root / rel).read_bytes() + edit_kinds.saved_item(language, i)
             started = time.perf_counter()
             with lock:
                 engine.update_file(rel, data)

@@ -91,7 +91,9 @@ def pick_queries(graph) -> dict[str, list[str]]:
     def q(fqp: str) -> str:
         return '"' + fqp.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    traits = top([n for n in nodes if n.kind is NodeKind.TRAIT], lambda n: in_count(n, {"IMPL"}))
+    traits = top([n for n in nodes if n.kind is NodeKind.TRAIT], lambda n: in_count(n, {"IMPL", "EXTENDS"}))
+    if not traits:                  # Python without ABCs or protocols: classes and their subclasses
+        traits = top([n for n in nodes if n.kind is NodeKind.STRUCT], lambda n: in_count(n, {"EXTENDS"}))
     called = top([n for n in nodes if n.kind is NodeKind.FUNCTION], lambda n: in_count(n, {"CALLS"}))
     calling = top([n for n in nodes if n.kind is NodeKind.FUNCTION], lambda n: out_count(n, {"CALLS"}))
     types = top([n for n in nodes if n.kind in (NodeKind.STRUCT, NodeKind.ENUM)],
