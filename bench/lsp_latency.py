@@ -234,18 +234,21 @@ def last_segment(fqp: str) -> str:
 
 
 async def pick_targets(bench: Bench) -> tuple[str, str]:
-    """The trait with the most implementors, preferring one the edited file implements (so
-    that definition and references are asked at a place in it), and the function with the most callers."""
+    """The trait with the most implementors, preferring one the edited file names in a declaration (so that
+    definition and references are asked at a place in it), else one of the file's own crate or package (so that
+    the implementation the edits append names it), and the function with the most callers."""
     traits = (await bench.request("isg/search", {"pattern": "*", "kinds": ["T"], "limit": 300}))["nodes"]
     if not traits:                  # Python without ABCs or protocols: classes and their subclasses
         traits = (await bench.request("isg/search", {"pattern": "*", "kinds": ["S"], "limit": 300}))["nodes"]
     impl_lines = [(n, line) for n, line in enumerate(bench.lines) if bench.language.declaration.match(line)]
-    best_trait, most = None, (-1, -1)
+    package = bench.root.as_uri() + "/" + bench.rel.split("/", 1)[0] + "/"      # the edited file's crate or package
+    best_trait, most = None, (False, False, -1)
     for node in traits:
         count = len((await bench.request("isg/whoImplements", {"id": node["id"]}))["implementors"])
-        here = await _named_here(bench, impl_lines, node) if (True, count) > most else False
-        if (here, count) > most:
-            best_trait, most = node["fqp"], (here, count)
+        near = ((node.get("location") or {}).get("uri") or "").startswith(package)
+        here = near and (True, True, count) > most and await _named_here(bench, impl_lines, node)
+        if (here, near, count) > most:
+            best_trait, most = node["fqp"], (here, near, count)
     functions = (await bench.request("isg/search", {"pattern": "*", "kinds": ["F"], "limit": 300}))["nodes"]
     best_function, most_calls = None, -1
     for node in functions:
@@ -269,8 +272,8 @@ async def _named_here(bench: Bench, impl_lines: list[tuple[int, str]], node: dic
                                                                 "position": {"line": number,
                                                                              "character": named.start()}})
         found = found if isinstance(found, list) else [found] if found else []
-        file = node.get("file") or ""
-        if file and any((loc.get("uri") or loc.get("targetUri") or "").endswith("/" + file) for loc in found):
+        uri = (node.get("location") or {}).get("uri")
+        if uri and any((loc.get("uri") or loc.get("targetUri")) == uri for loc in found):
             return True
     return False
 
