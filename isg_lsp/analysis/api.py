@@ -130,9 +130,15 @@ class Analysis:
         graph = self.graph
         include = self._include(include_heuristic)
         found: dict[tuple[str, int, int], FileRange] = {}
+        texts: dict[str, Lines | None] = {}  # each file's text once per answer (reading it stats the file)
 
         def add(file: str, rng: TextRange) -> None:
             found.setdefault((file, rng.start_line, rng.start_character), FileRange(file, rng))
+
+        def lines_of(file: str) -> Lines | None:
+            if file not in texts:
+                texts[file] = self.lines(file)
+            return texts[file]
 
         for target in self.declarations_at(path, line, character, best_only=True):
             if include_declaration and target.file and target.span:
@@ -143,7 +149,7 @@ class Analysis:
                 user = graph.nodes.get(edge.src)
                 if user is None or user.file is None or user.span is None:
                     continue
-                lines = self.lines(user.file)
+                lines = lines_of(user.file)
                 for rng in word_ranges(lines, target.name, user.span) or [name_range(user, lines)]:
                     add(user.file, rng)
         return list(found.values())

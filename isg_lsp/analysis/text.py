@@ -4,6 +4,7 @@ declaration's name. Lines are the file's text split on '\\n'; ranges are in UTF-
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 
 from ..model import Node, Span
@@ -17,17 +18,61 @@ LinesOf = Callable[[str], "Lines | None"]
 _WORD_PATTERNS: dict[str, re.Pattern[str]] = {}
 
 
-def word_ranges(lines: Lines | None, word: str, span: Span, limit: int = 50) -> list[TextRange]:
-    """Where ``word`` stands as a whole word inside ``span`` of a text (at most ``limit`` places)."""
-    if not lines or not word:
-        return []
+_OCCURRENCES: dict[tuple[int, str], tuple[Lines, list[tuple[int, int]]]] = {}
+_OCCURRENCES_KEPT = 128  # texts whose occurrences are kept (each entry holds its text alive: a bound on memory)
+LONG_SPAN = 40
+"""Spans of more lines than this are answered from the text's occurrence list (``occurrences``), which is made
+once per text and word: a type's span holds its members', and references visit both."""
+
+
+def _pattern(word: str) -> re.Pattern[str]:
     pattern = _WORD_PATTERNS.get(word)
     if pattern is None:
         if len(_WORD_PATTERNS) > 4096:
             _WORD_PATTERNS.clear()
         pattern = _WORD_PATTERNS[word] = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(word) + r"(?![A-Za-z0-9_])")
+    return pattern
+
+
+def occurrences(lines: Lines, word: str) -> list[tuple[int, int]]:
+    """Every place ``word`` stands as a whole word in a text, as sorted (line, UTF-16 column) pairs; kept for the
+    same text object (an editor's buffer or a file read from disk is a new object when it changes)."""
+    key = (id(lines), word)
+    kept = _OCCURRENCES.get(key)
+    if kept is not None and kept[0] is lines:
+        return kept[1]
+    pattern = _pattern(word)
+    found = []
+    for line_no, line in enumerate(lines):
+        if word in line:
+            for match in pattern.finditer(line):
+                found.append((line_no, utf16_len(line[: match.start()])))
+    if len(_OCCURRENCES) >= _OCCURRENCES_KEPT:
+        _OCCURRENCES.clear()
+    _OCCURRENCES[key] = (lines, found)
+    return found
+
+
+def word_ranges(lines: Lines | None, word: str, span: Span, limit: int = 50) -> list[TextRange]:
+    """Where ``word`` stands as a whole word inside ``span`` of a text (at most ``limit`` places)."""
+    if not lines or not word:
+        return []
     sl, sc, el, ec = span
     found: list[TextRange] = []
+    if el - sl > LONG_SPAN:
+        places = occurrences(lines, word)
+        width = utf16_len(word)
+        for at in range(bisect_left(places, (sl, sc)), len(places)):
+            line_no, start = places[at]
+            if (line_no, start) > (el, ec):
+                break
+            if (line_no, start + width) > (el, ec):
+                continue
+            found.append(TextRange(line_no, start, line_no, start + width))
+            if len(found) >= limit:
+                break
+        return found
+    pattern = _pattern(word)
     for line_no in range(sl, min(el, len(lines) - 1) + 1):
         line = lines[line_no]
         for match in pattern.finditer(line):
