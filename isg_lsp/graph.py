@@ -232,6 +232,10 @@ class Graph:
         self._edge_variants: dict[tuple[bytes, str, bytes], list[Edge]] = {}
         self._dependents = KeyFiles()  # key -> files whose resolution looked it up
         self.version = 0  # bumped by every change
+        # bumped by every change but one that leaves every node id and every relation as it was (an edit inside a
+        # body whose references resolve as before): what derives from the adjacency and the nodes' ids, kinds and
+        # FQPs alone (fan-ins, hubs, modules) holds while it stays (queries.structure_memo)
+        self.structure_version = 0
         self._shared_answers: dict | None = None  # resolvers' answers shared across files during ``load``
 
     def family_of(self, lang: str) -> str:
@@ -331,6 +335,7 @@ class Graph:
         finally:
             self._shared_answers = None
         self.version += 1
+        self.structure_version += 1
 
     def load_resolved(self, files: list[tuple[FileFacts, list[Edge], list[str], int]], externals: list[Node]) -> None:
         """Builds the graph from what a previous resolution gave (a warm start): every file's nodes, its edges and
@@ -368,6 +373,7 @@ class Graph:
                 if gone is not None:
                     _discard(self.external_fqp_index, gone.fqp, node_id)
         self.version += 1
+        self.structure_version += 1
 
     def replace_file(self, facts: FileFacts | None, path: str | None = None) -> set[str]:
         """Replaces one file's contribution (``None``: the file is gone). Returns the files whose edges changed.
@@ -381,16 +387,19 @@ class Graph:
         assert path is not None
         old = self.files.pop(path, None)
         touched = {path}
+        structure = True  # node ids or relations may have changed
         if old is not None and facts is not None and old.facts.lang == facts.lang:
             changed_keys = _changed_keys(old.facts, facts)
             if changed_keys:
                 self._remove_symbols(old.facts)
                 self._add_symbols(facts)
+                swapped = False
             else:  # the same declarations and imports (an edit inside a body)
-                self._swap_symbols(old.facts, facts)
+                swapped = self._swap_symbols(old.facts, facts)
             state = FileState(facts)
             self.files[path] = state
-            self._resolve_into(state, previous=old, changed=changed_keys)
+            edges_changed = self._resolve_into(state, previous=old, changed=changed_keys)
+            structure = edges_changed or not swapped
         else:
             changed_keys = set()
             if old is not None:
@@ -415,7 +424,10 @@ class Graph:
             self.files[other] = state
             if self._resolve_into(state, previous=dependent, changed=changed_keys):
                 touched.add(other)
+                structure = True
         self.version += 1
+        if structure:
+            self.structure_version += 1
         return touched
 
     def _add_symbols(self, facts: FileFacts) -> None:
@@ -434,21 +446,41 @@ class Graph:
         for scope, globs in facts.glob_imports.items():
             self.scope_globs.setdefault(scope, {})[facts.path] = globs
 
-    def _swap_symbols(self, old: FileFacts, new: FileFacts) -> None:
-        """For two versions of a file that declare the same ids and imports: the new node objects (new spans)."""
+    def _swap_symbols(self, old: FileFacts, new: FileFacts) -> bool:
+        """For two versions of a file that declare the same ids and imports: the new node objects (new spans).
+        An id other files declare too (a Java package's module, declared by each of its files) keeps the node that
+        stands for it: the first declaration in path order, whose file decides before its span does, so the spans
+        of this file's declaration change nothing unless it is that one. Returns False when the general path
+        (remove, then add) was taken: an id declared twice in the file, or a declaration the graph does not hold."""
+        replaced = self._swappable(old, new)
+        if replaced is None:
+            self._remove_symbols(old)
+            self._add_symbols(new)
+            return False
         nodes = self.nodes
-        for node in new.nodes:
-            current = nodes.get(node.id)
-            if current is not None and current.file == new.path and self.node_owners.get(node.id) == 1:
-                nodes[node.id] = node
-            else:  # declared twice somewhere: the general path decides
-                self._remove_symbols(old)
-                self._add_symbols(new)
-                return
+        for node in replaced:
+            nodes[node.id] = node
         for scope, names in new.imports.items():
             self.scope_imports[scope][new.path] = names
         for scope, globs in new.glob_imports.items():
             self.scope_globs[scope][new.path] = globs
+        return True
+
+    def _swappable(self, old: FileFacts, new: FileFacts) -> list[Node] | None:
+        """The new nodes that stand for their ids in place of the old ones, or None when the swap cannot be made."""
+        if len({n.id for n in new.nodes}) != len(new.nodes) or len({n.id for n in old.nodes}) != len(old.nodes):
+            return None
+        nodes, owners, path = self.nodes, self.node_owners, new.path
+        replaced = []
+        for node in new.nodes:
+            current = nodes.get(node.id)
+            if current is None:
+                return None
+            if current.file == path:  # this file's declaration stands for the id
+                replaced.append(node)
+            elif owners.get(node.id, 0) <= 1:
+                return None
+        return replaced
 
     def _remove_symbols(self, facts: FileFacts) -> None:
         for node in facts.nodes:

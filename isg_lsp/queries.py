@@ -78,10 +78,28 @@ def graph_memo(graph: Graph) -> dict:
     return entry[1]
 
 
+_STRUCTURE_MEMO: "weakref.WeakKeyDictionary[Graph, tuple[int, dict]]" = weakref.WeakKeyDictionary()
+
+
+def structure_memo(graph: Graph) -> dict:
+    """A dict of facts derived from the adjacency and the nodes' ids, kinds and FQPs alone (fan-ins, hubs, module
+    owners), emptied whenever a node id or a relation changes (``Graph.structure_version``): an edit inside a body
+    whose references resolve as before keeps them. Nothing kept here may hold a node object or a span (a body edit
+    replaces nodes with new spans): ids, FQPs, counts, edges (compared by value)."""
+    version = getattr(graph, "structure_version", None)
+    if version is None:
+        return graph_memo(graph)
+    entry = _STRUCTURE_MEMO.get(graph)
+    if entry is None or entry[0] != version:
+        entry = (version, {})
+        _STRUCTURE_MEMO[graph] = entry
+    return entry[1]
+
+
 def module_owners(graph: Graph, deadline=NO_DEADLINE) -> dict[bytes, bytes]:
     """Each workspace node's module (its own id for a module), found top-down from every module over CONTAINS and
-    DEFINES; generic parameters belong to their owner's module. Memoized per graph version."""
-    memo = graph_memo(graph)
+    DEFINES; generic parameters belong to their owner's module. Memoized per graph structure."""
+    memo = structure_memo(graph)
     owners = memo.get("module_owners")
     if owners is not None:
         return owners
@@ -294,11 +312,19 @@ def _fan_in(graph: Graph, node_id: bytes, known: dict[bytes, int]) -> int:
 def hub_threshold(graph: Graph) -> int:
     """The fan-in from which a workspace node is a hub: far above the rest (``HUB_FACTOR`` times the 90th
     percentile of the fan-ins of the workspace's nodes that have any, and at least ``HUB_MIN_FAN_IN``). Memoized
-    per graph version."""
-    memo = graph_memo(graph)
+    per graph structure."""
+    memo = structure_memo(graph)
     threshold = memo.get("hub_threshold")
     if threshold is None:
-        fans = sorted(f for f in (fan_in(graph, i) for i, n in graph.nodes.items() if not n.external) if f)
+        nodes, wanted = graph.nodes, _IMPACT_KIND_VALUES
+        fans = []
+        for node_id, adjacency in graph.in_edges.items():  # a node with no edge in has no fan-in
+            node = nodes.get(node_id)
+            if node is not None and not node.external:
+                count = sum(1 for (kind, _src) in adjacency if kind in wanted)
+                if count:
+                    fans.append(count)
+        fans.sort()
         p90 = fans[int(0.9 * (len(fans) - 1))] if fans else 0
         threshold = memo["hub_threshold"] = max(HUB_MIN_FAN_IN, HUB_FACTOR * p90)
     return threshold
@@ -347,8 +373,8 @@ def blast_radius(
     adjacency = graph.in_edges if direction == "up" else graph.out_edges
     nodes = graph.nodes
     heuristic = Resolution.HEURISTIC
-    # a trait's implementing methods by name, and nodes' fan-ins: whole-graph facts, memoized per graph version
-    memo = graph_memo(graph)
+    # a trait's implementing methods by name, and nodes' fan-ins: whole-graph facts, memoized per graph structure
+    memo = structure_memo(graph)
     impl_members: dict[bytes, dict[str, list[tuple[Edge, bytes]]]] = memo.setdefault(
         ("impl_members", include_heuristic), {}
     )
@@ -491,8 +517,8 @@ def shortest_path(
 
 
 def module_of(graph: Graph, node: Node) -> str:
-    """The FQP of the module that contains a node (walking CONTAINS/DEFINES upwards); memoized per graph version."""
-    memo = graph_memo(graph).setdefault("module_of", {})
+    """The FQP of the module that contains a node (walking CONTAINS/DEFINES upwards); memoized per graph structure."""
+    memo = structure_memo(graph).setdefault("module_of", {})
     found = memo.get(node.id)
     if found is None:
         found = memo[node.id] = _module_of(graph, node)

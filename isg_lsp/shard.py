@@ -235,6 +235,7 @@ def resolve(engine: Engine, spec: StoreSpec) -> dict:
             state = graph.files[path] = FileState(previous.facts)
             graph._resolve_into(state, previous=previous)  # as graph surgery resolves a dependent again
         graph.version += 1
+        graph.structure_version += 1
         # what files name through other shards' files (Rust impl members by their definition paths, naming.py):
         # named again with the whole workspace in view, as a warm start does (Engine.index)
         names = Names()

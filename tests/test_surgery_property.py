@@ -7,8 +7,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from isg_lsp import queries
 from isg_lsp.engine import Engine
 from isg_lsp.graph import Graph
+from isg_lsp.model import NodeKind
 from isg_lsp.naming import Names
 from tests.helpers import FIXTURES
 
@@ -59,6 +61,23 @@ def fresh_graph(engine: Engine, texts: dict[str, str | None]) -> Graph:
     return graph
 
 
+def structure_facts(graph: Graph) -> tuple:
+    """What queries derive from the adjacency and kept per graph structure (``queries.structure_memo``): hubs,
+    fan-ins, modules, blast radius (its implementing methods by name), as plain values."""
+    nodes = graph.nodes
+    owners = queries.module_owners(graph)
+    radius = {}
+    for node in sorted(nodes.values(), key=lambda n: n.id):
+        if not node.external and node.kind in (NodeKind.TRAIT, NodeKind.FUNCTION, NodeKind.STRUCT):
+            found = queries.blast_radius(graph, [node], depth=3, stop_at_hubs=True)
+            radius[node.fqp] = [(i.node.fqp, i.distance, i.via, i.fan_in, i.stop, i.edge.resolution if i.edge else None)
+                                for i in found.impacted]
+    fan_ins = queries.structure_memo(graph).setdefault("fan_in", {})  # what blast radius reads for hubs
+    return (queries.hub_threshold(graph), {n.fqp: queries._fan_in(graph, n.id, fan_ins) for n in nodes.values()},
+            {n.fqp: queries.module_of(graph, n) for n in nodes.values()},
+            {nodes[k].fqp: nodes[v].fqp for k, v in owners.items()}, radius)
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(FILES), st.integers(min_value=0, max_value=5)), min_size=1, max_size=8))
 def test_any_edit_sequence_equals_a_fresh_index(steps):
@@ -69,8 +88,24 @@ def test_any_edit_sequence_equals_a_fresh_index(steps):
         variants = VARIANTS[rel]
         text = variants[choice % len(variants)]
         texts[rel] = text
+        structure_facts(engine.graph)  # memoized before the change: what the change leaves must still be true
         engine.update_file(rel, None if text is None else text.encode())
-        assert engine.graph.snapshot() == fresh_graph(engine, texts).snapshot(), (rel, choice)
+        fresh = fresh_graph(engine, texts)
+        assert engine.graph.snapshot() == fresh.snapshot(), (rel, choice)
+        assert structure_facts(engine.graph) == structure_facts(fresh), (rel, choice)
+
+
+def test_a_body_edit_that_changes_no_relation_keeps_the_structure():
+    """An edit inside a body whose references resolve as before leaves every node id and relation: the facts
+    memoized per structure (fan-ins, hubs, modules) stay; one that changes a relation empties them."""
+    engine = Engine(ROOT, persist=False)
+    engine.index()
+    graph = engine.graph
+    version, structure = graph.version, graph.structure_version
+    engine.update_file("src/lib.rs", VARIANTS["src/lib.rs"][5].encode())  # spaces and a path written out
+    assert graph.version > version and graph.structure_version == structure
+    engine.update_file("src/lib.rs", VARIANTS["src/lib.rs"][4].encode())  # new calls
+    assert graph.structure_version > structure
 
 
 def test_the_fixture_is_unchanged_by_the_property_test():

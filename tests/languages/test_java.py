@@ -197,6 +197,28 @@ def test_surgery_equals_fresh_index(copy_fixture):
     assert engine.graph.snapshot() == fresh.graph.snapshot()
 
 
+def test_body_edits_in_a_package_of_several_files_equal_a_fresh_index(copy_fixture):
+    """Every file of a package declares the package's module: an edit that moves a file's lines (its declarations
+    and the module's span in it) takes the swap of node objects, and the node standing for the module stays the
+    one a fresh index elects (the first file in path order), with that file's spans."""
+    root = copy_fixture("java/demo")
+    engine = Engine(root, persist=False)
+    engine.index()
+    graph = engine.graph
+    for rel in ("src/com/acme/shapes/Base.java", "src/com/acme/shapes/Circle.java", "src/com/acme/shapes/Shape.java"):
+        path = root / rel
+        text = "\n\n// moved down\n" + path.read_text()
+        path.write_text(text)
+        structure = graph.structure_version
+        engine.update_file(rel, text.encode())
+        assert graph.structure_version == structure, f"{rel}: no relation changed"
+        fresh = Engine(root, persist=False)
+        fresh.index()
+        assert graph.snapshot() == fresh.graph.snapshot(), f"after editing {rel}"
+        module = next(n for n in graph.nodes.values() if n.fqp == "com.acme.shapes" and not n.external)
+        assert module.file == "src/com/acme/shapes/Base.java"
+
+
 def test_broken_syntax_still_gives_facts(tmp_path):
     (tmp_path / "A.java").write_text("package p;\npublic class A { void f( { }\nclass B extends A {}\n")
     engine = Engine(tmp_path, persist=False)
