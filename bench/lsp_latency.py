@@ -313,6 +313,8 @@ def run(root: Path, quick: bool = False, files: list[str] | None = None, **_igno
 
 
 async def measure(args) -> dict:
+    from . import edit_kinds
+
     crate = Path(args.crate) if args.crate else Path(sorted(glob.glob(DEFAULT_CRATE_GLOB))[-1])
     work = Path(tempfile.mkdtemp(prefix="isg-lsp-bench-"))
     root = work / crate.name
@@ -354,6 +356,12 @@ async def measure(args) -> dict:
             if named:
                 position = {"line": number, "character": named.start() + 2}
                 break
+        if position is None:    # the trait is not named in the file: the name of the file's first function
+            for number in edit_kinds.function_lines(bench.language, bench.lines):
+                named = re.search(r"(\w+)\s*(<[^>]*>)?\s*\(", bench.lines[number])
+                if named:
+                    position = {"line": number, "character": named.start(1) + 1}
+                    break
         asks = [
             ("isg/whoImplements", {"fqp": trait}),
             ("isg/callers", {"fqp": function}),
