@@ -140,3 +140,18 @@ def position_of(client: LanguageClient, rel: str, needle: str, offset: int = 0, 
 
 def doc(uri: str) -> types.TextDocumentIdentifier:
     return types.TextDocumentIdentifier(uri=uri)
+
+
+def fresh_engine(root: Path, rel: str, text: str):
+    """A fresh in-process index of a copy of the workspace with ``rel`` holding ``text``: what every answer after
+    typing that text must equal."""
+    from isg_lsp.engine import Engine
+
+    copy = root.parent / "fresh"
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".isg"))
+    (copy / rel).write_text(text)
+    engine = Engine(copy, workers=0, persist=False)
+    engine.index()
+    return engine

@@ -6,17 +6,15 @@ when it changes, and an unrelated type added leaves every answer as it was."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from isg_lsp.engine import Engine
 from isg_lsp.model import EdgeKind, Resolution
 
-from .conftest import CONFIG, request, start
+from .conftest import CONFIG, fresh_engine, request, start
 from .test_live_updates import change
 
 TS = """import { Store, Warehouse } from "./store";
@@ -111,14 +109,7 @@ async def _callers(client: LanguageClient, fqp: str) -> set[str]:
 
 def _fresh_callers(root: Path, rel: str, text: str, fqp: str) -> set[str]:
     """What a fresh index of the same text answers (the file written to a copy of the workspace)."""
-    copy = root.parent / "fresh"
-    if copy.exists():
-        shutil.rmtree(copy)
-    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".isg"))
-    (copy / rel).write_text(text)
-    engine = Engine(copy, workers=0, persist=False)
-    engine.index()
-    graph = engine.graph
+    graph = fresh_engine(root, rel, text).graph
     return {
         graph.nodes[edge.src].fqp
         for node_id in graph.fqp_index.get(fqp, ())
@@ -269,11 +260,5 @@ async def _go_members(client: LanguageClient) -> set[str]:
 
 
 def _fresh_go_members(root: Path, rel: str, text: str) -> set[str]:
-    copy = root.parent / "fresh"
-    if copy.exists():
-        shutil.rmtree(copy)
-    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".isg"))
-    (copy / rel).write_text(text)
-    engine = Engine(copy, workers=0, persist=False)
-    engine.index()
+    engine = fresh_engine(root, rel, text)
     return {n.fqp for n in engine.graph.nodes.values() if n.name == "go" and n.fqp.startswith("<") and not n.external}

@@ -14,9 +14,8 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from isg_lsp.analysis import Analysis
-from isg_lsp.engine import Engine
 
-from .conftest import CONFIG, request, start
+from .conftest import CONFIG, fresh_engine, request, start
 from .test_live_updates import change
 from tests.helpers import FIXTURES
 
@@ -49,13 +48,7 @@ async def _references(client: LanguageClient, uri: str, line: int, character: in
 
 def _fresh(root: Path, text: str, line: int, character: int) -> tuple[list, list]:
     """Impact and references as a fresh index of the same text answers them."""
-    copy = root.parent / "fresh"
-    if copy.exists():
-        shutil.rmtree(copy)
-    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".isg"))
-    (copy / CIRCLE).write_text(text)
-    engine = Engine(copy, workers=0, persist=False)
-    engine.index()
+    engine = fresh_engine(root, CIRCLE, text)
     analysis = Analysis(engine)
     shape = [n for n in engine.graph.nodes.values() if n.fqp == SHAPE and not n.external]
     radius = analysis.impact(shape, depth=3)
@@ -78,16 +71,16 @@ async def test_typed_body_edits_keep_impact_and_references_as_a_fresh_index(java
     version = 1
     edits = [
         # lines above everything: every node of the file (and the package's module in it) moves
-        ((0, 0), (0, 0), "// moved\n\n"),
-        # a statement typed into describeAll's body: no relation changes
-        ((None, 0), (None, 0), "        int typed = 1;\n"),
+        (0, "// moved\n\n"),
+        # a statement typed into describeAll's body (None: the line after its header): no relation changes
+        (None, "        int typed = 1;\n"),
         # a new call in that body: a relation comes, the shape facts must follow
-        ((None, 0), (None, 0), "        Circle.unit();\n"),
+        (None, "        Circle.unit();\n"),
     ]
-    for start, end, text in edits:
-        row = at + 1 if start[0] is None else start[0]
+    for row, text in edits:
+        row = at + 1 if row is None else row
         version += 1
-        change(client, uri, version, (row, start[1]), (row, end[1]), text)
+        change(client, uri, version, (row, 0), (row, 0), text)
         lines[row:row] = text.split("\n")[:-1]
         at = next(i for i, line in enumerate(lines) if "static void describeAll(Shape s)" in line)
         column = lines[at].index("Shape s") + 1
