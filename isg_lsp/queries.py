@@ -316,12 +316,12 @@ def hub_threshold(graph: Graph) -> int:
     memo = structure_memo(graph)
     threshold = memo.get("hub_threshold")
     if threshold is None:
-        nodes, wanted = graph.nodes, _IMPACT_KIND_VALUES
+        nodes = graph.nodes
         fans = []
-        for node_id, adjacency in graph.in_edges.items():  # a node with no edge in has no fan-in
+        for node_id in graph.in_edges:  # a node with no edge in has no fan-in
             node = nodes.get(node_id)
             if node is not None and not node.external:
-                count = sum(1 for (kind, _src) in adjacency if kind in wanted)
+                count = fan_in(graph, node_id)
                 if count:
                     fans.append(count)
         fans.sort()
