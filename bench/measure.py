@@ -303,13 +303,10 @@ def edit_latency(root: Path, files: list[str], edits: int = 300, seed: int = 3) 
 
 def engine_language(rel: str, default: str) -> str:
     """The grammar the engine parses ``rel`` with (TypeScript's .tsx with tsx, and so on)."""
-    try:
-        from isg_lsp.languages import language_for_path
+    from isg_lsp.languages import language_for_path
 
-        found = language_for_path(rel)
-        return found.name if found is not None else default
-    except ImportError:
-        return default
+    found = language_for_path(rel)
+    return found.name if found is not None else default
 
 
 def _point(data: bytes, offset: int) -> tuple[int, int]:
