@@ -512,8 +512,8 @@ class _View:
 
     def _overridden_names(self, node: Node) -> dict[tuple[str, int], frozenset[str]]:
         """The methods a type's workspace supertypes (IMPL/EXTENDS, transitively) declare, by name and parameter
-        count, with their signatures as the map writes them (`_restated`), and Java's `Object` methods (any
-        signature): a member restating one of those signatures says nothing the map does not show elsewhere."""
+        count, with their signatures as the map writes them (`_restated`), and Java's `Object` methods (`*` and the
+        type they return): a member restating one of those signatures says nothing the map does not show elsewhere."""
         if node.kind not in _TYPE_KINDS or node.lang == "rust":
             return {}
         names: dict[tuple[str, int], set[str]] = {}
@@ -534,8 +534,8 @@ class _View:
                         names.setdefault((member.name, _arity(member)), set()).add(_restated(member))
         out = {key: frozenset(texts) for key, texts in names.items() if key[0] != node.name}  # not constructors
         if node.lang == "java":
-            for key in _JAVA_OBJECT_METHODS:
-                out[key] = frozenset({"*"})
+            for key, result in _JAVA_OBJECT_METHODS.items():
+                out[key] = out.get(key, frozenset()) | {"*" + result}
         return out
 
 
@@ -571,7 +571,15 @@ def _overload_text(first: str, other: str, name: str) -> str:
 
 
 _OVERLOAD_MARK = re.compile(r"^@(?:typing\.)?overload\s+")
-_JAVA_OBJECT_METHODS = frozenset({("equals", 1), ("hashCode", 0), ("toString", 0), ("clone", 0), ("finalize", 0)})
+# Java's `Object` methods by name and parameter count, with the type each returns: a method restating one (same
+# result type) folds into `overrides`, a covariant `clone()` keeps its own line (docs/map.md)
+_JAVA_OBJECT_METHODS = {
+    ("equals", 1): "boolean",
+    ("hashCode", 0): "int",
+    ("toString", 0): "String",
+    ("clone", 0): "Object",
+    ("finalize", 0): "void",
+}
 _NOT_RESTATED = frozenset(
     {
         "public",
@@ -594,13 +602,20 @@ _NOT_RESTATED = frozenset(
 def _overrides(member: Node, overridden: dict[tuple[str, int], frozenset[str]]) -> bool:
     """A method restating a supertype's: same name, parameter count and signature as the map writes it (a
     covariant return or other parameter types are shown), not static (Java statics hide); Java's `Object`
-    methods by name and count."""
+    methods by name, count and result type (`boolean equals(Object o)`, whatever the parameter's name)."""
     if not overridden or (member.lang == "java" and " static " in f" {member.signature} "):
         return False
     texts = overridden.get((member.name, _arity(member)))
     if not texts:
         return False
-    return "*" in texts or _restated(member) in texts
+    if _restated(member) in texts:
+        return True
+    results = {text[1:] for text in texts if text.startswith("*")}
+    if not results:
+        return False
+    parts = _signature_parts(_terse(compact_signature(member), member), member.name)
+    before = parts[0].split() if parts else []
+    return bool(before) and before[-1] in results
 
 
 def _restated(node: Node) -> str:

@@ -181,6 +181,21 @@ def test_a_method_folds_into_overrides_only_when_it_restates_the_supertype(tmp_p
     assert "  S Future<T> | impl Stage; overrides name\n    F Future<T> then(int times)\n" in text
 
 
+def test_java_object_methods_fold_only_when_they_keep_objects_result_type(tmp_path):
+    package = tmp_path / "j" / "src" / "com" / "x"
+    package.mkdir(parents=True)
+    (package / "Cell.java").write_text(
+        "package com.x;\n\npublic class Cell implements Cloneable {\n"
+        "    public String toString() { return \"c\"; }\n"
+        "    public boolean equals(Object other) { return false; }\n"
+        "    public int hashCode() { return 1; }\n"
+        "    public Cell clone() { return new Cell(); }\n}\n")
+    text = render_map(graph_of(tmp_path / "j"), "api").text
+    # toString, equals and hashCode restate Object's (what they return is Object's); clone() returns a Cell, which
+    # `overrides clone` would hide (a reader would take Object's `Object clone()`)
+    assert "  S Cell | impl java.lang.Cloneable; overrides toString, equals, hashCode\n    F Cell clone()\n" in text
+
+
 # ---- the budget -------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("budget", [40, 80, 120, 200])

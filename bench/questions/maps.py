@@ -17,7 +17,8 @@ one of those edges is the truth's edge that answers it (naming both ends somewhe
   first, then the one type of that name the map declares); a name the map declares twice or more elsewhere is
   ambiguous and states nothing; a name the map does not declare at all states the type by its name; `Self` is the
   owner. When a method is folded into its type's `overrides` list, the signature of the same-named method of the
-  nearest supertype its line names (`ext`/`impl`, declared in the map) is read, as a reader would;
+  nearest supertype its line names (`ext`/`impl`, declared in the map) is read, as a reader would, and in a Java
+  map with no such supertype, `java.lang.Object`'s (the map folds those only when they keep its result type);
 - the **layout** states CONTAINS (a module heading and its items) and CONTAINS/DEFINES (a type and its members).
 
 Classes: implementors of X (an IMPL/EXTENDS edge to X), callers of Y (a CALLS edge to Y), what Z accepts / returns
@@ -231,7 +232,8 @@ def _last(name: str) -> str:
 class MapIndex:
     """A map's items by FQP, and (given a truth, `edges`) the edges its text states, as truth keys."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, lang: str = "") -> None:
+        self.lang = lang
         self.items: dict[str, list[MapItem]] = {}
         self.all: list[MapItem] = []
         self.types_by_name: dict[str, set[str]] = {}                 # a type's last segment -> the FQPs declared
@@ -355,7 +357,7 @@ class MapIndex:
             if overrides and item.kind in ("S", "T", "E"):
                 sep = _sep(item.heading)
                 for name in overrides:
-                    for method in self._inherited(item, name):
+                    for method in self._inherited(item, name) or self._java_object_method(name):
                         member = key(item.fqp + sep + name)
                         add(src, ("CONTAINS", "DEFINES"), [member])
                         self._signature_edges(method, item, member, add, named, inherited=True)
@@ -392,6 +394,14 @@ class MapIndex:
                     fqps, name = self.type_reading(path, item)
                 add(src, (kind,), named(fqps, name))
 
+    def _java_object_method(self, name: str) -> list[MapItem]:
+        """In a Java map, `overrides toString` with no supertype of the map declaring it restates `Object`'s own
+        method (the map folds those only when they keep `Object`'s result type), which the reader knows."""
+        signature = _JAVA_OBJECT_METHODS.get(name) if self.lang == "java" else None
+        if signature is None:
+            return []
+        return [MapItem(f"java.lang.Object.{name}", name, "F", signature, heading="java.lang", owner="java.lang.Object")]
+
     def _inherited(self, item: MapItem, name: str) -> list[MapItem]:
         """The same-named methods of the nearest supertypes ``item``'s line names (`ext`, `impl`, transitively),
         as declared in the map."""
@@ -413,6 +423,10 @@ class MapIndex:
                         found.extend(self.lines_of(fqp + sep + name))
                         queue.extend(self.lines_of(fqp))
         return found
+
+
+_JAVA_OBJECT_METHODS = {"equals": "boolean equals(Object obj)", "hashCode": "int hashCode()",
+                        "toString": "String toString()", "clone": "Object clone()", "finalize": "void finalize()"}
 
 
 def _overload_signature(first: str, other: str, name: str) -> str:
