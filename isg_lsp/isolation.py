@@ -158,6 +158,8 @@ class ParserPool:
             pool, self._pool = self._pool, None
         if pool is None:
             return
+        # taken before shutdown(), which sets the attribute to None even when it does not wait for the thread
+        manager = getattr(pool, "_executor_manager_thread", None)
         if kill:
             for process in list(getattr(pool, "_processes", {}).values()):
                 try:
@@ -168,12 +170,11 @@ class ParserPool:
             pool.shutdown(wait=False, cancel_futures=True)
         except Exception:  # noqa: BLE001
             pass
-        if kill:
+        if kill and manager is not None:
             # let the pool's manager thread finish closing its wake-up pipe now: if it is still closing it when
-            # the interpreter exits, Python 3.11's exit hook writes to the half-closed pipe and prints a traceback
-            manager = getattr(pool, "_executor_manager_thread", None)
-            if manager is not None:
-                manager.join(timeout=5)
+            # the interpreter exits, Python 3.11's exit hook (concurrent.futures.process._python_exit) writes to
+            # the pipe as the thread closes it and prints "OSError: [Errno 9] Bad file descriptor"
+            manager.join(timeout=5)
 
     def close(self) -> None:
         self.closed = True

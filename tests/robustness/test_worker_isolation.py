@@ -81,3 +81,16 @@ def test_the_cli_index_survives_a_crashing_worker(tmp_path):
     errors = dict(conn.execute("SELECT path, error FROM files WHERE error IS NOT NULL"))
     assert errors == {"src/extra7.rs": "the parser crashed"}
     assert conn.execute("SELECT count(*) FROM files").fetchone()[0] == 74
+
+
+def test_closing_the_pool_waits_for_its_manager_thread():
+    """A closed pool leaves no thread closing its wake-up pipe: Python 3.11's exit hook for process pools writes to
+    that pipe, and printed "Bad file descriptor" at a server's exit when the thread was closing it just then."""
+    from isg_lsp.isolation import ParserPool
+
+    pool = ParserPool(workers=1)
+    pool.warm()
+    manager = pool._pool._executor_manager_thread                  # noqa: SLF001 - the thread this is about
+    assert manager is not None and manager.is_alive()
+    pool.close()
+    assert not manager.is_alive()
