@@ -185,6 +185,7 @@ class FileExtraction:
         first: dict | None = None,
         whole_headers: bool = False,
         context_of: Callable[[bytes, tuple[bytes, ...]], object] | None = None,
+        order: Callable[[list], list] | None = None,
     ) -> None:
         """Runs ``handlers`` over the matches of ``query``, one item of the file at a time.
 
@@ -204,7 +205,8 @@ class FileExtraction:
         also holds ``item_state()`` (what earlier items left), and a cached item's ``item_log`` is replayed.
         ``context_of``: the part of the file-level context an item's text and headers can depend on (the language
         says how), in place of the whole ``context``: then a new import or type leaves the items that do not name
-        it cached.
+        it cached. ``order``: how an item's matches are sorted before they are dispatched (the order the language's
+        whole-file path dispatches them in), else tree-sitter's.
         """
         facts = self.facts
         source = self.source
@@ -214,6 +216,8 @@ class FileExtraction:
         ranged = tree_sitter.QueryCursor(query) if whole_headers else None  # a container's head (set per container)
 
         def run(matches: list) -> None:
+            if order is not None:
+                matches = order(matches)
             if first is not None:
                 dispatch(matches, first)
             dispatch(matches, handlers)

@@ -239,32 +239,54 @@ class JavaExtraction(FileExtraction):
 
     # ---- driving ----
 
-    def run(self) -> FileFacts:
-        cursor = tree_sitter.QueryCursor(query(LANG, "java"))
-        matches = _document_order(cursor.matches(self.tree.root_node))
-        dispatch(matches, {"definition.package": self.on_package, "import": self.on_import})
-        self.facts.imports.setdefault(self.file_key, {})["package"] = self.package
-        dispatch(
-            matches,
-            {
-                "definition.class": self.on_class,
-                "definition.record": self.on_class,
-                "definition.interface": self.on_interface,
-                "definition.annotation": self.on_interface,
-                "definition.enum": self.on_enum,
-                "definition.method": self.on_method,
-                "definition.constructor": self.on_method,
-                "local.scope": self.on_local_body,
-                "local.definition": self.on_local,
-                "local.lambda": self.on_lambda,
-                "reference.call": self.on_call,
-                "reference.new": self.on_new,
-                "reference.this_or_super": self.on_constructor_call,
-                "reference.method_ref": self.on_method_ref,
-            },
-        )
+    def run(self, cache: dict | None = None) -> FileFacts:
+        """The file's facts. With an item ``cache`` (an editor's file): the package and imports first, then the
+        items one at a time (types are containers: their members are items), each taking its earlier facts when
+        its text and the file's outline (everything but the bodies of methods and constructors) did not change
+        (common.extract_items): typing in a method body extracts that method again."""
+        if cache is not None and len(self.source) < ITEM_CACHE_MIN_BYTES:
+            cache.clear()  # a small file: read whole (cheaper than the cache's keys and bookkeeping)
+            cache = None
+        head = {"definition.package": self.on_package, "import": self.on_import}
+        root = self.tree.root_node
+        if cache is None:
+            cursor = tree_sitter.QueryCursor(query(LANG, "java-imports+java"))
+            matches = _document_order(cursor.matches(root))
+            dispatch(matches, head)
+            self.facts.imports.setdefault(self.file_key, {})["package"] = self.package
+            dispatch(matches, self.item_handlers())
+        else:
+            cursor = tree_sitter.QueryCursor(query(LANG, "java-imports"))
+            if not root.has_error:
+                cursor.set_max_start_depth(1)  # the root's children only (without an error, no other one counts)
+            dispatch(_document_order(cursor.matches(root)), head)
+            self.facts.imports.setdefault(self.file_key, {})["package"] = self.package
+            context = repr(
+                (self.package, sorted(self.facts.imports.items()), sorted(self.facts.glob_imports.items()))
+            ).encode("utf-8") + _outline(self.tree.root_node, self.source)
+            self.extract_items(
+                query(LANG, "java"), self.item_handlers(), cache, context, containers=_CONTAINERS, order=_document_order
+            )
         self.initializer_calls()
         return self.finish()
+
+    def item_handlers(self) -> dict:
+        return {
+            "definition.class": self.on_class,
+            "definition.record": self.on_class,
+            "definition.interface": self.on_interface,
+            "definition.annotation": self.on_interface,
+            "definition.enum": self.on_enum,
+            "definition.method": self.on_method,
+            "definition.constructor": self.on_method,
+            "local.scope": self.on_local_body,
+            "local.definition": self.on_local,
+            "local.lambda": self.on_lambda,
+            "reference.call": self.on_call,
+            "reference.new": self.on_new,
+            "reference.this_or_super": self.on_constructor_call,
+            "reference.method_ref": self.on_method_ref,
+        }
 
     def initializer_calls(self) -> None:
         """javac compiles instance field initializers and instance initializer blocks into every constructor that
@@ -286,7 +308,7 @@ class JavaExtraction(FileExtraction):
     # ---- package and imports ----
 
     def on_package(self, node, caps):
-        if self.module_id is not None:
+        if self.module_id is not None or not _at_top(node):
             return
         name_node = next((c for c in node.named_children if c.type in ("identifier", "scoped_identifier")), None)
         if name_node is None:
@@ -302,6 +324,8 @@ class JavaExtraction(FileExtraction):
             )
 
     def on_import(self, node, caps):
+        if not _at_top(node):
+            return
         is_static = any(c.type == "static" for c in node.children)
         is_glob = any(c.type == "asterisk" for c in node.children)
         name_node = next((c for c in node.named_children if c.type in ("identifier", "scoped_identifier")), None)
@@ -323,6 +347,9 @@ class JavaExtraction(FileExtraction):
         if outer.kind in ("fn", "local"):
             self.scopes[node.id] = outer if outer.kind == "fn" else _Scope("local", outer=outer)
             return None
+        # a type declared inside an item that is no container (only in broken code: a class in a block at the top)
+        # publishes its record and fields, which an item cache would not replay: that item is extracted every time
+        self.item_uncacheable = self.item_uncacheable or self.item_log is not None
         name = self.text(caps["name"][0])
         if outer.kind == "type":
             fqp = f"{outer.fqp}.{name}"
@@ -467,6 +494,9 @@ class JavaExtraction(FileExtraction):
         self.scopes[node.id] = scope
         if node.type in ("constructor_declaration", "compact_constructor_declaration") and not _invokes_this(body):
             owner.constructors.append(item.id)
+            # the class's instance initializers' calls become its calls at the end (initializer_calls): an item
+            # cache would not replay the registration, so such a constructor is extracted every time
+            self.item_uncacheable = self.item_uncacheable or self.item_log is not None
         if node.type == "constructor_declaration" and owner.superclass and not _invokes_constructor(body):
             # no `this(...)` / `super(...)` first: the compiler calls the superclass's no-argument constructor
             self.add_reference(
@@ -635,6 +665,8 @@ class JavaExtraction(FileExtraction):
         ref = Reference(EdgeKind.CALLS, scope.fqp, "fn", (name, arity, *types), src=scope.node_id, receiver=receiver)
         if scope.node_id is None:  # an instance initializer's call: its constructors' (later)
             scope.pending.append(ref)
+            # read at the end (initializer_calls): the item is extracted every time
+            self.item_uncacheable = self.item_uncacheable or self.item_log is not None
         else:
             self.add_reference(ref)
 
@@ -1106,6 +1138,17 @@ def _field_type(scope: _Scope, name: str) -> tuple[str, ...] | None:
     return None
 
 
+def _at_top(node) -> bool:
+    """Whether a package or import declaration stands where javac reads one: at the top of the file, or in an error
+    there (the grammar also takes `import a.B;` inside a block, which javac refuses: it imports nothing)."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type not in ("program", "ERROR"):
+            return False
+        parent = parent.parent
+    return True
+
+
 def _document_order(matches):
     """Query matches sorted so that a declaration comes before what it encloses."""
 
@@ -1176,10 +1219,63 @@ def _head_path(extraction: FileExtraction, node) -> tuple[str, ...]:
     return ()
 
 
+ITEM_CACHE = True  # extract() takes a per-file cache: items that did not change are not extracted again
+ITEM_CACHE_MIN_BYTES = 2500  # smaller files are read whole (as TypeScript's)
+
+# the declarations whose members are items of their own (an enum's are in its `enum_body_declarations`)
+_CONTAINERS: dict = {
+    "class_declaration": "body",
+    "record_declaration": "body",
+    "interface_declaration": "body",
+    "annotation_type_declaration": "body",
+    "enum_declaration": "body",
+    "enum_body_declarations": lambda node: node,
+}
+_BODIES_CUT = frozenset({"method_declaration", "constructor_declaration", "compact_constructor_declaration"})
+
+
+def _outline(root, source: bytes) -> bytes:
+    """The file without the bodies of its types' methods and constructors: what an item's facts may depend on
+    besides its own text (fields and their types, type parameters, supertypes, inner classes, signatures). A method
+    reads nothing of another method's body, so an edit inside one leaves every other item's key as it was."""
+    cuts: list[tuple[int, int]] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for child in node.named_children:
+            kind = child.type
+            if kind in _BODIES_CUT:
+                body = child.child_by_field_name("body")
+                if body is not None:
+                    cuts.append((body.start_byte, body.end_byte))
+            elif kind in _CONTAINERS:
+                body = child.child_by_field_name("body") if kind != "enum_body_declarations" else child
+                if body is not None:
+                    stack.append(body)
+            elif kind in ("class_body", "interface_body", "enum_body", "annotation_type_body"):
+                stack.append(child)
+    if not cuts:
+        return source
+    cuts.sort()
+    parts, position = [], 0
+    for start, end in cuts:
+        parts.append(source[position:start])
+        parts.append(b"{}")
+        position = end
+    parts.append(source[position:])
+    return b"".join(parts)
+
+
 def extract(
-    path: str, source: bytes, tree: tree_sitter.Tree, layout: JavaLayout, content_hash: bytes, lang: str = LANG
+    path: str,
+    source: bytes,
+    tree: tree_sitter.Tree,
+    layout: JavaLayout,
+    content_hash: bytes,
+    lang: str = LANG,
+    cache: dict | None = None,
 ) -> FileFacts:
-    return JavaExtraction(path, lang, source, tree, content_hash, layout).run()
+    return JavaExtraction(path, lang, source, tree, content_hash, layout).run(cache)
 
 
 # ---- resolution ---------------------------------------------------------------------------------------------

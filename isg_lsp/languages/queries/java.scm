@@ -3,8 +3,7 @@
 ; @local.* the declarations that give a variable its type (for `x.m()` calls).
 ; The extractor (isg_lsp/languages/java.py) maps each capture name to one handler.
 
-(package_declaration) @definition.package
-(import_declaration) @import
+; the package and imports are in java-imports.scm
 
 (class_declaration name: (identifier) @name) @definition.class
 (record_declaration name: (identifier) @name) @definition.record

@@ -1,0 +1,237 @@
+"""Java's item cache (an editor's file extracted one item at a time: the members of classes, interfaces, enums and
+records): an item whose text and the file's outline (package, imports, and the file without the bodies of methods
+and constructors) did not change takes its earlier facts. The facts must be exactly those of a fresh extraction,
+whatever the edits.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from isg_lsp.languages import java
+from isg_lsp.model import FileFacts
+from tests.languages import items
+from tests.languages.items import comparable
+
+REL = "src/main/java/com/shop/Cart.java"
+
+SOURCE = """package com.shop;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import static java.util.Objects.requireNonNull;
+import com.shop.money.*;
+
+/**
+ * A cart.
+ *
+ * More words.
+ */
+public class Cart<T extends Item> extends Base implements Iterable<T>, Comparable<Cart<T>> {
+    private final List<T> items = new ArrayList<>();
+    private Money total = Money.zero();
+    private Tax tax;
+    static int created;
+
+    {
+        created = counter().next();
+    }
+
+    static {
+        Registry.register(Cart.class);
+    }
+
+    /** An empty cart. */
+    public Cart() {
+        this(Tax.standard());
+    }
+
+    public Cart(Tax tax) {
+        this.tax = requireNonNull(tax);
+        audit(tax.rate());
+    }
+
+    /** Adds an item. */
+    public Cart<T> add(T item) {
+        items.add(item);
+        total = total.plus(item.cost());
+        tax.apply(total).round();
+        return this;
+    }
+
+    public <R> List<R> map(Function<? super T, R> mapper) {
+        List<R> out = new ArrayList<>();
+        for (T item : items) {
+            out.add(mapper.apply(item));
+        }
+        items.forEach(i -> i.cost().round());
+        return out;
+    }
+
+    @Override
+    public java.util.Iterator<T> iterator() {
+        return items.iterator();
+    }
+
+    @Override
+    public int compareTo(Cart<T> other) {
+        return total.compareTo(other.total);
+    }
+
+    private static Counter counter() {
+        return new Counter() {
+            @Override
+            public int next() {
+                return Cart.created + 1;
+            }
+        };
+    }
+
+    class Line {
+        int qty;
+        Money price;
+
+        Money cost() {
+            return price.times(qty);
+        }
+    }
+
+    static class Totals {
+        private final Cart<?> cart;
+
+        Totals(Cart<?> cart) {
+            this.cart = cart;
+        }
+
+        Money sum() {
+            return cart.total.plus(cart.tax.apply(cart.total));
+        }
+    }
+}
+
+enum Kind implements Labelled {
+    SMALL(1) {
+        @Override
+        public String label() {
+            return "s".trim();
+        }
+    },
+    LARGE(2);
+
+    private final int size;
+
+    Kind(int size) {
+        this.size = Math.abs(size);
+    }
+
+    public Kind next() {
+        return values()[(ordinal() + 1) % values().length];
+    }
+
+    public String label() {
+        return name().toLowerCase();
+    }
+}
+
+interface Labelled {
+    String label();
+
+    default String shout() {
+        return label().toUpperCase();
+    }
+}
+
+record Pair<A, B>(A first, B second) {
+    Pair {
+        requireNonNull(first);
+    }
+
+    <C> Pair<A, C> withSecond(C value) {
+        return new Pair<>(first, value);
+    }
+}
+"""
+
+SNIPPETS = [
+    "",
+    "        items.clear();",
+    "    private Money total = Money.one();",
+    "    public void reset() { total = Money.zero(); tax.reset(); }",
+    "        return this.items.size();",
+    "    private Tax tax = Tax.standard();",
+    "import com.shop.money.Money;",
+    "    Cart(int n) { }",
+    "    {",
+    "    }",
+    "    void broken(",
+    "        Money m = total; m.round();",
+    "class Extra extends Cart<Item> { Money field; Money go() { return field.plus(null); } }",
+    "    /** Docs. */",
+    "    private final Function<T, Money> price = t -> t.cost().round();",
+    "    private final Runnable hook = new Runnable() { public void run() { audit(2); } };",
+    "    /*",
+    "        String s = \"import x.Y;\"; s.trim();",
+    "    MEDIUM(3),",
+    "    <V extends Money> V pick(V a) { return a.round(); }",
+    "        this.total.plus(Tax.of(1)).round();",
+]
+
+edit = st.tuples(st.sampled_from(["delete", "insert", "cut", "replace"]), st.integers(0, 10_000),
+                 st.sampled_from(SNIPPETS))
+
+
+def facts_of(text: str, cache: dict | None) -> FileFacts:
+    return items.facts_of(REL, text, cache)
+
+
+def test_the_source_is_read_item_by_item():
+    assert len(SOURCE.encode()) > java.ITEM_CACHE_MIN_BYTES
+    cache: dict = {}
+    assert comparable(facts_of(SOURCE, cache)) == comparable(facts_of(SOURCE, None))
+    assert len(cache) > 20
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(edit, min_size=1, max_size=8))
+def test_the_item_cache_gives_the_facts_of_a_fresh_extraction(edits):
+    items.check_edits(REL, SOURCE, edits)
+
+
+def test_an_edit_in_one_body_extracts_that_method_only():
+    cache: dict = {}
+    facts_of(SOURCE, cache)
+    before = set(cache)
+    edited = SOURCE.replace("        tax.apply(total).round();\n", "        tax.apply(total).round();\n        audit(1);\n")
+    assert comparable(facts_of(edited, cache)) == comparable(facts_of(edited, None))
+    changed = set(cache) - before
+    assert len(changed) == 1 and b"public Cart<T> add(T item)" in next(iter(changed))[5]
+    assert len(cache) == len(before)
+
+
+def test_a_field_change_is_read_by_the_unchanged_methods():
+    cache: dict = {}
+    facts_of(SOURCE, cache)
+    # `tax` is now a Levy: `add`'s `tax.apply(total)` (an unchanged method) says so
+    edited = SOURCE.replace("    private Tax tax;\n", "    private Levy tax;\n")
+    facts = facts_of(edited, cache)
+    assert comparable(facts) == comparable(facts_of(edited, None))
+    apply = [r for r in facts.references if r.path[:1] == ("apply",)]
+    assert apply and any("Levy" in repr(r.receiver) for r in apply)
+
+
+def test_initializer_calls_follow_the_constructors_whatever_is_cached():
+    # javac runs instance initializers in every constructor that does not call this(...): their calls are those
+    # constructors' calls; a body edit elsewhere must keep them, and a new constructor gets them too
+    cache: dict = {}
+    facts_of(SOURCE, cache)
+    edited = SOURCE.replace("        return items.iterator();", "        return this.items.iterator();")
+    facts = facts_of(edited, cache)
+    assert comparable(facts) == comparable(facts_of(edited, None))
+    callers = {r.src for r in facts.references if r.path[:1] == ("next",)}
+    assert len(callers) == 1                                   # Cart(Tax): Cart() starts with this(...)
+    edited = edited.replace("    public Cart(Tax tax) {", "    Cart(int n) { }\n\n    public Cart(Tax tax) {")
+    facts = facts_of(edited, cache)
+    assert comparable(facts) == comparable(facts_of(edited, None))
+    assert len({r.src for r in facts.references if r.path[:1] == ("next",)}) == 2
