@@ -244,8 +244,9 @@ def is_test(node: Node) -> bool:
 # Bumped when extraction gives other facts for the same files (stored facts of another version are extracted again):
 # 2 = the first paragraph of doc comments (FileFacts.docs); 3 = what a file names through others (FileFacts.names);
 # 4 = a TypeScript or Python module's loop variables bind where they are written, not when first used (the item
-# cache replays a module's bindings), and a one-line Python `def` no longer takes the docstring of the next header.
-FACTS_VERSION = 4
+# cache replays a module's bindings), and a one-line Python `def` no longer takes the docstring of the next header;
+# 5 = a Java `package` or `import` counts only at the top of the file (the grammar also takes one inside a block).
+FACTS_VERSION = 5
 
 EDGE_KINDS_FOR_IMPACT = (
     EdgeKind.CALLS,
