@@ -37,6 +37,7 @@ workspace.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,9 +262,14 @@ class JavaExtraction(FileExtraction):
                 cursor.set_max_start_depth(1)  # the root's children only (without an error, no other one counts)
             dispatch(_document_order(cursor.matches(root)), head)
             self.facts.imports.setdefault(self.file_key, {})["package"] = self.package
-            context = repr(
-                (self.package, sorted(self.facts.imports.items()), sorted(self.facts.glob_imports.items()))
-            ).encode("utf-8") + _outline(self.tree.root_node, self.source)
+            # a digest: every item's key holds it, and a cache hit compares the keys' contexts whole
+            context = hashlib.blake2b(
+                repr(
+                    (self.package, sorted(self.facts.imports.items()), sorted(self.facts.glob_imports.items()))
+                ).encode("utf-8")
+                + _outline(root, self.source),
+                digest_size=16,
+            ).digest()
             self.extract_items(
                 query(LANG, "java"), self.item_handlers(), cache, context, containers=_CONTAINERS, order=_document_order
             )
