@@ -65,7 +65,7 @@ def extract_source(
                 facts = support.extract(rel, data, tree, layout, digest, spec.name)
         known, settled, pending = take_item_docs(cache)
         facts.docs = docs.collect(spec.family, data, facts.nodes, known, settled)
-        fill_item_docs(pending, facts.docs)
+        fill_item_docs(pending, facts.docs, facts.nodes)
         return facts, tree
     except RecursionError:
         error = "too deeply nested to extract"

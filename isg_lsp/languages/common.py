@@ -223,8 +223,10 @@ class FileExtraction:
             dispatch(matches, handlers)
 
         # docs: those of reused items' nodes are known; those of items extracted now are filled in afterwards
-        docs_known: dict[bytes, str] = {}
-        docs_settled: set[bytes] = set()
+        # (by node object: two items may declare one id, such as a method written twice, and the docs of an id are
+        # those of the node that finish() keeps, whichever item it comes from)
+        docs_known: dict[int, str] = {}
+        docs_settled: set[int] = set()
         docs_pending: list[tuple[list[Node], dict[bytes, str]]] = []
 
         containers = containers or {}
@@ -300,9 +302,16 @@ class FileExtraction:
                     facts.macro_calls += macros
                     if log:
                         self.replay(log)
-                    if known_docs is not None and _nothing_above(source, line_start):  # else read them again
-                        docs_known.update(known_docs)
-                        docs_settled.update(node.id for node in nodes)
+                    if (
+                        known_docs is not None
+                        and ITEM_DOCS_UNKNOWN not in known_docs
+                        and _nothing_above(source, line_start)
+                    ):  # else read them again
+                        for node in nodes:
+                            docs_settled.add(id(node))
+                            doc = known_docs.get(node.id)
+                            if doc is not None:
+                                docs_known[id(node)] = doc
                     fresh[key] = (row, nodes, edges, references, macros, log, known_docs)
                     continue
             counts = (len(facts.nodes), len(facts.edges), len(facts.references), facts.macro_calls)
@@ -336,6 +345,7 @@ class FileExtraction:
 
 _LOOKAHEAD = re.compile(rb"\s*(\S{0,16})")  # the first bytes of what follows an item, white space skipped
 ITEM_DOCS_KEY = "\x00docs"  # in an item cache right after an extraction: what reading the file's docs can reuse
+ITEM_DOCS_UNKNOWN = b"\x00unknown"  # in an item's docs: they were not read (fill_item_docs)
 
 
 def _nothing_above(source: bytes, line_start: int) -> bool:
@@ -353,16 +363,23 @@ def _nothing_above(source: bytes, line_start: int) -> bool:
     return True
 
 
-def take_item_docs(cache: dict | None) -> tuple[dict[bytes, str] | None, set | None, list]:
-    """What the last extraction through ``cache`` knows of its nodes' docs: (docs of reused items' nodes, those
-    nodes' ids, and the (nodes, docs) of items extracted anew, to fill with ``fill_item_docs``)."""
+def take_item_docs(cache: dict | None) -> tuple[dict[int, str] | None, set | None, list]:
+    """What the last extraction through ``cache`` knows of its nodes' docs: (docs of reused items' nodes and those
+    nodes, both by node object (``id()``), and the (nodes, docs) of items extracted anew, to fill with
+    ``fill_item_docs``)."""
     found = cache.pop(ITEM_DOCS_KEY, None) if cache is not None else None
     return found if found is not None else (None, None, [])
 
 
-def fill_item_docs(pending: list, docs: dict[bytes, str]) -> None:
-    """Keeps, in the cache's entries of the items extracted anew, their nodes' docs."""
+def fill_item_docs(pending: list, docs: dict[bytes, str], kept: list[Node]) -> None:
+    """Keeps, in the cache's entries of the items extracted anew, their nodes' docs. An item with a node that the
+    file's facts do not keep (another node of its id came first) keeps none: its docs were not read, and are read
+    when it is reused."""
+    kept_objects = {id(node) for node in kept}
     for nodes, item_docs in pending:
+        if any(id(node) not in kept_objects for node in nodes):
+            item_docs[ITEM_DOCS_UNKNOWN] = ""
+            continue
         for node in nodes:
             text = docs.get(node.id)
             if text is not None:

@@ -32,10 +32,11 @@ _HTML = re.compile(r"</?(?:p|b|i|em|strong|code|pre|br|ul|li|tt)\s*/?>", re.I)
 
 
 def collect(
-    family: str, source: bytes, nodes: list[Node], known: dict[bytes, str] | None = None, settled: set | None = None
+    family: str, source: bytes, nodes: list[Node], known: dict[int, str] | None = None, settled: set | None = None
 ) -> dict[bytes, str]:
     """The first paragraph of each node's doc comment (nodes without docs are left out). Nodes in ``settled`` take
-    their docs from ``known`` (those of items the item cache reused: their docs are in their text, unchanged)."""
+    their docs from ``known`` (those of items the item cache reused: their docs are in their text, unchanged), both
+    by node object (``id(node)``)."""
     finder = _FINDERS.get(family)
     if finder is None or not source:
         return {}
@@ -44,9 +45,9 @@ def collect(
     for node in nodes:
         if node.span is None or node.external or node.id in out or node.kind is NodeKind.GENERIC:
             continue
-        if settled is not None and node.id in settled:
-            if known is not None and node.id in known:
-                out[node.id] = known[node.id]
+        if settled is not None and id(node) in settled:
+            if known is not None and id(node) in known:
+                out[node.id] = known[id(node)]
             continue
         row, column = node.span[0], node.span[1]
         if row >= len(lines) or _MID_LINE.search(lines[row], 0, column):

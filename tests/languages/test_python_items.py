@@ -156,3 +156,15 @@ def test_a_one_line_def_takes_no_docstring_of_the_items_after_it():
     edited = text.replace('"""Two."""', '"""Deux."""')
     assert comparable(facts_of(edited, cache)) == comparable(facts_of(edited, None))
     assert sorted(facts_of(edited, cache).docs.values()) == ["Deux."]
+
+
+def test_a_function_written_twice_takes_the_docs_of_the_first_whichever_is_cached():
+    # a method written again above the first one (same name and signature: one id) comes first with its docstring;
+    # the cached one's "no docs" settled the id until docs were kept by node object (found in Java's item cache)
+    text = "class A:\n    def g(self):\n        return 1\n\n    def f(self):\n        return 2\n"
+    cache: dict = {}
+    facts_of(text, cache)
+    edited = text.replace("    def g(self):", "    def f(self):\n        \"\"\"Doc.\"\"\"\n        return 0\n\n    def g(self):")
+    facts = facts_of(edited, cache)
+    assert comparable(facts) == comparable(facts_of(edited, None))
+    assert sorted(facts.docs.values()) == ["Doc."]
