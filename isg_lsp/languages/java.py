@@ -1237,36 +1237,44 @@ _CONTAINERS: dict = {
     "enum_declaration": "body",
     "enum_body_declarations": lambda node: node,
 }
-_BODIES_CUT = frozenset({"method_declaration", "constructor_declaration", "compact_constructor_declaration"})
+_CUT = frozenset(
+    {
+        "method_declaration",
+        "constructor_declaration",
+        "compact_constructor_declaration",
+        "line_comment",
+        "block_comment",
+    }
+)
 
 
 def _outline(root, source: bytes) -> bytes:
-    """The file without the bodies of its types' methods and constructors: what an item's facts may depend on
-    besides its own text (fields and their types, type parameters, supertypes, inner classes, signatures). A method
-    reads nothing of another method's body, so an edit inside one leaves every other item's key as it was."""
+    """The file without its types' methods, constructors and comments, each cut with the whitespace before it: what
+    an item's facts may depend on besides its own text (fields and their types, type parameters, supertypes, inner
+    classes, imports). A method reads nothing of another method, and an item's comments are in its own text, so an
+    edit of a method (its body or its signature), a new method or a comment leaves every other item's key as it was."""
     cuts: list[tuple[int, int]] = []
     stack = [root]
     while stack:
         node = stack.pop()
-        for child in node.named_children:
+        previous_end = node.start_byte
+        for child in node.children:
             kind = child.type
-            if kind in _BODIES_CUT:
-                body = child.child_by_field_name("body")
-                if body is not None:
-                    cuts.append((body.start_byte, body.end_byte))
+            if kind in _CUT:
+                cuts.append((previous_end, child.end_byte))
             elif kind in _CONTAINERS:
                 body = child.child_by_field_name("body") if kind != "enum_body_declarations" else child
                 if body is not None:
                     stack.append(body)
             elif kind in ("class_body", "interface_body", "enum_body", "annotation_type_body"):
                 stack.append(child)
+            previous_end = child.end_byte
     if not cuts:
         return source
     cuts.sort()
     parts, position = [], 0
     for start, end in cuts:
         parts.append(source[position:start])
-        parts.append(b"{}")
         position = end
     parts.append(source[position:])
     return b"".join(parts)

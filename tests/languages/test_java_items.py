@@ -6,6 +6,10 @@ whatever the edits.
 
 from __future__ import annotations
 
+import random
+import zipfile
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -176,6 +180,11 @@ SNIPPETS = [
     "    MEDIUM(3),",
     "    <V extends Money> V pick(V a) { return a.round(); }",
     "        this.total.plus(Tax.of(1)).round();",
+    "    public Cart<T> add(T item, int times) { return add(item); }",
+    "    public <R> List<R> map(Function<? super T, R> mapper, int limit) { return map(mapper); }",
+    "    @Override",
+    "    static <T extends Item> Cart<T> of(T first) { return new Cart<T>().add(first); }",
+    "    public Cart(Tax tax, Money start) { this(tax); total = start; }",
 ]
 
 edit = st.tuples(st.sampled_from(["delete", "insert", "cut", "replace"]), st.integers(0, 10_000),
@@ -210,6 +219,23 @@ def test_an_edit_in_one_body_extracts_that_method_only():
     assert len(cache) == len(before)
 
 
+def test_a_new_method_or_signature_extracts_that_method_only():
+    cache: dict = {}
+    facts_of(SOURCE, cache)
+    before = set(cache)
+    edited = SOURCE.replace("    public Cart<T> add(T item) {", "    public Cart<T> add(T item, int times) {")
+    assert comparable(facts_of(edited, cache)) == comparable(facts_of(edited, None))
+    assert len(set(cache) - before) == 1 and len(cache) == len(before)
+    before = set(cache)
+    edited = edited.replace("    @Override\n    public int compareTo", "    void reset() { total = Money.zero(); }\n\n"
+                                                                    "    @Override\n    public int compareTo")
+    facts = facts_of(edited, cache)
+    assert comparable(facts) == comparable(facts_of(edited, None))
+    # the new method, and the one before it (the first bytes after an item are in its key: common.extract_items)
+    assert len(set(cache) - before) == 2 and len(cache) == len(before) + 1
+    assert any(n.fqp == "com.shop.Cart.reset" for n in facts.nodes)
+
+
 def test_a_field_change_is_read_by_the_unchanged_methods():
     cache: dict = {}
     facts_of(SOURCE, cache)
@@ -235,3 +261,48 @@ def test_initializer_calls_follow_the_constructors_whatever_is_cached():
     facts = facts_of(edited, cache)
     assert comparable(facts) == comparable(facts_of(edited, None))
     assert len({r.src for r in facts.references if r.path[:1] == ("next",)}) == 2
+
+
+@pytest.mark.realcode
+def test_edits_of_the_jdks_own_files_give_the_facts_of_a_fresh_extraction():
+    """Seeded line edits (a statement typed in a body, a line deleted, a line cut in half, a line doubled) of the
+    largest files of java.util.concurrent, from the JDK's src.zip (openjdk-17-source)."""
+    from bench.accuracy.java import jdk
+
+    with zipfile.ZipFile(jdk() / "lib" / "src.zip") as archive:
+        names = [n for n in archive.namelist() if n.startswith("java.base/java/util/concurrent/")
+                 and n.count("/") == 4 and n.endswith(".java")]
+        names.sort(key=lambda n: (-archive.getinfo(n).file_size, n))
+        sources = {n: archive.read(n).decode("utf-8") for n in names[:6]}
+    rnd = random.Random(23)
+    for name, text in sources.items():
+        rel = name.split("/", 1)[1]
+        lines = text.split("\n")
+        cache: dict = {}
+        items.facts_of(rel, text, cache)
+        for _ in range(12):
+            at = rnd.randrange(len(lines))
+            op = rnd.choice(["type", "delete", "cut", "double"])
+            if op == "type":
+                lines.insert(at, "        audit(" + str(at) + ");")
+            elif op == "delete":
+                lines.pop(at)
+            elif op == "cut":
+                lines[at] = lines[at][: len(lines[at]) // 2]
+            else:
+                lines.insert(at, lines[at])
+            edited = "\n".join(lines)
+            assert comparable(items.facts_of(rel, edited, cache)) == comparable(items.facts_of(rel, edited, None)), (
+                name, op, at)
+
+
+def test_a_method_written_twice_takes_the_docs_of_the_first_whichever_is_cached():
+    # found by the property above: a new method declaring the id of a cached one (same name and signature) comes
+    # first, so its docs are the id's; the cached one's "no docs" settled the id before nodes were kept by object
+    text = SOURCE.replace("    static class Totals {", "    void reset() { }\n\n    static class Totals {")
+    cache: dict = {}
+    facts_of(text, cache)
+    edited = text.replace("    /** An empty cart. */\n", "    /** Resets. */\n    void reset() { }\n\n    /** An empty cart. */\n")
+    facts = facts_of(edited, cache)
+    assert comparable(facts) == comparable(facts_of(edited, None))
+    assert "Resets." in facts.docs.values()
