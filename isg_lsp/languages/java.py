@@ -243,8 +243,8 @@ class JavaExtraction(FileExtraction):
     def run(self, cache: dict | None = None) -> FileFacts:
         """The file's facts. With an item ``cache`` (an editor's file): the package and imports first, then the
         items one at a time (types are containers: their members are items), each taking its earlier facts when
-        its text and the file's outline (everything but the bodies of methods and constructors) did not change
-        (common.extract_items): typing in a method body extracts that method again."""
+        its text and the file's outline (the file without its methods, constructors and comments: ``_outline``) did
+        not change (common.extract_items): typing in a method extracts that method again."""
         if cache is not None and len(self.source) < ITEM_CACHE_MIN_BYTES:
             cache.clear()  # a small file: read whole (cheaper than the cache's keys and bookkeeping)
             cache = None
