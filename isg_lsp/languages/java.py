@@ -49,7 +49,7 @@ from ..graph import SymbolView, Target
 from ..model import EdgeKind, FileFacts, Node, NodeKind, Reference, Resolution, fold_whitespace
 from . import query
 from . import infer
-from .common import FileExtraction, dispatch, strip_generics
+from .common import FileExtraction, dispatch, strip_generics, units
 from .contract import MAX_HEURISTIC_CANDIDATES
 from .infer import Declared, Expr, Outcome, Ty
 
@@ -262,19 +262,49 @@ class JavaExtraction(FileExtraction):
                 cursor.set_max_start_depth(1)  # the root's children only (without an error, no other one counts)
             dispatch(_document_order(cursor.matches(root)), head)
             self.facts.imports.setdefault(self.file_key, {})["package"] = self.package
-            # a digest: every item's key holds it, and a cache hit compares the keys' contexts whole
-            context = hashlib.blake2b(
-                repr(
-                    (self.package, sorted(self.facts.imports.items()), sorted(self.facts.glob_imports.items()))
-                ).encode("utf-8")
-                + _outline(root, self.source),
-                digest_size=16,
-            ).digest()
             self.extract_items(
-                query(LANG, "java"), self.item_handlers(), cache, context, containers=_CONTAINERS, order=_document_order
+                query(LANG, "java"),
+                self.item_handlers(),
+                cache,
+                b"",
+                containers=_CONTAINERS,
+                order=_document_order,
+                context_of=self.item_context(),
             )
         self.initializer_calls()
         return self.finish()
+
+    def item_context(self):
+        """What an item's facts may depend on besides its own text and headers, as a digest (every key holds it, and
+        a hit compares the keys' contexts whole): the package, the imports, and the outline (``_outline``) of the
+        top-level type the item is in, found by that type's header (the first of the item's headers; two types of
+        one header, only in broken code, share the outline of both). An item in no type (broken code at the top)
+        takes the whole file's outline. So an edit in one type, or a new type, leaves the other types' members
+        cached."""
+        source = self.source
+        root = self.tree.root_node
+        base = repr((self.package, sorted(self.facts.imports.items()), sorted(self.facts.glob_imports.items()))).encode(
+            "utf-8"
+        )
+        by_header: dict[bytes, list[bytes]] = {}
+        for unit in units(root):
+            item = unit[-1]
+            body = item.child_by_field_name("body") if item.type in _CONTAINERS else None
+            if body is not None:
+                by_header.setdefault(source[unit[0].start_byte : body.start_byte], []).append(_outline(item, source))
+        digests: dict[bytes | None, bytes] = {}
+
+        def digest(header: bytes | None) -> bytes:
+            found = digests.get(header)
+            if found is None:
+                outline = b"\x00".join(by_header[header]) if header is not None else _outline(root, source)
+                found = digests[header] = hashlib.blake2b(base + b"\x00" + outline, digest_size=16).digest()
+            return found
+
+        def context_of(text: bytes, headers: tuple[bytes, ...]) -> bytes:
+            return digest(headers[0] if headers and headers[0] in by_header else None)
+
+        return context_of
 
     def item_handlers(self) -> dict:
         return {
@@ -1248,13 +1278,14 @@ _CUT = frozenset(
 )
 
 
-def _outline(root, source: bytes) -> bytes:
-    """The file without its types' methods, constructors and comments, each cut with the whitespace before it: what
-    an item's facts may depend on besides its own text (fields and their types, type parameters, supertypes, inner
-    classes, imports). A method reads nothing of another method, and an item's comments are in its own text, so an
-    edit of a method (its body or its signature), a new method or a comment leaves every other item's key as it was."""
+def _outline(top, source: bytes) -> bytes:
+    """The text of ``top`` (the file's root, or a type) without its types' methods, constructors and comments, each
+    cut with the whitespace before it: what an item's facts may depend on besides its own text (fields and their
+    types, type parameters, supertypes, inner classes). A method reads nothing of another method, and an item's
+    comments are in its own text, so an edit of a method (its body or its signature), a new method or a comment
+    leaves every other item's key as it was."""
     cuts: list[tuple[int, int]] = []
-    stack = [root]
+    stack = [top] if top.type not in _CONTAINERS else [top.child_by_field_name("body") or top]
     while stack:
         node = stack.pop()
         previous_end = node.start_byte
@@ -1269,14 +1300,12 @@ def _outline(root, source: bytes) -> bytes:
             elif kind in ("class_body", "interface_body", "enum_body", "annotation_type_body"):
                 stack.append(child)
             previous_end = child.end_byte
-    if not cuts:
-        return source
     cuts.sort()
-    parts, position = [], 0
+    parts, position = [], top.start_byte
     for start, end in cuts:
         parts.append(source[position:start])
         position = end
-    parts.append(source[position:])
+    parts.append(source[position : top.end_byte])
     return b"".join(parts)
 
 

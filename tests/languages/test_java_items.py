@@ -236,6 +236,29 @@ def test_a_new_method_or_signature_extracts_that_method_only():
     assert any(n.fqp == "com.shop.Cart.reset" for n in facts.nodes)
 
 
+def test_a_new_class_leaves_the_other_types_members_cached():
+    cache: dict = {}
+    facts_of(SOURCE, cache)
+    before = set(cache)
+    edited = SOURCE + "\nclass Extra implements Labelled {\n    public String label() {\n        return \"x\";\n    }\n}\n"
+    facts = facts_of(edited, cache)
+    assert comparable(facts) == comparable(facts_of(edited, None))
+    assert any(n.fqp == "com.shop.Extra.label" for n in facts.nodes)
+    # no member of the other types is read again: only the new class's, and the file's package and imports (items
+    # in no type take the whole file's outline; they extract nothing)
+    new = set(cache) - before
+    members = [key for key in new if key[1]]
+    assert len(members) == 1 and members[0][1] == (b"class Extra implements Labelled ",)
+    assert all(key[3] in ("package_declaration", "import_declaration") for key in new if not key[1])
+    # a field of Kind changes: Kind's members are read again, Cart's stay
+    before = set(cache)
+    edited = edited.replace("    private final int size;", "    private final long size;")
+    assert comparable(facts_of(edited, cache)) == comparable(facts_of(edited, None))
+    again = set(cache) - before
+    assert again and all(b"Cart" not in key[5] or b"Kind" in key[5] for key in again)
+    assert any(b"public Kind next()" in key[5] for key in again)
+
+
 def test_a_field_change_is_read_by_the_unchanged_methods():
     cache: dict = {}
     facts_of(SOURCE, cache)
