@@ -7,6 +7,7 @@ whatever the edits.
 from __future__ import annotations
 
 import random
+import shutil
 import zipfile
 
 import pytest
@@ -329,3 +330,52 @@ def test_a_method_written_twice_takes_the_docs_of_the_first_whichever_is_cached(
     facts = facts_of(edited, cache)
     assert comparable(facts) == comparable(facts_of(edited, None))
     assert "Resets." in facts.docs.values()
+
+
+@pytest.mark.realcode
+def test_an_editors_edits_of_jdk_files_keep_the_graph_of_a_fresh_index(tmp_path):
+    """The engine's path (incremental parse of the editor's text, then the item cache, then graph surgery) over seeded
+    edits of three java.util files: typed statements, deleted, cut and doubled lines, new methods and classes; the
+    graph equals a fresh index of the same texts every few edits."""
+    from bench.accuracy.java import jdk
+    from isg_lsp.engine import Engine
+
+    names = [f"java.base/java/util/{n}.java" for n in ("ServiceLoader", "Calendar", "Locale")]
+    with zipfile.ZipFile(jdk() / "lib" / "src.zip") as archive:
+        texts = {n.split("/", 1)[1]: archive.read(n).decode("utf-8") for n in names}
+    live, fresh_root = tmp_path / "live", tmp_path / "fresh"
+    for rel, text in texts.items():
+        (live / rel).parent.mkdir(parents=True, exist_ok=True)
+        (live / rel).write_text(text)
+    engine = Engine(live, persist=False)
+    engine.index()
+    rnd = random.Random(23)
+    for step in range(30):
+        rel = rnd.choice(sorted(texts))
+        lines = texts[rel].split("\n")
+        at = rnd.randrange(len(lines))
+        op = rnd.choice(["type", "delete", "cut", "double", "method", "class"])
+        if op == "type":
+            lines.insert(at, f"        audit({step});")
+        elif op == "delete":
+            lines.pop(at)
+        elif op == "cut":
+            lines[at] = lines[at][: len(lines[at]) // 2]
+        elif op == "double":
+            lines.insert(at, lines[at])
+        elif op == "method":
+            lines.insert(at, f"    void typed{step}(int x) {{ audit(x); }}")
+        else:
+            lines.append(f"class Typed{step} implements Runnable {{ public void run() {{ }} }}")
+        texts[rel] = "\n".join(lines)
+        engine.update_document(rel, texts[rel].encode())
+        if step % 5 == 4:
+            shutil.rmtree(fresh_root, ignore_errors=True)
+            for name, text in texts.items():
+                (fresh_root / name).parent.mkdir(parents=True, exist_ok=True)
+                (fresh_root / name).write_text(text)
+            fresh = Engine(fresh_root, persist=False)
+            fresh.index()
+            assert engine.graph.snapshot() == fresh.graph.snapshot(), (step, op, rel, at)
+            fresh.close()
+    engine.close()
