@@ -97,9 +97,14 @@ class FileExtraction:
         scope.handle = len(self.owners)
         self.owners.append(scope)
         self.state = hash((self.state, "owner", scope.kind, scope.fqp))
+        self.not_replayable()
+        return scope
+
+    def not_replayable(self) -> None:
+        """What the item being extracted for the item cache just did cannot be replayed: it is never cached (it is
+        extracted every time). Outside an item (no cache, or a container's own match) nothing to do."""
         if self.item_log is not None:
             self.item_uncacheable = True
-        return scope
 
     # ---- scopes ---------------------------------------------------------------------------------------------
 

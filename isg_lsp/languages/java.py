@@ -289,7 +289,7 @@ class JavaExtraction(FileExtraction):
         by_header: dict[bytes, list[bytes]] = {}
         for unit in units(root):
             item = unit[-1]
-            body = item.child_by_field_name("body") if item.type in _CONTAINERS else None
+            body = _container_body(item) if item.type in _CONTAINERS else None
             if body is not None:
                 by_header.setdefault(source[unit[0].start_byte : body.start_byte], []).append(_outline(item, source))
         digests: dict[bytes | None, bytes] = {}
@@ -385,7 +385,7 @@ class JavaExtraction(FileExtraction):
             return None
         # a type declared inside an item that is no container (only in broken code: a class in a block at the top)
         # publishes its record and fields, which an item cache would not replay: that item is extracted every time
-        self.item_uncacheable = self.item_uncacheable or self.item_log is not None
+        self.not_replayable()
         name = self.text(caps["name"][0])
         if outer.kind == "type":
             fqp = f"{outer.fqp}.{name}"
@@ -532,7 +532,7 @@ class JavaExtraction(FileExtraction):
             owner.constructors.append(item.id)
             # the class's instance initializers' calls become its calls at the end (initializer_calls): an item
             # cache would not replay the registration, so such a constructor is extracted every time
-            self.item_uncacheable = self.item_uncacheable or self.item_log is not None
+            self.not_replayable()
         if node.type == "constructor_declaration" and owner.superclass and not _invokes_constructor(body):
             # no `this(...)` / `super(...)` first: the compiler calls the superclass's no-argument constructor
             self.add_reference(
@@ -701,8 +701,7 @@ class JavaExtraction(FileExtraction):
         ref = Reference(EdgeKind.CALLS, scope.fqp, "fn", (name, arity, *types), src=scope.node_id, receiver=receiver)
         if scope.node_id is None:  # an instance initializer's call: its constructors' (later)
             scope.pending.append(ref)
-            # read at the end (initializer_calls): the item is extracted every time
-            self.item_uncacheable = self.item_uncacheable or self.item_log is not None
+            self.not_replayable()  # read at the end (initializer_calls): the item is extracted every time
         else:
             self.add_reference(ref)
 
@@ -1206,16 +1205,7 @@ def _strip_annotations(extraction: FileExtraction, node, body=None) -> str:
         for child in holder.children:
             if child.type in ("marker_annotation", "annotation", "line_comment", "block_comment"):
                 cuts.append((child.start_byte, child.end_byte))
-    source = extraction.source
-    parts = []
-    position = node.start_byte
-    for start, stop in sorted(cuts):
-        if start >= end:
-            break
-        parts.append(source[position:start])
-        position = max(position, stop)
-    parts.append(source[position:end])
-    text = fold_whitespace(b"".join(parts).decode("utf-8", "replace"))
+    text = fold_whitespace(_cut(extraction.source, node.start_byte, end, cuts).decode("utf-8", "replace"))
     return text.rstrip(";").rstrip()
 
 
@@ -1258,15 +1248,24 @@ def _head_path(extraction: FileExtraction, node) -> tuple[str, ...]:
 ITEM_CACHE = True  # extract() takes a per-file cache: items that did not change are not extracted again
 ITEM_CACHE_MIN_BYTES = 2500  # smaller files are read whole (as TypeScript's)
 
+
+def _container_body(node):
+    """Where a container's members are: its body, or (an enum's `enum_body_declarations`) the node itself."""
+    return node if node.type == "enum_body_declarations" else node.child_by_field_name("body")
+
+
 # the declarations whose members are items of their own (an enum's are in its `enum_body_declarations`)
-_CONTAINERS: dict = {
-    "class_declaration": "body",
-    "record_declaration": "body",
-    "interface_declaration": "body",
-    "annotation_type_declaration": "body",
-    "enum_declaration": "body",
-    "enum_body_declarations": lambda node: node,
-}
+_CONTAINERS: dict = dict.fromkeys(
+    (
+        "class_declaration",
+        "record_declaration",
+        "interface_declaration",
+        "annotation_type_declaration",
+        "enum_declaration",
+        "enum_body_declarations",
+    ),
+    _container_body,
+)
 _CUT = frozenset(
     {
         "method_declaration",
@@ -1285,7 +1284,7 @@ def _outline(top, source: bytes) -> bytes:
     comments are in its own text, so an edit of a method (its body or its signature), a new method or a comment
     leaves every other item's key as it was."""
     cuts: list[tuple[int, int]] = []
-    stack = [top] if top.type not in _CONTAINERS else [top.child_by_field_name("body") or top]
+    stack = [top] if top.type not in _CONTAINERS else [_container_body(top) or top]
     while stack:
         node = stack.pop()
         previous_end = node.start_byte
@@ -1294,18 +1293,23 @@ def _outline(top, source: bytes) -> bytes:
             if kind in _CUT:
                 cuts.append((previous_end, child.end_byte))
             elif kind in _CONTAINERS:
-                body = child.child_by_field_name("body") if kind != "enum_body_declarations" else child
+                body = _container_body(child)
                 if body is not None:
                     stack.append(body)
-            elif kind in ("class_body", "interface_body", "enum_body", "annotation_type_body"):
-                stack.append(child)
             previous_end = child.end_byte
-    cuts.sort()
-    parts, position = [], top.start_byte
-    for start, end in cuts:
-        parts.append(source[position:start])
-        position = end
-    parts.append(source[position : top.end_byte])
+    return _cut(source, top.start_byte, top.end_byte, cuts)
+
+
+def _cut(source: bytes, start: int, end: int, cuts: list[tuple[int, int]]) -> bytes:
+    """The source from ``start`` to ``end`` without the byte ranges ``cuts`` (in any order, overlapping or not)."""
+    parts = []
+    position = start
+    for cut_start, cut_end in sorted(cuts):
+        if cut_start >= end:
+            break
+        parts.append(source[position:cut_start])
+        position = max(position, cut_end)
+    parts.append(source[position:end])
     return b"".join(parts)
 
 
